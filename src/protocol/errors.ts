@@ -1,0 +1,120 @@
+/**
+ * The one error type of pulsesync. Every failure that reaches a caller, a status or
+ * the wire carries a stable string `code` (switch on it) and a message a person can
+ * act on. Errors cross the worker boundary and the network as {@link SyncErrorData}
+ * and are rebuilt with {@link SyncError.from}.
+ */
+
+/** Stable error codes. Add new ones at the end; never rename one. */
+export const ErrorCode = {
+  /** The server refused the handshake (see the message for its reason). */
+  HANDSHAKE_REJECTED: 'HANDSHAKE_REJECTED',
+  /** Client and server speak different protocol versions. */
+  PROTOCOL_VERSION: 'PROTOCOL_VERSION',
+  /** The network or the peer failed (connection refused, reset, bad gateway). */
+  TRANSPORT: 'TRANSPORT',
+  /** A request took longer than its time limit. */
+  TIMEOUT: 'TIMEOUT',
+  /** A message, argument or record failed validation. Nothing was changed. */
+  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  /** A configuration value is missing, of the wrong type or out of range. */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  /** No valid identity was presented. */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** The identity may not read or write this collective. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** A body, value or batch is larger than the server accepts. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The server asks the client to slow down (HTTP 429/503). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A change was based on a server version that is no longer current. */
+  CONFLICT: 'CONFLICT',
+  /** The client's pull cursor is ahead of anything the server has written. */
+  CURSOR_AHEAD: 'CURSOR_AHEAD',
+  /** The browser refused to store more data. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /** The local database was closed (by the browser, another tab or `close()`). */
+  DATABASE_CLOSED: 'DATABASE_CLOSED',
+  /** Opening the local database is blocked by another tab holding an older version. */
+  DATABASE_BLOCKED: 'DATABASE_BLOCKED',
+  /** Any other IndexedDB failure; `cause` holds the DOMException. */
+  STORAGE: 'STORAGE',
+  /** `start()` was called on a manager that is already running. */
+  ALREADY_STARTED: 'ALREADY_STARTED',
+  /** The operation was cut short because sync is stopping or stopped. */
+  SHUTDOWN: 'SHUTDOWN',
+  /** The main-thread bundle and the worker come from different builds. */
+  VERSION_MISMATCH: 'VERSION_MISMATCH',
+  /** Unknown route or resource. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** A bug or an unexpected failure on the other side. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of the stable error codes. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The plain-data shape of a {@link SyncError}, as it crosses a worker or the wire. */
+export interface SyncErrorData {
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Extra machine-readable facts (e.g. `retryAfterMs`, `field`). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Is `value` one of the stable error codes? */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value);
+}
+
+/** The error every pulsesync API throws or reports. */
+export class SyncError extends Error {
+  override readonly name = 'SyncError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Readonly<Record<string, unknown>> } = {},
+  ) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = code;
+    this.details = options.details;
+  }
+
+  /** Plain data for postMessage / JSON; `cause` is reduced to its message. */
+  toJSON(): SyncErrorData {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  /** Rebuilds a SyncError from plain data, or wraps anything else under `fallback`. */
+  static from(value: unknown, fallback: ErrorCode = ErrorCode.INTERNAL): SyncError {
+    if (value instanceof SyncError) return value;
+    if (isSyncErrorData(value)) {
+      return new SyncError(
+        value.code,
+        value.message,
+        value.details === undefined ? {} : { details: value.details },
+      );
+    }
+    const message = value instanceof Error ? value.message : String(value);
+    return new SyncError(fallback, message, { cause: value });
+  }
+}
+
+/** Does `value` look like serialised {@link SyncErrorData}? */
+export function isSyncErrorData(value: unknown): value is SyncErrorData {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return isErrorCode(v['code']) && typeof v['message'] === 'string';
+}
+
+/** Is `error` a SyncError with the given code? */
+export function isSyncError(error: unknown, code?: ErrorCode): error is SyncError {
+  return error instanceof SyncError && (code === undefined || error.code === code);
+}

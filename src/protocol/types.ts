@@ -1,0 +1,189 @@
+/**
+ * The wire types of pulsesync's sync protocol. Every message here is validated on
+ * arrival on both sides (see `validate.ts`); these are the shapes after validation.
+ */
+import type { Hlc } from '../clock/hlc.ts';
+import type { SyncErrorData } from './errors.ts';
+
+/** Bumped on any incompatible change to a message below; checked at handshake. */
+export const PROTOCOL_VERSION = 1;
+
+/** A replica's identity: a UUID v7 string, made on first open and kept. */
+export type InstanceId = string;
+
+/** A position in the server's change feed: the last server version a client has. */
+export type SyncCursor = number;
+
+/** A JSON value, the only kind of value a record holds. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a change does to its record. */
+export type ChangeOp = 'put' | 'delete';
+
+/** Conflict policies. */
+export type ConflictPolicy = 'last-write-wins' | 'server-wins';
+
+/**
+ * One change to one record, as a replica pushes it.
+ *
+ * `seq` numbers every change a replica makes, 1, 2, 3…, with no gaps; the server keeps
+ * the highest it applied per source so a re-sent change is never applied twice.
+ */
+export interface SyncChange {
+  /** Local sequence of the change on its source replica. */
+  readonly seq: number;
+  /** The replica that made the change. */
+  readonly source: InstanceId;
+  readonly collective: string;
+  readonly id: string;
+  readonly op: ChangeOp;
+  /** The new value; present for `put`, absent for `delete`. */
+  readonly value?: JsonValue;
+  /** When the change was made, on its source's hybrid logical clock. */
+  readonly hlc: Hlc;
+  /**
+   * The server version the source had caught up to when it made the change (its pull
+   * cursor then), or `null` if it had never pulled. Under `server-wins` a change whose
+   * record has since been written by somebody else is stale and is rejected.
+   */
+  readonly baseVersion: number | null;
+}
+
+/** A change as the server feeds it: the record's latest state and its server version. */
+export interface PulledChange {
+  readonly collective: string;
+  readonly id: string;
+  readonly op: ChangeOp;
+  readonly value?: JsonValue;
+  readonly hlc: Hlc;
+  /** The replica that wrote this state. */
+  readonly source: InstanceId;
+  /** Server sequence of the write; increases on every accepted write. */
+  readonly version: number;
+}
+
+/** Named optional features; both sides announce theirs at handshake. */
+export type Capability = 'live' | 'total' | 'server-wins';
+
+export interface HandshakeRequest {
+  readonly instanceId: InstanceId;
+  readonly protocolVersion: number;
+  readonly capabilities: readonly string[];
+}
+
+export interface HandshakeResponse {
+  readonly accepted: boolean;
+  /** Why the handshake was refused; present when `accepted` is false. */
+  readonly reason?: string;
+  readonly protocolVersion: number;
+  /** Stable identity of the server's data; cursors are kept per server id. */
+  readonly serverId: string;
+  readonly capabilities: readonly string[];
+}
+
+export interface PullRequest {
+  readonly instanceId: InstanceId;
+  /** Last server version the client has; 0 to start from the beginning. */
+  readonly cursor: SyncCursor;
+  readonly batchSize: number;
+  /** Only these collectives; absent for every collective the caller may read. */
+  readonly collectives?: readonly string[];
+  /** Ask for `total`, the number of changes still to pull including this batch. */
+  readonly withTotal?: boolean;
+}
+
+export interface PullResponse {
+  readonly changes: readonly PulledChange[];
+  readonly hasMore: boolean;
+  /** Where the next pull starts; may be past the last change sent (skipped rows). */
+  readonly newCursor: SyncCursor;
+  /** Changes remaining from `cursor` on, this batch included; when asked for. */
+  readonly total?: number;
+}
+
+export interface PushRequest {
+  readonly instanceId: InstanceId;
+  /** How the server settles a change that meets a newer one. */
+  readonly policy: ConflictPolicy;
+  /** In increasing `seq` order, every one with `source === instanceId`. */
+  readonly changes: readonly SyncChange[];
+}
+
+/** Why the server refused one change. */
+export type RejectReason = 'CONFLICT' | 'FORBIDDEN' | 'INVALID';
+
+export interface RejectedChange {
+  readonly seq: number;
+  readonly collective: string;
+  readonly id: string;
+  readonly reason: RejectReason;
+  readonly message: string;
+}
+
+/** A change that met a newer state on the server, and what the server kept. */
+export interface ServerConflict {
+  readonly seq: number;
+  readonly collective: string;
+  readonly id: string;
+  /** Which rule settled it. */
+  readonly policy: ConflictPolicy;
+  /** The server's state of the record that won; `null` if it has none. */
+  readonly server: PulledChange | null;
+}
+
+export interface PushResponse {
+  /** How many changes of this request were written. */
+  readonly accepted: number;
+  /**
+   * The highest `seq` of this source the server has now dealt with (written, refused or
+   * superseded). Everything up to it may leave the client's change log.
+   */
+  readonly ackedSeq: number;
+  readonly rejected: readonly RejectedChange[];
+  readonly conflicts: readonly ServerConflict[];
+  /** The server's latest version after this push. */
+  readonly newCursor: SyncCursor;
+}
+
+export interface HealthResponse {
+  readonly ok: boolean;
+  readonly protocolVersion: number;
+  readonly serverId: string;
+}
+
+/** The error body every 4xx/5xx response carries. */
+export interface ErrorResponse {
+  readonly error: SyncErrorData;
+}
+
+/** States of a sync engine. */
+export type SyncState = 'idle' | 'syncing' | 'error' | 'disconnected';
+
+/** What a sync engine reports about itself. */
+export interface SyncStatus {
+  readonly state: SyncState;
+  /** Is the background loop running (between `start()` and `stop()`)? */
+  readonly running: boolean;
+  /** Local changes not yet acknowledged by the server. */
+  readonly pending: number;
+  /** Epoch ms of the last cycle that completed without error, or null. */
+  readonly lastSyncedAt: number | null;
+  /** The last failure, while `state` is `error` or `disconnected`. */
+  readonly error?: SyncErrorData;
+  /** Retry schedule after failures; absent when the last cycle succeeded. */
+  readonly retry?: {
+    readonly attempt: number;
+    readonly nextDelayMs: number;
+    /** Past `maxRetries`: still retrying, at the cap. */
+    readonly exhausted: boolean;
+  };
+}
+
+/** Progress of an initial sync, reported after each batch. */
+export interface SyncProgress {
+  readonly batch: number;
+  readonly totalPulled: number;
+  readonly hasMore: boolean;
+  /** Changes to pull in all, known from the first batch on. */
+  readonly total: number;
+}

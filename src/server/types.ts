@@ -1,0 +1,91 @@
+/**
+ * The server's storage interface. `memoryServerStore`, `sqliteServerStore` and
+ * `postgresServerStore` implement it and pass one contract suite
+ * (`test/server/server-store-contract.ts`). Stores are dumb: the rules (idempotency,
+ * conflicts, access) live in `createSyncServer`, once for all of them.
+ */
+import type { Hlc } from '../clock/hlc.ts';
+import type { ChangeOp, InstanceId, JsonValue, SyncCursor } from '../protocol/types.ts';
+
+/** The server's one row per record: its latest state (deletes as tombstones). */
+export interface ServerRecord {
+  readonly collective: string;
+  readonly id: string;
+  readonly op: ChangeOp;
+  /** Present for `put`. */
+  readonly value?: JsonValue;
+  readonly hlc: Hlc;
+  /** The replica that wrote this state. */
+  readonly source: InstanceId;
+  /** Server sequence of this write: increases on every accepted write, store-wide. */
+  readonly version: number;
+}
+
+/** A row to write; the store assigns its version. */
+export type ServerRecordWrite = Omit<ServerRecord, 'version'>;
+
+/** A query of the change feed. */
+export interface ChangeQuery {
+  /** Rows with version greater than this. */
+  readonly after: SyncCursor;
+  readonly limit: number;
+  /** Only these collectives; undefined for all. An empty list matches nothing. */
+  readonly collectives?: readonly string[];
+  /** Leave out rows written by this instance (echo prevention). */
+  readonly excludeSource?: InstanceId;
+  /** Also count every matching row after `after` (this page included). */
+  readonly withTotal?: boolean;
+}
+
+/** One page of the change feed, read from one consistent snapshot. */
+export interface ChangePage {
+  /** Matching rows in increasing version order, at most `limit`. */
+  readonly rows: readonly ServerRecord[];
+  /** More matching rows follow this page. */
+  readonly hasMore: boolean;
+  /**
+   * Where the next page starts: the last row's version when `hasMore`, else the
+   * highest version in the snapshot, so the cursor moves past rows that were filtered
+   * out. Never a version that a later commit could still fall below.
+   */
+  readonly newCursor: SyncCursor;
+  /** Number of matching rows after `after`, when asked. */
+  readonly total?: number;
+}
+
+/** Reads and writes inside one store transaction (serialisable with other pushes). */
+export interface ServerStoreTransaction {
+  /** Current rows for these keys, by {@link recordKey}. */
+  getRecords(keys: readonly { readonly collective: string; readonly id: string }[]): Promise<Map<string, ServerRecord>>;
+  /** Highest local seq of `source` applied so far; 0 if none. */
+  getAppliedSeq(source: InstanceId): Promise<number>;
+  setAppliedSeq(source: InstanceId, seq: number): Promise<void>;
+  /** Upserts rows, giving each the next version, in order. Returns them with versions. */
+  writeRecords(rows: readonly ServerRecordWrite[]): Promise<ServerRecord[]>;
+}
+
+/** Server storage. */
+export interface ServerStore {
+  /** `memory`, `sqlite` or `postgres`: for health and logs. */
+  readonly kind: string;
+  /** A stable id of this data set, made on first use and kept. */
+  serverId(): Promise<string>;
+  /** Runs `fn` in one write transaction: all its writes commit, or none. */
+  transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T>;
+  /** One page of the change feed. */
+  readChanges(query: ChangeQuery): Promise<ChangePage>;
+  /** Highest version written so far (0 when empty). */
+  latestVersion(): Promise<SyncCursor>;
+  /**
+   * Calls `listener` after any transaction that wrote rows commits, in this process
+   * or (for shared stores such as Postgres) in any other. Returns an unsubscribe.
+   */
+  onCommit(listener: () => void): () => void;
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}
+
+/** The map key of a record in {@link ServerStoreTransaction.getRecords}. */
+export function recordKey(collective: string, id: string): string {
+  return `${collective}\u0000${id}`;
+}

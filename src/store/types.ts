@@ -1,0 +1,138 @@
+/**
+ * The local replica's interface. `openReplica()` (IndexedDB, `idb-replica.ts`) is the
+ * implementation; a packed layout may replace it later and must pass the same contract
+ * suite (`test/store/replica-contract.ts`).
+ */
+import type { Hlc } from '../clock/hlc.ts';
+import type {
+  ChangeOp,
+  ConflictPolicy,
+  InstanceId,
+  JsonValue,
+  PulledChange,
+  SyncChange,
+  SyncCursor,
+} from '../protocol/types.ts';
+
+/** A live record as the app sees it. */
+export interface RecordEntry {
+  readonly collective: string;
+  readonly id: string;
+  readonly value: JsonValue;
+  /** When it was last written, on the writer's hybrid logical clock. */
+  readonly hlc: Hlc;
+  /** The replica that wrote this state. */
+  readonly origin: InstanceId;
+  /** The server version of this state, when it came from the server. */
+  readonly version?: number;
+}
+
+/** One record to write with `putMany`. */
+export interface RecordInput {
+  readonly collective: string;
+  readonly id: string;
+  readonly value: JsonValue;
+}
+
+/** One local write: a put or a delete. */
+export type LocalWrite =
+  | { readonly op: 'put'; readonly collective: string; readonly id: string; readonly value: JsonValue }
+  | { readonly op: 'delete'; readonly collective: string; readonly id: string };
+
+/** What changed in the replica, for UIs to re-render. */
+export interface ChangeEvent {
+  /** `local`: written through this or another tab's API; `remote`: arrived by sync. */
+  readonly source: 'local' | 'remote';
+  readonly changes: readonly {
+    readonly collective: string;
+    readonly id: string;
+    readonly op: ChangeOp;
+    readonly value?: JsonValue;
+  }[];
+}
+
+/** A pulled change that met a local change not yet pushed (last-write-wins only). */
+export interface LocalConflict {
+  readonly collective: string;
+  readonly id: string;
+  /** The pending local state: its value (absent for a delete) and timestamp. */
+  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue; readonly hlc: Hlc };
+  /** The incoming server state. */
+  readonly remote: PulledChange;
+  /** Which side the replica now holds. */
+  readonly winner: 'local' | 'remote';
+}
+
+/** Where a pulled batch moves the pull cursor; checked and written in the batch's transaction. */
+export interface CursorAdvance {
+  /** Which server (its `serverId`, plus the collective filter): cursors are per peer. */
+  readonly peer: string;
+  /**
+   * The cursor the batch was pulled from. If the stored cursor differs (another tab
+   * applied this batch, or a frozen leader woke up late) nothing is written and the
+   * call fails with `CONFLICT`.
+   */
+  readonly from: SyncCursor;
+  readonly to: SyncCursor;
+}
+
+/** What `applyRemote` did. */
+export interface ApplyResult {
+  /** Changes now in the replica. */
+  readonly applied: number;
+  /** Changes that met a pending local change (last-write-wins). */
+  readonly conflicts: readonly LocalConflict[];
+}
+
+/** The local replica: records, change log, cursors and meta in one database. */
+export interface LocalStore {
+  /** This replica's identity (UUID v7), made on first open and kept. */
+  readonly instanceId: InstanceId;
+  /** The database name. */
+  readonly name: string;
+
+  // ---- data (the app's side) ----
+  /** Writes one record and its change-log entry in one transaction. */
+  put(collective: string, id: string, value: JsonValue): Promise<void>;
+  /** Writes many records and one change-log entry in one transaction: all or none. */
+  putMany(records: readonly RecordInput[]): Promise<void>;
+  /** Deletes a record (keeps a tombstone for sync) and logs it, in one transaction. */
+  delete(collective: string, id: string): Promise<void>;
+  /** Puts and deletes together, in one transaction. Returns the logged changes. */
+  write(writes: readonly LocalWrite[]): Promise<readonly SyncChange[]>;
+  /** One live record, or undefined if absent or deleted. */
+  get(collective: string, id: string): Promise<RecordEntry | undefined>;
+  /** Every live record of a collective, ordered by id. */
+  list(collective: string): Promise<RecordEntry[]>;
+
+  // ---- sync (the engine's side) ----
+  /** The oldest unacknowledged changes, in seq order, at most `limit`. */
+  pendingChanges(limit: number): Promise<SyncChange[]>;
+  /** How many changes wait in the change log. */
+  pendingCount(): Promise<number>;
+  /**
+   * The server has dealt with every change up to `ackedSeq`: drop them from the log and
+   * record the push cursor for `peer`, in one transaction. Never moves backwards.
+   */
+  acknowledge(peer: string, ackedSeq: number): Promise<void>;
+  /** The push cursor (highest acknowledged seq) for `peer`; 0 if none. */
+  pushCursor(peer: string): Promise<number>;
+  /** The pull cursor for `peer`; 0 if none. */
+  pullCursor(peer: string): Promise<SyncCursor>;
+  /**
+   * Applies changes from the server without logging them (echo prevention). With
+   * `cursor`, they are a feed batch and the cursor is written in the same transaction;
+   * without, they are server states learnt from a push's conflicts and each is written
+   * only if newer than what the replica holds.
+   */
+  applyRemote(
+    changes: readonly PulledChange[],
+    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
+  ): Promise<ApplyResult>;
+
+  // ---- lifecycle ----
+  /** Listens to changes committed through this store object. Returns an unsubscribe. */
+  subscribe(listener: (event: ChangeEvent) => void): () => void;
+  /** Closes the database; later calls fail with `DATABASE_CLOSED`. */
+  close(): void;
+}
