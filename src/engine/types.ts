@@ -1,0 +1,101 @@
+/**
+ * The public shape of the sync engine: its configuration (PulseDB's `SyncConfig` in
+ * camelCase), its events and the manager's API. `SyncManager` in `sync-manager.ts`
+ * implements {@link SyncEngine}.
+ */
+import type { ChangeOp, ConflictPolicy, JsonValue, PulledChange, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { SyncErrorData } from '../protocol/errors.ts';
+import type { ChangeEvent } from '../store/types.ts';
+
+/** Which way changes flow. */
+export type SyncDirection = 'push-only' | 'pull-only' | 'bidirectional';
+
+/** PulseDB's `RetryConfig`: exponential backoff after a failed cycle. */
+export interface RetryConfig {
+  /** First delay after a failure. Default 500 ms. */
+  readonly initialDelayMs: number;
+  /** Factor applied after each further failure. Default 2. */
+  readonly multiplier: number;
+  /** Longest delay. Default 30 000 ms. */
+  readonly maxDelayMs: number;
+  /** After this many failures in a row status says `exhausted`; retries go on at the cap. Default 10. */
+  readonly maxRetries: number;
+}
+
+/** A conflict the engine met, as reported to the app. */
+export interface ConflictInfo {
+  readonly collective: string;
+  readonly id: string;
+  readonly policy: ConflictPolicy;
+  /** The local change that lost or was merged (absent value for a delete). */
+  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue };
+  /** The server's state (null: the server has none). */
+  readonly remote: PulledChange | null;
+  /** What the replica holds now: `local`, `remote`, or `merged` by a custom resolver. */
+  readonly outcome: 'local' | 'remote' | 'merged';
+  /** A sentence for logs and UIs: which value won and why. */
+  readonly reason: string;
+}
+
+/** What a custom resolver returns: keep one side, or a merged value (or a delete). */
+export type ConflictResolution =
+  | 'local'
+  | 'remote'
+  | { readonly value: JsonValue }
+  | { readonly delete: true };
+
+/** A custom conflict resolver: called when a local change meets a newer server state. */
+export type ConflictResolver = (conflict: {
+  readonly collective: string;
+  readonly id: string;
+  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue };
+  readonly remote: PulledChange | null;
+}) => ConflictResolution;
+
+/** Engine configuration; every field has a default (see `DEFAULT_SYNC_CONFIG`). */
+export interface SyncConfig {
+  readonly direction: SyncDirection;
+  readonly conflictResolution: ConflictPolicy;
+  /** Optional merge function; runs under either policy when a local change conflicts. */
+  readonly resolver?: ConflictResolver;
+  /** Changes per push and per pull request. Default 500. */
+  readonly batchSize: number;
+  /** Background push interval. Default 1000 ms. */
+  readonly pushIntervalMs: number;
+  /** Background pull interval. Default 1000 ms. */
+  readonly pullIntervalMs: number;
+  readonly retry: RetryConfig;
+  /** Sync only these collectives; undefined = all. */
+  readonly collectives?: readonly string[];
+}
+
+/** What callers may pass: any subset, nested `retry` too. */
+export type SyncConfigInput = Partial<Omit<SyncConfig, 'retry'>> & { readonly retry?: Partial<RetryConfig> };
+
+/** Events a sync engine emits. */
+export interface SyncEventMap {
+  readonly status: SyncStatus;
+  readonly progress: SyncProgress;
+  readonly change: ChangeEvent;
+  readonly conflict: ConflictInfo;
+  readonly error: SyncErrorData;
+}
+
+/** Name of an engine event. */
+export type SyncEventName = keyof SyncEventMap;
+
+/** The lifecycle API both the in-worker SyncManager and the main-thread client offer. */
+export interface SyncEngine {
+  /** Handshake, then run push and pull in the background. Fails `ALREADY_STARTED` if running. */
+  start(): Promise<void>;
+  /** Waits for the cycle in flight, then stops; status ends `idle`. Safe to call twice. */
+  stop(): Promise<void>;
+  /** One push + pull cycle (pulling until caught up), handshaking first if needed. */
+  syncOnce(): Promise<void>;
+  /** Pulls in batches until caught up, saving the cursor with each and reporting progress. */
+  initialSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncProgress>;
+  /** The current status. */
+  status(): SyncStatus;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
+}
