@@ -1,0 +1,129 @@
+/**
+ * A fault-injecting wrapper around any transport, for tests: the network of a bad day,
+ * replayable from a seed.
+ */
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { seededRandom } from './seeded-random.ts';
+import type { SyncTransport } from './types.ts';
+
+/** A transport operation chaos can hit. */
+export type ChaosOperation = 'handshake' | 'push' | 'pull' | 'health';
+
+/** Options of {@link chaosTransport}. Rates are probabilities in [0, 1], default 0. */
+export interface ChaosTransportOptions {
+  /** Seeds every decision: the same seed and the same calls give the same faults. */
+  readonly seed: number;
+  /** A request is lost before it reaches the server (it changes nothing there). */
+  readonly dropRequestRate?: number;
+  /**
+   * The server handles the request, then its response is lost: the caller sees a
+   * failure although the server applied the push. The case idempotency exists for.
+   */
+  readonly dropResponseRate?: number;
+  /** The request reaches the server twice (the second copy right after the first). */
+  readonly duplicateRate?: number;
+  /** Each request waits a seeded time in [0, delayMs] before it is sent. Default 0. */
+  readonly delayMs?: number;
+  /** Code of the errors thrown for lost requests and responses. Default `TRANSPORT`. */
+  readonly failureCode?: typeof ErrorCode.TRANSPORT | typeof ErrorCode.TIMEOUT;
+  /** Which operations may be hit. Default all four. */
+  readonly operations?: readonly ChaosOperation[];
+  /** Timer used for delays; inject fake timers here. Default `globalThis.setTimeout`. */
+  readonly setTimeout?: (callback: () => void, ms: number) => unknown;
+}
+
+/** What chaos did so far. */
+export interface ChaosStats {
+  calls: number;
+  droppedRequests: number;
+  droppedResponses: number;
+  duplicated: number;
+  delayed: number;
+}
+
+/** A {@link SyncTransport} with faults, which a test can switch off for a calm ending. */
+export interface ChaosTransport extends SyncTransport {
+  /** Counters of the faults injected so far. */
+  readonly stats: Readonly<ChaosStats>;
+  /** Turns faults on or off (on at first). Off, calls pass straight through. */
+  setFaults(enabled: boolean): void;
+}
+
+/**
+ * Wraps `inner` so that requests are lost, responses are lost after the server acted,
+ * requests arrive twice and calls are delayed, all decided by a seeded generator:
+ * a failing test replays exactly from its seed (as long as the calls come in the same
+ * order). Lost requests and responses throw a SyncError `TRANSPORT` (or
+ * `failureCode`), as a dropped connection would. The live channel passes through.
+ *
+ * @example
+ * const transport = chaosTransport(memoryTransport(server), {
+ *   seed: 42, dropRequestRate: 0.1, dropResponseRate: 0.1, duplicateRate: 0.1,
+ * });
+ * // ... run sync through it, then:
+ * transport.setFaults(false); // converge without faults and check the result
+ */
+export function chaosTransport(inner: SyncTransport, options: ChaosTransportOptions): ChaosTransport {
+  const random = seededRandom(options.seed);
+  const code = options.failureCode ?? ErrorCode.TRANSPORT;
+  const hit = new Set<ChaosOperation>(options.operations ?? ['handshake', 'push', 'pull', 'health']);
+  const maxDelay = options.delayMs ?? 0;
+  const wait = options.setTimeout ?? ((callback: () => void, ms: number) => globalThis.setTimeout(callback, ms));
+  for (const [name, rate] of [
+    ['dropRequestRate', options.dropRequestRate],
+    ['dropResponseRate', options.dropResponseRate],
+    ['duplicateRate', options.duplicateRate],
+  ] as const) {
+    if (rate !== undefined && !(rate >= 0 && rate <= 1)) {
+      throw new RangeError(`chaosTransport: ${name} must be between 0 and 1, got ${rate}`);
+    }
+  }
+  const stats: ChaosStats = { calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, delayed: 0 };
+  let enabled = true;
+
+  async function run<T>(operation: ChaosOperation, send: () => Promise<T>): Promise<T> {
+    stats.calls += 1;
+    if (!enabled || !hit.has(operation)) return send();
+    // Draw every decision up front, in a fixed order, so one fault does not shift the
+    // sequence of the next call's decisions.
+    const delay = maxDelay > 0 ? Math.floor(random.next() * (maxDelay + 1)) : 0;
+    const dropRequest = random.chance(options.dropRequestRate ?? 0);
+    const dropResponse = random.chance(options.dropResponseRate ?? 0);
+    const duplicate = random.chance(options.duplicateRate ?? 0);
+    if (delay > 0) {
+      stats.delayed += 1;
+      await new Promise<void>((resolve) => void wait(resolve, delay));
+    }
+    if (dropRequest) {
+      stats.droppedRequests += 1;
+      throw new SyncError(code, `chaos: ${operation} request lost before reaching the server`, { details: { chaos: 'request' } });
+    }
+    const response = await send();
+    if (duplicate) {
+      stats.duplicated += 1;
+      // The copy's own response is lost: only the server sees it.
+      await send().catch(() => undefined);
+    }
+    if (dropResponse) {
+      stats.droppedResponses += 1;
+      throw new SyncError(code, `chaos: ${operation} response lost after the server handled it`, { details: { chaos: 'response' } });
+    }
+    return response;
+  }
+
+  const transport: ChaosTransport = {
+    stats,
+    setFaults(value) {
+      enabled = value;
+    },
+    handshake: (request) => run('handshake', () => inner.handshake(request)),
+    push: (request) => run('push', () => inner.push(request)),
+    pull: (request) => run('pull', () => inner.pull(request)),
+    health: () => run('health', () => inner.health()),
+  };
+  if (inner.live !== undefined) {
+    const live = inner.live.bind(inner);
+    transport.live = (handlers) => live(handlers);
+  }
+  return transport;
+}

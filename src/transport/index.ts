@@ -1,0 +1,7 @@
+export type { LiveHandlers, SyncTransport } from './types.ts';
+export { memoryTransport } from './memory-transport.ts';
+export type { MemoryTransportOptions, SyncServerHandlers } from './memory-transport.ts';
+export { chaosTransport } from './chaos-transport.ts';
+export type { ChaosOperation, ChaosStats, ChaosTransport, ChaosTransportOptions } from './chaos-transport.ts';
+export { seededRandom } from './seeded-random.ts';
+export type { SeededRandom } from './seeded-random.ts';
