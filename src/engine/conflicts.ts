@@ -1,0 +1,140 @@
+/**
+ * Settling conflicts: a local change met a newer state on the server (told by a push's
+ * `conflicts`), or a pulled change met a local change not yet pushed (told by
+ * `applyRemote`'s `conflicts`, last-write-wins). The policy decides by default; a
+ * custom resolver may keep either side or merge, and whatever it picks is written as a
+ * new local change when the replica does not already hold it, so it wins everywhere.
+ */
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import type { ChangeOp, JsonValue, PulledChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { LocalConflict } from '../store/types.ts';
+import type { SyncContext } from './sync-context.ts';
+import type { ConflictInfo, ConflictResolution } from './types.ts';
+
+/** A record state: a put with its value, or a delete (or absence). */
+interface RecordState {
+  readonly op: ChangeOp;
+  readonly value?: JsonValue;
+}
+
+/** Structural equality of JSON values (key order of objects does not matter). */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => jsonEqual(item, b[i]));
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
+}
+
+function stateOf(change: { readonly op: ChangeOp; readonly value?: JsonValue } | null): RecordState {
+  if (change === null || change.op === 'delete') return { op: 'delete' };
+  return change.value === undefined ? { op: 'put' } : { op: 'put', value: change.value };
+}
+
+function sameState(a: RecordState, b: RecordState): boolean {
+  return a.op === b.op && (a.op === 'delete' || jsonEqual(a.value, b.value));
+}
+
+/**
+ * Asks the resolver, if any, what the record should be. Returns the state and the
+ * outcome, or undefined when there is no resolver (or it threw: reported, and the
+ * policy's outcome stands).
+ */
+function askResolver(
+  ctx: SyncContext,
+  collective: string,
+  id: string,
+  local: RecordState,
+  remote: PulledChange | null,
+): { state: RecordState; outcome: ConflictInfo['outcome'] } | undefined {
+  const resolver = ctx.config.resolver;
+  if (resolver === undefined) return undefined;
+  let resolution: ConflictResolution;
+  try {
+    resolution = resolver({ collective, id, local, remote });
+  } catch (error) {
+    ctx.onError(
+      new SyncError(ErrorCode.INTERNAL, `The conflict resolver threw on ${collective}/${id}; the policy's outcome stands: ${String(error)}`, {
+        details: { collective, id },
+      }).toJSON(),
+    );
+    return undefined;
+  }
+  if (resolution === 'local') return { state: local, outcome: 'local' };
+  if (resolution === 'remote') return { state: stateOf(remote), outcome: 'remote' };
+  if ('delete' in resolution) return { state: { op: 'delete' }, outcome: 'merged' };
+  return { state: { op: 'put', value: resolution.value }, outcome: 'merged' };
+}
+
+/** Writes `wanted` as a new local change unless the replica already holds it. */
+async function writeIfDifferent(ctx: SyncContext, collective: string, id: string, wanted: RecordState): Promise<void> {
+  const held = await ctx.store.get(collective, id);
+  const heldState: RecordState = held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
+  if (sameState(heldState, wanted)) return;
+  if (wanted.op === 'delete') {
+    await ctx.store.write([{ op: 'delete', collective, id }]);
+  } else {
+    await ctx.store.write([{ op: 'put', collective, id, value: wanted.value ?? null }]);
+  }
+}
+
+function describeServerConflict(conflict: ServerConflict, local: SyncChange): string {
+  const server = conflict.server;
+  if (server === null) return `the server refused the change to ${conflict.collective}/${conflict.id} and holds no record of it`;
+  if (conflict.policy === 'server-wins') {
+    return `the server's version (v${server.version}) was newer than the one this change was based on (${local.baseVersion === null ? 'none' : `v${local.baseVersion}`}); server-wins kept the server's record`;
+  }
+  return `the server's record was written later (${server.hlc}) than this change (${local.hlc}); last-write-wins kept the server's record`;
+}
+
+/**
+ * A pushed change lost on the server: take the server's record (written only if newer
+ * than what the replica holds), then let the resolver, if any, have the last word.
+ */
+export async function settleServerConflict(ctx: SyncContext, local: SyncChange, conflict: ServerConflict): Promise<ConflictInfo> {
+  if (conflict.server !== null) {
+    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
+  }
+  const localState = stateOf(local);
+  const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
+  if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
+  return {
+    collective: conflict.collective,
+    id: conflict.id,
+    policy: conflict.policy,
+    local: localState,
+    remote: conflict.server,
+    outcome: resolved?.outcome ?? 'remote',
+    reason:
+      resolved === undefined
+        ? describeServerConflict(conflict, local)
+        : `${describeServerConflict(conflict, local)}; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`,
+  };
+}
+
+/** A pulled change met a pending local change; the store already kept the later one. */
+export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConflict): Promise<ConflictInfo> {
+  const localState = stateOf(conflict.local);
+  const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.remote);
+  if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
+  const policyReason =
+    conflict.winner === 'remote'
+      ? `the server's change (${conflict.remote.hlc}) was written later than the pending local change (${conflict.local.hlc}); last-write-wins kept the server's`
+      : `the pending local change (${conflict.local.hlc}) was written later than the server's (${conflict.remote.hlc}); last-write-wins kept it and will push it`;
+  return {
+    collective: conflict.collective,
+    id: conflict.id,
+    policy: 'last-write-wins',
+    local: localState,
+    remote: conflict.remote,
+    outcome: resolved?.outcome ?? conflict.winner,
+    reason:
+      resolved === undefined
+        ? policyReason
+        : `${policyReason}; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Push: send the change log to the server, batch by batch, until it is drained.
+ */
+import { ErrorCode, SyncError, type ErrorCode as Code } from '../protocol/errors.ts';
+import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
+import { settleServerConflict } from './conflicts.ts';
+import { inCollectives } from './peer-key.ts';
+import type { SyncContext } from './sync-context.ts';
+
+/** What one push run did. */
+export interface PushOutcome {
+  /** Changes sent (duplicates after a lost response included). */
+  readonly sent: number;
+  /** Changes the server wrote. */
+  readonly accepted: number;
+  readonly conflicts: number;
+  readonly rejected: number;
+  /** Changes outside the collective filter, dropped from the log unsent. */
+  readonly localOnly: number;
+}
+
+const REJECT_CODES: Record<RejectReason, Code> = {
+  FORBIDDEN: ErrorCode.FORBIDDEN,
+  INVALID: ErrorCode.INVALID_PAYLOAD,
+  CONFLICT: ErrorCode.CONFLICT,
+};
+
+/**
+ * Pushes pending changes until the log is drained (a batch shorter than `batchSize`).
+ *
+ * Changes to collectives outside `config.collectives` are **local-only**: they are
+ * dropped from the change log without being sent, and are not sent later either, even
+ * if the filter is widened. (Keeping them would block the log forever.)
+ *
+ * Each batch: send, settle conflicts (take the server's record, ask the resolver),
+ * report refused changes as `error`s, then acknowledge: the server stored nothing for
+ * a refused change, so it leaves the log too. Conflicts are settled before the
+ * acknowledgement so a crash in between re-sends the batch (harmless: the server
+ * recognises it) rather than losing the server's winning record.
+ */
+export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
+  const { store, transport, config } = ctx;
+  let sent = 0;
+  let accepted = 0;
+  let conflicts = 0;
+  let rejected = 0;
+  let localOnly = 0;
+  for (;;) {
+    ctx.checkpoint();
+    const batch = await store.pendingChanges(config.batchSize);
+    if (batch.length === 0) break;
+    const firstSeq = (batch[0] as SyncChange).seq;
+    const lastSeq = (batch[batch.length - 1] as SyncChange).seq;
+    const outgoing = batch.filter((change) => inCollectives(change.collective, config.collectives));
+    localOnly += batch.length - outgoing.length;
+    let ackedSeq = lastSeq;
+    if (outgoing.length > 0) {
+      const response = await transport.push({ instanceId: store.instanceId, policy: config.conflictResolution, changes: outgoing });
+      sent += outgoing.length;
+      accepted += response.accepted;
+      conflicts += response.conflicts.length;
+      rejected += response.rejected.length;
+      await settleResponse(ctx, outgoing, response);
+      const lastOutgoing = (outgoing[outgoing.length - 1] as SyncChange).seq;
+      // The server dealt with everything sent: the local-only changes around them go too.
+      ackedSeq = response.ackedSeq >= lastOutgoing ? lastSeq : Math.min(response.ackedSeq, lastSeq);
+    }
+    if (ackedSeq >= firstSeq) await store.acknowledge(ctx.peer, ackedSeq);
+    if (batch.length < config.batchSize) break;
+    if (ackedSeq < lastSeq) {
+      // The server took only part of the batch; try the rest on the next cycle rather
+      // than spinning here.
+      break;
+    }
+  }
+  return { sent, accepted, conflicts, rejected, localOnly };
+}
+
+async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], response: PushResponse): Promise<void> {
+  const bySeq = new Map(sent.map((change) => [change.seq, change]));
+  const conflictSeqs = new Set<number>();
+  for (const conflict of response.conflicts) {
+    const local = bySeq.get(conflict.seq);
+    if (local === undefined) continue; // not ours to settle (a malformed response)
+    conflictSeqs.add(conflict.seq);
+    ctx.onConflict(await settleServerConflict(ctx, local, conflict));
+  }
+  for (const refusal of response.rejected) {
+    if (refusal.reason === 'CONFLICT' && conflictSeqs.has(refusal.seq)) continue;
+    ctx.onError(
+      new SyncError(
+        REJECT_CODES[refusal.reason],
+        `The server refused the change to ${refusal.collective}/${refusal.id} (seq ${refusal.seq}): ${refusal.message}`,
+        { details: { seq: refusal.seq, collective: refusal.collective, id: refusal.id, reason: refusal.reason } },
+      ).toJSON(),
+    );
+  }
+}

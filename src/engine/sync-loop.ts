@@ -1,0 +1,164 @@
+/**
+ * One background loop: runs a cycle, waits, runs it again; after a failure it waits
+ * the backoff delay instead. The manager runs two, push and pull, each on its own
+ * interval. The loop owns timers and retries; what a cycle does belongs to its
+ * delegate (the shape of Replicache's `connection-loop.ts`).
+ *
+ * ```
+ *                 start(delay)
+ *   ┌────────┐ ─────────────────► ┌─────────┐  timer fires, or request()  ┌─────────┐
+ *   │ closed │                    │ waiting │ ──────────────────────────► │ running │
+ *   └────────┘ ◄───────────────── └─────────┘ ◄────────────────────────── └─────────┘
+ *       ▲          close()          │    ▲      success: wait intervalMs       │
+ *       │                  pause()  │    │ resume()  failure: wait backoff     │
+ *       │                           ▼    │ (runs at once)                      │
+ *       │        close()        ┌────────┐        pause() while running:       │
+ *       └────────────────────── │ paused │ ◄─────── the cycle ends, then ──────┘
+ *                               └────────┘
+ * ```
+ *
+ * - `request()` while waiting after a success runs the cycle at once; while waiting
+ *   out a backoff it does nothing (the server is struggling: do not hammer it); while
+ *   running it queues one more run right after.
+ * - A failure while paused or closed is not counted: being offline burns no retries.
+ * - `close()` returns the cycle in flight, so the owner can wait for it.
+ */
+import { SyncError } from '../protocol/errors.ts';
+import { Backoff, type RetryState } from './backoff.ts';
+import type { RetryConfig } from './types.ts';
+
+/** What a loop drives. */
+export interface SyncLoopDelegate {
+  /** One cycle; throws (a SyncError, ideally) on failure. */
+  runCycle(): Promise<void>;
+  /** A cycle succeeded. */
+  onSuccess(): void;
+  /** A cycle failed; the next try comes after `retry.nextDelayMs`. */
+  onFailure(error: SyncError, retry: RetryState): void;
+}
+
+/** Timer functions, injected so tests can fake time. */
+export interface TimerFunctions {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Options of a {@link SyncLoop}. */
+export interface SyncLoopOptions {
+  readonly intervalMs: number;
+  readonly retry: RetryConfig;
+  readonly timers: TimerFunctions;
+}
+
+/** A loop's state; see the diagram at the top of this file. */
+export type SyncLoopState = 'closed' | 'waiting' | 'running' | 'paused';
+
+/** A background loop; see the diagram at the top of this file. */
+export class SyncLoop {
+  readonly #delegate: SyncLoopDelegate;
+  readonly #options: SyncLoopOptions;
+  readonly #backoff: Backoff;
+  #state: SyncLoopState = 'closed';
+  #timer: unknown = undefined;
+  #requested = false;
+  #paused = false;
+  #current: Promise<void> = Promise.resolve();
+
+  constructor(delegate: SyncLoopDelegate, options: SyncLoopOptions) {
+    this.#delegate = delegate;
+    this.#options = options;
+    this.#backoff = new Backoff(options.retry);
+  }
+
+  /** Where the loop is. */
+  get state(): SyncLoopState {
+    return this.#state;
+  }
+
+  /** Starts the loop; the first cycle runs after `delayMs`. */
+  start(delayMs = 0): void {
+    if (this.#state !== 'closed') return;
+    this.#state = 'waiting';
+    this.#schedule(delayMs);
+  }
+
+  /** Asks for a cycle soon (see the rules at the top of this file). */
+  request(): void {
+    if (this.#state === 'running') {
+      this.#requested = true;
+    } else if (this.#state === 'waiting' && this.#backoff.attempt === 0) {
+      this.#schedule(0);
+    }
+  }
+
+  /** Stops scheduling cycles until `resume()`; a cycle in flight finishes first. */
+  pause(): void {
+    if (this.#state === 'closed') return;
+    this.#paused = true;
+    this.#requested = false;
+    this.#clearTimer();
+    if (this.#state === 'waiting') this.#state = 'paused';
+  }
+
+  /** Leaves `paused` (or cuts a backoff short): forgets past failures, runs at once. */
+  resume(): void {
+    if (this.#state === 'closed') return;
+    this.#paused = false;
+    this.#backoff.reset();
+    if (this.#state === 'running') {
+      this.#requested = true;
+    } else {
+      this.#state = 'waiting';
+      this.#schedule(0);
+    }
+  }
+
+  /** Stops for good; resolves when the cycle in flight, if any, has ended. */
+  close(): Promise<void> {
+    this.#state = 'closed';
+    this.#clearTimer();
+    return this.#current;
+  }
+
+  #schedule(delayMs: number): void {
+    this.#clearTimer();
+    this.#timer = this.#options.timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#run();
+    }, delayMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#options.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #run(): void {
+    if (this.#state !== 'waiting') return;
+    this.#state = 'running';
+    this.#requested = false;
+    this.#current = this.#delegate.runCycle().then(
+      () => this.#finish(undefined),
+      (error: unknown) => this.#finish(SyncError.from(error)),
+    );
+  }
+
+  #finish(error: SyncError | undefined): void {
+    if (this.#state === 'closed') return;
+    if (this.#paused) {
+      this.#state = 'paused';
+      return;
+    }
+    this.#state = 'waiting';
+    if (error === undefined) {
+      this.#backoff.reset();
+      this.#delegate.onSuccess();
+      this.#schedule(this.#requested ? 0 : this.#options.intervalMs);
+    } else {
+      const retry = this.#backoff.fail(error);
+      this.#delegate.onFailure(error, retry);
+      this.#schedule(retry.nextDelayMs);
+    }
+    this.#requested = false;
+  }
+}
