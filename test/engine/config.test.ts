@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
+import { DEFAULT_SYNC_CONFIG, validateConfig } from '../../src/engine/config.ts';
+
+function rejection(input: unknown): SyncError {
+  try {
+    validateConfig(input);
+  } catch (error) {
+    if (error instanceof SyncError) return error;
+    throw error;
+  }
+  throw new Error(`validateConfig accepted ${JSON.stringify(input)}`);
+}
+
+describe('validateConfig', () => {
+  it('fills every field a caller leaves out with the PulseDB defaults', () => {
+    expect(validateConfig({})).toEqual(DEFAULT_SYNC_CONFIG);
+    expect(validateConfig(undefined)).toEqual({
+      direction: 'bidirectional',
+      conflictResolution: 'last-write-wins',
+      batchSize: 500,
+      pushIntervalMs: 1000,
+      pullIntervalMs: 1000,
+      retry: { initialDelayMs: 500, multiplier: 2, maxDelayMs: 30_000, maxRetries: 10 },
+    });
+  });
+
+  it('keeps what the caller gives, merging a partial retry config', () => {
+    const config = validateConfig({ direction: 'pull-only', batchSize: 50, retry: { maxRetries: 3 }, collectives: ['todos', 'notes', 'notes2'] });
+    expect(config.direction).toBe('pull-only');
+    expect(config.batchSize).toBe(50);
+    expect(config.retry).toEqual({ initialDelayMs: 500, multiplier: 2, maxDelayMs: 30_000, maxRetries: 3 });
+    expect(config.collectives).toEqual(['notes', 'notes2', 'todos']);
+  });
+
+  it.each([
+    [{ batchSize: 0 }, 'config.batchSize must be a positive integer, got 0'],
+    [{ batchSize: -5 }, 'config.batchSize must be a positive integer, got -5'],
+    [{ batchSize: 2.5 }, 'config.batchSize must be a positive integer, got 2.5'],
+    [{ batchSize: '500' }, 'config.batchSize must be a positive integer, got "500"'],
+    [{ batchSize: 10_001 }, 'config.batchSize must be at most 10000, got 10001'],
+    [{ pushIntervalMs: 0 }, 'config.pushIntervalMs must be a positive integer, got 0'],
+    [{ pullIntervalMs: -1 }, 'config.pullIntervalMs must be a positive integer, got -1'],
+    [{ pullIntervalMs: Number.NaN }, 'config.pullIntervalMs must be a positive integer, got NaN'],
+    [{ direction: 'sideways' }, 'config.direction must be one of "push-only", "pull-only", "bidirectional", got "sideways"'],
+    [{ conflictResolution: 'client-wins' }, 'config.conflictResolution must be one of "last-write-wins", "server-wins", got "client-wins"'],
+    [{ pullInterval: 10 }, 'config.pullInterval is not a configuration option'],
+    [{ retry: { initialDelay: 10 } }, 'config.retry.initialDelay is not a configuration option'],
+    [{ retry: { initialDelayMs: 0 } }, 'config.retry.initialDelayMs must be a positive integer, got 0'],
+    [{ retry: { multiplier: 0.5 } }, 'config.retry.multiplier must be a finite number of at least 1, got 0.5'],
+    [{ retry: { maxRetries: -1 } }, 'config.retry.maxRetries must be a non-negative integer, got -1'],
+    [{ retry: { maxDelayMs: 100 } }, 'config.retry.maxDelayMs (100) must not be less than config.retry.initialDelayMs (500)'],
+    [{ retry: 5 }, 'config.retry must be an object, got 5'],
+    [{ collectives: 'notes' }, 'config.collectives must be an array of collective names, got "notes"'],
+    [{ collectives: [] }, 'config.collectives must not be empty'],
+    [{ collectives: ['notes', ''] }, 'config.collectives[1] must be a non-empty string'],
+    [{ collectives: ['notes', 7] }, 'config.collectives[1] must be a non-empty string'],
+    [{ collectives: ['notes', 'notes'] }, 'config.collectives[1] repeats "notes"'],
+    [{ resolver: 'merge' }, 'config.resolver must be a function, got "merge"'],
+    [[], 'config must be an object, got an array'],
+  ])('refuses %j with INVALID_CONFIG naming the field', (input, message) => {
+    const error = rejection(input);
+    expect(error.code).toBe(ErrorCode.INVALID_CONFIG);
+    expect(error.message).toContain(message);
+  });
+});
