@@ -112,9 +112,7 @@ export class SyncManager implements SyncEngine {
     if (this.#lifecycle === 'stopped') throw this.#shutdownError('start');
     this.#lifecycle = 'starting';
     try {
-      await this.#exclusive('manual', async () => {
-        this.#session = await handshake(this.#transport, this.#store.instanceId);
-      });
+      await this.#exclusive('manual', async () => undefined, { handshake: 'always' });
     } catch (error) {
       if (this.#lifecycle === 'starting') this.#lifecycle = 'new';
       throw error;
@@ -284,17 +282,23 @@ export class SyncManager implements SyncEngine {
 
   /**
    * Runs `body` alone (after every run queued before it), handshaking first if there
-   * is no session yet, with status kept: `syncing` while it runs, `lastSyncedAt` on
+   * is no session yet (or always, for `start()`), with status kept: `syncing` while it runs, `lastSyncedAt` on
    * success. A manual run's failure is recorded here; a loop's by the loop, which
    * knows the retry schedule.
    */
-  #exclusive<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>): Promise<T> {
+  #exclusive<T>(
+    kind: RunKind,
+    body: (ctx: SyncContext) => Promise<T>,
+    options: { handshake: 'if-needed' | 'always' } = { handshake: 'if-needed' },
+  ): Promise<T> {
     const run = this.#queue.then(async () => {
       if (this.#lifecycle === 'stopped') throw this.#shutdownError(kind);
       this.#inFlight += 1;
       this.#emitStatus();
       try {
-        this.#session ??= await handshake(this.#transport, this.#store.instanceId);
+        if (this.#session === undefined || options.handshake === 'always') {
+          this.#session = await handshake(this.#transport, this.#store.instanceId);
+        }
         const result = await body(this.#context(this.#session));
         this.#lastSyncedAt = this.#now();
         if (kind === 'manual') this.#failures.delete('manual');
