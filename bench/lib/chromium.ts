@@ -3,10 +3,7 @@
  * over the Chrome DevTools Protocol (playwright gives CDP sessions to pages only, so we
  * attach to the worker target from a browser-level session and relay messages).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type CDPSession } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession } from 'playwright-core';
 
 /** Where Debian puts Chromium; override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -21,34 +18,32 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** A running browser with a fresh profile, and how to close both. */
+/** A running browser, and how to close it. */
 export interface BenchBrowser {
-  readonly context: BrowserContext;
+  readonly browser: Browser;
+  /**
+   * A new context: its own storage, like another device. Playwright launches Chromium
+   * with a fresh temporary profile and gives each context its own storage partition.
+   */
+  newContext(): Promise<BrowserContext>;
   /** A browser-level CDP session (for worker targets). */
   cdp(): Promise<CDPSession>;
   close(): Promise<void>;
 }
 
-/** Launches headless Chromium with a fresh user-data dir. */
+/** Launches headless Chromium. */
 export async function launchChromium(): Promise<BenchBrowser> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'pulsesync-bench-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ARGS,
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
   let session: CDPSession | undefined;
   return {
-    context,
+    browser,
+    newContext: () => browser.newContext(),
     async cdp() {
-      const browser = context.browser();
-      if (browser === null) throw new Error('no browser object for the persistent context');
       session ??= await browser.newBrowserCDPSession();
       return session;
     },
     async close() {
-      await context.close().catch(() => undefined);
-      rmSync(userDataDir, { recursive: true, force: true });
+      await browser.close().catch(() => undefined);
     },
   };
 }

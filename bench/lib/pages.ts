@@ -2,6 +2,7 @@
  * Builds the bench pages (bench/pages/) with Vite — a production build, minified, as an
  * app would ship them — and serves the result with Vite's preview server on 127.0.0.1.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, preview, type PreviewServer } from 'vite';
 
@@ -14,13 +15,20 @@ export interface BenchPages {
   close(): Promise<void>;
 }
 
+/** The pages: `index.html` (IndexedDB limits) and, once it exists, `sdk.html` (the SDK). */
+function pageInputs(): Record<string, string> {
+  const inputs: Record<string, string> = { index: `${ROOT}index.html` };
+  if (existsSync(`${ROOT}sdk.html`)) inputs['sdk'] = `${ROOT}sdk.html`;
+  return inputs;
+}
+
 /** Builds and serves the bench pages. */
 export async function serveBenchPages(): Promise<BenchPages> {
   await build({
     root: ROOT,
     configFile: false,
     logLevel: 'error',
-    build: { outDir: OUT, emptyOutDir: true, minify: true, target: 'es2022' },
+    build: { outDir: OUT, emptyOutDir: true, minify: true, target: 'es2022', rollupOptions: { input: pageInputs() } },
     worker: { format: 'es' },
   });
   const server: PreviewServer = await preview({

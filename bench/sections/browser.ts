@@ -1,0 +1,184 @@
+/**
+ * Sections 1–3 (and the packed-layout trade-off): everything measured in Chromium.
+ * The IndexedDB limits run in the same page, interleaved run by run with the SDK, so
+ * each ratio compares figures taken under the same load.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium, type BenchBrowser } from '../lib/chromium.ts';
+import { serveBenchPages, type BenchPages } from '../lib/pages.ts';
+import { median, perSecond } from '../lib/stats.ts';
+import type { ResultRow } from '../lib/table.ts';
+import type { PackedTradeoff } from '../pages/limits.ts';
+import { openSdkBench, type InitialSyncRun, type LatencyRun, type SdkBench } from './sdk.ts';
+
+/** Changes timed for the steady-state latency. */
+const LATENCY_CHANGES = 500;
+
+/** Local-write records: count and JSON size of each value. */
+export const LOCAL = { count: 10_000, bytes: 150 } as const;
+/** Initial-sync records. */
+export const INITIAL = { count: 100_000, bytes: 200, batch: 1_000 } as const;
+/** Records per packed value. */
+const CHUNK = 1_000;
+
+/** What the browser section needs. */
+export interface BrowserOptions {
+  readonly root: string;
+  readonly runs: number;
+  readonly log: (message: string) => void;
+}
+
+async function limitsPage(browser: BenchBrowser, pages: BenchPages): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(pages.url);
+  await page.waitForFunction(() => 'pulseBench' in window);
+  return page;
+}
+
+/** Runs the browser sections; returns their rows. */
+export async function runBrowser(options: BrowserOptions): Promise<ResultRow[]> {
+  const pages = await serveBenchPages();
+  const browser = await launchChromium();
+  try {
+    const page = await limitsPage(browser, pages);
+    const sdkReady = existsSync(join(options.root, 'src/client/index.ts')) && existsSync(join(options.root, 'bench/pages/sdk.html'));
+    const sdk: SdkBench | string = sdkReady ? await openSdkBench({ ...options, browser, pages, limitsPage: page }) : 'not available yet: no src/client';
+    const syncRuns = Math.max(3, options.runs - 2);
+    const sdkSamples = { putMany: [] as number[], putOne: [] as number[], initialSync: [] as InitialSyncRun[] };
+    let latency: LatencyRun | string = typeof sdk === 'string' ? sdk : 'not run';
+
+    try {
+      // ---- section 1: 10k records, the limit in one transaction, interleaved with the SDK.
+      const raw: number[] = [];
+      const rawLog: number[] = [];
+      const packed: number[] = [];
+      for (let r = 0; r < options.runs; r++) {
+        options.log(`local writes run ${r + 1}/${options.runs}`);
+        raw.push(perSecond(LOCAL.count, await page.evaluate((o) => window.pulseBench.rawPut(o), { ...LOCAL, batch: LOCAL.count })));
+        if (typeof sdk !== 'string') sdkSamples.putMany.push(await sdk.putMany());
+        rawLog.push(perSecond(LOCAL.count, await page.evaluate((o) => window.pulseBench.rawPut(o), { ...LOCAL, batch: LOCAL.count, withLog: true })));
+        if (typeof sdk !== 'string') sdkSamples.putOne.push(await sdk.putOne());
+        packed.push(perSecond(LOCAL.count, await page.evaluate((o) => window.pulseBench.packedPut(o), { ...LOCAL, chunk: CHUNK, chunksPerTx: LOCAL.count / CHUNK })));
+      }
+      // ---- section 2: 100k pulled-change objects, 1,000 per transaction, interleaved.
+      const rawSync: number[] = [];
+      const packedSync: number[] = [];
+      const packed100: number[] = [];
+      for (let r = 0; r < syncRuns; r++) {
+        options.log(`initial sync run ${r + 1}/${syncRuns}`);
+        rawSync.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.rawPut(o), { ...INITIAL, pulled: true })));
+        if (typeof sdk !== 'string') sdkSamples.initialSync.push(await sdk.initialSync());
+        packedSync.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.packedPut(o), { count: INITIAL.count, bytes: INITIAL.bytes, chunk: CHUNK, chunksPerTx: 100, pulled: true })));
+        packed100.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.packedPut(o), { count: INITIAL.count, bytes: INITIAL.bytes, chunk: 100, chunksPerTx: 100, pulled: true })));
+      }
+      // ---- section 3: one run of N changes (its own median/p99 over the changes).
+      if (typeof sdk !== 'string') {
+        options.log(`steady-state latency: ${LATENCY_CHANGES} changes`);
+        latency = await sdk.latency(LATENCY_CHANGES);
+      }
+      // ---- what a packed replica would cost: single-record reads and updates.
+      const tradeoffs: Record<number, PackedTradeoff[]> = { 100: [], 1000: [] };
+      for (let r = 0; r < syncRuns; r++) {
+        for (const chunk of [100, 1000]) {
+          options.log(`packed trade-off: ${chunk} records/value, run ${r + 1}/${syncRuns}`);
+          tradeoffs[chunk]?.push(await page.evaluate((o) => window.pulseBench.packedTradeoff(o), { records: LOCAL.count, bytes: LOCAL.bytes, chunk, ops: 200 }));
+        }
+      }
+      return buildRows({ raw, rawLog, packed, rawSync, packedSync, packed100, tradeoffs, sdk, sdkSamples, latency });
+    } finally {
+      if (typeof sdk !== 'string') await sdk.close();
+    }
+  } finally {
+    await browser.close();
+    await pages.close();
+  }
+}
+
+interface Measured {
+  readonly raw: number[];
+  readonly rawLog: number[];
+  readonly packed: number[];
+  readonly rawSync: number[];
+  readonly packedSync: number[];
+  readonly packed100: number[];
+  readonly tradeoffs: Record<number, PackedTradeoff[]>;
+  readonly sdk: SdkBench | string;
+  readonly sdkSamples: { putMany: number[]; putOne: number[]; initialSync: InitialSyncRun[] };
+  readonly latency: LatencyRun | string;
+}
+
+function buildRows(m: Measured): ResultRow[] {
+  const { raw, rawLog, packed, rawSync, packedSync, packed100, tradeoffs, sdk, sdkSamples, latency } = m;
+  const L = median(raw);
+  const P = median(packed);
+  const LS = median(rawSync);
+  const PS = median(packedSync);
+  const rows: ResultRow[] = [];
+
+  const s1 = '1 Local writes (10k × ~150 B)';
+  if (typeof sdk === 'string') {
+    rows.push({ section: s1, figure: 'SyncClient.putMany', value: sdk, unit: 'rec/s', limit: L, packed: P, target: '≥ 80% of limit' });
+    rows.push({ section: s1, figure: 'SyncClient.put, one by one', value: sdk, unit: 'rec/s', limit: L, packed: P });
+  } else {
+    const putMany = median(sdkSamples.putMany);
+    rows.push({ section: s1, figure: 'SyncClient.putMany', value: putMany, unit: 'rec/s', limit: L, packed: P, target: '≥ 80% of limit', met: putMany >= 0.8 * L, samples: sdkSamples.putMany });
+    rows.push({ section: s1, figure: `SyncClient.put ×${sdk.putOneCount}, awaited`, value: median(sdkSamples.putOne), unit: 'rec/s', limit: L, packed: P, samples: sdkSamples.putOne });
+  }
+  rows.push({ section: s1, figure: 'limit: idb, 1 put/record, 1 tx', value: L, unit: 'rec/s', limit: L, packed: P, samples: raw });
+  rows.push({
+    section: s1, figure: 'idb, record + log entry (2 puts)', value: median(rawLog), unit: 'rec/s', limit: L, packed: P, samples: rawLog,
+    note: 'a logged local write in a per-record layout is two puts (record + change-log entry): its ceiling',
+  });
+  rows.push({ section: s1, figure: 'packed limit: 1,000 rec/value', value: P, unit: 'rec/s', limit: L, packed: P, samples: packed });
+
+  const s2 = '2 Initial sync (100k × ~200 B)';
+  if (typeof sdk === 'string') {
+    rows.push({ section: s2, figure: 'initialSync end to end', value: sdk, unit: 'rec/s', limit: LS, packed: PS, target: '≥ 60% of limit' });
+  } else {
+    const runs = sdkSamples.initialSync;
+    const rate = runs.map((x) => x.recordsPerSec);
+    const heap = runs.map((x) => x.workerHeapMb);
+    const task = runs.map((x) => x.longestTaskMs);
+    const sync = median(rate);
+    rows.push({ section: s2, figure: 'initialSync end to end', value: sync, unit: 'rec/s', limit: LS, packed: PS, target: '≥ 60% of limit', met: sync >= 0.6 * LS, samples: rate });
+    rows.push({
+      section: s2, figure: 'peak worker JS heap', value: median(heap), unit: 'MB', samples: heap,
+      note: 'CDP Runtime.getHeapUsage on the worker target, polled every 50 ms: a sampled peak of the V8 heap (IndexedDB and browser-process memory not included)',
+    });
+    const longest = median(task);
+    rows.push({
+      section: s2, figure: 'longest main-thread task', value: longest, unit: 'ms', target: '≤ 50 ms', met: longest <= 50, samples: task,
+      note: 'PerformanceObserver longtask in the page during initialSync; only tasks ≥ 50 ms are reported, so 0 means none',
+    });
+  }
+  rows.push({ section: s2, figure: 'limit: idb, 1 put/record, 1k/tx', value: LS, unit: 'rec/s', limit: LS, packed: PS, samples: rawSync });
+  rows.push({ section: s2, figure: 'packed limit: 1,000 rec/value', value: PS, unit: 'rec/s', limit: LS, packed: PS, samples: packedSync });
+  rows.push({ section: s2, figure: 'packed: 100 rec/value', value: median(packed100), unit: 'rec/s', limit: LS, packed: PS, samples: packed100 });
+
+  const s3 = '3 Steady state (put → change on 2nd device)';
+  if (typeof latency === 'string') {
+    rows.push({ section: s3, figure: 'p50 / p99', value: latency, unit: 'ms', target: 'p50 < 50 ms' });
+  } else {
+    rows.push({ section: s3, figure: `p50 over ${latency.samplesMs.length} changes`, value: latency.p50Ms, unit: 'ms', target: '< 50 ms', met: latency.p50Ms < 50 });
+    rows.push({ section: s3, figure: `p99 over ${latency.samplesMs.length} changes`, value: latency.p99Ms, unit: 'ms' });
+    rows.push({ section: s3, figure: 'longest main-thread task, 2 pages', value: latency.longestTaskMs, unit: 'ms', target: '≤ 50 ms', met: latency.longestTaskMs <= 50 });
+  }
+
+  const s6 = '6 Packed layout trade-off (10k records)';
+  for (const chunk of [100, 1000]) {
+    const t = tradeoffs[chunk] ?? [];
+    const ops = t[0]?.ops ?? 1;
+    const perOp = (pick: (x: PackedTradeoff) => number): number => median(t.map(pick)) / ops;
+    const whole = (pick: (x: PackedTradeoff) => number): number => median(t.map(pick));
+    rows.push({
+      section: s6, figure: `read 1 record, packed ${chunk}/value`, value: perOp((x) => x.readOneMs.packed), unit: 'ms', limit: perOp((x) => x.readOneMs.perRecord),
+      ...(chunk === 100 ? { note: 'ms per operation, one transaction each; "IDB limit" is the per-record layout doing the same, so the ratio is the packed layout\'s cost' } : {}),
+    });
+    rows.push({ section: s6, figure: `update 1 record, packed ${chunk}/value`, value: perOp((x) => x.updateOneMs.packed), unit: 'ms', limit: perOp((x) => x.updateOneMs.perRecord) });
+    rows.push({ section: s6, figure: `read all 10k, packed ${chunk}/value`, value: whole((x) => x.readAllMs.packed), unit: 'ms', limit: whole((x) => x.readAllMs.perRecord) });
+  }
+  return rows;
+}
