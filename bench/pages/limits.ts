@@ -200,3 +200,52 @@ export async function packedTradeoff(options: { records: number; bytes: number; 
     readAllMs: { perRecord: readAllPer, packed: readAllPack },
   };
 }
+
+/** How {@link applyVariant} applies a pulled batch. */
+export type ApplyMode = 'blind-put' | 'get-then-put' | 'log-lookup-then-put';
+
+/**
+ * What a replica's apply of pulled batches costs per way of doing it: `count` pulled
+ * changes in batches of `batch`, each batch in one transaction with a cursor write.
+ * `blind-put`: one put per change. `get-then-put`: reads the current record first (to
+ * compare clocks), then puts. `log-lookup-then-put`: looks each key up in an (empty)
+ * change-log index first (to find pending local changes), then puts. Returns ms.
+ */
+export async function applyVariant(options: { count: number; bytes: number; batch: number; mode: ApplyMode }): Promise<number> {
+  const changes = pulledShape(benchRecords(options.count, options.bytes)) as { collective: string; id: string }[];
+  const name = freshName('apply');
+  const db = await openDB(name, 1, {
+    upgrade(d) {
+      d.createObjectStore('records', { keyPath: ['collective', 'id'] });
+      d.createObjectStore('meta');
+      const log = d.createObjectStore('log', { autoIncrement: true });
+      log.createIndex('byKey', ['collective', 'id']);
+    },
+  });
+  const start = performance.now();
+  for (let from = 0; from < changes.length; from += options.batch) {
+    const batch = changes.slice(from, from + options.batch);
+    const tx = db.transaction(['records', 'meta', 'log'], 'readwrite');
+    const records = tx.objectStore('records');
+    if (options.mode === 'get-then-put') {
+      const current = await Promise.all(batch.map((c) => records.get([c.collective, c.id])));
+      batch.forEach((c, i) => {
+        if (current[i] === undefined || current[i] !== null) void records.put(c);
+      });
+    } else if (options.mode === 'log-lookup-then-put') {
+      const byKey = tx.objectStore('log').index('byKey');
+      const pending = await Promise.all(batch.map((c) => byKey.getKey([c.collective, c.id])));
+      batch.forEach((c, i) => {
+        if (pending[i] === undefined) void records.put(c);
+      });
+    } else {
+      for (const c of batch) void records.put(c);
+    }
+    void tx.objectStore('meta').put(from + batch.length, 'pullCursor');
+    await tx.done;
+  }
+  const ms = performance.now() - start;
+  db.close();
+  await deleteDB(name);
+  return ms;
+}

@@ -2,10 +2,10 @@
  * The bench page: exposes the measurements as `window.pulseBench` for bench/run.ts to
  * call with `page.evaluate`. Everything is timed inside the page with performance.now().
  */
-import { packedPut, packedTradeoff, rawPut } from './limits.ts';
+import { applyVariant, packedPut, packedTradeoff, rawPut } from './limits.ts';
 import { longTaskWatch } from './long-tasks.ts';
 
-const api = { rawPut, packedPut, packedTradeoff, longTaskWatch };
+const api = { rawPut, packedPut, packedTradeoff, applyVariant, longTaskWatch };
 
 /** What the bench page offers to the driver. */
 export type PulseBenchApi = typeof api;
