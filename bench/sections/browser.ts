@@ -10,7 +10,7 @@ import { launchChromium, type BenchBrowser } from '../lib/chromium.ts';
 import { serveBenchPages, type BenchPages } from '../lib/pages.ts';
 import { median, perSecond } from '../lib/stats.ts';
 import type { ResultRow } from '../lib/table.ts';
-import type { PackedTradeoff } from '../pages/limits.ts';
+import type { ApplyMode, PackedTradeoff } from '../pages/limits.ts';
 import { openSdkBench, type InitialSyncRun, type LatencyRun, type SdkBench } from './sdk.ts';
 
 /** Changes timed for the steady-state latency. */
@@ -20,6 +20,9 @@ const LATENCY_CHANGES = 500;
 export const LOCAL = { count: 10_000, bytes: 150 } as const;
 /** Initial-sync records. */
 export const INITIAL = { count: 100_000, bytes: 200, batch: 1_000 } as const;
+/** The apply-variant runs: pulled changes, batch size as the engine's default. */
+const APPLY = { count: 20_000, bytes: 200, batch: 500 } as const;
+const APPLY_MODES: readonly ApplyMode[] = ['blind-put', 'get-then-put', 'log-lookup-then-put'];
 /** Records per packed value. */
 const CHUNK = 1_000;
 
@@ -87,7 +90,15 @@ export async function runBrowser(options: BrowserOptions): Promise<ResultRow[]> 
           tradeoffs[chunk]?.push(await page.evaluate((o) => window.pulseBench.packedTradeoff(o), { records: LOCAL.count, bytes: LOCAL.bytes, chunk, ops: 200 }));
         }
       }
-      return buildRows({ raw, rawLog, packed, rawSync, packedSync, packed100, tradeoffs, sdk, sdkSamples, latency });
+      // ---- why: what each way of applying a pulled batch costs per record.
+      const apply: Record<ApplyMode, number[]> = { 'blind-put': [], 'get-then-put': [], 'log-lookup-then-put': [] };
+      for (let r = 0; r < syncRuns; r++) {
+        options.log(`apply variants, run ${r + 1}/${syncRuns}`);
+        for (const mode of APPLY_MODES) {
+          apply[mode].push(perSecond(APPLY.count, await page.evaluate((o) => window.pulseBench.applyVariant(o), { ...APPLY, mode })));
+        }
+      }
+      return buildRows({ raw, rawLog, packed, rawSync, packedSync, packed100, tradeoffs, apply, sdk, sdkSamples, latency });
     } finally {
       if (typeof sdk !== 'string') await sdk.close();
     }
@@ -105,13 +116,14 @@ interface Measured {
   readonly packedSync: number[];
   readonly packed100: number[];
   readonly tradeoffs: Record<number, PackedTradeoff[]>;
+  readonly apply: Record<ApplyMode, number[]>;
   readonly sdk: SdkBench | string;
   readonly sdkSamples: { putMany: number[]; putOne: number[]; initialSync: InitialSyncRun[] };
   readonly latency: LatencyRun | string;
 }
 
 function buildRows(m: Measured): ResultRow[] {
-  const { raw, rawLog, packed, rawSync, packedSync, packed100, tradeoffs, sdk, sdkSamples, latency } = m;
+  const { raw, rawLog, packed, rawSync, packedSync, packed100, tradeoffs, apply, sdk, sdkSamples, latency } = m;
   const L = median(raw);
   const P = median(packed);
   const LS = median(rawSync);
@@ -180,5 +192,14 @@ function buildRows(m: Measured): ResultRow[] {
     rows.push({ section: s6, figure: `update 1 record, packed ${chunk}/value`, value: perOp((x) => x.updateOneMs.packed), unit: 'ms', limit: perOp((x) => x.updateOneMs.perRecord) });
     rows.push({ section: s6, figure: `read all 10k, packed ${chunk}/value`, value: whole((x) => x.readAllMs.packed), unit: 'ms', limit: whole((x) => x.readAllMs.perRecord) });
   }
+
+  const s7 = `7 Apply of pulled batches (${APPLY.count / 1000}k, ${APPLY.batch}/tx)`;
+  const blind = median(apply['blind-put']);
+  rows.push({
+    section: s7, figure: 'blind put + cursor', value: blind, unit: 'rec/s', limit: LS, samples: apply['blind-put'],
+    note: 'idb in the bench page, same shape as a pulled change; the limit column is section 2\'s (1,000/tx)',
+  });
+  rows.push({ section: s7, figure: 'get current record, then put', value: median(apply['get-then-put']), unit: 'rec/s', limit: LS, samples: apply['get-then-put'] });
+  rows.push({ section: s7, figure: 'look up change log index, then put', value: median(apply['log-lookup-then-put']), unit: 'rec/s', limit: LS, samples: apply['log-lookup-then-put'] });
   return rows;
 }
