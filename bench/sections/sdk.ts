@@ -1,10 +1,17 @@
 /**
- * The SDK side of sections 1–3: pulsesync's browser client in the bench page (sdk.html),
- * against a real `pulsesync-server`. Filled in once src/client lands.
+ * The SDK side of sections 1–3: pulsesync's browser client (`createSyncClient`) in the
+ * bench page (sdk.html, which also carries the IndexedDB limits), against the real
+ * `pulsesync-server` on 127.0.0.1 over SQLite, seeded from Node over the wire.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { BenchBrowser } from '../lib/chromium.ts';
+import { sampleWorkerHeap, type BenchBrowser } from '../lib/chromium.ts';
 import type { BenchPages } from '../lib/pages.ts';
+import { seedRecords } from '../lib/server-load.ts';
+import { serverCommand, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import { percentile, perSecond } from '../lib/stats.ts';
 
 /** One initial-sync run as the SDK did it. */
 export interface InitialSyncRun {
@@ -20,12 +27,15 @@ export interface LatencyRun {
   readonly samplesMs: readonly number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Longest main-thread task on either page while the changes flowed. */
   readonly longestTaskMs: number;
+  /** Changes that never arrived within the per-change time limit. */
+  readonly lost: number;
 }
 
 /** The SDK measurements, one run at a time, so the caller can interleave them with the limits. */
 export interface SdkBench {
-  /** Records written per `put` run (may be fewer than 10k if one-by-one is slow). */
+  /** Records written per `put` run (fewer than putMany's: one by one is slow). */
   readonly putOneCount: number;
   putMany(): Promise<number>;
   putOne(): Promise<number>;
@@ -39,11 +49,90 @@ export interface SdkOptions {
   readonly root: string;
   readonly browser: BenchBrowser;
   readonly pages: BenchPages;
-  readonly limitsPage: Page;
+  /** The bench page (sdk.html) the limits also run in. */
+  readonly page: Page;
+  readonly local: { readonly count: number; readonly bytes: number };
+  readonly initial: { readonly count: number; readonly bytes: number };
   readonly log: (message: string) => void;
 }
 
-/** Opens the SDK bench, or says why it cannot run. */
-export async function openSdkBench(_options: SdkOptions): Promise<SdkBench | string> {
-  return 'not available yet: no src/client';
+const PUT_ONE_COUNT = 1_000;
+/** Longest wait for one change to reach the second device. */
+const ARRIVAL_TIMEOUT_MS = 5_000;
+
+/** Opens the SDK bench (server started and seeded), or says why it cannot run. */
+export async function openSdkBench(options: SdkOptions): Promise<SdkBench | string> {
+  if (serverCommand(options.root) === undefined) return 'not available yet: no bin/pulsesync-server.js';
+  const dir = mkdtempSync(join(tmpdir(), 'pulsesync-bench-sdk-'));
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess(options.root, ['--db', join(dir, 'sdk.db')]);
+    options.log(`seeding ${options.initial.count} records into ${server.url}`);
+    const t = performance.now();
+    await seedRecords({ url: server.url, token: server.token }, { count: options.initial.count, bytes: options.initial.bytes, collective: 'seed' });
+    options.log(`seeded in ${Math.round(performance.now() - t)} ms`);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const { page } = options;
+  const conn = { url: server.url, token: server.token };
+  let counter = 0;
+  const fresh = (what: string): string => `bench-${what}-${Date.now()}-${counter++}`;
+
+  return {
+    putOneCount: PUT_ONE_COUNT,
+    async putMany() {
+      const ms = await page.evaluate((o) => window.pulseSdk.putMany(o), { ...conn, name: fresh('putmany'), ...options.local });
+      return perSecond(options.local.count, ms);
+    },
+    async putOne() {
+      const ms = await page.evaluate((o) => window.pulseSdk.putOne(o), { ...conn, name: fresh('putone'), count: PUT_ONE_COUNT, bytes: options.local.bytes });
+      return perSecond(PUT_ONE_COUNT, ms);
+    },
+    async initialSync() {
+      const name = fresh('initial');
+      await page.evaluate((o) => window.pulseSdk.prepare(o), { ...conn, name });
+      const sampler = await sampleWorkerHeap(await options.browser.cdp(), 'worker');
+      const result = await page.evaluate((o) => window.pulseSdk.initialSync(o), { name });
+      const peak = await sampler.stop();
+      if (result.pulled < options.initial.count) throw new Error(`initialSync pulled ${result.pulled} of ${options.initial.count}`);
+      return { recordsPerSec: perSecond(result.pulled, result.ms), workerHeapMb: peak / (1024 * 1024), longestTaskMs: result.longestTaskMs };
+    },
+    async latency(changes) {
+      const receiverContext = await options.browser.newContext();
+      const receiver = await receiverContext.newPage();
+      try {
+        await receiver.goto(`${options.pages.url}sdk.html`);
+        await receiver.waitForFunction(() => 'pulseSdk' in window);
+        const sender = fresh('device-a');
+        const listener = fresh('device-b');
+        await receiver.evaluate((o) => window.pulseSdk.startDevice(o), { ...conn, name: listener });
+        await page.evaluate((o) => window.pulseSdk.startDevice(o), { ...conn, name: sender });
+        const samples: number[] = [];
+        let lost = 0;
+        for (let k = 0; k < changes; k++) {
+          const id = `lat-${k}`;
+          const arrived = receiver.evaluate((o) => window.pulseSdk.arrival(o), { id, timeoutMs: ARRIVAL_TIMEOUT_MS });
+          const sentAt = await page.evaluate((o) => window.pulseSdk.write(o), { name: sender, collective: 'latency', id });
+          const at = await arrived;
+          if (Number.isNaN(at)) lost++;
+          else samples.push(at - sentAt);
+          // A small irregular gap, so changes do not phase-lock with any interval timer.
+          await new Promise((r) => setTimeout(r, 2 + (k % 7)));
+        }
+        const longest = Math.max(
+          await page.evaluate((o) => window.pulseSdk.stopDevice(o), { name: sender }),
+          await receiver.evaluate((o) => window.pulseSdk.stopDevice(o), { name: listener }),
+        );
+        return { samplesMs: samples, p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99), longestTaskMs: longest, lost };
+      } finally {
+        await receiverContext.close();
+      }
+    },
+    async close() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
