@@ -1,0 +1,67 @@
+/**
+ * Pure helpers over change-log entries: an entry holds the changes of one local write
+ * transaction, change i carrying seq `entry.seq + i`.
+ */
+import type { Hlc } from '../clock/hlc.ts';
+import type { ChangeOp, InstanceId, JsonValue, SyncChange } from '../protocol/types.ts';
+import type { LogEntry, LoggedChange } from './schema.ts';
+
+/** Seq of the last change of `entry`. */
+export function lastSeqOf(entry: LogEntry): number {
+  return entry.seq + entry.changes.length - 1;
+}
+
+/**
+ * Appends the changes of `entry` to `out` as wire changes until `out` holds `limit`;
+ * an entry may be split across the limit (the rest comes with the next call).
+ */
+export function appendSyncChanges(out: SyncChange[], entry: LogEntry, source: InstanceId, limit: number): void {
+  for (let i = 0; i < entry.changes.length && out.length < limit; i++) {
+    const change = entry.changes[i] as LoggedChange;
+    const base = {
+      seq: entry.seq + i,
+      source,
+      collective: change.collective,
+      id: change.id,
+      op: change.op,
+      hlc: entry.hlc,
+      baseVersion: entry.baseVersion,
+    };
+    out.push(change.value === undefined ? base : { ...base, value: change.value });
+  }
+}
+
+/**
+ * What remains of `entry` once every seq up to `ackedSeq` is acknowledged, keyed by its
+ * new first seq; undefined if nothing remains.
+ */
+export function trimEntry(entry: LogEntry, ackedSeq: number): LogEntry | undefined {
+  if (lastSeqOf(entry) <= ackedSeq) return undefined;
+  if (entry.seq > ackedSeq) return entry;
+  return { ...entry, seq: ackedSeq + 1, changes: entry.changes.slice(ackedSeq + 1 - entry.seq) };
+}
+
+/** The latest pending local state of a record. */
+export interface PendingState {
+  readonly op: ChangeOp;
+  readonly value?: JsonValue;
+  readonly hlc: Hlc;
+}
+
+/** A map key for a record; `\u0000` cannot be confused with text in either part. */
+export function recordMapKey(collective: string, id: string): string {
+  return `${collective}\u0000${id}`;
+}
+
+/** The latest pending state of every record with a change in `entries` (in seq order). */
+export function pendingByRecord(entries: readonly LogEntry[]): Map<string, PendingState> {
+  const pending = new Map<string, PendingState>();
+  for (const entry of entries) {
+    for (const change of entry.changes) {
+      const state: PendingState =
+        change.value === undefined ? { op: change.op, hlc: entry.hlc } : { op: change.op, value: change.value, hlc: entry.hlc };
+      pending.set(recordMapKey(change.collective, change.id), state);
+    }
+  }
+  return pending;
+}

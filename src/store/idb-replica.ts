@@ -1,0 +1,570 @@
+/**
+ * The IndexedDB replica: records, change log, cursors and meta in one database (layout
+ * in `schema.ts`). Every method is one transaction; the write paths are counted in puts
+ * because in Chromium each put costs ~50 µs of CPU while a transaction is cheap:
+ * `putMany` of N is N record puts + 1 log put + 1 meta put, and a pulled batch of N is
+ * N puts with no per-record reads.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { HybridClock } from '../clock/hlc.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { assertCollective, assertRecordId } from '../protocol/validate.ts';
+import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import { appendSyncChanges, lastSeqOf, pendingByRecord, recordMapKey, trimEntry } from './change-log.ts';
+import { closedError, toSyncError } from './idb-errors.ts';
+import { requestResult, runTransaction } from './idb-transaction.ts';
+import { openDatabase } from './open-database.ts';
+import {
+  cursorKey,
+  INITIAL_WRITE_STATE,
+  MetaKey,
+  Stores,
+  type LogEntry,
+  type LoggedChange,
+  type StoredRecord,
+  type WriteState,
+} from './schema.ts';
+import type {
+  ApplyResult,
+  ChangeEvent,
+  CursorAdvance,
+  LocalConflict,
+  LocalStore,
+  LocalWrite,
+  RecordEntry,
+  RecordInput,
+} from './types.ts';
+import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+
+/** The parts of `IDBKeyRange` the replica uses (injectable, like the factory). */
+export type KeyRangeFactory = Pick<typeof IDBKeyRange, 'bound' | 'lowerBound' | 'upperBound'>;
+
+/** Options of {@link openReplica}. */
+export interface ReplicaOptions {
+  /** The IndexedDB database name; one replica per name. */
+  readonly name: string;
+  /** The IndexedDB factory. Default `globalThis.indexedDB`. */
+  readonly indexedDB?: IDBFactory;
+  /** The key-range constructor of the same implementation. Default `globalThis.IDBKeyRange`. */
+  readonly IDBKeyRange?: KeyRangeFactory;
+  /**
+   * Durability of local writes (the app's data). Default: the browser's default. Sync
+   * bookkeeping picks its own, see the comments at `applyRemote` and `acknowledge`.
+   */
+  readonly durability?: IDBTransactionDurability;
+  /** How long opening may stay blocked by another tab before failing `DATABASE_BLOCKED`. Default 5000 ms. */
+  readonly blockedTimeoutMs?: number;
+  /** Wall clock for the hybrid logical clock. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Default of {@link ReplicaOptions.blockedTimeoutMs}. */
+export const DEFAULT_BLOCKED_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (or creates) the replica `name`. On first open it makes the replica's
+ * `instanceId` (UUID v7) and keeps it. Fails `DATABASE_BLOCKED` if another tab keeps an
+ * older version open past `blockedTimeoutMs`.
+ */
+export async function openReplica(options: ReplicaOptions): Promise<LocalStore> {
+  if (typeof options?.name !== 'string' || options.name.length === 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, 'openReplica: name must be a non-empty string');
+  }
+  const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
+  if (!Number.isFinite(blockedTimeoutMs) || blockedTimeoutMs < 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a non-negative number, got ${blockedTimeoutMs}`);
+  }
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;
+  if (factory === undefined || keyRange === undefined) {
+    throw new SyncError(
+      ErrorCode.STORAGE,
+      'openReplica: IndexedDB is not available here; pass `indexedDB` and `IDBKeyRange` (e.g. from fake-indexeddb in Node)',
+    );
+  }
+  const settings: ReplicaSettings = {
+    name: options.name,
+    factory,
+    keyRange,
+    blockedTimeoutMs,
+    now: options.now ?? Date.now,
+    ...(options.durability === undefined ? {} : { durability: options.durability }),
+  };
+  const db = await openDatabase({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
+  let instanceId: InstanceId;
+  try {
+    instanceId = await loadInstanceId(db, settings.name, undefined);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new IdbReplica(settings, db, instanceId);
+}
+
+interface ReplicaSettings {
+  readonly name: string;
+  readonly factory: IDBFactory;
+  readonly keyRange: KeyRangeFactory;
+  readonly blockedTimeoutMs: number;
+  readonly now: () => number;
+  readonly durability?: IDBTransactionDurability;
+}
+
+/**
+ * Reads the replica's identity, making it on first open. With `expected` (a reopen) a
+ * missing or different identity means the database was deleted, perhaps recreated by
+ * another tab: this replica must not carry on in it.
+ */
+function loadInstanceId(db: IDBDatabase, name: string, expected: InstanceId | undefined): Promise<InstanceId> {
+  return runTransaction(db, [Stores.meta], 'readwrite', { what: 'opening the replica' }, async (tx) => {
+    const meta = tx.objectStore(Stores.meta);
+    const stored = (await requestResult(meta.get(MetaKey.instanceId))) as InstanceId | undefined;
+    if (expected !== undefined && stored !== expected) {
+      throw closedError(name, 'it was deleted (by another tab, the user or the browser) while this replica was using it');
+    }
+    if (stored !== undefined) return stored;
+    const instanceId = uuidv7();
+    meta.put(instanceId, MetaKey.instanceId);
+    return instanceId;
+  });
+}
+
+function toRecordEntry(stored: StoredRecord | undefined): RecordEntry | undefined {
+  if (stored === undefined || stored.deleted) return undefined;
+  const entry = {
+    collective: stored.collective,
+    id: stored.id,
+    value: stored.value ?? null,
+    hlc: stored.hlc,
+    origin: stored.origin,
+  };
+  return stored.version === undefined ? entry : { ...entry, version: stored.version };
+}
+
+function remoteRecord(change: PulledChange): StoredRecord {
+  const base = {
+    collective: change.collective,
+    id: change.id,
+    deleted: change.op === 'delete',
+    hlc: change.hlc,
+    origin: change.source,
+    version: change.version,
+  };
+  return change.op === 'delete' || change.value === undefined ? base : { ...base, value: change.value };
+}
+
+function eventChange(change: { collective: string; id: string; op: 'put' | 'delete'; value?: JsonValue }): ChangeEvent['changes'][number] {
+  return change.op === 'delete' || change.value === undefined
+    ? { collective: change.collective, id: change.id, op: 'delete' }
+    : { collective: change.collective, id: change.id, op: 'put', value: change.value };
+}
+
+/** Is the server state `incoming` newer than the `held` one under `policy`? (out-of-feed applies) */
+function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: StoredRecord | undefined): boolean {
+  if (held === undefined) return true;
+  if (policy === 'server-wins') return held.version === undefined || incoming.version > held.version;
+  return incoming.hlc > held.hlc;
+}
+
+class IdbReplica implements LocalStore {
+  readonly instanceId: InstanceId;
+  readonly name: string;
+  readonly #settings: ReplicaSettings;
+  readonly #listeners = new Set<(event: ChangeEvent) => void>();
+  /** The open connection; undefined after the browser closed it (reopened on the next call). */
+  #db: IDBDatabase | undefined;
+  #reopening: Promise<IDBDatabase> | undefined;
+  /** Why the replica is closed for good; set by `close()`, `versionchange` or a failed reopen. */
+  #closedBecause: string | undefined;
+
+  constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
+    this.#settings = settings;
+    this.name = settings.name;
+    this.instanceId = instanceId;
+    this.#attach(db);
+  }
+
+  // ---- data ----
+
+  put(collective: string, id: string, value: JsonValue): Promise<void> {
+    return this.#guard('put', async () => {
+      await this.#writeLocal('put', toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
+    });
+  }
+
+  putMany(records: readonly RecordInput[]): Promise<void> {
+    return this.#guard('putMany', async () => {
+      await this.#writeLocal('putMany', toLoggedChanges(recordsToWrites(records), 'records'));
+    });
+  }
+
+  delete(collective: string, id: string): Promise<void> {
+    return this.#guard('delete', async () => {
+      await this.#writeLocal('delete', toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
+    });
+  }
+
+  write(writes: readonly LocalWrite[]): Promise<readonly SyncChange[]> {
+    return this.#guard('write', () => this.#writeLocal('write', toLoggedChanges(writes)));
+  }
+
+  get(collective: string, id: string): Promise<RecordEntry | undefined> {
+    return this.#guard('get', async () => {
+      assertKey(collective, id);
+      const stored = await this.#run('get', [Stores.records], 'readonly', (tx) =>
+        requestResult(tx.objectStore(Stores.records).get([collective, id])),
+      );
+      return toRecordEntry(stored as StoredRecord | undefined);
+    });
+  }
+
+  list(collective: string): Promise<RecordEntry[]> {
+    return this.#guard('list', async () => {
+      assertKey(collective, undefined);
+      // Arrays sort after strings in IndexedDB keys, so [c, []] is above every [c, id].
+      const range = this.#settings.keyRange.bound([collective], [collective, []]);
+      const stored = await this.#run('list', [Stores.records], 'readonly', (tx) =>
+        requestResult(tx.objectStore(Stores.records).getAll(range)),
+      );
+      const entries: RecordEntry[] = [];
+      for (const record of stored as StoredRecord[]) {
+        const entry = toRecordEntry(record);
+        if (entry !== undefined) entries.push(entry);
+      }
+      return entries;
+    });
+  }
+
+  // ---- sync ----
+
+  pendingChanges(limit: number): Promise<SyncChange[]> {
+    return this.#guard('pendingChanges', async () => {
+      checkCount(limit, 'limit');
+      if (limit === 0) return [];
+      return this.#run('pendingChanges', [Stores.log], 'readonly', (tx) => {
+        // A cursor rather than getAll: one entry may hold thousands of changes, so only
+        // read entries until `limit` changes are in hand.
+        const out: SyncChange[] = [];
+        const request = tx.objectStore(Stores.log).openCursor();
+        return new Promise<SyncChange[]>((resolve, reject) => {
+          request.onsuccess = () => {
+            const cursor = request.result;
+            if (cursor === null) return resolve(out);
+            appendSyncChanges(out, cursor.value as LogEntry, this.instanceId, limit);
+            if (out.length >= limit) resolve(out);
+            else cursor.continue();
+          };
+          request.onerror = () => reject(request.error);
+        });
+      });
+    });
+  }
+
+  pendingCount(): Promise<number> {
+    return this.#guard('pendingCount', () =>
+      this.#run('pendingCount', [Stores.log, Stores.meta], 'readonly', async (tx) => {
+        // Seqs are contiguous and acknowledgement only removes a prefix, so the count is
+        // the span from the first logged seq to the last allocated one: no scan.
+        const [state, firstSeq] = await Promise.all([
+          requestResult(tx.objectStore(Stores.meta).get(MetaKey.writeState)),
+          requestResult(tx.objectStore(Stores.log).getKey(this.#settings.keyRange.lowerBound(0))),
+        ]);
+        if (firstSeq === undefined) return 0;
+        return ((state as WriteState | undefined) ?? INITIAL_WRITE_STATE).seq - (firstSeq as number) + 1;
+      }),
+    );
+  }
+
+  acknowledge(peer: string, ackedSeq: number): Promise<void> {
+    return this.#guard('acknowledge', async () => {
+      checkPeer(peer);
+      checkCount(ackedSeq, 'ackedSeq');
+      // Relaxed: if power loss drops this commit the batch is simply pushed again and the
+      // server, which keeps the highest seq it applied per source, recognises it.
+      await this.#run('acknowledge', [Stores.log, Stores.cursors], 'readwrite', async (tx) => {
+        const log = tx.objectStore(Stores.log);
+        const cursors = tx.objectStore(Stores.cursors);
+        const upTo = this.#settings.keyRange.upperBound(ackedSeq);
+        const [previous, straddling] = await Promise.all([
+          requestResult(cursors.get(cursorKey.push(peer))) as Promise<number | undefined>,
+          lastEntryAtOrBelow(log, upTo),
+        ]);
+        log.delete(upTo);
+        if (straddling !== undefined && lastSeqOf(straddling) > ackedSeq) {
+          const rest = trimEntry(straddling, ackedSeq);
+          if (rest !== undefined) log.put(rest);
+        }
+        if (ackedSeq > (previous ?? 0)) cursors.put(ackedSeq, cursorKey.push(peer));
+      }, 'relaxed');
+    });
+  }
+
+  pushCursor(peer: string): Promise<number> {
+    return this.#guard('pushCursor', () => this.#readCursor('pushCursor', peer, cursorKey.push(peer)));
+  }
+
+  pullCursor(peer: string): Promise<SyncCursor> {
+    return this.#guard('pullCursor', () => this.#readCursor('pullCursor', peer, cursorKey.pull(peer)));
+  }
+
+  applyRemote(
+    changes: readonly PulledChange[],
+    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
+  ): Promise<ApplyResult> {
+    return this.#guard('applyRemote', async () => {
+      checkRemoteApply(changes, options);
+      const result =
+        options.cursor === undefined
+          ? await this.#applyServerStates(changes, options.policy)
+          : await this.#applyFeedBatch(changes, options.policy, options.cursor);
+      if (result.written.length > 0) this.#emit({ source: 'remote', changes: result.written.map(eventChange) });
+      return { applied: result.written.length, conflicts: result.conflicts };
+    });
+  }
+
+  // ---- lifecycle ----
+
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    this.#closedBecause ??= 'close() was called on this replica';
+    this.#db?.close();
+    this.#db = undefined;
+  }
+
+  // ---- internals ----
+
+  /** Runs an API call; any failure reaches the caller as a SyncError. */
+  async #guard<T>(what: string, call: () => Promise<T>): Promise<T> {
+    // Checked first so that calls which would not touch the database (an empty batch)
+    // fail the same way after close.
+    if (this.#closedBecause !== undefined) throw closedError(this.name, this.#closedBecause);
+    try {
+      return await call();
+    } catch (error) {
+      throw toSyncError(error, what);
+    }
+  }
+
+  #attach(db: IDBDatabase): void {
+    db.onversionchange = (event) => {
+      // Another tab wants to upgrade or delete the database; holding on would block it.
+      db.close();
+      if (this.#db !== db) return;
+      this.#db = undefined;
+      this.#closedBecause ??=
+        event.newVersion === null
+          ? 'another tab (or the app) is deleting the database'
+          : `another tab is upgrading the database to version ${event.newVersion}; reload this tab`;
+    };
+    db.onclose = () => {
+      // The browser closed the connection (storage cleared, disk error…). Reopen once on
+      // the next call; `#connection` refuses if the database was deleted.
+      if (this.#db === db) this.#db = undefined;
+    };
+    this.#db = db;
+  }
+
+  async #connection(): Promise<IDBDatabase> {
+    if (this.#closedBecause !== undefined) throw closedError(this.name, this.#closedBecause);
+    if (this.#db !== undefined) return this.#db;
+    this.#reopening ??= this.#reopen().finally(() => {
+      this.#reopening = undefined;
+    });
+    return this.#reopening;
+  }
+
+  async #reopen(): Promise<IDBDatabase> {
+    const { factory, name, blockedTimeoutMs } = this.#settings;
+    let db: IDBDatabase | undefined;
+    try {
+      db = await openDatabase({ factory, name, blockedTimeoutMs, mustExist: true });
+      await loadInstanceId(db, name, this.instanceId);
+    } catch (error) {
+      db?.close();
+      const cause = toSyncError(error, 'reopening');
+      this.#closedBecause ??= `the browser closed it and reopening failed (${cause.message})`;
+      throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause });
+    }
+    if (this.#closedBecause !== undefined) {
+      // close() was called while reopening.
+      db.close();
+      throw closedError(name, this.#closedBecause);
+    }
+    this.#attach(db);
+    return db;
+  }
+
+  /** Runs one transaction on the current connection. */
+  async #run<T>(
+    what: string,
+    stores: readonly string[],
+    mode: IDBTransactionMode,
+    body: (tx: IDBTransaction) => Promise<T> | T,
+    durability?: IDBTransactionDurability,
+  ): Promise<T> {
+    const db = await this.#connection();
+    const chosen = durability ?? (mode === 'readwrite' ? this.#settings.durability : undefined);
+    return runTransaction(db, stores, mode, chosen === undefined ? { what } : { what, durability: chosen }, body);
+  }
+
+  async #readCursor(what: string, peer: string, key: string): Promise<number> {
+    checkPeer(peer);
+    const value = await this.#run(what, [Stores.cursors], 'readonly', (tx) =>
+      requestResult(tx.objectStore(Stores.cursors).get(key)),
+    );
+    return typeof value === 'number' ? value : 0;
+  }
+
+  /**
+   * One local write transaction: read the write state inside it (other tabs write too),
+   * tick the clock once, number the changes, put the records and ONE log entry, and save
+   * the write state. Records, log entry and counters commit together or not at all.
+   */
+  async #writeLocal(what: string, changes: readonly LoggedChange[]): Promise<SyncChange[]> {
+    if (changes.length === 0) return [];
+    const logged = await this.#run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
+      const meta = tx.objectStore(Stores.meta);
+      const state = ((await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined) ?? INITIAL_WRITE_STATE;
+      const clock = new HybridClock({ node: this.instanceId, now: this.#settings.now, last: state.hlc });
+      const hlc = clock.tick();
+      const firstSeq = state.seq + 1;
+      const records = tx.objectStore(Stores.records);
+      for (const change of changes) {
+        // Not awaited one by one: the requests queue in order and the transaction's
+        // completion (or abort) covers them all.
+        const base = { collective: change.collective, id: change.id, hlc, origin: this.instanceId };
+        records.put(change.op === 'put' ? { ...base, value: change.value, deleted: false } : { ...base, deleted: true });
+      }
+      const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: state.basis, changes };
+      tx.objectStore(Stores.log).put(entry);
+      const next: WriteState = { seq: firstSeq + changes.length - 1, hlc, basis: state.basis };
+      meta.put(next, MetaKey.writeState);
+      const out: SyncChange[] = [];
+      appendSyncChanges(out, entry, this.instanceId, changes.length);
+      return out;
+    });
+    this.#emit({ source: 'local', changes: changes.map(eventChange) });
+    return logged;
+  }
+
+  /**
+   * A feed batch and its cursor, in one transaction. Never touches the log (echo
+   * prevention). No per-record reads: the server's row is newer than any acknowledged
+   * local state, so only records with a pending local change need a decision, and those
+   * come from one read of the (small) log.
+   */
+  async #applyFeedBatch(
+    changes: readonly PulledChange[],
+    policy: ConflictPolicy,
+    cursor: CursorAdvance,
+  ): Promise<{ written: PulledChange[]; conflicts: LocalConflict[] }> {
+    // Relaxed: the batch and its cursor commit together, so power loss can only drop
+    // both, and the next pull fetches the same batch again.
+    return this.#run('applyRemote', [Stores.records, Stores.log, Stores.meta, Stores.cursors], 'readwrite', async (tx) => {
+      const meta = tx.objectStore(Stores.meta);
+      const cursors = tx.objectStore(Stores.cursors);
+      const key = cursorKey.pull(cursor.peer);
+      const [stored, state, entries] = await Promise.all([
+        requestResult(cursors.get(key)) as Promise<number | undefined>,
+        requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
+        policy === 'last-write-wins'
+          ? (requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>)
+          : Promise.resolve([]),
+      ]);
+      const current = stored ?? 0;
+      if (current !== cursor.from) {
+        throw new SyncError(
+          ErrorCode.CONFLICT,
+          `The pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: this batch was already applied (another tab, or a late leader). Nothing was written; pull again from ${current}.`,
+          { details: { peer: cursor.peer, stored: current, from: cursor.from } },
+        );
+      }
+      const pending = entries.length === 0 ? undefined : pendingByRecord(entries);
+      const records = tx.objectStore(Stores.records);
+      const written: PulledChange[] = [];
+      const conflicts: LocalConflict[] = [];
+      const base = state ?? INITIAL_WRITE_STATE;
+      let maxHlc = base.hlc;
+      for (const change of changes) {
+        if (change.hlc > maxHlc) maxHlc = change.hlc;
+        const local = pending?.get(recordMapKey(change.collective, change.id));
+        if (local !== undefined) {
+          const winner = local.hlc > change.hlc ? 'local' : 'remote';
+          conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner });
+          if (winner === 'local') continue;
+        }
+        records.put(remoteRecord(change));
+        written.push(change);
+      }
+      meta.put({ seq: base.seq, hlc: maxHlc, basis: cursor.to } satisfies WriteState, MetaKey.writeState);
+      cursors.put(cursor.to, key);
+      return { written, conflicts };
+    }, 'relaxed');
+  }
+
+  /**
+   * Server states learnt outside the feed (a push's conflicts): rare and few, so each
+   * record is read (all gets issued at once) and written only if the server's state is
+   * newer than what the replica holds. The pull cursor does not move.
+   */
+  async #applyServerStates(
+    changes: readonly PulledChange[],
+    policy: ConflictPolicy,
+  ): Promise<{ written: PulledChange[]; conflicts: LocalConflict[] }> {
+    if (changes.length === 0) return { written: [], conflicts: [] };
+    return this.#run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
+      const records = tx.objectStore(Stores.records);
+      const meta = tx.objectStore(Stores.meta);
+      const [state, ...held] = await Promise.all([
+        requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
+        ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<StoredRecord | undefined>),
+      ]);
+      const current = new Map<string, StoredRecord | undefined>();
+      changes.forEach((c, i) => {
+        const key = recordMapKey(c.collective, c.id);
+        if (!current.has(key)) current.set(key, held[i]);
+      });
+      const base = state ?? INITIAL_WRITE_STATE;
+      let maxHlc = base.hlc;
+      const written: PulledChange[] = [];
+      for (const change of changes) {
+        if (change.hlc > maxHlc) maxHlc = change.hlc;
+        const key = recordMapKey(change.collective, change.id);
+        if (!isNewer(policy, change, current.get(key))) continue;
+        const record = remoteRecord(change);
+        records.put(record);
+        current.set(key, record);
+        written.push(change);
+      }
+      if (maxHlc !== base.hlc) meta.put({ ...base, hlc: maxHlc } satisfies WriteState, MetaKey.writeState);
+      return { written, conflicts: [] };
+    });
+  }
+
+  #emit(event: ChangeEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A listener's bug must not turn a committed write into a failed call.
+        console.error('pulsesync: a store change listener threw', error);
+      }
+    }
+  }
+}
+
+function assertKey(collective: string, id: string | undefined): void {
+  assertCollective(collective);
+  if (id !== undefined) assertRecordId(id);
+}
+
+/** The log entry with the highest first seq inside `range` (the one an ack may split). */
+function lastEntryAtOrBelow(log: IDBObjectStore, range: IDBKeyRange): Promise<LogEntry | undefined> {
+  return requestResult(log.openCursor(range, 'prev')).then((cursor) => (cursor === null ? undefined : (cursor.value as LogEntry)));
+}

@@ -1,0 +1,15 @@
+/**
+ * The local replica: records, change log, cursors and meta over IndexedDB.
+ */
+export { openReplica, DEFAULT_BLOCKED_TIMEOUT_MS } from './idb-replica.ts';
+export type { ReplicaOptions, KeyRangeFactory } from './idb-replica.ts';
+export type {
+  ApplyResult,
+  ChangeEvent,
+  CursorAdvance,
+  LocalConflict,
+  LocalStore,
+  LocalWrite,
+  RecordEntry,
+  RecordInput,
+} from './types.ts';

@@ -1,0 +1,93 @@
+/**
+ * Checks of what callers hand the replica, done before any transaction opens so a bad
+ * argument fails with `INVALID_PAYLOAD` and nothing is written.
+ */
+import { isHlc } from '../clock/hlc.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
+import { assertCollective, assertJsonValue, assertRecordId } from '../protocol/validate.ts';
+import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
+import type { LoggedChange } from './schema.ts';
+
+function invalid(message: string): SyncError {
+  return new SyncError(ErrorCode.INVALID_PAYLOAD, message);
+}
+
+function assertArray(value: unknown, field: string): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) throw invalid(`${field} must be an array`);
+}
+
+/**
+ * Validates local writes and copies them into change-log form (fresh objects, so extra
+ * properties of the caller's objects are not stored).
+ */
+export function toLoggedChanges(writes: readonly LocalWrite[], field = 'writes'): LoggedChange[] {
+  assertArray(writes, field);
+  return writes.map((write, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof write !== 'object' || write === null) throw invalid(`${at} must be an object`);
+    assertCollective(write.collective, `${at}.collective`);
+    assertRecordId(write.id, `${at}.id`);
+    if (write.op === 'delete') return { collective: write.collective, id: write.id, op: 'delete' };
+    if (write.op !== 'put') throw invalid(`${at}.op must be "put" or "delete"`);
+    assertJsonValue(write.value, `${at}.value`);
+    return { collective: write.collective, id: write.id, op: 'put', value: write.value };
+  });
+}
+
+/** Validates records for `putMany` and turns them into puts. */
+export function recordsToWrites(records: readonly RecordInput[]): LocalWrite[] {
+  assertArray(records, 'records');
+  return records.map((record, i) => {
+    if (typeof record !== 'object' || record === null) throw invalid(`records[${i}] must be an object`);
+    return { op: 'put', collective: record.collective, id: record.id, value: record.value };
+  });
+}
+
+const POLICIES: ReadonlySet<unknown> = new Set<ConflictPolicy>(['last-write-wins', 'server-wins']);
+
+function assertCursor(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`${field} must be a non-negative integer, got ${String(value)}`);
+  }
+}
+
+/**
+ * Checks the shape of an `applyRemote` call. The values themselves were validated on
+ * arrival from the wire; this catches a caller passing the wrong thing, cheaply (no deep
+ * walk of the values, which would cost more than the writes on a large batch).
+ */
+export function checkRemoteApply(
+  changes: readonly PulledChange[],
+  options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
+): void {
+  assertArray(changes, 'changes');
+  if (typeof options !== 'object' || options === null || !POLICIES.has(options.policy)) {
+    throw invalid(`policy must be "last-write-wins" or "server-wins", got ${String(options?.policy)}`);
+  }
+  if (options.cursor !== undefined) {
+    const { peer, from, to } = options.cursor;
+    if (typeof peer !== 'string' || peer.length === 0) throw invalid('cursor.peer must be a non-empty string');
+    assertCursor(from, 'cursor.from');
+    assertCursor(to, 'cursor.to');
+  }
+  changes.forEach((change, i) => {
+    const at = `changes[${i}]`;
+    if (typeof change !== 'object' || change === null) throw invalid(`${at} must be an object`);
+    assertCollective(change.collective, `${at}.collective`);
+    assertRecordId(change.id, `${at}.id`);
+    if (change.op !== 'put' && change.op !== 'delete') throw invalid(`${at}.op must be "put" or "delete"`);
+    if (!isHlc(change.hlc)) throw invalid(`${at}.hlc must be a hybrid logical clock timestamp`);
+    if (typeof change.version !== 'number') throw invalid(`${at}.version must be a number`);
+  });
+}
+
+/** Checks a peer name and a seq argument. */
+export function checkPeer(peer: unknown): asserts peer is string {
+  if (typeof peer !== 'string' || peer.length === 0) throw invalid('peer must be a non-empty string');
+}
+
+/** Checks a positive or zero integer argument such as `limit` or `ackedSeq`. */
+export function checkCount(value: unknown, field: string): asserts value is number {
+  assertCursor(value, field);
+}
