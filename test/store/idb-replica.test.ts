@@ -1,11 +1,15 @@
 /**
  * The IndexedDB replica under fake-indexeddb: the LocalStore contract, then what only
- * this implementation can show — failures of IndexedDB itself and the cost in puts.
+ * this implementation can show — IndexedDB failing underneath it, and its cost in puts
+ * and gets (the speed design: a write of N is N record puts + 1 log entry; a pulled
+ * batch of N is N puts and no per-record read).
  */
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { beforeEach } from 'vitest';
+import { forceCloseDatabase, IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openReplica } from '../../src/store/idb-replica.ts';
-import { runReplicaContract } from './replica-contract.ts';
+import { openDatabase } from '../../src/store/open-database.ts';
+import type { LocalStore } from '../../src/store/types.ts';
+import { failureCode, pulled, runReplicaContract } from './replica-contract.ts';
 
 let factory = new IDBFactory();
 beforeEach(() => {
@@ -13,3 +17,263 @@ beforeEach(() => {
 });
 
 runReplicaContract('IndexedDB replica (fake-indexeddb)', (name) => openReplica({ name, indexedDB: factory, IDBKeyRange }));
+
+const PEER = 'server-1';
+const opened: LocalStore[] = [];
+/** Connections the replica opened, newest last, so a test can pull the plug on one. */
+let connections: IDBDatabase[] = [];
+
+async function open(name = 'replica', options: { blockedTimeoutMs?: number } = {}): Promise<LocalStore> {
+  const replica = await openReplica({ name, indexedDB: watchedFactory(), IDBKeyRange, ...options });
+  opened.push(replica);
+  return replica;
+}
+
+/** The test's factory, with every connection it opens recorded in `connections`. */
+function watchedFactory(): IDBFactory {
+  const target = factory;
+  return new Proxy(target, {
+    get(obj, key) {
+      if (key === 'open') {
+        return (name: string, version?: number) => {
+          const request = target.open(name, version);
+          request.addEventListener('success', () => connections.push(request.result));
+          return request;
+        };
+      }
+      const value: unknown = Reflect.get(obj, key, obj);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(obj) : value;
+    },
+  });
+}
+
+/** Simulates the browser closing the connection (storage cleared, disk failure…). */
+function browserCloses(db: IDBDatabase | undefined): void {
+  forceCloseDatabase(db as unknown as Parameters<typeof forceCloseDatabase>[0]);
+}
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = factory.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function databaseNames(): Promise<string[]> {
+  return (await factory.databases()).map((d) => d.name ?? '');
+}
+
+/** Counts calls of an object-store method per store name, still doing the real work. */
+function countCalls(method: 'put' | 'get' | 'getAll'): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const original = IDBObjectStore.prototype[method] as (...args: unknown[]) => IDBRequest;
+  vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (this: IDBObjectStore, ...args: unknown[]) {
+    counts[this.name] = (counts[this.name] ?? 0) + 1;
+    return original.apply(this, args);
+  } as never);
+  return counts;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+  for (const replica of opened.splice(0)) replica.close();
+  connections = [];
+});
+
+describe('IndexedDB replica: cost of writes and applies', () => {
+  it('writes N records with exactly N record puts and one log entry', async () => {
+    const replica = await open();
+    const puts = countCalls('put');
+    await replica.putMany(Array.from({ length: 250 }, (_, i) => ({ collective: 'c', id: `r${i}`, value: { i } })));
+    expect(puts).toEqual({ records: 250, log: 1, meta: 1 });
+  });
+
+  it('applies a pulled batch of N with N puts and no record reads when nothing is pending', async () => {
+    const replica = await open();
+    const batch = Array.from({ length: 200 }, (_, i) => pulled('c', `r${i}`, i + 1));
+    const puts = countCalls('put');
+    const gets = countCalls('get');
+    await replica.applyRemote(batch, { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 200 } });
+    expect(puts).toEqual({ records: 200, meta: 1, cursors: 1 });
+    expect(gets.records ?? 0).toBe(0);
+    expect(await replica.list('c')).toHaveLength(200);
+  });
+
+  it('reads the change log once, not the records, when local changes are pending', async () => {
+    const replica = await open();
+    await replica.putMany([{ collective: 'c', id: 'r1', value: 'mine' }]);
+    await replica.put('c', 'r2', 'mine too');
+    const gets = countCalls('get');
+    const getAlls = countCalls('getAll');
+    const batch = Array.from({ length: 50 }, (_, i) => pulled('c', `r${i}`, i + 1));
+    const result = await replica.applyRemote(batch, { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 50 } });
+    expect(gets.records ?? 0).toBe(0);
+    expect(getAlls).toEqual({ log: 1 });
+    expect(result.conflicts.map((c) => c.id)).toEqual(['r1', 'r2']);
+  });
+});
+
+describe('IndexedDB replica: failures underneath', () => {
+  it('rolls back a putMany that hits the storage quota and fails QUOTA_EXCEEDED', async () => {
+    const replica = await open();
+    await replica.put('c', 'before', 0);
+    let recordPuts = 0;
+    const original = IDBObjectStore.prototype.put;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      const request = original.apply(this, args);
+      if (this.name === 'records' && ++recordPuts === 3) {
+        // What a browser does when the origin is out of quota: the transaction aborts
+        // with QuotaExceededError on `transaction.error` (request.error says little).
+        (this.transaction as unknown as { _abort(name: string): void })._abort('QuotaExceededError');
+      }
+      return request;
+    });
+    const write = replica.putMany(Array.from({ length: 10 }, (_, i) => ({ collective: 'c', id: `r${i}`, value: i })));
+    expect(await failureCode(write)).toBe('QUOTA_EXCEEDED');
+    vi.restoreAllMocks();
+
+    expect((await replica.list('c')).map((r) => r.id)).toEqual(['before']);
+    expect(await replica.pendingCount()).toBe(1);
+    await replica.put('c', 'after', 1);
+    expect((await replica.pendingChanges(10)).map((c) => c.seq)).toEqual([1, 2]);
+  });
+
+  it('fails DATABASE_CLOSED, saying so, once another tab deletes the database', async () => {
+    const replica = await open('shared');
+    await replica.put('c', 'a', 1);
+    await deleteDatabase('shared'); // not blocked: the replica lets go on versionchange
+    const error = await replica.get('c', 'a').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DATABASE_CLOSED', message: expect.stringMatching(/deleting/) });
+  });
+
+  it('fails DATABASE_CLOSED once another tab upgrades the database', async () => {
+    const replica = await open('shared');
+    const newer = await openDatabase({ factory, name: 'shared', blockedTimeoutMs: 1000, mustExist: true, version: 2 });
+    newer.close();
+    const error = await replica.put('c', 'a', 1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DATABASE_CLOSED', message: expect.stringMatching(/upgrading.*version 2/) });
+  });
+
+  it('reopens after the browser closes the connection, losing nothing', async () => {
+    const replica = await open('r');
+    await replica.put('c', 'a', 1);
+    browserCloses(connections.at(-1));
+    await replica.put('c', 'b', 2);
+    expect((await replica.list('c')).map((r) => r.id)).toEqual(['a', 'b']);
+    expect((await replica.pendingChanges(10)).map((c) => c.seq)).toEqual([1, 2]);
+    expect(connections).toHaveLength(2);
+  });
+
+  it('does not recreate a database deleted after the browser closed it', async () => {
+    const replica = await open('r');
+    await replica.put('c', 'a', 1);
+    browserCloses(connections.at(-1));
+    await deleteDatabase('r');
+    const error = await replica.get('c', 'a').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DATABASE_CLOSED', message: expect.stringMatching(/deleted/) });
+    expect(await databaseNames()).not.toContain('r');
+    expect(await failureCode(replica.put('c', 'b', 1))).toBe('DATABASE_CLOSED');
+  });
+
+  it('does not carry on in a database deleted and recreated by another tab', async () => {
+    const replica = await open('r');
+    browserCloses(connections.at(-1));
+    await deleteDatabase('r');
+    const other = await open('r');
+    expect(other.instanceId).not.toBe(replica.instanceId);
+    expect(await failureCode(replica.put('c', 'a', 1))).toBe('DATABASE_CLOSED');
+    expect(await other.pendingCount()).toBe(0);
+  });
+
+  it('fails DATABASE_BLOCKED instead of hanging when its upgrade is blocked', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const old = await openDatabase({ factory, name: 'r', blockedTimeoutMs: 1000, mustExist: false });
+    old.onversionchange = () => undefined; // an old tab that ignores versionchange
+    const upgrade = openDatabase({ factory, name: 'r', blockedTimeoutMs: 3000, mustExist: true, version: 2 });
+    const outcome = failureCode(upgrade);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(await outcome).toBe('DATABASE_BLOCKED');
+
+    // The open went through once the old tab closed: the connection nobody owns is closed
+    // again, so it does not block the next upgrade in turn.
+    old.close();
+    vi.useRealTimers();
+    const next = await openDatabase({ factory, name: 'r', blockedTimeoutMs: 1000, mustExist: true, version: 3 });
+    expect(next.version).toBe(3);
+    next.close();
+  });
+
+  it('fails DATABASE_BLOCKED when opening waits behind another tab blocked deleting it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const holder = await openDatabase({ factory, name: 'r', blockedTimeoutMs: 1000, mustExist: false });
+    holder.onversionchange = () => undefined;
+    factory.deleteDatabase('r'); // blocked by `holder`
+    const opening = failureCode(open('r', { blockedTimeoutMs: 2000 }));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await opening).toBe('DATABASE_BLOCKED');
+    holder.close();
+  });
+});
+
+describe('IndexedDB replica: crashes', () => {
+  it('loses no unacknowledged change when it crashes after a push and before the ack', async () => {
+    const replica = await open('r');
+    await replica.putMany([1, 2, 3].map((n) => ({ collective: 'c', id: `r${n}`, value: n })));
+    const sent = await replica.pendingChanges(10);
+    browserCloses(connections.at(-1));
+    replica.close();
+    const again = await open('r');
+    expect(await again.pendingChanges(10)).toEqual(sent);
+  });
+
+  it('resumes pulling after the last batch saved, and refuses to apply it twice', async () => {
+    const replica = await open('r');
+    await replica.applyRemote([pulled('c', 'a', 1), pulled('c', 'b', 2)], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 2 } });
+    browserCloses(connections.at(-1));
+    replica.close();
+    const again = await open('r');
+    expect(await again.pullCursor(PEER)).toBe(2);
+    expect(await failureCode(again.applyRemote([pulled('c', 'a', 1)], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 2 } }))).toBe('CONFLICT');
+    await again.applyRemote([pulled('c', 'c', 3)], { policy: 'last-write-wins', cursor: { peer: PEER, from: 2, to: 3 } });
+    expect((await again.list('c')).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps a write cut by a crash all or nothing: neither records nor log entry stay', async () => {
+    const replica = await open('r');
+    await replica.put('c', 'before', 0);
+    let recordPuts = 0;
+    const original = IDBObjectStore.prototype.put;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      const request = original.apply(this, args);
+      if (this.name === 'records' && ++recordPuts === 50) {
+        // A crash midway: the browser aborts the transaction and drops the connection.
+        // (fake-indexeddb's forced close waits for transactions instead of aborting them.)
+        (this.transaction as unknown as { _abort(name: string): void })._abort('UnknownError');
+        browserCloses(connections.at(-1));
+      }
+      return request;
+    });
+    const write = replica.putMany(Array.from({ length: 100 }, (_, i) => ({ collective: 'c', id: `r${i}`, value: i })));
+    expect(await failureCode(write)).toBe('STORAGE');
+    vi.restoreAllMocks();
+    replica.close();
+    const again = await open('r');
+    expect((await again.list('c')).map((r) => r.id)).toEqual(['before']);
+    expect(await again.pendingCount()).toBe(1);
+  });
+});
+
+describe('IndexedDB replica: listeners', () => {
+  it('reports a throwing listener and still resolves the write', async () => {
+    const replica = await open();
+    const report = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    replica.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    await replica.put('c', 'a', 1);
+    expect(report).toHaveBeenCalledOnce();
+    expect((await replica.get('c', 'a'))?.value).toBe(1);
+  });
+});
