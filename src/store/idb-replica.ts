@@ -48,8 +48,9 @@ export interface ReplicaOptions {
   /** The key-range constructor of the same implementation. Default `globalThis.IDBKeyRange`. */
   readonly IDBKeyRange?: KeyRangeFactory;
   /**
-   * Durability of local writes (the app's data). Default: the browser's default. Sync
-   * bookkeeping picks its own, see the comments at `applyRemote` and `acknowledge`.
+   * Durability of transactions holding the app's data: local writes and server states
+   * learnt from push conflicts. Default: the browser's default. Feed batches and
+   * acknowledgements use `'relaxed'` (see why at `#applyFeedBatch` and `acknowledge`).
    */
   readonly durability?: IDBTransactionDurability;
   /** How long opening may stay blocked by another tab before failing `DATABASE_BLOCKED`. Default 5000 ms. */
@@ -347,7 +348,12 @@ class IdbReplica implements LocalStore {
     try {
       return await call();
     } catch (error) {
-      throw toSyncError(error, what);
+      const mapped = toSyncError(error, what);
+      // The connection went away under the call (versionchange, close()): say why.
+      if (mapped.code === ErrorCode.DATABASE_CLOSED && this.#closedBecause !== undefined) {
+        throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(this.name, this.#closedBecause).message, { cause: error });
+      }
+      throw mapped;
     }
   }
 

@@ -82,7 +82,7 @@ export function checkRemoteApply(
   });
 }
 
-/** Checks a peer name and a seq argument. */
+/** Checks a peer name (the server id plus collective filter the engine keys cursors by). */
 export function checkPeer(peer: unknown): asserts peer is string {
   if (typeof peer !== 'string' || peer.length === 0) throw invalid('peer must be a non-empty string');
 }

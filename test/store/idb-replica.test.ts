@@ -4,7 +4,7 @@
  * and gets (the speed design: a write of N is N record puts + 1 log entry; a pulled
  * batch of N is N puts and no per-record read).
  */
-import { forceCloseDatabase, IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
+import { forceCloseDatabase, IDBDatabase as FakeIDBDatabase, IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
@@ -115,6 +115,29 @@ describe('IndexedDB replica: cost of writes and applies', () => {
   });
 });
 
+describe('IndexedDB replica: durability', () => {
+  it('writes app data with the durability asked for, and sync bookkeeping relaxed', async () => {
+    const replica = await openReplica({ name: 'd', indexedDB: factory, IDBKeyRange, durability: 'strict' });
+    opened.push(replica);
+    const seen: { stores: string; durability: string | undefined }[] = [];
+    const original = FakeIDBDatabase.prototype.transaction;
+    vi.spyOn(FakeIDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      if (args[1] === 'readwrite') seen.push({ stores: [args[0]].flat().join(','), durability: args[2]?.durability });
+      return original.apply(this, args);
+    });
+    await replica.put('c', 'a', 1);
+    await replica.applyRemote([pulled('c', 'b', 1)], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 1 } });
+    await replica.applyRemote([pulled('c', 'c', 2)], { policy: 'last-write-wins' });
+    await replica.acknowledge(PEER, 1);
+    expect(seen).toEqual([
+      { stores: 'records,log,meta', durability: 'strict' },
+      { stores: 'records,log,meta,cursors', durability: 'relaxed' },
+      { stores: 'records,meta', durability: 'strict' },
+      { stores: 'log,cursors', durability: 'relaxed' },
+    ]);
+  });
+});
+
 describe('IndexedDB replica: failures underneath', () => {
   it('rolls back a putMany that hits the storage quota and fails QUOTA_EXCEEDED', async () => {
     const replica = await open();
@@ -138,6 +161,13 @@ describe('IndexedDB replica: failures underneath', () => {
     expect(await replica.pendingCount()).toBe(1);
     await replica.put('c', 'after', 1);
     expect((await replica.pendingChanges(10)).map((c) => c.seq)).toEqual([1, 2]);
+  });
+
+  it('fails DATABASE_CLOSED, not a hang, when its connection is closed underneath it', async () => {
+    const replica = await open('r');
+    connections.at(-1)?.close();
+    expect(await failureCode(replica.put('c', 'a', 1))).toBe('DATABASE_CLOSED');
+    expect(await failureCode(replica.pendingCount())).toBe('DATABASE_CLOSED');
   });
 
   it('fails DATABASE_CLOSED, saying so, once another tab deletes the database', async () => {

@@ -39,6 +39,11 @@ export async function failureCode(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+/**
+ * Registers the contract suite for one implementation. Every test opens replicas under
+ * names of its own and closes them afterwards; `open` must reopen the same data when
+ * given a name again (including while another store object holds it, as a second tab).
+ */
 export function runReplicaContract(label: string, open: OpenReplica): void {
   describe(`LocalStore contract: ${label}`, () => {
     const opened: LocalStore[] = [];
@@ -199,6 +204,22 @@ export function runReplicaContract(label: string, open: OpenReplica): void {
         const again = await reopen();
         await again.put('c', 'c', 3);
         expect((await again.pendingChanges(10)).map((c) => c.seq)).toEqual([3]);
+      });
+
+      it('never hands out one seq twice to concurrent writes, in one store object or two', async () => {
+        const { replica, reopen } = await fresh();
+        const otherTab = await reopen();
+        expect(otherTab.instanceId).toBe(replica.instanceId);
+        await Promise.all([
+          replica.put('c', 'a', 1),
+          otherTab.putMany([{ collective: 'c', id: 'b', value: 2 }, { collective: 'c', id: 'c', value: 3 }]),
+          replica.write([{ op: 'delete', collective: 'c', id: 'a' }]),
+          otherTab.put('c', 'd', 4),
+        ]);
+        const seqs = (await replica.pendingChanges(10)).map((c) => c.seq);
+        expect(seqs).toEqual([1, 2, 3, 4, 5]);
+        const hlcs = (await otherTab.pendingChanges(10)).map((c) => c.hlc);
+        expect([...hlcs].sort()).toEqual(hlcs);
       });
 
       it('keeps its instanceId across reopens, and two replicas differ', async () => {
