@@ -4,7 +4,7 @@
  * layout (many records in one IndexedDB value). Also what a packed replica would cost
  * for the operations a per-record one does cheaply (read or update one record).
  */
-import { deleteDB, openDB, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, unwrap, type IDBPDatabase } from 'idb';
 import { benchRecords, type BenchRecord } from '../lib/records.ts';
 
 let dbCounter = 0;
@@ -45,6 +45,30 @@ export interface RawPutOptions {
   readonly withLog?: boolean;
   /** Store pulled-change objects (value + hlc/source/version) instead of {collective,id,value}. */
   readonly pulled?: boolean;
+  /** Plain IndexedDB calls instead of `idb` (no per-request promise). */
+  readonly plain?: boolean;
+}
+
+/** The same writes as {@link rawPut} through the plain IndexedDB API. */
+async function plainPut(values: readonly object[], records: readonly BenchRecord[], options: RawPutOptions, db: IDBDatabase): Promise<void> {
+  for (let from = 0; from < values.length; from += options.batch) {
+    const stores = options.withLog === true ? ['records', 'log'] : ['records'];
+    const tx = db.transaction(stores, 'readwrite');
+    const recordsStore = tx.objectStore('records');
+    const log = options.withLog === true ? tx.objectStore('log') : undefined;
+    const end = Math.min(values.length, from + options.batch);
+    for (let i = from; i < end; i++) {
+      recordsStore.put(values[i]);
+      if (log !== undefined) {
+        const r = records[i] as BenchRecord;
+        log.add({ collective: r.collective, id: r.id, op: 'put' });
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onabort = () => reject(tx.error);
+    });
+  }
 }
 
 /** Writes `count` records one put each, `batch` per transaction; returns the elapsed ms. */
@@ -54,7 +78,8 @@ export async function rawPut(options: RawPutOptions): Promise<number> {
   const name = freshName('limit-raw');
   const db = await openRecordsDb(name, options.withLog === true);
   const start = performance.now();
-  for (let from = 0; from < values.length; from += options.batch) {
+  if (options.plain === true) await plainPut(values, records, options, unwrap(db));
+  else for (let from = 0; from < values.length; from += options.batch) {
     const stores: ('records' | 'log')[] = options.withLog === true ? ['records', 'log'] : ['records'];
     const tx = db.transaction(stores, 'readwrite');
     const recordsStore = tx.objectStore('records');

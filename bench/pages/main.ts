@@ -4,8 +4,9 @@
  */
 import { applyVariant, packedPut, packedTradeoff, rawPut } from './limits.ts';
 import { longTaskWatch } from './long-tasks.ts';
+import { replicaApply, replicaPutMany, replicaPutOne } from './replica-probe.ts';
 
-const api = { rawPut, packedPut, packedTradeoff, applyVariant, longTaskWatch };
+const api = { rawPut, packedPut, packedTradeoff, applyVariant, longTaskWatch, replicaPutMany, replicaPutOne, replicaApply };
 
 /** What the bench page offers to the driver. */
 export type PulseBenchApi = typeof api;

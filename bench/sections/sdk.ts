@@ -37,6 +37,8 @@ export interface LatencyRun {
 export interface SdkBench {
   /** Records written per `put` run (fewer than putMany's: one by one is slow). */
   readonly putOneCount: number;
+  /** Runs each path once, small, unmeasured. */
+  warmUp(): Promise<void>;
   putMany(): Promise<number>;
   putOne(): Promise<number>;
   initialSync(): Promise<InitialSyncRun>;
@@ -56,7 +58,7 @@ export interface SdkOptions {
   readonly log: (message: string) => void;
 }
 
-const PUT_ONE_COUNT = 1_000;
+const PUT_ONE_COUNT = 1_000; // same as the replica and raw one-by-one rows
 /** Longest wait for one change to reach the second device. */
 const ARRIVAL_TIMEOUT_MS = 5_000;
 
@@ -82,6 +84,10 @@ export async function openSdkBench(options: SdkOptions): Promise<SdkBench | stri
 
   return {
     putOneCount: PUT_ONE_COUNT,
+    async warmUp() {
+      await page.evaluate((o) => window.pulseSdk.putMany(o), { ...conn, name: fresh('warm'), count: 2_000, bytes: options.local.bytes });
+      await page.evaluate((o) => window.pulseSdk.putOne(o), { ...conn, name: fresh('warm'), count: 100, bytes: options.local.bytes });
+    },
     async putMany() {
       const ms = await page.evaluate((o) => window.pulseSdk.putMany(o), { ...conn, name: fresh('putmany'), ...options.local });
       return perSecond(options.local.count, ms);
