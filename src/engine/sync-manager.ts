@@ -171,7 +171,7 @@ export class SyncManager implements SyncEngine {
     return this.#exclusive('manual', async (ctx) => {
       if (this.config.direction !== 'pull-only') await pushPending(ctx);
       if (this.config.direction !== 'push-only') await pullUntilCaughtUp(ctx);
-      this.#refreshPending();
+      await this.#countPending();
     });
   }
 
@@ -255,9 +255,7 @@ export class SyncManager implements SyncEngine {
     return new SyncLoop(
       {
         runCycle: run,
-        onSuccess: () => {
-          if (this.#failures.delete(kind)) this.#emitStatus();
-        },
+        onSuccess: () => undefined, // the run cleared the failure and reported status
         onFailure: (error, retry) => {
           if (isSyncError(error, ErrorCode.SHUTDOWN)) return;
           this.#recordFailure(kind, error, retry);
@@ -270,7 +268,7 @@ export class SyncManager implements SyncEngine {
   #pushRun(): Promise<void> {
     return this.#exclusive('push', async (ctx) => {
       await pushPending(ctx);
-      this.#refreshPending();
+      await this.#countPending();
     });
   }
 
@@ -282,9 +280,9 @@ export class SyncManager implements SyncEngine {
 
   /**
    * Runs `body` alone (after every run queued before it), handshaking first if there
-   * is no session yet (or always, for `start()`), with status kept: `syncing` while it runs, `lastSyncedAt` on
-   * success. A manual run's failure is recorded here; a loop's by the loop, which
-   * knows the retry schedule.
+   * is no session yet (or always, for `start()`), with status kept: `syncing` while it
+   * runs, `lastSyncedAt` and the failure cleared on success. A manual run's failure is
+   * recorded here; a loop's by the loop, which knows the retry schedule.
    */
   #exclusive<T>(
     kind: RunKind,
@@ -301,15 +299,22 @@ export class SyncManager implements SyncEngine {
         }
         const result = await body(this.#context(this.#session));
         this.#lastSyncedAt = this.#now();
-        if (kind === 'manual') this.#failures.delete('manual');
+        // A manual run's failure is a one-off: any later success makes it stale.
+        this.#failures.delete(kind);
+        this.#failures.delete('manual');
+        this.#inFlight -= 1;
+        this.#emitStatus();
         return result;
       } catch (error) {
         const failure = SyncError.from(error);
-        if (kind === 'manual' && failure.code !== ErrorCode.SHUTDOWN) this.#recordFailure('manual', failure, undefined);
-        throw failure;
-      } finally {
         this.#inFlight -= 1;
-        this.#emitStatus();
+        if (kind === 'manual') {
+          if (failure.code !== ErrorCode.SHUTDOWN) this.#recordFailure('manual', failure, undefined);
+          this.#emitStatus();
+        }
+        // A loop's failure is reported by the loop (`onFailure`), which knows the retry
+        // schedule; emitting here would show the previous attempt's schedule for a moment.
+        throw failure;
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -339,6 +344,15 @@ export class SyncManager implements SyncEngine {
 
   #shutdownError(what: string): SyncError {
     return new SyncError(ErrorCode.SHUTDOWN, `SyncManager.${what}: sync has been stopped; create a new SyncManager to sync again`);
+  }
+
+  /** Re-counts pending changes before a run reports its end, so the status it emits is exact. */
+  async #countPending(): Promise<void> {
+    try {
+      this.#pending = await this.#store.pendingCount();
+    } catch {
+      // A closed store: the next run reports it.
+    }
   }
 
   #refreshPending(): void {
