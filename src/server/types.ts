@@ -76,6 +76,8 @@ export interface ServerStore {
   readChanges(query: ChangeQuery): Promise<ChangePage>;
   /** Highest version written so far (0 when empty). */
   latestVersion(): Promise<SyncCursor>;
+  /** Every collective that holds at least one row (tombstones included), in any order. */
+  listCollectives(): Promise<string[]>;
   /**
    * Calls `listener` after any transaction that wrote rows commits, in this process
    * or (for shared stores such as Postgres) in any other. Returns an unsubscribe.

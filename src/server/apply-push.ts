@@ -1,0 +1,104 @@
+/**
+ * Applying a push: the server's write rules, once for every store. Runs in one store
+ * transaction, so a push is written whole or not at all, and the source's applied seq
+ * commits with its writes (a batch re-sent after a lost response is acknowledged, not
+ * applied again).
+ */
+import { compareHlc } from '../clock/hlc.ts';
+import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { Access } from './access.ts';
+import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
+
+/** A server row as the wire carries it. */
+export function toPulledChange(row: ServerRecord): PulledChange {
+  const base = { collective: row.collective, id: row.id, op: row.op, hlc: row.hlc, source: row.source, version: row.version };
+  return row.op === 'put' && row.value !== undefined ? { ...base, value: row.value } : base;
+}
+
+function toWrite(change: SyncChange): ServerRecordWrite {
+  const base = { collective: change.collective, id: change.id, op: change.op, hlc: change.hlc, source: change.source };
+  return change.op === 'put' && change.value !== undefined ? { ...base, value: change.value } : base;
+}
+
+/** Last-write-wins order: the later HLC, ties broken by instance id. */
+function isLater(change: SyncChange, row: ServerRecord): boolean {
+  const order = compareHlc(change.hlc, row.hlc);
+  return order !== 0 ? order > 0 : change.source > row.source;
+}
+
+/** What the rules say about one change meeting the record's current row. */
+type Verdict = 'write' | 'stale' | 'lost' | 'same';
+
+function judge(request: PushRequest, change: SyncChange, row: ServerRecord | undefined): Verdict {
+  if (row === undefined) return 'write';
+  if (request.policy === 'server-wins') {
+    // Optimistic concurrency: somebody else wrote the record after the version this
+    // change was based on. The source's own earlier writes never make it stale.
+    const stale = row.source !== change.source && (change.baseVersion === null || row.version > change.baseVersion);
+    return stale ? 'stale' : 'write';
+  }
+  if (row.hlc === change.hlc && row.source === change.source) return 'same';
+  return isLater(change, row) ? 'write' : 'lost';
+}
+
+/**
+ * Applies a validated push request for `access` (undefined: full access). Changes the
+ * caller may not write are refused `FORBIDDEN` and nothing of them is stored; stale
+ * changes under server-wins are refused `CONFLICT` with the server's record in
+ * `conflicts`; under last-write-wins a change older than the server's record is
+ * reported in `conflicts` only (it was dealt with, the server's record stands).
+ */
+export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
+  const result = await store.transaction(async (tx) => {
+    const applied = await tx.getAppliedSeq(request.instanceId);
+    const rejected: RejectedChange[] = [];
+    const conflicts: ServerConflict[] = [];
+    const candidates: SyncChange[] = [];
+    for (const change of request.changes) {
+      if (change.seq <= applied) continue; // applied before: a re-sent batch
+      if (access !== undefined && !access.canWrite(change.collective)) {
+        rejected.push({
+          seq: change.seq,
+          collective: change.collective,
+          id: change.id,
+          reason: 'FORBIDDEN',
+          message: `${access.userId} may not write to collective "${change.collective}"`,
+        });
+      } else {
+        candidates.push(change);
+      }
+    }
+    const current = await tx.getRecords(candidates.map(({ collective, id }) => ({ collective, id })));
+    const writes = new Map<string, ServerRecordWrite>();
+    let accepted = 0;
+    for (const change of candidates) {
+      const key = recordKey(change.collective, change.id);
+      // A record written earlier in this batch was written by this same source with a
+      // lower seq (and an earlier HLC): the later change replaces it.
+      const verdict = writes.has(key) ? 'write' : judge(request, change, current.get(key));
+      if (verdict === 'write') {
+        writes.delete(key);
+        writes.set(key, toWrite(change));
+        accepted++;
+      } else if (verdict !== 'same') {
+        const server = current.get(key) as ServerRecord;
+        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: toPulledChange(server) });
+        if (verdict === 'stale') {
+          rejected.push({
+            seq: change.seq,
+            collective: change.collective,
+            id: change.id,
+            reason: 'CONFLICT',
+            message: `the record is at version ${server.version}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
+          });
+        }
+      }
+    }
+    if (writes.size > 0) await tx.writeRecords([...writes.values()]);
+    const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
+    if (lastSeq > applied) await tx.setAppliedSeq(request.instanceId, lastSeq);
+    rejected.sort((a, b) => a.seq - b.seq);
+    return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
+  });
+  return { ...result, newCursor: await store.latestVersion() };
+}

@@ -1,0 +1,39 @@
+/**
+ * Size limits of the sync server: what it accepts before it reads or writes anything.
+ * Every limit has a default; `createSyncServer({ limits })` overrides any of them.
+ */
+import { MAX_BATCH_SIZE } from '../protocol/validate.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+
+/** What the server accepts. */
+export interface ServerLimits {
+  /** Largest request body in bytes (checked by the HTTP handler before parsing). */
+  readonly maxBodyBytes: number;
+  /** Most changes in one push. */
+  readonly maxPushChanges: number;
+  /** Largest value of one change, in bytes of its JSON. */
+  readonly maxValueBytes: number;
+  /** Most changes served by one pull; a larger `batchSize` is served this many. */
+  readonly maxPullBatchSize: number;
+}
+
+/** The defaults: generous for real apps, small enough that one request cannot starve the server. */
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxPushChanges: MAX_BATCH_SIZE,
+  maxValueBytes: 1024 * 1024,
+  maxPullBatchSize: 5_000,
+};
+
+/** Fills in defaults; throws INVALID_CONFIG naming a limit that is not a positive integer. */
+export function resolveLimits(input: Partial<ServerLimits> = {}): ServerLimits {
+  const limits = { ...DEFAULT_LIMITS, ...input };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new SyncError(ErrorCode.INVALID_CONFIG, `limits.${name} must be a positive integer, got ${String(value)}`, {
+        details: { field: `limits.${name}` },
+      });
+    }
+  }
+  return limits;
+}

@@ -1,0 +1,176 @@
+/**
+ * The in-memory {@link ServerStore}: for tests and in-process demos. Data lives as long
+ * as the object. Transactions run one at a time (a promise queue) and buffer their
+ * writes, so a throw leaves nothing behind and readers only ever see committed rows.
+ */
+import { ErrorCode, SyncError } from '../../protocol/errors.ts';
+import type { InstanceId, SyncCursor } from '../../protocol/types.ts';
+import {
+  recordKey,
+  type ChangePage,
+  type ChangeQuery,
+  type ServerRecord,
+  type ServerRecordWrite,
+  type ServerStore,
+  type ServerStoreTransaction,
+} from '../types.ts';
+import { commitListeners } from './commit-listeners.ts';
+
+/** A fresh, empty in-memory server store with its own server id. */
+export function memoryServerStore(): ServerStore {
+  return new MemoryServerStore();
+}
+
+function copyRecord<T extends ServerRecordWrite>(record: T): T {
+  return record.value === undefined ? { ...record } : { ...record, value: structuredClone(record.value) };
+}
+
+class MemoryServerStore implements ServerStore {
+  readonly kind = 'memory';
+  readonly #serverId = globalThis.crypto.randomUUID();
+  /** Current row per record key. */
+  readonly #rows = new Map<string, ServerRecord>();
+  /** Every committed write in version order; superseded entries are skipped on read and compacted away. */
+  #feed: ServerRecord[] = [];
+  readonly #applied = new Map<InstanceId, number>();
+  #latest = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #listeners = commitListeners();
+  #closed = false;
+
+  async serverId(): Promise<string> {
+    this.#assertOpen();
+    return this.#serverId;
+  }
+
+  transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => this.#run(fn));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const pending: ServerRecord[] = [];
+    const written = new Map<string, ServerRecord>();
+    const applied = new Map<InstanceId, number>();
+    let next = this.#latest;
+    let active = true;
+    const assertActive = () => {
+      if (!active) throw new SyncError(ErrorCode.INTERNAL, 'A server store transaction was used after it ended');
+    };
+    const tx: ServerStoreTransaction = {
+      getRecords: async (keys) => {
+        assertActive();
+        const found = new Map<string, ServerRecord>();
+        for (const { collective, id } of keys) {
+          const key = recordKey(collective, id);
+          const row = written.get(key) ?? this.#rows.get(key);
+          if (row !== undefined) found.set(key, copyRecord(row));
+        }
+        return found;
+      },
+      getAppliedSeq: async (source) => {
+        assertActive();
+        return applied.get(source) ?? this.#applied.get(source) ?? 0;
+      },
+      setAppliedSeq: async (source, seq) => {
+        assertActive();
+        applied.set(source, seq);
+      },
+      writeRecords: async (rows) => {
+        assertActive();
+        return rows.map((row) => {
+          const record: ServerRecord = { ...copyRecord(row), version: ++next };
+          pending.push(record);
+          written.set(recordKey(record.collective, record.id), record);
+          return copyRecord(record);
+        });
+      },
+    };
+    let result: T;
+    try {
+      result = await fn(tx);
+    } finally {
+      active = false;
+    }
+    this.#assertOpen();
+    // Commit: one synchronous step, so no reader sees half of it.
+    for (const record of pending) {
+      const key = recordKey(record.collective, record.id);
+      if (written.get(key) !== record) continue; // written again later in this transaction
+      this.#rows.delete(key);
+      this.#rows.set(key, record);
+      this.#feed.push(record);
+    }
+    for (const [source, seq] of applied) this.#applied.set(source, seq);
+    this.#latest = next;
+    this.#compact();
+    if (pending.length > 0) this.#listeners.emit();
+    return result;
+  }
+
+  async readChanges(query: ChangeQuery): Promise<ChangePage> {
+    this.#assertOpen();
+    const collectives = query.collectives === undefined ? undefined : new Set(query.collectives);
+    const rows: ServerRecord[] = [];
+    let hasMore = false;
+    let total = 0;
+    for (let i = this.#firstAfter(query.after); i < this.#feed.length; i++) {
+      const entry = this.#feed[i] as ServerRecord;
+      if (this.#rows.get(recordKey(entry.collective, entry.id)) !== entry) continue; // superseded
+      if (collectives !== undefined && !collectives.has(entry.collective)) continue;
+      if (query.excludeSource !== undefined && entry.source === query.excludeSource) continue;
+      total++;
+      if (rows.length < query.limit) rows.push(copyRecord(entry));
+      else {
+        hasMore = true;
+        if (query.withTotal !== true) break;
+      }
+    }
+    const last = rows[rows.length - 1];
+    const newCursor = hasMore && last !== undefined ? last.version : Math.max(this.#latest, query.after);
+    return query.withTotal === true ? { rows, hasMore, newCursor, total } : { rows, hasMore, newCursor };
+  }
+
+  async latestVersion(): Promise<SyncCursor> {
+    this.#assertOpen();
+    return this.#latest;
+  }
+
+  async listCollectives(): Promise<string[]> {
+    this.#assertOpen();
+    return [...new Set([...this.#rows.values()].map((row) => row.collective))];
+  }
+
+  onCommit(listener: () => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+  }
+
+  /** Index of the first feed entry with a version above `after` (binary search). */
+  #firstAfter(after: number): number {
+    let low = 0;
+    let high = this.#feed.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.#feed[mid] as ServerRecord).version <= after) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** Drops superseded feed entries once they outnumber the live rows. */
+  #compact(): void {
+    if (this.#feed.length < 2 * this.#rows.size + 1024) return;
+    this.#feed = this.#feed.filter((entry) => this.#rows.get(recordKey(entry.collective, entry.id)) === entry);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The memory server store is closed');
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The sync server: validates every message, checks access, and applies the sync rules
+ * over a {@link ServerStore}. Transport-free: each handler takes a parsed JSON body and
+ * the caller's {@link Access} and returns the response object, or throws a SyncError
+ * with a stable code (the HTTP layer maps codes to statuses).
+ */
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import {
+  PROTOCOL_VERSION,
+  type Capability,
+  type HandshakeResponse,
+  type HealthResponse,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+} from '../protocol/types.ts';
+import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
+import type { Access, Authenticate } from './access.ts';
+import { applyPush } from './apply-push.ts';
+import { resolveLimits, type ServerLimits } from './limits.ts';
+import { servePull } from './serve-pull.ts';
+import type { ServerStore } from './types.ts';
+
+/** Options of {@link createSyncServer}. */
+export interface SyncServerOptions {
+  readonly store: ServerStore;
+  /** Who a request comes from (used by the HTTP handler); absent: every caller has full access. */
+  readonly authenticate?: Authenticate;
+  /** Size limits; each one defaults (see `DEFAULT_LIMITS`). */
+  readonly limits?: Partial<ServerLimits>;
+}
+
+/** A sync server over one store. */
+export interface SyncServer {
+  readonly store: ServerStore;
+  readonly limits: ServerLimits;
+  readonly authenticate: Authenticate | undefined;
+  /** Checks the protocol version; answers the server's id and capabilities. */
+  handleHandshake(body: unknown, access?: Access): Promise<HandshakeResponse>;
+  /** Applies a push in one store transaction. */
+  handlePush(body: unknown, access?: Access): Promise<PushResponse>;
+  /** Serves one page of the change feed. */
+  handlePull(body: unknown, access?: Access): Promise<PullResponse>;
+  /** Liveness; needs no identity. */
+  handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
+  /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
+  onChanges(listener: () => void): () => void;
+  /** Stops listening and closes the store. Handlers then fail `SHUTDOWN`. */
+  close(): Promise<void>;
+}
+
+/** What this server can do, announced at handshake. */
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins'];
+
+/** The protocol version a handshake body asks for, if it names one at all. */
+function requestedVersion(body: unknown): unknown {
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['protocolVersion'] : undefined;
+}
+
+/**
+ * Creates a sync server over `options.store`.
+ *
+ * @example
+ * const server = createSyncServer({ store: sqliteServerStore('./pulsesync.db') });
+ * const response = await server.handlePull({ instanceId, cursor: 0, batchSize: 500 });
+ */
+export function createSyncServer(options: SyncServerOptions): SyncServer {
+  const { store } = options;
+  const limits = resolveLimits(options.limits);
+  const unsubscribes = new Set<() => void>();
+  let closed = false;
+  const encoder = new TextEncoder();
+
+  function assertOpen(): void {
+    if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
+  }
+
+  /** Refuses a push larger than the limits before anything is read or written. */
+  function checkPushSize(request: PushRequest): void {
+    if (request.changes.length > limits.maxPushChanges) {
+      throw new SyncError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        `A push may carry at most ${limits.maxPushChanges} changes, this one has ${request.changes.length}: send smaller batches`,
+        { details: { limit: limits.maxPushChanges, size: request.changes.length } },
+      );
+    }
+    for (const change of request.changes) {
+      if (change.value === undefined) continue;
+      const bytes = encoder.encode(JSON.stringify(change.value)).length;
+      if (bytes > limits.maxValueBytes) {
+        throw new SyncError(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          `The value of ${change.collective}/${change.id} (seq ${change.seq}) is ${bytes} bytes of JSON; this server accepts at most ${limits.maxValueBytes}`,
+          { details: { limit: limits.maxValueBytes, size: bytes, seq: change.seq, collective: change.collective, id: change.id } },
+        );
+      }
+    }
+  }
+
+  return {
+    store,
+    limits,
+    authenticate: options.authenticate,
+
+    async handleHandshake(body) {
+      assertOpen();
+      const version = requestedVersion(body);
+      if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
+        throw new SyncError(
+          ErrorCode.PROTOCOL_VERSION,
+          `This server speaks sync protocol version ${PROTOCOL_VERSION}, the client ${version}: update the ${version > PROTOCOL_VERSION ? 'server' : 'client'}`,
+          { details: { client: version, server: PROTOCOL_VERSION } },
+        );
+      }
+      parseHandshakeRequest(body);
+      return { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+    },
+
+    async handlePush(body, access) {
+      assertOpen();
+      const request = parsePushRequest(body);
+      checkPushSize(request);
+      return applyPush(store, request, access);
+    },
+
+    async handlePull(body, access) {
+      assertOpen();
+      return servePull(store, parsePullRequest(body), access, limits.maxPullBatchSize);
+    },
+
+    async handleHealth() {
+      assertOpen();
+      return { ok: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId() };
+    },
+
+    onChanges(listener) {
+      assertOpen();
+      const unsubscribe = store.onCommit(listener);
+      const entry = () => {
+        unsubscribes.delete(entry);
+        unsubscribe();
+      };
+      unsubscribes.add(entry);
+      return entry;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const unsubscribe of [...unsubscribes]) unsubscribe();
+      await store.close();
+    },
+  };
+}
