@@ -1,0 +1,119 @@
+/**
+ * A tiny HTTP proxy on 127.0.0.1 in front of the pulsesync server: it counts the
+ * requests per route (so a test can prove that exactly one tab syncs) and can cut the
+ * network (every open and new connection is dropped) without touching the browser.
+ * Responses are streamed through, so the live channel (SSE over fetch) works.
+ */
+import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** A sync route as counted: `handshake`, `push`, `pull`, `health`, `live`, or the raw path. */
+export type Route = 'handshake' | 'push' | 'pull' | 'health' | 'live' | (string & {});
+
+/** One request that went through the proxy. */
+export interface SeenRequest {
+  readonly method: string;
+  readonly route: Route;
+  /** Epoch ms when it arrived. */
+  readonly at: number;
+}
+
+/** A running proxy. */
+export interface CountingProxy {
+  /** Base URL clients use instead of the server's. */
+  readonly url: string;
+  /** How many requests of `route` arrived (CORS preflights not counted). */
+  count(route: Route): number;
+  /** Every request seen, preflights included, oldest first. */
+  requests(): readonly SeenRequest[];
+  /** Forgets what was counted so far. */
+  reset(): void;
+  /** Drops every open connection and refuses new ones (not counted) until {@link restore}. */
+  cut(): void;
+  restore(): void;
+  readonly isCut: boolean;
+  close(): Promise<void>;
+}
+
+/** `/sync/push` → `push`; anything else is kept as its path. */
+function routeOf(path: string): Route {
+  const match = /\/sync\/([a-z]+)$/.exec(path);
+  return match?.[1] ?? path;
+}
+
+/** Starts a proxy on 127.0.0.1 (free port) forwarding to `target` (e.g. `http://127.0.0.1:4123`). */
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const seen: SeenRequest[] = [];
+  const sockets = new Set<Socket>();
+  let isCut = false;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = new URL(req.url ?? '/', 'http://proxy').pathname;
+    seen.push({ method: req.method ?? 'GET', route: routeOf(path), at: Date.now() });
+    if (isCut) {
+      req.socket.destroy();
+      return;
+    }
+    const outgoing = forward(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (incoming) => {
+        res.writeHead(incoming.statusCode ?? 502, incoming.headers);
+        incoming.pipe(res);
+        // The client went away (or was cut) mid-stream: stop reading upstream too.
+        res.once('close', () => incoming.destroy());
+      },
+    );
+    outgoing.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end();
+    });
+    req.pipe(outgoing);
+  };
+
+  const server = createServer(handle);
+  server.on('connection', (socket) => {
+    if (isCut) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the proxy has no port');
+
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    count: (route) => seen.filter((r) => r.route === route && r.method !== 'OPTIONS').length,
+    requests: () => [...seen],
+    reset: () => {
+      seen.length = 0;
+    },
+    cut() {
+      isCut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      isCut = false;
+    },
+    get isCut() {
+      return isCut;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

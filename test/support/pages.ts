@@ -1,0 +1,98 @@
+/**
+ * The browser test pages (test/browser/pages/*.html), built with Vite's JS API — the
+ * worker bundled as an app would ship it — and served from 127.0.0.1 by Vite's preview
+ * server. A build is cached under `.tmp/browser-pages/<hash of its inputs>`, so the test
+ * files of one run (and later runs with unchanged sources) share it; two test files
+ * building at once each build into a private folder and the first rename wins.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, preview } from 'vite';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PAGES = join(ROOT, 'test/browser/pages');
+const CACHE = join(ROOT, '.tmp/browser-pages');
+/** What a page build depends on: the pages, the SDK sources, the package manifest. */
+const INPUTS = ['test/browser/pages', 'src', 'worker', 'package.json'];
+
+/** Served test pages. */
+export interface TestPages {
+  /** Base URL, ending in `/`; a page is `${url}client.html`. */
+  readonly url: string;
+  /** The build folder being served. */
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** A hash of every input file's path and content. */
+function inputsHash(): string {
+  const hash = createHash('sha256');
+  for (const input of INPUTS) {
+    for (const file of filesUnder(join(ROOT, input))) {
+      hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Every `*.html` in test/browser/pages, keyed by its name without `.html`. */
+function pageInputs(): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const name of readdirSync(PAGES)) {
+    if (name.endsWith('.html')) inputs[name.slice(0, -'.html'.length)] = join(PAGES, name);
+  }
+  if (Object.keys(inputs).length === 0) throw new Error(`no test pages (*.html) in ${PAGES}`);
+  return inputs;
+}
+
+/** Builds the pages unless a build of the same inputs is cached; returns its folder. */
+export async function buildTestPages(): Promise<string> {
+  const dir = join(CACHE, inputsHash());
+  if (existsSync(join(dir, '.complete'))) return dir;
+  mkdirSync(CACHE, { recursive: true });
+  const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+  try {
+    await build({
+      root: PAGES,
+      configFile: false,
+      logLevel: 'warn',
+      // Readable stack traces beat bytes here; the bench measures the minified build.
+      build: { outDir: partial, emptyOutDir: true, minify: false, sourcemap: true, target: 'es2022', rollupOptions: { input: pageInputs() } },
+      worker: { format: 'es' },
+    });
+    mkdirSync(join(partial, '.complete'));
+    renameSync(partial, dir);
+  } catch (error) {
+    // Another test file finished the same build first: use theirs.
+    if (!existsSync(join(dir, '.complete'))) throw error;
+  } finally {
+    rmSync(partial, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** Builds (or reuses) the pages and serves them on 127.0.0.1 at a free port. */
+export async function serveTestPages(): Promise<TestPages> {
+  const dir = await buildTestPages();
+  const server = await preview({
+    root: PAGES,
+    configFile: false,
+    logLevel: 'warn',
+    build: { outDir: dir },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+  });
+  const address = server.httpServer.address();
+  if (address === null || typeof address === 'string') throw new Error('the page server has no port');
+  return { url: `http://127.0.0.1:${address.port}/`, dir, close: () => server.close() };
+}
