@@ -1,0 +1,68 @@
+/**
+ * A Node http server around a fetch handler, with the graceful stop the command needs:
+ * stop accepting, end live streams, let requests in flight finish, then close.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from './node-handler.ts';
+
+/** What {@link createNodeServer} serves: a fetch handler that can end its live streams. */
+export interface ClosableFetchHandler {
+  (request: Request): Promise<Response>;
+  /** Ends open live streams and refuses new requests. */
+  close?(): void;
+}
+
+/** Options of {@link createNodeServer}. */
+export interface NodeServerOptions {
+  /** Default `127.0.0.1`: listen on loopback unless told otherwise. */
+  readonly host?: string;
+  /** Default 8787; 0 picks a free port. */
+  readonly port?: number;
+  /** How long `close()` waits for requests in flight before cutting them. Default 10 s. */
+  readonly drainTimeoutMs?: number;
+}
+
+/** A listening server. */
+export interface NodeSyncServer {
+  readonly server: Server;
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  /** Stops accepting, ends live streams, waits for requests in flight (up to the drain timeout). */
+  close(): Promise<void>;
+}
+
+/** Starts a Node http server for `handler` and resolves once it listens. */
+export async function createNodeServer(handler: ClosableFetchHandler, options: NodeServerOptions = {}): Promise<NodeSyncServer> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(toNodeHandler(handler));
+  // Long enough for an idle live stream between heartbeats; requests still time out.
+  server.keepAliveTimeout = 20_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    url: `http://${shownHost}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const drain = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+        drain.unref();
+        server.close(() => {
+          clearTimeout(drain);
+          resolve();
+        });
+        handler.close?.();
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

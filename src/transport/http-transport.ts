@@ -1,0 +1,209 @@
+/**
+ * The network transport: the sync protocol over `fetch` (in a Web Worker, a page or
+ * Node), every response validated, every failure a SyncError the engine can act on.
+ */
+import { ErrorCode, SyncError, isSyncErrorData, type SyncErrorData } from '../protocol/errors.ts';
+import {
+  parseHandshakeResponse,
+  parseHealthResponse,
+  parsePullResponse,
+  parsePushResponse,
+} from '../protocol/validate.ts';
+import type { LiveHandlers, SyncTransport } from './types.ts';
+import { openSseChannel } from './sse.ts';
+
+/** A bearer token, or nothing to send. */
+export type TokenSource = () => string | null | undefined | Promise<string | null | undefined>;
+
+/** Options of {@link httpTransport}. */
+export interface HttpTransportOptions {
+  /** The server's base URL; routes are `${url}/sync/...`. */
+  readonly url: string;
+  /** Extra headers on every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The bearer token. Asked once and kept; after a 401 it is asked again, once, and
+   * the request retried before failing `UNAUTHORIZED` — so return a fresh token then.
+   */
+  readonly getToken?: TokenSource;
+  /** Default `globalThis.fetch`. */
+  readonly fetch?: typeof fetch;
+  /** Time limit of each request, body included. Default 30 s; then `TIMEOUT`. */
+  readonly timeoutMs?: number;
+  /** Open the live (SSE) channel when the engine asks for it. Default true. */
+  readonly live?: boolean;
+  /** Reconnect schedule and dead-connection timeout of the live channel. */
+  readonly liveOptions?: {
+    readonly initialDelayMs?: number;
+    readonly maxDelayMs?: number;
+    readonly idleTimeoutMs?: number;
+  };
+}
+
+type Route = 'handshake' | 'push' | 'pull' | 'health';
+
+/**
+ * Milliseconds from a `Retry-After` header (delay-seconds or an HTTP date), if usable.
+ * Exported for tests.
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The code for a failed status when the body names none of ours. */
+function codeOfStatus(status: number): SyncErrorData['code'] {
+  switch (status) {
+    case 400:
+    case 422:
+      return ErrorCode.INVALID_PAYLOAD;
+    case 401:
+      return ErrorCode.UNAUTHORIZED;
+    case 403:
+      return ErrorCode.FORBIDDEN;
+    case 404:
+    case 405:
+      return ErrorCode.NOT_FOUND;
+    case 408:
+    case 504:
+      return ErrorCode.TIMEOUT;
+    case 413:
+      return ErrorCode.PAYLOAD_TOO_LARGE;
+    default:
+      return ErrorCode.TRANSPORT; // 5xx from a proxy, a gateway page…
+  }
+}
+
+/**
+ * A {@link SyncTransport} over HTTP.
+ *
+ * Failures: no answer in `timeoutMs` → `TIMEOUT`; no connection → `TRANSPORT`; 429 and
+ * 503 → `RATE_LIMITED` with `details.retryAfterMs` from `Retry-After` (the engine's
+ * backoff waits at least that long); 401 → the token is asked again once, then
+ * `UNAUTHORIZED`; other error bodies → a SyncError with the server's code and message.
+ *
+ * @example
+ * const transport = httpTransport({ url: 'https://sync.example.com', getToken: () => session.token });
+ */
+export function httpTransport(options: HttpTransportOptions): SyncTransport {
+  const base = options.url.replace(/\/+$/, '');
+  const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let token: Promise<string | null | undefined> | undefined;
+
+  function currentToken(refresh: boolean): Promise<string | null | undefined> {
+    if (options.getToken === undefined) return Promise.resolve(undefined);
+    if (refresh || token === undefined) {
+      const getToken = options.getToken;
+      token = Promise.resolve().then(getToken);
+      // A failed getToken is not cached: the next request asks again.
+      token.catch(() => (token = undefined));
+    }
+    return token;
+  }
+
+  async function headers(refresh: boolean): Promise<Record<string, string>> {
+    const all: Record<string, string> = { ...options.headers };
+    let value: string | null | undefined;
+    try {
+      value = await currentToken(refresh);
+    } catch (error) {
+      throw new SyncError(ErrorCode.UNAUTHORIZED, `getToken() failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (typeof value === 'string' && value !== '') all['authorization'] = `Bearer ${value}`;
+    return all;
+  }
+
+  async function send(route: Route, body: unknown, refresh: boolean): Promise<{ status: number; headers: Headers; json: unknown }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const init: RequestInit = {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: body === undefined ? await headers(refresh) : { 'content-type': 'application/json', ...(await headers(refresh)) },
+      signal: controller.signal,
+      cache: 'no-store',
+    };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const url = `${base}/sync/${route}`;
+    try {
+      const response = await fetchFn(url, init);
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : (JSON.parse(text) as unknown);
+      } catch {
+        json = undefined;
+      }
+      if (response.ok && json === undefined) {
+        throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The server's ${route} response is not JSON (is ${base} a pulsesync server?)`, {
+          details: { status: response.status },
+        });
+      }
+      return { status: response.status, headers: response.headers, json };
+    } catch (error) {
+      if (error instanceof SyncError) throw error;
+      if (controller.signal.aborted) {
+        throw new SyncError(ErrorCode.TIMEOUT, `${route} got no answer from ${url} within ${timeoutMs} ms`, { cause: error, details: { timeoutMs } });
+      }
+      const cause = error instanceof Error ? error.cause : undefined;
+      const detail = cause instanceof Error ? ` (${(cause as { code?: unknown }).code ?? cause.message})` : '';
+      const reason = `${error instanceof Error ? error.message : String(error)}${detail}`;
+      throw new SyncError(ErrorCode.TRANSPORT, `Could not reach ${url}: ${reason}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function failure(route: Route, status: number, responseHeaders: Headers, json: unknown): SyncError {
+    const body = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
+    const data = isSyncErrorData(body) ? body : undefined;
+    const message = data?.message ?? `${route} failed with HTTP ${status}`;
+    if (status === 429 || status === 503) {
+      const retryAfterMs = parseRetryAfter(responseHeaders.get('retry-after'));
+      return new SyncError(ErrorCode.RATE_LIMITED, message, {
+        details: { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+      });
+    }
+    // A server's own code, except from a bare proxy page; an auth failure stays UNAUTHORIZED.
+    const code = status === 401 ? ErrorCode.UNAUTHORIZED : (data?.code ?? codeOfStatus(status));
+    return new SyncError(code, message, { details: { status, ...data?.details } });
+  }
+
+  async function call<T>(route: Route, body: unknown, parse: (input: unknown) => T): Promise<T> {
+    let result = await send(route, body, false);
+    if (result.status === 401 && options.getToken !== undefined) result = await send(route, body, true);
+    if (result.status < 200 || result.status >= 300) throw failure(route, result.status, result.headers, result.json);
+    return parse(result.json);
+  }
+
+  const transport: SyncTransport = {
+    handshake: (request) => call('handshake', request, parseHandshakeResponse),
+    push: (request) => call('push', request, parsePushResponse),
+    pull: (request) => call('pull', request, parsePullResponse),
+    health: () => call('health', undefined, parseHealthResponse),
+  };
+  if (options.live !== false) {
+    let refreshNext = false;
+    transport.live = (handlers: LiveHandlers) =>
+      openSseChannel(
+        {
+          url: `${base}/sync/live`,
+          fetch: fetchFn,
+          headers: () => {
+            const refresh = refreshNext;
+            refreshNext = false;
+            return headers(refresh);
+          },
+          onUnauthorized: () => {
+            refreshNext = true;
+          },
+          ...options.liveOptions,
+        },
+        handlers,
+      );
+  }
+  return transport;
+}

@@ -1,0 +1,176 @@
+/**
+ * The client side of the live channel: a Server-Sent Events reader over `fetch`
+ * streaming. Not `EventSource`, because EventSource cannot send an `Authorization`
+ * header and is missing in Web Workers of some browsers; `fetch` has neither problem.
+ */
+import type { LiveHandlers } from './types.ts';
+
+/** One parsed SSE event. */
+export interface SseEvent {
+  readonly event: string;
+  readonly data: string;
+  readonly id?: string;
+}
+
+/**
+ * An incremental SSE parser (the WHATWG "event stream interpretation"): feed it text as
+ * it arrives, in chunks cut anywhere; it calls `onEvent` for each complete event.
+ * Comments (heartbeats) produce no event.
+ */
+export function createSseParser(onEvent: (event: SseEvent) => void): { feed(text: string): void } {
+  let buffer = '';
+  let eventName = '';
+  let data: string[] = [];
+  let id: string | undefined;
+  let pendingCR = false;
+
+  function line(text: string): void {
+    if (text === '') {
+      if (data.length > 0) onEvent({ event: eventName === '' ? 'message' : eventName, data: data.join('\n'), ...(id === undefined ? {} : { id }) });
+      eventName = '';
+      data = [];
+      return;
+    }
+    if (text.startsWith(':')) return;
+    const colon = text.indexOf(':');
+    const field = colon === -1 ? text : text.slice(0, colon);
+    let value = colon === -1 ? '' : text.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') eventName = value;
+    else if (field === 'data') data.push(value);
+    else if (field === 'id' && !value.includes('\u0000')) id = value;
+    // `retry` and unknown fields: our client keeps its own reconnect schedule.
+  }
+
+  return {
+    feed(text) {
+      let start = 0;
+      for (let i = 0; i < text.length; i++) {
+        const ch = text.charCodeAt(i);
+        if (ch === 10 /* \n */) {
+          if (pendingCR && i === start && buffer === '') {
+            pendingCR = false; // the \n of a \r\n split across chunks
+            start = i + 1;
+            continue;
+          }
+          line(buffer + text.slice(start, i));
+          buffer = '';
+          start = i + 1;
+          pendingCR = false;
+        } else if (ch === 13 /* \r */) {
+          line(buffer + text.slice(start, i));
+          buffer = '';
+          if (text.charCodeAt(i + 1) === 10) i += 1;
+          else pendingCR = i + 1 === text.length;
+          start = i + 1;
+        } else {
+          pendingCR = false;
+        }
+      }
+      buffer += text.slice(start);
+    },
+  };
+}
+
+/** Options of {@link openSseChannel}. */
+export interface SseChannelOptions {
+  /** The stream URL. */
+  readonly url: string;
+  readonly fetch: typeof fetch;
+  /** Headers for each connection attempt (the Authorization header, fresh each time). */
+  readonly headers: () => Promise<Record<string, string>>;
+  /** A 401 on connect: refresh the credentials before the next attempt. */
+  readonly onUnauthorized?: () => void;
+  /** Reconnect delays: from `initialDelayMs` doubling up to `maxDelayMs`, jittered. Defaults 500 ms, 30 s. */
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** No byte for this long (heartbeats come every 15 s) means the connection is dead. Default 45 s. */
+  readonly idleTimeoutMs?: number;
+  /** Jitter source; default Math.random. */
+  readonly random?: () => number;
+}
+
+/**
+ * Keeps an SSE connection open: calls `onPoke` on each `poke` event, `onState(true)`
+ * when a stream opens and `onState(false)` when it drops, and reconnects with
+ * exponential backoff (reset once a stream has opened) until the returned function is
+ * called. Never throws and never rejects: failures only delay the next attempt.
+ */
+export function openSseChannel(options: SseChannelOptions, handlers: LiveHandlers): () => void {
+  const initialDelay = options.initialDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 30_000;
+  const idleTimeout = options.idleTimeoutMs ?? 45_000;
+  const random = options.random ?? Math.random;
+  let closed = false;
+  let attempt = 0;
+  let abort: AbortController | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  async function connectOnce(): Promise<void> {
+    const controller = new AbortController();
+    abort = controller;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const armIdle = (): void => {
+      if (idle !== undefined) clearTimeout(idle);
+      idle = setTimeout(() => controller.abort(new Error('live channel idle')), idleTimeout);
+    };
+    let connected = false;
+    try {
+      armIdle();
+      const response = await options.fetch(options.url, {
+        method: 'GET',
+        headers: { accept: 'text/event-stream', ...(await options.headers()) },
+        signal: controller.signal,
+        cache: 'no-store',
+      });
+      if (response.status === 401) options.onUnauthorized?.();
+      const type = response.headers.get('content-type') ?? '';
+      if (!response.ok || response.body === null || !type.includes('text/event-stream')) {
+        await response.body?.cancel().catch(() => undefined);
+        return;
+      }
+      connected = true;
+      attempt = 0;
+      handlers.onState?.(true);
+      const parser = createSseParser((event) => {
+        if (event.event === 'poke' && !closed) handlers.onPoke();
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        armIdle();
+        const { done, value } = await reader.read();
+        if (done || closed) break;
+        parser.feed(value);
+      }
+      await reader.cancel().catch(() => undefined);
+    } catch {
+      // network failure, abort, idle timeout: reconnect below
+    } finally {
+      if (idle !== undefined) clearTimeout(idle);
+      if (abort === controller) abort = undefined;
+      if (connected && !closed) handlers.onState?.(false);
+    }
+  }
+
+  function schedule(): void {
+    if (closed) return;
+    attempt += 1;
+    const base = Math.min(initialDelay * 2 ** (attempt - 1), maxDelay);
+    const delay = base * (0.75 + random() * 0.5);
+    retryTimer = setTimeout(run, delay);
+  }
+
+  function run(): void {
+    retryTimer = undefined;
+    if (closed) return;
+    void connectOnce().then(schedule);
+  }
+
+  run();
+  return () => {
+    if (closed) return;
+    closed = true;
+    if (retryTimer !== undefined) clearTimeout(retryTimer);
+    abort?.abort();
+  };
+}
