@@ -17,6 +17,7 @@ import {
 import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import type { Access, Authenticate } from './access.ts';
 import { applyPush } from './apply-push.ts';
+import { createFetchHandler } from './http/fetch-handler.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
 import type { ServerStore } from './types.ts';
@@ -45,7 +46,13 @@ export interface SyncServer {
   handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
   /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
   onChanges(listener: () => void): () => void;
-  /** Stops listening and closes the store. Handlers then fail `SHUTDOWN`. */
+  /**
+   * The HTTP routes (`/sync/handshake|push|pull|health|live`) as a fetch-style handler,
+   * authenticating with `authenticate`; see `http/fetch-handler.ts`, and
+   * `createFetchHandler` for a base path or CORS settings.
+   */
+  fetch(request: Request): Promise<Response>;
+  /** Stops listening, ends live streams and closes the store. Handlers then fail `SHUTDOWN`. */
   close(): Promise<void>;
 }
 
@@ -97,10 +104,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     }
   }
 
-  return {
+  const server: SyncServer = {
     store,
     limits,
     authenticate: options.authenticate,
+    fetch: (request) => http(request),
 
     async handleHandshake(body) {
       assertOpen();
@@ -147,8 +155,11 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     async close() {
       if (closed) return;
       closed = true;
+      http.close();
       for (const unsubscribe of [...unsubscribes]) unsubscribe();
       await store.close();
     },
   };
+  const http = createFetchHandler(server);
+  return server;
 }
