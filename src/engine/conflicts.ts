@@ -94,12 +94,34 @@ function describeServerConflict(conflict: ServerConflict, local: SyncChange): st
 /**
  * A pushed change lost on the server: take the server's record (written only if newer
  * than what the replica holds), then let the resolver, if any, have the last word.
+ *
+ * With `supersededLocally` the replica has written the record again since this change
+ * (a later change in the log): the replica keeps that later write, which the server
+ * will settle on its own when it is pushed. Taking the server's record here would
+ * overwrite it, and if the server then accepted it the replica would never hear of
+ * it again (its own writes are not echoed back): the two would differ for good.
  */
-export async function settleServerConflict(ctx: SyncContext, local: SyncChange, conflict: ServerConflict): Promise<ConflictInfo> {
+export async function settleServerConflict(
+  ctx: SyncContext,
+  local: SyncChange,
+  conflict: ServerConflict,
+  options: { readonly supersededLocally?: boolean } = {},
+): Promise<ConflictInfo> {
+  const localState = stateOf(local);
+  if (options.supersededLocally === true) {
+    return {
+      collective: conflict.collective,
+      id: conflict.id,
+      policy: conflict.policy,
+      local: localState,
+      remote: conflict.server,
+      outcome: 'local',
+      reason: `${describeServerConflict(conflict, local)}; this replica has written the record again since, and that later write will be settled when it is pushed`,
+    };
+  }
   if (conflict.server !== null) {
     await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
   }
-  const localState = stateOf(local);
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
   if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
   return {

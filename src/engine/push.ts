@@ -4,7 +4,7 @@
 import { ErrorCode, SyncError, type ErrorCode as Code } from '../protocol/errors.ts';
 import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
 import { settleServerConflict } from './conflicts.ts';
-import { inCollectives } from './peer-key.ts';
+import { inCollectives, recordMapKey } from './peer-key.ts';
 import type { SyncContext } from './sync-context.ts';
 
 /** What one push run did. */
@@ -76,14 +76,29 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
   return { sent, accepted, conflicts, rejected, localOnly };
 }
 
+/**
+ * The seq of the latest logged local change of each record. The log still holds the
+ * batch just pushed (it is acknowledged after settling) and everything written since.
+ * Read only when a push met conflicts, which is rare, so reading the whole log is fine.
+ */
+async function latestLocalSeqs(ctx: SyncContext): Promise<Map<string, number>> {
+  const latest = new Map<string, number>();
+  for (const change of await ctx.store.pendingChanges(Number.MAX_SAFE_INTEGER)) {
+    latest.set(recordMapKey(change.collective, change.id), change.seq);
+  }
+  return latest;
+}
+
 async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], response: PushResponse): Promise<void> {
   const bySeq = new Map(sent.map((change) => [change.seq, change]));
   const conflictSeqs = new Set<number>();
+  const latestLocal = response.conflicts.length === 0 ? undefined : await latestLocalSeqs(ctx);
   for (const conflict of response.conflicts) {
     const local = bySeq.get(conflict.seq);
     if (local === undefined) continue; // not ours to settle (a malformed response)
     conflictSeqs.add(conflict.seq);
-    ctx.onConflict(await settleServerConflict(ctx, local, conflict));
+    const supersededLocally = (latestLocal?.get(recordMapKey(local.collective, local.id)) ?? 0) > local.seq;
+    ctx.onConflict(await settleServerConflict(ctx, local, conflict, { supersededLocally }));
   }
   for (const refusal of response.rejected) {
     if (refusal.reason === 'CONFLICT' && conflictSeqs.has(refusal.seq)) continue;
