@@ -1,0 +1,90 @@
+/**
+ * The contract between the main-thread client and the sync worker: what crosses the
+ * Comlink boundary. Only plain data crosses it (errors as {@link SyncErrorData}), so
+ * the client and the worker can be different bundles — and must be the same build,
+ * which {@link SDK_VERSION} checks at connect.
+ */
+import { version } from '../../package.json';
+import type { SyncConfigInput, ConflictInfo } from '../engine/types.ts';
+import type { SyncErrorData } from '../protocol/errors.ts';
+import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
+
+/**
+ * Revision of the worker API below. Bump it with any change to these messages, so a
+ * stale worker cached from an older build fails `VERSION_MISMATCH` instead of
+ * misbehaving.
+ */
+const WORKER_API_REVISION = 1;
+
+/** The build a client or worker comes from: package version plus worker API revision. */
+export const SDK_VERSION = `${version}+api.${WORKER_API_REVISION}`;
+
+/** The engine configuration that can cross to a worker: everything but functions. */
+export type WorkerSyncConfig = Omit<SyncConfigInput, 'resolver'>;
+
+/** What the client sends when it connects to its worker. */
+export interface WorkerConnectOptions {
+  /** {@link SDK_VERSION} of the client; the worker refuses another. */
+  readonly version: string;
+  /** Replica (IndexedDB database) name; tabs with the same name share it and elect one leader. */
+  readonly name: string;
+  /** Base URL of the sync server (routes are `${url}/sync/...`). */
+  readonly url: string;
+  /** A fixed bearer token. */
+  readonly token?: string;
+  /** The client has a `getToken` function; the worker calls it through the proxy it receives. */
+  readonly hasGetToken?: boolean;
+  readonly config?: WorkerSyncConfig;
+}
+
+/** What the worker answers to connect. */
+export interface WorkerConnectResult {
+  readonly version: string;
+  readonly instanceId: InstanceId;
+  readonly status: SyncStatus;
+}
+
+/** An event from the worker to the main thread; `change` from any tab, the rest from the leader. */
+export type WorkerEvent =
+  | { readonly type: 'status'; readonly payload: SyncStatus }
+  | { readonly type: 'progress'; readonly payload: SyncProgress }
+  | { readonly type: 'change'; readonly payload: ChangeEvent }
+  | { readonly type: 'conflict'; readonly payload: ConflictInfo }
+  | { readonly type: 'error'; readonly payload: SyncErrorData };
+
+/** Receives the worker's events (a Comlink proxy of a main-thread function). */
+export type WorkerEventSink = (event: WorkerEvent) => unknown;
+
+/** Fetches a fresh token (a Comlink proxy of the client's `getToken`). */
+export type WorkerTokenSource = () => Promise<string | undefined> | string | undefined;
+
+/**
+ * The API a sync worker exposes. Every method rejects with plain {@link SyncErrorData}
+ * (never an Error object: Comlink would keep only its message); the client rebuilds a
+ * SyncError from it.
+ */
+export interface SyncWorkerApi {
+  /**
+   * Checks the version, opens the replica and joins the tabs of `name`. Must come
+   * first, once. `events` receives every event; `getToken` is asked for a token before
+   * requests when the client has one.
+   */
+  connect(options: WorkerConnectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource): Promise<WorkerConnectResult>;
+  put(collective: string, id: string, value: JsonValue): Promise<void>;
+  putMany(records: readonly RecordInput[]): Promise<void>;
+  delete(collective: string, id: string): Promise<void>;
+  get(collective: string, id: string): Promise<RecordEntry | undefined>;
+  list(collective: string): Promise<RecordEntry[]>;
+  /** Joins the sync: runs the loop if this tab becomes leader, else waits its turn. */
+  start(): Promise<void>;
+  /** Leaves the sync; a leader hands over to the next tab that wants it. */
+  stop(): Promise<void>;
+  /** One cycle, run here if this tab leads (or nobody does), else by the leader. */
+  syncOnce(): Promise<void>;
+  /** Initial catch-up, run here or by the leader; progress arrives as `progress` events. */
+  initialSync(): Promise<SyncProgress>;
+  status(): SyncStatus;
+  /** Stops, leaves the tabs, closes the replica and drops the event sink. */
+  close(): Promise<void>;
+}

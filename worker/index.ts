@@ -1,0 +1,12 @@
+/**
+ * `pulsesync/worker`: the sync worker. The default worker module calls
+ * {@link exposeSyncWorker} with defaults; an app that needs a custom transport or
+ * conflict resolver writes its own worker module calling it with options.
+ */
+export { exposeSyncWorker, createSyncWorkerApi } from './expose.ts';
+export { SyncWorker } from './sync-worker.ts';
+export type { SyncWorkerOptions, TransportSettings } from './sync-worker.ts';
+export { leaderLockName } from './leader-lock.ts';
+export type { LockManagerLike } from './leader-lock.ts';
+export type { OnlineSignal } from './online-signal.ts';
+export type { BroadcastChannelFactory, BroadcastChannelLike } from './tab-channel.ts';

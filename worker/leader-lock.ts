@@ -1,0 +1,75 @@
+/**
+ * Leader election between the tabs of one app, over the Web Locks API: the tab whose
+ * worker holds the lock `pulsesync:<name>` runs the sync loop. The browser releases a
+ * lock when its holder's worker or tab goes away, crash included, and grants it to the
+ * next request in line — that is the hand-over.
+ */
+
+/** The part of `navigator.locks` used here (injectable: Node has none). */
+export interface LockManagerLike {
+  request(
+    name: string,
+    options: { ifAvailable?: boolean; signal?: AbortSignal },
+    callback: (lock: unknown) => unknown,
+  ): Promise<unknown>;
+}
+
+/** A lock this worker holds until it calls `release()`. */
+export interface HeldLock {
+  release(): void;
+}
+
+/** The lock name of a replica: one leader per database name per origin. */
+export function leaderLockName(name: string): string {
+  return `pulsesync:${name}`;
+}
+
+/**
+ * Requests the lock and resolves once it is held, or with `undefined` when
+ * `ifAvailable` found it taken or `signal` aborted the wait.
+ */
+export function acquireLock(
+  locks: LockManagerLike,
+  name: string,
+  options: { ifAvailable?: boolean; signal?: AbortSignal } = {},
+): Promise<HeldLock | undefined> {
+  return new Promise<HeldLock | undefined>((resolve) => {
+    locks
+      .request(name, options, (lock) => {
+        if (lock === null) {
+          resolve(undefined);
+          return undefined;
+        }
+        // The lock is held for as long as this promise is pending.
+        return new Promise<void>((release) => {
+          let released = false;
+          resolve({
+            release: () => {
+              if (released) return;
+              released = true;
+              release();
+            },
+          });
+        });
+      })
+      // An aborted wait rejects with AbortError: not an error here, just no lock.
+      .catch(() => resolve(undefined));
+  });
+}
+
+/**
+ * Used where the Web Locks API is missing (an insecure http: origin, old browsers):
+ * every worker leads on its own. Tabs then sync side by side, which the server's
+ * idempotent push and the store's cursor check keep correct, only not frugal.
+ */
+export function soloLocks(): LockManagerLike {
+  return {
+    request: async (_name, _options, callback) => callback({}),
+  };
+}
+
+/** `navigator.locks` when present, else {@link soloLocks}. */
+export function defaultLocks(): LockManagerLike {
+  const locks = (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
+  return locks ?? soloLocks();
+}

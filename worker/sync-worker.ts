@@ -1,0 +1,558 @@
+/**
+ * The sync worker of one tab: it owns the tab's connection to the replica, and — when
+ * it is the leader among the tabs of the same app (Web Locks) — the `SyncManager` that
+ * runs the sync loop. Followers read and write the shared IndexedDB themselves; their
+ * writes reach the leader as `change` messages (a nudge to push at once), and the
+ * leader shares status, progress, changes and conflicts with every tab.
+ *
+ * ```
+ *   connect ──► follower ──start()──► waiting for the lock ──granted──► leader
+ *                  ▲                                                     │
+ *                  └──────────── stop() / close(): lock released ◄───────┘
+ * ```
+ */
+import { Backoff } from '../src/engine/backoff.ts';
+import { SyncManager } from '../src/engine/sync-manager.ts';
+import type { ConflictResolver, SyncConfigInput, SyncEventMap } from '../src/engine/types.ts';
+import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
+import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
+import { openReplica, type KeyRangeFactory } from '../src/store/idb-replica.ts';
+import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
+import { validateConfig } from '../src/engine/config.ts';
+import { httpTransport } from '../src/transport/http-transport.ts';
+import type { SyncTransport } from '../src/transport/types.ts';
+import {
+  SDK_VERSION,
+  type SyncWorkerApi,
+  type WorkerConnectOptions,
+  type WorkerConnectResult,
+  type WorkerEvent,
+  type WorkerEventSink,
+  type WorkerTokenSource,
+} from '../src/client/worker-protocol.ts';
+import { acquireLock, defaultLocks, leaderLockName, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
+import {
+  defaultBroadcastChannel,
+  TabChannel,
+  tabChannelName,
+  type BroadcastChannelFactory,
+  type ForwardedMethod,
+  type TabMessage,
+} from './tab-channel.ts';
+
+/** What a custom transport factory receives: the connection settings the client sent. */
+export interface TransportSettings {
+  readonly url: string;
+  /** Returns the current bearer token (the client's `token`, or its `getToken`). */
+  readonly getToken?: () => Promise<string | undefined>;
+}
+
+/**
+ * How an app's own worker module sets up sync (functions cannot be sent to a worker,
+ * so they are given here). Every field is optional.
+ */
+export interface SyncWorkerOptions {
+  /** Builds the transport. Default: `httpTransport({ url, getToken })`. */
+  readonly transport?: (settings: TransportSettings) => SyncTransport;
+  /** A custom conflict resolver (see `SyncConfig.resolver`). */
+  readonly conflictResolver?: ConflictResolver;
+  /** Transaction durability of local writes (see `ReplicaOptions.durability`). */
+  readonly durability?: IDBTransactionDurability;
+  /** Default `globalThis.indexedDB`. */
+  readonly indexedDB?: IDBFactory;
+  /** Default `globalThis.IDBKeyRange`. */
+  readonly IDBKeyRange?: KeyRangeFactory;
+  /** Default `navigator.locks` (each worker leads alone where it is missing). */
+  readonly locks?: LockManagerLike;
+  /** Default `new BroadcastChannel(name)`. */
+  readonly broadcastChannel?: BroadcastChannelFactory;
+  /** Default the worker's `navigator.onLine` and `online`/`offline` events. */
+  readonly online?: OnlineSignal;
+}
+
+/** Codes after which restarting the handshake by itself cannot help. */
+const FINAL_START_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.PROTOCOL_VERSION,
+  ErrorCode.HANDSHAKE_REJECTED,
+  ErrorCode.INVALID_CONFIG,
+  ErrorCode.UNAUTHORIZED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.DATABASE_CLOSED,
+]);
+
+const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
+
+/** A forwarded call waiting for the leader's answer. */
+interface PendingCall {
+  readonly method: ForwardedMethod;
+  readonly resolve: (result: SyncProgress | undefined) => void;
+  readonly reject: (error: unknown) => void;
+  /** Cancels the backstop: our own request for the lock, granted if the leader dies. */
+  readonly backstop: AbortController;
+}
+
+/** The state of one connected worker. */
+interface Connection {
+  readonly options: WorkerConnectOptions;
+  readonly replica: LocalStore;
+  readonly channel: TabChannel;
+  readonly transport: SyncTransport;
+  readonly sink: WorkerEventSink;
+  readonly config: SyncConfigInput;
+  readonly lockName: string;
+  readonly unsubscribe: readonly (() => void)[];
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function notConnected(what: string): SyncError {
+  return new SyncError(ErrorCode.SHUTDOWN, `${what}: the sync worker is not connected (call connect() first) or was closed`);
+}
+
+/** One tab's sync worker; {@link exposeSyncWorker} puts it behind Comlink. */
+export class SyncWorker implements SyncWorkerApi {
+  readonly #options: SyncWorkerOptions;
+  readonly #tabId = randomId();
+  readonly #locks: LockManagerLike;
+  readonly #online: OnlineSignal;
+  #connection: Connection | undefined;
+  #connecting = false;
+  /** The app called start() and not stop(). */
+  #wantSync = false;
+  /** Cancels our wait in line for the leader lock. */
+  #queue: AbortController | undefined;
+  /** Set while this tab leads. */
+  #lead: { readonly lock: HeldLock; readonly manager: SyncManager; readonly off: () => void } | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #restartBackoff: Backoff | undefined;
+  /** The leader's last status, as heard over the channel. */
+  #leaderStatus: SyncStatus = IDLE_STATUS;
+  readonly #pending = new Map<string, PendingCall>();
+
+  constructor(options: SyncWorkerOptions = {}) {
+    this.#options = options;
+    this.#locks = options.locks ?? defaultLocks();
+    this.#online = options.online ?? globalOnlineSignal();
+  }
+
+  // ---- connect ----
+
+  async connect(options: WorkerConnectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource): Promise<WorkerConnectResult> {
+    if (options?.version !== SDK_VERSION) {
+      throw new SyncError(
+        ErrorCode.VERSION_MISMATCH,
+        `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds — usually a stale worker script in the browser's cache. Reload the page; if it persists, make sure the worker is bundled with the same pulsesync version as the page.`,
+        { details: { worker: SDK_VERSION, client: String(options?.version) } },
+      );
+    }
+    if (this.#connection !== undefined || this.#connecting) {
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): this sync worker is already connected; create a new worker per client');
+    }
+    if (typeof options.url !== 'string' || options.url.length === 0) {
+      throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: url must be the sync server base URL, e.g. "https://example.com"', {
+        details: { field: 'url' },
+      });
+    }
+    const config: SyncConfigInput = {
+      ...options.config,
+      ...(this.#options.conflictResolver === undefined ? {} : { resolver: this.#options.conflictResolver }),
+    };
+    validateConfig(config); // fail here, at connect, rather than when this tab first leads
+    this.#connecting = true;
+    try {
+      const replica = await openReplica({
+        name: options.name,
+        ...(this.#options.indexedDB === undefined ? {} : { indexedDB: this.#options.indexedDB }),
+        ...(this.#options.IDBKeyRange === undefined ? {} : { IDBKeyRange: this.#options.IDBKeyRange }),
+        ...(this.#options.durability === undefined ? {} : { durability: this.#options.durability }),
+      });
+      const tokenSource = this.#tokenSource(options, getToken);
+      const settings: TransportSettings = tokenSource === undefined ? { url: options.url } : { url: options.url, getToken: tokenSource };
+      const transport = this.#options.transport?.(settings) ?? httpTransport(settings);
+      const channel = new TabChannel((this.#options.broadcastChannel ?? defaultBroadcastChannel)(tabChannelName(options.name)), (message) =>
+        this.#onTabMessage(message),
+      );
+      const unsubscribe = [
+        replica.subscribe((change) => this.#publish({ type: 'change', payload: change })),
+        this.#online.subscribe((online) => this.#onOnline(online)),
+      ];
+      this.#connection = { options, replica, channel, transport, sink: events, config, lockName: leaderLockName(options.name), unsubscribe };
+      channel.post({ kind: 'hello', from: this.#tabId });
+      return { version: SDK_VERSION, instanceId: replica.instanceId, status: this.status() };
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  #tokenSource(options: WorkerConnectOptions, getToken: WorkerTokenSource | undefined): (() => Promise<string | undefined>) | undefined {
+    if (options.hasGetToken === true && getToken !== undefined) {
+      return async () => (await getToken()) ?? undefined;
+    }
+    const { token } = options;
+    if (token !== undefined) return async () => token;
+    return undefined;
+  }
+
+  // ---- data: every tab writes its own connection to the shared database ----
+
+  put(collective: string, id: string, value: JsonValue): Promise<void> {
+    return this.#replica('put').put(collective, id, value);
+  }
+
+  putMany(records: readonly RecordInput[]): Promise<void> {
+    return this.#replica('putMany').putMany(records);
+  }
+
+  delete(collective: string, id: string): Promise<void> {
+    return this.#replica('delete').delete(collective, id);
+  }
+
+  get(collective: string, id: string): Promise<RecordEntry | undefined> {
+    return this.#replica('get').get(collective, id);
+  }
+
+  list(collective: string): Promise<RecordEntry[]> {
+    return this.#replica('list').list(collective);
+  }
+
+  #replica(what: string): LocalStore {
+    const connection = this.#connection;
+    if (connection === undefined) throw notConnected(what);
+    return connection.replica;
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Joins the sync. If no tab leads, this one becomes the leader and starts the loop;
+   * it resolves once the first handshake is done, or has failed for a reason a retry
+   * may fix (offline, server down: status says so and it retries). Otherwise the tab
+   * queues for the lock and resolves at once. Fails `ALREADY_STARTED` when started.
+   */
+  async start(): Promise<void> {
+    const connection = this.#connected('start');
+    if (this.#wantSync) {
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
+    }
+    this.#wantSync = true;
+    const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
+    if (lock !== undefined) {
+      await this.#becomeLeader(lock, { reportFinal: true });
+      return;
+    }
+    this.#waitForLeadership(connection);
+    this.#emitStatus();
+  }
+
+  /** Leaves the sync; a leading tab stops its loop and hands the lock to the next tab. */
+  async stop(): Promise<void> {
+    this.#connected('stop');
+    this.#wantSync = false;
+    await this.#resign();
+    this.#emitStatus();
+  }
+
+  /** One cycle: here if this tab leads or nobody does, else by the leader. */
+  async syncOnce(): Promise<void> {
+    await this.#leaderCall('syncOnce');
+  }
+
+  /** The initial catch-up: here if this tab leads or nobody does, else by the leader. */
+  async initialSync(): Promise<SyncProgress> {
+    const result = await this.#leaderCall('initialSync');
+    return result ?? { batch: 0, totalPulled: 0, hasMore: false, total: 0 };
+  }
+
+  /**
+   * The leader's status if this tab leads, else the last one the leader shared. While
+   * the app wants sync (between start() and stop()) `running` is true, in a follower
+   * tab too, and in a leader still retrying its first handshake.
+   */
+  status(): SyncStatus {
+    const status = this.#lead?.manager.status() ?? this.#leaderStatus;
+    return this.#wantSync && !status.running ? { ...status, running: true } : status;
+  }
+
+  /** Stops, leaves the tabs, closes the replica. The connection is over. */
+  async close(): Promise<void> {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    this.#wantSync = false;
+    await this.#resign();
+    for (const [id, call] of this.#pending) {
+      this.#pending.delete(id);
+      call.backstop.abort();
+      call.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
+    }
+    this.#connection = undefined;
+    for (const off of connection.unsubscribe) off();
+    connection.channel.close();
+    connection.replica.close();
+  }
+
+  #connected(what: string): Connection {
+    if (this.#connection === undefined) throw notConnected(what);
+    return this.#connection;
+  }
+
+  // ---- leadership ----
+
+  #waitForLeadership(connection: Connection): void {
+    const queue = new AbortController();
+    this.#queue = queue;
+    void acquireLock(this.#locks, connection.lockName, { signal: queue.signal }).then(async (lock) => {
+      if (lock === undefined) return;
+      if (this.#queue === queue) this.#queue = undefined;
+      try {
+        await this.#becomeLeader(lock, { reportFinal: false });
+      } catch (error) {
+        this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() });
+      }
+    });
+  }
+
+  async #becomeLeader(lock: HeldLock, options: { reportFinal: boolean }): Promise<void> {
+    const connection = this.#connection;
+    if (connection === undefined || !this.#wantSync || this.#lead !== undefined) {
+      lock.release();
+      return;
+    }
+    const manager = this.#newManager(connection, 'leader');
+    const off = manager.on('error', (error) => {
+      // Our database connection is gone for good (another tab upgrades or deletes it):
+      // a leader that cannot write must let a tab that can take over.
+      if (error.code === ErrorCode.DATABASE_CLOSED) void this.#resign();
+    });
+    this.#lead = { lock, manager, off };
+    this.#restartBackoff = new Backoff(manager.config.retry);
+    connection.channel.post({ kind: 'leader', from: this.#tabId });
+    this.#runPendingHere(manager);
+    try {
+      await this.#startManager(manager);
+    } catch (error) {
+      if (options.reportFinal) {
+        this.#wantSync = false;
+        await this.#resign();
+        throw error;
+      }
+      // A tab taking over cannot throw to anyone: status and the error event say why.
+      this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() });
+    }
+  }
+
+  /**
+   * Starts the manager; a failure a retry may fix (offline, server down, rate limited)
+   * is retried on the engine's backoff schedule and at once when the device comes
+   * online. Rejects only with a final failure (see {@link FINAL_START_CODES}).
+   */
+  async #startManager(manager: SyncManager): Promise<void> {
+    try {
+      await manager.start();
+      this.#restartBackoff?.reset();
+    } catch (error) {
+      const failure = SyncError.from(error);
+      if (this.#lead?.manager !== manager) return; // stopped meanwhile
+      if (failure.code === ErrorCode.ALREADY_STARTED) return;
+      if (FINAL_START_CODES.has(failure.code)) throw failure;
+      const retry = this.#restartBackoff?.fail(failure);
+      clearTimeout(this.#restartTimer);
+      this.#restartTimer = setTimeout(() => this.#restartNow(manager), retry?.nextDelayMs ?? 1000);
+    }
+  }
+
+  #restartNow(manager: SyncManager): void {
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    if (this.#lead?.manager !== manager || manager.status().running) return;
+    this.#startManager(manager).catch((error: unknown) => this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() }));
+  }
+
+  /** Stops leading (if this tab leads) and leaves the queue for the lock. */
+  async #resign(): Promise<void> {
+    this.#queue?.abort();
+    this.#queue = undefined;
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    const lead = this.#lead;
+    if (lead === undefined) return;
+    try {
+      await lead.manager.stop();
+    } finally {
+      lead.off();
+      if (this.#lead === lead) this.#lead = undefined;
+      lead.lock.release();
+    }
+  }
+
+  /**
+   * A manager whose status, progress, conflict and error events go to every tab (its
+   * `change` events are the replica's, published already). The leader's status is
+   * this tab's {@link status}; a manager made for one call reports its own.
+   */
+  #newManager(connection: Connection, role: 'leader' | 'one-call'): SyncManager {
+    const manager = new SyncManager(connection.replica, connection.transport, connection.config);
+    const forward = <K extends Exclude<keyof SyncEventMap, 'change'>>(type: K): void => {
+      manager.on(type, (payload) => this.#publish({ type, payload } as WorkerEvent));
+    };
+    manager.on('status', (status) =>
+      this.#publish({ type: 'status', payload: role === 'leader' && this.#lead?.manager === manager ? this.status() : status }),
+    );
+    forward('progress');
+    forward('conflict');
+    forward('error');
+    manager.setOnline(this.#online.isOnline());
+    return manager;
+  }
+
+  #onOnline(online: boolean): void {
+    const lead = this.#lead;
+    if (lead === undefined) return;
+    lead.manager.setOnline(online);
+    if (online && this.#restartTimer !== undefined) this.#restartNow(lead.manager);
+  }
+
+  // ---- calls that need the leader ----
+
+  async #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const connection = this.#connected(method);
+    const lead = this.#lead;
+    if (lead !== undefined) return runOn(lead.manager, method);
+    // Nobody leads? Then take the lock for just this call.
+    const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
+    if (lock !== undefined) {
+      try {
+        return await this.#runWithTemporaryManager(connection, method);
+      } finally {
+        lock.release();
+      }
+    }
+    return this.#forward(connection, method);
+  }
+
+  async #runWithTemporaryManager(connection: Connection, method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const manager = this.#newManager(connection, 'one-call');
+    try {
+      return await runOn(manager, method);
+    } finally {
+      await manager.stop();
+    }
+  }
+
+  /**
+   * Asks the leader to run `method`. As a backstop, this tab also queues for the lock:
+   * if the leader goes away before answering, the lock comes here and the call runs
+   * here. A new leader re-receives the calls still waiting.
+   */
+  #forward(connection: Connection, method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const id = randomId();
+    return new Promise((resolve, reject) => {
+      const backstop = new AbortController();
+      this.#pending.set(id, { method, resolve, reject, backstop });
+      connection.channel.post({ kind: 'call', from: this.#tabId, id, method });
+      void acquireLock(this.#locks, connection.lockName, { signal: backstop.signal }).then(async (lock) => {
+        if (lock === undefined) return;
+        try {
+          const call = this.#pending.get(id);
+          if (call === undefined || this.#connection !== connection) return;
+          this.#pending.delete(id);
+          await this.#runWithTemporaryManager(connection, method).then(call.resolve, call.reject);
+        } finally {
+          lock.release();
+        }
+      });
+    });
+  }
+
+  /** This tab just became the leader: calls it forwarded run here now. */
+  #runPendingHere(manager: SyncManager): void {
+    for (const [id, call] of this.#pending) {
+      this.#pending.delete(id);
+      call.backstop.abort();
+      runOn(manager, call.method).then(call.resolve, call.reject);
+    }
+  }
+
+  // ---- tabs ----
+
+  /** Delivers an event to this tab's page and to every other tab. */
+  #publish(event: WorkerEvent): void {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    this.#deliver(connection, event);
+    connection.channel.post({ kind: 'event', from: this.#tabId, event });
+  }
+
+  #deliver(connection: Connection, event: WorkerEvent): void {
+    try {
+      // A Comlink proxy call: returns a promise, rejected once the page is gone.
+      Promise.resolve(connection.sink(event)).catch(() => undefined);
+    } catch {
+      // The page side is gone; nothing to tell.
+    }
+  }
+
+  #emitStatus(): void {
+    const connection = this.#connection;
+    if (connection !== undefined) this.#deliver(connection, { type: 'status', payload: this.status() });
+  }
+
+  #onTabMessage(message: TabMessage): void {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    switch (message.kind) {
+      case 'event': {
+        const { event } = message;
+        if (event.type === 'status') {
+          if (this.#lead !== undefined) return; // only one leader's status counts: ours
+          this.#leaderStatus = event.payload;
+          this.#deliver(connection, { type: 'status', payload: this.status() });
+          return;
+        }
+        // Another tab wrote locally: as leader, push it now rather than at the next interval.
+        if (event.type === 'change' && event.payload.source === 'local') this.#lead?.manager.requestPush();
+        this.#deliver(connection, event);
+        return;
+      }
+      case 'hello':
+        if (this.#lead !== undefined) {
+          connection.channel.post({ kind: 'event', from: this.#tabId, event: { type: 'status', payload: this.status() } });
+        }
+        return;
+      case 'leader':
+        for (const [id, call] of this.#pending) {
+          connection.channel.post({ kind: 'call', from: this.#tabId, id, method: call.method });
+        }
+        return;
+      case 'call': {
+        const lead = this.#lead;
+        if (lead === undefined) return; // not ours to answer; the caller's backstop covers a gap
+        const reply = (fields: { result?: SyncProgress; error?: ReturnType<SyncError['toJSON']> }): void =>
+          connection.channel.post({ kind: 'reply', from: this.#tabId, to: message.from, id: message.id, ...fields });
+        runOn(lead.manager, message.method).then(
+          (result) => reply(result === undefined ? {} : { result }),
+          (error: unknown) => reply({ error: SyncError.from(error).toJSON() }),
+        );
+        return;
+      }
+      case 'reply': {
+        if (message.to !== this.#tabId) return;
+        const call = this.#pending.get(message.id);
+        if (call === undefined) return;
+        this.#pending.delete(message.id);
+        call.backstop.abort();
+        if (message.error !== undefined) call.reject(SyncError.from(message.error));
+        else call.resolve(message.result);
+        return;
+      }
+    }
+  }
+}
+
+function runOn(manager: SyncManager, method: ForwardedMethod): Promise<SyncProgress | undefined> {
+  return method === 'syncOnce' ? manager.syncOnce().then(() => undefined) : manager.initialSync();
+}
