@@ -35,6 +35,12 @@ export interface BrowserHarness {
   newDevice(pageName?: string): Promise<Device>;
   /** Opens `pageName` in `context` (another tab) and waits until its API is there. */
   openPage(context: BrowserContext, pageName?: string): Promise<Page>;
+  /**
+   * Reloads `page` — the hard way to kill its workers mid-flight: the document goes,
+   * its workers are terminated, open IndexedDB transactions abort — and waits until
+   * the page's API is back.
+   */
+  reload(page: Page): Promise<void>;
   /** Errors thrown in a page (uncaught) since it opened, for failure messages. */
   pageErrors(page: Page): readonly string[];
 }
@@ -89,6 +95,15 @@ export function useBrowserHarness(options: HarnessOptions = {}): BrowserHarness 
     return running;
   };
 
+  const untilReady = async (page: Page): Promise<void> => {
+    try {
+      await page.waitForFunction(() => window.testPageReady === true, undefined, { timeout: 15_000 });
+    } catch (error) {
+      const seen = errors.get(page) ?? [];
+      throw new Error(`${page.url()} never became ready; page errors: ${seen.join('\n') || 'none'}`, { cause: error });
+    }
+  };
+
   const openPage = async (context: BrowserContext, pageName = 'client'): Promise<Page> => {
     const page = await context.newPage();
     const seen: string[] = [];
@@ -98,11 +113,7 @@ export function useBrowserHarness(options: HarnessOptions = {}): BrowserHarness 
       if (message.type() === 'error') seen.push(`console.error: ${message.text()}`);
     });
     await page.goto(`${ready().pages.url}${pageName}.html`);
-    try {
-      await page.waitForFunction(() => window.testPageReady === true, undefined, { timeout: 15_000 });
-    } catch (error) {
-      throw new Error(`${pageName}.html never became ready; page errors: ${seen.join('\n') || 'none'}`, { cause: error });
-    }
+    await untilReady(page);
     return page;
   };
 
@@ -125,6 +136,10 @@ export function useBrowserHarness(options: HarnessOptions = {}): BrowserHarness 
       return { context, page: await openPage(context, pageName) };
     },
     openPage,
+    async reload(page) {
+      await page.reload();
+      await untilReady(page);
+    },
     pageErrors: (page) => errors.get(page) ?? [],
   };
 }

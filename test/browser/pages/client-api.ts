@@ -1,0 +1,84 @@
+/**
+ * The API of client.html (`window.pulse`): pulsesync's `createSyncClient` in a page,
+ * several clients by replica name, every event recorded so the Node test can read
+ * them with `page.evaluate` (functions cannot cross). Types only, so the Node side
+ * type-checks without the page bundle.
+ */
+import type { SyncConfigInput } from '../../../src/engine/types.ts';
+import type { SyncErrorData } from '../../../src/protocol/errors.ts';
+import type { JsonValue, SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
+import type { RecordEntry, RecordInput } from '../../../src/store/types.ts';
+
+/** How a page client connects. */
+export interface PageClientOptions {
+  /** Replica (IndexedDB database) name. */
+  readonly name: string;
+  readonly url: string;
+  readonly token: string;
+  /** Engine configuration (no resolver: functions cannot cross to the page). */
+  readonly config?: Omit<SyncConfigInput, 'resolver'>;
+}
+
+/** How an initial sync started with `beginInitialSync` is doing. */
+export type InitialSyncOutcome =
+  | { readonly state: 'running' }
+  | { readonly state: 'done'; readonly progress: SyncProgress }
+  | { readonly state: 'failed'; readonly error: SyncErrorData };
+
+/** Everything a page client reported since it opened (or since `clearEvents`). */
+export interface ClientEventLog {
+  readonly status: readonly SyncStatus[];
+  readonly progress: readonly SyncProgress[];
+  /** Records named by `change` events, local and remote. */
+  readonly changedRecords: number;
+  readonly conflicts: number;
+  readonly errors: readonly SyncErrorData[];
+  readonly initialSync: InitialSyncOutcome | undefined;
+}
+
+/** What the records of a collective look like, counted in the page (no 20k-record clone). */
+export interface Census {
+  readonly count: number;
+  readonly distinctIds: number;
+  /** Ids of the expected `r0000000…` range that are missing (at most 10 listed). */
+  readonly missing: readonly string[];
+  readonly missingCount: number;
+}
+
+/** Long tasks (≥ 50 ms) seen on the page's main thread while a watch ran. */
+export interface LongTaskReport {
+  readonly count: number;
+  readonly longestMs: number;
+  readonly entries: readonly { readonly startMs: number; readonly durationMs: number; readonly attribution: string }[];
+}
+
+/** `window.pulse`. Every call takes the replica name of a client opened with `open`. */
+export interface PulsePageApi {
+  open(options: PageClientOptions): Promise<void>;
+  put(name: string, collective: string, id: string, value: JsonValue): Promise<void>;
+  putMany(name: string, records: readonly RecordInput[]): Promise<void>;
+  remove(name: string, collective: string, id: string): Promise<void>;
+  list(name: string, collective: string): Promise<RecordEntry[]>;
+  /** Counts `collective`; with `expected`, checks for ids `r0000000 … r{expected-1}`. */
+  census(name: string, collective: string, expected?: number): Promise<Census>;
+  start(name: string): Promise<void>;
+  stop(name: string): Promise<void>;
+  syncOnce(name: string): Promise<void>;
+  initialSync(name: string): Promise<SyncProgress>;
+  /** Starts an initial sync and returns at once; its outcome lands in `events(name).initialSync`. */
+  beginInitialSync(name: string): void;
+  status(name: string): Promise<SyncStatus>;
+  events(name: string): ClientEventLog;
+  clearEvents(name: string): void;
+  close(name: string): Promise<void>;
+  /** Deletes a replica's database (after `close`). */
+  deleteDatabase(name: string): Promise<void>;
+  watchLongTasks(): void;
+  longTasks(): LongTaskReport;
+}
+
+declare global {
+  interface Window {
+    pulse: PulsePageApi;
+  }
+}
