@@ -30,13 +30,14 @@ afterEach(async () => {
 
 /** Reads an SSE body as text until `done(text)` holds (bounded). */
 async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let text = '';
   try {
     for (let i = 0; i < 1000 && !done(text); i++) {
       const { done: ended, value } = await reader.read();
       if (ended) break;
-      text += value;
+      text += decoder.decode(value, { stream: true });
     }
   } finally {
     await reader.cancel().catch(() => undefined);
