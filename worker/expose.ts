@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { SyncError } from '../src/protocol/errors.ts';
-import type { SyncWorkerApi, WorkerEventSink, WorkerTokenSource } from '../src/client/worker-protocol.ts';
+import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/client/worker-protocol.ts';
 import { SyncWorker, type SyncWorkerOptions } from './sync-worker.ts';
 
 /** Runs `call`; a failure is rethrown as plain SyncErrorData. */
@@ -24,16 +24,20 @@ function release(value: unknown): void {
 }
 
 /**
- * The API a worker exposes: a {@link SyncWorker} whose every method rejects with plain
- * error data, and whose `close()` also releases the page's proxies it was given.
+ * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
+ * rejects with plain error data, whose events are posted on `endpoint`, and whose
+ * `close()` also releases the page's token proxy.
  */
-export function createSyncWorkerApi(options: SyncWorkerOptions = {}): SyncWorkerApi {
+export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<Comlink.Endpoint, 'postMessage'>): SyncWorkerApi {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
+  const events = (event: WorkerEvent): void => {
+    endpoint.postMessage({ [WORKER_EVENT_KEY]: event } satisfies WorkerEventMessage);
+  };
   return {
-    connect: (connectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource) =>
+    connect: (connectOptions, getToken?: WorkerTokenSource) =>
       plainErrors(() => {
-        proxies.push(events, getToken);
+        proxies.push(getToken);
         return worker.connect(connectOptions, events, getToken);
       }),
     put: (collective, id, value) => plainErrors(() => worker.put(collective, id, value)),
@@ -73,6 +77,6 @@ export function createSyncWorkerApi(options: SyncWorkerOptions = {}): SyncWorker
  *   worker: new Worker(new URL('./my-sync-worker.ts', import.meta.url), { type: 'module' }),
  * });
  */
-export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint?: Comlink.Endpoint): void {
-  Comlink.expose(createSyncWorkerApi(options), endpoint);
+export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: Comlink.Endpoint = globalThis as unknown as Comlink.Endpoint): void {
+  Comlink.expose(createSyncWorkerApi(options, endpoint), endpoint);
 }

@@ -23,7 +23,6 @@ import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
 import {
   SDK_VERSION,
-  type SyncWorkerApi,
   type WorkerConnectOptions,
   type WorkerConnectResult,
   type WorkerEvent,
@@ -114,8 +113,11 @@ function notConnected(what: string): SyncError {
   return new SyncError(ErrorCode.SHUTDOWN, `${what}: the sync worker is not connected (call connect() first) or was closed`);
 }
 
-/** One tab's sync worker; {@link exposeSyncWorker} puts it behind Comlink. */
-export class SyncWorker implements SyncWorkerApi {
+/**
+ * One tab's sync worker: the methods of `SyncWorkerApi` (`createSyncWorkerApi` puts it
+ * behind Comlink), with the event sink given to `connect` directly.
+ */
+export class SyncWorker {
   readonly #options: SyncWorkerOptions;
   readonly #tabId = randomId();
   readonly #locks: LockManagerLike;

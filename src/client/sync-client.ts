@@ -9,7 +9,7 @@ import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { SDK_VERSION, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
+import { SDK_VERSION, workerEventOf, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
 
 /** Options of {@link createSyncClient}. */
 export interface SyncClientOptions {
@@ -91,7 +91,7 @@ class WorkerSyncClient implements SyncClient {
   constructor(options: SyncClientOptions) {
     this.#endpoint = endpointOf(options.worker);
     this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
-    const sink = Comlink.proxy((event: WorkerEvent) => this.#dispatch(event));
+    this.#endpoint.addEventListener('message', this.#onMessage);
     const getToken = options.getToken;
     const tokenSource =
       getToken === undefined ? undefined : Comlink.proxy(async () => (await getToken()) ?? undefined);
@@ -105,7 +105,6 @@ class WorkerSyncClient implements SyncClient {
           ...(getToken === undefined ? {} : { hasGetToken: true }),
           ...(options.config === undefined ? {} : { config: options.config }),
         },
-        sink,
         tokenSource,
       )
       .then(
@@ -176,9 +175,19 @@ class WorkerSyncClient implements SyncClient {
    * replica's catch-up, whichever tab runs it.
    */
   async initialSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncProgress> {
-    const off = onProgress === undefined ? undefined : this.#events.on('progress', onProgress);
+    // Events and the call's answer travel on different ports, so the last progress
+    // events may come after the answer: report batches in order, ending with the final.
+    let lastBatch = 0;
+    const report = (progress: SyncProgress): void => {
+      if (progress.batch <= lastBatch) return;
+      lastBatch = progress.batch;
+      onProgress?.(progress);
+    };
+    const off = onProgress === undefined ? undefined : this.#events.on('progress', report);
     try {
-      return await this.#call('initialSync', (api) => api.initialSync());
+      const final = await this.#call('initialSync', (api) => api.initialSync());
+      report(final);
+      return final;
     } finally {
       off?.();
     }
@@ -212,6 +221,7 @@ class WorkerSyncClient implements SyncClient {
     } finally {
       clearTimeout(timer);
     }
+    this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
@@ -230,6 +240,11 @@ class WorkerSyncClient implements SyncClient {
       throw rebuild(error);
     }
   }
+
+  readonly #onMessage = (message: Event): void => {
+    const event = workerEventOf((message as MessageEvent).data);
+    if (event !== undefined) this.#dispatch(event);
+  };
 
   #dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;

@@ -53,8 +53,26 @@ export type WorkerEvent =
   | { readonly type: 'conflict'; readonly payload: ConflictInfo }
   | { readonly type: 'error'; readonly payload: SyncErrorData };
 
-/** Receives the worker's events (a Comlink proxy of a main-thread function). */
+/** Receives the worker's events. */
 export type WorkerEventSink = (event: WorkerEvent) => unknown;
+
+/**
+ * Events travel on the worker's own endpoint, beside Comlink's replies (which carry an
+ * `id`; these do not, so Comlink ignores them). One port keeps one order: a call's
+ * answer comes after every event the call caused.
+ */
+export const WORKER_EVENT_KEY = 'pulsesync:event';
+
+/** The message an event travels in. */
+export interface WorkerEventMessage {
+  readonly [WORKER_EVENT_KEY]: WorkerEvent;
+}
+
+/** The event carried by `data`, if it is a {@link WorkerEventMessage}. */
+export function workerEventOf(data: unknown): WorkerEvent | undefined {
+  if (typeof data !== 'object' || data === null || !(WORKER_EVENT_KEY in data)) return undefined;
+  return (data as WorkerEventMessage)[WORKER_EVENT_KEY];
+}
 
 /** Fetches a fresh token (a Comlink proxy of the client's `getToken`). */
 export type WorkerTokenSource = () => Promise<string | undefined> | string | undefined;
@@ -67,10 +85,11 @@ export type WorkerTokenSource = () => Promise<string | undefined> | string | und
 export interface SyncWorkerApi {
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
-   * first, once. `events` receives every event; `getToken` is asked for a token before
-   * requests when the client has one.
+   * first, once. From then on events arrive as {@link WorkerEventMessage}s on the
+   * worker's endpoint. `getToken` (a Comlink proxy) is asked for a token when the
+   * client has one.
    */
-  connect(options: WorkerConnectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource): Promise<WorkerConnectResult>;
+  connect(options: WorkerConnectOptions, getToken?: WorkerTokenSource): Promise<WorkerConnectResult>;
   put(collective: string, id: string, value: JsonValue): Promise<void>;
   putMany(records: readonly RecordInput[]): Promise<void>;
   delete(collective: string, id: string): Promise<void>;

@@ -1,0 +1,107 @@
+/**
+ * "Tabs" in one Node process: each is a sync worker API exposed with Comlink on one
+ * end of a MessageChannel and a `createSyncClient` on the other, as page and worker
+ * would be. Tabs of one {@link TabsWorld} share a fake IndexedDB, a lock manager and a
+ * sync server (memory store, memory transport that counts requests); BroadcastChannel
+ * is Node's own.
+ */
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import * as Comlink from 'comlink';
+import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../src/client/sync-client.ts';
+import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
+import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
+import { memoryTransport } from '../../src/transport/memory-transport.ts';
+import type { SyncTransport } from '../../src/transport/types.ts';
+import { createSyncWorkerApi } from '../../worker/expose.ts';
+import type { SyncWorkerOptions, TransportSettings } from '../../worker/sync-worker.ts';
+import { fakeLocks } from './fake-locks.ts';
+
+type Route = 'handshake' | 'push' | 'pull' | 'health';
+
+let worlds = 0;
+
+/** A replica name, a server and the browser-wide things tabs share. */
+export function tabsWorld(
+  options: {
+    /** Share another world's server: this world is then another device. */
+    server?: SyncServer;
+    workerOptions?: Partial<SyncWorkerOptions>;
+    transport?: (inner: SyncTransport) => SyncTransport;
+  } = {},
+) {
+  const name = `tabs-${++worlds}-${Date.now()}`;
+  const server = options.server ?? createSyncServer({ store: memoryServerStore() });
+  const indexedDB = new IDBFactory();
+  const locks = fakeLocks();
+  const requests: { route: Route; tab: number }[] = [];
+  const tokens: (string | undefined)[] = [];
+  /** `collective/id@seq` of every change sent in a push. */
+  const pushed: string[] = [];
+  const clients: SyncClient[] = [];
+
+  function countingTransport(tab: number, settings: TransportSettings): SyncTransport {
+    const inner = memoryTransport(server, { live: false });
+    const wrap =
+      <A extends unknown[], R>(route: Route, call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        requests.push({ route, tab });
+        tokens.push(await settings.getToken?.());
+        return call(...args);
+      };
+    const counted: SyncTransport = {
+      handshake: wrap('handshake', (r) => inner.handshake(r)),
+      push: wrap('push', (r) => {
+        for (const change of r.changes) pushed.push(`${change.collective}/${change.id}@${change.seq}`);
+        return inner.push(r);
+      }),
+      pull: wrap('pull', (r) => inner.pull(r)),
+      health: wrap('health', () => inner.health()),
+    };
+    return options.transport?.(counted) ?? counted;
+  }
+
+  let tabs = 0;
+  return {
+    name,
+    server,
+    indexedDB,
+    locks,
+    requests,
+    tokens,
+    pushed,
+    /** Requests of `route` so far, from `tab` (1-based) or all. */
+    count(route: Route, tab?: number): number {
+      return requests.filter((r) => r.route === route && (tab === undefined || r.tab === tab)).length;
+    },
+    /** Opens a tab: a worker API on one port, a client on the other. */
+    open(clientOptions: Partial<SyncClientOptions> = {}): SyncClient & { readonly tab: number } {
+      const tab = ++tabs;
+      const { port1, port2 } = new MessageChannel();
+      Comlink.expose(
+        createSyncWorkerApi({
+          indexedDB,
+          IDBKeyRange,
+          locks,
+          transport: (settings) => countingTransport(tab, settings),
+          ...options.workerOptions,
+        }, port1),
+        port1,
+      );
+      const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
+      const closeClient = client.close.bind(client);
+      const handle = Object.assign(client, {
+        tab,
+        // The "tab" goes away: the page closes its port, and the worker side too.
+        close: async () => {
+          await closeClient();
+          port1.close();
+        },
+      });
+      clients.push(handle);
+      return handle;
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  };
+}
