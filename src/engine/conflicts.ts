@@ -92,8 +92,27 @@ function describeServerConflict(conflict: ServerConflict, local: SyncChange): st
 }
 
 /**
+ * Should the server's record of a refused server-wins change come by the next pull
+ * rather than be written now?
+ *
+ * Writing it now would race with the app: a write made between the log read (see
+ * `supersededLocally`) and this apply would be overwritten, since under server-wins a
+ * local write has no version to compare with, and if the server then accepted that
+ * write the replica would never hear of it again. The feed has no such race (the
+ * store decides inside its transaction), and it is sure to bring the record: the
+ * change was refused because the record moved past the version the change was based
+ * on, which was the pull cursor when it was written, so the record's new state lies
+ * beyond that cursor, or the replica has already pulled it (or written it again since).
+ * A push-only replica never pulls, and a resolver needs the record now.
+ */
+function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
+  return conflict.policy === 'server-wins' && ctx.config.direction !== 'push-only' && ctx.config.resolver === undefined;
+}
+
+/**
  * A pushed change lost on the server: take the server's record (written only if newer
- * than what the replica holds), then let the resolver, if any, have the last word.
+ * than what the replica holds; under server-wins, left to the next pull, see
+ * `leaveToPull`), then let the resolver, if any, have the last word.
  *
  * With `supersededLocally` the replica has written the record again since this change
  * (a later change in the log): the replica keeps that later write, which the server
@@ -119,7 +138,7 @@ export async function settleServerConflict(
       reason: `${describeServerConflict(conflict, local)}; this replica has written the record again since, and that later write will be settled when it is pushed`,
     };
   }
-  if (conflict.server !== null) {
+  if (conflict.server !== null && !leaveToPull(ctx, conflict)) {
     await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);

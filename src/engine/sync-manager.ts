@@ -267,8 +267,10 @@ export class SyncManager implements SyncEngine {
 
   #pushRun(): Promise<void> {
     return this.#exclusive('push', async (ctx) => {
-      await pushPending(ctx);
+      const outcome = await pushPending(ctx);
       await this.#countPending();
+      // Refused changes are settled by the server's records, which the pull brings.
+      if (outcome.conflicts > 0) this.requestPull();
     });
   }
 
