@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { ConflictInfo } from '../../src/engine/types.ts';
+import { connect, memoryTransport, newReplica, newServer } from './fixtures.ts';
+
+async function twoReplicas() {
+  const { server } = newServer();
+  const a = await newReplica();
+  const b = await newReplica();
+  return { server, a: a.replica, b: b.replica };
+}
+
+describe('conflicts', () => {
+  it('last-write-wins: both replicas converge on the later write and the loser hears why', async () => {
+    const { server, a, b } = await twoReplicas();
+    const syncA = connect(a, memoryTransport(server));
+    const syncB = connect(b, memoryTransport(server));
+    await a.put('notes', 'x', { by: 'a' });
+    await new Promise((resolve) => setTimeout(resolve, 2)); // b's write is later on the clock
+    await b.put('notes', 'x', { by: 'b' });
+    const conflictsA: ConflictInfo[] = [];
+    syncA.on('conflict', (c) => conflictsA.push(c));
+    await syncB.syncOnce();
+    await syncA.syncOnce();
+    await syncB.syncOnce();
+    expect((await a.get('notes', 'x'))?.value).toEqual({ by: 'b' });
+    expect((await b.get('notes', 'x'))?.value).toEqual({ by: 'b' });
+    expect(conflictsA.length).toBeGreaterThan(0);
+    expect(conflictsA[0]).toMatchObject({ collective: 'notes', id: 'x', policy: 'last-write-wins', outcome: 'remote', local: { op: 'put', value: { by: 'a' } } });
+    expect(conflictsA[0]?.reason).toMatch(/later/);
+  });
+
+  it("server-wins: a change based on a stale version is refused and the replica takes the server's record", async () => {
+    const { server, a, b } = await twoReplicas();
+    const config = { conflictResolution: 'server-wins' } as const;
+    const syncA = connect(a, memoryTransport(server), config);
+    const syncB = connect(b, memoryTransport(server), config);
+    await a.put('notes', 'x', { v: 0 });
+    await syncA.syncOnce();
+    await syncB.syncOnce();
+    await a.put('notes', 'x', { by: 'a' });
+    await b.put('notes', 'x', { by: 'b' });
+    await syncA.syncOnce(); // a reaches the server first
+    const conflictsB: ConflictInfo[] = [];
+    syncB.on('conflict', (c) => conflictsB.push(c));
+    await syncB.syncOnce();
+    await syncA.syncOnce();
+    expect((await b.get('notes', 'x'))?.value).toEqual({ by: 'a' });
+    expect((await a.get('notes', 'x'))?.value).toEqual({ by: 'a' });
+    expect(await b.pendingCount()).toBe(0);
+    expect(conflictsB).toHaveLength(1);
+    expect(conflictsB[0]).toMatchObject({ policy: 'server-wins', outcome: 'remote', remote: { value: { by: 'a' } } });
+    expect(conflictsB[0]?.reason).toMatch(/server's version .* newer/);
+  });
+
+  it('server-wins: a later local write survives the refusal of an earlier stale one', async () => {
+    const { server, a, b } = await twoReplicas();
+    const config = { conflictResolution: 'server-wins' } as const;
+    const syncA = connect(a, memoryTransport(server), config);
+    const syncB = connect(b, memoryTransport(server), config);
+    await a.put('notes', 'x', { v: 0 });
+    await syncA.syncOnce();
+    await syncB.syncOnce();
+    await a.put('notes', 'x', { by: 'a', try: 1 }); // based on v1: will be stale
+    await b.put('notes', 'x', { by: 'b' });
+    await syncB.syncOnce();
+    await connect(a, memoryTransport(server), { ...config, direction: 'pull-only' }).syncOnce(); // a catches up…
+    await a.put('notes', 'x', { by: 'a', try: 2 }); // …and writes again, based on b's version
+    const outcomes: string[] = [];
+    syncA.on('conflict', (c) => outcomes.push(c.outcome));
+    await syncA.syncOnce(); // pushes both: the first is refused, the second accepted
+    await syncB.syncOnce();
+    expect(outcomes).toEqual(['local']);
+    expect((await a.get('notes', 'x'))?.value).toEqual({ by: 'a', try: 2 });
+    expect((await b.get('notes', 'x'))?.value).toEqual({ by: 'a', try: 2 });
+  });
+
+  it('a custom resolver merges, and the merge wins on every replica', async () => {
+    const { server, a, b } = await twoReplicas();
+    const resolver = ({ local, remote }: { local: { value?: unknown }; remote: { value?: unknown } | null }) => {
+      const tags = new Set([...((local.value as { tags: string[] } | undefined)?.tags ?? []), ...((remote?.value as { tags: string[] } | undefined)?.tags ?? [])]);
+      return { value: { tags: [...tags].sort() } };
+    };
+    const syncA = connect(a, memoryTransport(server), { resolver });
+    const syncB = connect(b, memoryTransport(server), { resolver });
+    await a.put('notes', 'x', { tags: ['red'] });
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await b.put('notes', 'x', { tags: ['blue'] });
+    const outcomes: string[] = [];
+    syncA.on('conflict', (c) => outcomes.push(c.outcome));
+    syncB.on('conflict', (c) => outcomes.push(c.outcome));
+    // b's later write reaches the server first; a's older one then meets it.
+    for (let round = 0; round < 3; round++) {
+      await syncB.syncOnce();
+      await syncA.syncOnce();
+    }
+    const merged = { tags: ['blue', 'red'] };
+    expect((await a.get('notes', 'x'))?.value).toEqual(merged);
+    expect((await b.get('notes', 'x'))?.value).toEqual(merged);
+    expect(outcomes).toContain('merged');
+    expect(await a.pendingCount()).toBe(0);
+    expect(await b.pendingCount()).toBe(0);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
+import type { PullRequest, SyncProgress } from '../../src/protocol/types.ts';
+import { connect, memoryTransport, newReplica, newServer, scriptedTransport, type TestServer } from './fixtures.ts';
+
+const id = (i: number) => `n${String(i).padStart(4, '0')}`;
+
+async function serverWith(count: number): Promise<TestServer> {
+  const { server } = newServer();
+  const writer = await newReplica();
+  await writer.replica.putMany(Array.from({ length: count }, (_, i) => ({ collective: 'notes', id: id(i), value: { i } })));
+  await connect(writer.replica, memoryTransport(server)).syncOnce();
+  return server;
+}
+
+describe('initialSync', () => {
+  it('pulls 1,050 records in batches of 500, with the total known from the first batch', async () => {
+    const server = await serverWith(1050);
+    const reader = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(reader.replica, scripted.transport, { batchSize: 500 });
+    const reported: SyncProgress[] = [];
+    const events: SyncProgress[] = [];
+    manager.on('progress', (p) => events.push(p));
+    const final = await manager.initialSync((p) => reported.push(p));
+    expect(reported).toEqual([
+      { batch: 1, totalPulled: 500, hasMore: true, total: 1050 },
+      { batch: 2, totalPulled: 1000, hasMore: true, total: 1050 },
+      { batch: 3, totalPulled: 1050, hasMore: false, total: 1050 },
+    ]);
+    expect(events).toEqual(reported);
+    expect(final).toEqual(reported[2]);
+    const pulls = scripted.callsOf('pull').map((c) => c.request as PullRequest);
+    expect(pulls.map((p) => p.withTotal === true)).toEqual([true, false, false]);
+    expect(await reader.replica.list('notes')).toHaveLength(1050);
+  });
+
+  it('resumes from the saved cursor after a crash between batches, applying every record once', async () => {
+    const server = await serverWith(1050);
+    const reader = await newReplica();
+    const first = connect(reader.replica, memoryTransport(server), { batchSize: 500 });
+    const before: SyncProgress[] = [];
+    const crash = await first
+      .initialSync((p) => {
+        before.push(p);
+        if (p.batch === 1) reader.replica.close(); // the tab goes away after batch 1
+      })
+      .catch((error: unknown) => error);
+    expect(crash).toBeInstanceOf(SyncError);
+    expect((crash as SyncError).code).toBe(ErrorCode.DATABASE_CLOSED);
+    expect(before).toHaveLength(1);
+
+    const reopened = await reader.reopen();
+    expect(await reopened.list('notes')).toHaveLength(500);
+    const scripted = scriptedTransport(memoryTransport(server));
+    const after: SyncProgress[] = [];
+    await connect(reopened, scripted.transport, { batchSize: 500 }).initialSync((p) => after.push(p));
+    expect(after).toEqual([
+      { batch: 1, totalPulled: 500, hasMore: true, total: 550 },
+      { batch: 2, totalPulled: 550, hasMore: false, total: 550 },
+    ]);
+    expect((scripted.callsOf('pull')[0]?.request as PullRequest).cursor).toBeGreaterThan(0);
+    const records = await reopened.list('notes');
+    expect(records.map((r) => r.id)).toEqual(Array.from({ length: 1050 }, (_, i) => id(i)));
+    expect(records.every((r, i) => (r.value as { i: number }).i === i)).toBe(true);
+  });
+
+  it('pulls nothing when the manager is push-only', async () => {
+    const server = await serverWith(3);
+    const reader = await newReplica();
+    const progress = await connect(reader.replica, memoryTransport(server), { direction: 'push-only' }).initialSync();
+    expect(progress).toEqual({ batch: 0, totalPulled: 0, hasMore: false, total: 0 });
+    expect(await reader.replica.list('notes')).toEqual([]);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
+import { PROTOCOL_VERSION, type JsonValue } from '../../src/protocol/types.ts';
+import { createSyncServer } from '../../src/server/sync-server.ts';
+import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
+import { openReplica } from '../../src/store/idb-replica.ts';
+import { memoryTransport } from '../../src/transport/memory-transport.ts';
+
+async function setup() {
+  const server = createSyncServer({ store: memoryServerStore() });
+  const replica = await openReplica({ name: 'mt', indexedDB: new IDBFactory(), IDBKeyRange });
+  return { server, replica, transport: memoryTransport(server) };
+}
+
+describe('memory transport', () => {
+  it('copies requests: changing one after sending does not change what the server stored', async () => {
+    const { replica, transport } = await setup();
+    await replica.put('notes', 'a', { text: 'original' });
+    const changes = await replica.pendingChanges(10);
+    const request = { instanceId: replica.instanceId, policy: 'last-write-wins' as const, changes };
+    await transport.push(request);
+    (changes[0]?.value as { text: string }).text = 'mutated';
+    const pulled = await transport.pull({ instanceId: '00000000-0000-7000-8000-000000000000', cursor: 0, batchSize: 10 });
+    expect(pulled.changes[0]?.value).toEqual({ text: 'original' });
+  });
+
+  it('copies responses: changing one does not change the server', async () => {
+    const { replica, transport } = await setup();
+    await replica.put('notes', 'a', { text: 'original' });
+    await transport.push({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: await replica.pendingChanges(10) });
+    const reader = '00000000-0000-7000-8000-000000000000';
+    const first = await transport.pull({ instanceId: reader, cursor: 0, batchSize: 10 });
+    (first.changes[0]?.value as { [k: string]: JsonValue })['text'] = 'mutated';
+    const second = await transport.pull({ instanceId: reader, cursor: 0, batchSize: 10 });
+    expect(second.changes[0]?.value).toEqual({ text: 'original' });
+    expect(second.changes[0]).not.toBe(first.changes[0]);
+  });
+
+  it("rethrows the server's SyncError as a fresh one with the same code, message and details", async () => {
+    const { transport } = await setup();
+    const failure = await transport.pull({ instanceId: 'not-a-uuid', cursor: 0, batchSize: 10 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SyncError);
+    expect((failure as SyncError).code).toBe(ErrorCode.INVALID_PAYLOAD);
+    expect((failure as SyncError).message).toMatch(/instanceId/);
+  });
+
+  it('answers a handshake and health through the server', async () => {
+    const { replica, transport } = await setup();
+    const hello = await transport.handshake({ instanceId: replica.instanceId, protocolVersion: PROTOCOL_VERSION, capabilities: [] });
+    expect(hello.accepted).toBe(true);
+    expect((await transport.health()).serverId).toBe(hello.serverId);
+  });
+});
