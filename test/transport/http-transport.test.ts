@@ -1,0 +1,146 @@
+/**
+ * httpTransport against a real server on 127.0.0.1: messages round-trip validated, and
+ * each failure arrives as the SyncError the engine acts on.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Backoff } from '../../src/engine/backoff.ts';
+import { SyncError } from '../../src/protocol/errors.ts';
+import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
+import { createNodeServer } from '../../src/server/node/node-server.ts';
+import { httpTransport, parseRetryAfter } from '../../src/transport/http-transport.ts';
+import { newInstanceId, pushBody, putChange } from '../server/http/wire-messages.ts';
+import { json, never, startScriptedServer, TOKEN, type ScriptedServer } from './http-fixtures.ts';
+
+let server: ScriptedServer;
+beforeEach(async () => {
+  server = await startScriptedServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+/** The SyncError a promise rejects with. */
+async function failure(promise: Promise<unknown>): Promise<SyncError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SyncError);
+  return error as SyncError;
+}
+
+const me = newInstanceId();
+const hello = { instanceId: me, protocolVersion: PROTOCOL_VERSION, capabilities: ['live'] };
+
+describe('httpTransport', () => {
+  it('speaks every message of the protocol with the bearer token', async () => {
+    const transport = httpTransport({ url: `${server.url}/`, getToken: () => TOKEN });
+    expect(await transport.health()).toMatchObject({ ok: true });
+    expect(await transport.handshake(hello)).toMatchObject({ accepted: true, protocolVersion: PROTOCOL_VERSION });
+    const pushed = await transport.push(pushBody(me, [putChange(me, 1, 'a', { n: 1 })]) as never);
+    expect(pushed).toMatchObject({ accepted: 1, ackedSeq: 1 });
+    const other = newInstanceId();
+    expect(await transport.pull({ instanceId: other, cursor: 0, batchSize: 10 })).toMatchObject({ changes: [{ id: 'a', value: { n: 1 } }], hasMore: false });
+    expect(server.seen.filter((s) => s.route !== 'health').every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('fails TIMEOUT when the server does not answer in time', async () => {
+    server.intercept = (request) => never(request);
+    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN, timeoutMs: 150 }).pull({ instanceId: me, cursor: 0, batchSize: 1 }));
+    expect(error.code).toBe('TIMEOUT');
+  });
+
+  it('fails TRANSPORT when nothing listens', async () => {
+    const gone = await createNodeServer(async () => new Response(null), { port: 0 });
+    await gone.close();
+    const error = await failure(httpTransport({ url: gone.url, getToken: () => TOKEN }).health());
+    expect(error.code).toBe('TRANSPORT');
+    expect(error.message).toContain(gone.url);
+  });
+
+  it('turns 429 Retry-After into RATE_LIMITED with retryAfterMs, which the engine backoff waits out', async () => {
+    server.intercept = () => json(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } }, { 'retry-after': '7' });
+    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).push(pushBody(me, []) as never));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.details).toMatchObject({ retryAfterMs: 7000, status: 429 });
+    const backoff = new Backoff({ initialDelayMs: 100, multiplier: 2, maxDelayMs: 1000, maxRetries: 5 });
+    expect(backoff.fail(error).nextDelayMs).toBe(7000);
+  });
+
+  it('turns a 503 from a proxy (no JSON body, HTTP-date Retry-After) into RATE_LIMITED', async () => {
+    const at = new Date(Date.now() + 60_000).toUTCString();
+    server.intercept = () => new Response('<html>maintenance</html>', { status: 503, headers: { 'retry-after': at } });
+    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).health());
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.details?.['retryAfterMs']).toBeGreaterThan(50_000);
+  });
+
+  it('asks getToken again once on 401 and retries with the new token', async () => {
+    const tokens = ['expired-token', TOKEN];
+    let asked = 0;
+    const transport = httpTransport({ url: server.url, getToken: () => tokens[asked++] });
+    expect(await transport.handshake(hello)).toMatchObject({ accepted: true });
+    expect(asked).toBe(2);
+    // The fresh token is kept for later calls.
+    await transport.pull({ instanceId: me, cursor: 0, batchSize: 1 });
+    expect(asked).toBe(2);
+  });
+
+  it('fails UNAUTHORIZED when the refreshed token is refused too', async () => {
+    let asked = 0;
+    const transport = httpTransport({
+      url: server.url,
+      getToken: () => {
+        asked += 1;
+        return 'wrong-token';
+      },
+    });
+    const error = await failure(transport.handshake(hello));
+    expect(error.code).toBe('UNAUTHORIZED');
+    expect({ asked, requests: server.seen.filter((s) => s.route === 'handshake').length }).toEqual({ asked: 2, requests: 2 });
+  });
+
+  it("rebuilds the server's error: code, message and details", async () => {
+    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).pull({ instanceId: me, cursor: 999, batchSize: 1 }));
+    expect(error.code).toBe('CURSOR_AHEAD');
+    expect(error.details).toMatchObject({ status: 409 });
+  });
+
+  it('refuses a response that is not a valid message (INVALID_PAYLOAD)', async () => {
+    server.intercept = () => json(200, { changes: 'lots', hasMore: false, newCursor: 0 });
+    expect((await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).pull({ instanceId: me, cursor: 0, batchSize: 1 }))).code).toBe('INVALID_PAYLOAD');
+    server.intercept = () => new Response('<html>hello</html>', { status: 200 });
+    expect((await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).health())).code).toBe('INVALID_PAYLOAD');
+  });
+
+  it('maps a bare gateway error to TRANSPORT', async () => {
+    server.intercept = () => new Response('bad gateway', { status: 502 });
+    expect((await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).health())).code).toBe('TRANSPORT');
+  });
+
+  it('uses the injected fetch and extra headers', async () => {
+    const urls: string[] = [];
+    const transport = httpTransport({
+      url: server.url,
+      headers: { 'x-app': 'notes' },
+      getToken: () => TOKEN,
+      fetch: (input, init) => {
+        urls.push(String(input));
+        expect(new Headers(init?.headers).get('x-app')).toBe('notes');
+        return fetch(input, init);
+      },
+    });
+    await transport.health();
+    expect(urls).toEqual([`${server.url}/sync/health`]);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates, and ignores junk', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter('0.5')).toBe(500);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
