@@ -110,7 +110,7 @@ export function useBrowserHarness(options: HarnessOptions = {}): BrowserHarness 
     errors.set(page, seen);
     page.on('pageerror', (error) => seen.push(error.stack ?? error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error') seen.push(`console.error: ${message.text()}`);
+      if (message.type() === 'error') seen.push(`console.error: ${message.text()} (${message.location().url})`);
     });
     await page.goto(`${ready().pages.url}${pageName}.html`);
     await untilReady(page);

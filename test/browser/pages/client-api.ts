@@ -17,6 +17,8 @@ export interface PageClientOptions {
   readonly token: string;
   /** Engine configuration (no resolver: functions cannot cross to the page). */
   readonly config?: Omit<SyncConfigInput, 'resolver'>;
+  /** Make the worker in the page (pulsesync's own module), so `terminate` can kill it. */
+  readonly ownWorker?: boolean;
 }
 
 /** How an initial sync started with `beginInitialSync` is doing. */
@@ -71,6 +73,8 @@ export interface PulsePageApi {
   events(name: string): ClientEventLog;
   clearEvents(name: string): void;
   close(name: string): Promise<void>;
+  /** Kills the client's worker outright (`Worker.terminate()`, no clean stop); needs `ownWorker`. */
+  terminate(name: string): void;
   /** Deletes a replica's database (after `close`). */
   deleteDatabase(name: string): Promise<void>;
   watchLongTasks(): void;

@@ -1,0 +1,67 @@
+/**
+ * The browser's own offline switch (Playwright's `context.setOffline`, DevTools network
+ * emulation: requests fail and `navigator.onLine` turns false) drives the sync loop:
+ * status goes `disconnected`, the retry delay grows from one failure to the next, and
+ * once the browser is back online the loop recovers and pushes what was written offline.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SyncStatus } from '../../src/protocol/types.ts';
+import { useBrowserHarness } from '../support/browser-harness.ts';
+import { serverRecords } from '../support/server-records.ts';
+import { waitFor } from '../support/wait.ts';
+import './pages/client-api.ts';
+
+const NAME = 'offline-device';
+/** Short delays so several retries fit in a second; a cap well above them. */
+const CONFIG = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000 } } as const;
+
+/** The retry delays announced by `disconnected` statuses, in order, repeats dropped. */
+function announcedDelays(statuses: readonly SyncStatus[]): number[] {
+  const delays: number[] = [];
+  for (const status of statuses) {
+    const delay = status.state === 'disconnected' ? status.retry?.nextDelayMs : undefined;
+    if (delay !== undefined && delay !== delays.at(-1)) delays.push(delay);
+  }
+  return delays;
+}
+
+describe('offline via the browser switch', () => {
+  const h = useBrowserHarness();
+
+  it('goes disconnected, backs off further with each failure, and recovers online', async () => {
+    const { context, page } = await h.newDevice();
+    await page.evaluate((o) => window.pulse.open(o), { name: NAME, url: h.server.url, token: h.server.token, config: CONFIG });
+    await page.evaluate((n) => window.pulse.start(n), NAME);
+    await waitFor('the first sync', () => page.evaluate((n) => window.pulse.status(n), NAME), (s) => s.lastSyncedAt !== null);
+
+    await context.setOffline(true);
+    const wentOffline = Date.now();
+    await page.evaluate((n) => window.pulse.clearEvents(n), NAME);
+    await page.evaluate((n) => window.pulse.put(n, 'notes', 'written-offline', { text: 'while offline' }), NAME);
+
+    const offline = await waitFor(
+      'three growing retry delays while offline',
+      () => page.evaluate((n) => window.pulse.events(n).status, NAME),
+      (statuses) => announcedDelays(statuses).length >= 3,
+      { timeoutMs: 20_000, everyMs: 100 },
+    );
+    const delays = announcedDelays(offline);
+    console.log(`offline retry delays (ms): ${delays.join(', ')}; statuses: ${offline.map((s) => `${s.state}/${s.error?.code ?? '-'}`).join(' ')}`);
+    expect(offline.some((s) => s.state === 'disconnected')).toBe(true);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1] as number);
+    expect((await serverRecords(h.server, 'notes')).has('written-offline')).toBe(false);
+
+    await context.setOffline(false);
+    const recovered = await waitFor(
+      'an idle status with a sync after going back online',
+      () => page.evaluate((n) => window.pulse.status(n), NAME),
+      (s) => s.state === 'idle' && s.pending === 0 && (s.lastSyncedAt ?? 0) > wentOffline,
+      { timeoutMs: 20_000, everyMs: 100 },
+    );
+    expect(recovered.error).toBeUndefined();
+    expect(recovered.retry).toBeUndefined();
+    expect((await serverRecords(h.server, 'notes')).get('written-offline')).toEqual({ text: 'while offline' });
+    expect(h.pageErrors(page)).toEqual([]);
+    await page.evaluate((n) => window.pulse.close(n), NAME);
+  }, 60_000);
+});

@@ -1,0 +1,155 @@
+/**
+ * client.html: `window.pulse` (see client-api.ts) over pulsesync's `createSyncClient`,
+ * one client per replica name, each recording its events for the Node test to read.
+ */
+import { createSyncClient, type SyncClient } from '../../../src/client/index.ts';
+import { SyncError } from '../../../src/protocol/errors.ts';
+import type { SyncErrorData } from '../../../src/protocol/errors.ts';
+import type { SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
+import type { ClientEventLog, InitialSyncOutcome, LongTaskReport, PulsePageApi } from './client-api.ts';
+import './page-api.ts';
+
+interface Recorder {
+  status: SyncStatus[];
+  progress: SyncProgress[];
+  changedRecords: number;
+  conflicts: number;
+  errors: SyncErrorData[];
+  initialSync: InitialSyncOutcome | undefined;
+}
+
+interface Opened {
+  readonly client: SyncClient;
+  /** The worker, when the page made it (`ownWorker`), so it can be terminated. */
+  readonly worker: Worker | undefined;
+  log: Recorder;
+}
+
+const clients = new Map<string, Opened>();
+
+function emptyLog(): Recorder {
+  return { status: [], progress: [], changedRecords: 0, conflicts: 0, errors: [], initialSync: undefined };
+}
+
+function opened(name: string): Opened {
+  const found = clients.get(name);
+  if (found === undefined) throw new Error(`no client "${name}" is open in this page`);
+  return found;
+}
+
+/** Errors cross to Node as text; keep the code in it. */
+function asData(error: unknown): SyncErrorData {
+  return SyncError.from(error).toJSON();
+}
+
+function recordId(i: number): string {
+  return `r${String(i).padStart(7, '0')}`;
+}
+
+let longTaskObserver: PerformanceObserver | undefined;
+let longTaskEntries: PerformanceEntry[] = [];
+
+const api: PulsePageApi = {
+  async open(options) {
+    if (clients.has(options.name)) throw new Error(`client "${options.name}" is already open`);
+    // The same module the client starts by default, made here so the test can kill it.
+    const worker = options.ownWorker === true ? new Worker(new URL('../../../worker/default-worker.ts', import.meta.url), { type: 'module' }) : undefined;
+    const client = createSyncClient({
+      name: options.name,
+      url: options.url,
+      token: options.token,
+      ...(options.config === undefined ? {} : { config: options.config }),
+      ...(worker === undefined ? {} : { worker }),
+    });
+    const entry: Opened = { client, worker, log: emptyLog() };
+    client.on('status', (status) => entry.log.status.push(status));
+    client.on('progress', (progress) => entry.log.progress.push(progress));
+    client.on('change', (change) => {
+      entry.log.changedRecords += change.changes.length;
+    });
+    client.on('conflict', () => {
+      entry.log.conflicts++;
+    });
+    client.on('error', (error) => entry.log.errors.push(error));
+    clients.set(options.name, entry);
+    await client.ready;
+  },
+  put: (name, collective, id, value) => opened(name).client.put(collective, id, value),
+  putMany: (name, records) => opened(name).client.putMany(records),
+  remove: (name, collective, id) => opened(name).client.delete(collective, id),
+  list: (name, collective) => opened(name).client.list(collective),
+  async census(name, collective, expected) {
+    const records = await opened(name).client.list(collective);
+    const ids = new Set(records.map((r) => r.id));
+    const missing: string[] = [];
+    let missingCount = 0;
+    for (let i = 0; i < (expected ?? 0); i++) {
+      if (ids.has(recordId(i))) continue;
+      missingCount++;
+      if (missing.length < 10) missing.push(recordId(i));
+    }
+    return { count: records.length, distinctIds: ids.size, missing, missingCount };
+  },
+  start: (name) => opened(name).client.start(),
+  stop: (name) => opened(name).client.stop(),
+  syncOnce: (name) => opened(name).client.syncOnce(),
+  initialSync: (name) => opened(name).client.initialSync(),
+  beginInitialSync(name) {
+    const entry = opened(name);
+    const log = entry.log;
+    log.initialSync = { state: 'running' };
+    entry.client.initialSync().then(
+      (progress) => {
+        log.initialSync = { state: 'done', progress };
+      },
+      (error: unknown) => {
+        log.initialSync = { state: 'failed', error: asData(error) };
+      },
+    );
+  },
+  status: async (name) => opened(name).client.status(),
+  events: (name): ClientEventLog => opened(name).log,
+  clearEvents(name) {
+    opened(name).log = emptyLog();
+  },
+  async close(name) {
+    const entry = opened(name);
+    clients.delete(name);
+    await entry.client.close();
+  },
+  terminate(name) {
+    const entry = opened(name);
+    if (entry.worker === undefined) throw new Error(`client "${name}" was not opened with ownWorker`);
+    clients.delete(name);
+    entry.worker.terminate();
+    // Releases the proxies; the worker is already gone, so this does not wait for it.
+    void entry.client.close();
+  },
+  deleteDatabase: (name) =>
+    new Promise<void>((resolve, reject) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error ?? new Error(`deleting ${name} failed`));
+      request.onblocked = () => reject(new Error(`deleting ${name} is blocked: a connection is still open`));
+    }),
+  watchLongTasks() {
+    longTaskObserver?.disconnect();
+    longTaskEntries = [];
+    longTaskObserver = new PerformanceObserver((list) => {
+      longTaskEntries.push(...list.getEntries());
+    });
+    longTaskObserver.observe({ type: 'longtask', buffered: false });
+  },
+  longTasks(): LongTaskReport {
+    if (longTaskObserver !== undefined) longTaskEntries.push(...longTaskObserver.takeRecords());
+    const entries = longTaskEntries.map((entry) => ({
+      startMs: entry.startTime,
+      durationMs: entry.duration,
+      attribution: JSON.stringify((entry as PerformanceEntry & { attribution?: unknown }).attribution ?? null),
+    }));
+    return { count: entries.length, longestMs: Math.max(0, ...entries.map((e) => e.durationMs)), entries };
+  },
+};
+
+window.pulse = api;
+window.testPageReady = true;
