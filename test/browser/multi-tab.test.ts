@@ -1,0 +1,84 @@
+/**
+ * Three tabs of one app in one browser context share one IndexedDB replica. Exactly one
+ * tab's worker runs the sync loop (Web Locks); a follower's write reaches the server
+ * through the leader at once; every tab hears status and changes; when the leader tab
+ * closes, another takes over and nothing is lost.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useBrowserHarness } from '../support/browser-harness.ts';
+import { serverRecords } from '../support/server-records.ts';
+import { waitFor } from '../support/wait.ts';
+import './pages/client-api.ts';
+
+/** Intervals longer than the test: requests come from start, nudges and pokes only. */
+const QUIET = { pushIntervalMs: 120_000, pullIntervalMs: 120_000 } as const;
+
+describe('several tabs of one app', () => {
+  const h = useBrowserHarness();
+
+  it('one sync loop for three tabs; follower writes reach the server; closing the leader hands over', async () => {
+    const name = `three-tabs-${Date.now()}`;
+    const { context, page: first } = await h.newDevice();
+    const tabs: Page[] = [first, await h.openPage(context), await h.openPage(context)];
+    const options = { name, url: h.server.url, token: h.server.token, config: QUIET };
+    for (const tab of tabs) await tab.evaluate((o) => window.pulse.open(o), options);
+    const direct = { url: h.server.directUrl, token: h.server.token };
+    const { proxy } = h.server;
+    proxy.reset();
+
+    // All three start; the first holds the lock, the others queue behind it.
+    for (const tab of tabs) await tab.evaluate((n) => window.pulse.start(n), name);
+    await waitFor('the leader’s first sync', () => first.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+    expect(proxy.count('handshake')).toBe(1);
+    await waitFor('one live channel', () => proxy.count('live'), (n) => n >= 1);
+
+    // A follower writes: the leader pushes it now, not at the two-minute interval.
+    const [leader, follower, third] = tabs as [Page, Page, Page];
+    const pushesBefore = proxy.count('push');
+    await follower.evaluate((n) => window.pulse.put(n, 'notes', 'from-follower', { by: 'tab 2' }), name);
+    await waitFor('the follower’s write on the server', () => serverRecords(direct, 'notes'), (r) => r.has('from-follower'));
+    expect(proxy.count('push')).toBeGreaterThan(pushesBefore);
+    // Every tab hears it: the other follower gets the change, and the leader's status.
+    await waitFor('the third tab to hear the write', () => third.evaluate((n) => window.pulse.events(n).changedRecords, name), (c) => c >= 1);
+    await waitFor(
+      'the follower to see the leader’s status with nothing pending',
+      () => follower.evaluate((n) => window.pulse.status(n), name),
+      (s) => s.running && s.pending === 0 && s.lastSyncedAt !== null,
+    );
+    // Still one loop: nobody else shook hands or opened a live channel.
+    expect(proxy.count('handshake')).toBe(1);
+    expect(proxy.count('live')).toBe(1);
+
+    // The leader tab goes away: the lock passes to the next tab in line.
+    const closedAt = Date.now();
+    await leader.close();
+    await waitFor('a new leader’s handshake', () => proxy.count('handshake'), (n) => n === 2, { timeoutMs: 10_000, everyMs: 20 });
+    console.log(`hand-over: new leader shook hands ${Date.now() - closedAt} ms after the leader tab closed`);
+    await third.evaluate((n) => window.pulse.put(n, 'notes', 'after-handover', { by: 'tab 3' }), name);
+    const records = await waitFor('the write after hand-over on the server', () => serverRecords(direct, 'notes'), (r) => r.has('after-handover'));
+    expect([...records.keys()].sort()).toEqual(['after-handover', 'from-follower']);
+    await waitFor('nothing pending in the new leader’s status', () => third.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0);
+    expect(proxy.count('handshake')).toBe(2);
+    for (const tab of [follower, third]) expect(h.pageErrors(tab)).toEqual([]);
+    for (const tab of [follower, third]) await tab.evaluate((n) => window.pulse.close(n), name);
+  }, 90_000);
+
+  it('syncOnce in a follower tab is run by the leader', async () => {
+    const name = `forwarded-${Date.now()}`;
+    const { context, page: leader } = await h.newDevice();
+    const follower = await h.openPage(context);
+    const options = { name, url: h.server.url, token: h.server.token, config: QUIET };
+    for (const tab of [leader, follower]) await tab.evaluate((o) => window.pulse.open(o), options);
+    await leader.evaluate((n) => window.pulse.start(n), name);
+    await waitFor('the leader’s first sync', () => leader.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+    const { proxy } = h.server;
+    const handshakes = proxy.count('handshake');
+    await follower.evaluate((n) => window.pulse.put(n, 'notes', 'via-sync-once', 1), name);
+    await follower.evaluate((n) => window.pulse.syncOnce(n), name);
+    expect((await serverRecords({ url: h.server.directUrl, token: h.server.token }, 'notes')).has('via-sync-once')).toBe(true);
+    // The follower never shook hands: the leader's session did the work.
+    expect(proxy.count('handshake')).toBe(handshakes);
+    for (const tab of [leader, follower]) await tab.evaluate((n) => window.pulse.close(n), name);
+  }, 60_000);
+});
