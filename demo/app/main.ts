@@ -1,0 +1,263 @@
+/**
+ * The demo page: one "device" with a todo list stored in pulsesync, and the controls to
+ * watch and steer its sync. `?device=NAME` makes the page another device (its own
+ * local database), so two windows can sync with each other through the server.
+ */
+import type { ChangeEvent, SyncErrorData } from 'pulsesync';
+import { createSyncClient } from '../../src/client/index.ts';
+import { ConflictView } from './conflict-view.ts';
+import { CursorReader } from './cursors.ts';
+import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
+import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
+import { byId } from './dom.ts';
+import { count, duration } from './format.ts';
+import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
+import { ProgressView } from './progress-view.ts';
+import { SyncSession, type ClientFactory } from './session.ts';
+import { SyncView } from './sync-view.ts';
+import { TodoListView } from './todo-view.ts';
+import { byCreation, newTodoId, todoFromRecord, todoValue, TODOS, type Todo } from './todos.ts';
+
+const { name: device, invalid } = deviceFromUrl(location.search);
+const dbName = databaseName(device);
+
+const syncView = new SyncView();
+const progressView = new ProgressView();
+const conflictView = new ConflictView();
+const offlineBox = byId('offline', HTMLInputElement);
+const syncNowButton = byId('sync-now', HTMLButtonElement);
+const backgroundButton = byId('toggle-background', HTMLButtonElement);
+const seedButton = byId('seed', HTMLButtonElement);
+const directionSelect = byId('direction', HTMLSelectElement);
+const policyRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="policy"]')];
+const archiveCount = byId('archive-count', HTMLElement);
+
+byId('device-name', HTMLElement).textContent = device;
+byId('db-name', HTMLElement).textContent = dbName;
+const otherLink = byId('other-device', HTMLAnchorElement);
+otherLink.href = otherDeviceUrl(device);
+otherLink.textContent = otherLink.href.includes('device=') ? 'Open a second device' : 'Open the first device';
+document.title = `${device} · pulsesync demo`;
+
+/** A failure as a person reads it. */
+function describeError(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
+    const e = error as SyncErrorData;
+    return `${e.code}: ${e.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs a user action; a failure is shown on the page, never thrown at the console. */
+async function act(what: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    syncView.showNotice(`${what} failed: ${describeError(error)}`, true);
+  }
+}
+
+async function main(config: DemoConfig): Promise<void> {
+  byId('server-url', HTMLElement).textContent = config.serverUrl;
+  let offline = false;
+  const offlineChannel = new BroadcastChannel(offlineChannelName(device));
+  const cursors = new CursorReader(dbName, config.serverUrl, config.token);
+
+  const factory: ClientFactory = (options) =>
+    createSyncClient({
+      ...options,
+      worker: new Worker(new URL('./demo-worker.ts', import.meta.url), {
+        type: 'module',
+        name: encodeWorkerName({ device, offline }),
+      }),
+    });
+
+  // ---- todos ----
+  const todoView = new TodoListView(byId('todo-list', HTMLUListElement), byId('todo-empty', HTMLElement), byId('todo-count', HTMLElement), {
+    toggle: (todo) => void act('Saving', () => saveTodo({ ...todo, done: !todo.done })),
+    rename: (todo, title) => void act('Saving', () => saveTodo({ ...todo, title })),
+    remove: (todo) => void act('Deleting', () => session.client.delete(TODOS, todo.id)),
+  });
+
+  function saveTodo(todo: Todo): Promise<void> {
+    return session.client.put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
+  }
+
+  /** Re-reads the list; calls during a read coalesce into one more read. */
+  let reading: Promise<void> | undefined;
+  let rereadArrived: Set<string> | undefined;
+  function refreshTodos(arrived: ReadonlySet<string> = new Set()): void {
+    if (reading !== undefined) {
+      rereadArrived = new Set([...(rereadArrived ?? []), ...arrived]);
+      return;
+    }
+    reading = (async () => {
+      try {
+        const todos = (await session.client.list(TODOS)).map(todoFromRecord).sort(byCreation);
+        todoView.render(todos, arrived);
+      } catch (error) {
+        syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
+      } finally {
+        reading = undefined;
+        const next = rereadArrived;
+        rereadArrived = undefined;
+        if (next !== undefined) refreshTodos(next);
+      }
+    })();
+  }
+
+  // ---- archive count (the seeded records), at most once a second ----
+  let archiveTimer: ReturnType<typeof setTimeout> | undefined;
+  function refreshArchive(): void {
+    if (archiveTimer !== undefined) return;
+    archiveTimer = setTimeout(() => {
+      archiveTimer = undefined;
+      session.client.list(config.seedCollective).then(
+        (records) => {
+          archiveCount.textContent =
+            records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
+        },
+        () => undefined,
+      );
+    }, 1000);
+  }
+
+  // ---- cursors, after each status ----
+  let cursorRead: Promise<void> | undefined;
+  function refreshCursors(): void {
+    cursorRead ??= cursors
+      .read(!offline)
+      .then((c) => syncView.showCursors(c))
+      .finally(() => {
+        cursorRead = undefined;
+      });
+  }
+
+  function onChange(event: ChangeEvent): void {
+    const arrived = new Set<string>();
+    let todos = false;
+    let archive = false;
+    for (const change of event.changes) {
+      if (change.collective === TODOS) {
+        todos = true;
+        if (event.source === 'remote' && change.op === 'put') arrived.add(change.id);
+      } else if (change.collective === config.seedCollective) {
+        archive = true;
+      }
+    }
+    if (todos) refreshTodos(arrived);
+    if (archive) refreshArchive();
+  }
+
+  const session = new SyncSession(factory, { name: dbName, url: config.serverUrl, token: config.token }, loadSettings(device), {
+    status: (status) => {
+      syncView.showStatus(status);
+      refreshCursors();
+    },
+    progress: (progress) => progressView.show(progress),
+    change: onChange,
+    conflict: (conflict) => conflictView.add(conflict),
+    error: (error) => syncView.showNotice(describeError(error), true),
+    ready: () => {
+      refreshTodos();
+      refreshArchive();
+    },
+  });
+
+  // ---- controls ----
+  showSettings(session.settings);
+
+  byId('add-form', HTMLFormElement).addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = byId('new-title', HTMLInputElement);
+    const title = input.value.trim();
+    if (title === '') return;
+    const now = Date.now();
+    input.value = '';
+    input.focus();
+    void act('Adding', () =>
+      session.client.put(TODOS, newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
+    );
+  });
+
+  syncNowButton.addEventListener('click', () => {
+    syncNowButton.disabled = true;
+    void act('Sync now', () => session.syncOnce()).finally(() => {
+      syncNowButton.disabled = false;
+    });
+  });
+
+  backgroundButton.addEventListener('click', () => {
+    const background = !(syncView.status?.running ?? session.settings.background);
+    void changeSettings({ ...session.settings, background });
+  });
+
+  const setOffline = (value: boolean): void => {
+    if (offline === value) return;
+    offline = value;
+    offlineBox.checked = value;
+    syncView.showOffline(value);
+    if (!value) refreshCursors();
+  };
+  offlineBox.addEventListener('change', () => {
+    setOffline(offlineBox.checked);
+    const message: OfflineMessage = { offline: offlineBox.checked };
+    // Tells this device's worker (and its other tabs).
+    offlineChannel.postMessage(message);
+  });
+  offlineChannel.onmessage = (event: MessageEvent<OfflineMessage>) => setOffline(event.data.offline);
+
+  for (const radio of policyRadios) {
+    radio.addEventListener('change', () => {
+      if (radio.checked) void changeSettings({ ...session.settings, policy: radio.value === 'server-wins' ? 'server-wins' : 'last-write-wins' });
+    });
+  }
+  directionSelect.addEventListener('change', () => {
+    const value = directionSelect.value;
+    const direction = value === 'push-only' || value === 'pull-only' ? value : 'bidirectional';
+    void changeSettings({ ...session.settings, direction });
+  });
+
+  function showSettings(settings: DeviceSettings): void {
+    for (const radio of policyRadios) radio.checked = radio.value === settings.policy;
+    directionSelect.value = settings.direction;
+  }
+
+  async function changeSettings(settings: DeviceSettings): Promise<void> {
+    const controls = [backgroundButton, directionSelect, ...policyRadios];
+    for (const control of controls) control.disabled = true;
+    saveSettings(device, settings);
+    await act('Applying settings', () => session.configure(settings));
+    showSettings(session.settings);
+    for (const control of controls) control.disabled = false;
+  }
+
+  seedButton.addEventListener('click', () => {
+    seedButton.disabled = true;
+    progressView.reset(`Seeding the server with ${count(config.seedCount)} records…`);
+    void act('Seeding', async () => {
+      await session.catchUp(async () => {
+        const result = await seedServer();
+        progressView.reset(`The server took ${count(result.seeded)} records in ${duration(result.ms)}. Catching up…`);
+      });
+      refreshArchive();
+    }).finally(() => {
+      seedButton.disabled = false;
+    });
+  });
+
+  addEventListener('pagehide', () => {
+    cursors.close();
+    void session.close();
+  });
+
+  // ---- go ----
+  await act('Starting sync', () => session.open());
+  document.body.dataset['ready'] = 'true';
+}
+
+if (invalid !== undefined) syncView.showNotice(`“${invalid}” is not a device name (letters, digits, - and _): using ${device}.`, true);
+loadDemoConfig().then(main, (error: unknown) => {
+  syncView.showNotice(describeError(error), true);
+  progressView.note('The demo server is not answering: start it with npm run demo.');
+});

@@ -1,0 +1,95 @@
+/** The sync card: status pill and detail, last sync, pending count and cursors. */
+import type { SyncStatus } from 'pulsesync';
+import { byId } from './dom.ts';
+import { ago, count, duration, timeOfDay } from './format.ts';
+
+/** Cursors as read from the replica. */
+export interface Cursors {
+  readonly pull: number;
+  readonly push: number;
+}
+
+/** Shows a {@link SyncStatus} and the cursors. */
+export class SyncView {
+  readonly #pill = byId('status-pill', HTMLElement);
+  readonly #detail = byId('status-detail', HTMLElement);
+  readonly #lastSync = byId('last-sync', HTMLElement);
+  readonly #pending = byId('pending', HTMLElement);
+  readonly #pullCursor = byId('pull-cursor', HTMLElement);
+  readonly #pushCursor = byId('push-cursor', HTMLElement);
+  readonly #background = byId('toggle-background', HTMLButtonElement);
+  #status: SyncStatus | undefined;
+  #offline = false;
+  #notice: { text: string; bad: boolean } | undefined;
+
+  constructor() {
+    // "12 s ago" keeps moving without a new status.
+    setInterval(() => this.#renderLastSync(), 1000);
+  }
+
+  /** The latest status. */
+  get status(): SyncStatus | undefined {
+    return this.#status;
+  }
+
+  showStatus(status: SyncStatus): void {
+    this.#status = status;
+    this.#notice = undefined;
+    this.#render();
+  }
+
+  /** The Offline switch's position (the detail line says so). */
+  showOffline(offline: boolean): void {
+    this.#offline = offline;
+    this.#render();
+  }
+
+  /** A one-off message under the status (an action failed, a seed finished…). */
+  showNotice(text: string, bad = false): void {
+    this.#notice = { text, bad };
+    this.#render();
+  }
+
+  showCursors(cursors: Cursors | undefined): void {
+    this.#pullCursor.textContent = cursors === undefined ? '–' : count(cursors.pull);
+    this.#pushCursor.textContent = cursors === undefined ? '–' : count(cursors.push);
+  }
+
+  #render(): void {
+    const s = this.#status;
+    if (s === undefined) return;
+    const state = !s.running && s.state === 'idle' ? 'stopped' : s.state;
+    this.#pill.dataset['state'] = state;
+    this.#pill.textContent = state;
+    this.#pending.textContent = count(s.pending);
+    this.#background.setAttribute('aria-pressed', String(s.running));
+    this.#background.textContent = s.running ? 'Stop background sync' : 'Start background sync';
+    this.#renderLastSync();
+    const detail = this.#notice ?? { text: describe(s, this.#offline), bad: s.state === 'error' };
+    this.#detail.textContent = detail.text;
+    this.#detail.dataset['tone'] = detail.bad ? 'bad' : '';
+  }
+
+  #renderLastSync(): void {
+    const at = this.#status?.lastSyncedAt;
+    this.#lastSync.textContent = at === null || at === undefined ? 'never' : `${timeOfDay(at)} (${ago(at)})`;
+  }
+}
+
+/** One sentence on where sync stands. */
+function describe(s: SyncStatus, offline: boolean): string {
+  const retry =
+    s.retry === undefined
+      ? ''
+      : ` Retry ${s.retry.attempt} in ${duration(s.retry.nextDelayMs)}${s.retry.exhausted ? ' (at the longest delay)' : ''}.`;
+  const waiting = s.pending > 0 ? ` ${count(s.pending)} local change${s.pending === 1 ? '' : 's'} waiting.` : '';
+  if (s.state === 'error') return `${s.error?.code ?? 'ERROR'}: ${s.error?.message ?? 'sync failed'}.${retry}`;
+  if (s.state === 'disconnected') {
+    const why = offline ? 'Offline switch is on' : (s.error?.message ?? 'the server cannot be reached');
+    return `Disconnected: ${why}.${retry}${waiting}`;
+  }
+  if (offline) return `Offline switch is on: edits stay on this device.${waiting}`;
+  if (s.state === 'syncing') return 'Talking to the server…';
+  if (!s.running) return `Background sync is off: use Sync now.${waiting}`;
+  return s.pending > 0 ? `Background sync on.${waiting}` : 'Background sync on: up to date.';
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts the whole demo: the real pulsesync-server on SQLite (data in `dataDir`) with a
+ * fresh dev token, and a Vite dev server for the page in `demo/`. `npm run demo` calls
+ * it through run.ts; the browser test calls it directly with `port: 0`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer, type ViteDevServer } from 'vite';
+import { demoRoutes } from './demo-routes.ts';
+import { startSyncServer } from './server-process.ts';
+
+const DEMO_ROOT = fileURLToPath(new URL('.', import.meta.url));
+const REPO_ROOT = resolve(DEMO_ROOT, '..');
+
+/** Options of {@link startDemo}. */
+export interface StartDemoOptions {
+  /** Port of the page; 0 = any free port. Taken ports move to the next free one. Default 5173. */
+  readonly port?: number;
+  /** Where the server keeps its SQLite file. Default `.demo-data/` in the repository. */
+  readonly dataDir?: string;
+  /** Echo the sync server's output and Vite's info lines. Default false. */
+  readonly verbose?: boolean;
+}
+
+/** A running demo. */
+export interface RunningDemo {
+  /** The page, e.g. `http://127.0.0.1:5173/`. */
+  readonly url: string;
+  /** The sync server's base URL. */
+  readonly serverUrl: string;
+  /** The dev token of this run. */
+  readonly token: string;
+  /** Stops the page server and the sync server. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts the sync server and the page server; resolves when both listen. */
+export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
+  const dataDir = resolve(options.dataDir ?? join(REPO_ROOT, '.demo-data'));
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(18).toString('base64url');
+  const sync = await startSyncServer({
+    root: REPO_ROOT,
+    dbPath: join(dataDir, 'pulsesync.db'),
+    token,
+    echo: options.verbose === true,
+  });
+  let vite: ViteDevServer;
+  try {
+    vite = await createPageServer(sync.url, token, options);
+  } catch (error) {
+    await sync.stop();
+    throw error;
+  }
+  const address = vite.httpServer?.address();
+  if (address === null || address === undefined || typeof address === 'string') {
+    await Promise.all([vite.close(), sync.stop()]);
+    throw new Error('the demo page server has no port');
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    serverUrl: sync.url,
+    token,
+    close() {
+      closing ??= Promise.all([vite.close(), sync.stop()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+async function createPageServer(serverUrl: string, token: string, options: StartDemoOptions): Promise<ViteDevServer> {
+  const port = options.port ?? 5173;
+  const server = await createServer({
+    root: DEMO_ROOT,
+    configFile: false,
+    envDir: false,
+    clearScreen: false,
+    logLevel: options.verbose === true ? 'info' : 'warn',
+    plugins: [demoRoutes(serverUrl, token)],
+    resolve: {
+      // The page imports the SDK by its package name, as an app would.
+      alias: [
+        { find: /^pulsesync$/, replacement: join(REPO_ROOT, 'src/index.ts') },
+        { find: /^pulsesync\/worker$/, replacement: join(REPO_ROOT, 'worker/index.ts') },
+      ],
+    },
+    // Pre-bundle the SDK's dependencies up front: discovering them while the page
+    // loads would make Vite reload the page mid-way.
+    optimizeDeps: { entries: ['index.html'], include: ['comlink', 'idb', 'valibot', 'uuid'] },
+    worker: { format: 'es' },
+    server: {
+      host: '127.0.0.1',
+      port,
+      strictPort: false,
+      fs: { allow: [REPO_ROOT] },
+      watch: { ignored: ['**/.demo-data/**', '**/test-output/**'] },
+    },
+  });
+  await server.listen();
+  return server;
+}
