@@ -1,40 +1,36 @@
 /**
- * The browser harness works: Chromium runs the Vite-built pages from 127.0.0.1, a
- * bundled module worker opens a real IndexedDB replica, and the real pulsesync-server
- * answers a page through the counting proxy, which counts and can cut.
+ * The browser harness works end to end: Chromium runs the Vite-built client page from
+ * 127.0.0.1, the bundled worker syncs with the real pulsesync-server through the
+ * counting proxy, which counts each route and can cut the network.
  */
 import { describe, expect, it } from 'vitest';
 import { useBrowserHarness } from '../support/browser-harness.ts';
-import { hasServerCommand } from '../support/test-server.ts';
-import './pages/smoke-api.ts';
-
-/** Until bin/pulsesync-server.js lands the server half waits; in CI it must run. */
-const serverLanded = hasServerCommand() || process.env['CI'] === 'true';
+import { serverRecords } from '../support/server-records.ts';
+import './pages/client-api.ts';
 
 describe('the browser test harness', () => {
-  const h = useBrowserHarness({ server: serverLanded });
+  const h = useBrowserHarness();
 
-  it('runs the SDK store in a page and in a bundled worker', async () => {
-    const { page } = await h.newDevice('smoke');
-    expect(await page.evaluate(() => window.smoke.replicaRoundTrip('smoke-main', 1))).toEqual({ n: 1 });
-    expect(await page.evaluate(() => window.smoke.workerRoundTrip('smoke-worker', 2))).toEqual({ n: 2 });
-  });
-
-  it.skipIf(!serverLanded)('reaches the real server through the counting proxy, and the proxy can cut it off', async () => {
-    const { page } = await h.newDevice('smoke');
+  it('syncs a page client with the real server through the counting proxy, which can cut it off', async () => {
+    const { page } = await h.newDevice();
     const { url, token, proxy } = h.server;
-    const before = proxy.count('health');
-    const ok = await page.evaluate(([u, t]) => window.smoke.health(u, t), [url, token] as const);
-    expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ ok: true });
-    expect(proxy.count('health')).toBe(before + 1);
+    await page.evaluate((o) => window.pulse.open(o), { name: 'smoke', url, token });
+    await page.evaluate(() => window.pulse.put('smoke', 'notes', 'one', { n: 1 }));
+    const pushesBefore = proxy.count('push');
+    await page.evaluate(() => window.pulse.syncOnce('smoke'));
+    expect(proxy.count('push')).toBe(pushesBefore + 1);
+    expect((await serverRecords(h.server, 'notes')).get('one')).toEqual({ n: 1 });
 
     proxy.cut();
     try {
-      await expect(page.evaluate(([u, t]) => window.smoke.health(u, t), [url, token] as const)).rejects.toThrow(/fetch/i);
+      await page.evaluate(() => window.pulse.put('smoke', 'notes', 'two', { n: 2 }));
+      await expect(page.evaluate(() => window.pulse.syncOnce('smoke'))).rejects.toThrow(/TRANSPORT/);
     } finally {
       proxy.restore();
     }
-    expect((await page.evaluate(([u, t]) => window.smoke.health(u, t), [url, token] as const)).status).toBe(200);
-  });
+    await page.evaluate(() => window.pulse.syncOnce('smoke'));
+    expect((await serverRecords(h.server, 'notes')).get('two')).toEqual({ n: 2 });
+    expect(h.pageErrors(page)).toEqual([]);
+    await page.evaluate(() => window.pulse.close('smoke'));
+  }, 60_000);
 });

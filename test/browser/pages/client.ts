@@ -31,6 +31,19 @@ function emptyLog(): Recorder {
   return { status: [], progress: [], changedRecords: 0, conflicts: 0, errors: [], initialSync: undefined };
 }
 
+/**
+ * Runs a client call; a failure comes out as `[CODE] message`, because only the message
+ * of an error crosses `page.evaluate`.
+ */
+async function call<T>(name: string, what: (client: SyncClient) => Promise<T>): Promise<T> {
+  try {
+    return await what(opened(name).client);
+  } catch (error) {
+    const data = asData(error);
+    throw new Error(`[${data.code}] ${data.message}`);
+  }
+}
+
 function opened(name: string): Opened {
   const found = clients.get(name);
   if (found === undefined) throw new Error(`no client "${name}" is open in this page`);
@@ -72,14 +85,14 @@ const api: PulsePageApi = {
     });
     client.on('error', (error) => entry.log.errors.push(error));
     clients.set(options.name, entry);
-    await client.ready;
+    await call(options.name, (c) => c.ready);
   },
-  put: (name, collective, id, value) => opened(name).client.put(collective, id, value),
-  putMany: (name, records) => opened(name).client.putMany(records),
-  remove: (name, collective, id) => opened(name).client.delete(collective, id),
-  list: (name, collective) => opened(name).client.list(collective),
+  put: (name, collective, id, value) => call(name, (c) => c.put(collective, id, value)),
+  putMany: (name, records) => call(name, (c) => c.putMany(records)),
+  remove: (name, collective, id) => call(name, (c) => c.delete(collective, id)),
+  list: (name, collective) => call(name, (c) => c.list(collective)),
   async census(name, collective, expected) {
-    const records = await opened(name).client.list(collective);
+    const records = await call(name, (c) => c.list(collective));
     const ids = new Set(records.map((r) => r.id));
     const missing: string[] = [];
     let missingCount = 0;
@@ -90,10 +103,10 @@ const api: PulsePageApi = {
     }
     return { count: records.length, distinctIds: ids.size, missing, missingCount };
   },
-  start: (name) => opened(name).client.start(),
-  stop: (name) => opened(name).client.stop(),
-  syncOnce: (name) => opened(name).client.syncOnce(),
-  initialSync: (name) => opened(name).client.initialSync(),
+  start: (name) => call(name, (c) => c.start()),
+  stop: (name) => call(name, (c) => c.stop()),
+  syncOnce: (name) => call(name, (c) => c.syncOnce()),
+  initialSync: (name) => call(name, (c) => c.initialSync()),
   beginInitialSync(name) {
     const entry = opened(name);
     const log = entry.log;
