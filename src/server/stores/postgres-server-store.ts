@@ -129,8 +129,12 @@ export class PostgresServerStore implements ServerStore {
     try {
       return await fn(client);
     } catch (error) {
-      // A connection-level failure: do not hand this client to the next caller.
-      if (!(error instanceof pg.DatabaseError) && !(error instanceof SyncError)) broken = error instanceof Error ? error : new Error(String(error));
+      // After a failure, hand the connection back only if it still answers (a lost
+      // connection would fail the next caller).
+      broken = await client.query('SELECT 1').then(
+        () => undefined,
+        (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+      );
       throw error;
     } finally {
       client.release(broken);

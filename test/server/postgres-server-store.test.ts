@@ -1,0 +1,99 @@
+/**
+ * What only Postgres has: several server processes over one database. Pokes cross
+ * between them, survive a dropped LISTEN connection, and a batch re-sent to two
+ * processes at once is applied once.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatHlc } from '../../src/clock/hlc.ts';
+import type { SyncChange } from '../../src/protocol/types.ts';
+import { postgresServerStore, type PostgresServerStore } from '../../src/server/stores/postgres-server-store.ts';
+import { createSyncServer } from '../../src/server/sync-server.ts';
+import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
+import { SOURCE_A, SOURCE_B } from './server-store-contract.ts';
+
+const opened: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((thing) => thing.close()));
+});
+
+function open(url: string): PostgresServerStore {
+  const store = postgresServerStore(url);
+  opened.push(store);
+  return store;
+}
+
+/** Waits (bounded) until `condition` holds. */
+async function eventually(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+/** Runs `sql` on its own connection (as an operator or a failing network would). */
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+let wall = 1_700_000_000_000;
+function change(source: string, seq: number, id: string): SyncChange {
+  return { seq, source, collective: 'notes', id, op: 'put', value: { seq }, hlc: formatHlc({ wallMs: ++wall, counter: 0, node: source }), baseVersion: null };
+}
+
+describe.skipIf(postgresSkipReason() !== undefined)('postgres server store across processes', () => {
+  it("pokes a server's live listeners when another server commits", async () => {
+    const url = await freshPostgresDatabase('pokes');
+    const one = createSyncServer({ store: open(url) });
+    const two = createSyncServer({ store: open(url) });
+    let pokes = 0;
+    two.onChanges(() => pokes++);
+    await (two.store as PostgresServerStore).listening();
+    await one.handlePush({ instanceId: SOURCE_A, policy: 'last-write-wins', changes: [change(SOURCE_A, 1, 'x')] });
+    await eventually(() => pokes > 0, 'a poke on the other server');
+    const pulled = await two.handlePull({ instanceId: SOURCE_B, cursor: 0, batchSize: 10 });
+    expect(pulled.changes.map((c) => c.id)).toEqual(['x']);
+  });
+
+  it('listens again after its LISTEN connection drops, and pokes once for what it may have missed', async () => {
+    const url = await freshPostgresDatabase('relisten');
+    const writer = open(url);
+    const listener = open(url);
+    let pokes = 0;
+    listener.onCommit(() => pokes++);
+    await listener.listening();
+    await admin(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
+    await eventually(() => pokes >= 1, 'the catch-up poke after reconnecting');
+    await listener.listening();
+    const before = pokes;
+    await writer.transaction((tx) => tx.writeRecords([{ collective: 'notes', id: 'y', op: 'delete', hlc: change(SOURCE_A, 1, 'y').hlc, source: SOURCE_A }]));
+    await eventually(() => pokes > before, 'a poke after reconnecting');
+  });
+
+  it('keeps working when its pooled connections are killed', async () => {
+    const url = await freshPostgresDatabase('killed');
+    const store = open(url);
+    await store.transaction((tx) => tx.setAppliedSeq(SOURCE_A, 1));
+    await admin(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    // The first call may meet a dead connection; the store must recover by the next.
+    await store.latestVersion().catch(() => undefined);
+    await eventually(async () => (await store.transaction((tx) => tx.getAppliedSeq(SOURCE_A)).catch(() => -1)) === 1, 'a working store');
+  });
+
+  it('applies a batch re-sent to two servers at the same moment once', async () => {
+    const url = await freshPostgresDatabase('resend');
+    const servers = [createSyncServer({ store: open(url) }), createSyncServer({ store: open(url) })];
+    const batch = { instanceId: SOURCE_A, policy: 'last-write-wins' as const, changes: [change(SOURCE_A, 1, 'a'), change(SOURCE_A, 2, 'b')] };
+    const responses = await Promise.all(servers.map((server) => server.handlePush(batch)));
+    expect(responses.map((r) => r.accepted).sort()).toEqual([0, 2]);
+    expect(responses.map((r) => r.ackedSeq)).toEqual([2, 2]);
+    expect(await servers[0]?.store.latestVersion()).toBe(2);
+  });
+});
