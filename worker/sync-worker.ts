@@ -14,7 +14,7 @@
 import { Backoff } from '../src/engine/backoff.ts';
 import { SyncManager } from '../src/engine/sync-manager.ts';
 import type { ConflictResolver, SyncConfigInput, SyncEventMap } from '../src/engine/types.ts';
-import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
+import { ErrorCode, SyncError, type SyncErrorData } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
 import { openReplica, type KeyRangeFactory } from '../src/store/idb-replica.ts';
 import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
@@ -134,6 +134,8 @@ export class SyncWorker {
   #restartBackoff: Backoff | undefined;
   /** The leader's last status, as heard over the channel. */
   #leaderStatus: SyncStatus = IDLE_STATUS;
+  /** Why this tab's last start() failed for good; shown by status() until the next start(). */
+  #startFailure: SyncErrorData | undefined;
   readonly #pending = new Map<string, PendingCall>();
 
   constructor(options: SyncWorkerOptions = {}) {
@@ -242,6 +244,7 @@ export class SyncWorker {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
     }
     this.#wantSync = true;
+    this.#startFailure = undefined;
     const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
     if (lock !== undefined) {
       await this.#becomeLeader(lock, { reportFinal: true });
@@ -276,7 +279,11 @@ export class SyncWorker {
    * tab too, and in a leader still retrying its first handshake.
    */
   status(): SyncStatus {
-    const status = this.#lead?.manager.status() ?? this.#leaderStatus;
+    const lead = this.#lead?.manager.status();
+    if (lead === undefined && this.#startFailure !== undefined) {
+      return { ...this.#leaderStatus, state: 'error', running: false, error: this.#startFailure };
+    }
+    const status = lead ?? this.#leaderStatus;
     return this.#wantSync && !status.running ? { ...status, running: true } : status;
   }
 
@@ -340,6 +347,8 @@ export class SyncWorker {
       if (options.reportFinal) {
         this.#wantSync = false;
         await this.#resign();
+        this.#startFailure = SyncError.from(error).toJSON();
+        this.#emitStatus();
         throw error;
       }
       // A tab taking over cannot throw to anyone: status and the error event say why.
