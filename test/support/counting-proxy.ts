@@ -6,6 +6,7 @@
  */
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.ts';
 
 /** A sync route as counted: `handshake`, `push`, `pull`, `health`, `live`, or the raw path. */
 export type Route = 'handshake' | 'push' | 'pull' | 'health' | 'live' | (string & {});
@@ -86,15 +87,10 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the proxy has no port');
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     count: (route) => seen.filter((r) => r.route === route && r.method !== 'OPTIONS').length,
     requests: () => [...seen],
     reset: () => {

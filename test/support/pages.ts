@@ -1,15 +1,16 @@
 /**
  * The browser test pages (test/browser/pages/*.html), built with Vite's JS API — the
- * worker bundled as an app would ship it — and served from 127.0.0.1 by Vite's preview
- * server. A build is cached under `.tmp/browser-pages/<hash of its inputs>`, so the test
- * files of one run (and later runs with unchanged sources) share it; two test files
- * building at once each build into a private folder and the first rename wins.
+ * worker bundled as an app would ship it — and served from 127.0.0.1. A build is
+ * cached under `.tmp/browser-pages/<hash of its inputs>`, so the test files of one run
+ * (and later runs with unchanged sources) share it; two test files building at once
+ * each build into a private folder and the first rename wins.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview } from 'vite';
+import { build } from 'vite';
+import { serveStaticFiles } from './static-files.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PAGES = join(ROOT, 'test/browser/pages');
@@ -56,6 +57,15 @@ function pageInputs(): Record<string, string> {
   return inputs;
 }
 
+/** Removes builds of older inputs (and abandoned partial builds) more than an hour old. */
+function pruneOldBuilds(keep: string): void {
+  const hourAgo = Date.now() - 3_600_000;
+  for (const name of readdirSync(CACHE)) {
+    const path = join(CACHE, name);
+    if (path !== keep && statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
+  }
+}
+
 /** Builds the pages unless a build of the same inputs is cached; returns its folder. */
 export async function buildTestPages(): Promise<string> {
   const dir = join(CACHE, inputsHash());
@@ -73,6 +83,7 @@ export async function buildTestPages(): Promise<string> {
     });
     mkdirSync(join(partial, '.complete'));
     renameSync(partial, dir);
+    pruneOldBuilds(dir);
   } catch (error) {
     // Another test file finished the same build first: use theirs.
     if (!existsSync(join(dir, '.complete'))) throw error;
@@ -85,14 +96,6 @@ export async function buildTestPages(): Promise<string> {
 /** Builds (or reuses) the pages and serves them on 127.0.0.1 at a free port. */
 export async function serveTestPages(): Promise<TestPages> {
   const dir = await buildTestPages();
-  const server = await preview({
-    root: PAGES,
-    configFile: false,
-    logLevel: 'warn',
-    build: { outDir: dir },
-    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
-  });
-  const address = server.httpServer.address();
-  if (address === null || typeof address === 'string') throw new Error('the page server has no port');
-  return { url: `http://127.0.0.1:${address.port}/`, dir, close: () => server.close() };
+  const files = await serveStaticFiles(dir);
+  return { url: files.url, dir, close: () => files.close() };
 }
