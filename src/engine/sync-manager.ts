@@ -45,6 +45,20 @@ const DISCONNECTED_CODES: ReadonlySet<string> = new Set([ErrorCode.TRANSPORT, Er
 /**
  * Keeps one {@link LocalStore} in step with a server through a {@link SyncTransport}.
  *
+ * What a host (the Web Worker of the leader tab, say) drives it with:
+ * - lifecycle: `start()`, `stop()`, `syncOnce()`, `initialSync(onProgress)`;
+ * - `setOnline(online)`: feed it `navigator.onLine` and the `online`/`offline` events;
+ *   offline pauses the loops (status `disconnected`) without burning retries;
+ * - `requestPush()`: a write was made where this manager cannot see it (another tab's
+ *   store object): push soon. Writes through the manager's own store object ask by
+ *   themselves. `requestPull()`: a nudge to pull now (a poke relayed from elsewhere);
+ * - events (`on(name, listener)` returns the unsubscribe): `status` (state `idle` |
+ *   `syncing` | `error` | `disconnected`, `pending`, `lastSyncedAt`, `error`, `retry`;
+ *   emitted only when it changed), `progress` (initial sync, after each batch),
+ *   `change` (committed through this manager's store object: `local`, or `remote` from
+ *   sync), `conflict` (settled, with the outcome and why) and `error` (a failed run or a
+ *   change the server refused; the run's own failure also shows in `status`).
+ *
  * @example
  * const manager = new SyncManager(replica, memoryTransport(server), { batchSize: 200 });
  * manager.on('status', (s) => render(s));

@@ -100,4 +100,32 @@ describe('conflicts', () => {
     expect(await a.pendingCount()).toBe(0);
     expect(await b.pendingCount()).toBe(0);
   });
+
+  it('server-wins with a resolver: the merge is written and reaches every replica', async () => {
+    const { server, a, b } = await twoReplicas();
+    const resolver = ({ local, remote }: { local: { value?: unknown }; remote: { value?: unknown } | null }) => {
+      const tags = new Set([...((local.value as { tags: string[] } | undefined)?.tags ?? []), ...((remote?.value as { tags: string[] } | undefined)?.tags ?? [])]);
+      return { value: { tags: [...tags].sort() } };
+    };
+    const config = { conflictResolution: 'server-wins', resolver } as const;
+    const syncA = connect(a, memoryTransport(server), config);
+    const syncB = connect(b, memoryTransport(server), config);
+    await a.put('notes', 'x', { tags: [] });
+    await syncA.syncOnce();
+    await syncB.syncOnce();
+    await a.put('notes', 'x', { tags: ['red'] });
+    await b.put('notes', 'x', { tags: ['blue'] });
+    await syncB.syncOnce(); // b's change is accepted; a's is now stale
+    const outcomes: string[] = [];
+    syncA.on('conflict', (c) => outcomes.push(c.outcome));
+    for (let round = 0; round < 3; round++) {
+      await syncA.syncOnce();
+      await syncB.syncOnce();
+    }
+    const merged = { tags: ['blue', 'red'] };
+    expect(outcomes[0]).toBe('merged');
+    expect((await a.get('notes', 'x'))?.value).toEqual(merged);
+    expect((await b.get('notes', 'x'))?.value).toEqual(merged);
+    expect(await a.pendingCount()).toBe(0);
+  });
 });

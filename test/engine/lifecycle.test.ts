@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { SyncStatus } from '../../src/protocol/types.ts';
-import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle } from './fixtures.ts';
+import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle, until } from './fixtures.ts';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -83,6 +83,28 @@ describe('SyncManager lifecycle', () => {
     await syncing.catch(() => undefined);
     expect(await store.latestVersion()).toBe(1); // the push in flight completed
     expect(await replica.pendingCount()).toBe(0); // and was acknowledged before stop returned
+    expect(manager.status()).toMatchObject({ state: 'idle', running: false });
+  });
+
+  it('stop waits for a background push in flight', async () => {
+    const { server, store } = newServer();
+    const { replica } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(replica, scripted.transport, { direction: 'push-only', pushIntervalMs: 60_000 });
+    await manager.start();
+    await until(() => manager.status().state === 'idle', 'the first cycle');
+    const release = scripted.hold('push');
+    await replica.put('notes', 'a', 1); // asks the push loop to run now
+    await until(() => scripted.callsOf('push').length === 1, 'the background push');
+    let stopped = false;
+    const stopping = manager.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(false);
+    expect(manager.status().running).toBe(false);
+    release();
+    await stopping;
+    expect(await store.latestVersion()).toBe(1);
+    expect(await replica.pendingCount()).toBe(0);
     expect(manager.status()).toMatchObject({ state: 'idle', running: false });
   });
 

@@ -1,0 +1,45 @@
+/**
+ * Seeded chaos convergence (see `chaos-scenario.ts` for what one scenario does and
+ * checks). Odd seeds run last-write-wins, even seeds server-wins.
+ *
+ * - `CHAOS_SEEDS=1000 npx vitest run test/engine/chaos-convergence.test.ts` runs more seeds
+ *   (default 200: 100 per policy);
+ * - `CHAOS_SEED=123 …` replays one seed.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConflictPolicy } from '../../src/protocol/types.ts';
+import { runChaosScenario, type ScenarioStats } from './chaos-scenario.ts';
+
+function seedList(): number[] {
+  const one = process.env['CHAOS_SEED'];
+  if (one !== undefined && one !== '') return [Number(one)];
+  const count = Number(process.env['CHAOS_SEEDS'] ?? 200);
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+const seeds = seedList();
+const totals: Record<ConflictPolicy, ScenarioStats> = {
+  'last-write-wins': emptyStats(),
+  'server-wins': emptyStats(),
+};
+
+function emptyStats(): ScenarioStats {
+  return { calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, delayed: 0, writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0 };
+}
+
+describe('chaos convergence', () => {
+  for (const seed of seeds) {
+    const policy: ConflictPolicy = seed % 2 === 1 ? 'last-write-wins' : 'server-wins';
+    it(`converges for seed ${seed} (${policy}; replay with CHAOS_SEED=${seed})`, async () => {
+      const problems = await runChaosScenario(seed, policy, totals[policy]);
+      expect(problems, `seed ${seed} (${policy}) broke its promises; replay with CHAOS_SEED=${seed}`).toEqual([]);
+    });
+  }
+
+  it.runIf(seeds.length >= 20)('injected every kind of fault and met conflicts, under both policies', () => {
+    for (const [policy, stats] of Object.entries(totals)) {
+      for (const [name, count] of Object.entries(stats)) expect(count, `${policy}: ${name}`).toBeGreaterThan(0);
+    }
+    console.log('chaos totals', JSON.stringify(totals));
+  });
+});
