@@ -42,7 +42,7 @@ export interface SyncServer {
   handlePush(body: unknown, access?: Access): Promise<PushResponse>;
   /** Serves one page of the change feed. */
   handlePull(body: unknown, access?: Access): Promise<PullResponse>;
-  /** Liveness; needs no identity. */
+  /** Liveness: the store answers a read. Needs no identity. */
   handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
   /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
   onChanges(listener: () => void): () => void;
@@ -138,6 +138,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
     async handleHealth() {
       assertOpen();
+      // A read, so a store that lost its database fails health instead of answering ok.
+      await store.latestVersion();
       return { ok: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId() };
     },
 

@@ -75,6 +75,13 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
       }
     }
 
+    /** Runs `test` only on stores that several instances can share. */
+    function withShared(test: (fixture: StoreFixture, another: () => Promise<ServerStore>) => Promise<void>): Promise<void> {
+      return withStore(async (fixture) => {
+        if (fixture.another !== undefined) await test(fixture, fixture.another);
+      });
+    }
+
     it('starts empty: version 0, no rows, no collectives', () =>
       withStore(async ({ store }) => {
         expect(await store.latestVersion()).toBe(0);
@@ -254,9 +261,8 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         expect((await readAll(store)).map((row) => row.id)).toEqual(['a']);
       }));
 
-    it('keeps its server id and its data across a reopen', async () => {
-      const fixture = await open();
-      try {
+    it('keeps its server id and its data across a reopen', () =>
+      withStore(async (fixture) => {
         if (fixture.reopen === undefined) return; // not persistent: nothing to keep
         const { store } = fixture;
         const id = await store.serverId();
@@ -270,45 +276,31 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         expect(await reopened.latestVersion()).toBe(latest);
         expect(await reopened.transaction((tx) => tx.getAppliedSeq(SOURCE_A))).toBe(3);
         expect((await readAll(reopened)).map((row) => row.value)).toEqual([1]);
-      } finally {
-        await fixture.dispose();
-      }
-    });
+      }));
 
-    it('fails SHUTDOWN after close, and close twice is fine', async () => {
-      const fixture = await open();
-      try {
-        await fixture.store.close();
-        await fixture.store.close();
-        await expect(fixture.store.latestVersion()).rejects.toMatchObject({ code: 'SHUTDOWN' });
-        await expect(fixture.store.transaction(async () => undefined)).rejects.toMatchObject({ code: 'SHUTDOWN' });
-      } finally {
-        await fixture.dispose();
-      }
-    });
+    it('fails SHUTDOWN after close, and close twice is fine', () =>
+      withStore(async ({ store }) => {
+        await store.close();
+        await store.close();
+        await expect(store.latestVersion()).rejects.toMatchObject({ code: 'SHUTDOWN' });
+        await expect(store.transaction(async () => undefined)).rejects.toMatchObject({ code: 'SHUTDOWN' });
+      }));
 
     describe('shared by several store instances (processes)', () => {
-      it('hears commits made through another instance', async () => {
-        const fixture = await open();
-        try {
-          if (fixture.another === undefined) return;
-          const other = await fixture.another();
+      it('hears commits made through another instance', () =>
+        withShared(async (fixture, another) => {
+          const other = await another();
           let heard = 0;
           fixture.store.onCommit(() => heard++);
           await (fixture.store as { listening?: () => Promise<void> }).listening?.();
           await write(other, put('notes', 'a', 1));
           await eventually(() => heard >= 1, 'a commit from another instance');
           expect(await fixture.store.serverId()).toBe(await other.serverId());
-        } finally {
-          await fixture.dispose();
-        }
-      });
+        }));
 
-      it('serialises read-modify-writes across instances', async () => {
-        const fixture = await open();
-        try {
-          if (fixture.another === undefined) return;
-          const stores = [fixture.store, await fixture.another()];
+      it('serialises read-modify-writes across instances', () =>
+        withShared(async (fixture, another) => {
+          const stores = [fixture.store, await another()];
           await Promise.all(
             Array.from({ length: 10 }, (_, i) =>
               (stores[i % 2] as ServerStore).transaction(async (tx) => {
@@ -319,17 +311,12 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
             ),
           );
           expect(await fixture.store.transaction((tx) => tx.getAppliedSeq(SOURCE_A))).toBe(10);
-        } finally {
-          await fixture.dispose();
-        }
-      });
+        }));
 
-      it('never lets a paging reader skip a row that commits late: concurrent writers, every record read', async () => {
-        const fixture = await open();
-        try {
-          if (fixture.another === undefined) return;
-          const writers = [fixture.store, await fixture.another()];
-          const reader = await fixture.another();
+      it('never lets a paging reader skip a row that commits late: concurrent writers, every record read', () =>
+        withShared(async (fixture, another) => {
+          const writers = [fixture.store, await another()];
+          const reader = await another();
           const perWriter = 25;
           let writing = true;
           const writes = writers.map(async (store, w) => {
@@ -355,10 +342,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
           }
           await done;
           expect(seen.size).toBe(writers.length * perWriter);
-        } finally {
-          await fixture.dispose();
-        }
-      });
+        }));
     });
   });
 }

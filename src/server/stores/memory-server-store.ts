@@ -15,6 +15,7 @@ import {
   type ServerStoreTransaction,
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
+import { guardTransaction } from './transaction-guard.ts';
 
 /** A fresh, empty in-memory server store with its own server id. */
 export function memoryServerStore(): ServerStore {
@@ -55,13 +56,8 @@ class MemoryServerStore implements ServerStore {
     const written = new Map<string, ServerRecord>();
     const applied = new Map<InstanceId, number>();
     let next = this.#latest;
-    let active = true;
-    const assertActive = () => {
-      if (!active) throw new SyncError(ErrorCode.INTERNAL, 'A server store transaction was used after it ended');
-    };
-    const tx: ServerStoreTransaction = {
+    const guarded = guardTransaction({
       getRecords: async (keys) => {
-        assertActive();
         const found = new Map<string, ServerRecord>();
         for (const { collective, id } of keys) {
           const key = recordKey(collective, id);
@@ -70,29 +66,23 @@ class MemoryServerStore implements ServerStore {
         }
         return found;
       },
-      getAppliedSeq: async (source) => {
-        assertActive();
-        return applied.get(source) ?? this.#applied.get(source) ?? 0;
-      },
+      getAppliedSeq: async (source) => applied.get(source) ?? this.#applied.get(source) ?? 0,
       setAppliedSeq: async (source, seq) => {
-        assertActive();
         applied.set(source, seq);
       },
-      writeRecords: async (rows) => {
-        assertActive();
-        return rows.map((row) => {
+      writeRecords: async (rows) =>
+        rows.map((row) => {
           const record: ServerRecord = { ...copyRecord(row), version: ++next };
           pending.push(record);
           written.set(recordKey(record.collective, record.id), record);
           return copyRecord(record);
-        });
-      },
-    };
+        }),
+    });
     let result: T;
     try {
-      result = await fn(tx);
+      result = await fn(guarded.tx);
     } finally {
-      active = false;
+      guarded.end();
     }
     this.#assertOpen();
     // Commit: one synchronous step, so no reader sees half of it.

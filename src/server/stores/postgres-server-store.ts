@@ -32,6 +32,7 @@ import {
   type ServerStoreTransaction,
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
+import { guardTransaction } from './transaction-guard.ts';
 import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
@@ -149,13 +150,8 @@ export class PostgresServerStore implements ServerStore {
     await this.#init();
     let wrote = false;
     const result = await this.#withClient(async (client) => {
-      let active = true;
-      const assertActive = () => {
-        if (!active) throw new SyncError(ErrorCode.INTERNAL, 'A server store transaction was used after it ended');
-      };
-      const tx: ServerStoreTransaction = {
+      const guarded = guardTransaction({
         getRecords: async (keys) => {
-          assertActive();
           const found = new Map<string, ServerRecord>();
           if (keys.length === 0) return found;
           const { rows } = await client.query<RecordRow>(
@@ -166,19 +162,16 @@ export class PostgresServerStore implements ServerStore {
           return found;
         },
         getAppliedSeq: async (source) => {
-          assertActive();
           const { rows } = await client.query<{ seq: string }>('SELECT seq FROM pulsesync_applied WHERE source = $1', [source]);
           return rows[0] === undefined ? 0 : Number(rows[0].seq);
         },
         setAppliedSeq: async (source, seq) => {
-          assertActive();
           await client.query(
             'INSERT INTO pulsesync_applied (source, seq) VALUES ($1, $2) ON CONFLICT (source) DO UPDATE SET seq = excluded.seq',
             [source, seq],
           );
         },
         writeRecords: async (writes: readonly ServerRecordWrite[]) => {
-          assertActive();
           if (writes.length === 0) return [];
           const { rows } = await client.query<{ latest: string }>(LATEST);
           let version = Number((rows[0] as { latest: string }).latest);
@@ -202,18 +195,18 @@ export class PostgresServerStore implements ServerStore {
           wrote = true;
           return written;
         },
-      };
+      });
       await client.query('BEGIN');
       try {
         // See the file comment: versions are assigned and committed in order.
         await client.query(`SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`);
-        const value = await fn(tx);
-        active = false;
+        const value = await fn(guarded.tx);
+        guarded.end();
         if (wrote) await client.query('SELECT pg_notify($1, $2)', [POSTGRES_CHANNEL, this.#token]);
         await client.query('COMMIT');
         return value;
       } catch (error) {
-        active = false;
+        guarded.end();
         wrote = false;
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;

@@ -20,6 +20,7 @@ import {
   type ServerStoreTransaction,
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
+import { guardTransaction } from './transaction-guard.ts';
 import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
 
 const SCHEMA = `
@@ -114,14 +115,9 @@ class SqliteServerStore implements ServerStore {
   async #run<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
     this.#assertOpen();
     const sql = this.#sql;
-    let active = true;
     let wrote = false;
-    const assertActive = () => {
-      if (!active) throw new SyncError(ErrorCode.INTERNAL, 'A server store transaction was used after it ended');
-    };
-    const tx: ServerStoreTransaction = {
+    const guarded = guardTransaction({
       getRecords: async (keys) => {
-        assertActive();
         const found = new Map<string, ServerRecord>();
         for (const { collective, id } of keys) {
           const row = sql.getRecord.get(collective, id);
@@ -129,16 +125,11 @@ class SqliteServerStore implements ServerStore {
         }
         return found;
       },
-      getAppliedSeq: async (source: InstanceId) => {
-        assertActive();
-        return sql.getApplied.get(source)?.seq ?? 0;
-      },
+      getAppliedSeq: async (source: InstanceId) => sql.getApplied.get(source)?.seq ?? 0,
       setAppliedSeq: async (source, seq) => {
-        assertActive();
         sql.setApplied.run(source, seq);
       },
       writeRecords: async (rows) => {
-        assertActive();
         let version = (sql.writerLatest.get() as { latest: number }).latest;
         const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
         for (const record of written) {
@@ -147,15 +138,15 @@ class SqliteServerStore implements ServerStore {
         if (written.length > 0) wrote = true;
         return written;
       },
-    };
+    });
     this.#writer.exec('BEGIN IMMEDIATE');
     let result: T;
     try {
-      result = await fn(tx);
-      active = false;
+      result = await fn(guarded.tx);
+      guarded.end();
       this.#writer.exec('COMMIT');
     } catch (error) {
-      active = false;
+      guarded.end();
       if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
       throw error;
     }
