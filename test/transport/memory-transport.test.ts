@@ -51,4 +51,27 @@ describe('memory transport', () => {
     expect(hello.accepted).toBe(true);
     expect((await transport.health()).serverId).toBe(hello.serverId);
   });
+
+  it('pokes live listeners after a push commits, and stops when closed', async () => {
+    const { replica, transport } = await setup();
+    const states: boolean[] = [];
+    let pokes = 0;
+    const close = transport.live?.({ onPoke: () => void (pokes += 1), onState: (connected) => states.push(connected) });
+    expect(close).toBeTypeOf('function');
+    expect(states).toEqual([true]);
+    await replica.put('notes', 'a', 1);
+    await transport.push({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: await replica.pendingChanges(10) });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pokes).toBe(1);
+    close?.();
+    await replica.put('notes', 'b', 2);
+    await transport.push({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: (await replica.pendingChanges(10)).slice(1) });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pokes).toBe(1);
+  });
+
+  it('offers no live channel when asked not to', async () => {
+    const server = createSyncServer({ store: memoryServerStore() });
+    expect(memoryTransport(server, { live: false }).live).toBeUndefined();
+  });
 });
