@@ -54,9 +54,12 @@ export async function createNodeServer(handler: ClosableFetchHandler, options: N
     close() {
       closing ??= new Promise<void>((resolve) => {
         const drain = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
-        drain.unref();
+        // A keep-alive connection turns idle when its request (or live stream) ends:
+        // close those as they appear, so the drain takes as long as the slowest request.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearTimeout(drain);
+          clearInterval(sweep);
           resolve();
         });
         handler.close?.();
