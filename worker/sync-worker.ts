@@ -134,8 +134,8 @@ export class SyncWorker {
   #restartBackoff: Backoff | undefined;
   /** The leader's last status, as heard over the channel. */
   #leaderStatus: SyncStatus = IDLE_STATUS;
-  /** Why this tab's last start() failed for good; shown by status() until the next start(). */
-  #startFailure: SyncErrorData | undefined;
+  /** Why this tab stopped syncing for good (start refused, database gone); shown by status() until the next start(). */
+  #finalFailure: SyncErrorData | undefined;
   readonly #pending = new Map<string, PendingCall>();
 
   constructor(options: SyncWorkerOptions = {}) {
@@ -244,7 +244,7 @@ export class SyncWorker {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
     }
     this.#wantSync = true;
-    this.#startFailure = undefined;
+    this.#finalFailure = undefined;
     const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
     if (lock !== undefined) {
       await this.#becomeLeader(lock, { reportFinal: true });
@@ -280,8 +280,8 @@ export class SyncWorker {
    */
   status(): SyncStatus {
     const lead = this.#lead?.manager.status();
-    if (lead === undefined && this.#startFailure !== undefined) {
-      return { ...this.#leaderStatus, state: 'error', running: false, error: this.#startFailure };
+    if (lead === undefined && this.#finalFailure !== undefined) {
+      return { ...this.#leaderStatus, state: 'error', running: false, error: this.#finalFailure };
     }
     const status = lead ?? this.#leaderStatus;
     return this.#wantSync && !status.running ? { ...status, running: true } : status;
@@ -335,7 +335,10 @@ export class SyncWorker {
     const off = manager.on('error', (error) => {
       // Our database connection is gone for good (another tab upgrades or deletes it):
       // a leader that cannot write must let a tab that can take over.
-      if (error.code === ErrorCode.DATABASE_CLOSED) void this.#resign();
+      if (error.code !== ErrorCode.DATABASE_CLOSED) return;
+      this.#wantSync = false;
+      this.#finalFailure = error;
+      void this.#resign().finally(() => this.#emitStatus());
     });
     this.#lead = { lock, manager, off };
     this.#restartBackoff = new Backoff(manager.config.retry);
@@ -347,7 +350,7 @@ export class SyncWorker {
       if (options.reportFinal) {
         this.#wantSync = false;
         await this.#resign();
-        this.#startFailure = SyncError.from(error).toJSON();
+        this.#finalFailure = SyncError.from(error).toJSON();
         this.#emitStatus();
         throw error;
       }
@@ -410,9 +413,14 @@ export class SyncWorker {
     const forward = <K extends Exclude<keyof SyncEventMap, 'change'>>(type: K): void => {
       manager.on(type, (payload) => this.#publish({ type, payload } as WorkerEvent));
     };
-    manager.on('status', (status) =>
-      this.#publish({ type: 'status', payload: role === 'leader' && this.#lead?.manager === manager ? this.status() : status }),
-    );
+    manager.on('status', (status) => {
+      if (role === 'one-call') {
+        this.#publish({ type: 'status', payload: status });
+      } else if (this.#lead === undefined || this.#lead.manager === manager) {
+        // Not while a later leader term runs: a stopped manager may still report late.
+        this.#publish({ type: 'status', payload: this.status() });
+      }
+    });
     forward('progress');
     forward('conflict');
     forward('error');
