@@ -26,6 +26,21 @@ function isLater(change: SyncChange, row: ServerRecord): boolean {
   return order !== 0 ? order > 0 : change.source > row.source;
 }
 
+/** A NUL or a lone surrogate: text that SQL stores cannot keep as it is. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a valid change still cannot be stored, or undefined. Postgres refuses NUL in
+ * text and UTF-8 turns a lone surrogate into U+FFFD (another record id); refusing the
+ * change alone (not the push) keeps one bad write from blocking its replica's log.
+ */
+function unstorable(change: SyncChange): string | undefined {
+  for (const field of ['collective', 'id', 'hlc'] as const) {
+    if (UNSTORABLE.test(change[field])) return `${field} contains a NUL character or a lone UTF-16 surrogate`;
+  }
+  return undefined;
+}
+
 /** What the rules say about one change meeting the record's current row. */
 type Verdict = 'write' | 'stale' | 'lost' | 'same';
 
@@ -43,7 +58,8 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
 
 /**
  * Applies a validated push request for `access` (undefined: full access). Changes the
- * caller may not write are refused `FORBIDDEN` and nothing of them is stored; stale
+ * caller may not write are refused `FORBIDDEN` and nothing of them is stored (those no
+ * store can keep, `INVALID`); stale
  * changes under server-wins are refused `CONFLICT` with the server's record in
  * `conflicts`; under last-write-wins a change older than the server's record is
  * reported in `conflicts` only (it was dealt with, the server's record stands).
@@ -56,7 +72,10 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
     const candidates: SyncChange[] = [];
     for (const change of request.changes) {
       if (change.seq <= applied) continue; // applied before: a re-sent batch
-      if (access !== undefined && !access.canWrite(change.collective)) {
+      const invalid = unstorable(change);
+      if (invalid !== undefined) {
+        rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: invalid });
+      } else if (access !== undefined && !access.canWrite(change.collective)) {
         rejected.push({
           seq: change.seq,
           collective: change.collective,

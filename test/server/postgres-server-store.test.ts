@@ -87,6 +87,12 @@ describe.skipIf(postgresSkipReason() !== undefined)('postgres server store acros
     await eventually(async () => (await store.transaction((tx) => tx.getAppliedSeq(SOURCE_A)).catch(() => -1)) === 1, 'a working store');
   });
 
+  it('refuses a change Postgres cannot store without failing the rest of the push', async () => {
+    const server = createSyncServer({ store: open(await freshPostgresDatabase('nul')) });
+    const response = await server.handlePush({ instanceId: SOURCE_A, policy: 'last-write-wins', changes: [change(SOURCE_A, 1, 'bad\u0000'), change(SOURCE_A, 2, 'good')] });
+    expect(response).toMatchObject({ accepted: 1, ackedSeq: 2, rejected: [{ seq: 1, reason: 'INVALID' }] });
+  });
+
   it('applies a batch re-sent to two servers at the same moment once', async () => {
     const url = await freshPostgresDatabase('resend');
     const servers = [createSyncServer({ store: open(url) }), createSyncServer({ store: open(url) })];

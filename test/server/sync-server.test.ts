@@ -133,6 +133,16 @@ describe('sync server: push', () => {
     expect(rows.map((row) => `${row.collective}/${row.id}`)).toEqual(['notes/n']);
   });
 
+  it('refuses each change no store can keep (NUL, lone surrogate) with INVALID and writes the rest', async () => {
+    const { server, store } = setup();
+    const response = await server.handlePush(
+      push([change(SOURCE_A, 1, 'notes', 'nul\u0000id', 1), change(SOURCE_A, 2, 'notes', 'fine', 2), change(SOURCE_A, 3, 'no\uD800tes', 'x', 3)]),
+    );
+    expect(response).toMatchObject({ accepted: 1, ackedSeq: 3 });
+    expect(response.rejected.map((r) => [r.seq, r.reason])).toEqual([[1, 'INVALID'], [3, 'INVALID']]);
+    expect((await store.readChanges({ after: 0, limit: 10 })).rows.map((row) => row.id)).toEqual(['fine']);
+  });
+
   it('refuses invalid and oversized pushes whole, leaving the store as it was', async () => {
     const { server, store } = setup({ maxPushChanges: 3, maxValueBytes: 100 });
     await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'kept', 1)]));
