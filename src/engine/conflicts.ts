@@ -127,34 +127,25 @@ export async function settleServerConflict(
   options: { readonly supersededLocally?: boolean } = {},
 ): Promise<ConflictInfo> {
   const localState = stateOf(local);
-  if (options.supersededLocally === true) {
-    return {
-      collective: conflict.collective,
-      id: conflict.id,
-      policy: conflict.policy,
-      local: localState,
-      remote: conflict.server,
-      outcome: 'local',
-      reason: `${describeServerConflict(conflict, local)}; this replica has written the record again since, and that later write will be settled when it is pushed`,
-    };
-  }
-  if (conflict.server !== null && !leaveToPull(ctx, conflict)) {
-    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
-  }
-  const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
-  if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
-  return {
+  const info = (outcome: ConflictInfo['outcome'], reason: string): ConflictInfo => ({
     collective: conflict.collective,
     id: conflict.id,
     policy: conflict.policy,
     local: localState,
     remote: conflict.server,
-    outcome: resolved?.outcome ?? 'remote',
-    reason:
-      resolved === undefined
-        ? describeServerConflict(conflict, local)
-        : `${describeServerConflict(conflict, local)}; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`,
-  };
+    outcome,
+    reason: `${describeServerConflict(conflict, local)}${reason}`,
+  });
+  if (options.supersededLocally === true) {
+    return info('local', '; this replica has written the record again since, and that later write will be settled when it is pushed');
+  }
+  if (conflict.server !== null && !leaveToPull(ctx, conflict)) {
+    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
+  }
+  const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
+  if (resolved === undefined) return info('remote', '');
+  await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
+  return info(resolved.outcome, `; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`);
 }
 
 /** A pulled change met a pending local change; the store already kept the later one. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictInfo } from '../../src/engine/types.ts';
+import type { ConflictInfo, ConflictResolver, SyncConfigInput } from '../../src/engine/types.ts';
 import { connect, memoryTransport, newReplica, newServer } from './fixtures.ts';
 
 async function twoReplicas() {
@@ -7,6 +7,24 @@ async function twoReplicas() {
   const a = await newReplica();
   const b = await newReplica();
   return { server, a: a.replica, b: b.replica };
+}
+
+/** A resolver that merges the `tags` arrays of both sides. */
+const unionOfTags: ConflictResolver = ({ local, remote }) => {
+  const tagsOf = (value: unknown) => (value as { tags?: string[] } | undefined)?.tags ?? [];
+  return { value: { tags: [...new Set([...tagsOf(local.value), ...tagsOf(remote?.value)])].sort() } };
+};
+
+/** Two server-wins replicas that both hold notes/x at the server's first version. */
+async function serverWinsPair(extra: SyncConfigInput = {}) {
+  const { server, a, b } = await twoReplicas();
+  const config: SyncConfigInput = { conflictResolution: 'server-wins', ...extra };
+  const syncA = connect(a, memoryTransport(server), config);
+  const syncB = connect(b, memoryTransport(server), config);
+  await a.put('notes', 'x', { v: 0, tags: [] });
+  await syncA.syncOnce();
+  await syncB.syncOnce();
+  return { server, a, b, syncA, syncB, config };
 }
 
 describe('conflicts', () => {
@@ -30,13 +48,7 @@ describe('conflicts', () => {
   });
 
   it("server-wins: a change based on a stale version is refused and the replica takes the server's record", async () => {
-    const { server, a, b } = await twoReplicas();
-    const config = { conflictResolution: 'server-wins' } as const;
-    const syncA = connect(a, memoryTransport(server), config);
-    const syncB = connect(b, memoryTransport(server), config);
-    await a.put('notes', 'x', { v: 0 });
-    await syncA.syncOnce();
-    await syncB.syncOnce();
+    const { a, b, syncA, syncB } = await serverWinsPair();
     await a.put('notes', 'x', { by: 'a' });
     await b.put('notes', 'x', { by: 'b' });
     await syncA.syncOnce(); // a reaches the server first
@@ -53,13 +65,7 @@ describe('conflicts', () => {
   });
 
   it('server-wins: a later local write survives the refusal of an earlier stale one', async () => {
-    const { server, a, b } = await twoReplicas();
-    const config = { conflictResolution: 'server-wins' } as const;
-    const syncA = connect(a, memoryTransport(server), config);
-    const syncB = connect(b, memoryTransport(server), config);
-    await a.put('notes', 'x', { v: 0 });
-    await syncA.syncOnce();
-    await syncB.syncOnce();
+    const { server, a, b, syncA, syncB, config } = await serverWinsPair();
     await a.put('notes', 'x', { by: 'a', try: 1 }); // based on v1: will be stale
     await b.put('notes', 'x', { by: 'b' });
     await syncB.syncOnce();
@@ -76,12 +82,8 @@ describe('conflicts', () => {
 
   it('a custom resolver merges, and the merge wins on every replica', async () => {
     const { server, a, b } = await twoReplicas();
-    const resolver = ({ local, remote }: { local: { value?: unknown }; remote: { value?: unknown } | null }) => {
-      const tags = new Set([...((local.value as { tags: string[] } | undefined)?.tags ?? []), ...((remote?.value as { tags: string[] } | undefined)?.tags ?? [])]);
-      return { value: { tags: [...tags].sort() } };
-    };
-    const syncA = connect(a, memoryTransport(server), { resolver });
-    const syncB = connect(b, memoryTransport(server), { resolver });
+    const syncA = connect(a, memoryTransport(server), { resolver: unionOfTags });
+    const syncB = connect(b, memoryTransport(server), { resolver: unionOfTags });
     await a.put('notes', 'x', { tags: ['red'] });
     await new Promise((resolve) => setTimeout(resolve, 2));
     await b.put('notes', 'x', { tags: ['blue'] });
@@ -102,17 +104,7 @@ describe('conflicts', () => {
   });
 
   it('server-wins with a resolver: the merge is written and reaches every replica', async () => {
-    const { server, a, b } = await twoReplicas();
-    const resolver = ({ local, remote }: { local: { value?: unknown }; remote: { value?: unknown } | null }) => {
-      const tags = new Set([...((local.value as { tags: string[] } | undefined)?.tags ?? []), ...((remote?.value as { tags: string[] } | undefined)?.tags ?? [])]);
-      return { value: { tags: [...tags].sort() } };
-    };
-    const config = { conflictResolution: 'server-wins', resolver } as const;
-    const syncA = connect(a, memoryTransport(server), config);
-    const syncB = connect(b, memoryTransport(server), config);
-    await a.put('notes', 'x', { tags: [] });
-    await syncA.syncOnce();
-    await syncB.syncOnce();
+    const { a, b, syncA, syncB } = await serverWinsPair({ resolver: unionOfTags });
     await a.put('notes', 'x', { tags: ['red'] });
     await b.put('notes', 'x', { tags: ['blue'] });
     await syncB.syncOnce(); // b's change is accepted; a's is now stale

@@ -2,15 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { PullRequest, PushRequest } from '../../src/protocol/types.ts';
 import { connect, memoryTransport, newReplica, newServer, scriptedTransport } from './fixtures.ts';
 
+/** A server holding another replica's record, and a replica with a write of its own. */
+async function theirsOnServerMineLocal() {
+  const { server } = newServer();
+  const other = await newReplica();
+  await other.replica.put('notes', 'theirs', 1);
+  await connect(other.replica, memoryTransport(server)).syncOnce();
+  const { replica } = await newReplica();
+  await replica.put('notes', 'mine', 2);
+  return { replica, scripted: scriptedTransport(memoryTransport(server)) };
+}
+
 describe('sync directions', () => {
   it('push-only sends local changes and never pulls', async () => {
-    const { server } = newServer();
-    const other = await newReplica();
-    await other.replica.put('notes', 'theirs', 1);
-    await connect(other.replica, memoryTransport(server)).syncOnce();
-    const { replica } = await newReplica();
-    await replica.put('notes', 'mine', 2);
-    const scripted = scriptedTransport(memoryTransport(server));
+    const { replica, scripted } = await theirsOnServerMineLocal();
     await connect(replica, scripted.transport, { direction: 'push-only' }).syncOnce();
     expect(scripted.callsOf('pull')).toHaveLength(0);
     expect(scripted.callsOf('push')).toHaveLength(1);
@@ -18,17 +23,19 @@ describe('sync directions', () => {
   });
 
   it('pull-only receives changes and never pushes', async () => {
-    const { server } = newServer();
-    const other = await newReplica();
-    await other.replica.put('notes', 'theirs', 1);
-    await connect(other.replica, memoryTransport(server)).syncOnce();
-    const { replica } = await newReplica();
-    await replica.put('notes', 'mine', 2);
-    const scripted = scriptedTransport(memoryTransport(server));
+    const { replica, scripted } = await theirsOnServerMineLocal();
     await connect(replica, scripted.transport, { direction: 'pull-only' }).syncOnce();
     expect(scripted.callsOf('push')).toHaveLength(0);
     expect((await replica.get('notes', 'theirs'))?.value).toBe(1);
     expect(await replica.pendingCount()).toBe(1); // kept for when it may push
+  });
+
+  it('bidirectional does both', async () => {
+    const { replica, scripted } = await theirsOnServerMineLocal();
+    await connect(replica, scripted.transport).syncOnce();
+    expect(scripted.callsOf('push')).toHaveLength(1);
+    expect((await replica.get('notes', 'theirs'))?.value).toBe(1);
+    expect(await replica.pendingCount()).toBe(0);
   });
 });
 
