@@ -7,6 +7,7 @@
 import { compareHlc } from '../clock/hlc.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import type { Access } from './access.ts';
+import { isStorableText } from './storable-text.ts';
 import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
 
 /** A server row as the wire carries it. */
@@ -26,17 +27,14 @@ function isLater(change: SyncChange, row: ServerRecord): boolean {
   return order !== 0 ? order > 0 : change.source > row.source;
 }
 
-/** A NUL or a lone surrogate: text that SQL stores cannot keep as it is. */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
- * Why a valid change still cannot be stored, or undefined. Postgres refuses NUL in
- * text and UTF-8 turns a lone surrogate into U+FFFD (another record id); refusing the
- * change alone (not the push) keeps one bad write from blocking its replica's log.
+ * Why a valid change still cannot be stored (see `storable-text.ts`), or undefined.
+ * Refusing the change alone, not the push, keeps one bad write from blocking its
+ * replica's log.
  */
 function unstorable(change: SyncChange): string | undefined {
   for (const field of ['collective', 'id', 'hlc'] as const) {
-    if (UNSTORABLE.test(change[field])) return `${field} contains a NUL character or a lone UTF-16 surrogate`;
+    if (!isStorableText(change[field])) return `${field} contains a NUL character or a lone UTF-16 surrogate`;
   }
   return undefined;
 }

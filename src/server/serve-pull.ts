@@ -7,6 +7,7 @@ import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { PullRequest, PullResponse } from '../protocol/types.ts';
 import { isFullAccess, type Access } from './access.ts';
 import { toPulledChange } from './apply-push.ts';
+import { isStorableText } from './storable-text.ts';
 import type { ServerStore } from './types.ts';
 
 /**
@@ -28,7 +29,8 @@ export async function servePull(
       { details: { cursor: request.cursor, latest } },
     );
   }
-  let collectives = request.collectives === undefined ? undefined : [...new Set(request.collectives)];
+  // A name no store can keep holds no rows, and must not reach a query (see storable-text.ts).
+  let collectives = request.collectives === undefined ? undefined : [...new Set(request.collectives)].filter(isStorableText);
   // When the caller's rights are narrower than "everything" and it asked for every
   // collective, its readable collectives are listed first. A collective created after
   // that listing is not in it, so the page must not move the cursor past `latest`

@@ -87,10 +87,12 @@ describe.skipIf(postgresSkipReason() !== undefined)('postgres server store acros
     await eventually(async () => (await store.transaction((tx) => tx.getAppliedSeq(SOURCE_A)).catch(() => -1)) === 1, 'a working store');
   });
 
-  it('refuses a change Postgres cannot store without failing the rest of the push', async () => {
+  it('refuses a change Postgres cannot store without failing the rest of the push, and ignores such names in a pull', async () => {
     const server = createSyncServer({ store: open(await freshPostgresDatabase('nul')) });
     const response = await server.handlePush({ instanceId: SOURCE_A, policy: 'last-write-wins', changes: [change(SOURCE_A, 1, 'bad\u0000'), change(SOURCE_A, 2, 'good')] });
     expect(response).toMatchObject({ accepted: 1, ackedSeq: 2, rejected: [{ seq: 1, reason: 'INVALID' }] });
+    const pulled = await server.handlePull({ instanceId: SOURCE_B, cursor: 0, batchSize: 10, collectives: ['notes', 'no\u0000tes', 'no\uD800tes'] });
+    expect(pulled.changes.map((c) => c.id)).toEqual(['good']);
   });
 
   it('applies a batch re-sent to two servers at the same moment once', async () => {
