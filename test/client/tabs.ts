@@ -26,7 +26,8 @@ export function tabsWorld(
     /** Share another world's server: this world is then another device. */
     server?: SyncServer;
     workerOptions?: Partial<SyncWorkerOptions>;
-    transport?: (inner: SyncTransport) => SyncTransport;
+    /** Wraps each tab's transport (`tab` is 1-based, in opening order). */
+    transport?: (inner: SyncTransport, tab: number) => SyncTransport;
   } = {},
 ) {
   const name = `tabs-${++worlds}-${Date.now()}`;
@@ -57,7 +58,7 @@ export function tabsWorld(
       pull: wrap('pull', (r) => inner.pull(r)),
       health: wrap('health', () => inner.health()),
     };
-    return options.transport?.(counted) ?? counted;
+    return options.transport?.(counted, tab) ?? counted;
   }
 
   let tabs = 0;
