@@ -5,3 +5,5 @@ export { chaosTransport } from './chaos-transport.ts';
 export type { ChaosOperation, ChaosStats, ChaosTransport, ChaosTransportOptions } from './chaos-transport.ts';
 export { seededRandom } from './seeded-random.ts';
 export type { SeededRandom } from './seeded-random.ts';
+export { httpTransport } from './http-transport.ts';
+export type { HttpTransportOptions, TokenSource } from './http-transport.ts';
