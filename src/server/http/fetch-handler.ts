@@ -173,7 +173,7 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
       headers.set('access-control-max-age', '600');
       return new Response(null, { status: 204, headers });
     }
-    if (request.method !== entry.method && !(entry.method === 'GET' && request.method === 'HEAD')) {
+    if (request.method !== entry.method && !(entry.route === 'health' && request.method === 'HEAD')) {
       const response = errorResponse(new SyncError(ErrorCode.NOT_FOUND, `${path} takes ${entry.method}, not ${request.method}`), { status: 405 });
       response.headers.set('allow', `${entry.method}, OPTIONS`);
       return withCors(response);

@@ -1,7 +1,7 @@
 /**
  * Hostile input over HTTP: every malformed, oversized, out-of-range or unauthenticated
  * request gets a 4xx with `{ error: { code, message } }`, and the store's data is exactly
- * what it was before. Runs through the fetch handler on the SQLite and memory stores.
+ * what it was before. Runs through the fetch handler on the SQLite, memory and PostgreSQL stores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +11,10 @@ import { collectiveAccess, fullAccess, type Authenticate } from '../../../src/se
 import { createFetchHandler } from '../../../src/server/http/fetch-handler.ts';
 import { createSyncServer, type SyncServer } from '../../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../../src/server/stores/memory-server-store.ts';
+import { postgresServerStore } from '../../../src/server/stores/postgres-server-store.ts';
 import { sqliteServerStore } from '../../../src/server/stores/sqlite-server-store.ts';
 import type { ServerStore } from '../../../src/server/types.ts';
+import { freshPostgresDatabase, postgresSkipReason } from '../../setup/postgres.ts';
 import { handshakeBody, newInstanceId, pushBody, putChange, storeSnapshot } from './wire-messages.ts';
 
 const TOKEN = 'hostile-test-token';
@@ -123,12 +125,17 @@ const CASES: readonly Case[] = [
   { name: 'a GET of a POST route', request: () => new Request(`${BASE}/sync/push`, { headers: { authorization: `Bearer ${TOKEN}` } }), status: 405, code: 'NOT_FOUND' },
 ];
 
-const STORES: readonly { readonly kind: string; readonly open: (dir: string) => ServerStore }[] = [
-  { kind: 'sqlite', open: (dir) => sqliteServerStore(join(dir, 'hostile.db')) },
-  { kind: 'memory', open: () => memoryServerStore() },
+const STORES: readonly { readonly kind: string; readonly skip: boolean; readonly open: (dir: string) => ServerStore | Promise<ServerStore> }[] = [
+  { kind: 'sqlite', skip: false, open: (dir) => sqliteServerStore(join(dir, 'hostile.db')) },
+  { kind: 'memory', skip: false, open: () => memoryServerStore() },
+  { kind: 'postgres', skip: postgresSkipReason() !== undefined, open: async () => postgresServerStore(await freshPostgresDatabase('hostile')) },
 ];
 
-describe.each(STORES)('hostile input over HTTP ($kind store)', ({ open }) => {
+describe.each(STORES)('hostile input over HTTP ($kind store)', ({ open, skip }) => {
+  if (skip) {
+    it.skip('needs PostgreSQL', () => undefined);
+    return;
+  }
   let dir: string;
   let server: SyncServer;
   let handler: (request: Request) => Promise<Response>;
@@ -136,7 +143,7 @@ describe.each(STORES)('hostile input over HTTP ($kind store)', ({ open }) => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pulsesync-hostile-'));
-    server = createSyncServer({ store: open(dir), authenticate, limits: LIMITS });
+    server = createSyncServer({ store: await open(dir), authenticate, limits: LIMITS });
     handler = createFetchHandler(server, { onError: () => undefined });
     const seed = await handler(postJson('push', pushBody(source, seeded)));
     expect(seed.status).toBe(200);
@@ -145,7 +152,7 @@ describe.each(STORES)('hostile input over HTTP ($kind store)', ({ open }) => {
   });
 
   afterAll(async () => {
-    await server.close();
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
