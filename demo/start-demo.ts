@@ -22,6 +22,11 @@ export interface StartDemoOptions {
   readonly dataDir?: string;
   /** Echo the sync server's output and Vite's info lines. Default false. */
   readonly verbose?: boolean;
+  /**
+   * Watch the sources and reload the page when one changes (Vite's HMR). Default true;
+   * tests turn it off so an edit elsewhere in the repository cannot reload a page mid-run.
+   */
+  readonly watch?: boolean;
 }
 
 /** A running demo. */
@@ -96,7 +101,8 @@ async function createPageServer(serverUrl: string, token: string, options: Start
       port,
       strictPort: false,
       fs: { allow: [REPO_ROOT] },
-      watch: { ignored: ['**/.demo-data/**', '**/test-output/**'] },
+      hmr: options.watch !== false,
+      watch: options.watch === false ? null : { ignored: ['**/.demo-data/**', '**/test-output/**'] },
     },
   });
   await server.listen();

@@ -1,5 +1,5 @@
 /** The conflict log: which value won, and the engine's sentence on why. */
-import type { ConflictInfo } from 'pulsesync';
+import { parseHlc, type ConflictInfo } from 'pulsesync';
 import { byId, el } from './dom.ts';
 import { timeOfDay } from './format.ts';
 import { titleOf } from './todos.ts';
@@ -34,12 +34,23 @@ export class ConflictView {
       el('span', { class: 'when' }, `${timeOfDay(Date.now())} · ${conflict.collective}/${conflict.id}`),
       el('span', { class: 'tag' }, conflict.policy),
       el('div', { class: 'won' }, kept),
-      el('span', { class: 'reason' }, conflict.reason),
+      el('span', { class: 'reason' }, readable(conflict.reason)),
     );
     this.#list.prepend(item);
     while (this.#list.children.length > MAX_ENTRIES) this.#list.lastElementChild?.remove();
     this.#empty.hidden = true;
   }
+}
+
+const HLC_IN_TEXT = /\b\d{15}:\d{6}:[^\s:()]+/g;
+
+/** The engine's sentence with its clock stamps as times of day ("15:10:26.626"). */
+function readable(reason: string): string {
+  return reason.replace(HLC_IN_TEXT, (stamp) => {
+    const parts = parseHlc(stamp);
+    if (parts === undefined) return stamp;
+    return `${timeOfDay(parts.wallMs)}.${String(parts.wallMs % 1000).padStart(3, '0')}`;
+  });
 }
 
 function quote(title: string | undefined): string {

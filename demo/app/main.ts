@@ -6,13 +6,13 @@
 import type { ChangeEvent, SyncErrorData } from 'pulsesync';
 import { createSyncClient } from '../../src/client/index.ts';
 import { ConflictView } from './conflict-view.ts';
-import { CursorReader } from './cursors.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
 import { byId } from './dom.ts';
 import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 import { ProgressView } from './progress-view.ts';
+import { ReplicaReader } from './replica-facts.ts';
 import { SyncSession, type ClientFactory } from './session.ts';
 import { SyncView } from './sync-view.ts';
 import { TodoListView } from './todo-view.ts';
@@ -61,7 +61,7 @@ async function main(config: DemoConfig): Promise<void> {
   byId('server-url', HTMLElement).textContent = config.serverUrl;
   let offline = false;
   const offlineChannel = new BroadcastChannel(offlineChannelName(device));
-  const cursors = new CursorReader(dbName, config.serverUrl, config.token);
+  const replicaReader = new ReplicaReader(dbName, config.serverUrl, config.token);
 
   const factory: ClientFactory = (options) =>
     createSyncClient({
@@ -122,14 +122,23 @@ async function main(config: DemoConfig): Promise<void> {
     }, 1000);
   }
 
-  // ---- cursors, after each status ----
-  let cursorRead: Promise<void> | undefined;
-  function refreshCursors(): void {
-    cursorRead ??= cursors
+  // ---- pending count and cursors from the replica, after each status and change ----
+  let factsRead: Promise<void> | undefined;
+  let factsStale = false;
+  function refreshFacts(): void {
+    if (factsRead !== undefined) {
+      factsStale = true;
+      return;
+    }
+    factsRead = replicaReader
       .read(!offline)
-      .then((c) => syncView.showCursors(c))
+      .then((facts) => syncView.showFacts(facts))
       .finally(() => {
-        cursorRead = undefined;
+        factsRead = undefined;
+        if (factsStale) {
+          factsStale = false;
+          refreshFacts();
+        }
       });
   }
 
@@ -147,12 +156,13 @@ async function main(config: DemoConfig): Promise<void> {
     }
     if (todos) refreshTodos(arrived);
     if (archive) refreshArchive();
+    refreshFacts();
   }
 
   const session = new SyncSession(factory, { name: dbName, url: config.serverUrl, token: config.token }, loadSettings(device), {
     status: (status) => {
       syncView.showStatus(status);
-      refreshCursors();
+      refreshFacts();
     },
     progress: (progress) => progressView.show(progress),
     change: onChange,
@@ -197,7 +207,7 @@ async function main(config: DemoConfig): Promise<void> {
     offline = value;
     offlineBox.checked = value;
     syncView.showOffline(value);
-    if (!value) refreshCursors();
+    if (!value) refreshFacts();
   };
   offlineBox.addEventListener('change', () => {
     setOffline(offlineBox.checked);
@@ -247,7 +257,7 @@ async function main(config: DemoConfig): Promise<void> {
   });
 
   addEventListener('pagehide', () => {
-    cursors.close();
+    replicaReader.close();
     void session.close();
   });
 

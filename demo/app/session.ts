@@ -10,6 +10,8 @@ import type { DeviceSettings } from './device.ts';
 
 /** The part of pulsesync's SyncClient the demo uses. */
 export interface DemoClient {
+  /** Resolves once the worker is connected (its replica open). */
+  readonly ready: Promise<void>;
   put(collective: string, id: string, value: JsonValue): Promise<void>;
   delete(collective: string, id: string): Promise<void>;
   list(collective: string): Promise<RecordEntry[]>;
@@ -131,6 +133,7 @@ export class SyncSession {
     const { policy, direction } = this.#settings;
     const client = await this.#factory({ ...this.#options, config: { conflictResolution: policy, direction } });
     this.#client = client;
+    await client.ready;
     const l = this.#listeners;
     this.#unsubscribe = [
       client.on('status', (s) => l.status(s)),

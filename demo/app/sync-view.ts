@@ -2,12 +2,7 @@
 import type { SyncStatus } from 'pulsesync';
 import { byId } from './dom.ts';
 import { ago, count, duration, timeOfDay } from './format.ts';
-
-/** Cursors as read from the replica. */
-export interface Cursors {
-  readonly pull: number;
-  readonly push: number;
-}
+import type { ReplicaFacts } from './replica-facts.ts';
 
 /** Shows a {@link SyncStatus} and the cursors. */
 export class SyncView {
@@ -21,6 +16,7 @@ export class SyncView {
   #status: SyncStatus | undefined;
   #offline = false;
   #notice: { text: string; bad: boolean } | undefined;
+  #facts: ReplicaFacts | undefined;
 
   constructor() {
     // "12 s ago" keeps moving without a new status.
@@ -50,14 +46,18 @@ export class SyncView {
     this.#render();
   }
 
-  showCursors(cursors: Cursors | undefined): void {
-    this.#pullCursor.textContent = cursors === undefined ? '–' : count(cursors.pull);
-    this.#pushCursor.textContent = cursors === undefined ? '–' : count(cursors.push);
+  /** Pending changes and cursors as read from the replica (they beat the status's). */
+  showFacts(facts: ReplicaFacts | undefined): void {
+    this.#facts = facts;
+    this.#pullCursor.textContent = facts?.cursors === undefined ? '–' : count(facts.cursors.pull);
+    this.#pushCursor.textContent = facts?.cursors === undefined ? '–' : count(facts.cursors.push);
+    this.#render();
   }
 
   #render(): void {
-    const s = this.#status;
-    if (s === undefined) return;
+    const status = this.#status;
+    if (status === undefined) return;
+    const s = this.#facts === undefined ? status : { ...status, pending: this.#facts.pending };
     const state = !s.running && s.state === 'idle' ? 'stopped' : s.state;
     this.#pill.dataset['state'] = state;
     this.#pill.textContent = state;

@@ -22,6 +22,8 @@ interface Device {
   readonly page: Page;
   /** Console errors and uncaught exceptions seen on the page. */
   readonly errors: string[];
+  /** Page loads so far: 1 unless something reloaded the page. */
+  loads(): number;
 }
 
 interface Item {
@@ -35,7 +37,7 @@ let dataDir: string | undefined;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pulsesync-demo-test-'));
-  [demo, chromium] = await Promise.all([startDemo({ port: 0, dataDir }), launchChromium()]);
+  [demo, chromium] = await Promise.all([startDemo({ port: 0, dataDir, watch: false }), launchChromium()]);
 }, 90_000);
 
 afterAll(async () => {
@@ -55,9 +57,11 @@ async function openDevice(name: string, query: string): Promise<Device> {
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`${name}: console.error ${message.text()}`);
   });
+  let loads = 0;
+  page.on('load', () => loads++);
   await page.goto(`${demo.url}${query}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 45_000 });
-  return { name, page, errors };
+  return { name, page, errors, loads: () => loads };
 }
 
 /** The todo list as the device shows it. */
@@ -172,6 +176,22 @@ describe('the demo page', () => {
       { timeoutMs: 45_000, everyMs: 250 },
     );
 
+    // Background sync off: changes wait for Sync now. Then on again.
+    await laptop.page.getByRole('button', { name: 'Stop background sync' }).click();
+    await waitFor('laptop stopped', () => text(laptop, '#status-pill'), (s) => s === 'stopped');
+    await addTodo(laptop, 'Sent by hand');
+    await waitFor('the change pending', () => text(laptop, '#pending'), (n) => n === '1');
+    await laptop.page.getByRole('button', { name: 'Sync now' }).click();
+    await waitFor('nothing pending after Sync now', () => text(laptop, '#pending'), (n) => n === '0');
+    await laptop.page.getByRole('button', { name: 'Start background sync' }).click();
+    await waitFor('laptop running again', () => text(laptop, '#status-pill'), (s) => s === 'idle');
+
+    // Another policy makes a new client, which syncs as before.
+    await phone.page.getByLabel('Server wins').check();
+    await waitFor('the new client in place', () => phone.page.getByLabel('Server wins').isEnabled(), (enabled) => enabled);
+    await addTodo(phone, 'Made under server-wins');
+    await converged([laptop, phone], ['Sent by hand', 'Made under server-wins']);
+
     mkdirSync(OUTPUT, { recursive: true });
     await laptop.page.screenshot({ path: join(OUTPUT, 'demo-laptop.png'), fullPage: true });
     await phone.page.screenshot({ path: join(OUTPUT, 'demo-phone.png'), fullPage: true });
@@ -179,5 +199,6 @@ describe('the demo page', () => {
     await phone.page.screenshot({ path: join(OUTPUT, 'demo-phone-narrow.png'), fullPage: true });
 
     expect([...laptop.errors, ...phone.errors]).toEqual([]);
+    expect([laptop.loads(), phone.loads()]).toEqual([1, 1]);
   }, 120_000);
 });
