@@ -33,7 +33,7 @@ import {
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
 import { guardTransaction } from './transaction-guard.ts';
-import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
+import { distinctCollectivesSql, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
 export type PostgresServerStoreOptions = pg.PoolConfig & { readonly connectionString: string };
@@ -259,7 +259,7 @@ export class PostgresServerStore implements ServerStore {
 
   async listCollectives(): Promise<string[]> {
     await this.#init();
-    const { rows } = await this.#pool.query<{ collective: string }>('SELECT DISTINCT collective FROM pulsesync_records');
+    const { rows } = await this.#pool.query<{ collective: string }>(distinctCollectivesSql('pulsesync_records'));
     return rows.map((row) => row.collective);
   }
 

@@ -29,3 +29,16 @@ export function recordFromRow(row: RecordRow): ServerRecord {
 export function valueColumn(record: { readonly value?: JsonValue }): string | null {
   return record.value === undefined ? null : JSON.stringify(record.value);
 }
+
+/**
+ * The distinct collectives of a records table, one index seek per collective (a loose
+ * index scan over its `(collective, version)` index) rather than a scan of every row.
+ * Plain SQL that SQLite and Postgres both run.
+ */
+export function distinctCollectivesSql(table: string): string {
+  return `WITH RECURSIVE c(collective) AS (
+    SELECT MIN(collective) FROM ${table}
+    UNION ALL
+    SELECT (SELECT MIN(collective) FROM ${table} WHERE collective > c.collective) FROM c WHERE c.collective IS NOT NULL
+  ) SELECT collective FROM c WHERE collective IS NOT NULL`;
+}

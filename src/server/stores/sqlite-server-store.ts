@@ -21,7 +21,7 @@ import {
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
 import { guardTransaction } from './transaction-guard.ts';
-import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
+import { distinctCollectivesSql, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -97,7 +97,7 @@ class SqliteServerStore implements ServerStore {
       page: r.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
       count: r.prepare(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
       latest: r.prepare<[], { latest: number }>(`SELECT COALESCE(MAX(version), 0) AS latest FROM records`),
-      collectives: r.prepare<[], { collective: string }>(`SELECT DISTINCT collective FROM records`),
+      collectives: r.prepare<[], { collective: string }>(distinctCollectivesSql('records')),
     };
   }
 
