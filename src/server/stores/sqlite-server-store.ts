@@ -54,7 +54,9 @@ function openDatabase(path: string): Database.Database {
   try {
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, one fsync per checkpoint
+    // FULL: a push is acknowledged only once it survives a power loss, because the
+    // client then drops the change from its log (NORMAL could lose the last commits).
+    db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     return db;
   } catch (error) {
