@@ -6,10 +6,27 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
 import { serverRecords } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import './pages/client-api.ts';
+
+/** The server's latest version: every accepted write moves it by one. */
+async function serverVersion(server: { directUrl: string; token: string }): Promise<number> {
+  const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${server.directUrl}/sync/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const instanceId = crypto.randomUUID();
+  await post('handshake', { instanceId, protocolVersion: PROTOCOL_VERSION, capabilities: [] });
+  const pulled = await post('pull', { instanceId, cursor: 0, batchSize: 1, collectives: ['none'] });
+  return pulled['newCursor'] as number;
+}
 
 /** Intervals longer than the test: requests come from start, nudges and pokes only. */
 const QUIET = { pushIntervalMs: 120_000, pullIntervalMs: 120_000 } as const;
@@ -81,4 +98,42 @@ describe('several tabs of one app', () => {
     expect(proxy.count('handshake')).toBe(handshakes);
     for (const tab of [leader, follower]) await tab.evaluate((n) => window.pulse.close(n), name);
   }, 60_000);
+
+  it('a leader worker killed while a follower writes: another takes over, every write accepted once', async () => {
+    const name = `crash-${Date.now()}`;
+    const { context, page: leader } = await h.newDevice();
+    const writer = await h.openPage(context);
+    const spare = await h.openPage(context);
+    const options = { name, url: h.server.url, token: h.server.token, config: QUIET, ownWorker: true };
+    for (const tab of [leader, writer, spare]) await tab.evaluate((o) => window.pulse.open(o), options);
+    await leader.evaluate((n) => window.pulse.start(n), name);
+    await waitFor('the leader’s first sync', () => leader.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+    for (const tab of [writer, spare]) await tab.evaluate((n) => window.pulse.start(n), name);
+    const direct = { directUrl: h.server.directUrl, token: h.server.token };
+    const versionBefore = await serverVersion(direct);
+
+    // The follower writes 40 records one by one; the leader's worker dies a few in.
+    const COUNT = 40;
+    const writes = writer.evaluate(
+      async ([n, count]) => {
+        for (let i = 0; i < count; i++) await window.pulse.put(n, 'crash', `w${i}`, { i });
+      },
+      [name, COUNT] as const,
+    );
+    await waitFor('some writes on the server', () => serverRecords({ url: h.server.directUrl, token: h.server.token }, 'crash'), (r) => r.size >= 3);
+    await leader.evaluate((n) => window.pulse.terminate(n), name);
+    await writes;
+
+    const records = await waitFor(
+      'every write on the server',
+      () => serverRecords({ url: h.server.directUrl, token: h.server.token }, 'crash'),
+      (r) => r.size === COUNT,
+    );
+    expect(records.get('w39')).toEqual({ i: 39 });
+    // Each write was accepted once: the server's version moved once per write.
+    expect((await serverVersion(direct)) - versionBefore).toBe(COUNT);
+    await waitFor('nothing pending', () => writer.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0 && s.running);
+    for (const tab of [writer, spare]) expect(h.pageErrors(tab)).toEqual([]);
+    for (const tab of [writer, spare]) await tab.evaluate((n) => window.pulse.close(n), name);
+  }, 90_000);
 });
