@@ -92,37 +92,52 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   const base = options.url.replace(/\/+$/, '');
   const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 30_000;
-  let token: Promise<string | null | undefined> | undefined;
+  type TokenPromise = Promise<string | null | undefined>;
+  let token: TokenPromise | undefined;
 
-  function currentToken(refresh: boolean): Promise<string | null | undefined> {
-    if (options.getToken === undefined) return Promise.resolve(undefined);
-    if (refresh || token === undefined) {
-      const getToken = options.getToken;
-      token = Promise.resolve().then(getToken);
-      // A failed getToken is not cached: the next request asks again.
-      token.catch(() => (token = undefined));
+  /**
+   * The token to send. `refused` is the one a 401 answered: it is asked again — unless
+   * a concurrent call has already done so, in which case that fresh token is used.
+   */
+  function tokenFor(refused: TokenPromise | undefined): TokenPromise {
+    const getToken = options.getToken;
+    if (getToken === undefined) return Promise.resolve(undefined);
+    if (token === undefined || (refused !== undefined && token === refused)) {
+      const asked = Promise.resolve().then(getToken);
+      token = asked;
+      // A failed getToken is not kept: the next request asks again.
+      asked.catch(() => {
+        if (token === asked) token = undefined;
+      });
     }
     return token;
   }
 
-  async function headers(refresh: boolean): Promise<Record<string, string>> {
+  /** Headers for one request, and the token promise they were made from. */
+  async function headers(refused: TokenPromise | undefined): Promise<{ headers: Record<string, string>; used: TokenPromise }> {
     const all: Record<string, string> = { ...options.headers };
+    const used = tokenFor(refused);
     let value: string | null | undefined;
     try {
-      value = await currentToken(refresh);
+      value = await used;
     } catch (error) {
       throw new SyncError(ErrorCode.UNAUTHORIZED, `getToken() failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (typeof value === 'string' && value !== '') all['authorization'] = `Bearer ${value}`;
-    return all;
+    return { headers: all, used };
   }
 
-  async function send(route: Route, body: unknown, refresh: boolean): Promise<{ status: number; headers: Headers; json: unknown }> {
+  async function send(
+    route: Route,
+    body: unknown,
+    refused: TokenPromise | undefined,
+  ): Promise<{ status: number; headers: Headers; json: unknown; used: TokenPromise }> {
+    const { headers: auth, used } = await headers(refused);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     const init: RequestInit = {
       method: body === undefined ? 'GET' : 'POST',
-      headers: body === undefined ? await headers(refresh) : { 'content-type': 'application/json', ...(await headers(refresh)) },
+      headers: body === undefined ? auth : { 'content-type': 'application/json', ...auth },
       signal: controller.signal,
       cache: 'no-store',
     };
@@ -142,7 +157,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
           details: { status: response.status },
         });
       }
-      return { status: response.status, headers: response.headers, json };
+      return { status: response.status, headers: response.headers, json, used };
     } catch (error) {
       if (error instanceof SyncError) throw error;
       if (controller.signal.aborted) {
@@ -173,8 +188,8 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   }
 
   async function call<T>(route: Route, body: unknown, parse: (input: unknown) => T): Promise<T> {
-    let result = await send(route, body, false);
-    if (result.status === 401 && options.getToken !== undefined) result = await send(route, body, true);
+    let result = await send(route, body, undefined);
+    if (result.status === 401 && options.getToken !== undefined) result = await send(route, body, result.used);
     if (result.status < 200 || result.status >= 300) throw failure(route, result.status, result.headers, result.json);
     return parse(result.json);
   }
@@ -186,24 +201,27 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     health: () => call('health', undefined, parseHealthResponse),
   };
   if (options.live !== false) {
-    let refreshNext = false;
-    transport.live = (handlers: LiveHandlers) =>
-      openSseChannel(
+    transport.live = (handlers: LiveHandlers) => {
+      let lastUsed: TokenPromise | undefined;
+      let refused: TokenPromise | undefined;
+      return openSseChannel(
         {
           url: `${base}/sync/live`,
           fetch: fetchFn,
-          headers: () => {
-            const refresh = refreshNext;
-            refreshNext = false;
-            return headers(refresh);
+          headers: async () => {
+            const made = await headers(refused);
+            refused = undefined;
+            lastUsed = made.used;
+            return made.headers;
           },
           onUnauthorized: () => {
-            refreshNext = true;
+            refused = lastUsed;
           },
           ...options.liveOptions,
         },
         handlers,
       );
+    };
   }
   return transport;
 }

@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
 import { createNodeServer } from '../../src/server/node/node-server.ts';
 import { httpTransport, parseRetryAfter } from '../../src/transport/http-transport.ts';
 import { newInstanceId, pushBody, putChange } from '../server/http/wire-messages.ts';
+import { waitFor } from '../support/wait.ts';
 import { json, never, startScriptedServer, TOKEN, type ScriptedServer } from './http-fixtures.ts';
 
 let server: ScriptedServer;
@@ -83,6 +84,26 @@ describe('httpTransport', () => {
     expect(asked).toBe(2);
     // The fresh token is kept for later calls.
     await transport.pull({ instanceId: me, cursor: 0, batchSize: 1 });
+    expect(asked).toBe(2);
+  });
+
+  it('concurrent calls refused at once share one refresh', async () => {
+    let asked = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const transport = httpTransport({
+      url: server.url,
+      getToken: async () => {
+        asked += 1;
+        if (asked === 1) return 'expired-token';
+        await gate; // the refresh takes a moment, as a real one does
+        return TOKEN;
+      },
+    });
+    const calls = Promise.all([transport.health(), transport.pull({ instanceId: me, cursor: 0, batchSize: 1 }), transport.handshake(hello)]);
+    await waitFor('the refresh to be asked', () => asked, (n) => n >= 2);
+    release();
+    await calls;
     expect(asked).toBe(2);
   });
 
