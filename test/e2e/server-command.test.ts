@@ -18,6 +18,9 @@ import { COLLECTIVE, newDevice, startCommand, waitForConvergence, type Device } 
 
 const SEED = Number(process.env['E2E_SEED'] ?? 20261125);
 const ONE_HOUR = 3_600_000;
+/** Generous limits for a loaded CI machine; a healthy run takes a few seconds. */
+const CONVERGE_TIMEOUT_MS = 60_000;
+const POKE_TIMEOUT_MS = 45_000;
 
 /**
  * Each device writes its own records (`<name>-<n>`) and fights over shared ones
@@ -50,7 +53,7 @@ async function convergeScenario(urls: readonly string[], seed: number, devices: 
   const perDevice = 20;
   await writeWorkload(devices, seed, perDevice);
   for (const d of devices) d.chaos?.setFaults(false);
-  const server = await waitForConvergence(devices, urls, 45_000);
+  const server = await waitForConvergence(devices, urls, 40_000);
   for (const name of names) {
     for (let n = 0; n < perDevice; n++) expect(server.has(`${name}-${n}`), `${name}-${n} on the server (seed ${seed})`).toBe(true);
   }
@@ -120,11 +123,11 @@ describe('pulsesync-server on SQLite (one process)', () => {
     } finally {
       await c.stop();
     }
-  });
+  }, CONVERGE_TIMEOUT_MS);
 
   it('a change reaches a live-connected device through a poke, not the pull interval', async () => {
     await pokeScenario([url], c.devices);
-  });
+  }, POKE_TIMEOUT_MS);
 });
 
 describe.skipIf(postgresSkipReason() !== undefined)('pulsesync-server on PostgreSQL (two processes, one database)', () => {
@@ -148,9 +151,9 @@ describe.skipIf(postgresSkipReason() !== undefined)('pulsesync-server on Postgre
     } finally {
       await c.stop();
     }
-  });
+  }, CONVERGE_TIMEOUT_MS);
 
   it('a change pushed through one process pokes a device live on the other', async () => {
     await pokeScenario(urls, c.devices);
-  });
+  }, POKE_TIMEOUT_MS);
 });
