@@ -3,7 +3,7 @@
  * checks). Odd seeds run last-write-wins, even seeds server-wins.
  *
  * - `CHAOS_SEEDS=1000 npx vitest run test/engine/chaos-convergence.test.ts` runs more seeds
- *   (default 200: 100 per policy);
+ *   (default 200: 100 per policy), from `CHAOS_FIRST_SEED` (default 1);
  * - `CHAOS_SEED=123 …` replays one seed.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ function seedList(): number[] {
   const one = process.env['CHAOS_SEED'];
   if (one !== undefined && one !== '') return [Number(one)];
   const count = Number(process.env['CHAOS_SEEDS'] ?? 200);
-  return Array.from({ length: count }, (_, i) => i + 1);
+  const first = Number(process.env['CHAOS_FIRST_SEED'] ?? 1);
+  return Array.from({ length: count }, (_, i) => first + i);
 }
 
 const seeds = seedList();
