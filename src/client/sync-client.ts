@@ -9,7 +9,7 @@ import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { SDK_VERSION, workerEventOf, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
+import { SDK_VERSION, workerEventOf, type RecordCalls, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
 
 /** Options of {@link createSyncClient}. */
 export interface SyncClientOptions {
@@ -40,16 +40,11 @@ export interface SyncClientOptions {
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient extends SyncEngine {
+export interface SyncClient extends SyncEngine, RecordCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
   /** The replica's id, once {@link ready}. */
   instanceId(): Promise<InstanceId>;
-  put(collective: string, id: string, value: JsonValue): Promise<void>;
-  putMany(records: readonly RecordInput[]): Promise<void>;
-  delete(collective: string, id: string): Promise<void>;
-  get(collective: string, id: string): Promise<RecordEntry | undefined>;
-  list(collective: string): Promise<RecordEntry[]>;
   /**
    * Joins the sync. The first tab of an app to start leads and runs the loop; others
    * follow (their writes are pushed by the leader) and take over when it goes away.
@@ -248,24 +243,9 @@ class WorkerSyncClient implements SyncClient {
 
   #dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
-    switch (event.type) {
-      case 'status':
-        this.#status = event.payload;
-        this.#events.emit('status', event.payload);
-        return;
-      case 'progress':
-        this.#events.emit('progress', event.payload);
-        return;
-      case 'change':
-        this.#events.emit('change', event.payload);
-        return;
-      case 'conflict':
-        this.#events.emit('conflict', event.payload);
-        return;
-      case 'error':
-        this.#events.emit('error', event.payload);
-        return;
-    }
+    if (event.type === 'status') this.#status = event.payload;
+    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
+    (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
   }
 }
 

@@ -77,12 +77,26 @@ export function workerEventOf(data: unknown): WorkerEvent | undefined {
 /** Fetches a fresh token (a Comlink proxy of the client's `getToken`). */
 export type WorkerTokenSource = () => Promise<string | undefined> | string | undefined;
 
+/** The data calls, the same in the client and the worker: answered from the local replica. */
+export interface RecordCalls {
+  /** Writes one record (and its change-log entry) in one transaction. */
+  put(collective: string, id: string, value: JsonValue): Promise<void>;
+  /** Writes many records in one transaction: all or none. */
+  putMany(records: readonly RecordInput[]): Promise<void>;
+  /** Deletes a record (a tombstone syncs the delete). */
+  delete(collective: string, id: string): Promise<void>;
+  /** One live record, or undefined. */
+  get(collective: string, id: string): Promise<RecordEntry | undefined>;
+  /** Every live record of a collective, ordered by id. */
+  list(collective: string): Promise<RecordEntry[]>;
+}
+
 /**
  * The API a sync worker exposes. Every method rejects with plain {@link SyncErrorData}
  * (never an Error object: Comlink would keep only its message); the client rebuilds a
  * SyncError from it.
  */
-export interface SyncWorkerApi {
+export interface SyncWorkerApi extends RecordCalls {
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
    * first, once. From then on events arrive as {@link WorkerEventMessage}s on the
@@ -90,11 +104,6 @@ export interface SyncWorkerApi {
    * client has one.
    */
   connect(options: WorkerConnectOptions, getToken?: WorkerTokenSource): Promise<WorkerConnectResult>;
-  put(collective: string, id: string, value: JsonValue): Promise<void>;
-  putMany(records: readonly RecordInput[]): Promise<void>;
-  delete(collective: string, id: string): Promise<void>;
-  get(collective: string, id: string): Promise<RecordEntry | undefined>;
-  list(collective: string): Promise<RecordEntry[]>;
   /** Joins the sync: runs the loop if this tab becomes leader, else waits its turn. */
   start(): Promise<void>;
   /** Leaves the sync; a leader hands over to the next tab that wants it. */
@@ -104,6 +113,6 @@ export interface SyncWorkerApi {
   /** Initial catch-up, run here or by the leader; progress arrives as `progress` events. */
   initialSync(): Promise<SyncProgress>;
   status(): SyncStatus;
-  /** Stops, leaves the tabs, closes the replica and drops the event sink. */
+  /** Stops, leaves the tabs, closes the replica and releases the token proxy. */
   close(): Promise<void>;
 }

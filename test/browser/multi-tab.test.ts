@@ -8,14 +8,14 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
-import { serverRecords } from '../support/server-records.ts';
+import { serverRecords, type ServerAddress } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import './pages/client-api.ts';
 
 /** The server's latest version: every accepted write moves it by one. */
-async function serverVersion(server: { directUrl: string; token: string }): Promise<number> {
+async function serverVersion(server: ServerAddress): Promise<number> {
   const post = async (route: string, body: unknown): Promise<Record<string, unknown>> => {
-    const response = await fetch(`${server.directUrl}/sync/${route}`, {
+    const response = await fetch(`${server.url}/sync/${route}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
       body: JSON.stringify(body),
@@ -33,14 +33,29 @@ const QUIET = { pushIntervalMs: 120_000, pullIntervalMs: 120_000 } as const;
 
 describe('several tabs of one app', () => {
   const h = useBrowserHarness();
+  /** The server without the proxy, so checks from Node are not counted. */
+  const direct = (): ServerAddress => ({ url: h.server.directUrl, token: h.server.token });
+
+  /** `count` tabs of one new device, each with a client of replica `name` open. */
+  async function openTabs(count: number, name: string, extra: { ownWorker?: boolean } = {}): Promise<Page[]> {
+    const { context, page } = await h.newDevice();
+    const tabs = [page];
+    for (let i = 1; i < count; i++) tabs.push(await h.openPage(context));
+    const options = { name, url: h.server.url, token: h.server.token, config: QUIET, ...extra };
+    for (const tab of tabs) await tab.evaluate((o) => window.pulse.open(o), options);
+    return tabs;
+  }
+
+  /** Starts sync in `tab` and waits for its first completed sync (it leads). */
+  async function startLeader(tab: Page, name: string): Promise<void> {
+    await tab.evaluate((n) => window.pulse.start(n), name);
+    await waitFor('the leader’s first sync', () => tab.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+  }
 
   it('one sync loop for three tabs; follower writes reach the server; closing the leader hands over', async () => {
     const name = `three-tabs-${Date.now()}`;
-    const { context, page: first } = await h.newDevice();
-    const tabs: Page[] = [first, await h.openPage(context), await h.openPage(context)];
-    const options = { name, url: h.server.url, token: h.server.token, config: QUIET };
-    for (const tab of tabs) await tab.evaluate((o) => window.pulse.open(o), options);
-    const direct = { url: h.server.directUrl, token: h.server.token };
+    const tabs = await openTabs(3, name);
+    const first = tabs[0] as Page;
     const { proxy } = h.server;
     proxy.reset();
 
@@ -54,7 +69,7 @@ describe('several tabs of one app', () => {
     const [leader, follower, third] = tabs as [Page, Page, Page];
     const pushesBefore = proxy.count('push');
     await follower.evaluate((n) => window.pulse.put(n, 'notes', 'from-follower', { by: 'tab 2' }), name);
-    await waitFor('the follower’s write on the server', () => serverRecords(direct, 'notes'), (r) => r.has('from-follower'));
+    await waitFor('the follower’s write on the server', () => serverRecords(direct(), 'notes'), (r) => r.has('from-follower'));
     expect(proxy.count('push')).toBeGreaterThan(pushesBefore);
     // Every tab hears it: the other follower gets the change, and the leader's status.
     await waitFor('the third tab to hear the write', () => third.evaluate((n) => window.pulse.events(n).changedRecords, name), (c) => c >= 1);
@@ -73,7 +88,7 @@ describe('several tabs of one app', () => {
     await waitFor('a new leader’s handshake', () => proxy.count('handshake'), (n) => n === 2, { timeoutMs: 10_000, everyMs: 20 });
     console.log(`hand-over: new leader shook hands ${Date.now() - closedAt} ms after the leader tab closed`);
     await third.evaluate((n) => window.pulse.put(n, 'notes', 'after-handover', { by: 'tab 3' }), name);
-    const records = await waitFor('the write after hand-over on the server', () => serverRecords(direct, 'notes'), (r) => r.has('after-handover'));
+    const records = await waitFor('the write after hand-over on the server', () => serverRecords(direct(), 'notes'), (r) => r.has('after-handover'));
     expect([...records.keys()].sort()).toEqual(['after-handover', 'from-follower']);
     await waitFor('nothing pending in the new leader’s status', () => third.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0);
     expect(proxy.count('handshake')).toBe(2);
@@ -83,17 +98,13 @@ describe('several tabs of one app', () => {
 
   it('syncOnce in a follower tab is run by the leader', async () => {
     const name = `forwarded-${Date.now()}`;
-    const { context, page: leader } = await h.newDevice();
-    const follower = await h.openPage(context);
-    const options = { name, url: h.server.url, token: h.server.token, config: QUIET };
-    for (const tab of [leader, follower]) await tab.evaluate((o) => window.pulse.open(o), options);
-    await leader.evaluate((n) => window.pulse.start(n), name);
-    await waitFor('the leader’s first sync', () => leader.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+    const [leader, follower] = (await openTabs(2, name)) as [Page, Page];
+    await startLeader(leader, name);
     const { proxy } = h.server;
     const handshakes = proxy.count('handshake');
     await follower.evaluate((n) => window.pulse.put(n, 'notes', 'via-sync-once', 1), name);
     await follower.evaluate((n) => window.pulse.syncOnce(n), name);
-    expect((await serverRecords({ url: h.server.directUrl, token: h.server.token }, 'notes')).has('via-sync-once')).toBe(true);
+    expect((await serverRecords(direct(), 'notes')).has('via-sync-once')).toBe(true);
     // The follower never shook hands: the leader's session did the work.
     expect(proxy.count('handshake')).toBe(handshakes);
     for (const tab of [leader, follower]) await tab.evaluate((n) => window.pulse.close(n), name);
@@ -101,16 +112,10 @@ describe('several tabs of one app', () => {
 
   it('a leader worker killed while a follower writes: another takes over, every write accepted once', async () => {
     const name = `crash-${Date.now()}`;
-    const { context, page: leader } = await h.newDevice();
-    const writer = await h.openPage(context);
-    const spare = await h.openPage(context);
-    const options = { name, url: h.server.url, token: h.server.token, config: QUIET, ownWorker: true };
-    for (const tab of [leader, writer, spare]) await tab.evaluate((o) => window.pulse.open(o), options);
-    await leader.evaluate((n) => window.pulse.start(n), name);
-    await waitFor('the leader’s first sync', () => leader.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+    const [leader, writer, spare] = (await openTabs(3, name, { ownWorker: true })) as [Page, Page, Page];
+    await startLeader(leader, name);
     for (const tab of [writer, spare]) await tab.evaluate((n) => window.pulse.start(n), name);
-    const direct = { directUrl: h.server.directUrl, token: h.server.token };
-    const versionBefore = await serverVersion(direct);
+    const versionBefore = await serverVersion(direct());
 
     // The follower writes 40 records one by one; the leader's worker dies a few in.
     const COUNT = 40;
@@ -120,18 +125,18 @@ describe('several tabs of one app', () => {
       },
       [name, COUNT] as const,
     );
-    await waitFor('some writes on the server', () => serverRecords({ url: h.server.directUrl, token: h.server.token }, 'crash'), (r) => r.size >= 3);
+    await waitFor('some writes on the server', () => serverRecords(direct(), 'crash'), (r) => r.size >= 3);
     await leader.evaluate((n) => window.pulse.terminate(n), name);
     await writes;
 
     const records = await waitFor(
       'every write on the server',
-      () => serverRecords({ url: h.server.directUrl, token: h.server.token }, 'crash'),
+      () => serverRecords(direct(), 'crash'),
       (r) => r.size === COUNT,
     );
     expect(records.get('w39')).toEqual({ i: 39 });
     // Each write was accepted once: the server's version moved once per write.
-    expect((await serverVersion(direct)) - versionBefore).toBe(COUNT);
+    expect((await serverVersion(direct())) - versionBefore).toBe(COUNT);
     await waitFor('nothing pending', () => writer.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0 && s.running);
     for (const tab of [writer, spare]) expect(h.pageErrors(tab)).toEqual([]);
     for (const tab of [writer, spare]) await tab.evaluate((n) => window.pulse.close(n), name);
