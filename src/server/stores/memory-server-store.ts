@@ -15,6 +15,7 @@ import {
   type ServerStoreTransaction,
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
+import { serialQueue } from './serial-queue.ts';
 import { guardTransaction } from './transaction-guard.ts';
 
 /** A fresh, empty in-memory server store with its own server id. */
@@ -35,7 +36,7 @@ class MemoryServerStore implements ServerStore {
   #feed: ServerRecord[] = [];
   readonly #applied = new Map<InstanceId, number>();
   #latest = 0;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = serialQueue();
   readonly #listeners = commitListeners();
   #closed = false;
 
@@ -45,9 +46,7 @@ class MemoryServerStore implements ServerStore {
   }
 
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => this.#run(fn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#run(fn));
   }
 
   async #run<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
@@ -84,7 +83,6 @@ class MemoryServerStore implements ServerStore {
     } finally {
       guarded.end();
     }
-    this.#assertOpen();
     // Commit: one synchronous step, so no reader sees half of it.
     for (const record of pending) {
       const key = recordKey(record.collective, record.id);
@@ -140,6 +138,7 @@ class MemoryServerStore implements ServerStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#listeners.clear();
+    await this.#queue.idle(); // let a transaction in flight finish
   }
 
   /** Index of the first feed entry with a version above `after` (binary search). */

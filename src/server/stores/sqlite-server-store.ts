@@ -20,6 +20,7 @@ import {
   type ServerStoreTransaction,
 } from '../types.ts';
 import { commitListeners } from './commit-listeners.ts';
+import { serialQueue } from './serial-queue.ts';
 import { guardTransaction } from './transaction-guard.ts';
 import { distinctCollectivesSql, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from './record-row.ts';
 
@@ -75,7 +76,7 @@ class SqliteServerStore implements ServerStore {
   readonly #reader: Database.Database;
   readonly #serverId: string;
   readonly #listeners = commitListeners();
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = serialQueue();
   #closed = false;
   readonly #sql;
 
@@ -109,9 +110,7 @@ class SqliteServerStore implements ServerStore {
   }
 
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => this.#run(fn));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#run(fn));
   }
 
   async #run<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
@@ -194,7 +193,7 @@ class SqliteServerStore implements ServerStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
-    await this.#queue; // let a transaction in flight finish
+    await this.#queue.idle(); // let a transaction in flight finish
     this.#reader.close();
     this.#writer.close();
   }
