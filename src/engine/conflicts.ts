@@ -75,6 +75,11 @@ async function writeIfDifferent(ctx: SyncContext, collective: string, id: string
   const held = await ctx.store.get(collective, id);
   const heldState: RecordState = held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
   if (sameState(heldState, wanted)) return;
+  await writeLocal(ctx, collective, id, wanted);
+}
+
+/** Writes `wanted` as a new local change, which sync pushes like any other. */
+async function writeLocal(ctx: SyncContext, collective: string, id: string, wanted: RecordState): Promise<void> {
   if (wanted.op === 'delete') {
     await ctx.store.write([{ op: 'delete', collective, id }]);
   } else {
@@ -103,10 +108,10 @@ function describeServerConflict(conflict: ServerConflict, local: SyncChange): st
  * change was refused because the record moved past the version the change was based
  * on, which was the pull cursor when it was written, so the record's new state lies
  * beyond that cursor, or the replica has already pulled it (or written it again since).
- * A push-only replica never pulls, and a resolver needs the record now.
+ * A push-only replica never pulls: it takes the record now.
  */
 function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
-  return conflict.policy === 'server-wins' && ctx.config.direction !== 'push-only' && ctx.config.resolver === undefined;
+  return conflict.policy === 'server-wins' && ctx.config.direction !== 'push-only';
 }
 
 /**
@@ -139,12 +144,19 @@ export async function settleServerConflict(
   if (options.supersededLocally === true) {
     return info('local', '; this replica has written the record again since, and that later write will be settled when it is pushed');
   }
-  if (conflict.server !== null && !leaveToPull(ctx, conflict)) {
+  const byPull = leaveToPull(ctx, conflict);
+  if (conflict.server !== null && !byPull) {
     await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
   if (resolved === undefined) return info('remote', '');
-  await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
+  if (!byPull) {
+    await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
+  } else if (!sameState(resolved.state, stateOf(conflict.server))) {
+    // The replica may still hold the refused change: compare with the server's record,
+    // not the replica's, and write the resolution as a change of its own.
+    await writeLocal(ctx, conflict.collective, conflict.id, resolved.state);
+  }
   return info(resolved.outcome, `; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`);
 }
 

@@ -120,4 +120,18 @@ describe('conflicts', () => {
     expect((await b.get('notes', 'x'))?.value).toEqual(merged);
     expect(await a.pendingCount()).toBe(0);
   });
+
+  it('server-wins with a resolver that keeps the local side: the refused value is written again and wins', async () => {
+    const { a, b, syncA, syncB } = await serverWinsPair({ resolver: () => 'local' });
+    await a.put('notes', 'x', { by: 'a' });
+    await b.put('notes', 'x', { by: 'b' });
+    await syncB.syncOnce();
+    for (let round = 0; round < 3; round++) {
+      await syncA.syncOnce();
+      await syncB.syncOnce();
+    }
+    expect((await a.get('notes', 'x'))?.value).toEqual({ by: 'a' });
+    expect((await b.get('notes', 'x'))?.value).toEqual({ by: 'a' });
+    expect(await a.pendingCount()).toBe(0);
+  });
 });
