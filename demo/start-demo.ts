@@ -54,7 +54,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   });
   let vite: ViteDevServer;
   try {
-    vite = await createPageServer(sync.url, token, options);
+    vite = await createPageServer(sync.url, token, dataDir, options);
   } catch (error) {
     await sync.stop();
     throw error;
@@ -76,13 +76,15 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   };
 }
 
-async function createPageServer(serverUrl: string, token: string, options: StartDemoOptions): Promise<ViteDevServer> {
+async function createPageServer(serverUrl: string, token: string, dataDir: string, options: StartDemoOptions): Promise<ViteDevServer> {
   const port = options.port ?? 5173;
   const server = await createServer({
     root: DEMO_ROOT,
     configFile: false,
     envDir: false,
     clearScreen: false,
+    // Pre-bundled dependencies live with the run's data: two demos never share a cache.
+    cacheDir: join(dataDir, 'vite-cache'),
     logLevel: options.verbose === true ? 'info' : 'warn',
     plugins: [demoRoutes(serverUrl, token)],
     resolve: {

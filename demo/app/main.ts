@@ -229,6 +229,7 @@ async function main(config: DemoConfig): Promise<void> {
   });
 
   function showSettings(settings: DeviceSettings): void {
+    syncView.showDirection(settings.direction);
     for (const radio of policyRadios) radio.checked = radio.value === settings.policy;
     directionSelect.value = settings.direction;
   }

@@ -1,5 +1,5 @@
 /** The sync card: status pill and detail, last sync, pending count and cursors. */
-import type { SyncStatus } from 'pulsesync';
+import type { SyncDirection, SyncStatus } from 'pulsesync';
 import { byId } from './dom.ts';
 import { ago, count, duration, timeOfDay } from './format.ts';
 import type { ReplicaFacts } from './replica-facts.ts';
@@ -17,6 +17,7 @@ export class SyncView {
   #offline = false;
   #notice: { text: string; bad: boolean } | undefined;
   #facts: ReplicaFacts | undefined;
+  #direction: SyncDirection = 'bidirectional';
 
   constructor() {
     // "12 s ago" keeps moving without a new status.
@@ -37,6 +38,12 @@ export class SyncView {
   /** The Offline switch's position (the detail line says so). */
   showOffline(offline: boolean): void {
     this.#offline = offline;
+    this.#render();
+  }
+
+  /** The configured direction (a pull-only device keeps its changes). */
+  showDirection(direction: SyncDirection): void {
+    this.#direction = direction;
     this.#render();
   }
 
@@ -65,7 +72,7 @@ export class SyncView {
     this.#background.setAttribute('aria-pressed', String(s.running));
     this.#background.textContent = s.running ? 'Stop background sync' : 'Start background sync';
     this.#renderLastSync();
-    const detail = this.#notice ?? { text: describe(s, this.#offline), bad: s.state === 'error' };
+    const detail = this.#notice ?? { text: describe(s, this.#offline, this.#direction), bad: s.state === 'error' };
     this.#detail.textContent = detail.text;
     this.#detail.dataset['tone'] = detail.bad ? 'bad' : '';
   }
@@ -77,19 +84,26 @@ export class SyncView {
 }
 
 /** One sentence on where sync stands. */
-function describe(s: SyncStatus, offline: boolean): string {
+function describe(s: SyncStatus, offline: boolean, direction: SyncDirection): string {
   const retry =
     s.retry === undefined
       ? ''
       : ` Retry ${s.retry.attempt} in ${duration(s.retry.nextDelayMs)}${s.retry.exhausted ? ' (at the longest delay)' : ''}.`;
-  const waiting = s.pending > 0 ? ` ${count(s.pending)} local change${s.pending === 1 ? '' : 's'} waiting.` : '';
-  if (s.state === 'error') return `${s.error?.code ?? 'ERROR'}: ${s.error?.message ?? 'sync failed'}.${retry}`;
+  const changes = `${count(s.pending)} local change${s.pending === 1 ? '' : 's'}`;
+  const waiting =
+    s.pending === 0 ? '' : direction === 'pull-only' ? ` Pull only: ${changes} ${s.pending === 1 ? 'stays' : 'stay'} on this device.` : ` ${changes} waiting.`;
+  if (s.state === 'error') return `${s.error?.code ?? 'ERROR'}: ${clause(s.error?.message ?? 'sync failed')}.${retry}`;
   if (s.state === 'disconnected') {
-    const why = offline ? 'Offline switch is on' : (s.error?.message ?? 'the server cannot be reached');
+    const why = offline ? 'Offline switch is on' : clause(s.error?.message ?? 'the server cannot be reached');
     return `Disconnected: ${why}.${retry}${waiting}`;
   }
   if (offline) return `Offline switch is on: edits stay on this device.${waiting}`;
   if (s.state === 'syncing') return 'Talking to the server…';
   if (!s.running) return `Background sync is off: use Sync now.${waiting}`;
   return s.pending > 0 ? `Background sync on.${waiting}` : 'Background sync on: up to date.';
+}
+
+/** A message as a clause: without its closing full stop (the sentence adds one). */
+function clause(message: string): string {
+  return message.replace(/[.\s]+$/, '');
 }
