@@ -55,12 +55,13 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
 }
 
 /**
- * Applies a validated push request for `access` (undefined: full access). Changes the
- * caller may not write are refused `FORBIDDEN` and nothing of them is stored (those no
- * store can keep, `INVALID`); stale
- * changes under server-wins are refused `CONFLICT` with the server's record in
- * `conflicts`; under last-write-wins a change older than the server's record is
- * reported in `conflicts` only (it was dealt with, the server's record stands).
+ * Applies a validated push request for `access` (undefined: full access).
+ * - Changes at or below the source's applied seq were applied before: acknowledged only.
+ * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
+ *   `INVALID`; nothing of them is stored.
+ * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
+ * - last-write-wins: a change older than the server's record is reported in
+ *   `conflicts` only (dealt with: the server's record stands).
  */
 export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
   const result = await store.transaction(async (tx) => {
