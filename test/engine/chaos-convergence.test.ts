@@ -6,8 +6,12 @@
  *   (default 200: 100 per policy), from `CHAOS_FIRST_SEED` (default 1);
  * - `CHAOS_SEED=123 …` replays one seed.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ConflictPolicy } from '../../src/protocol/types.ts';
+import { sqliteServerStore } from '../../src/server/stores/sqlite-server-store.ts';
 import { runChaosScenario, type ScenarioStats } from './chaos-scenario.ts';
 
 function seedList(): number[] {
@@ -43,4 +47,18 @@ describe('chaos convergence', () => {
     }
     console.log('chaos totals', JSON.stringify(totals));
   });
+});
+
+/** A few seeds on the SQLite store: the same rules must hold whatever the server stores in. */
+describe('chaos convergence on SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pulsesync-chaos-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const count = Number(process.env['CHAOS_SQLITE_SEEDS'] ?? 10);
+  for (let seed = 1; seed <= count && process.env['CHAOS_SEED'] === undefined; seed++) {
+    const policy: ConflictPolicy = seed % 2 === 1 ? 'last-write-wins' : 'server-wins';
+    it(`converges for seed ${seed} (${policy})`, async () => {
+      const problems = await runChaosScenario(seed, policy, emptyStats(), () => sqliteServerStore(join(dir, `seed-${seed}.db`)));
+      expect(problems, `seed ${seed} (${policy}) on SQLite broke its promises`).toEqual([]);
+    });
+  }
 });

@@ -145,14 +145,20 @@ function recordingStore(inner: ServerStore, committed: ServerRecord[]): ServerSt
 }
 
 /**
- * Runs the scenario of `seed` under `policy`. Returns the list of broken promises
- * (empty when all is well) so the caller can print them with the seed.
+ * Runs the scenario of `seed` under `policy`, on a fresh server store (memory by
+ * default). Returns the list of broken promises (empty when all is well) so the caller
+ * can print them with the seed.
  */
-export async function runChaosScenario(seed: number, policy: ConflictPolicy, stats: ScenarioStats): Promise<string[]> {
+export async function runChaosScenario(
+  seed: number,
+  policy: ConflictPolicy,
+  stats: ScenarioStats,
+  makeServerStore: () => ServerStore = memoryServerStore,
+): Promise<string[]> {
   const random = seededRandom(seed);
   const problems: string[] = [];
   const committed: ServerRecord[] = [];
-  const serverStore = recordingStore(memoryServerStore(), committed);
+  const serverStore = recordingStore(makeServerStore(), committed);
   const server = createSyncServer({ store: serverStore });
   const model: ModelWrite[] = [];
   /** Writes that failed (a crash): they must not show up anywhere. */
