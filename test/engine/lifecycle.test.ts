@@ -64,6 +64,25 @@ describe('SyncManager lifecycle', () => {
     await manager.stop();
   });
 
+  it('stop during the handshake of start: start fails SHUTDOWN and nothing runs', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const release = scripted.hold('handshake');
+    const manager = connect(replica, scripted.transport);
+    const starting = manager.start();
+    await settle();
+    const stopping = manager.stop();
+    release();
+    expect(await codeOf(starting)).toBe(ErrorCode.SHUTDOWN);
+    await stopping;
+    await replica.put('notes', 'a', 1);
+    await settle();
+    expect(scripted.callsOf('push')).toHaveLength(0);
+    expect(scripted.callsOf('pull')).toHaveLength(0);
+    expect(manager.status()).toMatchObject({ state: 'idle', running: false });
+  });
+
   it('stop waits for the cycle in flight, then reports idle and not running', async () => {
     const { server, store } = newServer();
     const { replica } = await newReplica();
