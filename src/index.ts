@@ -9,3 +9,4 @@ export * from './clock/index.ts';
 export * from './store/index.ts';
 export * from './engine/index.ts';
 export * from './transport/index.ts';
+export * from './client/index.ts';
