@@ -4,10 +4,15 @@ import { byId } from './dom.ts';
 import { ago, count, duration, timeOfDay } from './format.ts';
 import type { ReplicaFacts } from './replica-facts.ts';
 
+/** How long a notice stays. */
+const NOTICE_MS = 10_000;
+
 /** Shows a {@link SyncStatus} and the cursors. */
 export class SyncView {
   readonly #pill = byId('status-pill', HTMLElement);
   readonly #detail = byId('status-detail', HTMLElement);
+  readonly #noticeLine = byId('notice', HTMLElement);
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #lastSync = byId('last-sync', HTMLElement);
   readonly #pending = byId('pending', HTMLElement);
   readonly #pullCursor = byId('pull-cursor', HTMLElement);
@@ -15,7 +20,6 @@ export class SyncView {
   readonly #background = byId('toggle-background', HTMLButtonElement);
   #status: SyncStatus | undefined;
   #offline = false;
-  #notice: { text: string; bad: boolean } | undefined;
   #facts: ReplicaFacts | undefined;
   #direction: SyncDirection = 'bidirectional';
 
@@ -31,7 +35,6 @@ export class SyncView {
 
   showStatus(status: SyncStatus): void {
     this.#status = status;
-    this.#notice = undefined;
     this.#render();
   }
 
@@ -47,10 +50,15 @@ export class SyncView {
     this.#render();
   }
 
-  /** A one-off message under the status (an action failed, a seed finished…). */
+  /** A one-off message under the status (an action failed…), shown for a while. */
   showNotice(text: string, bad = false): void {
-    this.#notice = { text, bad };
-    this.#render();
+    this.#noticeLine.textContent = text;
+    this.#noticeLine.dataset['tone'] = bad ? 'bad' : '';
+    this.#noticeLine.hidden = false;
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = setTimeout(() => {
+      this.#noticeLine.hidden = true;
+    }, NOTICE_MS);
   }
 
   /** Pending changes and cursors as read from the replica (they beat the status's). */
@@ -72,9 +80,8 @@ export class SyncView {
     this.#background.setAttribute('aria-pressed', String(s.running));
     this.#background.textContent = s.running ? 'Stop background sync' : 'Start background sync';
     this.#renderLastSync();
-    const detail = this.#notice ?? { text: describe(s, this.#offline, this.#direction), bad: s.state === 'error' };
-    this.#detail.textContent = detail.text;
-    this.#detail.dataset['tone'] = detail.bad ? 'bad' : '';
+    this.#detail.textContent = describe(s, this.#offline, this.#direction);
+    this.#detail.dataset['tone'] = s.state === 'error' ? 'bad' : '';
   }
 
   #renderLastSync(): void {

@@ -55,14 +55,25 @@ export class TodoListView {
       if (expected !== row.li) this.#list.insertBefore(row.li, expected);
       previous = row.li;
     }
+    let lostFocusAt: number | undefined;
     for (const [id, row] of this.#rows) {
       if (seen.has(id)) continue;
+      if (row.li.contains(document.activeElement)) lostFocusAt = [...this.#list.children].indexOf(row.li);
       row.li.remove();
       this.#rows.delete(id);
     }
+    // A deleted row had focus (its Delete button): keep the keyboard user in the list.
+    if (lostFocusAt !== undefined) this.#focusNear(lostFocusAt);
     const open = todos.filter((t) => !t.done).length;
     this.#empty.hidden = todos.length > 0;
     this.#counter.textContent = todos.length === 0 ? '' : `${open} open · ${todos.length} in all`;
+  }
+
+  #focusNear(index: number): void {
+    const rows = this.#list.children;
+    const row = rows[Math.min(index, rows.length - 1)];
+    const target = row?.querySelector<HTMLElement>('button.delete') ?? document.getElementById('new-title');
+    target?.focus();
   }
 
   #fill(row: Row): void {

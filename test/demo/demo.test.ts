@@ -121,6 +121,10 @@ describe('the demo page', () => {
     await addTodo(laptop, 'Call mom');
     await addTodo(phone, 'Book flights');
     await converged([laptop, phone], ['Buy milk', 'Call mom', 'Book flights']);
+    await addTodo(laptop, 'Temporary');
+    await converged([laptop, phone], ['Temporary']);
+    await phone.page.getByRole('button', { name: 'Delete “Temporary”' }).press('Enter');
+    await waitFor('Temporary gone from the laptop', () => items(laptop), (list) => !list.some((i) => i.title === 'Temporary'));
     await editTodo(phone, 'Buy milk', 'Buy oat milk');
     await toggleTodo(laptop, 'Book flights');
     await converged([laptop, phone], ['Buy oat milk', 'Call mom', 'Book flights']);
@@ -133,7 +137,7 @@ describe('the demo page', () => {
     await waitFor('laptop changes pending', () => text(laptop, '#pending'), (n) => Number(n) >= 2);
     // Sync now while offline fails visibly, and sends nothing.
     await laptop.page.getByRole('button', { name: 'Sync now' }).click();
-    await waitFor('the offline failure on the laptop', () => text(laptop, '#status-detail'), (s) => s.includes('offline'));
+    await waitFor('the offline failure on the laptop', () => text(laptop, '#notice'), (s) => s.includes('Sync now failed') && s.includes('offline'));
     // Meanwhile the phone edits the same todo, later: its edit is the newer one.
     await editTodo(phone, 'Call mom', 'Call mom on Sunday');
     await addTodo(phone, 'Water the plants');
