@@ -130,7 +130,8 @@ export class SyncWorker {
   #queue: AbortController | undefined;
   /** Set while this tab leads. */
   #lead: { readonly lock: HeldLock; readonly manager: SyncManager; readonly off: () => void } | undefined;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A leader whose start failed waits to retry: on this timer, or at once when the device comes online. */
+  #restart: { readonly manager: SyncManager; timer?: ReturnType<typeof setTimeout> } | undefined;
   #restartBackoff: Backoff | undefined;
   /** The leader's last status, as heard over the channel. */
   #leaderStatus: SyncStatus = IDLE_STATUS;
@@ -343,6 +344,7 @@ export class SyncWorker {
     this.#lead = { lock, manager, off };
     this.#restartBackoff = new Backoff(manager.config.retry);
     connection.channel.post({ kind: 'leader', from: this.#tabId });
+    this.#publish({ type: 'status', payload: this.status() });
     this.#runPendingHere(manager);
     try {
       await this.#startManager(manager);
@@ -374,14 +376,21 @@ export class SyncWorker {
       if (failure.code === ErrorCode.ALREADY_STARTED) return;
       if (FINAL_START_CODES.has(failure.code)) throw failure;
       const retry = this.#restartBackoff?.fail(failure);
-      clearTimeout(this.#restartTimer);
-      this.#restartTimer = setTimeout(() => this.#restartNow(manager), retry?.nextDelayMs ?? 1000);
+      this.#cancelRestart();
+      // Offline, only the `online` event ends the wait: no point knocking meanwhile.
+      this.#restart = this.#online.isOnline()
+        ? { manager, timer: setTimeout(() => this.#restartNow(manager), retry?.nextDelayMs ?? 1000) }
+        : { manager };
     }
   }
 
+  #cancelRestart(): void {
+    clearTimeout(this.#restart?.timer);
+    this.#restart = undefined;
+  }
+
   #restartNow(manager: SyncManager): void {
-    clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
+    this.#cancelRestart();
     if (this.#lead?.manager !== manager || manager.status().running) return;
     this.#startManager(manager).catch((error: unknown) => this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() }));
   }
@@ -390,8 +399,7 @@ export class SyncWorker {
   async #resign(): Promise<void> {
     this.#queue?.abort();
     this.#queue = undefined;
-    clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
+    this.#cancelRestart();
     const lead = this.#lead;
     if (lead === undefined) return;
     try {
@@ -410,6 +418,7 @@ export class SyncWorker {
    */
   #newManager(connection: Connection, role: 'leader' | 'one-call'): SyncManager {
     const manager = new SyncManager(connection.replica, connection.transport, connection.config);
+    manager.setOnline(this.#online.isOnline());
     const forward = <K extends Exclude<keyof SyncEventMap, 'change'>>(type: K): void => {
       manager.on(type, (payload) => this.#publish({ type, payload } as WorkerEvent));
     };
@@ -424,7 +433,6 @@ export class SyncWorker {
     forward('progress');
     forward('conflict');
     forward('error');
-    manager.setOnline(this.#online.isOnline());
     return manager;
   }
 
@@ -432,7 +440,7 @@ export class SyncWorker {
     const lead = this.#lead;
     if (lead === undefined) return;
     lead.manager.setOnline(online);
-    if (online && this.#restartTimer !== undefined) this.#restartNow(lead.manager);
+    if (online && this.#restart?.manager === lead.manager) this.#restartNow(lead.manager);
   }
 
   // ---- calls that need the leader ----

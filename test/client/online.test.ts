@@ -81,4 +81,28 @@ describe('online and offline', () => {
     expect(world.locks.held(`pulsesync:${world.name}`)).toBe(false);
     expect(client.status().running).toBe(false);
   });
+
+  it('offline at start: one attempt, then nothing until the device is online', async () => {
+    const online = switchableOnline();
+    online.set(false);
+    let down = true;
+    world = tabsWorld({
+      workerOptions: { online },
+      transport: (inner) => ({
+        ...inner,
+        handshake: (request) =>
+          down ? Promise.reject(new SyncError(ErrorCode.TRANSPORT, 'no network')) : inner.handshake(request),
+      }),
+    });
+    const client = world.open({ config: { retry: { initialDelayMs: 5, maxDelayMs: 10 } } });
+    await client.start();
+    await waitFor('disconnected', () => client.status().state, (s) => s === 'disconnected');
+    const attempts = world.count('handshake');
+    // Well past several retry delays: still no new attempt while offline.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(world.count('handshake')).toBe(attempts);
+    down = false;
+    online.set(true);
+    await waitFor('a synced status', () => client.status().lastSyncedAt, (t) => t !== null);
+  });
 });
