@@ -28,6 +28,7 @@ const offlineBox = byId('offline', HTMLInputElement);
 const syncNowButton = byId('sync-now', HTMLButtonElement);
 const backgroundButton = byId('toggle-background', HTMLButtonElement);
 const seedButton = byId('seed', HTMLButtonElement);
+const forgetButton = byId('forget', HTMLButtonElement);
 const directionSelect = byId('direction', HTMLSelectElement);
 const policyRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="policy"]')];
 const archiveCount = byId('archive-count', HTMLElement);
@@ -46,6 +47,16 @@ function describeError(error: unknown): string {
     return `${e.code}: ${e.message}`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Deletes a database; other tabs of this device let go of it when asked (versionchange). */
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error ?? new Error(`could not delete ${name}`));
+    request.onblocked = () => syncView.showNotice(`Waiting for other tabs of device “${device}” to close its database…`);
+  });
 }
 
 /** Runs a user action; a failure is shown on the page, never thrown at the console. */
@@ -257,8 +268,20 @@ async function main(config: DemoConfig): Promise<void> {
     });
   });
 
+  forgetButton.addEventListener('click', () => {
+    forgetButton.disabled = true;
+    void act('Forgetting local data', async () => {
+      await session.close();
+      await replicaReader.close();
+      await deleteDatabase(dbName);
+      location.reload();
+    }).finally(() => {
+      forgetButton.disabled = false;
+    });
+  });
+
   addEventListener('pagehide', () => {
-    replicaReader.close();
+    void replicaReader.close();
     void session.close();
   });
 

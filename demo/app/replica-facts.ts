@@ -47,14 +47,16 @@ export class ReplicaReader {
       return { pending, cursors: { pull, push } };
     } catch {
       // The database went away under us (deleted, upgraded): reopen next time.
-      this.close();
+      void this.close();
       return undefined;
     }
   }
 
-  close(): void {
-    this.#replica?.then((r) => r.close()).catch(() => undefined);
+  /** Closes the database connection (resolves once closed). */
+  async close(): Promise<void> {
+    const replica = this.#replica;
     this.#replica = undefined;
+    await replica?.then((r) => r.close()).catch(() => undefined);
   }
 
   async #fetchServerId(): Promise<string> {

@@ -4,7 +4,7 @@
  * stopped for background sync. The page subscribes once here; listeners survive the
  * client being replaced.
  */
-import type { ConflictInfo, SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
+import { SyncError, type ConflictInfo, type SyncErrorData, type SyncProgress, type SyncStatus } from 'pulsesync';
 import type { ChangeEvent, JsonValue, RecordEntry, SyncConfigInput } from 'pulsesync';
 import type { DeviceSettings } from './device.ts';
 
@@ -149,10 +149,12 @@ export class SyncSession {
   async #catchUpAndStart(): Promise<void> {
     try {
       if (this.#settings.direction !== 'push-only') await this.client.initialSync();
-    } finally {
-      // Offline or a server error: background sync still starts and keeps retrying.
-      if (this.#settings.background) await this.client.start();
+    } catch (error) {
+      // Offline or a server error: said on the page; background sync still starts and
+      // keeps retrying, and the client is in place whatever happened.
+      this.#listeners.error(SyncError.from(error).toJSON());
     }
+    if (this.#settings.background) await this.client.start();
   }
 
   async #dispose(): Promise<void> {

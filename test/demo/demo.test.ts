@@ -196,6 +196,14 @@ describe('the demo page', () => {
     await addTodo(phone, 'Made under server-wins');
     await converged([laptop, phone], ['Sent by hand', 'Made under server-wins']);
 
+    // The phone forgets its data and reloads: a fresh initial sync of everything.
+    await phone.page.getByRole('button', { name: "Forget this device's data" }).click();
+    await waitFor('the phone reloaded', () => phone.loads(), (n) => n === 2);
+    await phone.page.waitForSelector('body[data-ready="true"]', { timeout: 45_000 });
+    expect(await text(phone, '#progress-label')).toMatch(/^Caught up: 20,0\d\d changes in \d+ batches/);
+    await converged([laptop, phone], ['Sent by hand', 'Made under server-wins', 'Buy oat milk']);
+    await waitFor('the seeded records counted again on the phone', () => text(phone, '#archive-count'), (c) => c.includes('20,000 seeded records'));
+
     mkdirSync(OUTPUT, { recursive: true });
     await laptop.page.screenshot({ path: join(OUTPUT, 'demo-laptop.png'), fullPage: true });
     await phone.page.screenshot({ path: join(OUTPUT, 'demo-phone.png'), fullPage: true });
@@ -203,6 +211,6 @@ describe('the demo page', () => {
     await phone.page.screenshot({ path: join(OUTPUT, 'demo-phone-narrow.png'), fullPage: true });
 
     expect([...laptop.errors, ...phone.errors]).toEqual([]);
-    expect([laptop.loads(), phone.loads()]).toEqual([1, 1]);
+    expect([laptop.loads(), phone.loads()]).toEqual([1, 2]);
   }, 120_000);
 });
