@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { seedRecords } from '../../bench/lib/server-load.ts';
 import { seededRandom } from '../../src/transport/seeded-random.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
+import { waitFor } from '../support/wait.ts';
 import type { LongTaskReport, PageClientOptions } from './pages/client-api.ts';
 import './pages/client-api.ts';
 
@@ -61,6 +62,12 @@ describe('a 20,000-record initial sync', () => {
   }
 
   it('keeps the main thread free of long tasks', async () => {
+    // The instrument works here: a task made long on purpose is seen.
+    await page.evaluate(() => window.pulse.watchLongTasks());
+    await page.evaluate(() => window.pulse.blockMainThread(120));
+    const control = await waitFor('the deliberate long task to be reported', () => page.evaluate(() => window.pulse.longTasks()), (r) => r.count > 0, { timeoutMs: 5_000 });
+    expect(control.longestMs).toBeGreaterThanOrEqual(100);
+
     const reports: LongTaskReport[] = [];
     for (let attempt = 1; attempt <= RESPONSIVENESS_ATTEMPTS; attempt++) {
       const run = await fullSync(`responsive-${attempt}`, DEFAULT_CONFIG);

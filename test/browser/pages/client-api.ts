@@ -77,7 +77,10 @@ export interface PulsePageApi {
   terminate(name: string): void;
   /** Deletes a replica's database (after `close`). */
   deleteDatabase(name: string): Promise<void>;
+  /** Starts watching main-thread long tasks (forgets earlier ones). */
   watchLongTasks(): void;
+  /** Soon keeps the main thread busy for `ms` in one task (a timer's): a control that the watch works. */
+  blockMainThread(ms: number): void;
   longTasks(): LongTaskReport;
 }
 
