@@ -22,6 +22,14 @@ export interface ChaosTransportOptions {
   readonly dropResponseRate?: number;
   /** The request reaches the server twice (the second copy right after the first). */
   readonly duplicateRate?: number;
+  /**
+   * A copy of the request reaches the server later, after a seeded wait in
+   * [0, lateDuplicateDelayMs], when newer requests may have been handled (a retry that
+   * crossed them on the network). Its response goes nowhere. See `drain()`.
+   */
+  readonly lateDuplicateRate?: number;
+  /** Longest wait of a late copy. Default 50. */
+  readonly lateDuplicateDelayMs?: number;
   /** Each request waits a seeded time in [0, delayMs] before it is sent. Default 0. */
   readonly delayMs?: number;
   /** Code of the errors thrown for lost requests and responses. Default `TRANSPORT`. */
@@ -38,6 +46,7 @@ export interface ChaosStats {
   droppedRequests: number;
   droppedResponses: number;
   duplicated: number;
+  lateDuplicated: number;
   delayed: number;
 }
 
@@ -47,11 +56,14 @@ export interface ChaosTransport extends SyncTransport {
   readonly stats: Readonly<ChaosStats>;
   /** Turns faults on or off (on at first). Off, calls pass straight through. */
   setFaults(enabled: boolean): void;
+  /** Resolves once every late copy sent so far has reached the server. */
+  drain(): Promise<void>;
 }
 
 /**
  * Wraps `inner` so that requests are lost, responses are lost after the server acted,
- * requests arrive twice and calls are delayed, all decided by a seeded generator:
+ * requests arrive twice (at once, or late, after newer ones) and calls are delayed,
+ * all decided by a seeded generator:
  * a failing test replays exactly from its seed (as long as the calls come in the same
  * order). Lost requests and responses throw a SyncError `TRANSPORT` (or
  * `failureCode`), as a dropped connection would. The live channel passes through.
@@ -73,12 +85,15 @@ export function chaosTransport(inner: SyncTransport, options: ChaosTransportOpti
     ['dropRequestRate', options.dropRequestRate],
     ['dropResponseRate', options.dropResponseRate],
     ['duplicateRate', options.duplicateRate],
+    ['lateDuplicateRate', options.lateDuplicateRate],
   ] as const) {
     if (rate !== undefined && !(rate >= 0 && rate <= 1)) {
       throw new RangeError(`chaosTransport: ${name} must be between 0 and 1, got ${rate}`);
     }
   }
-  const stats: ChaosStats = { calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, delayed: 0 };
+  const stats: ChaosStats = { calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, lateDuplicated: 0, delayed: 0 };
+  const lateDelay = options.lateDuplicateDelayMs ?? 50;
+  const lateCopies = new Set<Promise<void>>();
   let enabled = true;
 
   async function run<T>(operation: ChaosOperation, send: () => Promise<T>): Promise<T> {
@@ -90,6 +105,7 @@ export function chaosTransport(inner: SyncTransport, options: ChaosTransportOpti
     const dropRequest = random.chance(options.dropRequestRate ?? 0);
     const dropResponse = random.chance(options.dropResponseRate ?? 0);
     const duplicate = random.chance(options.duplicateRate ?? 0);
+    const lateAfter = random.chance(options.lateDuplicateRate ?? 0) ? Math.floor(random.next() * (lateDelay + 1)) : undefined;
     if (delay > 0) {
       stats.delayed += 1;
       await new Promise<void>((resolve) => void wait(resolve, delay));
@@ -97,6 +113,17 @@ export function chaosTransport(inner: SyncTransport, options: ChaosTransportOpti
     if (dropRequest) {
       stats.droppedRequests += 1;
       throw new SyncError(code, `chaos: ${operation} request lost before reaching the server`, { details: { chaos: 'request' } });
+    }
+    if (lateAfter !== undefined) {
+      stats.lateDuplicated += 1;
+      const copy = new Promise<void>((resolve) => void wait(resolve, lateAfter))
+        .then(send)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => lateCopies.delete(copy));
+      lateCopies.add(copy);
     }
     const response = await send();
     if (duplicate) {
@@ -115,6 +142,9 @@ export function chaosTransport(inner: SyncTransport, options: ChaosTransportOpti
     stats,
     setFaults(value) {
       enabled = value;
+    },
+    async drain() {
+      while (lateCopies.size > 0) await Promise.all(lateCopies);
     },
     handshake: (request) => run('handshake', () => inner.handshake(request)),
     push: (request) => run('push', () => inner.push(request)),

@@ -29,7 +29,7 @@ const totals: Record<ConflictPolicy, ScenarioStats> = {
 };
 
 function emptyStats(): ScenarioStats {
-  return { calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, delayed: 0, writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0 };
+  return { calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, lateDuplicated: 0, delayed: 0, writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0 };
 }
 
 describe('chaos convergence', () => {

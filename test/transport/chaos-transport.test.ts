@@ -56,6 +56,22 @@ describe('chaos transport', () => {
     expect(received).toHaveLength(200 - stats.droppedRequests + stats.duplicated);
   });
 
+  it('sends late copies that reach the server after newer requests, and drain() waits for them', async () => {
+    const { transport, received } = countingTransport();
+    const timers: (() => void)[] = [];
+    const chaos = chaosTransport(transport, { seed: 8, lateDuplicateRate: 0.3, lateDuplicateDelayMs: 10, setTimeout: (callback) => void timers.push(callback) });
+    for (let i = 0; i < 20; i++) await chaos.pull({ instanceId: 'x', cursor: i, batchSize: 1 });
+    expect(chaos.stats.lateDuplicated).toBeGreaterThan(2);
+    expect(received).toEqual(Array.from({ length: 20 }, (_, i) => i)); // no copy yet
+    let drained = false;
+    const draining = chaos.drain().then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    for (const fire of timers) fire();
+    await draining;
+    expect(received).toHaveLength(20 + chaos.stats.lateDuplicated);
+  });
+
   it('throws the configured failure code', async () => {
     const { outcomes } = await trace({ seed: 1, dropRequestRate: 1, failureCode: ErrorCode.TIMEOUT }, 3);
     expect(outcomes).toEqual(['TIMEOUT:request', 'TIMEOUT:request', 'TIMEOUT:request']);
