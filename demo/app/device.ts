@@ -2,8 +2,7 @@
  * Which device this page is: `?device=NAME` picks another local database, so one
  * browser can play two devices. Per-device settings live in localStorage.
  */
-import type { ConflictPolicy } from 'pulsesync';
-import type { SyncDirection } from 'pulsesync';
+import type { ConflictPolicy, SyncDirection } from 'pulsesync';
 
 /** The device used without `?device=`. */
 export const DEFAULT_DEVICE = 'laptop';

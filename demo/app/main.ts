@@ -3,7 +3,7 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import type { ChangeEvent, SyncErrorData } from 'pulsesync';
+import type { ChangeEvent, ConflictPolicy, SyncDirection, SyncErrorData } from 'pulsesync';
 import { createSyncClient } from '../../src/client/index.ts';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
@@ -87,11 +87,11 @@ async function main(config: DemoConfig): Promise<void> {
   const todoView = new TodoListView(byId('todo-list', HTMLUListElement), byId('todo-empty', HTMLElement), byId('todo-count', HTMLElement), {
     toggle: (todo) => void act('Saving', () => saveTodo({ ...todo, done: !todo.done })),
     rename: (todo, title) => void act('Saving', () => saveTodo({ ...todo, title })),
-    remove: (todo) => void act('Deleting', () => session.client.delete(TODOS, todo.id)),
+    remove: (todo) => void act('Deleting', async () => (await session.current()).delete(TODOS, todo.id)),
   });
 
-  function saveTodo(todo: Todo): Promise<void> {
-    return session.client.put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
+  async function saveTodo(todo: Todo): Promise<void> {
+    return (await session.current()).put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
   /** Re-reads the list; calls during a read coalesce into one more read. */
@@ -104,7 +104,7 @@ async function main(config: DemoConfig): Promise<void> {
     }
     reading = (async () => {
       try {
-        const todos = (await session.client.list(TODOS)).map(todoFromRecord).sort(byCreation);
+        const todos = (await (await session.current()).list(TODOS)).map(todoFromRecord).sort(byCreation);
         todoView.render(todos, arrived);
       } catch (error) {
         syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
@@ -123,7 +123,7 @@ async function main(config: DemoConfig): Promise<void> {
     if (archiveTimer !== undefined) return;
     archiveTimer = setTimeout(() => {
       archiveTimer = undefined;
-      session.client.list(config.seedCollective).then(
+      session.current().then((client) => client.list(config.seedCollective)).then(
         (records) => {
           archiveCount.textContent =
             records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
@@ -196,8 +196,8 @@ async function main(config: DemoConfig): Promise<void> {
     const now = Date.now();
     input.value = '';
     input.focus();
-    void act('Adding', () =>
-      session.client.put(TODOS, newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
+    void act('Adding', async () =>
+      (await session.current()).put(TODOS, newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
     );
   });
 
@@ -209,8 +209,12 @@ async function main(config: DemoConfig): Promise<void> {
   });
 
   backgroundButton.addEventListener('click', () => {
-    const background = !(syncView.status?.running ?? session.settings.background);
-    void changeSettings({ ...session.settings, background });
+    const on = !(syncView.status?.running ?? session.settings.background);
+    backgroundButton.disabled = true;
+    void act(on ? 'Starting background sync' : 'Stopping background sync', () => session.setBackground(on)).finally(() => {
+      saveSettings(device, session.settings);
+      backgroundButton.disabled = false;
+    });
   });
 
   const setOffline = (value: boolean): void => {
@@ -230,13 +234,13 @@ async function main(config: DemoConfig): Promise<void> {
 
   for (const radio of policyRadios) {
     radio.addEventListener('change', () => {
-      if (radio.checked) void changeSettings({ ...session.settings, policy: radio.value === 'server-wins' ? 'server-wins' : 'last-write-wins' });
+      if (radio.checked) void changeSettings(radio.value === 'server-wins' ? 'server-wins' : 'last-write-wins', session.settings.direction);
     });
   }
   directionSelect.addEventListener('change', () => {
     const value = directionSelect.value;
     const direction = value === 'push-only' || value === 'pull-only' ? value : 'bidirectional';
-    void changeSettings({ ...session.settings, direction });
+    void changeSettings(session.settings.policy, direction);
   });
 
   function showSettings(settings: DeviceSettings): void {
@@ -245,11 +249,11 @@ async function main(config: DemoConfig): Promise<void> {
     directionSelect.value = settings.direction;
   }
 
-  async function changeSettings(settings: DeviceSettings): Promise<void> {
+  async function changeSettings(policy: ConflictPolicy, direction: SyncDirection): Promise<void> {
     const controls = [backgroundButton, directionSelect, ...policyRadios];
     for (const control of controls) control.disabled = true;
-    saveSettings(device, settings);
-    await act('Applying settings', () => session.configure(settings));
+    await act('Applying settings', () => session.configure(policy, direction));
+    saveSettings(device, session.settings);
     showSettings(session.settings);
     for (const control of controls) control.disabled = false;
   }

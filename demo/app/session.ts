@@ -4,7 +4,8 @@
  * stopped for background sync. The page subscribes once here; listeners survive the
  * client being replaced.
  */
-import { SyncError, type ConflictInfo, type SyncErrorData, type SyncProgress, type SyncStatus } from 'pulsesync';
+import { SyncError, type ConflictInfo, type ConflictPolicy, type SyncDirection } from 'pulsesync';
+import type { SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
 import type { ChangeEvent, JsonValue, RecordEntry, SyncConfigInput } from 'pulsesync';
 import type { DeviceSettings } from './device.ts';
 
@@ -54,6 +55,8 @@ export class SyncSession {
   readonly #listeners: SessionListeners;
   #settings: DeviceSettings;
   #client: DemoClient | undefined;
+  /** Settles with the client being made; data calls wait on it during a replacement. */
+  #making = deferred<DemoClient>();
   #unsubscribe: (() => void)[] = [];
   /** Every lifecycle call runs after the one before (no start racing a restart). */
   #queue: Promise<unknown> = Promise.resolve();
@@ -74,8 +77,16 @@ export class SyncSession {
     return this.#settings;
   }
 
-  /** The current client; throws before {@link open}. */
-  get client(): DemoClient {
+  /**
+   * The client for data calls: the current one, or the one being made (a write during
+   * a settings change waits a moment rather than failing).
+   */
+  current(): Promise<DemoClient> {
+    return this.#making.promise;
+  }
+
+  /** The client, for lifecycle calls (which run after its making, in the queue). */
+  get #live(): DemoClient {
     if (this.#client === undefined) throw new Error('the sync client is not open yet');
     return this.#client;
   }
@@ -88,24 +99,30 @@ export class SyncSession {
     });
   }
 
-  /** Applies new settings: a new client when policy or direction changed. */
-  configure(settings: DeviceSettings): Promise<void> {
+  /** Applies a conflict policy and direction: a new client when they changed. */
+  configure(policy: ConflictPolicy, direction: SyncDirection): Promise<void> {
     return this.#serial(async () => {
       const previous = this.#settings;
-      this.#settings = settings;
-      if (previous.policy !== settings.policy || previous.direction !== settings.direction) {
-        await this.#dispose();
-        await this.#create();
-        await this.#catchUpAndStart();
-      } else if (previous.background !== settings.background) {
-        await (settings.background ? this.client.start() : this.client.stop());
-      }
+      if (previous.policy === policy && previous.direction === direction) return;
+      this.#settings = { ...previous, policy, direction };
+      this.#making = deferred();
+      await this.#dispose();
+      await this.#create();
+      await this.#catchUpAndStart();
+    });
+  }
+
+  /** Starts or stops background sync (whatever the setting said before). */
+  setBackground(on: boolean): Promise<void> {
+    return this.#serial(async () => {
+      this.#settings = { ...this.#settings, background: on };
+      await (on ? this.#live.start() : this.#live.stop());
     });
   }
 
   /** One push + pull now. */
   syncOnce(): Promise<void> {
-    return this.#serial(() => this.client.syncOnce());
+    return this.#serial(() => this.#live.syncOnce());
   }
 
   /**
@@ -114,26 +131,38 @@ export class SyncSession {
    */
   catchUp(before?: () => Promise<unknown>): Promise<SyncProgress> {
     return this.#serial(async () => {
-      if (this.#settings.background) await this.client.stop();
+      if (this.#settings.background) await this.#live.stop();
       try {
         await before?.();
-        return await this.client.initialSync();
+        return await this.#live.initialSync();
       } finally {
-        if (this.#settings.background) await this.client.start();
+        if (this.#settings.background) await this.#live.start();
       }
     });
   }
 
   /** Stops sync and closes the client (page unload). */
   close(): Promise<void> {
-    return this.#serial(() => this.#dispose());
+    return this.#serial(async () => {
+      this.#making = deferred();
+      this.#making.reject(new Error('this page closed its sync client'));
+      await this.#dispose();
+    });
   }
 
   async #create(): Promise<void> {
     const { policy, direction } = this.#settings;
-    const client = await this.#factory({ ...this.#options, config: { conflictResolution: policy, direction } });
-    this.#client = client;
-    await client.ready;
+    const making = this.#making;
+    let client: DemoClient;
+    try {
+      client = await this.#factory({ ...this.#options, config: { conflictResolution: policy, direction } });
+      this.#client = client;
+      await client.ready;
+    } catch (error) {
+      making.reject(error);
+      throw error;
+    }
+    making.resolve(client);
     const l = this.#listeners;
     this.#unsubscribe = [
       client.on('status', (s) => l.status(s)),
@@ -148,13 +177,13 @@ export class SyncSession {
 
   async #catchUpAndStart(): Promise<void> {
     try {
-      if (this.#settings.direction !== 'push-only') await this.client.initialSync();
+      if (this.#settings.direction !== 'push-only') await this.#live.initialSync();
     } catch (error) {
       // Offline or a server error: said on the page; background sync still starts and
       // keeps retrying, and the client is in place whatever happened.
       this.#listeners.error(SyncError.from(error).toJSON());
     }
-    if (this.#settings.background) await this.client.start();
+    if (this.#settings.background) await this.#live.start();
   }
 
   async #dispose(): Promise<void> {
@@ -170,4 +199,22 @@ export class SyncSession {
     this.#queue = next.catch(() => undefined);
     return next;
   }
+}
+
+interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+/** A promise with its settle functions; its rejection counts as handled. */
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
