@@ -68,7 +68,16 @@ export interface SyncWorkerOptions {
   readonly broadcastChannel?: BroadcastChannelFactory;
   /** Default the worker's `navigator.onLine` and `online`/`offline` events. */
   readonly online?: OnlineSignal;
+  /**
+   * How long a follower's forwarded `syncOnce`/`initialSync` waits for the leader to
+   * take it before failing `TIMEOUT` (a leader of another build, or frozen). Once
+   * taken, the call runs as long as it needs. Default 5000 ms.
+   */
+  readonly leaderAnswerTimeoutMs?: number;
 }
+
+/** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */
+export const DEFAULT_LEADER_ANSWER_TIMEOUT_MS = 5000;
 
 /** Codes after which restarting the handshake by itself cannot help. */
 const FINAL_START_CODES: ReadonlySet<string> = new Set([
@@ -89,6 +98,8 @@ interface PendingCall {
   readonly reject: (error: unknown) => void;
   /** Cancels the backstop: our own request for the lock, granted if the leader dies. */
   readonly backstop: AbortController;
+  /** Runs out unless the leader says it took the call (see `leaderAnswerTimeoutMs`). */
+  answerTimer?: ReturnType<typeof setTimeout>;
 }
 
 /** The state of one connected worker. */
@@ -294,10 +305,9 @@ export class SyncWorker {
     if (connection === undefined) return;
     this.#wantSync = false;
     await this.#resign();
-    for (const [id, call] of this.#pending) {
-      this.#pending.delete(id);
-      call.backstop.abort();
-      call.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
+    for (const id of [...this.#pending.keys()]) {
+      const call = this.#takePending(id);
+      call?.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
     }
     this.#connection = undefined;
     for (const off of connection.unsubscribe) off();
@@ -480,14 +490,12 @@ export class SyncWorker {
     return new Promise((resolve, reject) => {
       const backstop = new AbortController();
       this.#pending.set(id, { method, resolve, reject, backstop });
-      connection.channel.post({ kind: 'call', from: this.#tabId, id, method });
+      this.#postCall(connection, id);
       void acquireLock(this.#locks, connection.lockName, { signal: backstop.signal }).then(async (lock) => {
         if (lock === undefined) return;
         try {
-          const call = this.#pending.get(id);
-          if (call === undefined || this.#connection !== connection) return;
-          this.#pending.delete(id);
-          await this.#runWithTemporaryManager(connection, method).then(call.resolve, call.reject);
+          const call = this.#connection === connection ? this.#takePending(id) : undefined;
+          if (call !== undefined) await this.#runWithTemporaryManager(connection, method).then(call.resolve, call.reject);
         } finally {
           lock.release();
         }
@@ -495,12 +503,39 @@ export class SyncWorker {
     });
   }
 
+  /** (Re)sends a waiting call to whichever tab leads, and starts waiting for it to be taken. */
+  #postCall(connection: Connection, id: string): void {
+    const call = this.#pending.get(id);
+    if (call === undefined) return;
+    clearTimeout(call.answerTimer);
+    const timeoutMs = this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS;
+    call.answerTimer = setTimeout(() => {
+      this.#takePending(id)?.reject(
+        new SyncError(
+          ErrorCode.TIMEOUT,
+          `${call.method}(): the tab that leads sync did not take the call within ${timeoutMs} ms. It may run another version of this app (reload the other tabs) or be frozen in the background.`,
+          { details: { timeoutMs } },
+        ),
+      );
+    }, timeoutMs);
+    connection.channel.post({ kind: 'call', from: this.#tabId, id, method: call.method });
+  }
+
+  /** Removes a waiting call, stopping its backstop and timer; undefined if already settled. */
+  #takePending(id: string): PendingCall | undefined {
+    const call = this.#pending.get(id);
+    if (call === undefined) return undefined;
+    this.#pending.delete(id);
+    call.backstop.abort();
+    clearTimeout(call.answerTimer);
+    return call;
+  }
+
   /** This tab just became the leader: calls it forwarded run here now. */
   #runPendingHere(manager: SyncManager): void {
-    for (const [id, call] of this.#pending) {
-      this.#pending.delete(id);
-      call.backstop.abort();
-      runOn(manager, call.method).then(call.resolve, call.reject);
+    for (const id of [...this.#pending.keys()]) {
+      const call = this.#takePending(id);
+      if (call !== undefined) runOn(manager, call.method).then(call.resolve, call.reject);
     }
   }
 
@@ -551,14 +586,13 @@ export class SyncWorker {
         }
         return;
       case 'leader':
-        for (const [id, call] of this.#pending) {
-          connection.channel.post({ kind: 'call', from: this.#tabId, id, method: call.method });
-        }
+        for (const id of [...this.#pending.keys()]) this.#postCall(connection, id);
         return;
       case 'call': {
         const lead = this.#lead;
         if (lead === undefined) return; // not ours to answer; the caller's backstop covers a gap
-        const reply = (fields: { result?: SyncProgress; error?: ReturnType<SyncError['toJSON']> }): void =>
+        connection.channel.post({ kind: 'accepted', from: this.#tabId, to: message.from, id: message.id });
+        const reply = (fields: { result?: SyncProgress; error?: SyncErrorData }): void =>
           connection.channel.post({ kind: 'reply', from: this.#tabId, to: message.from, id: message.id, ...fields });
         runOn(lead.manager, message.method).then(
           (result) => reply(result === undefined ? {} : { result }),
@@ -566,12 +600,15 @@ export class SyncWorker {
         );
         return;
       }
+      case 'accepted': {
+        const call = message.to === this.#tabId ? this.#pending.get(message.id) : undefined;
+        if (call !== undefined) clearTimeout(call.answerTimer);
+        return;
+      }
       case 'reply': {
         if (message.to !== this.#tabId) return;
-        const call = this.#pending.get(message.id);
+        const call = this.#takePending(message.id);
         if (call === undefined) return;
-        this.#pending.delete(message.id);
-        call.backstop.abort();
         if (message.error !== undefined) call.reject(SyncError.from(message.error));
         else call.resolve(message.result);
         return;

@@ -18,6 +18,8 @@ export type TabMessage =
   /** `from` became the leader: re-send calls still waiting for an answer. */
   | { readonly kind: 'leader'; readonly from: string }
   | { readonly kind: 'call'; readonly from: string; readonly id: string; readonly method: ForwardedMethod }
+  /** The leader took call `id` of tab `to`; its reply will follow. */
+  | { readonly kind: 'accepted'; readonly from: string; readonly to: string; readonly id: string }
   | {
       readonly kind: 'reply';
       readonly from: string;
@@ -50,10 +52,12 @@ export function defaultBroadcastChannel(name: string): BroadcastChannelLike {
   return { postMessage: () => undefined, addEventListener: () => undefined, close: () => undefined };
 }
 
+const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'leader', 'call', 'accepted', 'reply']);
+
 function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;
   const { kind, from } = data as { kind?: unknown; from?: unknown };
-  return typeof from === 'string' && (kind === 'event' || kind === 'hello' || kind === 'leader' || kind === 'call' || kind === 'reply');
+  return typeof from === 'string' && typeof kind === 'string' && KINDS.has(kind);
 }
 
 /** A typed wrapper of one channel. */

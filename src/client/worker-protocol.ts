@@ -15,7 +15,7 @@ import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
  * stale worker cached from an older build fails `VERSION_MISMATCH` instead of
  * misbehaving.
  */
-const WORKER_API_REVISION = 1;
+const WORKER_API_REVISION = 2;
 
 /** The build a client or worker comes from: package version plus worker API revision. */
 export const SDK_VERSION = `${version}+api.${WORKER_API_REVISION}`;

@@ -112,4 +112,23 @@ describe('several tabs of one app', () => {
     await b.stop();
     expect(world.locks.held(`pulsesync:${world.name}`)).toBe(false);
   });
+
+  it('a forwarded call nobody takes (the leader runs another build) fails TIMEOUT instead of hanging', async () => {
+    world = tabsWorld({ workerOptions: { leaderAnswerTimeoutMs: 50 } });
+    // A tab of another build holds the lock but listens on another channel.
+    let release = (): void => undefined;
+    void world.locks.request(`pulsesync:${world.name}`, {}, () => new Promise<void>((resolve) => (release = resolve)));
+    const follower = world.open();
+    const error = await follower.syncOnce().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'TIMEOUT' });
+    expect((error as Error).message).toMatch(/did not take the call.*another version of this app/);
+    release();
+    // With the lock free again the call runs here.
+    await follower.put('notes', 'late', 1);
+    await follower.syncOnce();
+    expect(await serverIds('notes')).toContain('late');
+  });
 });
