@@ -55,6 +55,7 @@ describe('a 20,000-record initial sync', () => {
       count: RECORDS,
       distinctIds: RECORDS,
       missingCount: 0,
+      wrongValues: 0,
     });
     await page.evaluate((n) => window.pulse.close(n), name);
     await page.evaluate((n) => window.pulse.deleteDatabase(n), name);
@@ -107,7 +108,7 @@ describe('a 20,000-record initial sync', () => {
       const progress = await page.evaluate((n) => window.pulse.events(n).progress, name);
       const after = await page.evaluate(([n, c, e]) => window.pulse.census(n, c, e), [name, COLLECTIVE, RECORDS] as const);
 
-      expect(after, context).toMatchObject({ count: RECORDS, distinctIds: RECORDS, missingCount: 0 });
+      expect(after, context).toMatchObject({ count: RECORDS, distinctIds: RECORDS, missingCount: 0, wrongValues: 0 });
       // Pulled after the restart + kept before it = all, so nothing came twice.
       expect(final.totalPulled, context).toBe(RECORDS - kept.count);
       expect(final.hasMore, context).toBe(false);

@@ -45,6 +45,8 @@ export interface Census {
   /** Ids of the expected `r0000000…` range that are missing (at most 10 listed). */
   readonly missing: readonly string[];
   readonly missingCount: number;
+  /** Records whose value has a numeric `n` that is not the index in their id `r…`. */
+  readonly wrongValues: number;
 }
 
 /** Long tasks (≥ 50 ms) seen on the page's main thread while a watch ran. */
