@@ -96,7 +96,7 @@ describe('several tabs of one app', () => {
     for (const tab of [follower, third]) await tab.evaluate((n) => window.pulse.close(n), name);
   }, 90_000);
 
-  it('syncOnce in a follower tab is run by the leader', async () => {
+  it('syncOnce in a follower tab is run by the leader; remote changes reach the follower', async () => {
     const name = `forwarded-${Date.now()}`;
     const [leader, follower] = (await openTabs(2, name)) as [Page, Page];
     await startLeader(leader, name);
@@ -107,7 +107,20 @@ describe('several tabs of one app', () => {
     expect((await serverRecords(direct(), 'notes')).has('via-sync-once')).toBe(true);
     // The follower never shook hands: the leader's session did the work.
     expect(proxy.count('handshake')).toBe(handshakes);
+
+    // Another device writes: the leader hears the poke and pulls, the follower hears the change.
+    const seenBefore = await follower.evaluate((n) => window.pulse.events(n).changedRecords, name);
+    const [other] = await openTabs(1, `${name}-other`);
+    await other!.evaluate((n) => window.pulse.put(n, 'notes', 'from-other-device', 2), `${name}-other`);
+    await other!.evaluate((n) => window.pulse.syncOnce(n), `${name}-other`);
+    await waitFor(
+      'the follower to hear the remote change',
+      () => follower.evaluate((n) => window.pulse.events(n).changedRecords, name),
+      (count) => count > seenBefore,
+    );
+    expect((await follower.evaluate((n) => window.pulse.list(n, 'notes'), name)).map((r) => r.id)).toContain('from-other-device');
     for (const tab of [leader, follower]) await tab.evaluate((n) => window.pulse.close(n), name);
+    await other!.evaluate((n) => window.pulse.close(n), `${name}-other`);
   }, 60_000);
 
   it('a leader worker killed while a follower writes: another takes over, every write accepted once', async () => {
