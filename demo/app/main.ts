@@ -13,6 +13,7 @@ import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 import { ProgressView } from './progress-view.ts';
 import { ReplicaReader } from './replica-facts.ts';
+import { coalesced, throttled } from './schedule.ts';
 import { SyncSession, type ClientFactory } from './session.ts';
 import { SyncView } from './sync-view.ts';
 import { TodoListView } from './todo-view.ts';
@@ -94,67 +95,30 @@ async function main(config: DemoConfig): Promise<void> {
     return (await session.current()).put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
-  /** Re-reads the list; calls during a read coalesce into one more read. */
-  let reading: Promise<void> | undefined;
-  let rereadArrived: Set<string> | undefined;
-  function refreshTodos(arrived: ReadonlySet<string> = new Set()): void {
-    if (reading !== undefined) {
-      rereadArrived = new Set([...(rereadArrived ?? []), ...arrived]);
-      return;
+  /** Todos that arrived from another device since the last read (they flash). */
+  const arrived = new Set<string>();
+  const refreshTodos = coalesced(async () => {
+    const flash = new Set(arrived);
+    arrived.clear();
+    try {
+      const todos = (await (await session.current()).list(TODOS)).map(todoFromRecord).sort(byCreation);
+      todoView.render(todos, flash);
+    } catch (error) {
+      syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
     }
-    reading = (async () => {
-      try {
-        const todos = (await (await session.current()).list(TODOS)).map(todoFromRecord).sort(byCreation);
-        todoView.render(todos, arrived);
-      } catch (error) {
-        syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
-      } finally {
-        reading = undefined;
-        const next = rereadArrived;
-        rereadArrived = undefined;
-        if (next !== undefined) refreshTodos(next);
-      }
-    })();
-  }
+  });
 
-  // ---- archive count (the seeded records), at most once a second ----
-  let archiveTimer: ReturnType<typeof setTimeout> | undefined;
-  function refreshArchive(): void {
-    if (archiveTimer !== undefined) return;
-    archiveTimer = setTimeout(() => {
-      archiveTimer = undefined;
-      session.current().then((client) => client.list(config.seedCollective)).then(
-        (records) => {
-          archiveCount.textContent =
-            records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
-        },
-        () => undefined,
-      );
-    }, 1000);
-  }
+  // The seeded records: thousands arrive in a catch-up, so count them at most once a second.
+  const refreshArchive = throttled(async () => {
+    const records = await (await session.current()).list(config.seedCollective);
+    archiveCount.textContent =
+      records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
+  }, 1000);
 
-  // ---- pending count and cursors from the replica, after each status and change ----
-  let factsRead: Promise<void> | undefined;
-  let factsStale = false;
-  function refreshFacts(): void {
-    if (factsRead !== undefined) {
-      factsStale = true;
-      return;
-    }
-    factsRead = replicaReader
-      .read(!offline)
-      .then((facts) => syncView.showFacts(facts))
-      .finally(() => {
-        factsRead = undefined;
-        if (factsStale) {
-          factsStale = false;
-          refreshFacts();
-        }
-      });
-  }
+  // Pending count and cursors, from the replica, after each status and change.
+  const refreshFacts = coalesced(async () => syncView.showFacts(await replicaReader.read(!offline)));
 
   function onChange(event: ChangeEvent): void {
-    const arrived = new Set<string>();
     let todos = false;
     let archive = false;
     for (const change of event.changes) {
@@ -165,7 +129,7 @@ async function main(config: DemoConfig): Promise<void> {
         archive = true;
       }
     }
-    if (todos) refreshTodos(arrived);
+    if (todos) refreshTodos();
     if (archive) refreshArchive();
     refreshFacts();
   }
