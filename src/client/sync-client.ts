@@ -60,6 +60,12 @@ export interface SyncClient extends SyncEngine, RecordCalls {
 /** How long close() waits for the worker to stop cleanly before terminating it. */
 const CLOSE_TIMEOUT_MS = 3000;
 
+/**
+ * How long the worker may take to connect before `TIMEOUT`: starting, opening the
+ * replica (which itself gives up after 5 s blocked by another tab) and answering.
+ */
+const CONNECT_TIMEOUT_MS = 20_000;
+
 const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 /** A Worker, or a MessagePort-like endpoint. */
@@ -82,15 +88,19 @@ class WorkerSyncClient implements SyncClient {
   readonly #connected: Promise<{ instanceId: InstanceId }>;
   #status: SyncStatus = INITIAL_STATUS;
   #closed: Promise<void> | undefined;
+  #isConnected = false;
+  /** Fails the connection before it is made (worker crashed or never answered). */
+  #failConnect: (error: SyncError) => void = () => undefined;
 
   constructor(options: SyncClientOptions) {
     this.#endpoint = endpointOf(options.worker);
     this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);
+    this.#endpoint.addEventListener('error', this.#onWorkerError);
     const getToken = options.getToken;
     const tokenSource =
       getToken === undefined ? undefined : Comlink.proxy(async () => (await getToken()) ?? undefined);
-    this.#connected = this.#remote
+    const connecting = this.#remote
       .connect(
         {
           version: SDK_VERSION,
@@ -112,12 +122,25 @@ class WorkerSyncClient implements SyncClient {
             );
           }
           this.#status = result.status;
+          this.#isConnected = true;
           return { instanceId: result.instanceId };
         },
         (error: unknown) => {
           throw rebuild(error);
         },
       );
+    const failed = new Promise<never>((_, reject) => {
+      this.#failConnect = reject;
+    });
+    const timer = setTimeout(() => {
+      this.#failConnect(
+        new SyncError(
+          ErrorCode.TIMEOUT,
+          `The sync worker did not answer within ${CONNECT_TIMEOUT_MS / 1000} s. If you pass options.worker, it must be a module calling exposeSyncWorker() from 'pulsesync/worker'.`,
+        ),
+      );
+    }, CONNECT_TIMEOUT_MS);
+    this.#connected = Promise.race([connecting, failed]).finally(() => clearTimeout(timer));
     this.ready = this.#connected.then(() => undefined);
     // Handled here so an app that never awaits `ready` gets no unhandled rejection;
     // awaiting it (or any call) still fails with the error.
@@ -217,6 +240,7 @@ class WorkerSyncClient implements SyncClient {
       clearTimeout(timer);
     }
     this.#endpoint.removeEventListener('message', this.#onMessage);
+    this.#endpoint.removeEventListener('error', this.#onWorkerError);
     this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
@@ -235,6 +259,17 @@ class WorkerSyncClient implements SyncClient {
       throw rebuild(error);
     }
   }
+
+  /** The worker script failed to load, or threw outside any call. */
+  readonly #onWorkerError = (event: Event): void => {
+    const detail = (event as Partial<ErrorEvent>).message;
+    const what = detail === undefined || detail === '' ? 'no message (a missing or stale worker script?)' : detail;
+    if (!this.#isConnected) {
+      this.#failConnect(new SyncError(ErrorCode.INTERNAL, `The sync worker failed to start: ${what}`));
+      return;
+    }
+    this.#events.emit('error', { code: ErrorCode.INTERNAL, message: `The sync worker failed: ${what}` });
+  };
 
   readonly #onMessage = (message: Event): void => {
     const event = workerEventOf((message as MessageEvent).data);

@@ -157,4 +157,26 @@ describe('client over a MessageChannel', () => {
     // The lock is free for the next tab.
     expect(world.locks.held(`pulsesync:${world.name}`)).toBe(false);
   });
+
+  it('a worker script that fails to load rejects ready and every call, instead of hanging', async () => {
+    // What a Worker whose script is missing does: an `error` event, and no answer ever.
+    class BrokenWorker extends EventTarget {
+      terminated = false;
+      postMessage(): void {
+        queueMicrotask(() => this.dispatchEvent(Object.assign(new Event('error'), { message: '' })));
+      }
+      terminate(): void {
+        this.terminated = true;
+      }
+    }
+    const worker = new BrokenWorker();
+    const client = createSyncClient({ name: 'broken', url: 'memory://x', worker: worker as unknown as Worker });
+    const errors: unknown[] = [];
+    client.on('error', (e) => errors.push(e));
+    expect(await rejection(client.ready)).toMatchObject({ code: ErrorCode.INTERNAL, message: expect.stringMatching(/failed to start/) });
+    expect(await rejection(client.list('notes'))).toMatchObject({ code: ErrorCode.INTERNAL });
+    expect(errors).toHaveLength(1);
+    await client.close();
+    expect(worker.terminated).toBe(true);
+  });
 });
