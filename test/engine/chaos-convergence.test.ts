@@ -58,7 +58,7 @@ describe('chaos convergence on SQLite', () => {
     const policy: ConflictPolicy = seed % 2 === 1 ? 'last-write-wins' : 'server-wins';
     it(`converges for seed ${seed} (${policy})`, async () => {
       const problems = await runChaosScenario(seed, policy, emptyStats(), () => sqliteServerStore(join(dir, `seed-${seed}.db`)));
-      expect(problems, `seed ${seed} (${policy}) on SQLite broke its promises`).toEqual([]);
+      expect(problems, `seed ${seed} (${policy}) on SQLite broke its promises; replay with CHAOS_SEEDS=0 CHAOS_SQLITE_SEEDS=${seed}`).toEqual([]);
     });
   }
 });
