@@ -104,7 +104,6 @@ interface PendingCall {
 
 /** The state of one connected worker. */
 interface Connection {
-  readonly options: WorkerConnectOptions;
   readonly replica: LocalStore;
   readonly channel: TabChannel;
   readonly transport: SyncTransport;
@@ -187,9 +186,15 @@ export class SyncWorker {
         ...(this.#options.IDBKeyRange === undefined ? {} : { IDBKeyRange: this.#options.IDBKeyRange }),
         ...(this.#options.durability === undefined ? {} : { durability: this.#options.durability }),
       });
-      const tokenSource = this.#tokenSource(options, getToken);
-      const settings: TransportSettings = tokenSource === undefined ? { url: options.url } : { url: options.url, getToken: tokenSource };
-      const transport = this.#options.transport?.(settings) ?? httpTransport(settings);
+      let transport: SyncTransport;
+      try {
+        const tokenSource = this.#tokenSource(options, getToken);
+        const settings: TransportSettings = tokenSource === undefined ? { url: options.url } : { url: options.url, getToken: tokenSource };
+        transport = this.#options.transport?.(settings) ?? httpTransport(settings);
+      } catch (error) {
+        replica.close(); // a transport that cannot be built: do not keep the database open
+        throw error;
+      }
       const channel = new TabChannel((this.#options.broadcastChannel ?? defaultBroadcastChannel)(tabChannelName(options.name)), (message) =>
         this.#onTabMessage(message),
       );
@@ -197,7 +202,7 @@ export class SyncWorker {
         replica.subscribe((change) => this.#publish({ type: 'change', payload: change })),
         this.#online.subscribe((online) => this.#onOnline(online)),
       ];
-      this.#connection = { options, replica, channel, transport, sink: events, config, lockName: leaderLockName(options.name), unsubscribe };
+      this.#connection = { replica, channel, transport, sink: events, config, lockName: leaderLockName(options.name), unsubscribe };
       channel.post({ kind: 'hello', from: this.#tabId });
       return { version: SDK_VERSION, instanceId: replica.instanceId, status: this.status() };
     } finally {
