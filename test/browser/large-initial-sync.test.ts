@@ -17,7 +17,6 @@ import { seededRandom } from '../../src/transport/seeded-random.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
 import { waitFor } from '../support/wait.ts';
 import type { LongTaskReport, PageClientOptions } from './pages/client-api.ts';
-import './pages/client-api.ts';
 
 type EngineConfig = NonNullable<PageClientOptions['config']>;
 

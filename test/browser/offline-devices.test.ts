@@ -11,7 +11,6 @@ import { useBrowserHarness } from '../support/browser-harness.ts';
 import { serverRecords } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import type { PageClientOptions } from './pages/client-api.ts';
-import './pages/client-api.ts';
 
 const NOTES = 'notes';
 
