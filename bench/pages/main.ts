@@ -5,8 +5,10 @@
 import { applyVariant, packedPut, packedTradeoff, rawPut } from './limits.ts';
 import { longTaskWatch } from './long-tasks.ts';
 import { replicaApply, replicaPutMany, replicaPutOne } from './replica-probe.ts';
+import { wirePull } from './wire-probe.ts';
+import { engineInitialSync } from './engine-probe.ts';
 
-const api = { rawPut, packedPut, packedTradeoff, applyVariant, longTaskWatch, replicaPutMany, replicaPutOne, replicaApply };
+const api = { rawPut, packedPut, packedTradeoff, applyVariant, longTaskWatch, replicaPutMany, replicaPutOne, replicaApply, wirePull, engineInitialSync };
 
 /** What the bench page offers to the driver. */
 export type PulseBenchApi = typeof api;

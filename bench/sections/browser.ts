@@ -6,11 +6,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { repeatWithin, type Budget } from '../lib/budget.ts';
 import { launchChromium, type BenchBrowser } from '../lib/chromium.ts';
 import { serveBenchPages, type BenchPages } from '../lib/pages.ts';
 import { median, perSecond } from '../lib/stats.ts';
 import type { ResultRow } from '../lib/table.ts';
 import type { ApplyMode, PackedTradeoff } from '../pages/limits.ts';
+import type { EngineSyncRun } from '../pages/engine-probe.ts';
+import type { WirePullRun } from '../pages/wire-probe.ts';
+import { DEFAULT_SYNC_CONFIG } from '../../src/engine/config.ts';
 import { openSdkBench, type InitialSyncRun, type LatencyRun, type SdkBench } from './sdk.ts';
 
 /** Changes timed for the steady-state latency. */
@@ -23,6 +27,10 @@ export const INITIAL = { count: 100_000, bytes: 200, batch: 1_000 } as const;
 /** The apply-variant runs: pulled changes, batch size as the engine's default. */
 const APPLY = { count: 20_000, bytes: 200, batch: 500 } as const;
 const APPLY_MODES: readonly ApplyMode[] = ['blind-put', 'get-then-put', 'log-lookup-then-put'];
+/** The engine's pull batch size (its default), used by the store-alone and in-page rows too. */
+const ENGINE_BATCH = DEFAULT_SYNC_CONFIG.batchSize;
+/** A larger pull batch, measured beside the default to show what batch size costs. */
+const LARGE_BATCH = 2_000;
 /** Awaited one-by-one writes per run. */
 const ONE_BY_ONE = 1_000;
 /** Records per packed value. */
@@ -33,6 +41,8 @@ export interface BrowserOptions {
   readonly root: string;
   readonly runs: number;
   readonly log: (message: string) => void;
+  /** When the browser sections must be done; loops run fewer times rather than overrun it. */
+  readonly budget: Budget;
 }
 
 /** Opens the bench page: sdk.html (SDK + limits) when the SDK is there, else the limits alone. */
@@ -57,7 +67,8 @@ export async function runBrowser(options: BrowserOptions): Promise<ResultRow[]> 
       ? await openSdkBench({ root: options.root, log: options.log, browser, pages, page, local: LOCAL, initial: INITIAL })
       : 'not available yet: no src/client';
     const syncRuns = Math.max(3, options.runs - 2);
-    const sdkSamples = { putMany: [] as number[], putOne: [] as number[], initialSync: [] as InitialSyncRun[] };
+    const sdkSamples = { putMany: [] as number[], putOne: [] as number[], initialSync: [] as InitialSyncRun[], initialSyncLarge: [] as InitialSyncRun[] };
+    const skipped = (what: string) => (done: number): void => options.log(`${what}: stopping after ${done} run(s) to stay within the time budget`);
     let latency: LatencyRun | string = typeof sdk === 'string' ? sdk : 'not run';
 
     try {
@@ -74,7 +85,8 @@ export async function runBrowser(options: BrowserOptions): Promise<ResultRow[]> 
       await page.evaluate((o) => window.pulseBench.rawPut(o), { count: 2_000, bytes: LOCAL.bytes, batch: 2_000, plain: true });
       await page.evaluate((o) => window.pulseBench.replicaPutMany(o), { count: 2_000, bytes: LOCAL.bytes });
       if (typeof sdk !== 'string') await sdk.warmUp();
-      for (let r = 0; r < options.runs; r++) {
+      const s1 = options.budget.slice(0.15);
+      await repeatWithin(s1, options.runs, async (r) => {
         options.log(`local writes run ${r + 1}/${options.runs}`);
         raw.push(perSecond(LOCAL.count, await page.evaluate((o) => window.pulseBench.rawPut(o), { ...LOCAL, batch: LOCAL.count })));
         if (typeof sdk !== 'string') sdkSamples.putMany.push(await sdk.putMany());
@@ -85,42 +97,51 @@ export async function runBrowser(options: BrowserOptions): Promise<ResultRow[]> 
         replicaMany.push(perSecond(LOCAL.count, await page.evaluate((o) => window.pulseBench.replicaPutMany(o), LOCAL)));
         replicaOne.push(perSecond(ONE_BY_ONE, await page.evaluate((o) => window.pulseBench.replicaPutOne(o), { count: ONE_BY_ONE, bytes: LOCAL.bytes })));
         rawOneTx.push(perSecond(ONE_BY_ONE, await page.evaluate((o) => window.pulseBench.rawPut(o), { count: ONE_BY_ONE, bytes: LOCAL.bytes, batch: 1 })));
-      }
+      }, skipped('local writes'));
       // ---- section 2: 100k pulled-change objects, 1,000 per transaction, interleaved.
       const rawSync: number[] = [];
       const packedSync: number[] = [];
       const packed100: number[] = [];
       const replicaApply: number[] = [];
-      for (let r = 0; r < syncRuns; r++) {
+      const plainSync: number[] = [];
+      const wire: WirePullRun[] = [];
+      const engine: EngineSyncRun[] = [];
+      await repeatWithin(options.budget.slice(0.65), syncRuns, async (r) => {
         options.log(`initial sync run ${r + 1}/${syncRuns}`);
         rawSync.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.rawPut(o), { ...INITIAL, pulled: true })));
         if (typeof sdk !== 'string') sdkSamples.initialSync.push(await sdk.initialSync());
+        plainSync.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.rawPut(o), { ...INITIAL, pulled: true, plain: true })));
+        if (typeof sdk !== 'string') {
+          sdkSamples.initialSyncLarge.push(await sdk.initialSync(LARGE_BATCH));
+          wire.push(await sdk.wirePull(ENGINE_BATCH));
+          engine.push(await sdk.engineSync(ENGINE_BATCH));
+        }
         packedSync.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.packedPut(o), { count: INITIAL.count, bytes: INITIAL.bytes, chunk: CHUNK, chunksPerTx: 100, pulled: true })));
         packed100.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.packedPut(o), { count: INITIAL.count, bytes: INITIAL.bytes, chunk: 100, chunksPerTx: 100, pulled: true })));
-        replicaApply.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.replicaApply(o), { count: INITIAL.count, bytes: INITIAL.bytes, batch: 500 })));
-      }
+        replicaApply.push(perSecond(INITIAL.count, await page.evaluate((o) => window.pulseBench.replicaApply(o), { count: INITIAL.count, bytes: INITIAL.bytes, batch: ENGINE_BATCH })));
+      }, skipped('initial sync'));
       // ---- section 3: one run of N changes (its own median/p99 over the changes).
       if (typeof sdk !== 'string') {
         options.log(`steady-state latency: ${LATENCY_CHANGES} changes`);
-        latency = await sdk.latency(LATENCY_CHANGES);
+        latency = await sdk.latency(LATENCY_CHANGES, options.budget.slice(0.5));
       }
       // ---- what a packed replica would cost: single-record reads and updates.
       const tradeoffs: Record<number, PackedTradeoff[]> = { 100: [], 1000: [] };
-      for (let r = 0; r < syncRuns; r++) {
+      await repeatWithin(options.budget.slice(0.5), syncRuns, async (r) => {
         for (const chunk of [100, 1000]) {
           options.log(`packed trade-off: ${chunk} records/value, run ${r + 1}/${syncRuns}`);
           tradeoffs[chunk]?.push(await page.evaluate((o) => window.pulseBench.packedTradeoff(o), { records: LOCAL.count, bytes: LOCAL.bytes, chunk, ops: 200 }));
         }
-      }
+      }, skipped('packed trade-off'));
       // ---- why: what each way of applying a pulled batch costs per record.
       const apply: Record<ApplyMode, number[]> = { 'blind-put': [], 'get-then-put': [], 'log-lookup-then-put': [] };
-      for (let r = 0; r < syncRuns; r++) {
+      await repeatWithin(options.budget, syncRuns, async (r) => {
         options.log(`apply variants, run ${r + 1}/${syncRuns}`);
         for (const mode of APPLY_MODES) {
           apply[mode].push(perSecond(APPLY.count, await page.evaluate((o) => window.pulseBench.applyVariant(o), { ...APPLY, mode })));
         }
-      }
-      return buildRows({ raw, plain, rawLog, packed, replicaMany, replicaOne, rawOneTx, rawSync, packedSync, packed100, replicaApply, tradeoffs, apply, sdk, sdkSamples, latency });
+      }, skipped('apply variants'));
+      return buildRows({ raw, plain, rawLog, packed, replicaMany, replicaOne, rawOneTx, rawSync, plainSync, packedSync, packed100, replicaApply, wire, engine, tradeoffs, apply, sdk, sdkSamples, latency });
     } finally {
       if (typeof sdk !== 'string') await sdk.close();
     }
@@ -140,17 +161,23 @@ interface Measured {
   readonly rawOneTx: number[];
   readonly replicaApply: number[];
   readonly rawSync: number[];
+  readonly plainSync: number[];
+  readonly wire: WirePullRun[];
+  readonly engine: EngineSyncRun[];
   readonly packedSync: number[];
   readonly packed100: number[];
   readonly tradeoffs: Record<number, PackedTradeoff[]>;
   readonly apply: Record<ApplyMode, number[]>;
   readonly sdk: SdkBench | string;
-  readonly sdkSamples: { putMany: number[]; putOne: number[]; initialSync: InitialSyncRun[] };
+  readonly sdkSamples: { putMany: number[]; putOne: number[]; initialSync: InitialSyncRun[]; initialSyncLarge: InitialSyncRun[] };
   readonly latency: LatencyRun | string;
 }
 
+/** `a` as a percentage of `b`, for notes. */
+const pct = (a: number, b: number): string => (b > 0 ? `${((a / b) * 100).toFixed(0)}%` : 'n/a');
+
 function buildRows(m: Measured): ResultRow[] {
-  const { raw, plain, rawLog, packed, replicaMany, replicaOne, rawOneTx, rawSync, packedSync, packed100, replicaApply, tradeoffs, apply, sdk, sdkSamples, latency } = m;
+  const { raw, plain, rawLog, packed, replicaMany, replicaOne, rawOneTx, rawSync, plainSync, packedSync, packed100, replicaApply, wire, engine, tradeoffs, apply, sdk, sdkSamples, latency } = m;
   const L = median(raw);
   const P = median(packed);
   const LS = median(rawSync);
@@ -168,7 +195,7 @@ function buildRows(m: Measured): ResultRow[] {
   }
   rows.push({
     section: s1, figure: 'replica.putMany (no worker)', value: median(replicaMany), unit: 'rec/s', limit: L, packed: P, samples: replicaMany,
-    note: 'openReplica() in the page: the store alone, without worker, Comlink or client',
+    note: `openReplica() in the page: the store alone, without worker, Comlink or client; ${pct(median(replicaMany), median(plain))} of plain IndexedDB (N + 2 puts against N)`,
   });
   rows.push({ section: s1, figure: `replica.put ×${ONE_BY_ONE} (no worker)`, value: median(replicaOne), unit: 'rec/s', limit: L, packed: P, samples: replicaOne });
   rows.push({ section: s1, figure: 'limit: idb, 1 put/record, 1 tx', value: L, unit: 'rec/s', limit: L, packed: P, samples: raw });
@@ -195,7 +222,14 @@ function buildRows(m: Measured): ResultRow[] {
     const heap = runs.map((x) => x.workerHeapMb);
     const task = runs.map((x) => x.longestTaskMs);
     const sync = median(rate);
-    rows.push({ section: s2, figure: 'initialSync end to end', value: sync, unit: 'rec/s', limit: LS, packed: PS, target: '≥ 60% of limit', met: sync >= 0.6 * LS, samples: rate });
+    rows.push({
+      section: s2, figure: `initialSync end to end, ${ENGINE_BATCH}/batch`, value: sync, unit: 'rec/s', limit: LS, packed: PS, target: '≥ 60% of limit', met: sync >= 0.6 * LS, samples: rate,
+      note: 'SyncClient.initialSync in the page (worker, Comlink, httpTransport, real server over SQLite), default config; timed from the call to its answer',
+    });
+    if (sdkSamples.initialSyncLarge.length > 0) {
+      const large = sdkSamples.initialSyncLarge.map((x) => x.recordsPerSec);
+      rows.push({ section: s2, figure: `initialSync, config batchSize ${LARGE_BATCH}`, value: median(large), unit: 'rec/s', limit: LS, packed: PS, samples: large });
+    }
     rows.push({
       section: s2, figure: 'peak worker JS heap', value: median(heap), unit: 'MB', samples: heap,
       note: 'CDP Runtime.getHeapUsage on the worker target, polled every 50 ms: a sampled peak of the V8 heap (IndexedDB and browser-process memory not included)',
@@ -206,11 +240,28 @@ function buildRows(m: Measured): ResultRow[] {
       note: 'PerformanceObserver longtask in the page during initialSync; only tasks ≥ 50 ms are reported, so 0 means none',
     });
   }
+  if (engine.length > 0) {
+    const rate = engine.map((x) => perSecond(x.pulled, x.ms));
+    const share = (pick: (x: EngineSyncRun) => number): string => `${(median(engine.map((x) => pick(x) / x.ms)) * 100).toFixed(0)}%`;
+    rows.push({
+      section: s2, figure: `engine in the page, ${ENGINE_BATCH}/batch`, value: median(rate), unit: 'rec/s', limit: LS, packed: PS, samples: rate,
+      note: `SyncManager.initialSync in the page over httpTransport, no worker; of its time ${share((x) => x.pullMs)} waits on pull requests, ${share((x) => x.applyMs)} in applyRemote, ${share((x) => x.otherStoreMs)} in other store calls (the rest: engine bookkeeping). Shares summing to ~100% mean the steps run one after another`,
+    });
+  }
+  if (wire.length > 0) {
+    const rate = wire.map((x) => perSecond(x.pulled, x.ms));
+    const parseShare = `${(median(wire.map((x) => x.parseMs / x.ms)) * 100).toFixed(0)}%`;
+    rows.push({
+      section: s2, figure: `HTTP pull alone, ${ENGINE_BATCH}/request`, value: median(rate), unit: 'rec/s', limit: LS, packed: PS, samples: rate,
+      note: `the feed pulled from the page with fetch, JSON.parse and the transport's validation, nothing applied: the network half (server, loopback, JSON); ${parseShare} of it in JSON.parse + validation`,
+    });
+  }
   rows.push({
-    section: s2, figure: 'replica.applyRemote 500/batch', value: median(replicaApply), unit: 'rec/s', limit: LS, packed: PS, samples: replicaApply,
-    note: 'openReplica() in the page, feed batches of 500 with their cursor: the store alone, no network, no worker',
+    section: s2, figure: `replica.applyRemote ${ENGINE_BATCH}/batch`, value: median(replicaApply), unit: 'rec/s', limit: LS, packed: PS, samples: replicaApply,
+    note: `openReplica() in the page, feed batches of ${ENGINE_BATCH} with their cursor: the store alone, no network, no worker; ${pct(median(replicaApply), median(plainSync))} of plain IndexedDB at 1k/tx`,
   });
   rows.push({ section: s2, figure: 'limit: idb, 1 put/record, 1k/tx', value: LS, unit: 'rec/s', limit: LS, packed: PS, samples: rawSync });
+  rows.push({ section: s2, figure: 'plain IndexedDB (no idb), 1k/tx', value: median(plainSync), unit: 'rec/s', limit: LS, packed: PS, samples: plainSync });
   rows.push({ section: s2, figure: 'packed limit: 1,000 rec/value', value: PS, unit: 'rec/s', limit: LS, packed: PS, samples: packedSync });
   rows.push({ section: s2, figure: 'packed: 100 rec/value', value: median(packed100), unit: 'rec/s', limit: LS, packed: PS, samples: packed100 });
 

@@ -7,11 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { Budget } from '../lib/budget.ts';
 import { sampleWorkerHeap, type BenchBrowser } from '../lib/chromium.ts';
 import type { BenchPages } from '../lib/pages.ts';
 import { seedRecords } from '../lib/server-load.ts';
 import { serverCommand, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
 import { percentile, perSecond } from '../lib/stats.ts';
+import type { EngineSyncRun } from '../pages/engine-probe.ts';
+import type { WirePullRun } from '../pages/wire-probe.ts';
 
 /** One initial-sync run as the SDK did it. */
 export interface InitialSyncRun {
@@ -41,8 +44,14 @@ export interface SdkBench {
   warmUp(): Promise<void>;
   putMany(): Promise<number>;
   putOne(): Promise<number>;
-  initialSync(): Promise<InitialSyncRun>;
-  latency(changes: number): Promise<LatencyRun>;
+  /** Initial sync of the seeded records into a fresh replica; `batchSize` overrides the engine's default. */
+  initialSync(batchSize?: number): Promise<InitialSyncRun>;
+  /** The network half alone: the seeded feed pulled over HTTP from the page, parsed and validated, not applied. */
+  wirePull(batch: number): Promise<WirePullRun>;
+  /** `SyncManager.initialSync` in the page (no worker), with its time split by step. */
+  engineSync(batch: number): Promise<EngineSyncRun>;
+  /** Up to `changes` puts on one device timed to their `change` on another; stops early when the budget runs out. */
+  latency(changes: number, budget: Budget): Promise<LatencyRun>;
   close(): Promise<void>;
 }
 
@@ -61,6 +70,8 @@ export interface SdkOptions {
 const PUT_ONE_COUNT = 1_000; // same as the replica and raw one-by-one rows
 /** Longest wait for one change to reach the second device. */
 const ARRIVAL_TIMEOUT_MS = 5_000;
+/** Longest wait for the untimed first change (both devices connecting). */
+const WARM_UP_TIMEOUT_MS = 30_000;
 
 /** Opens the SDK bench (server started and seeded), or says why it cannot run. */
 export async function openSdkBench(options: SdkOptions): Promise<SdkBench | string> {
@@ -96,16 +107,26 @@ export async function openSdkBench(options: SdkOptions): Promise<SdkBench | stri
       const ms = await page.evaluate((o) => window.pulseSdk.putOne(o), { ...conn, name: fresh('putone'), count: PUT_ONE_COUNT, bytes: options.local.bytes });
       return perSecond(PUT_ONE_COUNT, ms);
     },
-    async initialSync() {
+    async initialSync(batchSize) {
       const name = fresh('initial');
-      await page.evaluate((o) => window.pulseSdk.prepare(o), { ...conn, name });
+      await page.evaluate((o) => window.pulseSdk.prepare(o), { ...conn, name, ...(batchSize === undefined ? {} : { config: { batchSize } }) });
       const sampler = await sampleWorkerHeap(await options.browser.cdp(), 'worker');
       const result = await page.evaluate((o) => window.pulseSdk.initialSync(o), { name });
       const peak = await sampler.stop();
       if (result.pulled < options.initial.count) throw new Error(`initialSync pulled ${result.pulled} of ${options.initial.count}`);
       return { recordsPerSec: perSecond(result.pulled, result.ms), workerHeapMb: peak / (1024 * 1024), longestTaskMs: result.longestTaskMs };
     },
-    async latency(changes) {
+    async wirePull(batch) {
+      const run = await page.evaluate((o) => window.pulseBench.wirePull(o), { ...conn, batch });
+      if (run.pulled < options.initial.count) throw new Error(`wire pull got ${run.pulled} of ${options.initial.count}`);
+      return run;
+    },
+    async engineSync(batch) {
+      const run = await page.evaluate((o) => window.pulseBench.engineInitialSync(o), { ...conn, batch });
+      if (run.pulled < options.initial.count) throw new Error(`in-page initialSync pulled ${run.pulled} of ${options.initial.count}`);
+      return run;
+    },
+    async latency(changes, budget) {
       const receiverContext = await options.browser.newContext();
       const receiver = await receiverContext.newPage();
       try {
@@ -115,14 +136,19 @@ export async function openSdkBench(options: SdkOptions): Promise<SdkBench | stri
         const listener = fresh('device-b');
         await receiver.evaluate((o) => window.pulseSdk.startDevice(o), { ...conn, name: listener });
         await page.evaluate((o) => window.pulseSdk.startDevice(o), { ...conn, name: sender });
+        // Not timed: one change through, so both devices are connected (handshake, live
+        // channel) before the steady state is measured.
+        const warm = receiver.evaluate((o) => window.pulseSdk.arrival(o), { id: 'lat-warm-up', timeoutMs: WARM_UP_TIMEOUT_MS });
+        await page.evaluate((o) => window.pulseSdk.write(o), { name: sender, collective: 'latency', id: 'lat-warm-up' });
+        if (Number.isNaN(await warm)) options.log(`latency: the warm-up change did not arrive within ${WARM_UP_TIMEOUT_MS} ms; measuring anyway`);
         const samples: number[] = [];
         let lost = 0;
-        for (let k = 0; k < changes; k++) {
+        for (let k = 0; k < changes && (k < 50 || budget.allows(ARRIVAL_TIMEOUT_MS)); k++) {
           const id = `lat-${k}`;
           const arrived = receiver.evaluate((o) => window.pulseSdk.arrival(o), { id, timeoutMs: ARRIVAL_TIMEOUT_MS });
           const sentAt = await page.evaluate((o) => window.pulseSdk.write(o), { name: sender, collective: 'latency', id });
           const at = await arrived;
-          if (Number.isNaN(at)) lost++;
+          if (Number.isNaN(at)) { lost++; options.log(`change ${id} not seen within ${ARRIVAL_TIMEOUT_MS} ms`); }
           else samples.push(at - sentAt);
           // A small irregular gap, so changes do not phase-lock with any interval timer.
           await new Promise((r) => setTimeout(r, 2 + (k % 7)));

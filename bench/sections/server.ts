@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { repeatWithin, type Budget } from '../lib/budget.ts';
 import { startPostgres, type PgCluster } from '../lib/postgres.ts';
 import { pullLoad, pushLoad, type LoadResult } from '../lib/server-load.ts';
 import { serverCommand, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
@@ -24,6 +25,8 @@ interface Options {
   readonly root: string;
   readonly runs: number;
   readonly log: (message: string) => void;
+  /** When the section must be done: fewer runs rather than overrunning it. */
+  readonly budget: Budget;
 }
 
 /** How to start one server over one storage, fresh each run. */
@@ -60,11 +63,11 @@ function postgresBackend(root: string, cluster: PgCluster): Backend {
   };
 }
 
-async function measure(backend: Backend, options: Options): Promise<ResultRow[]> {
+async function measure(backend: Backend, options: Options, budget: Budget): Promise<ResultRow[]> {
   const pushes: LoadResult[] = [];
   const pulls: LoadResult[] = [];
   try {
-    for (let run = 0; run < options.runs; run++) {
+    await repeatWithin(budget, options.runs, async (run) => {
       options.log(`server ${backend.kind}: run ${run + 1}/${options.runs}`);
       const server = await backend.start(run);
       try {
@@ -75,7 +78,7 @@ async function measure(backend: Backend, options: Options): Promise<ResultRow[]>
       } finally {
         await server.stop();
       }
-    }
+    }, (done) => options.log(`server ${backend.kind}: stopping after ${done} run(s) to stay within the time budget`));
   } finally {
     await backend.cleanup();
   }
@@ -100,13 +103,17 @@ export async function runServer(options: Options): Promise<ResultRow[]> {
   if (serverCommand(options.root) === undefined) {
     return [{ section: SECTION, figure: 'push / pull', value: 'not available yet: no bin/pulsesync-server.js', unit: '' }];
   }
-  const rows = await measure(sqliteBackend(options.root), options);
+  const rows = await measure(sqliteBackend(options.root), options, options.budget.slice(0.5));
+  if (!options.budget.allows(15_000)) {
+    rows.push({ section: SECTION, figure: 'Postgres push / pull', value: 'skipped: out of time budget', unit: '' });
+    return rows;
+  }
   const cluster = await startPostgres(options.log);
   if (cluster === undefined) {
     rows.push({ section: SECTION, figure: 'Postgres push / pull', value: 'skipped: PostgreSQL binaries or user missing', unit: '' });
   } else {
     try {
-      rows.push(...(await measure(postgresBackend(options.root, cluster), options)));
+      rows.push(...(await measure(postgresBackend(options.root, cluster), options, options.budget)));
     } catch (error) {
       cluster.stop();
       rows.push({ section: SECTION, figure: 'Postgres push / pull', value: `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, unit: '' });
