@@ -3,8 +3,7 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import type { ChangeEvent, ConflictPolicy, SyncDirection, SyncErrorData } from 'pulsesync';
-import { createSyncClient } from '../../src/client/index.ts';
+import { createSyncClient, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData } from 'pulsesync';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
