@@ -189,7 +189,7 @@ export async function runChaosScenario(
     const sync = new SyncManager(
       store,
       replica.chaos,
-      { conflictResolution: policy, batchSize: random.int(1, 4), pushIntervalMs: 100, pullIntervalMs: 150, ...config },
+      { conflictResolution: policy, batchSize: random.pick([1, 2, 3, 4, 500]), pushIntervalMs: 100, pullIntervalMs: 150, ...config },
       turnTimers(),
     );
     sync.on('error', (error) => {
