@@ -1,7 +1,7 @@
 /**
  * Push: send the change log to the server, batch by batch, until it is drained.
  */
-import { ErrorCode, SyncError, type ErrorCode as Code } from '../protocol/errors.ts';
+import { ErrorCode, SyncError, isSyncError, type ErrorCode as Code } from '../protocol/errors.ts';
 import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
 import { settleServerConflict } from './conflicts.ts';
 import { inCollectives, recordMapKey } from './peer-key.ts';
@@ -17,6 +17,8 @@ export interface PushOutcome {
   readonly rejected: number;
   /** Changes outside the collective filter, dropped from the log unsent. */
   readonly localOnly: number;
+  /** Changes the server refused as too large even alone, dropped from the log (reported as `error`s). */
+  readonly tooLarge: number;
 }
 
 const REJECT_CODES: Record<RejectReason, Code> = {
@@ -34,7 +36,9 @@ const REJECT_CODES: Record<RejectReason, Code> = {
  *
  * Each batch: send, settle conflicts (take the server's record, ask the resolver),
  * report refused changes as `error`s, then acknowledge: the server stored nothing for
- * a refused change, so it leaves the log too. Conflicts are settled before the
+ * a refused change, so it leaves the log too. A request the server finds too large
+ * (`PAYLOAD_TOO_LARGE`) is split in halves; a single change still too large is
+ * reported and dropped from the log, so it cannot hold back the changes after it. Conflicts are settled before the
  * acknowledgement so a crash in between re-sends the batch (harmless: the server
  * recognises it) rather than losing the server's winning record.
  */
@@ -45,17 +49,40 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
   let conflicts = 0;
   let rejected = 0;
   let localOnly = 0;
+  let tooLarge = 0;
+  /**
+   * Changes per request: halved while the server finds a request too large, then grown
+   * back, but never again to a size that failed (until the culprit is found alone).
+   */
+  let limit = config.batchSize;
+  let ceiling = config.batchSize;
   for (;;) {
     ctx.checkpoint();
-    const batch = await store.pendingChanges(config.batchSize);
+    const asked = limit;
+    const batch = await store.pendingChanges(asked);
     if (batch.length === 0) break;
     const firstSeq = (batch[0] as SyncChange).seq;
     const lastSeq = (batch[batch.length - 1] as SyncChange).seq;
     const outgoing = batch.filter((change) => inCollectives(change.collective, config.collectives));
-    localOnly += batch.length - outgoing.length;
     let ackedSeq = lastSeq;
     if (outgoing.length > 0) {
-      const response = await transport.push({ instanceId: store.instanceId, policy: config.conflictResolution, changes: outgoing });
+      let response: PushResponse;
+      try {
+        response = await transport.push({ instanceId: store.instanceId, policy: config.conflictResolution, changes: outgoing });
+      } catch (error) {
+        if (!isSyncError(error, ErrorCode.PAYLOAD_TOO_LARGE)) throw error;
+        if (batch.length > 1) {
+          ceiling = batch.length - 1;
+          limit = Math.max(1, Math.floor(batch.length / 2));
+          continue;
+        }
+        // One change the server will never take: waiting would hold back every later one.
+        tooLarge += 1;
+        reportTooLarge(ctx, outgoing[0] as SyncChange, error);
+        await store.acknowledge(ctx.peer, lastSeq);
+        ceiling = config.batchSize;
+        continue;
+      }
       sent += outgoing.length;
       accepted += response.accepted;
       conflicts += response.conflicts.length;
@@ -65,15 +92,28 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
       // The server dealt with everything sent: the local-only changes around them go too.
       ackedSeq = response.ackedSeq >= lastOutgoing ? lastSeq : Math.min(response.ackedSeq, lastSeq);
     }
+    localOnly += batch.length - outgoing.length;
     if (ackedSeq >= firstSeq) await store.acknowledge(ctx.peer, ackedSeq);
-    if (batch.length < config.batchSize) break;
+    if (batch.length < asked) break;
+    limit = Math.min(ceiling, limit * 2);
     if (ackedSeq < lastSeq) {
       // The server took only part of the batch; try the rest on the next cycle rather
       // than spinning here.
       break;
     }
   }
-  return { sent, accepted, conflicts, rejected, localOnly };
+  return { sent, accepted, conflicts, rejected, localOnly, tooLarge };
+}
+
+/** Tells the app that a change stays local: the server refuses it as too large. */
+function reportTooLarge(ctx: SyncContext, change: SyncChange, error: SyncError): void {
+  ctx.onError(
+    new SyncError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `The server refused the change to ${change.collective}/${change.id} (seq ${change.seq}) as too large (${error.message}). It stays in this replica but will not sync; write a smaller value to sync the record again.`,
+      { details: { seq: change.seq, collective: change.collective, id: change.id }, cause: error },
+    ).toJSON(),
+  );
 }
 
 /**
