@@ -36,11 +36,13 @@ const REJECT_CODES: Record<RejectReason, Code> = {
  *
  * Each batch: send, settle conflicts (take the server's record, ask the resolver),
  * report refused changes as `error`s, then acknowledge: the server stored nothing for
- * a refused change, so it leaves the log too. A request the server finds too large
- * (`PAYLOAD_TOO_LARGE`) is split in halves; a single change still too large is
- * reported and dropped from the log, so it cannot hold back the changes after it. Conflicts are settled before the
+ * a refused change, so it leaves the log too. Conflicts are settled before the
  * acknowledgement so a crash in between re-sends the batch (harmless: the server
  * recognises it) rather than losing the server's winning record.
+ *
+ * A request the server finds too large (`PAYLOAD_TOO_LARGE`) is split in halves; a
+ * single change still too large is reported and dropped from the log, so it cannot
+ * hold back the changes after it (the record stays in the replica, unsynced).
  */
 export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
   const { store, transport, config } = ctx;

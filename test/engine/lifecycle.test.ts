@@ -12,6 +12,15 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return 'resolved';
 }
 
+/** A manager whose first handshake waits until `release()`. */
+async function heldAtHandshake() {
+  const { server } = newServer();
+  const { replica } = await newReplica();
+  const scripted = scriptedTransport(memoryTransport(server));
+  const release = scripted.hold('handshake');
+  return { replica, scripted, release, manager: connect(replica, scripted.transport) };
+}
+
 describe('SyncManager lifecycle', () => {
   it('fails HANDSHAKE_REJECTED with the server reason when the server refuses', async () => {
     const { server } = newServer();
@@ -52,11 +61,7 @@ describe('SyncManager lifecycle', () => {
   });
 
   it('refuses a start while the first is still shaking hands', async () => {
-    const { server } = newServer();
-    const { replica } = await newReplica();
-    const scripted = scriptedTransport(memoryTransport(server));
-    const release = scripted.hold('handshake');
-    const manager = connect(replica, scripted.transport);
+    const { release, manager } = await heldAtHandshake();
     const first = manager.start();
     expect(await codeOf(manager.start())).toBe(ErrorCode.ALREADY_STARTED);
     release();
@@ -65,11 +70,7 @@ describe('SyncManager lifecycle', () => {
   });
 
   it('stop during the handshake of start: start fails SHUTDOWN and nothing runs', async () => {
-    const { server } = newServer();
-    const { replica } = await newReplica();
-    const scripted = scriptedTransport(memoryTransport(server));
-    const release = scripted.hold('handshake');
-    const manager = connect(replica, scripted.transport);
+    const { replica, scripted, release, manager } = await heldAtHandshake();
     const starting = manager.start();
     await settle();
     const stopping = manager.stop();
