@@ -73,25 +73,36 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
  * Pulls and applies batches from the saved cursor until the server says there is no
  * more, calling `onBatch` after each (a batch lost to another tab counts as an empty
  * one with more to come). The request for batch n+1 is in flight while batch n is
- * applied; `ctx.checkpoint()` runs before each apply.
+ * applied; `ctx.checkpoint()` runs before each apply. Returns (or throws) only once no
+ * request it made is still on its way, so a stopped manager leaves nothing behind.
  */
 async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch: PulledBatch) => void): Promise<void> {
-  let inFlight = requestPull(ctx, await ctx.store.pullCursor(ctx.peer), withTotal);
-  for (;;) {
-    ctx.checkpoint();
-    const response = await inFlight.response;
-    const next = response.hasMore ? requestPull(ctx, response.newCursor, false) : undefined;
-    const batch = await applyPulled(ctx, inFlight.from, response);
-    if (batch === undefined) {
-      // Another tab moved the cursor: what was asked ahead starts from the wrong place.
-      onBatch({ received: 0, hasMore: true });
+  const asked: Promise<unknown>[] = [];
+  const ask = (from: SyncCursor, total: boolean): PullInFlight => {
+    const request = requestPull(ctx, from, total);
+    asked.push(request.response);
+    return request;
+  };
+  try {
+    let inFlight = ask(await ctx.store.pullCursor(ctx.peer), withTotal);
+    for (;;) {
       ctx.checkpoint();
-      inFlight = requestPull(ctx, await ctx.store.pullCursor(ctx.peer), false);
-      continue;
+      const response = await inFlight.response;
+      const next = response.hasMore ? ask(response.newCursor, false) : undefined;
+      const batch = await applyPulled(ctx, inFlight.from, response);
+      if (batch === undefined) {
+        // Another tab moved the cursor: what was asked ahead starts from the wrong place.
+        onBatch({ received: 0, hasMore: true });
+        ctx.checkpoint();
+        inFlight = ask(await ctx.store.pullCursor(ctx.peer), false);
+        continue;
+      }
+      onBatch(batch);
+      if (next === undefined) return;
+      inFlight = next;
     }
-    onBatch(batch);
-    if (next === undefined) return;
-    inFlight = next;
+  } finally {
+    await Promise.allSettled(asked);
   }
 }
 

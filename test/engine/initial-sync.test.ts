@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { PullRequest, SyncProgress } from '../../src/protocol/types.ts';
-import { connect, memoryTransport, newReplica, newServer, scriptedTransport, type TestServer } from './fixtures.ts';
+import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle, until, type TestServer } from './fixtures.ts';
 
 const id = (i: number) => `n${String(i).padStart(4, '0')}`;
 
@@ -63,6 +63,41 @@ describe('initialSync', () => {
     const records = await reopened.list('notes');
     expect(records.map((r) => r.id)).toEqual(Array.from({ length: 1050 }, (_, i) => id(i)));
     expect(records.every((r, i) => (r.value as { i: number }).i === i)).toBe(true);
+  });
+
+  it('stop() waits for the batch asked ahead, so nothing is left on the wire', async () => {
+    const server = await serverWith(7);
+    const reader = await newReplica();
+    const transport = memoryTransport(server);
+    const gates: (() => void)[] = [];
+    let calls = 0;
+    let onTheWire = 0;
+    const pull = transport.pull;
+    transport.pull = async (request) => {
+      calls += 1;
+      onTheWire += 1;
+      try {
+        if (calls > 1) await new Promise<void>((resolve) => gates.push(resolve));
+        return await pull(request);
+      } finally {
+        onTheWire -= 1;
+      }
+    };
+    const manager = connect(reader.replica, transport, { batchSize: 2 });
+    let batches = 0;
+    const syncing = manager.initialSync(() => void (batches += 1)).catch((error: unknown) => error);
+    await until(() => batches === 1 && gates.length === 1, 'batch 1 applied, batch 2 asked ahead');
+    let stopped = false;
+    const stopping = manager.stop().then(() => (stopped = true));
+    gates.shift()?.(); // batch 2 arrives; batch 3 is asked ahead while it is applied
+    await until(() => gates.length === 1, 'batch 3 asked ahead');
+    await settle();
+    expect(stopped).toBe(false);
+    gates.shift()?.();
+    await stopping;
+    expect(onTheWire).toBe(0);
+    expect(((await syncing) as SyncError).code).toBe(ErrorCode.SHUTDOWN);
+    expect(await reader.replica.list('notes')).toHaveLength(4); // batches 1 and 2, each with its cursor
   });
 
   it('pulls nothing when the manager is push-only', async () => {
