@@ -84,6 +84,8 @@ export class SyncManager implements SyncEngine {
   #inFlight = 0;
   readonly #failures = new Map<RunKind, Failure>();
   #pending = 0;
+  #counting = false;
+  #countAgain = false;
   #lastSyncedAt: number | null = null;
   #lastStatus = '';
 
@@ -222,7 +224,10 @@ export class SyncManager implements SyncEngine {
    * Online: the loops forget past failures and run at once.
    */
   setOnline(online: boolean): void {
-    if (online === this.#online) return;
+    // "Online" while already online still means the network came back (a platform that
+    // only saw the return, such as a Chromium worker reading navigator.onLine): a
+    // backoff after failures is cut short, as when coming out of offline.
+    if (online === this.#online && !(online && this.#failures.size > 0)) return;
     this.#online = online;
     if (online) {
       this.#failures.delete('push');
@@ -371,15 +376,34 @@ export class SyncManager implements SyncEngine {
     }
   }
 
+  /**
+   * Re-counts pending changes in the background after a local write. One count at a
+   * time: writes made while one runs ask for one more after it, so a burst of a
+   * thousand puts costs a handful of counts, not a thousand.
+   */
   #refreshPending(): void {
-    this.#store.pendingCount().then(
-      (count) => {
-        if (count === this.#pending) return;
-        this.#pending = count;
-        this.#emitStatus();
-      },
-      () => undefined, // a closed store: the next run reports it
-    );
+    if (this.#counting) {
+      this.#countAgain = true;
+      return;
+    }
+    this.#counting = true;
+    this.#store
+      .pendingCount()
+      .then(
+        (count) => {
+          if (count === this.#pending) return;
+          this.#pending = count;
+          this.#emitStatus();
+        },
+        () => undefined, // a closed store: the next run reports it
+      )
+      .finally(() => {
+        this.#counting = false;
+        if (this.#countAgain) {
+          this.#countAgain = false;
+          this.#refreshPending();
+        }
+      });
   }
 
   #emitStatus(): void {

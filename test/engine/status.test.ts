@@ -24,6 +24,21 @@ describe('sync status', () => {
     expect(statuses.some((s) => s.state === 'syncing' && s.pending === 3)).toBe(true);
   });
 
+  it('counts pending changes a few times for a burst of writes, not once per write', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const count = replica.pendingCount.bind(replica);
+    let counts = 0;
+    replica.pendingCount = () => {
+      counts += 1;
+      return count();
+    };
+    const manager = connect(replica, memoryTransport(server));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => replica.put('notes', `n${i}`, i)));
+    await until(() => manager.status().pending === 50, 'fifty pending changes');
+    expect(counts).toBeLessThan(10);
+  });
+
   it('says error when the server refuses, disconnected when it cannot be reached, idle again after a success', async () => {
     const { server } = newServer();
     const { replica } = await newReplica();
