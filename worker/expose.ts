@@ -50,6 +50,7 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
     syncOnce: () => plainErrors(() => worker.syncOnce()),
     initialSync: () => plainErrors(() => worker.initialSync()),
     status: () => worker.status(),
+    networkBack: () => worker.networkBack(),
     close: () =>
       plainErrors(async () => {
         try {

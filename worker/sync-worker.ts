@@ -295,6 +295,11 @@ export class SyncWorker {
    * the app wants sync (between start() and stop()) `running` is true, in a follower
    * tab too, and in a leader still retrying its first handshake.
    */
+  /** The page saw the network come back: a leader waiting out a backoff retries now. */
+  networkBack(): void {
+    this.#onOnline(true);
+  }
+
   status(): SyncStatus {
     const lead = this.#lead?.manager.status();
     if (lead === undefined && this.#finalFailure !== undefined) {

@@ -150,7 +150,13 @@ class WorkerSyncClient implements SyncClient {
       this.#events.emit('error', failure.toJSON());
     });
     if (options.persist === true) requestPersistence();
+    globalThis.addEventListener?.('online', this.#onNetworkBack);
   }
+
+  /** Relays the page's `online` event: workers do not get it in Chromium. */
+  readonly #onNetworkBack = (): void => {
+    if (this.#isConnected && this.#closed === undefined) this.#remote.networkBack().catch(() => undefined);
+  };
 
   async instanceId(): Promise<InstanceId> {
     return (await this.#connected).instanceId;
@@ -239,6 +245,7 @@ class WorkerSyncClient implements SyncClient {
     } finally {
       clearTimeout(timer);
     }
+    globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#endpoint.removeEventListener('error', this.#onWorkerError);
     this.#remote[Comlink.releaseProxy]();

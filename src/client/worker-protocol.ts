@@ -15,7 +15,7 @@ import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
  * stale worker cached from an older build fails `VERSION_MISMATCH` instead of
  * misbehaving.
  */
-const WORKER_API_REVISION = 2;
+const WORKER_API_REVISION = 3;
 
 /** The build a client or worker comes from: package version plus worker API revision. */
 export const SDK_VERSION = `${version}+api.${WORKER_API_REVISION}`;
@@ -113,6 +113,12 @@ export interface SyncWorkerApi extends RecordCalls {
   /** Initial catch-up, run here or by the leader; progress arrives as `progress` events. */
   initialSync(): Promise<SyncProgress>;
   status(): SyncStatus;
+  /**
+   * The page saw the network come back (its `online` event). Chromium fires no
+   * online/offline events inside workers, so the page relays this one: a leader waiting
+   * out a backoff retries at once.
+   */
+  networkBack(): void;
   /** Stops, leaves the tabs, closes the replica and releases the token proxy. */
   close(): Promise<void>;
 }

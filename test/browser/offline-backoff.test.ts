@@ -64,4 +64,34 @@ describe('offline via the browser switch', () => {
     expect(h.pageErrors(page)).toEqual([]);
     await page.evaluate((n) => window.pulse.close(n), NAME);
   }, 60_000);
+
+  it('retries at once when the browser comes back online, not at the end of a long backoff', async () => {
+    // Chromium fires no online/offline events in workers; the worker watches navigator.onLine.
+    const name = 'offline-long-backoff';
+    const longBackoff = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 120_000, multiplier: 2, maxDelayMs: 600_000 } };
+    const { context, page } = await h.newDevice();
+    await page.evaluate((o) => window.pulse.open(o), { name, url: h.server.url, token: h.server.token, config: longBackoff });
+    await page.evaluate((n) => window.pulse.start(n), name);
+    await waitFor('the first sync', () => page.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
+
+    await context.setOffline(true);
+    await page.evaluate((n) => window.pulse.put(n, 'notes', 'back-online', { text: 'pushed on reconnect' }), name);
+    await waitFor(
+      'a two-minute backoff after the failed push',
+      () => page.evaluate((n) => window.pulse.status(n), name),
+      (s) => s.state === 'disconnected' && (s.retry?.nextDelayMs ?? 0) >= 120_000,
+      { timeoutMs: 20_000, everyMs: 100 },
+    );
+
+    await context.setOffline(false);
+    // Well inside the two-minute backoff: only the return online can have woken the loop.
+    await waitFor(
+      'the write on the server after going back online',
+      () => serverRecords(h.server, 'notes'),
+      (records) => records.has('back-online'),
+      { timeoutMs: 30_000, everyMs: 200 },
+    );
+    expect(h.pageErrors(page)).toEqual([]);
+    await page.evaluate((n) => window.pulse.close(n), name);
+  }, 60_000);
 });
