@@ -65,3 +65,20 @@ export function pendingByRecord(entries: readonly LogEntry[]): Map<string, Pendi
   }
   return pending;
 }
+
+/**
+ * The highest server version each record's pending changes were based on, for records
+ * with a change in `entries` based above `after` (normally none: a write is based on the
+ * pull cursor, which only grows; a conflict's resolution may be based further on).
+ */
+export function basesAbove(entries: readonly LogEntry[], after: number): Map<string, number> {
+  const bases = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.baseVersion === null || entry.baseVersion <= after) continue;
+    for (const change of entry.changes) {
+      const key = recordMapKey(change.collective, change.id);
+      bases.set(key, Math.max(bases.get(key) ?? 0, entry.baseVersion));
+    }
+  }
+  return bases;
+}

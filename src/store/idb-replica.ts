@@ -5,12 +5,12 @@
  * `putMany` of N is N record puts + 1 log put + 1 meta put, and a pulled batch of N is
  * N puts with no per-record reads.
  */
-import { v7 as uuidv7 } from 'uuid';
+import { uuidV7 } from './uuid-v7.ts';
 import { HybridClock } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
-import { appendSyncChanges, lastSeqOf, pendingByRecord, recordMapKey, trimEntry } from './change-log.ts';
+import { appendSyncChanges, basesAbove, lastSeqOf, pendingByRecord, recordMapKey, trimEntry } from './change-log.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { openDatabase } from './open-database.ts';
@@ -31,6 +31,7 @@ import type {
   LocalConflict,
   LocalStore,
   LocalWrite,
+  LocalWriteOptions,
   RecordEntry,
   RecordInput,
 } from './types.ts';
@@ -124,7 +125,7 @@ function loadInstanceId(db: IDBDatabase, name: string, expected: InstanceId | un
       throw closedError(name, 'it was deleted (by another tab, the user or the browser) while this replica was using it');
     }
     if (stored !== undefined) return stored;
-    const instanceId = uuidv7();
+    const instanceId = uuidV7();
     meta.put(instanceId, MetaKey.instanceId);
     return instanceId;
   });
@@ -205,8 +206,12 @@ class IdbReplica implements LocalStore {
     });
   }
 
-  write(writes: readonly LocalWrite[]): Promise<readonly SyncChange[]> {
-    return this.#guard('write', () => this.#writeLocal('write', toLoggedChanges(writes)));
+  write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
+    return this.#guard('write', () => {
+      const { baseVersion } = options;
+      if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
+      return this.#writeLocal('write', toLoggedChanges(writes), baseVersion);
+    });
   }
 
   get(collective: string, id: string): Promise<RecordEntry | undefined> {
@@ -431,8 +436,9 @@ class IdbReplica implements LocalStore {
    * One local write transaction: read the write state inside it (other tabs write too),
    * tick the clock once, number the changes, put the records and ONE log entry, and save
    * the write state. Records, log entry and counters commit together or not at all.
+   * The entry is based on the pull cursor unless `baseVersion` says otherwise.
    */
-  async #writeLocal(what: string, changes: readonly LoggedChange[]): Promise<SyncChange[]> {
+  async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
     if (changes.length === 0) return [];
     const logged = await this.#run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
       const meta = tx.objectStore(Stores.meta);
@@ -447,7 +453,7 @@ class IdbReplica implements LocalStore {
         const base = { collective: change.collective, id: change.id, hlc, origin: this.instanceId };
         records.put(change.op === 'put' ? { ...base, value: change.value, deleted: false } : { ...base, deleted: true });
       }
-      const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: state.basis, changes };
+      const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: baseVersion ?? state.basis, changes };
       tx.objectStore(Stores.log).put(entry);
       const next: WriteState = { seq: firstSeq + changes.length - 1, hlc, basis: state.basis };
       meta.put(next, MetaKey.writeState);
@@ -479,9 +485,7 @@ class IdbReplica implements LocalStore {
       const [stored, state, entries] = await Promise.all([
         requestResult(cursors.get(key)) as Promise<number | undefined>,
         requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
-        policy === 'last-write-wins'
-          ? (requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>)
-          : Promise.resolve([]),
+        requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
       ]);
       const current = stored ?? 0;
       if (current !== cursor.from) {
@@ -491,7 +495,11 @@ class IdbReplica implements LocalStore {
           { details: { peer: cursor.peer, stored: current, from: cursor.from } },
         );
       }
-      const pending = entries.length === 0 ? undefined : pendingByRecord(entries);
+      const pending = entries.length === 0 || policy !== 'last-write-wins' ? undefined : pendingByRecord(entries);
+      // server-wins: a pending write based on this change's version or later (a
+      // conflict's resolution, made knowing the server's record) stands; the server
+      // takes it unless the record moved past that version, which the feed would bring.
+      const based = entries.length === 0 || policy !== 'server-wins' ? undefined : basesAbove(entries, cursor.from);
       const records = tx.objectStore(Stores.records);
       const written: PulledChange[] = [];
       const conflicts: LocalConflict[] = [];
@@ -499,6 +507,7 @@ class IdbReplica implements LocalStore {
       let maxHlc = base.hlc;
       for (const change of changes) {
         if (change.hlc > maxHlc) maxHlc = change.hlc;
+        if ((based?.get(recordMapKey(change.collective, change.id)) ?? -1) >= change.version) continue;
         const local = pending?.get(recordMapKey(change.collective, change.id));
         if (local !== undefined) {
           const winner = local.hlc > change.hlc ? 'local' : 'remote';

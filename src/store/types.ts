@@ -39,6 +39,18 @@ export type LocalWrite =
   | { readonly op: 'put'; readonly collective: string; readonly id: string; readonly value: JsonValue }
   | { readonly op: 'delete'; readonly collective: string; readonly id: string };
 
+/** Options of {@link LocalStore.write}. */
+export interface LocalWriteOptions {
+  /**
+   * The server version these writes are based on, instead of the pull cursor: for a
+   * conflict's resolution, made knowing the server's record at this version (the
+   * replica may not have pulled that far yet). Under server-wins the server takes the
+   * change unless the record moved past this version, and a pulled change no newer
+   * than it does not overwrite the pending write.
+   */
+  readonly baseVersion?: number;
+}
+
 /** What changed in the replica, for UIs to re-render. */
 export interface ChangeEvent {
   /** `local`: written through this or another tab's API; `remote`: arrived by sync. */
@@ -99,7 +111,7 @@ export interface LocalStore {
   /** Deletes a record (keeps a tombstone for sync) and logs it, in one transaction. */
   delete(collective: string, id: string): Promise<void>;
   /** Puts and deletes together, in one transaction. Returns the logged changes. */
-  write(writes: readonly LocalWrite[]): Promise<readonly SyncChange[]>;
+  write(writes: readonly LocalWrite[], options?: LocalWriteOptions): Promise<readonly SyncChange[]>;
   /** One live record, or undefined if absent or deleted. */
   get(collective: string, id: string): Promise<RecordEntry | undefined>;
   /** Every live record of a collective, ordered by id. */
