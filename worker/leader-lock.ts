@@ -57,15 +57,25 @@ export function acquireLock(
   });
 }
 
+/** The lock managers made by {@link soloLocks}. */
+const SOLO = new WeakSet<LockManagerLike>();
+
 /**
  * Used where the Web Locks API is missing (an insecure http: origin, old browsers):
  * every worker leads on its own. Tabs then sync side by side, which the server's
  * idempotent push and the store's cursor check keep correct, only not frugal.
  */
 export function soloLocks(): LockManagerLike {
-  return {
+  const locks: LockManagerLike = {
     request: async (_name, _options, callback) => callback({}),
   };
+  SOLO.add(locks);
+  return locks;
+}
+
+/** Is this {@link soloLocks}? Then a lock says nothing about whether another tab leads. */
+export function isSoloLocks(locks: LockManagerLike): boolean {
+  return SOLO.has(locks);
 }
 
 /** `navigator.locks` when present, else {@link soloLocks}. */

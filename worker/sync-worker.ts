@@ -5,6 +5,12 @@
  * writes reach the leader as `change` messages (a nudge to push at once), and the
  * leader shares status, progress, changes and conflicts with every tab.
  *
+ * Every tab counts the replica's pending changes itself (they share one change log the
+ * leader's engine only partly sees), so `status().pending` is true in each. A tab that
+ * neither leads nor waits to (it never started, or stopped) watches the leader's lock:
+ * once the lock is free — the leader stopped, closed or crashed — it shows `idle`
+ * rather than the last word of a leader that is gone.
+ *
  * ```
  *   connect ──► follower ──start()──► waiting for the lock ──granted──► leader
  *                  ▲                                                     │
@@ -29,8 +35,9 @@ import {
   type WorkerEventSink,
   type WorkerTokenSource,
 } from '../src/client/worker-protocol.ts';
-import { acquireLock, defaultLocks, leaderLockName, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+import { acquireLock, defaultLocks, isSoloLocks, leaderLockName, type HeldLock, type LockManagerLike } from './leader-lock.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
+import { PendingCounter } from './pending-counter.ts';
 import {
   defaultBroadcastChannel,
   TabChannel,
@@ -110,6 +117,8 @@ interface Connection {
   readonly sink: WorkerEventSink;
   readonly config: SyncConfigInput;
   readonly lockName: string;
+  /** This tab's count of the replica's pending changes: the `pending` of every status it shows. */
+  readonly pending: PendingCounter;
   readonly unsubscribe: readonly (() => void)[];
 }
 
@@ -138,6 +147,8 @@ export class SyncWorker {
   #wantSync = false;
   /** Cancels our wait in line for the leader lock. */
   #queue: AbortController | undefined;
+  /** Cancels our watch of the leader lock (see {@link SyncWorker.#watchLeader}). */
+  #watch: AbortController | undefined;
   /** Set while this tab leads. */
   #lead: { readonly lock: HeldLock; readonly manager: SyncManager; readonly off: () => void } | undefined;
   /** A leader whose start failed waits to retry: on this timer, or at once when the device comes online. */
@@ -147,6 +158,8 @@ export class SyncWorker {
   #leaderStatus: SyncStatus = IDLE_STATUS;
   /** Why this tab stopped syncing for good (start refused, database gone); shown by status() until the next start(). */
   #finalFailure: SyncErrorData | undefined;
+  /** The last status this tab's page was sent (JSON), and the other tabs while this tab leads. */
+  #shown = { page: '', tabs: '' };
   readonly #pending = new Map<string, PendingCall>();
 
   constructor(options: SyncWorkerOptions = {}) {
@@ -199,12 +212,22 @@ export class SyncWorker {
         this.#onTabMessage(message),
       );
       const unsubscribe = [
-        replica.subscribe((change) => this.#publish({ type: 'change', payload: change })),
+        replica.subscribe((change) => {
+          this.#publish({ type: 'change', payload: change });
+          if (change.source === 'local') void this.#connection?.pending.refresh();
+        }),
         this.#online.subscribe((online) => this.#onOnline(online)),
       ];
-      this.#connection = { replica, channel, transport, sink: events, config, lockName: leaderLockName(options.name), unsubscribe };
+      const pending = new PendingCounter(
+        () => replica.pendingCount(),
+        () => this.#shareStatus(),
+      );
+      this.#connection = { replica, channel, transport, sink: events, config, lockName: leaderLockName(options.name), pending, unsubscribe };
       channel.post({ kind: 'hello', from: this.#tabId });
-      return { version: SDK_VERSION, instanceId: replica.instanceId, status: this.status() };
+      await pending.refresh();
+      const status = this.status();
+      this.#shown.page = JSON.stringify(status);
+      return { version: SDK_VERSION, instanceId: replica.instanceId, status };
     } finally {
       this.#connecting = false;
     }
@@ -262,13 +285,14 @@ export class SyncWorker {
     }
     this.#wantSync = true;
     this.#finalFailure = undefined;
+    this.#unwatchLeader(); // from now on this tab waits in line, or leads
     const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
     if (lock !== undefined) {
       await this.#becomeLeader(lock, { reportFinal: true });
       return;
     }
     this.#waitForLeadership(connection);
-    this.#emitStatus();
+    this.#shareStatus();
   }
 
   /** Leaves the sync; a leading tab stops its loop and hands the lock to the next tab. */
@@ -276,7 +300,8 @@ export class SyncWorker {
     this.#connected('stop');
     this.#wantSync = false;
     await this.#resign();
-    this.#emitStatus();
+    this.#shareStatus();
+    this.#watchLeader(); // another tab may lead now, or nobody
   }
 
   /** One cycle: here if this tab leads or nobody does, else by the leader. */
@@ -290,23 +315,28 @@ export class SyncWorker {
     return result ?? { batch: 0, totalPulled: 0, hasMore: false, total: 0 };
   }
 
-  /**
-   * The leader's status if this tab leads, else the last one the leader shared. While
-   * the app wants sync (between start() and stop()) `running` is true, in a follower
-   * tab too, and in a leader still retrying its first handshake.
-   */
   /** The page saw the network come back: a leader waiting out a backoff retries now. */
   networkBack(): void {
     this.#onOnline(true);
   }
 
+  /**
+   * The leader's status if this tab leads, else the last one the leader shared (`idle`
+   * once no tab leads). While the app wants sync (between start() and stop()) `running`
+   * is true, in a follower tab too, and in a leader still retrying its first handshake.
+   * `pending` is this tab's own count of the replica's change log, in every tab.
+   */
   status(): SyncStatus {
     const lead = this.#lead?.manager.status();
+    let status: SyncStatus;
     if (lead === undefined && this.#finalFailure !== undefined) {
-      return { ...this.#leaderStatus, state: 'error', running: false, error: this.#finalFailure };
+      status = { ...this.#leaderStatus, state: 'error', running: false, error: this.#finalFailure };
+    } else {
+      const base = lead ?? this.#leaderStatus;
+      status = this.#wantSync && !base.running ? { ...base, running: true } : base;
     }
-    const status = lead ?? this.#leaderStatus;
-    return this.#wantSync && !status.running ? { ...status, running: true } : status;
+    const pending = this.#connection?.pending.value;
+    return pending === undefined || pending === status.pending ? status : { ...status, pending };
   }
 
   /** Stops, leaves the tabs, closes the replica. The connection is over. */
@@ -314,6 +344,7 @@ export class SyncWorker {
     const connection = this.#connection;
     if (connection === undefined) return;
     this.#wantSync = false;
+    this.#unwatchLeader();
     await this.#resign();
     for (const id of [...this.#pending.keys()]) {
       const call = this.#takePending(id);
@@ -359,12 +390,13 @@ export class SyncWorker {
       if (error.code !== ErrorCode.DATABASE_CLOSED) return;
       this.#wantSync = false;
       this.#finalFailure = error;
-      void this.#resign().finally(() => this.#emitStatus());
+      void this.#resign().finally(() => this.#shareStatus());
     });
     this.#lead = { lock, manager, off };
     this.#restartBackoff = new Backoff(manager.config.retry);
     connection.channel.post({ kind: 'leader', from: this.#tabId });
-    this.#publish({ type: 'status', payload: this.status() });
+    this.#shown.tabs = ''; // a new leader: the other tabs hear its status whatever they heard before
+    this.#shareStatus();
     this.#runPendingHere(manager);
     try {
       await this.#startManager(manager);
@@ -373,7 +405,7 @@ export class SyncWorker {
         this.#wantSync = false;
         await this.#resign();
         this.#finalFailure = SyncError.from(error).toJSON();
-        this.#emitStatus();
+        this.#shareStatus();
         throw error;
       }
       // A tab taking over cannot throw to anyone: status and the error event say why.
@@ -426,9 +458,42 @@ export class SyncWorker {
       await lead.manager.stop();
     } finally {
       lead.off();
-      if (this.#lead === lead) this.#lead = undefined;
+      if (this.#lead === lead) {
+        this.#lead = undefined;
+        // What this tab shows until another leader speaks: its own last word, stopped.
+        this.#leaderStatus = { ...lead.manager.status(), running: false };
+      }
       lead.lock.release();
     }
+  }
+
+  /**
+   * A tab that neither leads nor waits in line watches the leader's lock by queueing for
+   * it: the lock comes here only once no tab holds it (the leader stopped, closed or
+   * crashed — the browser frees a dead worker's locks — and no follower took over). It
+   * passes the lock straight on and shows `idle`. A tab that waits to lead needs no
+   * watch: the lock then makes it the leader. Watching starts again when a leader speaks.
+   */
+  #watchLeader(): void {
+    const connection = this.#connection;
+    if (connection === undefined || this.#lead !== undefined || this.#queue !== undefined || this.#watch !== undefined) return;
+    if (isSoloLocks(this.#locks)) return; // every tab leads alone: nothing to watch
+    const watch = new AbortController();
+    this.#watch = watch;
+    void acquireLock(this.#locks, connection.lockName, { signal: watch.signal }).then((lock) => {
+      lock?.release(); // never ours to keep: the next tab in line gets it at once
+      if (lock === undefined || this.#watch !== watch) return;
+      this.#watch = undefined;
+      if (this.#connection !== connection || this.#lead !== undefined) return;
+      const { lastSyncedAt } = this.#leaderStatus;
+      this.#leaderStatus = { ...IDLE_STATUS, lastSyncedAt };
+      this.#shareStatus();
+    });
+  }
+
+  #unwatchLeader(): void {
+    this.#watch?.abort();
+    this.#watch = undefined;
   }
 
   /**
@@ -444,10 +509,11 @@ export class SyncWorker {
     };
     manager.on('status', (status) => {
       if (role === 'one-call') {
-        this.#publish({ type: 'status', payload: status });
+        const pending = connection.pending.value;
+        this.#publish({ type: 'status', payload: pending === undefined ? status : { ...status, pending } });
       } else if (this.#lead === undefined || this.#lead.manager === manager) {
         // Not while a later leader term runs: a stopped manager may still report late.
-        this.#publish({ type: 'status', payload: this.status() });
+        this.#shareStatusCounted(status.pending);
       }
     });
     forward('progress');
@@ -568,9 +634,33 @@ export class SyncWorker {
     }
   }
 
-  #emitStatus(): void {
+  /**
+   * Sends the current {@link status} to this tab's page if it changed; a leader tells the
+   * other tabs too.
+   */
+  #shareStatus(): void {
     const connection = this.#connection;
-    if (connection !== undefined) this.#deliver(connection, { type: 'status', payload: this.status() });
+    if (connection === undefined) return;
+    const status = this.status();
+    const json = JSON.stringify(status);
+    if (this.#lead !== undefined && json !== this.#shown.tabs) {
+      this.#shown.tabs = json;
+      connection.channel.post({ kind: 'event', from: this.#tabId, event: { type: 'status', payload: status } });
+    }
+    if (json === this.#shown.page) return;
+    this.#shown.page = json;
+    this.#deliver(connection, { type: 'status', payload: status });
+  }
+
+  /**
+   * Shares a status heard from an engine (ours, or the leader's over the channel). If its
+   * pending count differs from ours, one of us is behind: count again first, so the
+   * status shown is the new state with the current count.
+   */
+  #shareStatusCounted(heardPending: number): void {
+    const pending = this.#connection?.pending;
+    if (pending === undefined || pending.value === heardPending) this.#shareStatus();
+    else void pending.refresh().then(() => this.#shareStatus());
   }
 
   #onTabMessage(message: TabMessage): void {
@@ -582,11 +672,15 @@ export class SyncWorker {
         if (event.type === 'status') {
           if (this.#lead !== undefined) return; // only one leader's status counts: ours
           this.#leaderStatus = event.payload;
-          this.#deliver(connection, { type: 'status', payload: this.status() });
+          this.#watchLeader();
+          this.#shareStatusCounted(event.payload.pending);
           return;
         }
-        // Another tab wrote locally: as leader, push it now rather than at the next interval.
-        if (event.type === 'change' && event.payload.source === 'local') this.#lead?.manager.requestPush();
+        if (event.type === 'change' && event.payload.source === 'local') {
+          // Another tab wrote: the change log grew. As leader, push it now rather than at the next interval.
+          void connection.pending.refresh();
+          this.#lead?.manager.requestPush();
+        }
         this.#deliver(connection, event);
         return;
       }
@@ -597,6 +691,7 @@ export class SyncWorker {
         return;
       case 'leader':
         for (const id of [...this.#pending.keys()]) this.#postCall(connection, id);
+        this.#watchLeader();
         return;
       case 'call': {
         const lead = this.#lead;

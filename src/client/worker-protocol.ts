@@ -45,7 +45,7 @@ export interface WorkerConnectResult {
   readonly status: SyncStatus;
 }
 
-/** An event from the worker to the main thread; `change` from any tab, the rest from the leader. */
+/** An event from the worker to the main thread; `change` from any tab, the rest from the leader (but `status.pending` is counted by each tab). */
 export type WorkerEvent =
   | { readonly type: 'status'; readonly payload: SyncStatus }
   | { readonly type: 'progress'; readonly payload: SyncProgress }

@@ -2,11 +2,12 @@
  * Three tabs of one app in one browser context share one IndexedDB replica. Exactly one
  * tab's worker runs the sync loop (Web Locks); a follower's write reaches the server
  * through the leader at once; every tab hears status and changes; when the leader tab
- * closes, another takes over and nothing is lost.
+ * closes, another takes over and nothing is lost. A tab that does not lead counts the
+ * pending changes itself, and says `idle` once the leader's worker is gone.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
+import { PROTOCOL_VERSION, type SyncStatus } from '../../src/protocol/types.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
 import { serverRecords, type ServerAddress } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
@@ -121,6 +122,30 @@ describe('several tabs of one app', () => {
     expect((await follower.evaluate((n) => window.pulse.list(n, 'notes'), name)).map((r) => r.id)).toContain('from-other-device');
     for (const tab of [leader, follower]) await tab.evaluate((n) => window.pulse.close(n), name);
     await other!.evaluate((n) => window.pulse.close(n), `${name}-other`);
+  }, 60_000);
+
+  it('a tab that never started counts its unpushed writes, and says idle once the leader’s worker is killed', async () => {
+    const name = `observer-${Date.now()}`;
+    const [leader, observer] = (await openTabs(2, name, { ownWorker: true })) as [Page, Page];
+    await startLeader(leader, name);
+    const status = (): Promise<SyncStatus> => observer.evaluate((n) => window.pulse.status(n), name);
+    await waitFor('the observer to hear the leader', status, (s) => s.running && s.lastSyncedAt !== null);
+
+    const { proxy } = h.server;
+    proxy.cut(); // the leader cannot push: the observer's writes stay pending
+    try {
+      for (const id of ['o1', 'o2', 'o3']) await observer.evaluate(([n, i]) => window.pulse.put(n, 'notes', i, 1), [name, id] as const);
+      await waitFor('the observer to count its 3 pending writes', status, (s) => s.pending === 3);
+
+      await leader.evaluate((n) => window.pulse.terminate(n), name);
+      const after = await waitFor('the observer to say nobody syncs', status, (s) => s.state === 'idle' && !s.running);
+      expect(after.pending).toBe(3);
+      expect(after.lastSyncedAt).not.toBeNull();
+    } finally {
+      proxy.restore();
+    }
+    expect(h.pageErrors(observer)).toEqual([]);
+    await observer.evaluate((n) => window.pulse.close(n), name);
   }, 60_000);
 
   it('a leader worker killed while a follower writes: another takes over, every write accepted once', async () => {

@@ -74,8 +74,8 @@ export function tabsWorld(
     count(route: Route, tab?: number): number {
       return requests.filter((r) => r.route === route && (tab === undefined || r.tab === tab)).length;
     },
-    /** Opens a tab: a worker API on one port, a client on the other. */
-    open(clientOptions: Partial<SyncClientOptions> = {}): SyncClient & { readonly tab: number } {
+    /** Opens a tab: a worker API on one port, a client on the other; `workerOptions` for this tab alone. */
+    open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: Partial<SyncWorkerOptions> = {}): SyncClient & { readonly tab: number } {
       const tab = ++tabs;
       const { port1, port2 } = new MessageChannel();
       Comlink.expose(
@@ -85,6 +85,7 @@ export function tabsWorld(
           locks,
           transport: (settings) => countingTransport(tab, settings),
           ...options.workerOptions,
+          ...workerOptions,
         }, port1),
         port1,
       );
