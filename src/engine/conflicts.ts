@@ -7,7 +7,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { ChangeOp, JsonValue, PulledChange, ServerConflict, SyncChange } from '../protocol/types.ts';
-import type { LocalConflict } from '../store/types.ts';
+import type { LocalConflict, LocalWrite } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ConflictInfo, ConflictResolution } from './types.ts';
 
@@ -70,21 +70,28 @@ function askResolver(
   return { state: { op: 'put', value: resolution.value }, outcome: 'merged' };
 }
 
-/** Writes `wanted` as a new local change unless the replica already holds it. */
-async function writeIfDifferent(ctx: SyncContext, collective: string, id: string, wanted: RecordState): Promise<void> {
+/**
+ * Writes `wanted` as a new local change unless the replica already holds it.
+ * `basedOn`: see `writeLocal`.
+ */
+async function writeIfDifferent(ctx: SyncContext, collective: string, id: string, wanted: RecordState, basedOn: PulledChange | null = null): Promise<void> {
   const held = await ctx.store.get(collective, id);
   const heldState: RecordState = held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
   if (sameState(heldState, wanted)) return;
-  await writeLocal(ctx, collective, id, wanted);
+  await writeLocal(ctx, collective, id, wanted, basedOn);
 }
 
-/** Writes `wanted` as a new local change, which sync pushes like any other. */
-async function writeLocal(ctx: SyncContext, collective: string, id: string, wanted: RecordState): Promise<void> {
-  if (wanted.op === 'delete') {
-    await ctx.store.write([{ op: 'delete', collective, id }]);
-  } else {
-    await ctx.store.write([{ op: 'put', collective, id, value: wanted.value ?? null }]);
-  }
+/**
+ * Writes `wanted` as a new local change, which sync pushes like any other. With
+ * `basedOn` (the server's record a server-wins resolution was made against) the change
+ * is based on that record's version, not on the pull cursor: the server takes it
+ * unless the record moved again meanwhile, which is a new conflict. Based on the pull
+ * cursor, which may lag behind, it would be refused again and the resolver asked
+ * twice about one conflict (a merge applied twice).
+ */
+async function writeLocal(ctx: SyncContext, collective: string, id: string, wanted: RecordState, basedOn: PulledChange | null = null): Promise<void> {
+  const write: LocalWrite = wanted.op === 'delete' ? { op: 'delete', collective, id } : { op: 'put', collective, id, value: wanted.value ?? null };
+  await ctx.store.write([write], basedOn === null ? {} : { baseVersion: basedOn.version });
 }
 
 function describeServerConflict(conflict: ServerConflict, local: SyncChange): string {
@@ -106,8 +113,10 @@ function describeServerConflict(conflict: ServerConflict, local: SyncChange): st
  * write the replica would never hear of it again. The feed has no such race (the
  * store decides inside its transaction), and it is sure to bring the record: the
  * change was refused because the record moved past the version the change was based
- * on, which was the pull cursor when it was written, so the record's new state lies
- * beyond that cursor, or the replica has already pulled it (or written it again since).
+ * on, which was the pull cursor when it was written (for a resolution: the version of
+ * the server's record it was made against, which the feed does not overwrite it with),
+ * so the record's new state lies beyond that, or the replica has already pulled it (or
+ * written it again since).
  * A push-only replica never pulls: it takes the record now.
  */
 function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
@@ -150,12 +159,16 @@ export async function settleServerConflict(
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
   if (resolved === undefined) return info('remote', '');
+  // Under server-wins the resolution is based on the server's record it was made
+  // against (last-write-wins ignores the base).
+  const basedOn = conflict.policy === 'server-wins' ? conflict.server : null;
   if (!byPull) {
-    await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
+    await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state, basedOn);
   } else if (!sameState(resolved.state, stateOf(conflict.server))) {
     // The replica may still hold the refused change: compare with the server's record,
-    // not the replica's, and write the resolution as a change of its own.
-    await writeLocal(ctx, conflict.collective, conflict.id, resolved.state);
+    // not the replica's, and write the resolution as a change of its own. The next
+    // pull does not overwrite it with that record (the store sees the base).
+    await writeLocal(ctx, conflict.collective, conflict.id, resolved.state, basedOn);
   }
   return info(resolved.outcome, `; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`);
 }

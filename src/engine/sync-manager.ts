@@ -17,6 +17,7 @@ import { handshake, type SyncSession } from './handshake.ts';
 import { peerKey } from './peer-key.ts';
 import { initialPull, pullUntilCaughtUp } from './pull.ts';
 import { pushPending } from './push.ts';
+import { pushThenPull } from './push-then-pull.ts';
 import type { SyncContext } from './sync-context.ts';
 import { SyncLoop, type TimerFunctions } from './sync-loop.ts';
 import type { SyncConfig, SyncConfigInput, SyncEngine, SyncEventMap, SyncEventName } from './types.ts';
@@ -185,8 +186,10 @@ export class SyncManager implements SyncEngine {
   syncOnce(): Promise<void> {
     if (this.#lifecycle === 'stopped') return Promise.reject(this.#shutdownError('syncOnce'));
     return this.#exclusive('manual', async (ctx) => {
-      if (this.config.direction !== 'pull-only') await pushPending(ctx);
-      if (this.config.direction !== 'push-only') await pullUntilCaughtUp(ctx);
+      const { direction } = this.config;
+      if (direction === 'bidirectional') await pushThenPull(ctx, { when: 'always' });
+      else if (direction === 'push-only') await pushPending(ctx);
+      else await pullUntilCaughtUp(ctx);
       await this.#countPending();
     });
   }
@@ -286,10 +289,15 @@ export class SyncManager implements SyncEngine {
 
   #pushRun(): Promise<void> {
     return this.#exclusive('push', async (ctx) => {
-      const outcome = await pushPending(ctx);
+      if (this.config.direction === 'push-only') {
+        await pushPending(ctx);
+      } else {
+        // Refused changes are settled by the server's records, which the pull brings:
+        // pulled in this run, so the replica holds them when the conflict events fire.
+        // A failed pull is the pull loop's to retry and report.
+        await pushThenPull(ctx, { when: 'after-conflicts', onFailure: () => this.requestPull() });
+      }
       await this.#countPending();
-      // Refused changes are settled by the server's records, which the pull brings.
-      if (outcome.conflicts > 0) this.requestPull();
     });
   }
 
