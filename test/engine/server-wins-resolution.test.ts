@@ -19,12 +19,12 @@ function joiningResolver() {
 }
 
 /** a wrote v1 and b holds it; then a wrote v2 and pushed it, b has not pulled it. */
-async function staleB(extra: SyncConfigInput = {}) {
+async function staleB() {
   const { server } = newServer();
   const a = (await newReplica()).replica;
   const b = (await newReplica()).replica;
   const joining = joiningResolver();
-  const config: SyncConfigInput = { conflictResolution: 'server-wins', resolver: joining.resolver, ...extra };
+  const config: SyncConfigInput = { conflictResolution: 'server-wins', resolver: joining.resolver };
   const syncA = connect(a, memoryTransport(server), config);
   await a.put('notes', 'x', 'v1');
   await syncA.syncOnce();
@@ -89,10 +89,12 @@ describe('server-wins with a resolver', () => {
   });
 });
 
+/** server-wins without a resolver: the replica simply takes the server's record. */
+const noResolver: SyncConfigInput = { conflictResolution: 'server-wins' };
+
 describe('server-wins conflict events', () => {
   it("syncOnce: when the conflict event fires, the replica already holds the server's record", async () => {
-    const { server, b, config } = await staleB();
-    const { resolver: _unused, ...noResolver } = config;
+    const { server, b } = await staleB();
     const syncB = connect(b, memoryTransport(server), noResolver);
     const heldAtEvent: Promise<JsonValue | undefined>[] = [];
     syncB.on('conflict', () => heldAtEvent.push(b.get('notes', 'x').then((r) => r?.value)));
@@ -103,8 +105,7 @@ describe('server-wins conflict events', () => {
   });
 
   it("background loop: a push that meets a conflict pulls before the event, so the replica holds the server's record", async () => {
-    const { server, b, config } = await staleB();
-    const { resolver: _unused, ...noResolver } = config;
+    const { server, b } = await staleB();
     // Intervals far away: only the first runs of start() and the write's push request run.
     const syncB = connect(b, memoryTransport(server), { ...noResolver, pushIntervalMs: 3_600_000, pullIntervalMs: 3_600_000 });
     const heldAtEvent: Promise<JsonValue | undefined>[] = [];
