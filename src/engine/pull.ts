@@ -77,10 +77,17 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
  * request it made is still on its way, so a stopped manager leaves nothing behind.
  */
 async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch: PulledBatch) => void): Promise<void> {
-  const asked: Promise<unknown>[] = [];
+  // Only requests still on the wire: a settled one is dropped at once, so a long
+  // catch-up does not keep every batch it pulled alive until it ends.
+  const asked = new Set<Promise<unknown>>();
   const ask = (from: SyncCursor, total: boolean): PullInFlight => {
     const request = requestPull(ctx, from, total);
-    asked.push(request.response);
+    const settled = request.response.then(
+      () => undefined,
+      () => undefined,
+    );
+    asked.add(settled);
+    void settled.then(() => asked.delete(settled));
     return request;
   };
   try {
@@ -102,7 +109,7 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
       inFlight = next;
     }
   } finally {
-    await Promise.allSettled(asked);
+    await Promise.allSettled([...asked]);
   }
 }
 
