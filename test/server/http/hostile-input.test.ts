@@ -131,11 +131,9 @@ const STORES: readonly { readonly kind: string; readonly skip: boolean; readonly
   { kind: 'postgres', skip: postgresSkipReason() !== undefined, open: async () => postgresServerStore(await freshPostgresDatabase('hostile')) },
 ];
 
-describe.each(STORES)('hostile input over HTTP ($kind store)', ({ open, skip }) => {
-  if (skip) {
-    it.skip('needs PostgreSQL', () => undefined);
-    return;
-  }
+// A store that cannot run here (Postgres without its binaries, outside CI) is left out;
+// postgresSkipReason() has said why, and in CI the global setup fails instead.
+describe.each(STORES.filter((store) => !store.skip))('hostile input over HTTP ($kind store)', ({ open }) => {
   let dir: string;
   let server: SyncServer;
   let handler: (request: Request) => Promise<Response>;
