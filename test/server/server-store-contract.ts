@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { JsonValue } from '../../src/protocol/types.ts';
 import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from '../../src/server/types.ts';
+import { seededRandom } from '../../src/transport/seeded-random.ts';
 
 /** What one test gets from a store factory. */
 export interface StoreFixture {
@@ -318,6 +319,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
           const writers = [fixture.store, await another()];
           const reader = await another();
           const perWriter = 25;
+          const random = seededRandom(20261125);
           let writing = true;
           const writes = writers.map(async (store, w) => {
             for (let i = 0; i < perWriter; i++) {
@@ -325,7 +327,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
                 await tx.writeRecords([put('notes', `w${w}-${i}`, i)]);
                 // Hold the transaction open a little, at random, so commits would
                 // come out of version order if the store allowed it.
-                for (let t = Math.floor(Math.random() * 4); t > 0; t--) await new Promise((resolve) => setTimeout(resolve, 1));
+                for (let t = random.int(0, 3); t > 0; t--) await new Promise((resolve) => setTimeout(resolve, 1));
               });
             }
           });
