@@ -13,8 +13,3 @@ export function peerKey(serverId: string, collectives: readonly string[] | undef
 export function inCollectives(collective: string, collectives: readonly string[] | undefined): boolean {
   return collectives === undefined || collectives.includes(collective);
 }
-
-/** A map key for a record; `\u0000` cannot appear in a collective name or an id. */
-export function recordMapKey(collective: string, id: string): string {
-  return `${collective}\u0000${id}`;
-}

@@ -4,7 +4,8 @@
 import { ErrorCode, SyncError, isSyncError, type ErrorCode as Code } from '../protocol/errors.ts';
 import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
 import { settleServerConflict } from './conflicts.ts';
-import { inCollectives, recordMapKey } from './peer-key.ts';
+import { recordKey } from '../protocol/record-key.ts';
+import { inCollectives } from './peer-key.ts';
 import type { SyncContext } from './sync-context.ts';
 
 /** What one push run did. */
@@ -126,7 +127,7 @@ function reportTooLarge(ctx: SyncContext, change: SyncChange, error: SyncError):
 async function latestLocalSeqs(ctx: SyncContext): Promise<Map<string, number>> {
   const latest = new Map<string, number>();
   for (const change of await ctx.store.pendingChanges(Number.MAX_SAFE_INTEGER)) {
-    latest.set(recordMapKey(change.collective, change.id), change.seq);
+    latest.set(recordKey(change.collective, change.id), change.seq);
   }
   return latest;
 }
@@ -139,7 +140,7 @@ async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], res
     const local = bySeq.get(conflict.seq);
     if (local === undefined) continue; // not ours to settle (a malformed response)
     conflictSeqs.add(conflict.seq);
-    const supersededLocally = (latestLocal?.get(recordMapKey(local.collective, local.id)) ?? 0) > local.seq;
+    const supersededLocally = (latestLocal?.get(recordKey(local.collective, local.id)) ?? 0) > local.seq;
     ctx.onConflict(await settleServerConflict(ctx, local, conflict, { supersededLocally }));
   }
   for (const refusal of response.rejected) {

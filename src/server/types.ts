@@ -88,6 +88,4 @@ export interface ServerStore {
 }
 
 /** The map key of a record in {@link ServerStoreTransaction.getRecords}. */
-export function recordKey(collective: string, id: string): string {
-  return `${collective}\u0000${id}`;
-}
+export { recordKey } from '../protocol/record-key.ts';

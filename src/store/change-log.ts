@@ -4,6 +4,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { ChangeOp, InstanceId, JsonValue, SyncChange } from '../protocol/types.ts';
+import { recordKey } from '../protocol/record-key.ts';
 import type { LogEntry, LoggedChange } from './schema.ts';
 
 /** Seq of the last change of `entry`. */
@@ -48,11 +49,6 @@ export interface PendingState {
   readonly hlc: Hlc;
 }
 
-/** A map key for a record; `\u0000` cannot be confused with text in either part. */
-export function recordMapKey(collective: string, id: string): string {
-  return `${collective}\u0000${id}`;
-}
-
 /** The latest pending state of every record with a change in `entries` (in seq order). */
 export function pendingByRecord(entries: readonly LogEntry[]): Map<string, PendingState> {
   const pending = new Map<string, PendingState>();
@@ -60,7 +56,7 @@ export function pendingByRecord(entries: readonly LogEntry[]): Map<string, Pendi
     for (const change of entry.changes) {
       const state: PendingState =
         change.value === undefined ? { op: change.op, hlc: entry.hlc } : { op: change.op, value: change.value, hlc: entry.hlc };
-      pending.set(recordMapKey(change.collective, change.id), state);
+      pending.set(recordKey(change.collective, change.id), state);
     }
   }
   return pending;
@@ -76,7 +72,7 @@ export function basesAbove(entries: readonly LogEntry[], after: number): Map<str
   for (const entry of entries) {
     if (entry.baseVersion === null || entry.baseVersion <= after) continue;
     for (const change of entry.changes) {
-      const key = recordMapKey(change.collective, change.id);
+      const key = recordKey(change.collective, change.id);
       bases.set(key, Math.max(bases.get(key) ?? 0, entry.baseVersion));
     }
   }

@@ -10,7 +10,8 @@ import { HybridClock } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
-import { appendSyncChanges, basesAbove, lastSeqOf, pendingByRecord, recordMapKey, trimEntry } from './change-log.ts';
+import { recordKey } from '../protocol/record-key.ts';
+import { appendSyncChanges, basesAbove, lastSeqOf, pendingByRecord, trimEntry } from './change-log.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { openDatabase } from './open-database.ts';
@@ -507,8 +508,8 @@ class IdbReplica implements LocalStore {
       let maxHlc = base.hlc;
       for (const change of changes) {
         if (change.hlc > maxHlc) maxHlc = change.hlc;
-        if ((based?.get(recordMapKey(change.collective, change.id)) ?? -1) >= change.version) continue;
-        const local = pending?.get(recordMapKey(change.collective, change.id));
+        if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
+        const local = pending?.get(recordKey(change.collective, change.id));
         if (local !== undefined) {
           const winner = local.hlc > change.hlc ? 'local' : 'remote';
           conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner });
@@ -542,7 +543,7 @@ class IdbReplica implements LocalStore {
       ]);
       const current = new Map<string, StoredRecord | undefined>();
       changes.forEach((c, i) => {
-        const key = recordMapKey(c.collective, c.id);
+        const key = recordKey(c.collective, c.id);
         if (!current.has(key)) current.set(key, held[i]);
       });
       const base = state ?? INITIAL_WRITE_STATE;
@@ -550,7 +551,7 @@ class IdbReplica implements LocalStore {
       const written: PulledChange[] = [];
       for (const change of changes) {
         if (change.hlc > maxHlc) maxHlc = change.hlc;
-        const key = recordMapKey(change.collective, change.id);
+        const key = recordKey(change.collective, change.id);
         if (!isNewer(policy, change, current.get(key))) continue;
         const record = remoteRecord(change);
         records.put(record);
