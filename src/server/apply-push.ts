@@ -64,8 +64,9 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
  *   `conflicts` only (dealt with: the server's record stands).
  */
 export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
+  const seqKey = appliedSeqKey(request.instanceId, access);
   const result = await store.transaction(async (tx) => {
-    const applied = await tx.getAppliedSeq(request.instanceId);
+    const applied = await tx.getAppliedSeq(seqKey);
     const rejected: RejectedChange[] = [];
     const conflicts: ServerConflict[] = [];
     const candidates: SyncChange[] = [];
@@ -114,9 +115,20 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
     }
     if (writes.size > 0) await tx.writeRecords([...writes.values()]);
     const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
-    if (lastSeq > applied) await tx.setAppliedSeq(request.instanceId, lastSeq);
+    if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
     rejected.sort((a, b) => a.seq - b.seq);
     return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
   });
   return { ...result, newCursor: await store.latestVersion() };
+}
+
+/**
+ * Where a source's applied seq is kept: per caller as well as per instance. Instance
+ * ids are not secret (every pulled change names its writer), so with several users a
+ * caller pushing under someone else's id must not move that replica's counter, which
+ * would make the server acknowledge, and the replica drop, its next writes unapplied.
+ * In-process calls (no access) key by the instance alone.
+ */
+export function appliedSeqKey(instanceId: string, access: Access | undefined): string {
+  return access === undefined ? instanceId : `${encodeURIComponent(access.userId)}/${instanceId}`;
 }

@@ -133,6 +133,18 @@ describe('sync server: push', () => {
     expect(rows.map((row) => `${row.collective}/${row.id}`)).toEqual(['notes/n']);
   });
 
+  it("does not let one user move another replica's applied seq by pushing under its instance id", async () => {
+    const { server, store } = setup();
+    const alice = collectiveAccess('alice', { read: ['notes'], write: ['notes'] });
+    const mallory = collectiveAccess('mallory', { read: ['notes'], write: ['scratch'] });
+    // Mallory read SOURCE_A off a pulled change and pushes under it with a huge seq.
+    await server.handlePush(push([change(SOURCE_A, 1_000_000, 'notes', 'n', 'forged')]), mallory);
+    const response = await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'n', 'mine')]), alice);
+    expect(response).toMatchObject({ accepted: 1, ackedSeq: 1 });
+    const rows = (await store.readChanges({ after: 0, limit: 100 })).rows;
+    expect(rows.map((row) => [row.id, row.value])).toEqual([['n', 'mine']]);
+  });
+
   it('refuses each change no store can keep (NUL, lone surrogate) with INVALID and writes the rest', async () => {
     const { server, store } = setup();
     const response = await server.handlePush(
