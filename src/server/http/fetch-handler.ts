@@ -126,7 +126,7 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     const access = await identify(request);
     switch (route) {
       case 'live':
-        return live();
+        return live(request.signal);
       case 'handshake':
         return jsonResponse(await server.handleHandshake(await readJsonBody(request, maxBodyBytes), access), 200);
       case 'push':
@@ -136,13 +136,17 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     }
   }
 
-  function live(): Response {
+  function live(signal: AbortSignal): Response {
     const stream = openLiveStream({
       subscribe: (listener) => server.onChanges(listener),
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       onClose: () => streams.delete(stream),
     });
     streams.add(stream);
+    // A client that goes away before the host pipes the body never cancels it: end the
+    // stream (its subscription and heartbeat timer) on the request's abort as well.
+    if (signal.aborted) stream.close();
+    else signal.addEventListener('abort', () => stream.close(), { once: true });
     return new Response(stream.body, {
       status: 200,
       headers: {

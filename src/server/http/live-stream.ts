@@ -74,7 +74,11 @@ export function openLiveStream(options: LiveStreamOptions): LiveStream {
           pokeQueued = true;
           send(POKE);
         });
-        heartbeat = setInterval(() => send(HEARTBEAT), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+        heartbeat = setInterval(() => {
+          // A reader that has not taken the last chunk needs no other: a stalled
+          // connection must not grow a queue of heartbeats.
+          if ((controller?.desiredSize ?? 0) > 0) send(HEARTBEAT);
+        }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
       },
       pull() {
         // The reader took what was queued: the next commit deserves a poke of its own.

@@ -103,6 +103,7 @@ export class PostgresServerStore implements ServerStore {
 
   /** Creates the tables and the server id once (under a lock: processes may start together). */
   #init(): Promise<string> {
+    this.#assertOpen();
     this.#ready ??= this.#withClient(async (client) => {
       await client.query('BEGIN');
       try {
@@ -196,7 +197,9 @@ export class PostgresServerStore implements ServerStore {
           return written;
         },
       });
-      await client.query('BEGIN');
+      // READ COMMITTED whatever the database's default: each statement must see what
+      // pushes before the lock committed (REPEATABLE READ would snapshot before the lock).
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       try {
         // See the file comment: versions are assigned and committed in order.
         await client.query(`SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`);
