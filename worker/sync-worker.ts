@@ -345,15 +345,18 @@ export class SyncWorker {
     if (connection === undefined) return;
     this.#wantSync = false;
     this.#unwatchLeader();
-    await this.#resign();
-    for (const id of [...this.#pending.keys()]) {
-      const call = this.#takePending(id);
-      call?.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
+    try {
+      await this.#resign();
+    } finally {
+      for (const id of [...this.#pending.keys()]) {
+        const call = this.#takePending(id);
+        call?.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
+      }
+      this.#connection = undefined;
+      for (const off of connection.unsubscribe) off();
+      connection.channel.close();
+      connection.replica.close();
     }
-    this.#connection = undefined;
-    for (const off of connection.unsubscribe) off();
-    connection.channel.close();
-    connection.replica.close();
   }
 
   #connected(what: string): Connection {
@@ -390,7 +393,9 @@ export class SyncWorker {
       if (error.code !== ErrorCode.DATABASE_CLOSED) return;
       this.#wantSync = false;
       this.#finalFailure = error;
-      void this.#resign().finally(() => this.#shareStatus());
+      void this.#resign()
+        .catch(() => undefined) // the manager's stop failed: it is stopped all the same
+        .finally(() => this.#shareStatus());
     });
     this.#lead = { lock, manager, off };
     this.#restartBackoff = new Backoff(manager.config.retry);
@@ -401,16 +406,24 @@ export class SyncWorker {
     try {
       await this.#startManager(manager);
     } catch (error) {
-      if (options.reportFinal) {
-        this.#wantSync = false;
-        await this.#resign();
-        this.#finalFailure = SyncError.from(error).toJSON();
-        this.#shareStatus();
-        throw error;
-      }
+      const failure = await this.#giveUp(error);
+      if (options.reportFinal) throw error;
       // A tab taking over cannot throw to anyone: status and the error event say why.
-      this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() });
+      this.#publish({ type: 'error', payload: failure });
     }
+  }
+
+  /**
+   * A final refusal (bad token, protocol version, …): stop wanting to sync and free the
+   * lock, so this tab never sits on it with a manager that will not run.
+   */
+  async #giveUp(error: unknown): Promise<SyncErrorData> {
+    const failure = SyncError.from(error).toJSON();
+    this.#wantSync = false;
+    await this.#resign();
+    this.#finalFailure = failure;
+    this.#shareStatus();
+    return failure;
   }
 
   /**
@@ -444,7 +457,7 @@ export class SyncWorker {
   #restartNow(manager: SyncManager): void {
     this.#cancelRestart();
     if (this.#lead?.manager !== manager || manager.status().running) return;
-    this.#startManager(manager).catch((error: unknown) => this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() }));
+    this.#startManager(manager).catch(async (error: unknown) => this.#publish({ type: 'error', payload: await this.#giveUp(error) }));
   }
 
   /** Stops leading (if this tab leads) and leaves the queue for the lock. */

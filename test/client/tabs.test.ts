@@ -9,6 +9,8 @@ import type { ChangeEvent } from '../../src/store/types.ts';
 import type { SyncProgress } from '../../src/protocol/types.ts';
 import { waitFor } from '../support/wait.ts';
 import { tabsWorld } from './tabs.ts';
+import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
+import { leaderLockName } from '../../worker/leader-lock.ts';
 
 let world: ReturnType<typeof tabsWorld>;
 
@@ -130,5 +132,26 @@ describe('several tabs of one app', () => {
     await follower.put('notes', 'late', 1);
     await follower.syncOnce();
     expect(await serverIds('notes')).toContain('late');
+  });
+
+  it('a tab that takes over and is refused for good frees the lock instead of sitting on it', async () => {
+    let refuse = false;
+    world = tabsWorld({
+      transport: (inner) => ({
+        ...inner,
+        handshake: async (request) => {
+          if (refuse) throw new SyncError(ErrorCode.UNAUTHORIZED, 'token revoked');
+          return inner.handshake(request);
+        },
+      }),
+    });
+    const [a, b] = [world.open({ config: QUIET }), world.open({ config: QUIET })];
+    await a.start();
+    await b.start();
+    refuse = true;
+    await a.close(); // b takes over, and its handshake is refused
+    await waitFor('b to show the refusal', () => b.status(), (s) => s.state === 'error' && s.error?.code === 'UNAUTHORIZED');
+    await waitFor('the lock to be free', () => world.locks.held(leaderLockName(world.name)), (held) => !held);
+    expect(b.status().running).toBe(false);
   });
 });
