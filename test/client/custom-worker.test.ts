@@ -36,6 +36,9 @@ describe('a custom worker module', () => {
 
     // Last-write-wins: the client's edit is older than the device's, which reached the server first.
     await client.put('notes', 'n1', { title: 'mine' });
+    // A later millisecond, so the device's clock is later (a tie would go by instance id).
+    const written = Date.now();
+    while (Date.now() === written) await new Promise((resolve) => setTimeout(resolve, 1));
     await device.put('notes', 'n1', { title: 'v1', done: true });
     await device.syncOnce();
     await client.syncOnce();
