@@ -90,8 +90,11 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
     void settled.then(() => asked.delete(settled));
     return request;
   };
+  // Ask for `total` until an answer has brought it (a first batch lost to another tab
+  // did not, and the progress of an initial sync needs it).
+  let needTotal = withTotal;
   try {
-    let inFlight = ask(await ctx.store.pullCursor(ctx.peer), withTotal);
+    let inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
     for (;;) {
       ctx.checkpoint();
       const response = await inFlight.response;
@@ -101,9 +104,10 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
         // Another tab moved the cursor: what was asked ahead starts from the wrong place.
         onBatch({ received: 0, hasMore: true });
         ctx.checkpoint();
-        inFlight = ask(await ctx.store.pullCursor(ctx.peer), false);
+        inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
         continue;
       }
+      if (batch.total !== undefined) needTotal = false;
       onBatch(batch);
       if (next === undefined) return;
       inFlight = next;

@@ -35,6 +35,37 @@ describe('initialSync', () => {
     expect(await reader.replica.list('notes')).toHaveLength(1050);
   });
 
+  it('asks for the total again when its first batch was lost to another tab that moved the cursor', async () => {
+    const server = await serverWith(1050);
+    const reader = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(reader.replica, scripted.transport, { batchSize: 500 });
+    const release = scripted.hold('pull');
+    const syncing = manager.initialSync();
+    await until(() => scripted.callsOf('pull').length === 1, 'the first pull on the wire');
+    // Another tab (its own store object on the same database) pulls one batch meanwhile.
+    const inner = memoryTransport(server);
+    let otherPulls = 0;
+    const oneBatchOnly = {
+      ...inner,
+      pull: async (request: PullRequest) => {
+        if (++otherPulls > 1) throw new SyncError(ErrorCode.TRANSPORT, 'the other tab went offline');
+        return inner.pull(request);
+      },
+    };
+    const otherTab = connect(await reader.reopen(), oneBatchOnly, { batchSize: 500, direction: 'pull-only' });
+    await expect(otherTab.syncOnce()).rejects.toThrow(/offline/);
+    release();
+    const final = await syncing;
+    const pulls = scripted.callsOf('pull').map((c) => c.request as PullRequest);
+    expect(pulls[0]?.withTotal).toBe(true);
+    // The answer asked ahead was for the wrong cursor too; the request that starts again
+    // from the other tab's cursor asks for the total, since no applied batch brought one.
+    expect(pulls.slice(1).filter((p) => p.withTotal === true)).toHaveLength(1);
+    expect(final).toMatchObject({ total: 550, totalPulled: 550, hasMore: false }); // what was left after the other tab's batch
+    expect(await reader.replica.list('notes')).toHaveLength(1050);
+  });
+
   it('resumes from the saved cursor after a crash between batches, applying every record once', async () => {
     const server = await serverWith(1050);
     const reader = await newReplica();
