@@ -4,23 +4,15 @@
  * Prints one line with `http://HOST:PORT` once it listens (scripts wait for it).
  */
 import { pathToFileURL } from 'node:url';
+import { SyncError } from '../protocol/errors.ts';
 import type { Authenticate } from './access.ts';
 import { createFetchHandler } from './http/fetch-handler.ts';
 import { tokenAuth } from './http/token-auth.ts';
 import { parseServerArgs, USAGE, UsageError, type StoreChoice } from './node/cli-args.ts';
 import { createNodeServer } from './node/node-server.ts';
+import { openStore, STORE_ENTRIES, type StoreEntries } from './node/open-store.ts';
 import { createSyncServer } from './sync-server.ts';
 import type { ServerStore } from './types.ts';
-
-/** Opens the chosen store; each driver is loaded only when chosen. */
-async function openStore(choice: StoreChoice): Promise<ServerStore> {
-  if (choice.kind === 'postgres') {
-    const { postgresServerStore } = await import('./stores/postgres-server-store.ts');
-    return postgresServerStore(choice.url);
-  }
-  const { sqliteServerStore } = await import('./stores/sqlite-server-store.ts');
-  return sqliteServerStore(choice.path);
-}
 
 /** The store as the log shows it (a Postgres password is not printed). */
 function describeStore(choice: StoreChoice): string {
@@ -42,8 +34,8 @@ const INSECURE_WARNING = `
 ################################################################################
 `;
 
-/** Runs the command; resolves with the exit code. */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** Runs the command; resolves with the exit code. `stores` loads the store entries (tests pass their own). */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stores: StoreEntries = STORE_ENTRIES): Promise<number> {
   let command;
   try {
     command = parseServerArgs(argv, env);
@@ -65,7 +57,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stderr.write(INSECURE_WARNING);
   }
 
-  const store = await openStore(command.store);
+  let store: ServerStore;
+  try {
+    store = await openStore(command.store, stores);
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    process.stderr.write(`pulsesync-server: cannot open ${describeStore(command.store)}: ${error.message}\n`);
+    return 1;
+  }
   // Fail fast on a bad database (wrong URL, unreadable file) instead of on first request.
   try {
     await store.serverId();

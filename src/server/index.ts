@@ -1,9 +1,11 @@
 /**
  * `pulsesync/server`: the sync server. `createSyncServer` holds the rules (handshake,
- * idempotent push, conflicts, access, pull feed) over a `ServerStore`; its `fetch`
- * handler serves them over HTTP in any fetch-style host (Node, Hono, Deno, Bun), and
- * `createNodeServer` / `toNodeHandler` run or mount it in Node. Stores: memory (tests),
- * SQLite (the embedded default) and Postgres (several processes over one database).
+ * idempotent push, conflicts, access, pull feed) over a `ServerStore`;
+ * `createFetchHandler` serves them over HTTP in any fetch-style host (Node, Hono, Deno,
+ * Bun), and `createNodeServer` / `toNodeHandler` run or mount that in Node. The memory
+ * store (tests, demos) is here; the SQLite and Postgres stores have entries of their own
+ * (`pulsesync/server/sqlite`, `pulsesync/server/postgres`), so this one loads no
+ * database driver.
  */
 export { createSyncServer, SERVER_CAPABILITIES } from './sync-server.ts';
 export type { SyncServer, SyncServerOptions } from './sync-server.ts';
@@ -21,9 +23,7 @@ export type {
   ServerStoreTransaction,
 } from './types.ts';
 export { memoryServerStore } from './stores/memory-server-store.ts';
-export { sqliteServerStore } from './stores/sqlite-server-store.ts';
-export { postgresServerStore, PostgresServerStore, POSTGRES_CHANNEL } from './stores/postgres-server-store.ts';
-export type { PostgresServerStoreOptions } from './stores/postgres-server-store.ts';
+export type { ServerTimers } from './timers.ts';
 export * from './http/index.ts';
 export { toNodeHandler } from './node/node-handler.ts';
 export type { NodeHandler } from './node/node-handler.ts';

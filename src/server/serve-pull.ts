@@ -21,26 +21,18 @@ export async function servePull(
   access: Access | undefined,
   maxBatchSize: number,
 ): Promise<PullResponse> {
-  const latest = await store.latestVersion();
-  if (request.cursor > latest) {
-    throw new SyncError(
-      ErrorCode.CURSOR_AHEAD,
-      `The pull cursor ${request.cursor} is ahead of this server's latest version ${latest}: the client's data comes from another server or a server whose data was reset; start over with a fresh replica`,
-      { details: { cursor: request.cursor, latest } },
-    );
-  }
   // A name no store can keep holds no rows, and must not reach a query (see storable-text.ts).
   let collectives = request.collectives === undefined ? undefined : [...new Set(request.collectives)].filter(isStorableText);
   // When the caller's rights are narrower than "everything" and it asked for every
   // collective, its readable collectives are listed first. A collective created after
-  // that listing is not in it, so the page must not move the cursor past `latest`
-  // (read before the listing): rows above it are served by the next pull instead.
+  // that listing is not in it, so the page must not move the cursor past the latest
+  // version read before the listing: rows above it are served by the next pull instead.
   let clampTo: number | undefined;
   if (!isFullAccess(access)) {
     const canRead = (collective: string) => (access as Access).canRead(collective);
     if (collectives === undefined) {
+      clampTo = await store.latestVersion();
       collectives = (await store.listCollectives()).filter(canRead);
-      clampTo = latest;
     } else {
       collectives = collectives.filter(canRead);
     }
@@ -52,6 +44,15 @@ export async function servePull(
     ...(collectives === undefined ? {} : { collectives }),
     ...(request.withTotal === true ? { withTotal: true } : {}),
   });
+  // The page's own snapshot says how far this server has written (no second read).
+  const latest = clampTo ?? page.latest;
+  if (request.cursor > latest) {
+    throw new SyncError(
+      ErrorCode.CURSOR_AHEAD,
+      `The pull cursor ${request.cursor} is ahead of this server's latest version ${latest}: the client's data comes from another server or a server whose data was reset; start over with a fresh replica`,
+      { details: { cursor: request.cursor, latest } },
+    );
+  }
   let rows = page.rows;
   let hasMore = page.hasMore;
   let newCursor = page.newCursor;

@@ -2,7 +2,8 @@
  * The sync server: validates every message, checks access, and applies the sync rules
  * over a {@link ServerStore}. Transport-free: each handler takes a parsed JSON body and
  * the caller's {@link Access} and returns the response object, or throws a SyncError
- * with a stable code (the HTTP layer maps codes to statuses).
+ * with a stable code. HTTP sits on top (`http/fetch-handler.ts` takes a server and
+ * maps codes to statuses); the rules know nothing of it.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import {
@@ -17,7 +18,6 @@ import {
 import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import type { Access, Authenticate } from './access.ts';
 import { applyPush } from './apply-push.ts';
-import { createFetchHandler } from './http/fetch-handler.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
 import type { ServerStore } from './types.ts';
@@ -25,7 +25,7 @@ import type { ServerStore } from './types.ts';
 /** Options of {@link createSyncServer}. */
 export interface SyncServerOptions {
   readonly store: ServerStore;
-  /** Who a request comes from (used by the HTTP handler); absent: every caller has full access. */
+  /** Who a request comes from (the fetch handler's default); absent: every caller has full access. */
   readonly authenticate?: Authenticate;
   /** Size limits; each one defaults (see `DEFAULT_LIMITS`). */
   readonly limits?: Partial<ServerLimits>;
@@ -35,7 +35,13 @@ export interface SyncServerOptions {
 export interface SyncServer {
   readonly store: ServerStore;
   readonly limits: ServerLimits;
+  /** The `authenticate` option, which a fetch handler over this server uses unless told otherwise. */
   readonly authenticate: Authenticate | undefined;
+  /**
+   * Aborted when the server closes, so what serves it (the fetch handler's live
+   * streams) ends with it.
+   */
+  readonly signal: AbortSignal;
   /** Checks the protocol version; answers the server's id and capabilities. */
   handleHandshake(body: unknown, access?: Access): Promise<HandshakeResponse>;
   /** Applies a push in one store transaction. */
@@ -46,13 +52,7 @@ export interface SyncServer {
   handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
   /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
   onChanges(listener: () => void): () => void;
-  /**
-   * The HTTP routes (`/sync/handshake|push|pull|health|live`) as a fetch-style handler,
-   * authenticating with `authenticate`; see `http/fetch-handler.ts`, and
-   * `createFetchHandler` for a base path or CORS settings.
-   */
-  fetch(request: Request): Promise<Response>;
-  /** Stops listening, ends live streams and closes the store. Handlers then fail `SHUTDOWN`. */
+  /** Stops listening, aborts {@link signal} (ending live streams) and closes the store. Handlers then fail `SHUTDOWN`. */
   close(): Promise<void>;
 }
 
@@ -68,13 +68,15 @@ function requestedVersion(body: unknown): unknown {
  * Creates a sync server over `options.store`.
  *
  * @example
- * const server = createSyncServer({ store: sqliteServerStore('./pulsesync.db') });
+ * const server = createSyncServer({ store: memoryServerStore(), authenticate: tokenAuth(token) });
  * const response = await server.handlePull({ instanceId, cursor: 0, batchSize: 500 });
+ * const http = createFetchHandler(server); // the same rules over HTTP
  */
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { store } = options;
   const limits = resolveLimits(options.limits);
   const unsubscribes = new Set<() => void>();
+  const closing = new AbortController();
   let closed = false;
   const encoder = new TextEncoder();
 
@@ -108,7 +110,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     store,
     limits,
     authenticate: options.authenticate,
-    fetch: (request) => http(request),
+    signal: closing.signal,
 
     async handleHandshake(body) {
       assertOpen();
@@ -157,11 +159,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     async close() {
       if (closed) return;
       closed = true;
-      http.close();
+      closing.abort();
       for (const unsubscribe of [...unsubscribes]) unsubscribe();
       await store.close();
     },
   };
-  const http = createFetchHandler(server);
   return server;
 }

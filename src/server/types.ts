@@ -49,6 +49,11 @@ export interface ChangePage {
    * out. Never a version that a later commit could still fall below.
    */
   readonly newCursor: SyncCursor;
+  /**
+   * The highest version in the snapshot the page was read from (0 when empty), so a
+   * caller needs no second read of {@link ServerStore.latestVersion}.
+   */
+  readonly latest: SyncCursor;
   /** Number of matching rows after `after`, when asked. */
   readonly total?: number;
 }

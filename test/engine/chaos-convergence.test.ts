@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConflictPolicy } from '../../src/protocol/types.ts';
-import { sqliteServerStore } from '../../src/server/stores/sqlite-server-store.ts';
+import { sqliteServerStore } from '../../src/server/sqlite.ts';
 import { runChaosScenario, type ScenarioStats } from './chaos-scenario.ts';
 
 function seedList(): number[] {

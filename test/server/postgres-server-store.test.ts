@@ -7,18 +7,19 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
-import { postgresServerStore, type PostgresServerStore } from '../../src/server/stores/postgres-server-store.ts';
+import { postgresServerStore, type PostgresServerStore } from '../../src/server/postgres.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
+import { globalTimers, type ServerTimers } from '../../src/server/timers.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
-import { SOURCE_A, SOURCE_B } from './server-store-contract.ts';
+import { SOURCE_A, SOURCE_B } from './server-store-fixture.ts';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((thing) => thing.close()));
 });
 
-function open(url: string): PostgresServerStore {
-  const store = postgresServerStore(url);
+function open(url: string, timers?: ServerTimers): PostgresServerStore {
+  const store = postgresServerStore(timers === undefined ? url : { connectionString: url, timers });
   opened.push(store);
   return store;
 }
@@ -62,15 +63,24 @@ describe.skipIf(postgresSkipReason() !== undefined)('postgres server store acros
     expect(pulled.changes.map((c) => c.id)).toEqual(['x']);
   });
 
-  it('listens again after its LISTEN connection drops, and pokes once for what it may have missed', async () => {
+  it('listens again after its LISTEN connection drops, waiting on its injected timers, and pokes once for what it may have missed', async () => {
     const url = await freshPostgresDatabase('relisten');
+    const waits: number[] = [];
+    const timers: ServerTimers = {
+      ...globalTimers,
+      setTimeout: (callback, ms) => {
+        waits.push(ms);
+        return globalTimers.setTimeout(callback, 0);
+      },
+    };
     const writer = open(url);
-    const listener = open(url);
+    const listener = open(url, timers);
     let pokes = 0;
     listener.onCommit(() => pokes++);
     await listener.listening();
     await admin(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
     await eventually(() => pokes >= 1, 'the catch-up poke after reconnecting');
+    expect(waits[0]).toBe(100); // the first backoff step, asked of the injected timers
     await listener.listening();
     const before = pokes;
     await writer.transaction((tx) => tx.writeRecords([{ collective: 'notes', id: 'y', op: 'delete', hlc: change(SOURCE_A, 1, 'y').hlc, source: SOURCE_A }]));

@@ -1,92 +1,24 @@
 /**
  * The `ServerStore` contract: one suite, run on every store (memory, SQLite,
- * Postgres). A store passes it or is not a store.
+ * Postgres). A store passes it or is not a store. Stores shared by several instances
+ * also run `shared-store-contract.ts`, which this suite includes.
  */
 import { describe, expect, it } from 'vitest';
-import { formatHlc } from '../../src/clock/hlc.ts';
-import type { JsonValue } from '../../src/protocol/types.ts';
-import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from '../../src/server/types.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { recordKey, type ServerStoreTransaction } from '../../src/server/types.ts';
+import { runSharedStoreContract } from './shared-store-contract.ts';
+import { put, readAll, SOURCE_A, SOURCE_B, tick, eventually, tombstone, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
-/** What one test gets from a store factory. */
-export interface StoreFixture {
-  /** A fresh, empty store. */
-  readonly store: ServerStore;
-  /** Closes `store` and opens the same data again; absent for stores that do not persist. */
-  readonly reopen?: () => Promise<ServerStore>;
-  /** A second, live store over the same data (another process in real life); absent for single-process stores. */
-  readonly another?: () => Promise<ServerStore>;
-  /** Releases everything the fixture made. */
-  readonly dispose: () => Promise<void>;
-}
-
-export const SOURCE_A = '0190f5e1-0000-7000-8000-00000000000a';
-export const SOURCE_B = '0190f5e1-0000-7000-8000-00000000000b';
-
-let clock = 1_700_000_000_000;
-
-/** A row to write, stamped with a fresh, later HLC each call. */
-export function put(collective: string, id: string, value: JsonValue, source = SOURCE_A): ServerRecordWrite {
-  return { collective, id, op: 'put', value, hlc: formatHlc({ wallMs: ++clock, counter: 0, node: source.slice(-4) }), source };
-}
-
-export function tombstone(collective: string, id: string, source = SOURCE_A): ServerRecordWrite {
-  return { collective, id, op: 'delete', hlc: formatHlc({ wallMs: ++clock, counter: 0, node: source.slice(-4) }), source };
-}
-
-async function write(store: ServerStore, ...rows: ServerRecordWrite[]): Promise<ServerRecord[]> {
-  return store.transaction((tx) => tx.writeRecords(rows));
-}
-
-/** Every row after `after`, paging `limit` at a time (bounded). */
-async function readAll(store: ServerStore, after = 0, limit = 1000): Promise<ServerRecord[]> {
-  const rows: ServerRecord[] = [];
-  let cursor = after;
-  for (let page = 0; page < 10_000; page++) {
-    const result = await store.readChanges({ after: cursor, limit });
-    rows.push(...result.rows);
-    cursor = result.newCursor;
-    if (!result.hasMore) return rows;
-  }
-  throw new Error('readAll: too many pages');
-}
-
-function tick(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Waits (bounded) until `condition` holds. */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+export type { StoreFixture } from './server-store-fixture.ts';
 
 /** Runs the contract on the stores `open()` makes (one fresh store per test). */
 export function runServerStoreContract(name: string, open: () => Promise<StoreFixture>): void {
   describe(`ServerStore contract: ${name}`, () => {
-    async function withStore(test: (fixture: StoreFixture) => Promise<void>): Promise<void> {
-      const fixture = await open();
-      try {
-        await test(fixture);
-      } finally {
-        await fixture.dispose();
-      }
-    }
-
-    /** Runs `test` only on stores that several instances can share. */
-    function withShared(test: (fixture: StoreFixture, another: () => Promise<ServerStore>) => Promise<void>): Promise<void> {
-      return withStore(async (fixture) => {
-        if (fixture.another !== undefined) await test(fixture, fixture.another);
-      });
-    }
+    const withStore = (test: (fixture: StoreFixture) => Promise<void>): Promise<void> => withFixture(open, test);
 
     it('starts empty: version 0, no rows, no collectives', () =>
       withStore(async ({ store }) => {
         expect(await store.latestVersion()).toBe(0);
-        expect(await store.readChanges({ after: 0, limit: 10, withTotal: true })).toEqual({ rows: [], hasMore: false, newCursor: 0, total: 0 });
+        expect(await store.readChanges({ after: 0, limit: 10, withTotal: true })).toEqual({ rows: [], hasMore: false, newCursor: 0, latest: 0, total: 0 });
         expect(await store.listCollectives()).toEqual([]);
         expect(await store.serverId()).toMatch(/\S/);
       }));
@@ -144,13 +76,24 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         expect(last).toMatchObject({ hasMore: false, newCursor: await store.latestVersion() });
       }));
 
+    it('says the latest version of the snapshot it read each page from, whether or not more rows follow', () =>
+      withStore(async ({ store }) => {
+        await write(store, put('notes', 'a', 1), put('notes', 'b', 2), put('todos', 'c', 3));
+        const latest = await store.latestVersion();
+        expect(await store.readChanges({ after: 0, limit: 1 })).toMatchObject({ hasMore: true, latest });
+        expect(await store.readChanges({ after: 0, limit: 10, collectives: ['notes'] })).toMatchObject({ hasMore: false, latest });
+        // A cursor past everything (another data set's) still learns where this one ends.
+        expect(await store.readChanges({ after: latest + 5, limit: 10 })).toEqual({ rows: [], hasMore: false, newCursor: latest + 5, latest });
+      }));
+
     it('filters by collectives; an empty list matches nothing but still moves the cursor to the latest version', () =>
       withStore(async ({ store }) => {
         await write(store, put('notes', 'a', 1), put('todos', 'b', 2), put('tags', 'c', 3));
         const some = await store.readChanges({ after: 0, limit: 10, collectives: ['notes', 'tags'] });
         expect(some.rows.map((row) => row.id)).toEqual(['a', 'c']);
         const none = await store.readChanges({ after: 0, limit: 10, collectives: [] });
-        expect(none).toEqual({ rows: [], hasMore: false, newCursor: await store.latestVersion() });
+        const latest = await store.latestVersion();
+        expect(none).toEqual({ rows: [], hasMore: false, newCursor: latest, latest });
         expect((await store.listCollectives()).sort()).toEqual(['notes', 'tags', 'todos']);
       }));
 
@@ -216,6 +159,18 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         expect(await store.transaction((tx) => tx.getAppliedSeq(SOURCE_B))).toBe(0);
       }));
 
+    it('refuses a transaction object used after its transaction ended, and writes nothing through it', () =>
+      withStore(async ({ store }) => {
+        let kept!: ServerStoreTransaction;
+        await store.transaction(async (tx) => {
+          kept = tx;
+        });
+        await expect(kept.writeRecords([put('notes', 'late', 1)])).rejects.toMatchObject({ code: 'INTERNAL' });
+        await expect(kept.setAppliedSeq(SOURCE_A, 1)).rejects.toMatchObject({ code: 'INTERNAL' });
+        expect(await store.latestVersion()).toBe(0);
+        expect(await store.transaction((tx) => tx.getAppliedSeq(SOURCE_A))).toBe(0);
+      }));
+
     it('runs transactions one after another: concurrent read-modify-writes lose nothing', () =>
       withStore(async ({ store }) => {
         await Promise.all(
@@ -255,7 +210,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
           await gate;
         });
         await wroteRows;
-        expect(await store.readChanges({ after: 0, limit: 10 })).toMatchObject({ rows: [], newCursor: 0 });
+        expect(await store.readChanges({ after: 0, limit: 10 })).toMatchObject({ rows: [], newCursor: 0, latest: 0 });
         expect(await store.latestVersion()).toBe(0);
         release();
         await pending;
@@ -286,65 +241,6 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         await expect(store.latestVersion()).rejects.toMatchObject({ code: 'SHUTDOWN' });
         await expect(store.transaction(async () => undefined)).rejects.toMatchObject({ code: 'SHUTDOWN' });
       }));
-
-    describe('shared by several store instances (processes)', () => {
-      it('hears commits made through another instance', () =>
-        withShared(async (fixture, another) => {
-          const other = await another();
-          let heard = 0;
-          fixture.store.onCommit(() => heard++);
-          await (fixture.store as { listening?: () => Promise<void> }).listening?.();
-          await write(other, put('notes', 'a', 1));
-          await eventually(() => heard >= 1, 'a commit from another instance');
-          expect(await fixture.store.serverId()).toBe(await other.serverId());
-        }));
-
-      it('serialises read-modify-writes across instances', () =>
-        withShared(async (fixture, another) => {
-          const stores = [fixture.store, await another()];
-          await Promise.all(
-            Array.from({ length: 10 }, (_, i) =>
-              (stores[i % 2] as ServerStore).transaction(async (tx) => {
-                const seq = await tx.getAppliedSeq(SOURCE_A);
-                await tick();
-                await tx.setAppliedSeq(SOURCE_A, seq + 1);
-              }),
-            ),
-          );
-          expect(await fixture.store.transaction((tx) => tx.getAppliedSeq(SOURCE_A))).toBe(10);
-        }));
-
-      it('never lets a paging reader skip a row that commits late: concurrent writers, every record read', () =>
-        withShared(async (fixture, another) => {
-          const writers = [fixture.store, await another()];
-          const reader = await another();
-          const perWriter = 25;
-          const random = seededRandom(20261125);
-          let writing = true;
-          const writes = writers.map(async (store, w) => {
-            for (let i = 0; i < perWriter; i++) {
-              await store.transaction(async (tx) => {
-                await tx.writeRecords([put('notes', `w${w}-${i}`, i)]);
-                // Hold the transaction open a little, at random, so commits would
-                // come out of version order if the store allowed it.
-                for (let t = random.int(0, 3); t > 0; t--) await new Promise((resolve) => setTimeout(resolve, 1));
-              });
-            }
-          });
-          const done = Promise.all(writes).finally(() => (writing = false));
-          const seen = new Set<string>();
-          let cursor = 0;
-          for (let round = 0; round < 100_000; round++) {
-            const stillWriting = writing;
-            const page = await reader.readChanges({ after: cursor, limit: 3 });
-            for (const row of page.rows) seen.add(row.id);
-            expect(page.newCursor).toBeGreaterThanOrEqual(cursor);
-            cursor = page.newCursor;
-            if (!stillWriting && !page.hasMore) break;
-          }
-          await done;
-          expect(seen.size).toBe(writers.length * perWriter);
-        }));
-    });
   });
+  runSharedStoreContract(name, open);
 }

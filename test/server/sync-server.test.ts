@@ -6,7 +6,7 @@ import { collectiveAccess } from '../../src/server/access.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import type { ServerLimits } from '../../src/server/limits.ts';
-import { SOURCE_A, SOURCE_B } from './server-store-contract.ts';
+import { SOURCE_A, SOURCE_B } from './server-store-fixture.ts';
 
 function setup(limits: Partial<ServerLimits> = {}) {
   const store = memoryServerStore();
@@ -265,6 +265,21 @@ describe('sync server: pull', () => {
     expect(first.newCursor).toBe(1);
     const second = await server.handlePull(pull(reader, first.newCursor), access);
     expect(second.changes.map((c) => c.id)).toEqual(['f']);
+  });
+
+  it('reads one snapshot per pull: the latest version comes with the page, not from a second read', async () => {
+    const { server, store } = await seeded();
+    let latestReads = 0;
+    const latestVersion = store.latestVersion.bind(store);
+    store.latestVersion = async () => {
+      latestReads++;
+      return latestVersion();
+    };
+    const page = await server.handlePull(pull(SOURCE_A, 0, { collectives: ['notes'] }));
+    expect(page.changes.map((c) => c.id)).toEqual(['b1', 'b3']);
+    expect(page.newCursor).toBe(5);
+    expect((await errorOf(server.handlePull(pull(SOURCE_A, 6)))).code).toBe('CURSOR_AHEAD');
+    expect(latestReads).toBe(0);
   });
 
   it('fails CURSOR_AHEAD for a cursor past the latest version, and INVALID_PAYLOAD for bad requests', async () => {

@@ -16,14 +16,15 @@ import { DEFAULT_HEARTBEAT_MS, openLiveStream, type LiveStream } from './live-st
 import type { Access, Authenticate } from '../access.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from '../limits.ts';
 import type { SyncServer } from '../sync-server.ts';
+import type { ServerTimers } from '../timers.ts';
 
 /**
  * What the handler needs of a sync server: its handlers and commit feed, and, when
  * present, the `authenticate` and `limits` it was created with (used unless the
- * handler's options say otherwise).
+ * handler's options say otherwise) and the `signal` that ends live streams when it closes.
  */
 export type SyncServerCore = Pick<SyncServer, 'handleHandshake' | 'handlePush' | 'handlePull' | 'handleHealth' | 'onChanges'> &
-  Partial<Pick<SyncServer, 'authenticate' | 'limits'>>;
+  Partial<Pick<SyncServer, 'authenticate' | 'limits' | 'signal'>>;
 
 /** CORS settings. */
 export interface CorsOptions {
@@ -50,6 +51,8 @@ export interface FetchHandlerOptions {
   readonly cors?: CorsOptions | undefined;
   /** Heartbeat interval of live streams. Default 15 s. */
   readonly heartbeatMs?: number | undefined;
+  /** Where live-stream heartbeats are scheduled. Default the runtime's timers. */
+  readonly timers?: ServerTimers | undefined;
   /** Where unexpected failures (answered 500 INTERNAL) are reported. Default `console.error`. */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
@@ -126,7 +129,7 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     const access = await identify(request);
     switch (route) {
       case 'live':
-        return live(request.signal);
+        return live(request);
       case 'handshake':
         return jsonResponse(await server.handleHandshake(await readJsonBody(request, maxBodyBytes), access), 200);
       case 'push':
@@ -136,17 +139,24 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     }
   }
 
-  function live(signal: AbortSignal): Response {
+  function live(request: Request): Response {
+    // A client that goes away before the host pipes the body never cancels it: end the
+    // stream (its subscription and heartbeat timer) on the request's abort as well, and
+    // when the sync server closes under a handler that was not closed itself.
+    const signals = [request.signal, server.signal].filter((signal) => signal !== undefined);
+    const end = (): void => stream.close();
     const stream = openLiveStream({
       subscribe: (listener) => server.onChanges(listener),
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-      onClose: () => streams.delete(stream),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      onClose: () => {
+        streams.delete(stream);
+        for (const signal of signals) signal.removeEventListener('abort', end);
+      },
     });
     streams.add(stream);
-    // A client that goes away before the host pipes the body never cancels it: end the
-    // stream (its subscription and heartbeat timer) on the request's abort as well.
-    if (signal.aborted) stream.close();
-    else signal.addEventListener('abort', () => stream.close(), { once: true });
+    for (const signal of signals) signal.addEventListener('abort', end, { once: true });
+    if (signals.some((signal) => signal.aborted)) stream.close();
     return new Response(stream.body, {
       status: 200,
       headers: {

@@ -9,6 +9,7 @@
  * `fetch` streaming — which, unlike `EventSource` and the WebSocket constructor, can
  * send an `Authorization` header, and works inside a Web Worker.
  */
+import { globalTimers, type ServerTimers } from '../timers.ts';
 
 /** How often a comment line is sent on an idle stream, so proxies and the client's watchdog see it alive. */
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -26,6 +27,8 @@ export interface LiveStreamOptions {
   /** Subscribes to commits; returns the unsubscribe. */
   readonly subscribe: (listener: () => void) => () => void;
   readonly heartbeatMs?: number;
+  /** Where the heartbeat interval is set. Default {@link globalTimers}. */
+  readonly timers?: ServerTimers;
   /** Called once when the stream ends, however it ends. */
   readonly onClose?: () => void;
 }
@@ -45,13 +48,14 @@ export function openLiveStream(options: LiveStreamOptions): LiveStream {
   let closed = false;
   let pokeQueued = false;
   let unsubscribe: (() => void) | undefined;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const timers = options.timers ?? globalTimers;
+  let heartbeat: unknown;
 
   function finish(): void {
     if (closed) return;
     closed = true;
     unsubscribe?.();
-    if (heartbeat !== undefined) clearInterval(heartbeat);
+    if (heartbeat !== undefined) timers.clearInterval(heartbeat);
     options.onClose?.();
   }
 
@@ -74,7 +78,7 @@ export function openLiveStream(options: LiveStreamOptions): LiveStream {
           pokeQueued = true;
           send(POKE);
         });
-        heartbeat = setInterval(() => {
+        heartbeat = timers.setInterval(() => {
           // A reader that has not taken the last chunk needs no other: a stalled
           // connection must not grow a queue of heartbeats.
           if ((controller?.desiredSize ?? 0) > 0) send(HEARTBEAT);

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { globalTimers, type ServerTimers } from '../timers.ts';
 import { toNodeHandler } from './node-handler.ts';
 
 /** What {@link createNodeServer} serves: a fetch handler that can end its live streams. */
@@ -21,6 +22,8 @@ export interface NodeServerOptions {
   readonly port?: number;
   /** How long `close()` waits for requests in flight before cutting them. Default 10 s. */
   readonly drainTimeoutMs?: number;
+  /** Where the drain timeout and the idle-connection sweep are scheduled. Default the runtime's timers. */
+  readonly timers?: ServerTimers;
 }
 
 /** A listening server. */
@@ -35,6 +38,7 @@ export interface NodeSyncServer {
 /** Starts a Node http server for `handler` and resolves once it listens. */
 export async function createNodeServer(handler: ClosableFetchHandler, options: NodeServerOptions = {}): Promise<NodeSyncServer> {
   const host = options.host ?? '127.0.0.1';
+  const timers = options.timers ?? globalTimers;
   const server = createServer(toNodeHandler(handler));
   // Long enough for an idle live stream between heartbeats; requests still time out.
   server.keepAliveTimeout = 20_000;
@@ -53,13 +57,13 @@ export async function createNodeServer(handler: ClosableFetchHandler, options: N
     url: `http://${shownHost}:${port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        const drain = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+        const drain = timers.setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
         // A keep-alive connection turns idle when its request (or live stream) ends:
         // close those as they appear, so the drain takes as long as the slowest request.
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const sweep = timers.setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
-          clearTimeout(drain);
-          clearInterval(sweep);
+          timers.clearTimeout(drain);
+          timers.clearInterval(sweep);
           resolve();
         });
         handler.close?.();

@@ -14,9 +14,10 @@ import {
   type ServerStore,
   type ServerStoreTransaction,
 } from '../types.ts';
+import { changePage } from './change-page.ts';
 import { commitListeners } from './commit-listeners.ts';
 import { serialQueue } from './serial-queue.ts';
-import { guardTransaction } from './transaction-guard.ts';
+import { runTransaction, type TransactionSteps } from './store-transaction.ts';
 
 /** A fresh, empty in-memory server store with its own server id. */
 export function memoryServerStore(): ServerStore {
@@ -46,16 +47,19 @@ class MemoryServerStore implements ServerStore {
   }
 
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
-    return this.#queue.run(() => this.#run(fn));
+    return this.#queue.run(async () => runTransaction(this.#steps(), this.#listeners, fn));
   }
 
-  async #run<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+  /** One transaction's steps. */
+  #steps(): TransactionSteps {
     this.#assertOpen();
+    // Writes go to a buffer that the commit applies in one synchronous step, so no
+    // reader sees half of a transaction and a rollback is simply dropping the buffer.
     const pending: ServerRecord[] = [];
     const written = new Map<string, ServerRecord>();
     const applied = new Map<InstanceId, number>();
     let next = this.#latest;
-    const guarded = guardTransaction({
+    const tx: ServerStoreTransaction = {
       getRecords: async (keys) => {
         const found = new Map<string, ServerRecord>();
         for (const { collective, id } of keys) {
@@ -76,33 +80,26 @@ class MemoryServerStore implements ServerStore {
           written.set(recordKey(record.collective, record.id), record);
           return copyRecord(record);
         }),
-    });
-    let result: T;
-    try {
-      result = await fn(guarded.tx);
-    } finally {
-      guarded.end();
-    }
-    // Commit: one synchronous step, so no reader sees half of it.
-    for (const record of pending) {
-      const key = recordKey(record.collective, record.id);
-      if (written.get(key) !== record) continue; // written again later in this transaction
-      this.#rows.delete(key);
-      this.#rows.set(key, record);
-      this.#feed.push(record);
-    }
-    for (const [source, seq] of applied) this.#applied.set(source, seq);
-    this.#latest = next;
-    this.#compact();
-    if (pending.length > 0) this.#listeners.emit();
-    return result;
+    };
+    const commit = (): void => {
+      for (const record of pending) {
+        const key = recordKey(record.collective, record.id);
+        if (written.get(key) !== record) continue; // written again later in this transaction
+        this.#rows.delete(key);
+        this.#rows.set(key, record);
+        this.#feed.push(record);
+      }
+      for (const [source, seq] of applied) this.#applied.set(source, seq);
+      this.#latest = next;
+      this.#compact();
+    };
+    return { tx, begin: () => undefined, commit, rollback: () => undefined };
   }
 
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
     this.#assertOpen();
     const collectives = query.collectives === undefined ? undefined : new Set(query.collectives);
     const rows: ServerRecord[] = [];
-    let hasMore = false;
     let total = 0;
     for (let i = this.#firstAfter(query.after); i < this.#feed.length; i++) {
       const entry = this.#feed[i] as ServerRecord;
@@ -110,15 +107,10 @@ class MemoryServerStore implements ServerStore {
       if (collectives !== undefined && !collectives.has(entry.collective)) continue;
       if (query.excludeSource !== undefined && entry.source === query.excludeSource) continue;
       total++;
-      if (rows.length < query.limit) rows.push(copyRecord(entry));
-      else {
-        hasMore = true;
-        if (query.withTotal !== true) break;
-      }
+      if (rows.length <= query.limit) rows.push(copyRecord(entry));
+      else if (query.withTotal !== true) break;
     }
-    const last = rows[rows.length - 1];
-    const newCursor = hasMore && last !== undefined ? last.version : Math.max(this.#latest, query.after);
-    return query.withTotal === true ? { rows, hasMore, newCursor, total } : { rows, hasMore, newCursor };
+    return changePage(query, { rows, latest: this.#latest, total });
   }
 
   async latestVersion(): Promise<SyncCursor> {

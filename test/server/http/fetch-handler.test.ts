@@ -10,6 +10,7 @@ import { tokenAuth, constantTimeEqual } from '../../../src/server/http/token-aut
 import { toNodeHandler } from '../../../src/server/node/node-handler.ts';
 import { createSyncServer, type SyncServer } from '../../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../../src/server/stores/memory-server-store.ts';
+import type { ServerTimers } from '../../../src/server/timers.ts';
 import { waitFor } from '../../support/wait.ts';
 import { newInstanceId, pushBody, putChange } from './wire-messages.ts';
 
@@ -27,6 +28,27 @@ afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
   servers = [];
 });
+
+/** Timers a test runs by hand: `tick()` fires every interval once. */
+function manualTimers(): ServerTimers & { intervals(): number[]; tick(): void } {
+  const intervals = new Map<number, { callback: () => void; ms: number }>();
+  let next = 0;
+  return {
+    setTimeout: () => {
+      throw new Error('no timeouts expected');
+    },
+    clearTimeout: () => undefined,
+    setInterval: (callback, ms) => {
+      intervals.set(++next, { callback, ms });
+      return next;
+    },
+    clearInterval: (handle) => intervals.delete(handle as number),
+    intervals: () => [...intervals.values()].map((entry) => entry.ms),
+    tick: () => {
+      for (const { callback } of [...intervals.values()]) callback();
+    },
+  };
+}
 
 /** Reads an SSE body as text until `done(text)` holds (bounded). */
 async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
@@ -47,7 +69,7 @@ async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) 
 
 describe('CORS', () => {
   it('answers a preflight with the allowed origin, methods and the Authorization header', async () => {
-    const response = await newServer().fetch(new Request('http://x/sync/push', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173' } }));
+    const response = await createFetchHandler(newServer())(new Request('http://x/sync/push', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173' } }));
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
@@ -63,7 +85,7 @@ describe('CORS', () => {
   });
 
   it('puts CORS headers on errors too, so a browser can read the error body', async () => {
-    const response = await newServer().fetch(new Request('http://x/sync/pull', { method: 'POST', body: '{}', headers: { origin: 'http://a' } }));
+    const response = await createFetchHandler(newServer())(new Request('http://x/sync/pull', { method: 'POST', body: '{}', headers: { origin: 'http://a' } }));
     expect(response.status).toBe(401);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
   });
@@ -103,24 +125,43 @@ describe('mounting under a base path', () => {
 
 describe('the live channel', () => {
   it('streams text/event-stream and says poke when a push commits', async () => {
-    const server = newServer();
-    const response = await server.fetch(new Request('http://x/sync/live', { headers: auth }));
+    const handler = createFetchHandler(newServer());
+    const response = await handler(new Request('http://x/sync/live', { headers: auth }));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const body = response.body as ReadableStream<Uint8Array>;
     const source = newInstanceId();
     const reading = readUntil(body, (text) => text.includes('event: poke'));
-    const push = await server.fetch(
+    const push = await handler(
       new Request('http://x/sync/push', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(pushBody(source, [putChange(source, 1, 'a', 1)])) }),
     );
     expect(push.status).toBe(200);
     expect(await reading).toContain('event: poke\ndata: {}\n\n');
   });
 
-  it('sends heartbeats on an idle stream', async () => {
-    const handler = createFetchHandler(newServer(), { heartbeatMs: 20 });
+  it('sends heartbeats on an idle stream, on the timers it was given, and stops them when the stream ends', async () => {
+    const timers = manualTimers();
+    const handler = createFetchHandler(newServer(), { heartbeatMs: 20, timers });
     const response = await handler(new Request('http://x/sync/live', { headers: auth }));
-    expect(await readUntil(response.body as ReadableStream<Uint8Array>, (text) => text.includes(': heartbeat'))).toContain(': heartbeat');
+    expect(timers.intervals()).toEqual([20]);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    expect(decoder.decode((await reader.read()).value)).toContain('pulsesync live');
+    timers.tick();
+    expect(decoder.decode((await reader.read()).value)).toBe(': heartbeat\n\n');
+    await reader.cancel();
+    expect(timers.intervals()).toEqual([]);
+  });
+
+  it('ends its live streams when the sync server closes, though the handler itself was not closed', async () => {
+    const server = newServer();
+    const handler = createFetchHandler(server);
+    const response = await handler(new Request('http://x/sync/live', { headers: auth }));
+    const text = readUntil(response.body as ReadableStream<Uint8Array>, () => false);
+    expect(handler.liveConnections).toBe(1);
+    await server.close();
+    expect(await text).toContain('pulsesync live');
+    expect(handler.liveConnections).toBe(0);
   });
 
   it('close() ends open streams and later requests get 503 SHUTDOWN', async () => {

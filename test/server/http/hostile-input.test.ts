@@ -11,8 +11,8 @@ import { collectiveAccess, fullAccess, type Authenticate } from '../../../src/se
 import { createFetchHandler } from '../../../src/server/http/fetch-handler.ts';
 import { createSyncServer, type SyncServer } from '../../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../../src/server/stores/memory-server-store.ts';
-import { postgresServerStore } from '../../../src/server/stores/postgres-server-store.ts';
-import { sqliteServerStore } from '../../../src/server/stores/sqlite-server-store.ts';
+import { postgresServerStore } from '../../../src/server/postgres.ts';
+import { sqliteServerStore } from '../../../src/server/sqlite.ts';
 import type { ServerStore } from '../../../src/server/types.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../../setup/postgres.ts';
 import { handshakeBody, newInstanceId, pushBody, putChange, storeSnapshot } from './wire-messages.ts';

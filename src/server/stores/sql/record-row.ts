@@ -2,8 +2,8 @@
  * How SQL stores keep a {@link ServerRecord}: the value as JSON text (NULL for a
  * delete; JSON text keeps a value exactly as it was pushed, key order included).
  */
-import type { ChangeOp, JsonValue } from '../../protocol/types.ts';
-import type { ServerRecord } from '../types.ts';
+import type { ChangeOp, JsonValue } from '../../../protocol/types.ts';
+import type { ServerRecord } from '../../types.ts';
 
 /** A records row as a SQL driver returns it (`version` may come back as a string: bigint). */
 export interface RecordRow {
@@ -28,17 +28,4 @@ export function recordFromRow(row: RecordRow): ServerRecord {
 /** The value column of a record. */
 export function valueColumn(record: { readonly value?: JsonValue }): string | null {
   return record.value === undefined ? null : JSON.stringify(record.value);
-}
-
-/**
- * The distinct collectives of a records table, one index seek per collective (a loose
- * index scan over its `(collective, version)` index) rather than a scan of every row.
- * Plain SQL that SQLite and Postgres both run.
- */
-export function distinctCollectivesSql(table: string): string {
-  return `WITH RECURSIVE c(collective) AS (
-    SELECT MIN(collective) FROM ${table}
-    UNION ALL
-    SELECT (SELECT MIN(collective) FROM ${table} WHERE collective > c.collective) FROM c WHERE c.collective IS NOT NULL
-  ) SELECT collective FROM c WHERE collective IS NOT NULL`;
 }

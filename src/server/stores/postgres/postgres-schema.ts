@@ -1,0 +1,59 @@
+/**
+ * The Postgres store's tables and statements. Tables are prefixed `pulsesync_` so they
+ * can live beside an app's own. What SQLite says the same way comes from `store-sql.ts`;
+ * what only Postgres can say (arrays through `unnest` and `ANY`, advisory locks,
+ * NOTIFY) is here.
+ */
+import type pg from 'pg';
+import { RECORD_COLUMNS } from '../sql/record-row.ts';
+import { storeSql } from '../sql/store-sql.ts';
+
+/** The channel pokes travel on. */
+export const POSTGRES_CHANNEL = 'pulsesync_changes';
+
+const RECORDS = 'pulsesync_records';
+/** The feed filter: after a version, in some collectives (null: all), not from a source (null: none). */
+const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2::text[])) AND ($3::text IS NULL OR source <> $3::text)`;
+
+/** Every statement the Postgres store runs. */
+export const PG_SQL = {
+  ...storeSql({
+    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied' },
+    tableOptions: '',
+    param: (n) => `$${n}`,
+  }),
+  /** Serialises schema creation across processes that start together. */
+  schemaLock: `SELECT pg_advisory_xact_lock(hashtext('pulsesync:schema'))`,
+  /** Serialises pushes across processes: see the comment of `postgres-server-store.ts`. */
+  pushLock: `SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`,
+  /** Parameters: collectives, ids (arrays of the same length). */
+  getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+  /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
+  upsertRows: `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
+  /** Parameters: after, collectives (null: all), excluded source (null: none), limit. */
+  feedPage: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4`,
+  /** Parameters: as {@link feedPage}, without the limit. */
+  feedCount: `SELECT COUNT(*) AS total FROM ${RECORDS} WHERE ${FEED_WHERE}`,
+  /** Parameters: channel, payload. Delivered when the transaction commits. */
+  notify: 'SELECT pg_notify($1, $2)',
+  listen: `LISTEN ${POSTGRES_CHANNEL}`,
+} as const;
+
+/**
+ * Creates the tables and the server id when missing, under a lock (several processes
+ * may start together), and returns the server id.
+ */
+export async function createSchema(client: pg.ClientBase): Promise<string> {
+  await client.query('BEGIN');
+  try {
+    await client.query(PG_SQL.schemaLock);
+    await client.query(PG_SQL.schema);
+    await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
+    const result = await client.query<{ value: string }>(PG_SQL.selectServerId);
+    await client.query('COMMIT');
+    return (result.rows[0] as { value: string }).value;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The scale-out {@link ServerStore}: several server processes over one PostgreSQL
+ * database through `pg`. Its SQL is in `postgres-schema.ts`, its LISTEN connection in
+ * `postgres-listener.ts`.
+ *
+ * Versions and late commits. A pull reads "rows with version > cursor" and moves the
+ * cursor to the highest version it saw; if versions came from a sequence, a push that
+ * took version 10 but commits after a push that took 11 would be skipped by a reader
+ * that saw 11 first. So every push transaction takes one transaction-scoped advisory
+ * lock before it reads anything, assigns versions as `max(version) + 1…` under it, and
+ * holds it until COMMIT: versions are assigned and become visible strictly in order,
+ * and any snapshot holds a gap-free prefix of them. The cost is that pushes, from all
+ * processes, are applied one at a time; each is one short transaction, and the
+ * alternative (a commit-order watermark) adds state to every read for little gain at
+ * the scale one Postgres serves. The same lock makes a batch re-sent to two processes
+ * at once apply once (the second sees the first's applied seq).
+ *
+ * Pokes across processes: a push that wrote rows sends `NOTIFY pulsesync_changes`
+ * (delivered at commit); each store LISTENs on a dedicated connection, opened with its
+ * first `onCommit` listener and reopened with backoff when it drops.
+ */
+import pg from 'pg';
+import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
+import type { SyncCursor } from '../../../protocol/types.ts';
+import { globalTimers, type ServerTimers } from '../../timers.ts';
+import { recordKey, type ChangePage, type ChangeQuery, type ServerRecord, type ServerStore, type ServerStoreTransaction } from '../../types.ts';
+import { changePage } from '../change-page.ts';
+import { commitListeners } from '../commit-listeners.ts';
+import { recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+import { PostgresListener } from './postgres-listener.ts';
+import { createSchema, PG_SQL, POSTGRES_CHANNEL } from './postgres-schema.ts';
+
+/** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
+export type PostgresServerStoreOptions = pg.PoolConfig & {
+  readonly connectionString: string;
+  /** Where the LISTEN reconnect waits are scheduled. Default the runtime's timers. */
+  readonly timers?: ServerTimers;
+};
+
+/**
+ * Opens a store over the Postgres database at `options` (a connection string or `pg`
+ * pool settings). Tables are created on first use.
+ *
+ * @example
+ * const store = postgresServerStore('postgres://pulsesync@db.internal/pulsesync');
+ */
+export function postgresServerStore(options: string | PostgresServerStoreOptions): PostgresServerStore {
+  return new PostgresServerStore(typeof options === 'string' ? { connectionString: options } : options);
+}
+
+/** Keeps only the last write per record, in order: one INSERT cannot touch a row twice. */
+function lastPerRecord(rows: readonly ServerRecord[]): ServerRecord[] {
+  const byKey = new Map<string, ServerRecord>();
+  for (const row of rows) byKey.set(recordKey(row.collective, row.id), row);
+  return [...byKey.values()];
+}
+
+/** A bigint column as pg returns it (text), as a number. */
+function latestOf(result: pg.QueryResult<{ latest: string }>): SyncCursor {
+  return Number((result.rows[0] as { latest: string }).latest);
+}
+
+/** A {@link ServerStore} over PostgreSQL. */
+export class PostgresServerStore implements ServerStore {
+  readonly kind = 'postgres';
+  readonly #pool: pg.Pool;
+  readonly #listeners = commitListeners();
+  readonly #listener: PostgresListener;
+  /** Tells this store's own notifications apart (it pokes its listeners directly). */
+  readonly #token = globalThis.crypto.randomUUID();
+  #ready: Promise<string> | undefined;
+  #closed = false;
+
+  constructor(options: PostgresServerStoreOptions) {
+    const { timers = globalTimers, ...config } = options;
+    this.#pool = new pg.Pool(config);
+    // An idle pooled connection that dies emits here; the next checkout reconnects.
+    this.#pool.on('error', () => undefined);
+    this.#listener = new PostgresListener({
+      config,
+      timers,
+      onNotification: (payload) => {
+        if (payload !== this.#token) this.#listeners.emit();
+      },
+      // Commits made while the channel was down were not heard: poke once.
+      onReconnect: () => this.#listeners.emit(),
+      wanted: () => this.#listeners.size > 0,
+    });
+  }
+
+  /** Creates the tables and the server id once. */
+  #init(): Promise<string> {
+    this.#assertOpen();
+    this.#ready ??= this.#withClient(createSchema).catch((error: unknown) => {
+      this.#ready = undefined; // try again on the next call
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (error) {
+      // After a failure, hand the connection back only if it still answers (a lost
+      // connection would fail the next caller).
+      broken = await client.query('SELECT 1').then(
+        () => undefined,
+        (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+      );
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async serverId(): Promise<string> {
+    return this.#init();
+  }
+
+  async transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+    await this.#init();
+    return this.#withClient((client) => runTransaction(this.#steps(client), this.#listeners, fn));
+  }
+
+  /** One transaction's steps, on a pooled connection. */
+  #steps(client: pg.PoolClient): TransactionSteps {
+    const tx: ServerStoreTransaction = {
+      getRecords: async (keys) => {
+        const found = new Map<string, ServerRecord>();
+        if (keys.length === 0) return found;
+        const { rows } = await client.query<RecordRow>(PG_SQL.getRecords, [keys.map((k) => k.collective), keys.map((k) => k.id)]);
+        for (const row of rows) found.set(recordKey(row.collective, row.id), recordFromRow(row));
+        return found;
+      },
+      getAppliedSeq: async (source) => {
+        const { rows } = await client.query<{ seq: string }>(PG_SQL.getAppliedSeq, [source]);
+        return rows[0] === undefined ? 0 : Number(rows[0].seq);
+      },
+      setAppliedSeq: async (source, seq) => {
+        await client.query(PG_SQL.setAppliedSeq, [source, seq]);
+      },
+      writeRecords: async (writes) => {
+        if (writes.length === 0) return [];
+        let version = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
+        const written = writes.map((row): ServerRecord => ({ ...row, version: ++version }));
+        const final = lastPerRecord(written);
+        const column = <K extends keyof ServerRecord>(name: K) => final.map((r) => r[name]);
+        await client.query(PG_SQL.upsertRecords(PG_SQL.upsertRows), [
+          column('collective'),
+          column('id'),
+          column('op'),
+          final.map(valueColumn),
+          column('hlc'),
+          column('source'),
+          column('version'),
+        ]);
+        return written;
+      },
+    };
+    return {
+      tx,
+      begin: async () => {
+        // READ COMMITTED whatever the database's default: each statement must see what
+        // pushes before the lock committed (REPEATABLE READ would snapshot before the lock).
+        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        // See the file comment: versions are assigned and committed in order.
+        await client.query(PG_SQL.pushLock);
+      },
+      commit: async (wrote) => {
+        if (wrote) await client.query(PG_SQL.notify, [POSTGRES_CHANNEL, this.#token]);
+        await client.query('COMMIT');
+      },
+      rollback: async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+      },
+    };
+  }
+
+  async readChanges(query: ChangeQuery): Promise<ChangePage> {
+    await this.#init();
+    return this.#withClient(async (client) => {
+      // One snapshot for the page, the latest version and the count.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const params = [query.after, query.collectives ?? null, query.excludeSource ?? null];
+        const { rows } = await client.query<RecordRow>(PG_SQL.feedPage, [...params, query.limit + 1]);
+        const latest = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
+        const total = query.withTotal === true ? Number((await client.query<{ total: string }>(PG_SQL.feedCount, params)).rows[0]?.total) : undefined;
+        await client.query('COMMIT');
+        return changePage(query, { rows: rows.map(recordFromRow), latest, total });
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async latestVersion(): Promise<SyncCursor> {
+    await this.#init();
+    return latestOf(await this.#pool.query<{ latest: string }>(PG_SQL.latestVersion));
+  }
+
+  async listCollectives(): Promise<string[]> {
+    await this.#init();
+    const { rows } = await this.#pool.query<{ collective: string }>(PG_SQL.listCollectives);
+    return rows.map((row) => row.collective);
+  }
+
+  onCommit(listener: () => void): () => void {
+    const unsubscribe = this.#listeners.add(listener);
+    this.#listener.start();
+    return unsubscribe;
+  }
+
+  /**
+   * Resolves once this store LISTENs for other processes' commits (after the first
+   * `onCommit`). Commits of other processes before that are not heard.
+   */
+  listening(): Promise<void> {
+    if (!this.#closed) this.#listener.start();
+    return this.#listener.listening();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    await Promise.all([this.#listener.close(), this.#pool.end().catch(() => undefined)]);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The Postgres server store is closed');
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The SQL both SQL stores run, written once. SQLite and Postgres agree on all of it
+ * (`ON CONFLICT … DO UPDATE`, `excluded`, recursive CTEs, and `bigint`, which SQLite
+ * reads as an integer column); what differs — table names, how a parameter is written,
+ * SQLite's WITHOUT ROWID — comes from a {@link SqlDialect}. What only one of them can
+ * say (Postgres arrays, SQLite's json_each) stays in that store.
+ */
+import { RECORD_COLUMNS } from './record-row.ts';
+
+/** What differs between the SQL stores. */
+export interface SqlDialect {
+  /** Table names. */
+  readonly tables: { readonly meta: string; readonly records: string; readonly applied: string };
+  /** Follows each CREATE TABLE's column list (SQLite: ` WITHOUT ROWID`, a table stored in its key's order). */
+  readonly tableOptions: string;
+  /**
+   * The `n`-th parameter of a statement (1-based): `?` for SQLite, `$n` for Postgres.
+   * The statements here use each parameter once and in order, so both read them alike.
+   */
+  param(n: number): string;
+}
+
+/** The shared statements, for one dialect. */
+export interface StoreSql {
+  /** Creates the tables and index when missing. Several statements: run with exec/simple query. */
+  readonly schema: string;
+  /** Keeps the first server id ever stored. Parameter: a new id. */
+  readonly insertServerId: string;
+  /** Column `value`: the server id. */
+  readonly selectServerId: string;
+  /** Column `seq`. Parameter: the source. */
+  readonly getAppliedSeq: string;
+  /** Parameters: the source, its seq. */
+  readonly setAppliedSeq: string;
+  /** Column `latest`: the highest version, 0 when empty. */
+  readonly latestVersion: string;
+  /** Column `collective`: every distinct collective (see {@link distinctCollectives}). */
+  readonly listCollectives: string;
+  /** Upserts records by key; `rows` yields the {@link RECORD_COLUMNS} (a VALUES list or a SELECT). */
+  upsertRecords(rows: string): string;
+}
+
+/** The statements of {@link StoreSql} in `dialect`. */
+export function storeSql(dialect: SqlDialect): StoreSql {
+  const { meta, records, applied } = dialect.tables;
+  const p = dialect.param;
+  const options = dialect.tableOptions;
+  return {
+    schema: `
+CREATE TABLE IF NOT EXISTS ${meta} (key text PRIMARY KEY, value text NOT NULL)${options};
+CREATE TABLE IF NOT EXISTS ${records} (
+  collective text NOT NULL,
+  id text NOT NULL,
+  op text NOT NULL,
+  value text,
+  hlc text NOT NULL,
+  source text NOT NULL,
+  version bigint NOT NULL UNIQUE,
+  PRIMARY KEY (collective, id)
+)${options};
+CREATE INDEX IF NOT EXISTS ${records}_by_collective ON ${records} (collective, version);
+CREATE TABLE IF NOT EXISTS ${applied} (source text PRIMARY KEY, seq bigint NOT NULL)${options};
+`,
+    insertServerId: `INSERT INTO ${meta} (key, value) VALUES ('serverId', ${p(1)}) ON CONFLICT (key) DO NOTHING`,
+    selectServerId: `SELECT value FROM ${meta} WHERE key = 'serverId'`,
+    getAppliedSeq: `SELECT seq FROM ${applied} WHERE source = ${p(1)}`,
+    setAppliedSeq: `INSERT INTO ${applied} (source, seq) VALUES (${p(1)}, ${p(2)}) ON CONFLICT (source) DO UPDATE SET seq = excluded.seq`,
+    latestVersion: `SELECT COALESCE(MAX(version), 0) AS latest FROM ${records}`,
+    listCollectives: distinctCollectives(records),
+    upsertRecords: (rows) =>
+      `INSERT INTO ${records} (${RECORD_COLUMNS}) ${rows}
+       ON CONFLICT (collective, id) DO UPDATE
+         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version`,
+  };
+}
+
+/**
+ * The distinct collectives of a records table, one index seek per collective (a loose
+ * index scan over its `(collective, version)` index) rather than a scan of every row.
+ */
+function distinctCollectives(table: string): string {
+  return `WITH RECURSIVE c(collective) AS (
+    SELECT MIN(collective) FROM ${table}
+    UNION ALL
+    SELECT (SELECT MIN(collective) FROM ${table} WHERE collective > c.collective) FROM c WHERE c.collective IS NOT NULL
+  ) SELECT collective FROM c WHERE collective IS NOT NULL`;
+}

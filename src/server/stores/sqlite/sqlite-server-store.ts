@@ -1,0 +1,179 @@
+/**
+ * The embedded default {@link ServerStore}: one SQLite file through better-sqlite3, in
+ * WAL mode. better-sqlite3 is synchronous; this wraps it in the store's async API.
+ *
+ * Two connections: a writer, on which push transactions run one at a time
+ * (`BEGIN IMMEDIATE`, queued in this process, so a transaction's awaits never
+ * interleave with another's), and a reader for the change feed. A feed read on the
+ * writer would see a push that is half-way and may still roll back; on its own
+ * connection, WAL gives it the last committed snapshot.
+ */
+import Database from 'better-sqlite3';
+import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
+import type { SyncCursor } from '../../../protocol/types.ts';
+import { recordKey, type ChangePage, type ChangeQuery, type ServerRecord, type ServerStore, type ServerStoreTransaction } from '../../types.ts';
+import { changePage } from '../change-page.ts';
+import { commitListeners } from '../commit-listeners.ts';
+import { serialQueue } from '../serial-queue.ts';
+import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { storeSql } from '../sql/store-sql.ts';
+import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+
+/** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
+const SQL = storeSql({ tables: { meta: 'meta', records: 'records', applied: 'applied' }, tableOptions: ' WITHOUT ROWID', param: () => '?' });
+
+/** The feed filter; `@collectives` is a JSON array or null for all, `@exclude` an instance id or null. */
+const FEED_WHERE = `version > @after
+  AND (@collectives IS NULL OR collective IN (SELECT value FROM json_each(@collectives)))
+  AND (@exclude IS NULL OR source <> @exclude)`;
+
+/**
+ * Opens (or creates) the SQLite store at `path`. The server id is made on first open
+ * and kept in the file.
+ *
+ * @example
+ * const server = createSyncServer({ store: sqliteServerStore('./pulsesync.db') });
+ */
+export function sqliteServerStore(path: string): ServerStore {
+  return new SqliteServerStore(path);
+}
+
+function openDatabase(path: string): Database.Database {
+  try {
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    // FULL: a push is acknowledged only once it survives a power loss, because the
+    // client then drops the change from its log (NORMAL could lose the last commits).
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (error) {
+    throw new SyncError(ErrorCode.INTERNAL, `Could not open the SQLite database ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+type Latest = { latest: number };
+
+class SqliteServerStore implements ServerStore {
+  readonly kind = 'sqlite';
+  readonly #writer: Database.Database;
+  readonly #reader: Database.Database;
+  readonly #serverId: string;
+  readonly #listeners = commitListeners();
+  readonly #queue = serialQueue();
+  #closed = false;
+  readonly #sql;
+
+  constructor(path: string) {
+    this.#writer = openDatabase(path);
+    this.#writer.exec(SQL.schema);
+    this.#writer.prepare(SQL.insertServerId).run(globalThis.crypto.randomUUID());
+    this.#serverId = (this.#writer.prepare(SQL.selectServerId).get() as { value: string }).value;
+    this.#reader = openDatabase(path);
+    const w = this.#writer;
+    const r = this.#reader;
+    this.#sql = {
+      getRecord: w.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collective = ? AND id = ?`),
+      getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
+      setApplied: w.prepare<[string, number]>(SQL.setAppliedSeq),
+      writerLatest: w.prepare<[], Latest>(SQL.latestVersion),
+      upsert: w.prepare<[string, string, string, string | null, string, string, number]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?)')),
+      page: r.prepare<[Record<string, unknown>], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
+      count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
+      latest: r.prepare<[], Latest>(SQL.latestVersion),
+      collectives: r.prepare<[], { collective: string }>(SQL.listCollectives),
+    };
+  }
+
+  async serverId(): Promise<string> {
+    this.#assertOpen();
+    return this.#serverId;
+  }
+
+  transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+    return this.#queue.run(async () => runTransaction(this.#steps(), this.#listeners, fn));
+  }
+
+  /** One transaction's steps, on the writer connection. */
+  #steps(): TransactionSteps {
+    this.#assertOpen();
+    const sql = this.#sql;
+    const writer = this.#writer;
+    const tx: ServerStoreTransaction = {
+      getRecords: async (keys) => {
+        const found = new Map<string, ServerRecord>();
+        for (const { collective, id } of keys) {
+          const row = sql.getRecord.get(collective, id);
+          if (row !== undefined) found.set(recordKey(collective, id), recordFromRow(row));
+        }
+        return found;
+      },
+      getAppliedSeq: async (source) => sql.getApplied.get(source)?.seq ?? 0,
+      setAppliedSeq: async (source, seq) => {
+        sql.setApplied.run(source, seq);
+      },
+      writeRecords: async (rows) => {
+        let version = (sql.writerLatest.get() as Latest).latest;
+        const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
+        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version);
+        return written;
+      },
+    };
+    return {
+      tx,
+      begin: () => {
+        writer.exec('BEGIN IMMEDIATE');
+      },
+      commit: () => {
+        writer.exec('COMMIT');
+      },
+      rollback: () => {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+      },
+    };
+  }
+
+  async readChanges(query: ChangeQuery): Promise<ChangePage> {
+    this.#assertOpen();
+    const params = {
+      after: query.after,
+      collectives: query.collectives === undefined ? null : JSON.stringify(query.collectives),
+      exclude: query.excludeSource ?? null,
+    };
+    const sql = this.#sql;
+    // One read transaction: page, latest version and count from one snapshot.
+    const read = this.#reader.transaction(() => ({
+      rows: sql.page.all({ ...params, limit: query.limit + 1 }).map(recordFromRow),
+      latest: (sql.latest.get() as Latest).latest,
+      total: query.withTotal === true ? (sql.count.get(params) as { total: number }).total : undefined,
+    }));
+    return changePage(query, read());
+  }
+
+  async latestVersion(): Promise<SyncCursor> {
+    this.#assertOpen();
+    return (this.#sql.latest.get() as Latest).latest;
+  }
+
+  async listCollectives(): Promise<string[]> {
+    this.#assertOpen();
+    return this.#sql.collectives.all().map((row) => row.collective);
+  }
+
+  onCommit(listener: () => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    await this.#queue.idle(); // let a transaction in flight finish
+    this.#reader.close();
+    this.#writer.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The SQLite server store is closed');
+  }
+}
