@@ -7,6 +7,7 @@
 import { compareHlc } from '../clock/hlc.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import type { Access } from './access.ts';
+import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
 import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
 
@@ -38,6 +39,14 @@ function unstorable(change: SyncChange): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Changes dealt with per step of a push. Between steps the push yields to the event loop,
+ * so a push of 10,000 changes (hundreds of milliseconds of store work) does not hold it
+ * all that time (issue 11, finding 3); each step also holds at most this many current
+ * records in memory.
+ */
+export const PUSH_STEP = 128;
 
 /** What the rules say about one change meeting the record's current row. */
 type Verdict = 'write' | 'stale' | 'lost' | 'same';
@@ -87,10 +96,15 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         candidates.push(change);
       }
     }
-    const current = await tx.getRecords(candidates.map(({ collective, id }) => ({ collective, id })));
     const writes = new Map<string, ServerRecordWrite>();
     let accepted = 0;
-    for (const change of candidates) {
+    let current = new Map<string, ServerRecord>();
+    for (const [i, change] of candidates.entries()) {
+      if (i % PUSH_STEP === 0) {
+        if (i > 0) await nextTurn();
+        const step = candidates.slice(i, i + PUSH_STEP);
+        current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
+      }
       const key = recordKey(change.collective, change.id);
       // A record written earlier in this batch was written by this same source with a
       // lower seq (and an earlier HLC): the later change replaces it.
@@ -113,7 +127,11 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         }
       }
     }
-    if (writes.size > 0) await tx.writeRecords([...writes.values()]);
+    const rows = [...writes.values()];
+    for (let i = 0; i < rows.length; i += PUSH_STEP) {
+      if (i > 0) await nextTurn();
+      await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
+    }
     const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
     rejected.sort((a, b) => a.seq - b.seq);

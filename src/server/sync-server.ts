@@ -15,7 +15,7 @@ import {
   type PushRequest,
   type PushResponse,
 } from '../protocol/types.ts';
-import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
+import { assertListLength, parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import type { Access, Authenticate } from './access.ts';
 import { applyPush } from './apply-push.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
@@ -84,15 +84,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
   }
 
-  /** Refuses a push larger than the limits before anything is read or written. */
+  /** Refuses a push with values larger than the limits before anything is read or written. */
   function checkPushSize(request: PushRequest): void {
-    if (request.changes.length > limits.maxPushChanges) {
-      throw new SyncError(
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        `A push may carry at most ${limits.maxPushChanges} changes, this one has ${request.changes.length}: send smaller batches`,
-        { details: { limit: limits.maxPushChanges, size: request.changes.length } },
-      );
-    }
     for (const change of request.changes) {
       if (change.value === undefined) continue;
       const bytes = encoder.encode(JSON.stringify(change.value)).length;
@@ -128,6 +121,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
 
     async handlePush(body, access) {
       assertOpen();
+      // The count first, before validation walks a single change.
+      assertListLength(body, 'push request', { field: 'changes', max: limits.maxPushChanges, code: ErrorCode.PAYLOAD_TOO_LARGE });
       const request = parsePushRequest(body);
       checkPushSize(request);
       return applyPush(store, request, access);
