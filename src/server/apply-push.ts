@@ -9,6 +9,7 @@ import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerCon
 import type { Access } from './access.ts';
 import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
+import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
 import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
 
 /** A server row as the wire carries it. */
@@ -63,6 +64,47 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
   return isLater(change, row) ? 'write' : 'lost';
 }
 
+/** What bounds one push besides its request. */
+export interface PushBounds {
+  /**
+   * Most bytes of server records the answer's conflicts carry (as `feedRowBytes`
+   * measures them), the first conflict excepted. At the change whose conflict would
+   * pass it, the server stops: that change and those after it are not dealt with, and
+   * `ackedSeq` says so, so the client sends them again (the engine's push already
+   * does, for any partial acknowledgement).
+   */
+  readonly maxAnswerBytes: number;
+}
+
+/** Changes the rules refused before looking at the store, and those left to judge. */
+function screen(request: PushRequest, applied: number, access: Access | undefined): { rejected: RejectedChange[]; candidates: SyncChange[] } {
+  const rejected: RejectedChange[] = [];
+  const candidates: SyncChange[] = [];
+  for (const change of request.changes) {
+    if (change.seq <= applied) continue; // applied before: a re-sent batch
+    const invalid = unstorable(change);
+    if (invalid !== undefined) {
+      rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: invalid });
+    } else if (access !== undefined && !access.canWrite(change.collective)) {
+      rejected.push({
+        seq: change.seq,
+        collective: change.collective,
+        id: change.id,
+        reason: 'FORBIDDEN',
+        message: `${access.userId} may not write to collective "${change.collective}"`,
+      });
+    } else {
+      candidates.push(change);
+    }
+  }
+  return { rejected, candidates };
+}
+
+/** The bytes a server record takes in an answer. */
+function answerBytes(row: ServerRecord): number {
+  return feedRowBytes(row, row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value)));
+}
+
 /**
  * Applies a validated push request for `access` (undefined: full access).
  * - Changes at or below the source's applied seq were applied before: acknowledged only.
@@ -71,33 +113,20 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
  * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
  * - last-write-wins: a change older than the server's record is reported in
  *   `conflicts` only (dealt with: the server's record stands).
+ * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
+ *   with up to the change before, and acknowledged that far.
  */
-export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
+export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined, bounds: PushBounds): Promise<PushResponse> {
   const seqKey = appliedSeqKey(request.instanceId, access);
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
-    const rejected: RejectedChange[] = [];
+    const { rejected, candidates } = screen(request, applied, access);
     const conflicts: ServerConflict[] = [];
-    const candidates: SyncChange[] = [];
-    for (const change of request.changes) {
-      if (change.seq <= applied) continue; // applied before: a re-sent batch
-      const invalid = unstorable(change);
-      if (invalid !== undefined) {
-        rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: invalid });
-      } else if (access !== undefined && !access.canWrite(change.collective)) {
-        rejected.push({
-          seq: change.seq,
-          collective: change.collective,
-          id: change.id,
-          reason: 'FORBIDDEN',
-          message: `${access.userId} may not write to collective "${change.collective}"`,
-        });
-      } else {
-        candidates.push(change);
-      }
-    }
     const writes = new Map<string, ServerRecordWrite>();
     let accepted = 0;
+    let conflictBytes = 0;
+    /** The first change not dealt with, when the answer's byte bound stopped the push. */
+    let stoppedAt: number | undefined;
     let current = new Map<string, ServerRecord>();
     for (const [i, change] of candidates.entries()) {
       if (i % PUSH_STEP === 0) {
@@ -115,6 +144,12 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         accepted++;
       } else if (verdict !== 'same') {
         const server = current.get(key) as ServerRecord;
+        const bytes = answerBytes(server);
+        if (conflicts.length > 0 && conflictBytes + bytes > bounds.maxAnswerBytes) {
+          stoppedAt = change.seq;
+          break;
+        }
+        conflictBytes += bytes;
         conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: toPulledChange(server) });
         if (verdict === 'stale') {
           rejected.push({
@@ -132,10 +167,12 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
       if (i > 0) await nextTurn();
       await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
     }
-    const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
+    const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
+    const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
-    rejected.sort((a, b) => a.seq - b.seq);
-    return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
+    const answered = stoppedAt === undefined ? rejected : rejected.filter((change) => change.seq < stoppedAt);
+    answered.sort((a, b) => a.seq - b.seq);
+    return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected: answered, conflicts };
   });
   return { ...result, newCursor: await store.latestVersion() };
 }

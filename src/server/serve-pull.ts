@@ -7,19 +7,28 @@ import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { PullRequest, PullResponse } from '../protocol/types.ts';
 import { isFullAccess, type Access } from './access.ts';
 import { toPulledChange } from './apply-push.ts';
+import type { ServerLimits } from './limits.ts';
 import { isStorableText } from './storable-text.ts';
 import type { ServerStore } from './types.ts';
 
 /**
+ * What a pull answer holds besides its changes, at most:
+ * `{"changes":[],"hasMore":false,"newCursor":9007199254740991,"total":9007199254740991}`
+ * is 84 bytes. The page's changes get `maxPullBytes` less this.
+ */
+export const PULL_ENVELOPE_BYTES = 128;
+
+/**
  * Serves a validated pull request for `access` (undefined: full access), at most
- * `maxBatchSize` changes. Fails `CURSOR_AHEAD` when the cursor is past anything this
+ * `maxPullBatchSize` changes and `maxPullBytes` of JSON (but always one change when one
+ * follows the cursor). Fails `CURSOR_AHEAD` when the cursor is past anything this
  * server has written (the client synced with another data set under this server id).
  */
 export async function servePull(
   store: ServerStore,
   request: PullRequest,
   access: Access | undefined,
-  maxBatchSize: number,
+  limits: Pick<ServerLimits, 'maxPullBatchSize' | 'maxPullBytes'>,
 ): Promise<PullResponse> {
   // A name no store can keep holds no rows, and must not reach a query (see storable-text.ts).
   let collectives = request.collectives === undefined ? undefined : [...new Set(request.collectives)].filter(isStorableText);
@@ -39,7 +48,8 @@ export async function servePull(
   }
   const page = await store.readChanges({
     after: request.cursor,
-    limit: Math.min(request.batchSize, maxBatchSize),
+    limit: Math.min(request.batchSize, limits.maxPullBatchSize),
+    maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES),
     excludeSource: request.instanceId,
     ...(collectives === undefined ? {} : { collectives }),
     ...(request.withTotal === true ? { withTotal: true } : {}),

@@ -125,12 +125,12 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       assertListLength(body, 'push request', { field: 'changes', max: limits.maxPushChanges, code: ErrorCode.PAYLOAD_TOO_LARGE });
       const request = parsePushRequest(body);
       checkPushSize(request);
-      return applyPush(store, request, access);
+      return applyPush(store, request, access, { maxAnswerBytes: limits.maxPullBytes });
     },
 
     async handlePull(body, access) {
       assertOpen();
-      return servePull(store, parsePullRequest(body), access, limits.maxPullBatchSize);
+      return servePull(store, parsePullRequest(body), access, limits);
     },
 
     async handleHealth() {

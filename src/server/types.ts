@@ -35,11 +35,16 @@ export interface ChangeQuery {
   readonly excludeSource?: InstanceId;
   /** Also count every matching row after `after` (this page included). */
   readonly withTotal?: boolean;
+  /**
+   * Stop the page before its rows pass this many bytes, as `feedRowBytes` measures
+   * them; a page still carries at least one row. Undefined: rows alone limit it.
+   */
+  readonly maxBytes?: number;
 }
 
 /** One page of the change feed, read from one consistent snapshot. */
 export interface ChangePage {
-  /** Matching rows in increasing version order, at most `limit`. */
+  /** Matching rows in increasing version order, at most `limit` (and `maxBytes`). */
   readonly rows: readonly ServerRecord[];
   /** More matching rows follow this page. */
   readonly hasMore: boolean;

@@ -14,7 +14,7 @@ import {
   type ServerStore,
   type ServerStoreTransaction,
 } from '../types.ts';
-import { changePage } from './change-page.ts';
+import { changePage, feedFill, feedRowBytes, utf8Bytes } from './change-page.ts';
 import { commitListeners } from './commit-listeners.ts';
 import { serialQueue } from './serial-queue.ts';
 import { runTransaction, type TransactionSteps } from './store-transaction.ts';
@@ -99,7 +99,8 @@ class MemoryServerStore implements ServerStore {
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
     this.#assertOpen();
     const collectives = query.collectives === undefined ? undefined : new Set(query.collectives);
-    const rows: ServerRecord[] = [];
+    const fill = feedFill(query);
+    let filling = true;
     let total = 0;
     for (let i = this.#firstAfter(query.after); i < this.#feed.length; i++) {
       const entry = this.#feed[i] as ServerRecord;
@@ -107,10 +108,12 @@ class MemoryServerStore implements ServerStore {
       if (collectives !== undefined && !collectives.has(entry.collective)) continue;
       if (query.excludeSource !== undefined && entry.source === query.excludeSource) continue;
       total++;
-      if (rows.length <= query.limit) rows.push(copyRecord(entry));
-      else if (query.withTotal !== true) break;
+      if (filling) {
+        const valueBytes = entry.value === undefined ? 0 : utf8Bytes(JSON.stringify(entry.value));
+        filling = fill.add(feedRowBytes(entry, valueBytes), () => copyRecord(entry));
+      } else if (query.withTotal !== true) break;
     }
-    return changePage(query, { rows, latest: this.#latest, total });
+    return changePage(query, { fill, latest: this.#latest, total });
   }
 
   async latestVersion(): Promise<SyncCursor> {

@@ -5,6 +5,7 @@
  * NOTIFY) is here.
  */
 import type pg from 'pg';
+import { ROW_FRAME_BYTES } from '../change-page.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 
@@ -14,6 +15,10 @@ export const POSTGRES_CHANNEL = 'pulsesync_changes';
 const RECORDS = 'pulsesync_records';
 /** The feed filter: after a version, in some collectives (null: all), not from a source (null: none). */
 const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2::text[])) AND ($3::text IS NULL OR source <> $3::text)`;
+
+/** A row's `feedRowBytes` (see `change-page.ts`), in SQL: `to_json` quotes a text as `JSON.stringify` does. */
+const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) + octet_length(to_json(id)::text)
+  + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)`;
 
 /** Every statement the Postgres store runs. */
 export const PG_SQL = {
@@ -30,8 +35,18 @@ export const PG_SQL = {
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
   /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
   upsertRows: `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
-  /** Parameters: after, collectives (null: all), excluded source (null: none), limit. */
-  feedPage: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4`,
+  /**
+   * Parameters: after, collectives (null: all), excluded source (null: none), limit,
+   * byte cap (null: none). Column `size`: {@link ROW_SIZE}. Within the limit, only rows
+   * that start before the cap (and the first two) leave the database, so no row past
+   * the page but the one that shows more follow is read out (`change-page.ts` cuts the
+   * page); the running sum stops at the limit, and a value is not detoasted to be measured.
+   */
+  feedPage: `SELECT ${RECORD_COLUMNS}, size FROM (
+      SELECT feed.*, SUM(size) OVER w AS running, ROW_NUMBER() OVER w AS n FROM (
+        SELECT ${RECORD_COLUMNS}, ${ROW_SIZE} AS size FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4
+      ) feed WINDOW w AS (ORDER BY version ROWS UNBOUNDED PRECEDING)
+    ) page WHERE $5::bigint IS NULL OR n <= 2 OR running - size <= $5::bigint ORDER BY version`,
   /** Parameters: as {@link feedPage}, without the limit. */
   feedCount: `SELECT COUNT(*) AS total FROM ${RECORDS} WHERE ${FEED_WHERE}`,
   /** Parameters: channel, payload. Delivered when the transaction commits. */

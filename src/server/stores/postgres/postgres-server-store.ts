@@ -24,7 +24,7 @@ import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
 import type { SyncCursor } from '../../../protocol/types.ts';
 import { globalTimers, type ServerTimers } from '../../timers.ts';
 import { recordKey, type ChangePage, type ChangeQuery, type ServerRecord, type ServerStore, type ServerStoreTransaction } from '../../types.ts';
-import { changePage } from '../change-page.ts';
+import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
@@ -188,11 +188,13 @@ export class PostgresServerStore implements ServerStore {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         const params = [query.after, query.collectives ?? null, query.excludeSource ?? null];
-        const { rows } = await client.query<RecordRow>(PG_SQL.feedPage, [...params, query.limit + 1]);
+        const { rows } = await client.query<RecordRow & { size: number | string }>(PG_SQL.feedPage, [...params, query.limit + 1, query.maxBytes ?? null]);
+        const fill = feedFill(query);
+        for (const row of rows) if (!fill.add(Number(row.size), () => recordFromRow(row))) break;
         const latest = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
         const total = query.withTotal === true ? Number((await client.query<{ total: string }>(PG_SQL.feedCount, params)).rows[0]?.total) : undefined;
         await client.query('COMMIT');
-        return changePage(query, { rows: rows.map(recordFromRow), latest, total });
+        return changePage(query, { fill, latest, total });
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
 import type { SyncCursor } from '../../../protocol/types.ts';
 import { recordKey, type ChangePage, type ChangeQuery, type ServerRecord, type ServerStore, type ServerStoreTransaction } from '../../types.ts';
-import { changePage } from '../change-page.ts';
+import { changePage, feedFill, feedRowBytes, utf8Bytes } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
@@ -141,12 +141,20 @@ class SqliteServerStore implements ServerStore {
       exclude: query.excludeSource ?? null,
     };
     const sql = this.#sql;
-    // One read transaction: page, latest version and count from one snapshot.
-    const read = this.#reader.transaction(() => ({
-      rows: sql.page.all({ ...params, limit: query.limit + 1 }).map(recordFromRow),
-      latest: (sql.latest.get() as Latest).latest,
-      total: query.withTotal === true ? (sql.count.get(params) as { total: number }).total : undefined,
-    }));
+    // One read transaction: page, latest version and count from one snapshot. Rows are
+    // stepped through one at a time and the statement is reset once the page is full,
+    // so no row past the byte cap is loaded.
+    const read = this.#reader.transaction(() => {
+      const fill = feedFill(query);
+      for (const row of sql.page.iterate({ ...params, limit: query.limit + 1 })) {
+        if (!fill.add(feedRowBytes(row, row.value === null ? 0 : utf8Bytes(row.value)), () => recordFromRow(row))) break;
+      }
+      return {
+        fill,
+        latest: (sql.latest.get() as Latest).latest,
+        total: query.withTotal === true ? (sql.count.get(params) as { total: number }).total : undefined,
+      };
+    });
     return changePage(query, read());
   }
 
