@@ -78,7 +78,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stor
   const handler = createFetchHandler(server, { basePath: command.basePath, cors: { origin: command.corsOrigin } });
   let http;
   try {
-    http = await createNodeServer(handler, { host: command.host, port: command.port });
+    http = await createNodeServer(handler, {
+      host: command.host,
+      port: command.port,
+      headersTimeoutMs: command.headersTimeoutMs,
+      requestTimeoutMs: command.requestTimeoutMs,
+      maxConnections: command.maxConnections,
+    });
   } catch (error) {
     await server.close().catch(() => undefined);
     process.stderr.write(`pulsesync-server: cannot listen on ${command.host}:${command.port}: ${error instanceof Error ? error.message : String(error)}\n`);
