@@ -2,6 +2,7 @@
  * Engine configuration: the defaults (PulseDB's `SyncConfig::default()`) and the one
  * function that turns caller input into a checked {@link SyncConfig}.
  */
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE, MAX_COLLECTIVE_LENGTH } from '../protocol/validate.ts';
 import type { ConflictPolicy } from '../protocol/types.ts';
@@ -23,6 +24,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
   retry: DEFAULT_RETRY_CONFIG,
+  maxClockDriftMs: DEFAULT_MAX_CLOCK_DRIFT_MS,
 });
 
 const DIRECTIONS: readonly SyncDirection[] = ['push-only', 'pull-only', 'bidirectional'];
@@ -36,6 +38,7 @@ const CONFIG_KEYS = new Set([
   'pullIntervalMs',
   'retry',
   'collectives',
+  'maxClockDriftMs',
 ]);
 const RETRY_KEYS = new Set(['initialDelayMs', 'multiplier', 'maxDelayMs', 'maxRetries']);
 
@@ -149,6 +152,10 @@ export function validateConfig(input: unknown = {}): SyncConfig {
     pushIntervalMs: positiveInteger(input['pushIntervalMs'] ?? d.pushIntervalMs, 'config.pushIntervalMs'),
     pullIntervalMs: positiveInteger(input['pullIntervalMs'] ?? d.pullIntervalMs, 'config.pullIntervalMs'),
     retry: validateRetry(input['retry']),
+    // At most the default: the replica's own writes are stamped by a clock the store
+    // bounds at the default (it knows no sync config), so a wider bound here would adopt
+    // clocks the next local write drops again. Tightening it is what makes sense anyway.
+    maxClockDriftMs: positiveInteger(input['maxClockDriftMs'] ?? d.maxClockDriftMs, 'config.maxClockDriftMs', DEFAULT_MAX_CLOCK_DRIFT_MS),
     ...(resolver === undefined ? {} : { resolver: resolver as ConflictResolver }),
     ...(collectives === undefined ? {} : { collectives }),
   };

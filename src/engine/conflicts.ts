@@ -155,7 +155,7 @@ export async function settleServerConflict(
   }
   const byPull = leaveToPull(ctx, conflict);
   if (conflict.server !== null && !byPull) {
-    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
+    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution, maxClockDriftMs: ctx.config.maxClockDriftMs });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
   if (resolved === undefined) return info('remote', '');

@@ -55,6 +55,7 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
     const result = await ctx.store.applyRemote(response.changes, {
       policy: ctx.config.conflictResolution,
       cursor: { peer: ctx.peer, from, to: response.newCursor },
+      maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
     conflicts = result.conflicts;
   } catch (error) {
