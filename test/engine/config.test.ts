@@ -62,6 +62,8 @@ describe('validateConfig', () => {
     [{ collectives: ['notes', 7] }, 'config.collectives[1] must be a non-empty string'],
     [{ collectives: ['notes', 'notes'] }, 'config.collectives[1] repeats "notes"'],
     [{ resolver: 'merge' }, 'config.resolver must be a function, got "merge"'],
+    [{ pullIntervalMs: 2 ** 31 }, 'config.pullIntervalMs must be at most 2147483647, got 2147483648'],
+    [{ retry: { maxDelayMs: 2 ** 31 } }, 'config.retry.maxDelayMs must be at most 2147483647, got 2147483648'],
     [{ maxClockDriftMs: 0 }, 'config.maxClockDriftMs must be a positive integer, got 0'],
     [{ maxClockDriftMs: Number.POSITIVE_INFINITY }, 'config.maxClockDriftMs must be a positive integer, got Infinity'],
     [{ maxClockDriftMs: 300_001 }, 'config.maxClockDriftMs must be at most 300000, got 300001'],

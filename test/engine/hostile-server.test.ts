@@ -5,12 +5,13 @@
  * hot loop. Each test names the finding it proves.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isHlc, parseHlc } from '../../src/clock/hlc.ts';
-import type { PushRequest } from '../../src/protocol/types.ts';
+import { PROTOCOL_VERSION, type PushRequest } from '../../src/protocol/types.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { MetaKey, Stores, type WriteState } from '../../src/store/schema.ts';
-import { connect, memoryTransport, newReplica, newServer, scriptedTransport } from './fixtures.ts';
+import { httpTransport } from '../../src/transport/http-transport.ts';
+import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle } from './fixtures.ts';
 
 /** The clock of finding 1, pushed by one user into a collective two users share. */
 const POISON = '999999999999999:999999:zzzz';
@@ -93,3 +94,48 @@ function storeWriteState(indexedDB: IDBFactory, name: string, state: WriteState)
     };
   });
 }
+
+/** Moves fake time on by `ms`, a little at a time, letting IndexedDB work run between. */
+async function runFor(ms: number, stepMs = 10): Promise<void> {
+  for (let t = 0; t < ms; t += stepMs) {
+    await vi.advanceTimersByTimeAsync(stepMs);
+    await settle(3);
+  }
+}
+
+describe('finding 9: a huge Retry-After is capped at maxDelayMs, not overflowed into a hot loop', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('Retry-After: 3000000 over HTTP makes one push in 3 s, and the next at maxDelayMs', async () => {
+    const pushes: number[] = [];
+    const fetch = async (url: RequestInfo | URL): Promise<Response> => {
+      if (String(url).endsWith('/sync/handshake')) {
+        return Response.json({ accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: 'rate-limiter', capabilities: [] });
+      }
+      pushes.push(Date.now());
+      return Response.json(
+        { error: { code: 'RATE_LIMITED', message: 'slow down' } },
+        { status: 429, headers: { 'retry-after': '3000000' } },
+      );
+    };
+    const { replica } = await newReplica();
+    await replica.put('notes', 'a', 1);
+    const manager = connect(replica, httpTransport({ url: 'http://sync.test', fetch, live: false }), { direction: 'push-only' });
+    await manager.start();
+    await runFor(3_000);
+    expect(pushes).toHaveLength(1);
+    expect(manager.status()).toMatchObject({ state: 'error', error: { code: 'RATE_LIMITED' }, retry: { nextDelayMs: 30_000 } });
+    await runFor(27_500, 500);
+    expect(pushes).toHaveLength(2);
+    // Seen by the fetch, which runs after IndexedDB work: within one step of the timer.
+    expect(pushes[1]! - pushes[0]!).toBeGreaterThanOrEqual(30_000);
+    expect(pushes[1]! - pushes[0]!).toBeLessThanOrEqual(30_500);
+    expect(await replica.pendingCount()).toBe(1);
+    await manager.stop();
+  });
+});
