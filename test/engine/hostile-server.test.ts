@@ -11,7 +11,11 @@ import { PROTOCOL_VERSION, type PushRequest } from '../../src/protocol/types.ts'
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { MetaKey, Stores, type WriteState } from '../../src/store/schema.ts';
 import { httpTransport } from '../../src/transport/http-transport.ts';
-import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle } from './fixtures.ts';
+import { peerKey } from '../../src/engine/peer-key.ts';
+import type { PulledChange, PullResponse } from '../../src/protocol/types.ts';
+import type { LocalStore } from '../../src/store/types.ts';
+import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle, type TestServer } from './fixtures.ts';
+import { hostileTransport, type AnswerRewrites } from './hostile-transport.ts';
 
 /** The clock of finding 1, pushed by one user into a collective two users share. */
 const POISON = '999999999999999:999999:zzzz';
@@ -139,3 +143,183 @@ describe('finding 9: a huge Retry-After is capped at maxDelayMs, not overflowed 
     await manager.stop();
   });
 });
+
+/** A server holding `count` notes and one secret, written by another replica. */
+async function serverWithNotes(count: number): Promise<{ server: TestServer; serverId: string }> {
+  const { server, store } = newServer();
+  const writer = await newReplica();
+  await writer.replica.putMany(Array.from({ length: count }, (_, i) => ({ collective: 'notes', id: `n${i}`, value: i })));
+  await writer.replica.put('secrets', 's', 'not asked for');
+  await connect(writer.replica, memoryTransport(server)).syncOnce();
+  return { server, serverId: await store.serverId() };
+}
+
+/** A replica with one write of its own waiting to be pushed. */
+async function replicaWithPendingWrite(): Promise<LocalStore> {
+  const { replica } = await newReplica();
+  await replica.put('mine', 'draft', 'keep me');
+  return replica;
+}
+
+/** What the replica holds after a refused answer: nothing of it, and its own write. */
+async function expectUntouched(replica: LocalStore, peer: string, cursor: number, notes: number): Promise<void> {
+  expect(await replica.pullCursor(peer)).toBe(cursor);
+  expect(await replica.list('notes')).toHaveLength(notes);
+  expect(await replica.list('secrets')).toEqual([]);
+  expect(await replica.pendingCount()).toBe(1);
+  expect((await replica.get('mine', 'draft'))?.value).toBe('keep me');
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
+}
+
+/** Syncs pull-only through `rewrites`; returns the error and what the transport saw. */
+async function pullThrough(server: TestServer, replica: LocalStore, rewrites: AnswerRewrites, config: Parameters<typeof connect>[2] = {}) {
+  const hostile = hostileTransport(memoryTransport(server), rewrites, { maxRequests: 50 });
+  const error = await failureOf(connect(replica, hostile.transport, { direction: 'pull-only', ...config }).syncOnce());
+  return { error, hostile };
+}
+
+describe('finding 10: hasMore with a cursor that does not advance is an invalid response, not a spin', () => {
+  it('syncOnce fails INVALID_RESPONSE after one pull and applies nothing', async () => {
+    const { server, serverId } = await serverWithNotes(3);
+    const replica = await replicaWithPendingWrite();
+    const { error, hostile } = await pullThrough(server, replica, {
+      pull: (request, answer) => ({ ...answer, hasMore: true, newCursor: request.cursor }),
+    });
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect((error as Error).message).toMatch(/did not move the cursor/);
+    expect(hostile.of('pull')).toHaveLength(1);
+    await expectUntouched(replica, peerKey(serverId, undefined), 0, 0);
+  });
+
+  describe('in the background', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 0 });
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('backs off: a few pulls in 3 s, with the error in status', async () => {
+      const { server } = await serverWithNotes(3);
+      const replica = await replicaWithPendingWrite();
+      const hostile = hostileTransport(
+        memoryTransport(server),
+        { pull: (request, answer) => ({ ...answer, hasMore: true, newCursor: request.cursor }) },
+        { maxRequests: 200 },
+      );
+      const manager = connect(replica, hostile.transport, { direction: 'pull-only' });
+      await manager.start();
+      await runFor(3_000);
+      // At 0, then after 500 and 1000 ms of backoff.
+      expect(hostile.of('pull').length).toBeLessThanOrEqual(3);
+      expect(manager.status()).toMatchObject({ state: 'error', error: { code: 'INVALID_RESPONSE' }, retry: { attempt: 3 } });
+      await manager.stop();
+    });
+  });
+});
+
+describe('finding 11: the client refuses a cursor or rows it cannot trust, and keeps its data', () => {
+  it('refuses a cursor moved back from 100 to 5', async () => {
+    const { server, serverId } = await serverWithNotes(99);
+    const replica = await replicaWithPendingWrite();
+    const peer = peerKey(serverId, undefined);
+    await connect(replica, memoryTransport(server), { direction: 'pull-only' }).syncOnce();
+    expect(await replica.pullCursor(peer)).toBe(100);
+    const { error } = await pullThrough(server, replica, { pull: (_request, answer) => ({ ...answer, newCursor: 5 }) });
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect((error as Error).message).toMatch(/back from 100 to 5/);
+    expect(await replica.pullCursor(peer)).toBe(100);
+    expect(await replica.list('notes')).toHaveLength(99);
+    expect(await replica.pendingCount()).toBe(1);
+  });
+
+  it('refuses a cursor of 2^53−1', async () => {
+    const { server, serverId } = await serverWithNotes(3);
+    const replica = await replicaWithPendingWrite();
+    const { error } = await pullThrough(server, replica, {
+      pull: (_request, answer) => ({ ...answer, newCursor: Number.MAX_SAFE_INTEGER }),
+    });
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    await expectUntouched(replica, peerKey(serverId, undefined), 0, 0);
+  });
+
+  it('refuses rows of a collective it did not ask for', async () => {
+    const { server, serverId } = await serverWithNotes(3);
+    const replica = await replicaWithPendingWrite();
+    const { error, hostile } = await pullThrough(
+      server,
+      replica,
+      {
+        // The server answers as if no filter had been asked for.
+        pull: (request, answer) => (request.collectives === undefined ? answer : allCollectivesOf(server, request)),
+      },
+      { collectives: ['notes'] },
+    );
+    expect(hostile.of('pull')).toHaveLength(1);
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect((error as Error).message).toMatch(/"secrets", which this client did not ask for/);
+    await expectUntouched(replica, peerKey(serverId, ['notes']), 0, 0);
+  });
+
+  it.each<[string, (request: { cursor: number; batchSize: number }, answer: PullResponse) => unknown]>([
+    ['more rows than the batch size asked for', (_request, answer) => ({ ...answer, changes: [...answer.changes, ...answer.changes] })],
+    ['rows out of feed order', (_request, answer) => ({ ...answer, changes: [...answer.changes].reverse() })],
+    ['a row beyond the new cursor', (_request, answer) => ({ ...answer, newCursor: 1 })],
+  ])('refuses %s', async (_what, rewrite) => {
+    const { server, serverId } = await serverWithNotes(3);
+    const replica = await replicaWithPendingWrite();
+    const { error } = await pullThrough(server, replica, { pull: rewrite }, { batchSize: 4 });
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    await expectUntouched(replica, peerKey(serverId, undefined), 0, 0);
+  });
+
+  it('refuses a row at or before the cursor it asked from', async () => {
+    const { server, serverId } = await serverWithNotes(3);
+    const replica = await replicaWithPendingWrite();
+    const peer = peerKey(serverId, undefined);
+    await connect(replica, memoryTransport(server), { direction: 'pull-only' }).syncOnce();
+    const other = await newReplica();
+    await other.replica.put('notes', 'later', 'v5');
+    await connect(other.replica, memoryTransport(server)).syncOnce();
+    const { error } = await pullThrough(server, replica, {
+      pull: (_request, answer) => ({ ...answer, changes: answer.changes.map((c: PulledChange) => ({ ...c, version: 2 })) }),
+    });
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect(await replica.pullCursor(peer)).toBe(4);
+    expect(await replica.get('notes', 'later')).toBeUndefined();
+  });
+
+  it('refuses a push conflict about a record it did not push, and keeps the write pending', async () => {
+    const { server } = await serverWithNotes(1);
+    const replica = await replicaWithPendingWrite();
+    const hostile = hostileTransport(memoryTransport(server), {
+      push: (request, answer) => ({
+        ...answer,
+        conflicts: [
+          {
+            seq: request.changes[0]!.seq,
+            collective: 'mine',
+            id: 'draft',
+            policy: 'last-write-wins',
+            server: { collective: 'notes', id: 'n0', op: 'put', value: 'planted', hlc: '000000000000001:000000:x', source: ATTACKER, version: 1 },
+          },
+        ],
+      }),
+    });
+    const error = await failureOf(connect(replica, hostile.transport).syncOnce());
+    expect(error).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect(await replica.get('notes', 'n0')).toBeUndefined();
+    expect(await replica.pendingCount()).toBe(1);
+  });
+});
+
+/** The page the server would serve without the request's collective filter. */
+async function allCollectivesOf(server: TestServer, request: { instanceId: string; cursor: number; batchSize: number }): Promise<PullResponse> {
+  return server.handlePull({ instanceId: request.instanceId, cursor: request.cursor, batchSize: request.batchSize });
+}
