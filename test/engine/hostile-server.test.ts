@@ -5,7 +5,7 @@
  * hot loop. Each test names the finding it proves.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isHlc, parseHlc } from '../../src/clock/hlc.ts';
 import { PROTOCOL_VERSION, type PushRequest } from '../../src/protocol/types.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
@@ -14,7 +14,8 @@ import { httpTransport } from '../../src/transport/http-transport.ts';
 import { peerKey } from '../../src/engine/peer-key.ts';
 import type { PulledChange, PullResponse } from '../../src/protocol/types.ts';
 import type { LocalStore } from '../../src/store/types.ts';
-import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle, type TestServer } from './fixtures.ts';
+import { useFakeClock, runFor } from './fake-clock.ts';
+import { connect, memoryTransport, newReplica, newServer, scriptedTransport, type TestServer } from './fixtures.ts';
 import { hostileTransport, type AnswerRewrites } from './hostile-transport.ts';
 
 /** The clock of finding 1, pushed by one user into a collective two users share. */
@@ -99,21 +100,9 @@ function storeWriteState(indexedDB: IDBFactory, name: string, state: WriteState)
   });
 }
 
-/** Moves fake time on by `ms`, a little at a time, letting IndexedDB work run between. */
-async function runFor(ms: number, stepMs = 10): Promise<void> {
-  for (let t = 0; t < ms; t += stepMs) {
-    await vi.advanceTimersByTimeAsync(stepMs);
-    await settle(3);
-  }
-}
 
 describe('finding 9: a huge Retry-After is capped at maxDelayMs, not overflowed into a hot loop', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeClock();
 
   it('Retry-After: 3000000 over HTTP makes one push in 3 s, and the next at maxDelayMs', async () => {
     const pushes: number[] = [];
@@ -198,12 +187,7 @@ describe('finding 10: hasMore with a cursor that does not advance is an invalid 
   });
 
   describe('in the background', () => {
-    beforeEach(() => {
-      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 0 });
-    });
-    afterEach(() => {
-      vi.useRealTimers();
-    });
+    useFakeClock();
 
     it('backs off: a few pulls in 3 s, with the error in status', async () => {
       const { server } = await serverWithNotes(3);

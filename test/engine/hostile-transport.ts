@@ -19,6 +19,8 @@ import type { SyncTransport } from '../../src/transport/types.ts';
 
 /** How a test rewrites answers; each returns (or resolves to) what the client receives, unchecked. */
 export interface AnswerRewrites {
+  /** Sees each request before the server does; may throw (a request lost on its way). */
+  before?(op: SeenRequest['op'], request: object): void;
   handshake?(request: HandshakeRequest, answer: HandshakeResponse): unknown;
   push?(request: PushRequest, answer: PushResponse): unknown;
   pull?(request: PullRequest, answer: PullResponse): unknown;
@@ -45,12 +47,13 @@ export function hostileTransport(inner: SyncTransport, rewrites: AnswerRewrites,
   const requests: SeenRequest[] = [];
   const maxRequests = options.maxRequests ?? Number.POSITIVE_INFINITY;
   const state = { overflowed: false };
-  function see(op: SeenRequest['op'], request: unknown): void {
+  function see(op: SeenRequest['op'], request: object): void {
     requests.push({ op, request, at: Date.now() });
     if (requests.length > maxRequests) {
       state.overflowed = true;
       throw new SyncError(ErrorCode.TRANSPORT, `hostile transport: more than ${maxRequests} requests, a hot loop`);
     }
+    rewrites.before?.(op, request);
   }
   const transport: SyncTransport = {
     async handshake(request) {
