@@ -24,9 +24,8 @@ export interface PulledBatch {
   readonly total?: number;
 }
 
-/** A pull request on its way: what it asked (from which cursor) and the server's answer. */
+/** A pull request on its way: what it asked (from `request.cursor`) and the server's answer. */
 interface PullInFlight {
-  readonly from: SyncCursor;
   readonly request: PullRequest;
   readonly response: Promise<PullResponse>;
 }
@@ -44,7 +43,7 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): Pu
   // A request asked ahead may be dropped (stop, a failed apply): that must not surface
   // as an unhandled rejection. Whoever uses it awaits it and sees its failure.
   response.catch(() => undefined);
-  return { from, request, response };
+  return { request, response };
 }
 
 /**
@@ -106,7 +105,7 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
       // fit its request is not applied, and its cursor is not followed.
       checkPullResponse(inFlight.request, response);
       const next = response.hasMore ? ask(response.newCursor, false) : undefined;
-      const batch = await applyPulled(ctx, inFlight.from, response);
+      const batch = await applyPulled(ctx, inFlight.request.cursor, response);
       if (batch === undefined) {
         // Another tab moved the cursor: what was asked ahead starts from the wrong place.
         onBatch({ received: 0, hasMore: true });

@@ -320,7 +320,8 @@ class IdbReplica implements LocalStore {
   ): Promise<ApplyResult> {
     return this.#guard('applyRemote', async () => {
       checkRemoteApply(changes, options);
-      const driftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
+      // Never wider than the default: local writes restore the clock with the default bound.
+      const driftMs = Math.min(options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS, DEFAULT_MAX_CLOCK_DRIFT_MS);
       const result =
         options.cursor === undefined
           ? await this.#applyServerStates(changes, options.policy, driftMs)

@@ -136,8 +136,8 @@ export interface LocalStore {
    * `cursor`, they are a feed batch and the cursor is written in the same transaction;
    * without, they are server states learnt from a push's conflicts and each is written
    * only if newer than what the replica holds. A change's clock more than
-   * `maxClockDriftMs` (default `DEFAULT_MAX_CLOCK_DRIFT_MS`) ahead of the wall clock is
-   * applied but not adopted: later local writes are not stamped after it.
+   * `maxClockDriftMs` (by default and at most `DEFAULT_MAX_CLOCK_DRIFT_MS`) ahead of the
+   * wall clock is applied but not adopted: later local writes are not stamped after it.
    */
   applyRemote(
     changes: readonly PulledChange[],
