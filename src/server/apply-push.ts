@@ -5,6 +5,8 @@
  * applied again).
  */
 import { compareHlc } from '../clock/hlc.ts';
+import { isSyncError } from '../protocol/errors.ts';
+import { assertHlcWithinDrift } from '../protocol/validate.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import type { Access } from './access.ts';
 import { nextTurn } from './next-turn.ts';
@@ -74,15 +76,37 @@ export interface PushBounds {
    * does, for any partial acknowledgement).
    */
   readonly maxAnswerBytes: number;
+  /** The server's wall clock, in epoch milliseconds. */
+  readonly now: () => number;
+  /**
+   * How far ahead of {@link now} a pushed clock may run. A change stamped further ahead
+   * is refused `INVALID`, so that no writer can plant a clock that the replicas pulling
+   * it would adopt (issue 11, finding 1). Refused per change rather than the whole push:
+   * a replica holding writes stamped by a clock it adopted before the bound existed
+   * would otherwise be refused, and blocked, for good.
+   */
+  readonly maxClockDriftMs: number;
+}
+
+/** Why a change's clock runs too far ahead of the server's, or undefined. */
+function clockTooFarAhead(change: SyncChange, index: number, nowMs: number, bounds: PushBounds): string | undefined {
+  try {
+    assertHlcWithinDrift(change.hlc, nowMs, bounds.maxClockDriftMs, `changes[${index}].hlc`);
+    return undefined;
+  } catch (error) {
+    if (!isSyncError(error)) throw error;
+    return error.message;
+  }
 }
 
 /** Changes the rules refused before looking at the store, and those left to judge. */
-function screen(request: PushRequest, applied: number, access: Access | undefined): { rejected: RejectedChange[]; candidates: SyncChange[] } {
+function screen(request: PushRequest, applied: number, access: Access | undefined, bounds: PushBounds): { rejected: RejectedChange[]; candidates: SyncChange[] } {
   const rejected: RejectedChange[] = [];
   const candidates: SyncChange[] = [];
-  for (const change of request.changes) {
+  const nowMs = bounds.now();
+  for (const [index, change] of request.changes.entries()) {
     if (change.seq <= applied) continue; // applied before: a re-sent batch
-    const invalid = unstorable(change);
+    const invalid = unstorable(change) ?? clockTooFarAhead(change, index, nowMs, bounds);
     if (invalid !== undefined) {
       rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: invalid });
     } else if (access !== undefined && !access.canWrite(change.collective)) {
@@ -109,7 +133,7 @@ function answerBytes(row: ServerRecord): number {
  * Applies a validated push request for `access` (undefined: full access).
  * - Changes at or below the source's applied seq were applied before: acknowledged only.
  * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
- *   `INVALID`; nothing of them is stored.
+ *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
  * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
  * - last-write-wins: a change older than the server's record is reported in
  *   `conflicts` only (dealt with: the server's record stands).
@@ -120,7 +144,7 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
   const seqKey = appliedSeqKey(request.instanceId, access);
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
-    const { rejected, candidates } = screen(request, applied, access);
+    const { rejected, candidates } = screen(request, applied, access, bounds);
     const conflicts: ServerConflict[] = [];
     const writes = new Map<string, ServerRecordWrite>();
     let accepted = 0;

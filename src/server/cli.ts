@@ -74,7 +74,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stor
     return 1;
   }
   const limits = command.maxBodyBytes === undefined ? {} : { maxBodyBytes: command.maxBodyBytes };
-  const server = createSyncServer({ store, limits, ...(authenticate === undefined ? {} : { authenticate }) });
+  const server = createSyncServer({
+    store,
+    limits,
+    ...(authenticate === undefined ? {} : { authenticate }),
+    ...(command.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: command.maxClockDriftMs }),
+  });
   const handler = createFetchHandler(server, { basePath: command.basePath, cors: { origin: command.corsOrigin } });
   let http;
   try {

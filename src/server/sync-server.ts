@@ -5,6 +5,7 @@
  * with a stable code. HTTP sits on top (`http/fetch-handler.ts` takes a server and
  * maps codes to statuses); the rules know nothing of it.
  */
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import {
   PROTOCOL_VERSION,
@@ -29,6 +30,14 @@ export interface SyncServerOptions {
   readonly authenticate?: Authenticate;
   /** Size limits; each one defaults (see `DEFAULT_LIMITS`). */
   readonly limits?: Partial<ServerLimits>;
+  /**
+   * How far ahead of the server's clock a pushed change's clock may run; a change
+   * stamped further ahead is refused `INVALID` and not stored. Default 5 minutes
+   * (`DEFAULT_MAX_CLOCK_DRIFT_MS`, the bound replicas keep too).
+   */
+  readonly maxClockDriftMs?: number;
+  /** The server's wall clock in epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** A sync server over one store. */
@@ -75,6 +84,13 @@ function requestedVersion(body: unknown): unknown {
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { store } = options;
   const limits = resolveLimits(options.limits);
+  const maxClockDriftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
+  if (!Number.isSafeInteger(maxClockDriftMs) || maxClockDriftMs < 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `maxClockDriftMs must be a whole number of milliseconds, 0 or more, got ${String(maxClockDriftMs)}`, {
+      details: { field: 'maxClockDriftMs' },
+    });
+  }
+  const pushBounds = { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs };
   const unsubscribes = new Set<() => void>();
   const closing = new AbortController();
   let closed = false;
@@ -125,7 +141,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       assertListLength(body, 'push request', { field: 'changes', max: limits.maxPushChanges, code: ErrorCode.PAYLOAD_TOO_LARGE });
       const request = parsePushRequest(body);
       checkPushSize(request);
-      return applyPush(store, request, access, { maxAnswerBytes: limits.maxPullBytes });
+      return applyPush(store, request, access, pushBounds);
     },
 
     async handlePull(body, access) {

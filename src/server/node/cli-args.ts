@@ -3,6 +3,7 @@
  * except reading the token file, so it is easy to test).
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../../clock/hlc.ts';
 import { DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
 
 /** Where the data lives. */
@@ -23,6 +24,8 @@ export interface ServerCommand {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
+  /** How far ahead of the server's clock a pushed clock may run; undefined: the server's default. */
+  readonly maxClockDriftMs: number | undefined;
 }
 
 /** A command line the command cannot run with; the message says what to fix. */
@@ -48,6 +51,8 @@ export const USAGE = `Usage: pulsesync-server [options]
   --request-timeout-ms N longest wait for a whole request, body included (default ${DEFAULT_CONNECTION_LIMITS.requestTimeoutMs})
   --max-connections N    most open connections; more are answered 503 (default ${DEFAULT_CONNECTION_LIMITS.maxConnections};
                          each live client holds one)
+  --max-clock-drift-ms N refuse pushed changes stamped more than N ms ahead of this
+                         server's clock (default ${DEFAULT_MAX_CLOCK_DRIFT_MS})
   --help                 this text
 `;
 
@@ -64,6 +69,7 @@ const VALUE_FLAGS = new Set([
   'headers-timeout-ms',
   'request-timeout-ms',
   'max-connections',
+  'max-clock-drift-ms',
 ]);
 const SWITCHES = new Set(['insecure-no-auth', 'help']);
 
@@ -167,5 +173,6 @@ export function parseServerArgs(
     headersTimeoutMs,
     requestTimeoutMs,
     maxConnections: counted('max-connections', DEFAULT_CONNECTION_LIMITS.maxConnections),
+    maxClockDriftMs: get('max-clock-drift-ms') === undefined ? undefined : counted('max-clock-drift-ms', 0),
   };
 }

@@ -37,6 +37,8 @@ describe('pulsesync-server flags', () => {
       requestTimeoutMs: 5000,
       maxConnections: 64,
     });
+    expect(parse(['--token', 'x'])).toMatchObject({ maxClockDriftMs: undefined });
+    expect(parse(['--token', 'x', '--max-clock-drift-ms', '60000'])).toMatchObject({ maxClockDriftMs: 60_000 });
   });
 
   it('runs open only with --insecure-no-auth', () => {
