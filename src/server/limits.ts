@@ -23,10 +23,12 @@ export interface ServerLimits {
    */
   readonly maxPullBytes: number;
   /**
-   * Most JSON nodes (values and keys, counted as `{`, `[`, `,` and `:` outside strings)
-   * in one request body, counted while it streams in, before it is parsed. Parsing time
-   * grows with nodes, not bytes: 14 MB of `[0,0,…]` or `[{},{},…]` blocks the event loop
-   * for seconds, the same bytes in one string for milliseconds.
+   * Most JSON nodes in one request body, weighted by their cost to parse (a list element
+   * 1, an object 2, an object key 16; see `http/json-node-count.ts`), counted while the
+   * body streams in, before it is parsed. Parsing time grows with nodes, not bytes: 14 MB
+   * of `[0,0,…]` or `[{},{},…]` blocks the event loop for seconds, the same bytes in one
+   * string for milliseconds. A push over it is refused `PAYLOAD_TOO_LARGE`, which a
+   * client answers by sending smaller batches.
    */
   readonly maxJsonNodes: number;
 }
@@ -38,8 +40,9 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxValueBytes: 1024 * 1024,
   maxPullBatchSize: 5_000,
   maxPullBytes: 4 * 1024 * 1024,
-  // Parses in well under 100 ms in the worst shape measured (`[{},{},…]`); a push of
-  // 500 changes (the client's default batch) needs some 10,000 besides its values.
+  // Parses in about 100 ms at most in the costliest shapes measured (`[{},{},…]`, objects
+  // with distinct keys); a push of 500 changes (the client's default batch) weighs some
+  // 70,000 besides its values, one of 10,000 changes too much (it is split).
   maxJsonNodes: 1_000_000,
 };
 
