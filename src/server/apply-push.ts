@@ -4,11 +4,12 @@
  * commits with its writes (a batch re-sent after a lost response is acknowledged, not
  * applied again).
  */
-import { compareHlc } from '../clock/hlc.ts';
-import { isSyncError } from '../protocol/errors.ts';
+import { compareHlc, DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
+import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
 import { assertHlcWithinDrift } from '../protocol/validate.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import type { Access } from './access.ts';
+import type { ServerLimits } from './limits.ts';
 import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
 import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
@@ -86,6 +87,22 @@ export interface PushBounds {
    * would otherwise be refused, and blocked, for good.
    */
   readonly maxClockDriftMs: number;
+}
+
+/**
+ * The bounds of a push from the server's limits and options: answers up to
+ * `maxPullBytes`, clocks up to `maxClockDriftMs` (default 5 minutes) ahead of `now`
+ * (default `Date.now`). Throws INVALID_CONFIG for a bound that is not a whole number of
+ * milliseconds, 0 or more.
+ */
+export function pushBounds(limits: Pick<ServerLimits, 'maxPullBytes'>, options: { readonly maxClockDriftMs?: number; readonly now?: () => number }): PushBounds {
+  const maxClockDriftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
+  if (!Number.isSafeInteger(maxClockDriftMs) || maxClockDriftMs < 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `maxClockDriftMs must be a whole number of milliseconds, 0 or more, got ${String(maxClockDriftMs)}`, {
+      details: { field: 'maxClockDriftMs' },
+    });
+  }
+  return { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs };
 }
 
 /** Why a change's clock runs too far ahead of the server's, or undefined. */

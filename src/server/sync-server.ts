@@ -5,7 +5,6 @@
  * with a stable code. HTTP sits on top (`http/fetch-handler.ts` takes a server and
  * maps codes to statuses); the rules know nothing of it.
  */
-import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import {
   PROTOCOL_VERSION,
@@ -18,7 +17,7 @@ import {
 } from '../protocol/types.ts';
 import { assertListLength, parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import type { Access, Authenticate } from './access.ts';
-import { applyPush } from './apply-push.ts';
+import { applyPush, pushBounds } from './apply-push.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
 import type { ServerStore } from './types.ts';
@@ -84,13 +83,7 @@ function requestedVersion(body: unknown): unknown {
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { store } = options;
   const limits = resolveLimits(options.limits);
-  const maxClockDriftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
-  if (!Number.isSafeInteger(maxClockDriftMs) || maxClockDriftMs < 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, `maxClockDriftMs must be a whole number of milliseconds, 0 or more, got ${String(maxClockDriftMs)}`, {
-      details: { field: 'maxClockDriftMs' },
-    });
-  }
-  const pushBounds = { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs };
+  const bounds = pushBounds(limits, options);
   const unsubscribes = new Set<() => void>();
   const closing = new AbortController();
   let closed = false;
@@ -141,7 +134,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       assertListLength(body, 'push request', { field: 'changes', max: limits.maxPushChanges, code: ErrorCode.PAYLOAD_TOO_LARGE });
       const request = parsePushRequest(body);
       checkPushSize(request);
-      return applyPush(store, request, access, pushBounds);
+      return applyPush(store, request, access, bounds);
     },
 
     async handlePull(body, access) {
