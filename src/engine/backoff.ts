@@ -48,7 +48,10 @@ export class Backoff {
 
   /**
    * Records a failure and returns the schedule for the next try. A server's
-   * Retry-After lengthens the wait to at least what it asked for, even past the cap.
+   * Retry-After lengthens the wait to what it asked for, up to `maxDelayMs`: the server
+   * does not decide how long the client stays silent (`Retry-After: 3000000` asks for
+   * 35 days), and a delay past 2^31−1 ms overflows `setTimeout`, which then fires after
+   * 1 ms: a hot loop (issue 11, finding 9). `maxDelayMs` is validated below that.
    */
   fail(error: SyncError): RetryState {
     this.#attempt += 1;
@@ -56,7 +59,7 @@ export class Backoff {
     const asked = retryAfterMs(error);
     return {
       attempt: this.#attempt,
-      nextDelayMs: asked === undefined ? delay : Math.max(delay, asked),
+      nextDelayMs: asked === undefined ? delay : Math.min(Math.max(delay, asked), this.#config.maxDelayMs),
       exhausted: this.#attempt >= this.#config.maxRetries,
     };
   }

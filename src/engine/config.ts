@@ -2,6 +2,7 @@
  * Engine configuration: the defaults (PulseDB's `SyncConfig::default()`) and the one
  * function that turns caller input into a checked {@link SyncConfig}.
  */
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE, MAX_COLLECTIVE_LENGTH } from '../protocol/validate.ts';
 import type { ConflictPolicy } from '../protocol/types.ts';
@@ -23,7 +24,14 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
   retry: DEFAULT_RETRY_CONFIG,
+  maxClockDriftMs: DEFAULT_MAX_CLOCK_DRIFT_MS,
 });
+
+/**
+ * The longest delay a timer keeps: `setTimeout` stores it in 32 bits and fires a longer
+ * one after 1 ms instead, so a longer interval or backoff would become a hot loop.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const DIRECTIONS: readonly SyncDirection[] = ['push-only', 'pull-only', 'bidirectional'];
 const POLICIES: readonly ConflictPolicy[] = ['last-write-wins', 'server-wins'];
@@ -36,6 +44,7 @@ const CONFIG_KEYS = new Set([
   'pullIntervalMs',
   'retry',
   'collectives',
+  'maxClockDriftMs',
 ]);
 const RETRY_KEYS = new Set(['initialDelayMs', 'multiplier', 'maxDelayMs', 'maxRetries']);
 
@@ -89,8 +98,8 @@ function validateRetry(input: unknown): RetryConfig {
   if (!isPlainObject(input)) throw invalid(`config.retry must be an object, got ${show(input)}`, 'config.retry');
   rejectUnknownKeys(input, RETRY_KEYS, 'config.retry');
   const d = DEFAULT_RETRY_CONFIG;
-  const initialDelayMs = positiveInteger(input['initialDelayMs'] ?? d.initialDelayMs, 'config.retry.initialDelayMs');
-  const maxDelayMs = positiveInteger(input['maxDelayMs'] ?? d.maxDelayMs, 'config.retry.maxDelayMs');
+  const initialDelayMs = positiveInteger(input['initialDelayMs'] ?? d.initialDelayMs, 'config.retry.initialDelayMs', MAX_TIMER_DELAY_MS);
+  const maxDelayMs = positiveInteger(input['maxDelayMs'] ?? d.maxDelayMs, 'config.retry.maxDelayMs', MAX_TIMER_DELAY_MS);
   const multiplier = input['multiplier'] ?? d.multiplier;
   if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
     throw invalid(`config.retry.multiplier must be a finite number of at least 1, got ${show(multiplier)}`, 'config.retry.multiplier');
@@ -146,9 +155,13 @@ export function validateConfig(input: unknown = {}): SyncConfig {
     direction: oneOf(input['direction'] ?? d.direction, DIRECTIONS, 'config.direction'),
     conflictResolution: oneOf(input['conflictResolution'] ?? d.conflictResolution, POLICIES, 'config.conflictResolution'),
     batchSize: positiveInteger(input['batchSize'] ?? d.batchSize, 'config.batchSize', MAX_BATCH_SIZE),
-    pushIntervalMs: positiveInteger(input['pushIntervalMs'] ?? d.pushIntervalMs, 'config.pushIntervalMs'),
-    pullIntervalMs: positiveInteger(input['pullIntervalMs'] ?? d.pullIntervalMs, 'config.pullIntervalMs'),
+    pushIntervalMs: positiveInteger(input['pushIntervalMs'] ?? d.pushIntervalMs, 'config.pushIntervalMs', MAX_TIMER_DELAY_MS),
+    pullIntervalMs: positiveInteger(input['pullIntervalMs'] ?? d.pullIntervalMs, 'config.pullIntervalMs', MAX_TIMER_DELAY_MS),
     retry: validateRetry(input['retry']),
+    // At most the default: the replica's own writes are stamped by a clock the store
+    // bounds at the default (it knows no sync config), so a wider bound here would adopt
+    // clocks the next local write drops again. Tightening it is what makes sense anyway.
+    maxClockDriftMs: positiveInteger(input['maxClockDriftMs'] ?? d.maxClockDriftMs, 'config.maxClockDriftMs', DEFAULT_MAX_CLOCK_DRIFT_MS),
     ...(resolver === undefined ? {} : { resolver: resolver as ConflictResolver }),
     ...(collectives === undefined ? {} : { collectives }),
   };

@@ -124,6 +124,22 @@ function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
 }
 
 /**
+ * A conflict must be about the record of the change it names, and so must the server's
+ * state it carries: applied as it comes, a conflict could plant any record in the
+ * replica, of any collective (issue 11). Throws `INVALID_RESPONSE`; the push is then
+ * not acknowledged, so the change stays pending and is sent again.
+ */
+function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
+  const about = [conflict, ...(conflict.server === null ? [] : [conflict.server])];
+  if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
+  throw new SyncError(
+    ErrorCode.INVALID_RESPONSE,
+    `The server answered a push of ${local.collective}/${local.id} (seq ${local.seq}) with a conflict about ${conflict.server?.collective ?? conflict.collective}/${conflict.server?.id ?? conflict.id}. Nothing of it was applied; the change stays pending and is sent again.`,
+    { details: { rule: 'conflict-not-about-change', seq: local.seq } },
+  );
+}
+
+/**
  * A pushed change lost on the server: take the server's record (written only if newer
  * than what the replica holds; under server-wins, left to the next pull, see
  * `leaveToPull`), then let the resolver, if any, have the last word.
@@ -150,12 +166,13 @@ export async function settleServerConflict(
     outcome,
     reason: `${describeServerConflict(conflict, local)}${reason}`,
   });
+  assertAboutLocal(conflict, local);
   if (options.supersededLocally === true) {
     return info('local', '; this replica has written the record again since, and that later write will be settled when it is pushed');
   }
   const byPull = leaveToPull(ctx, conflict);
   if (conflict.server !== null && !byPull) {
-    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution });
+    await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution, maxClockDriftMs: ctx.config.maxClockDriftMs });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
   if (resolved === undefined) return info('remote', '');

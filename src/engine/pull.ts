@@ -10,8 +10,9 @@
  * Batches are still applied strictly in feed order, each with its cursor.
  */
 import { ErrorCode, isSyncError } from '../protocol/errors.ts';
-import type { PullResponse, SyncCursor, SyncProgress } from '../protocol/types.ts';
+import type { PullRequest, PullResponse, SyncCursor, SyncProgress } from '../protocol/types.ts';
 import { settleLocalConflict } from './conflicts.ts';
+import { checkPullResponse } from './pull-response-check.ts';
 import type { SyncContext } from './sync-context.ts';
 
 /** What one pulled batch did. */
@@ -23,25 +24,26 @@ export interface PulledBatch {
   readonly total?: number;
 }
 
-/** A pull request on its way: the cursor it asked from and the server's answer. */
+/** A pull request on its way: what it asked (from `request.cursor`) and the server's answer. */
 interface PullInFlight {
-  readonly from: SyncCursor;
+  readonly request: PullRequest;
   readonly response: Promise<PullResponse>;
 }
 
 function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): PullInFlight {
-  const { store, transport, config } = ctx;
-  const response = transport.pull({
+  const { store, config } = ctx;
+  const request: PullRequest = {
     instanceId: store.instanceId,
     cursor: from,
     batchSize: config.batchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
-  });
+  };
+  const response = ctx.transport.pull(request);
   // A request asked ahead may be dropped (stop, a failed apply): that must not surface
   // as an unhandled rejection. Whoever uses it awaits it and sees its failure.
   response.catch(() => undefined);
-  return { from, response };
+  return { request, response };
 }
 
 /**
@@ -55,6 +57,7 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
     const result = await ctx.store.applyRemote(response.changes, {
       policy: ctx.config.conflictResolution,
       cursor: { peer: ctx.peer, from, to: response.newCursor },
+      maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
     conflicts = result.conflicts;
   } catch (error) {
@@ -98,8 +101,11 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
     for (;;) {
       ctx.checkpoint();
       const response = await inFlight.response;
+      // Before anything else, even asking for the next page: an answer that does not
+      // fit its request is not applied, and its cursor is not followed.
+      checkPullResponse(inFlight.request, response);
       const next = response.hasMore ? ask(response.newCursor, false) : undefined;
-      const batch = await applyPulled(ctx, inFlight.from, response);
+      const batch = await applyPulled(ctx, inFlight.request.cursor, response);
       if (batch === undefined) {
         // Another tab moved the cursor: what was asked ahead starts from the wrong place.
         onBatch({ received: 0, hasMore: true });

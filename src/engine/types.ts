@@ -67,6 +67,12 @@ export interface SyncConfig {
   readonly retry: RetryConfig;
   /** Sync only these collectives; undefined = all. */
   readonly collectives?: readonly string[];
+  /**
+   * A pulled change whose clock is further ahead of this device's clock than this is
+   * applied, but its clock is not adopted. Default and most: 5 minutes (see
+   * `DEFAULT_MAX_CLOCK_DRIFT_MS`).
+   */
+  readonly maxClockDriftMs: number;
 }
 
 /** What callers may pass: any subset, nested `retry` too. */

@@ -49,6 +49,12 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** A bug or an unexpected failure on the other side. */
   INTERNAL: 'INTERNAL',
+  /**
+   * The server's answer is well formed but breaks the protocol's rules (a cursor that
+   * goes back or does not advance, rows the client did not ask for). Nothing of it was
+   * applied; the client backs off and asks again.
+   */
+  INVALID_RESPONSE: 'INVALID_RESPONSE',
 } as const;
 
 /** One of the stable error codes. */

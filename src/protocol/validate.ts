@@ -4,7 +4,7 @@
  * throws a SyncError `INVALID_PAYLOAD` whose message names the offending field.
  */
 import * as v from 'valibot';
-import { isHlc } from '../clock/hlc.ts';
+import { isHlc, isWithinDrift, parseHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from './errors.ts';
 import { isJsonValue } from './json-value.ts';
 import type {
@@ -181,6 +181,35 @@ export const parsePullResponse: (input: unknown) => PullResponse = parser('pull 
 export const parsePushRequest: (input: unknown) => PushRequest = parser('push request', PushRequestSchema);
 export const parsePushResponse: (input: unknown) => PushResponse = parser('push response', PushResponseSchema);
 export const parseHealthResponse: (input: unknown) => HealthResponse = parser('health response', HealthResponseSchema);
+
+/**
+ * Checks that a timestamp is well formed and at most `maxDriftMs` ahead of the wall
+ * clock `nowMs`; throws INVALID_PAYLOAD naming `field`, with `details.reason`
+ * `'clock-drift'`, otherwise. The one rule both sides apply (issue 11, finding 1): the
+ * server calls it on every pushed change, with its own clock and bound (default
+ * `DEFAULT_MAX_CLOCK_DRIFT_MS`), so no writer can plant a clock that would make the
+ * replicas adopting it stamp writes the server refuses; a replica applies the same rule
+ * (`isWithinDrift`) before adopting a pulled clock, and never stamps beyond it.
+ *
+ * @example
+ * for (const [i, change] of request.changes.entries()) {
+ *   assertHlcWithinDrift(change.hlc, Date.now(), maxClockDriftMs, `changes[${i}].hlc`);
+ * }
+ */
+export function assertHlcWithinDrift(value: unknown, nowMs: number, maxDriftMs: number, field = 'hlc'): asserts value is string {
+  if (!isHlc(value)) {
+    throw new SyncError(ErrorCode.INVALID_PAYLOAD, `${field} must be a hybrid logical clock timestamp, got ${describe(value)}`, {
+      details: { field },
+    });
+  }
+  if (isWithinDrift(value, nowMs, maxDriftMs)) return;
+  const aheadMs = (parseHlc(value)?.wallMs ?? 0) - nowMs;
+  throw new SyncError(
+    ErrorCode.INVALID_PAYLOAD,
+    `${field} is ${aheadMs} ms ahead of the clock checking it, more than the ${maxDriftMs} ms allowed: the writer's clock runs fast (set it right) or the timestamp is forged`,
+    { details: { field, reason: 'clock-drift', hlc: value, aheadMs, maxDriftMs } },
+  );
+}
 
 /** Checks a collective name from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertCollective(value: unknown, field = 'collective'): asserts value is string {

@@ -6,7 +6,7 @@
  * N puts with no per-record reads.
  */
 import { uuidV7 } from './uuid-v7.ts';
-import { HybridClock } from '../clock/hlc.ts';
+import { DEFAULT_MAX_CLOCK_DRIFT_MS, HybridClock, isWithinDrift } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
@@ -316,14 +316,16 @@ class IdbReplica implements LocalStore {
 
   applyRemote(
     changes: readonly PulledChange[],
-    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
+    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult> {
     return this.#guard('applyRemote', async () => {
       checkRemoteApply(changes, options);
+      // Never wider than the default: local writes restore the clock with the default bound.
+      const driftMs = Math.min(options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS, DEFAULT_MAX_CLOCK_DRIFT_MS);
       const result =
         options.cursor === undefined
-          ? await this.#applyServerStates(changes, options.policy)
-          : await this.#applyFeedBatch(changes, options.policy, options.cursor);
+          ? await this.#applyServerStates(changes, options.policy, driftMs)
+          : await this.#applyFeedBatch(changes, options.policy, options.cursor, driftMs);
       if (result.written.length > 0) this.#emit({ source: 'remote', changes: result.written.map(eventChange) });
       return { applied: result.written.length, conflicts: result.conflicts };
     });
@@ -476,6 +478,7 @@ class IdbReplica implements LocalStore {
     changes: readonly PulledChange[],
     policy: ConflictPolicy,
     cursor: CursorAdvance,
+    driftMs: number,
   ): Promise<{ written: PulledChange[]; conflicts: LocalConflict[] }> {
     // Relaxed: the batch and its cursor commit together, so power loss can only drop
     // both, and the next pull fetches the same batch again.
@@ -506,8 +509,10 @@ class IdbReplica implements LocalStore {
       const conflicts: LocalConflict[] = [];
       const base = state ?? INITIAL_WRITE_STATE;
       let maxHlc = base.hlc;
+      const now = this.#settings.now();
       for (const change of changes) {
-        if (change.hlc > maxHlc) maxHlc = change.hlc;
+        // A clock beyond the bound is not adopted (issue 11): the change still applies.
+        if (change.hlc > maxHlc && isWithinDrift(change.hlc, now, driftMs)) maxHlc = change.hlc;
         if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
         const local = pending?.get(recordKey(change.collective, change.id));
         if (local !== undefined) {
@@ -532,6 +537,7 @@ class IdbReplica implements LocalStore {
   async #applyServerStates(
     changes: readonly PulledChange[],
     policy: ConflictPolicy,
+    driftMs: number,
   ): Promise<{ written: PulledChange[]; conflicts: LocalConflict[] }> {
     if (changes.length === 0) return { written: [], conflicts: [] };
     return this.#run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
@@ -548,9 +554,10 @@ class IdbReplica implements LocalStore {
       });
       const base = state ?? INITIAL_WRITE_STATE;
       let maxHlc = base.hlc;
+      const now = this.#settings.now();
       const written: PulledChange[] = [];
       for (const change of changes) {
-        if (change.hlc > maxHlc) maxHlc = change.hlc;
+        if (change.hlc > maxHlc && isWithinDrift(change.hlc, now, driftMs)) maxHlc = change.hlc;
         const key = recordKey(change.collective, change.id);
         if (!isNewer(policy, change, current.get(key))) continue;
         const record = remoteRecord(change);

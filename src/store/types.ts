@@ -135,11 +135,13 @@ export interface LocalStore {
    * Applies changes from the server without logging them (echo prevention). With
    * `cursor`, they are a feed batch and the cursor is written in the same transaction;
    * without, they are server states learnt from a push's conflicts and each is written
-   * only if newer than what the replica holds.
+   * only if newer than what the replica holds. A change's clock more than
+   * `maxClockDriftMs` (by default and at most `DEFAULT_MAX_CLOCK_DRIFT_MS`) ahead of the
+   * wall clock is applied but not adopted: later local writes are not stamped after it.
    */
   applyRemote(
     changes: readonly PulledChange[],
-    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
+    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult>;
 
   // ---- lifecycle ----

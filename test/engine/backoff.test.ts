@@ -27,11 +27,13 @@ describe('backoff', () => {
     expect(backoff.fail(offline).nextDelayMs).toBe(500);
   });
 
-  it("waits at least as long as a rate-limited server's Retry-After asks", () => {
+  it("waits at least as long as a rate-limited server's Retry-After asks, up to maxDelayMs", () => {
     const backoff = new Backoff(DEFAULT_RETRY_CONFIG);
-    const slowDown = new SyncError(ErrorCode.RATE_LIMITED, 'too many requests', { details: { retryAfterMs: 45_000 } });
-    expect(backoff.fail(slowDown).nextDelayMs).toBe(45_000);
+    const slowDown = new SyncError(ErrorCode.RATE_LIMITED, 'too many requests', { details: { retryAfterMs: 20_000 } });
+    expect(backoff.fail(slowDown).nextDelayMs).toBe(20_000);
+    const forever = new SyncError(ErrorCode.RATE_LIMITED, 'too many requests', { details: { retryAfterMs: 3_000_000_000 } });
+    expect(backoff.fail(forever).nextDelayMs).toBe(30_000);
     const brief = new SyncError(ErrorCode.RATE_LIMITED, 'too many requests', { details: { retryAfterMs: 10 } });
-    expect(backoff.fail(brief).nextDelayMs).toBe(1000);
+    expect(backoff.fail(brief).nextDelayMs).toBe(2000); // the third failure in a row
   });
 });

@@ -22,7 +22,12 @@ describe('validateConfig', () => {
       pushIntervalMs: 1000,
       pullIntervalMs: 1000,
       retry: { initialDelayMs: 500, multiplier: 2, maxDelayMs: 30_000, maxRetries: 10 },
+      maxClockDriftMs: 300_000,
     });
+  });
+
+  it('takes a tighter clock drift bound', () => {
+    expect(validateConfig({ maxClockDriftMs: 60_000 }).maxClockDriftMs).toBe(60_000);
   });
 
   it('keeps what the caller gives, merging a partial retry config', () => {
@@ -57,6 +62,11 @@ describe('validateConfig', () => {
     [{ collectives: ['notes', 7] }, 'config.collectives[1] must be a non-empty string'],
     [{ collectives: ['notes', 'notes'] }, 'config.collectives[1] repeats "notes"'],
     [{ resolver: 'merge' }, 'config.resolver must be a function, got "merge"'],
+    [{ pullIntervalMs: 2 ** 31 }, 'config.pullIntervalMs must be at most 2147483647, got 2147483648'],
+    [{ retry: { maxDelayMs: 2 ** 31 } }, 'config.retry.maxDelayMs must be at most 2147483647, got 2147483648'],
+    [{ maxClockDriftMs: 0 }, 'config.maxClockDriftMs must be a positive integer, got 0'],
+    [{ maxClockDriftMs: Number.POSITIVE_INFINITY }, 'config.maxClockDriftMs must be a positive integer, got Infinity'],
+    [{ maxClockDriftMs: 300_001 }, 'config.maxClockDriftMs must be at most 300000, got 300001'],
     [[], 'config must be an object, got an array'],
   ])('refuses %j with INVALID_CONFIG naming the field', (input, message) => {
     const error = rejection(input);

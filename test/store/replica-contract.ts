@@ -409,10 +409,10 @@ export function runReplicaContract(label: string, open: OpenReplica): void {
         expect(await replica.get('c', 'a')).toMatchObject({ value: 'server', version: 2 });
       });
 
-      it('stamps a local write after a far-future remote change later than it', async () => {
+      it('stamps a local write after a remote change from a clock running ahead, within the drift bound', async () => {
         const { replica } = await fresh();
-        const farFuture = Date.now() + 10 * 365 * 24 * 3600 * 1000;
-        const incoming = pulled('c', 'a', 1, { wallMs: farFuture });
+        const ahead = Date.now() + 4 * 60_000;
+        const incoming = pulled('c', 'a', 1, { wallMs: ahead });
         await replica.applyRemote([incoming], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 1 } });
         await replica.put('c', 'b', 'after');
         const [change] = await replica.pendingChanges(1);
@@ -422,13 +422,37 @@ export function runReplicaContract(label: string, open: OpenReplica): void {
 
       it('survives a reopen with the clock it had seen', async () => {
         const { replica, reopen } = await fresh();
-        const farFuture = Date.now() + 10 * 365 * 24 * 3600 * 1000;
-        const incoming = pulled('c', 'a', 1, { wallMs: farFuture });
+        const ahead = Date.now() + 4 * 60_000;
+        const incoming = pulled('c', 'a', 1, { wallMs: ahead });
         await replica.applyRemote([incoming], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 1 } });
         replica.close();
         const again = await reopen();
         await again.put('c', 'b', 'after');
         expect((await again.pendingChanges(1))[0]!.hlc > incoming.hlc).toBe(true);
+      });
+
+      it('applies a change whose clock is beyond the drift bound without adopting that clock, even after a reopen', async () => {
+        const { replica, reopen } = await fresh();
+        const poison = { ...pulled('c', 'a', 1), hlc: '999999999999999:999999:zzzz' };
+        const farFuture = pulled('c', 'f', 2, { wallMs: Date.now() + 10 * 365 * 24 * 3600 * 1000 });
+        await replica.applyRemote([poison, farFuture], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 2 } });
+        expect((await replica.get('c', 'a'))?.hlc).toBe(poison.hlc);
+        await replica.put('c', 'b', 'after');
+        replica.close();
+        const again = await reopen();
+        await again.put('c', 'd', 'after reopen');
+        for (const change of await again.pendingChanges(10)) {
+          expect(change.hlc < farFuture.hlc).toBe(true);
+          expect(Number(change.hlc.slice(0, 15))).toBeLessThanOrEqual(Date.now() + 5 * 60_000);
+        }
+      });
+
+      it('bounds the adopted clock by maxClockDriftMs when given', async () => {
+        const { replica } = await fresh();
+        const incoming = pulled('c', 'a', 1, { wallMs: Date.now() + 4 * 60_000 });
+        await replica.applyRemote([incoming], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 1 }, maxClockDriftMs: 60_000 });
+        await replica.put('c', 'b', 'after');
+        expect((await replica.pendingChanges(1))[0]!.hlc < incoming.hlc).toBe(true);
       });
     });
 

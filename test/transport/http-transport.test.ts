@@ -64,7 +64,7 @@ describe('httpTransport', () => {
     const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).push(pushBody(me, []) as never));
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.details).toMatchObject({ retryAfterMs: 7000, status: 429 });
-    const backoff = new Backoff({ initialDelayMs: 100, multiplier: 2, maxDelayMs: 1000, maxRetries: 5 });
+    const backoff = new Backoff({ initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000, maxRetries: 5 });
     expect(backoff.fail(error).nextDelayMs).toBe(7000);
   });
 
