@@ -25,13 +25,19 @@ export function newServer(): { server: TestServer; store: ReturnType<typeof memo
 
 let replicaCount = 0;
 
-/** A replica in its own fake IndexedDB; `reopen()` opens the same database again. */
-export async function newReplica(name = `replica-${++replicaCount}`): Promise<{
+/**
+ * A replica in its own fake IndexedDB; `reopen()` opens the same database again.
+ * `now` is the wall clock of its hybrid logical clock (default `Date.now`).
+ */
+export async function newReplica(
+  name = `replica-${++replicaCount}`,
+  options: { readonly now?: () => number } = {},
+): Promise<{
   replica: LocalStore;
   reopen: () => Promise<LocalStore>;
 }> {
   const indexedDB = new IDBFactory();
-  const open = () => openReplica({ name, indexedDB, IDBKeyRange });
+  const open = () => openReplica({ name, indexedDB, IDBKeyRange, ...options });
   return { replica: await open(), reopen: open };
 }
 
