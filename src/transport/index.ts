@@ -1,10 +1,6 @@
 export type { LiveHandlers, SyncTransport } from './types.ts';
 export { memoryTransport } from './memory-transport.ts';
 export type { MemoryTransportOptions, SyncServerHandlers } from './memory-transport.ts';
-export { chaosTransport } from './chaos-transport.ts';
-export type { ChaosStats, ChaosTransport, ChaosTransportOptions } from './chaos-transport.ts';
-export { seededRandom } from './seeded-random.ts';
-export type { SeededRandom } from './seeded-random.ts';
 export { httpTransport } from './http-transport.ts';
 export type { HttpTransportOptions, TokenSource } from './http-transport.ts';
 export { TRANSPORT_OPERATIONS, isCallOf, wrapTransport } from './wrap-transport.ts';

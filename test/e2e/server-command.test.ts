@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../../bench/lib/server-process.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
 import { waitFor } from '../support/wait.ts';
 import { COLLECTIVE, newDevice, startCommand, waitForConvergence, type Device } from './sync-cluster.ts';

@@ -9,7 +9,7 @@ import { SyncManager } from '../../src/engine/sync-manager.ts';
 import type { SyncConfigInput } from '../../src/engine/types.ts';
 import type { JsonValue } from '../../src/protocol/types.ts';
 import type { LocalStore } from '../../src/store/types.ts';
-import { chaosTransport, type ChaosTransport } from '../../src/transport/chaos-transport.ts';
+import { chaosTransport, type ChaosTransport } from '../../src/testing/chaos-transport.ts';
 import { httpTransport } from '../../src/transport/http-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 import { wrapTransport } from '../../src/transport/wrap-transport.ts';

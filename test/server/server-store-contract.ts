@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { JsonValue } from '../../src/protocol/types.ts';
 import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from '../../src/server/types.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 /** What one test gets from a store factory. */
 export interface StoreFixture {

@@ -3,9 +3,15 @@
  * replayable from a seed.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import type { SyncTransport } from '../transport/types.ts';
+import {
+  TRANSPORT_OPERATIONS,
+  wrapTransport,
+  type TransportCall,
+  type TransportOperation,
+  type TransportResponse,
+} from '../transport/wrap-transport.ts';
 import { seededRandom } from './seeded-random.ts';
-import type { SyncTransport } from './types.ts';
-import { TRANSPORT_OPERATIONS, wrapTransport, type TransportCall, type TransportOperation, type TransportResponse } from './wrap-transport.ts';
 
 /** Options of {@link chaosTransport}. Rates are probabilities in [0, 1], default 0. */
 export interface ChaosTransportOptions {
