@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../../bench/lib/server-process.ts';
+import type { ServerProcess } from '../../tools/server-process.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
 import { waitFor } from '../support/wait.ts';

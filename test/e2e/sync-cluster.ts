@@ -4,7 +4,7 @@
  * chaos transport) talking to them over loopback.
  */
 import { fileURLToPath } from 'node:url';
-import { startServerProcess, type ServerProcess } from '../../bench/lib/server-process.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 import { SyncManager } from '../../src/engine/sync-manager.ts';
 import type { SyncConfigInput } from '../../src/engine/types.ts';
 import type { JsonValue } from '../../src/protocol/types.ts';
