@@ -1,13 +1,16 @@
 /**
  * The contract every LocalStore implementation passes: the IndexedDB replica under
- * fake-indexeddb in Node, the same in real Chromium, and any later layout. It uses the
- * LocalStore interface only: `open(name)` opens (or reopens) the replica called `name`.
+ * fake-indexeddb in Node and in real Chromium, the memory replica, and any later
+ * layout. It uses the LocalStore interface only: `open(name)` opens (or reopens) the
+ * replica called `name`. Registered with vitest's `describe`/`it`, like automerge-repo's
+ * `runStorageAdapterTests`; the Chromium run bundles this file with a page-side shim
+ * of those functions (test/support/contract-page/).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatHlc, type Hlc } from '../../src/clock/hlc.ts';
-import { isSyncError } from '../../src/protocol/errors.ts';
-import type { ChangeOp, JsonValue, PulledChange } from '../../src/protocol/types.ts';
-import type { ChangeEvent, LocalStore } from '../../src/store/types.ts';
+import { formatHlc, type Hlc } from '../clock/hlc.ts';
+import { isSyncError } from '../protocol/errors.ts';
+import type { ChangeOp, JsonValue, PulledChange } from '../protocol/types.ts';
+import type { ChangeEvent, LocalStore } from '../store/types.ts';
 
 /** Opens the replica `name`; a second call with the same name reopens the same data. */
 export type OpenReplica = (name: string) => Promise<LocalStore>;
@@ -40,11 +43,15 @@ export async function failureCode(promise: Promise<unknown>): Promise<string> {
 }
 
 /**
- * Registers the contract suite for one implementation. Every test opens replicas under
- * names of its own and closes them afterwards; `open` must reopen the same data when
- * given a name again (including while another store object holds it, as a second tab).
+ * Registers the contract suite for one implementation, in a `describe` named after
+ * `label`. Every test opens replicas under names of its own and closes them afterwards;
+ * `open` must reopen the same data when given a name again (including while another
+ * store object holds it, as a second tab).
+ *
+ * @example
+ * runReplicaContract((name) => memoryReplica({ name, databases }), 'memory replica');
  */
-export function runReplicaContract(label: string, open: OpenReplica): void {
+export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): void {
   describe(`LocalStore contract: ${label}`, () => {
     const opened: LocalStore[] = [];
     let counter = 0;
