@@ -21,9 +21,6 @@ export type {
   ServerStoreTransaction,
 } from './types.ts';
 export { memoryServerStore } from './stores/memory-server-store.ts';
-export { sqliteServerStore } from './stores/sqlite-server-store.ts';
-export { postgresServerStore, PostgresServerStore, POSTGRES_CHANNEL } from './stores/postgres-server-store.ts';
-export type { PostgresServerStoreOptions } from './stores/postgres-server-store.ts';
 export * from './http/index.ts';
 export { toNodeHandler } from './node/node-handler.ts';
 export type { NodeHandler } from './node/node-handler.ts';
