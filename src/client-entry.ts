@@ -8,10 +8,13 @@ export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
 export type { WorkerSyncConfig } from './client/worker-protocol.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
 export type { SyncErrorData } from './protocol/errors.ts';
+export type { Hlc } from './clock/hlc.ts';
 export type {
+  ChangeOp,
   ConflictPolicy,
   InstanceId,
   JsonValue,
+  PulledChange,
   SyncCursor,
   SyncProgress,
   SyncState,
