@@ -7,7 +7,8 @@
  *      written, which `moduleResolution: node16` consumers and older tools refuse.
  *   3. The prebuilt default worker: worker/default-worker.ts bundled by esbuild into one
  *      self-contained ESM file (Comlink, idb and valibot included) where the client looks
- *      for it, `dist/src/client/pulsesync-worker.js`.
+ *      for it, `dist/src/client/pulsesync-worker.js`, with a declaration saying it is a
+ *      script, not a module (the file is exported for bundlers that need to copy it).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,5 +58,12 @@ await build({
   legalComments: 'eof',
   logLevel: 'warning',
 });
+
+// The worker file is exported (`pulsesync/pulsesync-worker.js`) so build scripts can find
+// and copy it; it is a script to start, not a module to import, and says so to types.
+writeFileSync(
+  WORKER_FILE.replace(/\.js$/, '.d.ts'),
+  "/** pulsesync's prebuilt sync worker: start it with `new Worker(url, { type: 'module' })`; importing it gives nothing. */\nexport {};\n",
+);
 
 console.log(`build: dist/ written in ${((performance.now() - started) / 1000).toFixed(1)} s`);

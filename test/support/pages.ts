@@ -5,11 +5,11 @@
  * (and later runs with unchanged sources) share it; two test files building at once
  * each build into a private folder and the first rename wins.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { inputsHash } from './inputs-hash.ts';
 import { serveStaticFiles } from './static-files.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,26 +25,6 @@ export interface TestPages {
   /** The build folder being served. */
   readonly dir: string;
   close(): Promise<void>;
-}
-
-function filesUnder(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
-
-/** A hash of every input file's path and content. */
-function inputsHash(): string {
-  const hash = createHash('sha256');
-  for (const input of INPUTS) {
-    for (const file of filesUnder(join(ROOT, input))) {
-      hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-    }
-  }
-  return hash.digest('hex').slice(0, 16);
 }
 
 /** Every `*.html` in test/browser/pages, keyed by its name without `.html`. */
@@ -68,7 +48,7 @@ function pruneOldBuilds(keep: string): void {
 
 /** Builds the pages unless a build of the same inputs is cached; returns its folder. */
 export async function buildTestPages(): Promise<string> {
-  const dir = join(CACHE, inputsHash());
+  const dir = join(CACHE, inputsHash(ROOT, INPUTS));
   if (existsSync(join(dir, '.complete'))) return dir;
   mkdirSync(CACHE, { recursive: true });
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
