@@ -68,6 +68,20 @@ describe('a browser-only app that installs the tarball', () => {
   it('can import pulsesync/server in plain Node with no database driver and no tsx installed', async () => {
     expect(await node(['-e', "import('pulsesync/server').then(m => console.log(typeof m.createSyncServer))"])).toBe('function');
   });
+
+  it('runs the pulsesync-server command from compiled JS, which names the SQLite driver it misses', async () => {
+    const bin = join(project.dir, 'node_modules/.bin/pulsesync-server');
+    const result = await run(bin, ['--insecure-no-auth', '--port', '0', '--db', join(project.dir, 'no-driver.db')], {
+      cwd: project.dir,
+      timeout: NODE_TIMEOUT_MS,
+    }).then(
+      () => ({ failed: false, stderr: '' }),
+      (error: { stderr?: string }) => ({ failed: true, stderr: error.stderr ?? '' }),
+    );
+    expect(result.failed).toBe(true);
+    expect(result.stderr).toMatch(/better-sqlite3/);
+    expect(result.stderr).not.toMatch(/tsx/);
+  });
 });
 
 describe('a server app that adds the SQLite driver', () => {
@@ -88,7 +102,8 @@ describe('a server app that adds the SQLite driver', () => {
 
 describe('a TypeScript app using every entry under the strictest settings (skipLibCheck: false)', () => {
   beforeAll(() => {
-    project.linkFromRepository(['@types/node', '@types/better-sqlite3', '@types/pg']);
+    // vitest: pulsesync/testing's contract suites register vitest tests (an optional peer).
+    project.linkFromRepository(['@types/node', '@types/better-sqlite3', '@types/pg', 'vitest']);
     project.addFixture('types');
   });
 

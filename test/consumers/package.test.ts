@@ -31,7 +31,7 @@ describe('the pulsesync tarball', () => {
     };
     for (const [subpath, target] of Object.entries(manifest.exports)) {
       if (typeof target === 'string') continue;
-      const js = (target['import'] ?? '').slice(2);
+      const js = (target['import'] ?? target['default'] ?? '').slice(2);
       expect(packed.files, subpath).toContain(js);
       expect(packed.files, subpath).toContain(`${js}.map`);
       expect(packed.files, subpath).toContain((target['types'] ?? '').slice(2));
