@@ -3,7 +3,7 @@
  * signal and a transport that obey the page's Offline switch (see offline-switch.ts).
  * This is the SDK's documented way to customise what cannot be sent to a worker.
  */
-import { ErrorCode, SyncError, httpTransport, wrapTransport, type SyncTransport } from 'pulsesync';
+import { ErrorCode, SyncError, httpTransport, wrapTransport, type SyncTransport } from 'pulsesync/engine';
 import { exposeSyncWorker, type OnlineSignal } from 'pulsesync/worker';
 import { decodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 

@@ -2,7 +2,7 @@
  * The main-thread client of pulsesync: `createSyncClient()` starts the sync worker and
  * returns the app's handle on it.
  */
-export { createSyncClient } from './sync-client.ts';
+export { createSyncClient } from './with-default-worker.ts';
 export type { SyncClient, SyncClientOptions } from './sync-client.ts';
 export { SDK_VERSION } from './worker-protocol.ts';
 export type {

@@ -9,6 +9,7 @@ import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
+import { workerEndpoint } from './worker-endpoint.ts';
 import { SDK_VERSION, workerEventOf, type RecordCalls, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
 
 /** Options of {@link createSyncClient}. */
@@ -28,9 +29,15 @@ export interface SyncClientOptions {
   readonly config?: WorkerSyncConfig;
   /**
    * The worker to use (your own module calling `exposeSyncWorker`), or any Comlink
-   * endpoint (a MessagePort in tests). Default: pulsesync's worker, bundled by Vite.
+   * endpoint (a MessagePort in tests). Default (from `pulsesync`): the prebuilt worker.
    */
   readonly worker?: Worker | Comlink.Endpoint;
+  /**
+   * Where the app serves the worker script, when it serves it itself (a CDN, a bundler
+   * that does not follow `new URL(…, import.meta.url)`): started as a module worker.
+   * `worker` wins when both are given.
+   */
+  readonly workerUrl?: string | URL;
   /** Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`). */
   readonly persist?: boolean;
 }
@@ -88,14 +95,6 @@ const CONNECT_TIMEOUT_MS = 20_000;
 
 const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
-/** A Worker, or a MessagePort-like endpoint. */
-function endpointOf(worker: Worker | Comlink.Endpoint | undefined): Comlink.Endpoint {
-  if (worker !== undefined) return worker;
-  // `new URL(..., import.meta.url)` inside `new Worker()` is what Vite (and other
-  // bundlers) recognise to bundle the worker as its own chunk.
-  return new Worker(new URL('../../worker/default-worker.ts', import.meta.url), { type: 'module', name: 'pulsesync-worker' });
-}
-
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
@@ -113,7 +112,7 @@ class WorkerSyncClient implements SyncClient {
   #failConnect: (error: SyncError) => void = () => undefined;
 
   constructor(options: SyncClientOptions) {
-    this.#endpoint = endpointOf(options.worker);
+    this.#endpoint = workerEndpoint(options);
     this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);
     this.#endpoint.addEventListener('error', this.#onWorkerError);
@@ -318,8 +317,9 @@ function requestPersistence(): void {
 }
 
 /**
- * Starts sync for one replica: a worker (pulsesync's, or `options.worker`) running the
- * engine, and a client on this thread to talk to it. Returns at once; calls wait for
+ * Starts sync for one replica: a worker (`options.worker`, or `options.workerUrl`; the
+ * `pulsesync` entry adds the prebuilt one as default) running the engine, and a client
+ * on this thread to talk to it. Returns at once; calls wait for
  * the worker to connect (see `ready`).
  *
  * @example

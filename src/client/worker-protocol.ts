@@ -4,8 +4,8 @@
  * the client and the worker can be different bundles — and must be the same build,
  * which {@link SDK_VERSION} checks at connect.
  */
-import { version } from '../../package.json';
 import type { SyncConfigInput, ConflictInfo } from '../engine/types.ts';
+import { PACKAGE_VERSION } from '../package-version.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
@@ -18,7 +18,7 @@ import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
 const WORKER_API_REVISION = 3;
 
 /** The build a client or worker comes from: package version plus worker API revision. */
-export const SDK_VERSION = `${version}+api.${WORKER_API_REVISION}`;
+export const SDK_VERSION = `${PACKAGE_VERSION}+api.${WORKER_API_REVISION}`;
 
 /** The engine configuration that can cross to a worker: everything but functions. */
 export type WorkerSyncConfig = Omit<SyncConfigInput, 'resolver'>;

@@ -6,11 +6,11 @@
  * runs with unchanged sources) share it; two test files building at once each build
  * into a private folder and the first rename wins.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { inputsHash } from './inputs-hash.ts';
 import { serveStaticFiles } from './static-files.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,26 +43,6 @@ export interface TestPages {
   close(): Promise<void>;
 }
 
-function filesUnder(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
-
-/** A hash of every input file's path and content. */
-function inputsHash(inputs: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const input of inputs) {
-    for (const file of filesUnder(join(ROOT, input))) {
-      hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-    }
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 /** Every `*.html` in `pages`, keyed by its name without `.html`. */
 function pageInputs(pages: string): Record<string, string> {
   const inputs: Record<string, string> = {};
@@ -86,7 +66,7 @@ function pruneOldBuilds(cache: string, keep: string): void {
 export async function buildTestPages(set: PageSet = BROWSER_TEST_PAGES): Promise<string> {
   const cache = join(ROOT, '.tmp', set.name);
   const pages = join(ROOT, set.root);
-  const dir = join(cache, inputsHash(set.inputs));
+  const dir = join(cache, inputsHash(ROOT, set.inputs));
   if (existsSync(join(dir, '.complete'))) return dir;
   mkdirSync(cache, { recursive: true });
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
