@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { SyncError } from '../src/protocol/errors.ts';
-import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/client/worker-protocol.ts';
+import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
 import { SyncWorker, type SyncWorkerOptions } from './sync-worker.ts';
 
 /** Runs `call`; a failure is rethrown as plain SyncErrorData. */

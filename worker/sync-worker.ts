@@ -27,14 +27,14 @@ import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts
 import { validateConfig } from '../src/engine/config.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
+import { SDK_VERSION } from '../src/worker-api/version.ts';
 import {
-  SDK_VERSION,
   type WorkerConnectOptions,
   type WorkerConnectResult,
   type WorkerEvent,
   type WorkerEventSink,
   type WorkerTokenSource,
-} from '../src/client/worker-protocol.ts';
+} from '../src/worker-api/sync-worker-api.ts';
 import { acquireLock, defaultLocks, isSoloLocks, leaderLockName, type HeldLock, type LockManagerLike } from './leader-lock.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { PendingCounter } from './pending-counter.ts';

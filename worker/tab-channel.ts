@@ -5,7 +5,8 @@
  */
 import type { SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
-import { SDK_VERSION, type WorkerEvent } from '../src/client/worker-protocol.ts';
+import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../src/worker-api/version.ts';
 
 /** A call a follower forwards to the leader. */
 export type ForwardedMethod = 'syncOnce' | 'initialSync';

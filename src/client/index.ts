@@ -4,11 +4,11 @@
  */
 export { createSyncClient } from './sync-client.ts';
 export type { SyncClient, SyncClientOptions } from './sync-client.ts';
-export { SDK_VERSION } from './worker-protocol.ts';
+export { SDK_VERSION } from '../worker-api/version.ts';
 export type {
   SyncWorkerApi,
   WorkerConnectOptions,
   WorkerConnectResult,
   WorkerEvent,
   WorkerSyncConfig,
-} from './worker-protocol.ts';
+} from '../worker-api/sync-worker-api.ts';

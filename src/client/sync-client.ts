@@ -4,12 +4,13 @@
  * failures back as SyncErrors with their `code`.
  */
 import * as Comlink from 'comlink';
-import { EventEmitter } from '../engine/event-emitter.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { SDK_VERSION, workerEventOf, type RecordCalls, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
+import { workerEventOf, type RecordCalls, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../worker-api/version.ts';
 
 /** Options of {@link createSyncClient}. */
 export interface SyncClientOptions {

@@ -12,7 +12,7 @@ import type { LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import type { RetryState } from './backoff.ts';
 import { validateConfig } from './config.ts';
-import { EventEmitter } from './event-emitter.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
 import { handshake, type SyncSession } from './handshake.ts';
 import { peerKey } from './peer-key.ts';
 import { initialPull, pullUntilCaughtUp } from './pull.ts';
