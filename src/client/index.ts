@@ -3,7 +3,7 @@
  * returns the app's handle on it.
  */
 export { createSyncClient } from './sync-client.ts';
-export type { SyncClient, SyncClientOptions } from './sync-client.ts';
+export type { SyncClient, SyncClientOptions } from './types.ts';
 export { SDK_VERSION } from '../worker-api/version.ts';
 export type {
   SyncWorkerApi,

@@ -257,10 +257,12 @@ export class SyncManager implements SyncEngine {
         this.#book.report();
       },
       onRefused: (error) => {
-        this.#lifecycle = 'new'; // start() may be called again (a fresh token, say)
-        this.#book.fail('connect', error); // status says `running: false` before start() rejects
+        // Taken first: a status listener may stop() this manager, which must not turn
+        // start()'s refusal into SHUTDOWN.
         const started = this.#started;
         this.#started = undefined;
+        this.#lifecycle = 'new'; // start() may be called again (a fresh token, say)
+        this.#book.fail('connect', error); // status says `running: false` before start() rejects
         started?.reject(error);
       },
     };
