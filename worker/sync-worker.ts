@@ -92,7 +92,7 @@ export class SyncWorker {
       connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
       connection.keep(connection.pending.onChange(() => session.status.share()));
       connection.post({ kind: 'hello', from: this.#tabId });
-      return { version: SDK_VERSION, instanceId: connection.replica.instanceId, status: session.status.shown() };
+      return { version: SDK_VERSION, instanceId: connection.replica.instanceId, status: session.status.answerConnect() };
     } finally {
       this.#connecting = false;
     }

@@ -53,8 +53,8 @@ export class TabStatus {
     return pending === undefined || pending === status.pending ? status : { ...status, pending };
   }
 
-  /** The page got {@link current} another way (the answer to connect): do not send it again. */
-  shown(): SyncStatus {
+  /** The status the answer to connect carries: the page has it then, so it is not sent again. */
+  answerConnect(): SyncStatus {
     const status = this.current();
     this.#shown.page = JSON.stringify(status);
     return status;
