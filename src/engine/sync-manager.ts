@@ -11,7 +11,7 @@ import type { SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { ChangeEvent, LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
-import { CatchUp, catchUpCycle } from './catch-up.ts';
+import { CatchUp } from './catch-up.ts';
 import { BackgroundLoops, type LoopSteps } from './background-loops.ts';
 import { validateConfig } from './config.ts';
 import { PendingCount } from './pending-count.ts';
@@ -75,7 +75,11 @@ export class SyncManager implements SyncEngine {
   #loops: BackgroundLoops | undefined;
   /** Settles the promise of `start()`: after the first connect attempt, or at once offline. */
   #started: { resolve(): void; reject(error: unknown): void } | undefined;
-  readonly #catchUp = new CatchUp((kind) => this.#run(kind, (ctx) => catchUpCycle(ctx, (progress) => this.#events.emit('progress', progress))));
+  readonly #catchUp = new CatchUp({
+    run: (kind, body) => this.#run(kind, body),
+    emit: (progress) => this.#events.emit('progress', progress),
+    listen: (listener) => this.#events.on('progress', listener),
+  });
 
   /** Throws `INVALID_CONFIG` when `config` is not valid (see `validateConfig`). */
   constructor(store: LocalStore, transport: SyncTransport, config: SyncConfigInput = {}, options: SyncManagerOptions = {}) {
@@ -188,9 +192,7 @@ export class SyncManager implements SyncEngine {
    */
   initialSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncProgress> {
     if (this.#lifecycle === 'stopped') return Promise.reject(this.#shutdownError('initialSync'));
-    const off = onProgress === undefined ? undefined : this.#events.on('progress', onProgress);
-    const run = this.#catchUp.join('manual');
-    return off === undefined ? run : run.finally(off);
+    return this.#catchUp.join('manual', onProgress);
   }
 
   /** Asks for a push soon (a write in another tab, say). Ignored unless running. */

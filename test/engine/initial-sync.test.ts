@@ -149,6 +149,23 @@ describe('initialSync', () => {
     await manager.stop();
   });
 
+  it("start() after the app's own initialSync() adds no 'nothing new' progress over that run's", async () => {
+    const server = await serverWith(3);
+    const reader = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(reader.replica, scripted.transport, { pushIntervalMs: 60_000, pullIntervalMs: 60_000 });
+    const events: SyncProgress[] = [];
+    manager.on('progress', (p) => events.push(p));
+    await manager.initialSync();
+    await manager.start();
+    await until(() => scripted.callsOf('pull').length === 2 && manager.status().state === 'idle', "the loop's catch-up");
+    expect(events).toEqual([{ batch: 1, totalPulled: 3, hasMore: false, total: 3 }]);
+    const joined: SyncProgress[] = [];
+    await manager.initialSync((p) => joined.push(p)); // a call still hears how its catch-up ended
+    expect(joined).toEqual([{ batch: 1, totalPulled: 0, hasMore: false, total: 0 }]);
+    await manager.stop();
+  });
+
   it('a catch-up cut short rejects initialSync(), and the loop goes on to catch up', async () => {
     const server = await serverWith(30);
     const reader = await newReplica();
