@@ -5,7 +5,7 @@
  */
 export { createSyncClient } from './client/sync-client.ts';
 export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
-export type { WorkerSyncConfig } from './client/worker-protocol.ts';
+export type { WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
 export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
