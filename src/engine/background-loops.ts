@@ -134,7 +134,9 @@ export class BackgroundLoops {
           if (kind === 'connect') this.#connected();
         },
         onFailure: (error, retry) => {
-          if (error.code === ErrorCode.SHUTDOWN) return;
+          // SHUTDOWN from our own stop() ends quietly; a server that says it is shutting
+          // down is a failure like any other (retried, and start() settles).
+          if (error.code === ErrorCode.SHUTDOWN && this.#closed) return;
           if (kind === 'connect' && FINAL_CONNECT_CODES.has(error.code)) this.#refused(error);
           else this.#steps.onFailure(kind, error, retry);
         },
