@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { budgetUntil } from './lib/budget.ts';
-import { killChildren } from './lib/children.ts';
+import { killChildren } from '../tools/children.ts';
 import { renderTable, type ResultRow } from './lib/table.ts';
 import { runFootprint } from './sections/footprint.ts';
 import { runServer } from './sections/server.ts';

@@ -92,6 +92,7 @@ async function createPageServer(serverUrl: string, token: string, dataDir: strin
       alias: [
         { find: /^pulsesync$/, replacement: join(REPO_ROOT, 'src/index.ts') },
         { find: /^pulsesync\/worker$/, replacement: join(REPO_ROOT, 'worker/index.ts') },
+        { find: /^pulsesync\/engine$/, replacement: join(REPO_ROOT, 'src/engine-entry.ts') },
       ],
     },
     // Pre-bundle the SDK's dependencies up front: discovering them while the page

@@ -1,12 +1,11 @@
 /**
- * `pulsesync`: the browser-side entry. The replica (IndexedDB), the sync engine, the
- * transports (in-memory, HTTP, chaos), the wire protocol and the hybrid logical clock.
- * Everything here runs in a browser, a worker or Node; nothing pulls in server code.
- * The server lives in `pulsesync/server`, the worker entry in `pulsesync/worker`.
+ * `pulsesync`: what a page needs. `createSyncClient` (which starts pulsesync's prebuilt
+ * worker unless told otherwise), `SyncError` with its `ErrorCode`s, and the types of the
+ * data and events. No validation schemas, clocks or transports: those run in the worker
+ * (`pulsesync/worker`) or without one (`pulsesync/engine`). The server is
+ * `pulsesync/server`.
  */
-export * from './protocol/index.ts';
-export * from './clock/index.ts';
-export * from './store/index.ts';
-export * from './engine/index.ts';
-export * from './transport/index.ts';
-export * from './client/index.ts';
+// The explicit export below wins over the star's `createSyncClient` (ES module rule):
+// same API as `pulsesync/client`, plus the default worker.
+export * from './client-entry.ts';
+export { createSyncClient } from './client/with-default-worker.ts';

@@ -5,8 +5,9 @@
  */
 import * as Comlink from 'comlink';
 import { SyncError } from '../src/protocol/errors.ts';
-import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/client/worker-protocol.ts';
-import { SyncWorker, type SyncWorkerOptions } from './sync-worker.ts';
+import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import { SyncWorker } from './sync-worker.ts';
+import type { SyncWorkerOptions } from './worker-options.ts';
 
 /** Runs `call`; a failure is rethrown as plain SyncErrorData. */
 async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {

@@ -4,8 +4,9 @@
  * conflict resolver writes its own worker module calling it with options.
  */
 export { exposeSyncWorker, createSyncWorkerApi } from './expose.ts';
-export { SyncWorker, DEFAULT_LEADER_ANSWER_TIMEOUT_MS } from './sync-worker.ts';
-export type { SyncWorkerOptions, TransportSettings } from './sync-worker.ts';
+export { SyncWorker } from './sync-worker.ts';
+export { DEFAULT_LEADER_ANSWER_TIMEOUT_MS } from './worker-options.ts';
+export type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
 export { leaderLockName } from './leader-lock.ts';
 export type { LockManagerLike } from './leader-lock.ts';
 export type { OnlineSignal } from './online-signal.ts';

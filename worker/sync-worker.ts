@@ -1,131 +1,49 @@
 /**
- * The sync worker of one tab: it owns the tab's connection to the replica, and — when
- * it is the leader among the tabs of the same app (Web Locks) — the `SyncManager` that
- * runs the sync loop. Followers read and write the shared IndexedDB themselves; their
- * writes reach the leader as `change` messages (a nudge to push at once), and the
- * leader shares status, progress, changes and conflicts with every tab.
+ * The sync worker of one tab: the methods the page calls (`SyncWorkerApi`), each handed
+ * to the room that does it. Every tab reads and writes the shared IndexedDB itself; the
+ * tab that leads (Web Locks) runs the `SyncManager`, and the tabs talk over a
+ * BroadcastChannel. The rooms, one job each:
  *
- * Every tab counts the replica's pending changes itself (they share one change log the
- * leader's engine only partly sees), so `status().pending` is true in each. A tab that
- * neither leads nor waits to (it never started, or stopped) watches the leader's lock:
- * once the lock is free — the leader stopped, closed or crashed — it shows `idle`
- * rather than the last word of a leader that is gone.
+ * - `connection.ts`: what connect opens (replica, transport, tab channel, pending count);
+ * - `leader-term.ts`: waiting in line, leading, resigning, watching the leader lock;
+ * - `forwarded-calls.ts`: `syncOnce`/`initialSync`, run by whichever tab leads;
+ * - `tab-status.ts`: the status this tab shows and shares;
+ * - here: the API, and the table of handlers for the other tabs' messages.
  *
- * ```
- *   connect ──► follower ──start()──► waiting for the lock ──granted──► leader
- *                  ▲                                                     │
- *                  └──────────── stop() / close(): lock released ◄───────┘
- * ```
+ * Followers' writes reach the leader as `change` messages (a nudge to push at once), and
+ * the leader shares status, progress, changes and conflicts with every tab.
  */
-import { Backoff } from '../src/engine/backoff.ts';
 import { SyncManager } from '../src/engine/sync-manager.ts';
-import type { ConflictResolver, SyncConfigInput, SyncEventMap } from '../src/engine/types.ts';
-import { ErrorCode, SyncError, type SyncErrorData } from '../src/protocol/errors.ts';
+import { timersOf, type Timers } from '../src/engine/timers.ts';
+import type { SyncEventMap } from '../src/engine/types.ts';
+import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
-import { openReplica, type KeyRangeFactory } from '../src/store/idb-replica.ts';
 import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
-import { validateConfig } from '../src/engine/config.ts';
-import { httpTransport } from '../src/transport/http-transport.ts';
-import type { SyncTransport } from '../src/transport/types.ts';
-import {
-  SDK_VERSION,
-  type WorkerConnectOptions,
-  type WorkerConnectResult,
-  type WorkerEvent,
-  type WorkerEventSink,
-  type WorkerTokenSource,
-} from '../src/client/worker-protocol.ts';
-import { acquireLock, defaultLocks, isSoloLocks, leaderLockName, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+import type {
+  WorkerConnectOptions,
+  WorkerConnectResult,
+  WorkerEvent,
+  WorkerEventSink,
+  WorkerTokenSource,
+} from '../src/worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../src/worker-api/version.ts';
+import { Connection } from './connection.ts';
+import { ForwardedCalls, runOn } from './forwarded-calls.ts';
+import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
+import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
-import { PendingCounter } from './pending-counter.ts';
-import {
-  defaultBroadcastChannel,
-  TabChannel,
-  tabChannelName,
-  type BroadcastChannelFactory,
-  type ForwardedMethod,
-  type TabMessage,
-} from './tab-channel.ts';
+import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
+import { TabStatus } from './tab-status.ts';
+import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, type SyncWorkerOptions } from './worker-options.ts';
 
-/** What a custom transport factory receives: the connection settings the client sent. */
-export interface TransportSettings {
-  readonly url: string;
-  /** Returns the current bearer token (the client's `token`, or its `getToken`). */
-  readonly getToken?: () => Promise<string | undefined>;
-}
-
-/**
- * How an app's own worker module sets up sync (functions cannot be sent to a worker,
- * so they are given here). Every field is optional.
- */
-export interface SyncWorkerOptions {
-  /** Builds the transport. Default: `httpTransport({ url, getToken })`. */
-  readonly transport?: (settings: TransportSettings) => SyncTransport;
-  /** A custom conflict resolver (see `SyncConfig.resolver`). */
-  readonly conflictResolver?: ConflictResolver;
-  /** Transaction durability of local writes (see `ReplicaOptions.durability`). */
-  readonly durability?: IDBTransactionDurability;
-  /** Default `globalThis.indexedDB`. */
-  readonly indexedDB?: IDBFactory;
-  /** Default `globalThis.IDBKeyRange`. */
-  readonly IDBKeyRange?: KeyRangeFactory;
-  /** Default `navigator.locks` (each worker leads alone where it is missing). */
-  readonly locks?: LockManagerLike;
-  /** Default `new BroadcastChannel(name)`. */
-  readonly broadcastChannel?: BroadcastChannelFactory;
-  /** Default the worker's `navigator.onLine` and `online`/`offline` events. */
-  readonly online?: OnlineSignal;
-  /**
-   * How long a follower's forwarded `syncOnce`/`initialSync` waits for the leader to
-   * take it before failing `TIMEOUT` (a leader of another build, or frozen). Once
-   * taken, the call runs as long as it needs. Default 5000 ms.
-   */
-  readonly leaderAnswerTimeoutMs?: number;
-}
-
-/** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */
-export const DEFAULT_LEADER_ANSWER_TIMEOUT_MS = 5000;
-
-/** Codes after which restarting the handshake by itself cannot help. */
-const FINAL_START_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.PROTOCOL_VERSION,
-  ErrorCode.HANDSHAKE_REJECTED,
-  ErrorCode.INVALID_CONFIG,
-  ErrorCode.UNAUTHORIZED,
-  ErrorCode.FORBIDDEN,
-  ErrorCode.DATABASE_CLOSED,
-]);
-
-const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
-
-/** A forwarded call waiting for the leader's answer. */
-interface PendingCall {
-  readonly method: ForwardedMethod;
-  readonly resolve: (result: SyncProgress | undefined) => void;
-  readonly reject: (error: unknown) => void;
-  /** Cancels the backstop: our own request for the lock, granted if the leader dies. */
-  readonly backstop: AbortController;
-  /** Runs out unless the leader says it took the call (see `leaderAnswerTimeoutMs`). */
-  answerTimer?: ReturnType<typeof setTimeout>;
-}
-
-/** The state of one connected worker. */
-interface Connection {
-  readonly replica: LocalStore;
-  readonly channel: TabChannel;
-  readonly transport: SyncTransport;
-  readonly sink: WorkerEventSink;
-  readonly config: SyncConfigInput;
-  readonly lockName: string;
-  /** This tab's count of the replica's pending changes: the `pending` of every status it shows. */
-  readonly pending: PendingCounter;
-  readonly unsubscribe: readonly (() => void)[];
-}
-
-function randomId(): string {
-  const bytes = new Uint8Array(8);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+/** The rooms of one connection. */
+interface Session {
+  readonly connection: Connection;
+  readonly terms: LeaderTerms;
+  readonly calls: ForwardedCalls;
+  readonly status: TabStatus;
+  /** What this tab does with each kind of message from the other tabs. */
+  readonly handlers: TabMessageHandlers;
 }
 
 function notConnected(what: string): SyncError {
@@ -141,105 +59,72 @@ export class SyncWorker {
   readonly #tabId = randomId();
   readonly #locks: LockManagerLike;
   readonly #online: OnlineSignal;
-  #connection: Connection | undefined;
+  readonly #timers: Timers;
+  #session: Session | undefined;
   #connecting = false;
-  /** The app called start() and not stop(). */
-  #wantSync = false;
-  /** Cancels our wait in line for the leader lock. */
-  #queue: AbortController | undefined;
-  /** Cancels our watch of the leader lock (see {@link SyncWorker.#watchLeader}). */
-  #watch: AbortController | undefined;
-  /** Set while this tab leads. */
-  #lead: { readonly lock: HeldLock; readonly manager: SyncManager; readonly off: () => void } | undefined;
-  /** A leader whose start failed waits to retry: on this timer, or at once when the device comes online. */
-  #restart: { readonly manager: SyncManager; timer?: ReturnType<typeof setTimeout> } | undefined;
-  #restartBackoff: Backoff | undefined;
-  /** The leader's last status, as heard over the channel. */
-  #leaderStatus: SyncStatus = IDLE_STATUS;
-  /** Why this tab stopped syncing for good (start refused, database gone); shown by status() until the next start(). */
-  #finalFailure: SyncErrorData | undefined;
-  /** The last status this tab's page was sent (JSON), and the other tabs while this tab leads. */
-  #shown = { page: '', tabs: '' };
-  readonly #pending = new Map<string, PendingCall>();
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
     this.#locks = options.locks ?? defaultLocks();
     this.#online = options.online ?? globalOnlineSignal();
+    this.#timers = timersOf(options.time);
   }
 
   // ---- connect ----
 
   async connect(options: WorkerConnectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource): Promise<WorkerConnectResult> {
-    if (options?.version !== SDK_VERSION) {
-      throw new SyncError(
-        ErrorCode.VERSION_MISMATCH,
-        `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds — usually a stale worker script in the browser's cache. Reload the page; if it persists, make sure the worker is bundled with the same pulsesync version as the page.`,
-        { details: { worker: SDK_VERSION, client: String(options?.version) } },
-      );
-    }
-    if (this.#connection !== undefined || this.#connecting) {
+    if (this.#session !== undefined || this.#connecting) {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): this sync worker is already connected; create a new worker per client');
     }
-    if (typeof options.url !== 'string' || options.url.length === 0) {
-      throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: url must be the sync server base URL, e.g. "https://example.com"', {
-        details: { field: 'url' },
-      });
-    }
-    const config: SyncConfigInput = {
-      ...options.config,
-      ...(this.#options.conflictResolver === undefined ? {} : { resolver: this.#options.conflictResolver }),
-    };
-    validateConfig(config); // fail here, at connect, rather than when this tab first leads
     this.#connecting = true;
     try {
-      const replica = await openReplica({
-        name: options.name,
-        ...(this.#options.indexedDB === undefined ? {} : { indexedDB: this.#options.indexedDB }),
-        ...(this.#options.IDBKeyRange === undefined ? {} : { IDBKeyRange: this.#options.IDBKeyRange }),
-        ...(this.#options.durability === undefined ? {} : { durability: this.#options.durability }),
+      const connection = await Connection.open({
+        options,
+        sink: events,
+        getToken,
+        worker: this.#options,
+        tabId: this.#tabId,
+        onTabMessage: (message) => this.#onTabMessage(message),
       });
-      let transport: SyncTransport;
-      try {
-        const tokenSource = this.#tokenSource(options, getToken);
-        const settings: TransportSettings = tokenSource === undefined ? { url: options.url } : { url: options.url, getToken: tokenSource };
-        transport = this.#options.transport?.(settings) ?? httpTransport(settings);
-      } catch (error) {
-        replica.close(); // a transport that cannot be built: do not keep the database open
-        throw error;
-      }
-      const channel = new TabChannel((this.#options.broadcastChannel ?? defaultBroadcastChannel)(tabChannelName(options.name)), (message) =>
-        this.#onTabMessage(message),
-      );
-      const unsubscribe = [
-        replica.subscribe((change) => {
-          this.#publish({ type: 'change', payload: change });
-          if (change.source === 'local') void this.#connection?.pending.refresh();
-        }),
-        this.#online.subscribe((online) => this.#onOnline(online)),
-      ];
-      const pending = new PendingCounter(
-        () => replica.pendingCount(),
-        () => this.#shareStatus(),
-      );
-      this.#connection = { replica, channel, transport, sink: events, config, lockName: leaderLockName(options.name), pending, unsubscribe };
-      channel.post({ kind: 'hello', from: this.#tabId });
-      await pending.refresh();
-      const status = this.status();
-      this.#shown.page = JSON.stringify(status);
-      return { version: SDK_VERSION, instanceId: replica.instanceId, status };
+      const session = this.#sessionOf(connection);
+      this.#session = session;
+      connection.keep(connection.replica.subscribe((change) => connection.publish({ type: 'change', payload: change })));
+      connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
+      connection.keep(connection.pending.onChange(() => session.status.share()));
+      connection.post({ kind: 'hello', from: this.#tabId });
+      return { version: SDK_VERSION, instanceId: connection.replica.instanceId, status: session.status.answerConnect() };
     } finally {
       this.#connecting = false;
     }
   }
 
-  #tokenSource(options: WorkerConnectOptions, getToken: WorkerTokenSource | undefined): (() => Promise<string | undefined>) | undefined {
-    if (options.hasGetToken === true && getToken !== undefined) {
-      return async () => (await getToken()) ?? undefined;
-    }
-    const { token } = options;
-    if (token !== undefined) return async () => token;
-    return undefined;
+  #sessionOf(connection: Connection): Session {
+    const terms: LeaderTerms = new LeaderTerms(this.#locks, connection.lockName, {
+      newManager: () => this.#newManager(session, 'leader'),
+      onLead: (manager) => {
+        connection.post({ kind: 'leader', from: this.#tabId });
+        status.termBegan();
+        status.share();
+        calls.runHere(manager);
+      },
+      onResign: (last) => status.termEnded(last),
+      onFinalFailure: (failure) => {
+        status.setFinalFailure(failure);
+        status.share();
+      },
+      onLeaderGone: () => status.leaderGone(),
+      onError: (error) => connection.publish({ type: 'error', payload: error }),
+    });
+    const status = new TabStatus(connection, { leader: () => terms.manager, wantsSync: () => terms.wanted });
+    const calls = new ForwardedCalls({
+      connection,
+      locks: this.#locks,
+      timers: this.#timers,
+      answerTimeoutMs: this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
+      runAlone: (method) => this.#runAlone(session, method),
+    });
+    const session: Session = { connection, terms, calls, status, handlers: this.#handlers(connection, terms, calls, status) };
+    return session;
   }
 
   // ---- data: every tab writes its own connection to the shared database ----
@@ -265,43 +150,32 @@ export class SyncWorker {
   }
 
   #replica(what: string): LocalStore {
-    const connection = this.#connection;
-    if (connection === undefined) throw notConnected(what);
-    return connection.replica;
+    return this.#connected(what).connection.replica;
   }
 
   // ---- lifecycle ----
 
   /**
    * Joins the sync. If no tab leads, this one becomes the leader and starts the loop;
-   * it resolves once the first handshake is done, or has failed for a reason a retry
-   * may fix (offline, server down: status says so and it retries). Otherwise the tab
-   * queues for the lock and resolves at once. Fails `ALREADY_STARTED` when started.
+   * it resolves after the first handshake attempt, whatever it said unless a final
+   * refusal (offline, server down: status says so and the engine retries). Otherwise
+   * the tab queues for the lock and resolves at once. Fails `ALREADY_STARTED` when started.
    */
   async start(): Promise<void> {
-    const connection = this.#connected('start');
-    if (this.#wantSync) {
+    const { terms, status } = this.#connected('start');
+    if (terms.wanted) {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
     }
-    this.#wantSync = true;
-    this.#finalFailure = undefined;
-    this.#unwatchLeader(); // from now on this tab waits in line, or leads
-    const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
-    if (lock !== undefined) {
-      await this.#becomeLeader(lock, { reportFinal: true });
-      return;
-    }
-    this.#waitForLeadership(connection);
-    this.#shareStatus();
+    status.setFinalFailure(undefined);
+    await terms.join();
+    status.share();
   }
 
   /** Leaves the sync; a leading tab stops its loop and hands the lock to the next tab. */
   async stop(): Promise<void> {
-    this.#connected('stop');
-    this.#wantSync = false;
-    await this.#resign();
-    this.#shareStatus();
-    this.#watchLeader(); // another tab may lead now, or nobody
+    const { terms, status } = this.#connected('stop');
+    await terms.leave();
+    status.share();
   }
 
   /** One cycle: here if this tab leads or nobody does, else by the leader. */
@@ -309,7 +183,7 @@ export class SyncWorker {
     await this.#leaderCall('syncOnce');
   }
 
-  /** The initial catch-up: here if this tab leads or nobody does, else by the leader. */
+  /** The catch-up: here if this tab leads (joining the loop's) or nobody does, else by the leader. */
   async initialSync(): Promise<SyncProgress> {
     const result = await this.#leaderCall('initialSync');
     return result ?? { batch: 0, totalPulled: 0, hasMore: false, total: 0 };
@@ -320,248 +194,37 @@ export class SyncWorker {
     this.#onOnline(true);
   }
 
-  /**
-   * The leader's status if this tab leads, else the last one the leader shared (`idle`
-   * once no tab leads). While the app wants sync (between start() and stop()) `running`
-   * is true, in a follower tab too, and in a leader still retrying its first handshake.
-   * `pending` is this tab's own count of the replica's change log, in every tab.
-   */
+  /** What this tab shows (see `TabStatus.current`); `idle` before connect. */
   status(): SyncStatus {
-    const lead = this.#lead?.manager.status();
-    let status: SyncStatus;
-    if (lead === undefined && this.#finalFailure !== undefined) {
-      status = { ...this.#leaderStatus, state: 'error', running: false, error: this.#finalFailure };
-    } else {
-      const base = lead ?? this.#leaderStatus;
-      status = this.#wantSync && !base.running ? { ...base, running: true } : base;
-    }
-    const pending = this.#connection?.pending.value;
-    return pending === undefined || pending === status.pending ? status : { ...status, pending };
+    return this.#session?.status.current() ?? { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
   }
 
   /** Stops, leaves the tabs, closes the replica. The connection is over. */
   async close(): Promise<void> {
-    const connection = this.#connection;
-    if (connection === undefined) return;
-    this.#wantSync = false;
-    this.#unwatchLeader();
+    const session = this.#session;
+    if (session === undefined) return;
     try {
-      await this.#resign();
+      await session.terms.close();
     } finally {
-      for (const id of [...this.#pending.keys()]) {
-        const call = this.#takePending(id);
-        call?.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
-      }
-      this.#connection = undefined;
-      for (const off of connection.unsubscribe) off();
-      connection.channel.close();
-      connection.replica.close();
+      session.calls.close();
+      this.#session = undefined;
+      session.connection.close();
     }
   }
 
-  #connected(what: string): Connection {
-    if (this.#connection === undefined) throw notConnected(what);
-    return this.#connection;
+  #connected(what: string): Session {
+    if (this.#session === undefined) throw notConnected(what);
+    return this.#session;
   }
 
-  // ---- leadership ----
-
-  #waitForLeadership(connection: Connection): void {
-    const queue = new AbortController();
-    this.#queue = queue;
-    void acquireLock(this.#locks, connection.lockName, { signal: queue.signal }).then(async (lock) => {
-      if (lock === undefined) return;
-      if (this.#queue === queue) this.#queue = undefined;
-      try {
-        await this.#becomeLeader(lock, { reportFinal: false });
-      } catch (error) {
-        this.#publish({ type: 'error', payload: SyncError.from(error).toJSON() });
-      }
-    });
+  #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const { calls, terms } = this.#connected(method);
+    return calls.call(method, terms.manager);
   }
 
-  async #becomeLeader(lock: HeldLock, options: { reportFinal: boolean }): Promise<void> {
-    const connection = this.#connection;
-    if (connection === undefined || !this.#wantSync || this.#lead !== undefined) {
-      lock.release();
-      return;
-    }
-    const manager = this.#newManager(connection, 'leader');
-    const off = manager.on('error', (error) => {
-      // Our database connection is gone for good (another tab upgrades or deletes it):
-      // a leader that cannot write must let a tab that can take over.
-      if (error.code !== ErrorCode.DATABASE_CLOSED) return;
-      this.#wantSync = false;
-      this.#finalFailure = error;
-      void this.#resign()
-        .catch(() => undefined) // the manager's stop failed: it is stopped all the same
-        .finally(() => this.#shareStatus());
-    });
-    this.#lead = { lock, manager, off };
-    this.#restartBackoff = new Backoff(manager.config.retry);
-    connection.channel.post({ kind: 'leader', from: this.#tabId });
-    this.#shown.tabs = ''; // a new leader: the other tabs hear its status whatever they heard before
-    this.#shareStatus();
-    this.#runPendingHere(manager);
-    try {
-      await this.#startManager(manager);
-    } catch (error) {
-      const failure = await this.#giveUp(error);
-      if (options.reportFinal) throw error;
-      // A tab taking over cannot throw to anyone: status and the error event say why.
-      this.#publish({ type: 'error', payload: failure });
-    }
-  }
-
-  /**
-   * A final refusal (bad token, protocol version, …): stop wanting to sync and free the
-   * lock, so this tab never sits on it with a manager that will not run.
-   */
-  async #giveUp(error: unknown): Promise<SyncErrorData> {
-    const failure = SyncError.from(error).toJSON();
-    this.#wantSync = false;
-    await this.#resign();
-    this.#finalFailure = failure;
-    this.#shareStatus();
-    return failure;
-  }
-
-  /**
-   * Starts the manager; a failure a retry may fix (offline, server down, rate limited)
-   * is retried on the engine's backoff schedule and at once when the device comes
-   * online. Rejects only with a final failure (see {@link FINAL_START_CODES}).
-   */
-  async #startManager(manager: SyncManager): Promise<void> {
-    try {
-      await manager.start();
-      this.#restartBackoff?.reset();
-    } catch (error) {
-      const failure = SyncError.from(error);
-      if (this.#lead?.manager !== manager) return; // stopped meanwhile
-      if (failure.code === ErrorCode.ALREADY_STARTED) return;
-      if (FINAL_START_CODES.has(failure.code)) throw failure;
-      const retry = this.#restartBackoff?.fail(failure);
-      this.#cancelRestart();
-      // Offline, only the `online` event ends the wait: no point knocking meanwhile.
-      this.#restart = this.#online.isOnline()
-        ? { manager, timer: setTimeout(() => this.#restartNow(manager), retry?.nextDelayMs ?? 1000) }
-        : { manager };
-    }
-  }
-
-  #cancelRestart(): void {
-    clearTimeout(this.#restart?.timer);
-    this.#restart = undefined;
-  }
-
-  #restartNow(manager: SyncManager): void {
-    this.#cancelRestart();
-    if (this.#lead?.manager !== manager || manager.status().running) return;
-    this.#startManager(manager).catch(async (error: unknown) => this.#publish({ type: 'error', payload: await this.#giveUp(error) }));
-  }
-
-  /** Stops leading (if this tab leads) and leaves the queue for the lock. */
-  async #resign(): Promise<void> {
-    this.#queue?.abort();
-    this.#queue = undefined;
-    this.#cancelRestart();
-    const lead = this.#lead;
-    if (lead === undefined) return;
-    try {
-      await lead.manager.stop();
-    } finally {
-      lead.off();
-      if (this.#lead === lead) {
-        this.#lead = undefined;
-        // What this tab shows until another leader speaks: its own last word, stopped.
-        this.#leaderStatus = { ...lead.manager.status(), running: false };
-      }
-      lead.lock.release();
-    }
-  }
-
-  /**
-   * A tab that neither leads nor waits in line watches the leader's lock by queueing for
-   * it: the lock comes here only once no tab holds it (the leader stopped, closed or
-   * crashed — the browser frees a dead worker's locks — and no follower took over). It
-   * passes the lock straight on and shows `idle`. A tab that waits to lead needs no
-   * watch: the lock then makes it the leader. Watching starts again when a leader speaks.
-   */
-  #watchLeader(): void {
-    const connection = this.#connection;
-    if (connection === undefined || this.#lead !== undefined || this.#queue !== undefined || this.#watch !== undefined) return;
-    if (isSoloLocks(this.#locks)) return; // every tab leads alone: nothing to watch
-    const watch = new AbortController();
-    this.#watch = watch;
-    void acquireLock(this.#locks, connection.lockName, { signal: watch.signal }).then((lock) => {
-      lock?.release(); // never ours to keep: the next tab in line gets it at once
-      if (lock === undefined || this.#watch !== watch) return;
-      this.#watch = undefined;
-      if (this.#connection !== connection || this.#lead !== undefined) return;
-      const { lastSyncedAt } = this.#leaderStatus;
-      this.#leaderStatus = { ...IDLE_STATUS, lastSyncedAt };
-      this.#shareStatus();
-    });
-  }
-
-  #unwatchLeader(): void {
-    this.#watch?.abort();
-    this.#watch = undefined;
-  }
-
-  /**
-   * A manager whose status, progress, conflict and error events go to every tab (its
-   * `change` events are the replica's, published already). The leader's status is
-   * this tab's {@link status}; a manager made for one call reports its own.
-   */
-  #newManager(connection: Connection, role: 'leader' | 'one-call'): SyncManager {
-    const manager = new SyncManager(connection.replica, connection.transport, connection.config);
-    manager.setOnline(this.#online.isOnline());
-    const forward = <K extends Exclude<keyof SyncEventMap, 'change'>>(type: K): void => {
-      manager.on(type, (payload) => this.#publish({ type, payload } as WorkerEvent));
-    };
-    manager.on('status', (status) => {
-      if (role === 'one-call') {
-        const pending = connection.pending.value;
-        this.#publish({ type: 'status', payload: pending === undefined ? status : { ...status, pending } });
-      } else if (this.#lead === undefined || this.#lead.manager === manager) {
-        // Not while a later leader term runs: a stopped manager may still report late.
-        this.#shareStatusCounted(status.pending);
-      }
-    });
-    forward('progress');
-    forward('conflict');
-    forward('error');
-    return manager;
-  }
-
-  #onOnline(online: boolean): void {
-    const lead = this.#lead;
-    if (lead === undefined) return;
-    lead.manager.setOnline(online);
-    if (online && this.#restart?.manager === lead.manager) this.#restartNow(lead.manager);
-  }
-
-  // ---- calls that need the leader ----
-
-  async #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const connection = this.#connected(method);
-    const lead = this.#lead;
-    if (lead !== undefined) return runOn(lead.manager, method);
-    // Nobody leads? Then take the lock for just this call.
-    const lock = await acquireLock(this.#locks, connection.lockName, { ifAvailable: true });
-    if (lock !== undefined) {
-      try {
-        return await this.#runWithTemporaryManager(connection, method);
-      } finally {
-        lock.release();
-      }
-    }
-    return this.#forward(connection, method);
-  }
-
-  async #runWithTemporaryManager(connection: Connection, method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const manager = this.#newManager(connection, 'one-call');
+  /** Runs `method` on a manager made for this one call (this tab holds the lock). */
+  async #runAlone(session: Session, method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const manager = this.#newManager(session, 'one-call');
     try {
       return await runOn(manager, method);
     } finally {
@@ -570,171 +233,63 @@ export class SyncWorker {
   }
 
   /**
-   * Asks the leader to run `method`. As a backstop, this tab also queues for the lock:
-   * if the leader goes away before answering, the lock comes here and the call runs
-   * here. A new leader re-receives the calls still waiting.
+   * A manager over this tab's connection and pending count, whose progress, conflict and
+   * error events go to every tab (its `change` events are the replica's, published
+   * already). The leader's status is this tab's; a manager made for one call reports its own.
    */
-  #forward(connection: Connection, method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const id = randomId();
-    return new Promise((resolve, reject) => {
-      const backstop = new AbortController();
-      this.#pending.set(id, { method, resolve, reject, backstop });
-      this.#postCall(connection, id);
-      void acquireLock(this.#locks, connection.lockName, { signal: backstop.signal }).then(async (lock) => {
-        if (lock === undefined) return;
-        try {
-          const call = this.#connection === connection ? this.#takePending(id) : undefined;
-          if (call !== undefined) await this.#runWithTemporaryManager(connection, method).then(call.resolve, call.reject);
-        } finally {
-          lock.release();
-        }
-      });
+  #newManager(session: Session, role: 'leader' | 'one-call'): SyncManager {
+    const { connection, terms, status } = session;
+    const manager = new SyncManager(connection.replica, connection.transport, connection.config, {
+      ...this.#timers,
+      pendingCount: connection.pending,
     });
-  }
-
-  /** (Re)sends a waiting call to whichever tab leads, and starts waiting for it to be taken. */
-  #postCall(connection: Connection, id: string): void {
-    const call = this.#pending.get(id);
-    if (call === undefined) return;
-    clearTimeout(call.answerTimer);
-    const timeoutMs = this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS;
-    call.answerTimer = setTimeout(() => {
-      this.#takePending(id)?.reject(
-        new SyncError(
-          ErrorCode.TIMEOUT,
-          `${call.method}(): the tab that leads sync did not take the call within ${timeoutMs} ms. It may run another version of this app (reload the other tabs) or be frozen in the background.`,
-          { details: { timeoutMs } },
-        ),
-      );
-    }, timeoutMs);
-    connection.channel.post({ kind: 'call', from: this.#tabId, id, method: call.method });
-  }
-
-  /** Removes a waiting call, stopping its backstop and timer; undefined if already settled. */
-  #takePending(id: string): PendingCall | undefined {
-    const call = this.#pending.get(id);
-    if (call === undefined) return undefined;
-    this.#pending.delete(id);
-    call.backstop.abort();
-    clearTimeout(call.answerTimer);
-    return call;
-  }
-
-  /** This tab just became the leader: calls it forwarded run here now. */
-  #runPendingHere(manager: SyncManager): void {
-    for (const id of [...this.#pending.keys()]) {
-      const call = this.#takePending(id);
-      if (call !== undefined) runOn(manager, call.method).then(call.resolve, call.reject);
+    manager.setOnline(this.#online.isOnline());
+    for (const type of ['progress', 'conflict', 'error'] as const) {
+      manager.on(type, (payload: SyncEventMap[typeof type]) => connection.publish({ type, payload } as WorkerEvent));
     }
+    manager.on('status', (payload) => {
+      if (role === 'one-call') connection.publish({ type: 'status', payload });
+      // Not while a later term runs: a stopped manager may still report late.
+      else if (terms.manager === undefined || terms.manager === manager) status.share();
+    });
+    return manager;
   }
 
-  // ---- tabs ----
-
-  /** Delivers an event to this tab's page and to every other tab. */
-  #publish(event: WorkerEvent): void {
-    const connection = this.#connection;
-    if (connection === undefined) return;
-    this.#deliver(connection, event);
-    connection.channel.post({ kind: 'event', from: this.#tabId, event });
+  #onOnline(online: boolean): void {
+    this.#session?.terms.manager?.setOnline(online);
   }
 
-  #deliver(connection: Connection, event: WorkerEvent): void {
-    try {
-      // A Comlink proxy call: returns a promise, rejected once the page is gone.
-      Promise.resolve(connection.sink(event)).catch(() => undefined);
-    } catch {
-      // The page side is gone; nothing to tell.
-    }
-  }
-
-  /**
-   * Sends the current {@link status} to this tab's page if it changed; a leader tells the
-   * other tabs too.
-   */
-  #shareStatus(): void {
-    const connection = this.#connection;
-    if (connection === undefined) return;
-    const status = this.status();
-    const json = JSON.stringify(status);
-    if (this.#lead !== undefined && json !== this.#shown.tabs) {
-      this.#shown.tabs = json;
-      connection.channel.post({ kind: 'event', from: this.#tabId, event: { type: 'status', payload: status } });
-    }
-    if (json === this.#shown.page) return;
-    this.#shown.page = json;
-    this.#deliver(connection, { type: 'status', payload: status });
-  }
-
-  /**
-   * Shares a status heard from an engine (ours, or the leader's over the channel). If its
-   * pending count differs from ours, one of us is behind: count again first, so the
-   * status shown is the new state with the current count.
-   */
-  #shareStatusCounted(heardPending: number): void {
-    const pending = this.#connection?.pending;
-    if (pending === undefined || pending.value === heardPending) this.#shareStatus();
-    else void pending.refresh().then(() => this.#shareStatus());
-  }
+  // ---- the other tabs ----
 
   #onTabMessage(message: TabMessage): void {
-    const connection = this.#connection;
-    if (connection === undefined) return;
-    switch (message.kind) {
-      case 'event': {
-        const { event } = message;
+    const session = this.#session;
+    if (session !== undefined) dispatchTabMessage(session.handlers, message);
+  }
+
+  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus): TabMessageHandlers {
+    return {
+      event: ({ event }) => {
         if (event.type === 'status') {
-          if (this.#lead !== undefined) return; // only one leader's status counts: ours
-          this.#leaderStatus = event.payload;
-          this.#watchLeader();
-          this.#shareStatusCounted(event.payload.pending);
+          if (terms.manager !== undefined) return; // only one leader's status counts: ours
+          status.heard(event.payload);
+          terms.watch();
           return;
         }
         if (event.type === 'change' && event.payload.source === 'local') {
           // Another tab wrote: the change log grew. As leader, push it now rather than at the next interval.
           void connection.pending.refresh();
-          this.#lead?.manager.requestPush();
+          terms.manager?.requestPush();
         }
-        this.#deliver(connection, event);
-        return;
-      }
-      case 'hello':
-        if (this.#lead !== undefined) {
-          connection.channel.post({ kind: 'event', from: this.#tabId, event: { type: 'status', payload: this.status() } });
-        }
-        return;
-      case 'leader':
-        for (const id of [...this.#pending.keys()]) this.#postCall(connection, id);
-        this.#watchLeader();
-        return;
-      case 'call': {
-        const lead = this.#lead;
-        if (lead === undefined) return; // not ours to answer; the caller's backstop covers a gap
-        connection.channel.post({ kind: 'accepted', from: this.#tabId, to: message.from, id: message.id });
-        const reply = (fields: { result?: SyncProgress; error?: SyncErrorData }): void =>
-          connection.channel.post({ kind: 'reply', from: this.#tabId, to: message.from, id: message.id, ...fields });
-        runOn(lead.manager, message.method).then(
-          (result) => reply(result === undefined ? {} : { result }),
-          (error: unknown) => reply({ error: SyncError.from(error).toJSON() }),
-        );
-        return;
-      }
-      case 'accepted': {
-        const call = message.to === this.#tabId ? this.#pending.get(message.id) : undefined;
-        if (call !== undefined) clearTimeout(call.answerTimer);
-        return;
-      }
-      case 'reply': {
-        if (message.to !== this.#tabId) return;
-        const call = this.#takePending(message.id);
-        if (call === undefined) return;
-        if (message.error !== undefined) call.reject(SyncError.from(message.error));
-        else call.resolve(message.result);
-        return;
-      }
-    }
+        connection.deliver(event);
+      },
+      hello: () => status.answerHello(),
+      leader: () => {
+        calls.resend();
+        terms.watch();
+      },
+      call: (message) => calls.serve(message, terms.manager),
+      accepted: (message) => calls.accepted(message),
+      reply: (message) => calls.replied(message),
+    };
   }
-}
-
-function runOn(manager: SyncManager, method: ForwardedMethod): Promise<SyncProgress | undefined> {
-  return method === 'syncOnce' ? manager.syncOnce().then(() => undefined) : manager.initialSync();
 }

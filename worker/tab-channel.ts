@@ -5,7 +5,15 @@
  */
 import type { SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
-import { SDK_VERSION, type WorkerEvent } from '../src/client/worker-protocol.ts';
+import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../src/worker-api/version.ts';
+
+/** A random id: of a tab on the channel, of a forwarded call. */
+export function randomId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** A call a follower forwards to the leader. */
 export type ForwardedMethod = 'syncOnce' | 'initialSync';
@@ -28,6 +36,17 @@ export type TabMessage =
       readonly result?: SyncProgress;
       readonly error?: SyncErrorData;
     };
+
+/** One handler per kind of message: the table a worker answers the other tabs with. */
+export type TabMessageHandlers = {
+  readonly [K in TabMessage['kind']]: (message: Extract<TabMessage, { readonly kind: K }>) => void;
+};
+
+/** Calls the handler of `message`'s kind. */
+export function dispatchTabMessage(handlers: TabMessageHandlers, message: TabMessage): void {
+  // `kind` and the message are paired by the TabMessage union; the index cannot see it.
+  (handlers[message.kind] as (message: TabMessage) => void)(message);
+}
 
 /** The part of `BroadcastChannel` used here (injectable). */
 export interface BroadcastChannelLike {

@@ -4,18 +4,10 @@
  * throughput and request latency. Request bodies are built before the clock starts so
  * the load generator spends its CPU on the network, not on JSON.
  */
-import { randomUUID } from 'node:crypto';
-import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
 import type { PullResponse, PushResponse, SyncChange } from '../../src/protocol/types.ts';
-import { benchId, benchValue } from './records.ts';
+import { benchId, benchValue } from '../../tools/records.ts';
+import { handshakeNewClient, hlcAt, post, type ServerTarget } from '../../tools/wire-client.ts';
 import { percentile } from './stats.ts';
-
-/** Where the server listens and how to authenticate. */
-export interface ServerTarget {
-  /** Base URL, e.g. `http://127.0.0.1:4123` (routes are `/sync/...` under it). */
-  readonly url: string;
-  readonly token?: string;
-}
 
 /** Outcome of one load phase. */
 export interface LoadResult {
@@ -29,39 +21,6 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
-}
-
-function headers(target: ServerTarget): Record<string, string> {
-  const h: Record<string, string> = { 'content-type': 'application/json' };
-  if (target.token !== undefined) h['authorization'] = `Bearer ${target.token}`;
-  return h;
-}
-
-function hlcAt(wallMs: number, counter: number, node: string): string {
-  return `${String(wallMs).padStart(15, '0')}:${String(counter).padStart(6, '0')}:${node}`;
-}
-
-async function post<T>(target: ServerTarget, path: string, body: string): Promise<{ status: number; json: T | undefined; ms: number }> {
-  const start = performance.now();
-  const response = await fetch(`${target.url}${path}`, { method: 'POST', headers: headers(target), body });
-  const text = await response.text();
-  const ms = performance.now() - start;
-  let json: T | undefined;
-  try {
-    json = JSON.parse(text) as T;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, ms };
-}
-
-/** Handshakes one new client (not timed); returns its instance id. */
-async function handshake(target: ServerTarget): Promise<string> {
-  const instanceId = randomUUID();
-  const body = JSON.stringify({ instanceId, protocolVersion: PROTOCOL_VERSION, capabilities: ['total'] });
-  const res = await post<{ accepted?: boolean }>(target, '/sync/handshake', body);
-  if (res.status !== 200 || res.json?.accepted !== true) throw new Error(`handshake failed: HTTP ${res.status} ${JSON.stringify(res.json)}`);
-  return instanceId;
 }
 
 function summarise(clients: number, latencies: number[], records: number, ms: number, errors: number): LoadResult {
@@ -96,7 +55,7 @@ export interface PushLoadOptions {
  * its own ids), all clients at once. Returns throughput and latency.
  */
 export async function pushLoad(target: ServerTarget, options: PushLoadOptions): Promise<LoadResult> {
-  const ids = await Promise.all(Array.from({ length: options.clients }, () => handshake(target)));
+  const ids = await Promise.all(Array.from({ length: options.clients }, () => handshakeNewClient(target)));
   const wall = Date.now();
   // Pre-build every body: client c, request r, change k.
   const bodies: string[][] = ids.map((instanceId, c) => {
@@ -154,7 +113,7 @@ export interface PullLoadOptions {
  * `newCursor` (wrapping to 0 at the end), so the server reads different rows at once.
  */
 export async function pullLoad(target: ServerTarget, options: PullLoadOptions): Promise<LoadResult> {
-  const ids = await Promise.all(Array.from({ length: options.clients }, () => handshake(target)));
+  const ids = await Promise.all(Array.from({ length: options.clients }, () => handshakeNewClient(target)));
   const span = Math.max(0, options.latestVersion - options.batch * options.requestsPerClient);
   const latencies: number[] = [];
   let records = 0;
@@ -177,50 +136,4 @@ export async function pullLoad(target: ServerTarget, options: PullLoadOptions): 
     }),
   );
   return summarise(options.clients, latencies, records, performance.now() - start, errors);
-}
-
-/**
- * Seeds `count` benchmark records (`benchRecords`, ids `r0000000…`) into `collective`
- * over the wire: a few Node clients pushing batches of `batch` at once. Fast enough for
- * 100k in seconds, and no browser involved. Returns the server's latest version.
- */
-export async function seedRecords(
-  target: ServerTarget,
-  options: { count: number; bytes: number; collective: string; batch?: number; clients?: number },
-): Promise<number> {
-  const batch = options.batch ?? 500;
-  const clients = options.clients ?? 4;
-  const ids = await Promise.all(Array.from({ length: clients }, () => handshake(target)));
-  const batches = Math.ceil(options.count / batch);
-  let next = 0;
-  let latest = 0;
-  const wall = Date.now();
-  await Promise.all(
-    ids.map(async (instanceId) => {
-      let seq = 0;
-      // Each client takes the next unclaimed batch until none is left (bounded by `batches`).
-      for (let b = next++; b < batches; b = next++) {
-        const changes: SyncChange[] = [];
-        for (let i = b * batch; i < Math.min(options.count, (b + 1) * batch); i++) {
-          seq++;
-          changes.push({
-            seq,
-            source: instanceId,
-            collective: options.collective,
-            id: benchId(i),
-            op: 'put',
-            value: benchValue(i, options.bytes),
-            hlc: hlcAt(wall, seq, instanceId),
-            baseVersion: null,
-          });
-        }
-        const res = await post<PushResponse>(target, '/sync/push', JSON.stringify({ instanceId, policy: 'last-write-wins', changes }));
-        if (res.status !== 200 || res.json === undefined || res.json.accepted !== changes.length) {
-          throw new Error(`seeding failed: HTTP ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
-        }
-        latest = Math.max(latest, res.json.newCursor);
-      }
-    }),
-  );
-  return latest;
 }

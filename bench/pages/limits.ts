@@ -5,7 +5,7 @@
  * for the operations a per-record one does cheaply (read or update one record).
  */
 import { deleteDB, openDB, unwrap, type IDBPDatabase } from 'idb';
-import { benchRecords, type BenchRecord } from '../lib/records.ts';
+import { benchRecords, type BenchRecord } from '../../tools/records.ts';
 
 let dbCounter = 0;
 function freshName(prefix: string): string {

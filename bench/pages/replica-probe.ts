@@ -5,7 +5,7 @@
 import { deleteDB } from 'idb';
 import { openReplica } from '../../src/store/index.ts';
 import type { PulledChange } from '../../src/protocol/types.ts';
-import { benchRecords } from '../lib/records.ts';
+import { benchRecords } from '../../tools/records.ts';
 import { pulledShape } from './limits.ts';
 
 let counter = 0;

@@ -6,7 +6,7 @@
  */
 import { deleteDB } from 'idb';
 import { createSyncClient, type SyncClient } from '../../src/client/index.ts';
-import { benchRecords, benchValue } from '../lib/records.ts';
+import { benchRecords, benchValue } from '../../tools/records.ts';
 import { longTaskWatch } from './long-tasks.ts';
 import type { BenchClientOptions, PulseSdkApi } from './sdk-api.ts';
 import './main.ts';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repeatWithin, type Budget } from '../lib/budget.ts';
-import { launchChromium, type BenchBrowser } from '../lib/chromium.ts';
+import { launchChromium, type HeadlessChromium } from '../../tools/chromium.ts';
 import { serveBenchPages, type BenchPages } from '../lib/pages.ts';
 import { median, perSecond } from '../lib/stats.ts';
 import type { ResultRow } from '../lib/table.ts';
@@ -46,7 +46,7 @@ export interface BrowserOptions {
 }
 
 /** Opens the bench page: sdk.html (SDK + limits) when the SDK is there, else the limits alone. */
-async function benchPage(browser: BenchBrowser, pages: BenchPages, withSdk: boolean): Promise<Page> {
+async function benchPage(browser: HeadlessChromium, pages: BenchPages, withSdk: boolean): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[page] ${error.message}`));

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Budget } from '../lib/budget.ts';
-import { sampleWorkerHeap, type BenchBrowser } from '../lib/chromium.ts';
+import { sampleWorkerHeap, type HeadlessChromium } from '../../tools/chromium.ts';
 import type { BenchPages } from '../lib/pages.ts';
-import { seedRecords } from '../lib/server-load.ts';
-import { serverCommand, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import { seedRecords } from '../../tools/seed-records.ts';
+import { serverCommand, startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 import { percentile, perSecond } from '../lib/stats.ts';
 import type { EngineSyncRun } from '../pages/engine-probe.ts';
 import type { WirePullRun } from '../pages/wire-probe.ts';
@@ -58,7 +58,7 @@ export interface SdkBench {
 /** What opening the SDK bench needs. */
 export interface SdkOptions {
   readonly root: string;
-  readonly browser: BenchBrowser;
+  readonly browser: HeadlessChromium;
   readonly pages: BenchPages;
   /** The bench page (sdk.html) the limits also run in. */
   readonly page: Page;

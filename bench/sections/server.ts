@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { repeatWithin, type Budget } from '../lib/budget.ts';
-import { startPostgres, type PgCluster } from '../lib/postgres.ts';
+import { startPostgres, type PgCluster } from '../../tools/postgres.ts';
 import { pullLoad, pushLoad, type LoadResult } from '../lib/server-load.ts';
-import { serverCommand, startServerProcess, type ServerProcess } from '../lib/server-process.ts';
+import { serverCommand, startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 import { median } from '../lib/stats.ts';
 import type { ResultRow } from '../lib/table.ts';
 

@@ -1,5 +1,5 @@
 /** The conflict log: which value won, and the engine's sentence on why. */
-import { parseHlc, type ConflictInfo } from 'pulsesync';
+import { parseHlc, type ConflictInfo } from 'pulsesync/engine';
 import { byId, el } from './dom.ts';
 import { timeOfDay } from './format.ts';
 import { titleOf } from './todos.ts';

@@ -3,7 +3,7 @@
  * signal and a transport that obey the page's Offline switch (see offline-switch.ts).
  * This is the SDK's documented way to customise what cannot be sent to a worker.
  */
-import { ErrorCode, SyncError, httpTransport, type LiveHandlers, type SyncTransport } from 'pulsesync';
+import { ErrorCode, SyncError, httpTransport, wrapTransport, type SyncTransport } from 'pulsesync/engine';
 import { exposeSyncWorker, type OnlineSignal } from 'pulsesync/worker';
 import { decodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 
@@ -43,16 +43,9 @@ function offlineError(): SyncError {
 
 /** `inner`, except that while the switch is off every request fails and live is closed. */
 function switchedTransport(inner: SyncTransport): SyncTransport {
-  const guard = <T>(send: () => Promise<T>): Promise<T> => (online.switchedOff() ? Promise.reject(offlineError()) : send());
-  const transport: SyncTransport = {
-    handshake: (request) => guard(() => inner.handshake(request)),
-    push: (request) => guard(() => inner.push(request)),
-    pull: (request) => guard(() => inner.pull(request)),
-    health: () => guard(() => inner.health()),
-  };
-  const openLive = inner.live?.bind(inner);
-  if (openLive !== undefined) {
-    transport.live = (handlers: LiveHandlers) => {
+  return wrapTransport(inner, {
+    call: (call) => (online.switchedOff() ? Promise.reject(offlineError()) : call.send()),
+    live(handlers, open) {
       let close: (() => void) | undefined;
       const follow = (): void => {
         if (online.switchedOff()) {
@@ -60,7 +53,7 @@ function switchedTransport(inner: SyncTransport): SyncTransport {
           close = undefined;
           handlers.onState?.(false);
         } else {
-          close ??= openLive(handlers);
+          close ??= open(handlers);
         }
       };
       follow();
@@ -70,9 +63,8 @@ function switchedTransport(inner: SyncTransport): SyncTransport {
         close?.();
         close = undefined;
       };
-    };
-  }
-  return transport;
+    },
+  });
 }
 
 exposeSyncWorker({

@@ -6,7 +6,7 @@
  * status stops counting pending changes while sync is stopped, so the page opens the
  * replica's database for these few small reads.
  */
-import { openReplica, peerKey, type LocalStore } from 'pulsesync';
+import { openReplica, peerKey, type LocalStore } from 'pulsesync/engine';
 
 /** What the replica says. */
 export interface ReplicaFacts {

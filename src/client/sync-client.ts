@@ -4,78 +4,18 @@
  * failures back as SyncErrors with their `code`.
  */
 import * as Comlink from 'comlink';
-import { EventEmitter } from '../engine/event-emitter.ts';
-import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
+import { timersOf, type Timers } from '../engine/timers.ts';
+import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { SDK_VERSION, workerEventOf, type RecordCalls, type SyncWorkerApi, type WorkerEvent, type WorkerSyncConfig } from './worker-protocol.ts';
+import { workerEventOf, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../worker-api/version.ts';
+import { workerEndpoint } from './worker-endpoint.ts';
+import type { SyncClient, SyncClientOptions } from './types.ts';
 
-/** Options of {@link createSyncClient}. */
-export interface SyncClientOptions {
-  /** Replica (IndexedDB database) name. Tabs using the same name share data and sync once. */
-  readonly name: string;
-  /** Base URL of the sync server, e.g. `https://api.example.com` (routes are `${url}/sync/...`). */
-  readonly url: string;
-  /** A fixed bearer token. */
-  readonly token?: string;
-  /**
-   * Returns a bearer token; called (in this thread) when the worker needs one, and again
-   * after a 401. Takes precedence over `token`.
-   */
-  readonly getToken?: () => string | null | undefined | Promise<string | null | undefined>;
-  /** Engine configuration (everything but a resolver: give that to your own worker). */
-  readonly config?: WorkerSyncConfig;
-  /**
-   * The worker to use (your own module calling `exposeSyncWorker`), or any Comlink
-   * endpoint (a MessagePort in tests). Default: pulsesync's worker, bundled by Vite.
-   */
-  readonly worker?: Worker | Comlink.Endpoint;
-  /** Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`). */
-  readonly persist?: boolean;
-}
-
-/**
- * The app's handle on sync: local data calls (answered from IndexedDB, offline too),
- * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
- * SyncError.
- */
-export interface SyncClient extends SyncEngine, RecordCalls {
-  /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
-  readonly ready: Promise<void>;
-  /** The replica's id, once {@link ready}. */
-  instanceId(): Promise<InstanceId>;
-  /**
-   * Joins the sync. The first tab of an app to start leads and runs the loop; others
-   * follow (their writes are pushed by the leader) and take over when it goes away.
-   * Resolves once joined; if the server cannot be reached yet the leader keeps
-   * retrying and `status()` says `disconnected`. Fails for a final reason
-   * (`UNAUTHORIZED`, `PROTOCOL_VERSION`, `HANDSHAKE_REJECTED`, …).
-   */
-  start(): Promise<void>;
-  /**
-   * The status every tab shows: the leader's state (`idle` once no tab leads, e.g. after
-   * the leader tab closed or crashed), with `pending` counted from the shared replica in
-   * this tab, whether it leads or not.
-   */
-  status(): SyncStatus;
-  /**
-   * Listens to `status`, `progress`, `change`, `conflict` or `error`; returns the
-   * unsubscribe.
-   *
-   * `change` comes once per committed transaction, in every tab of the app: a local
-   * write in any tab, or a pulled batch. It carries the written values, so its cost
-   * grows with the write: a `putMany` of 10,000 records of ~200 bytes is ONE event of
-   * 10,000 entries (~2.5 MB) to every open tab's page — measured in headless Chromium,
-   * ~20 ms to clone in the worker and ~25 ms from worker post to page receipt, per tab.
-   * That is small beside the write itself (IndexedDB takes ~0.5–1 s for it), but an app
-   * that writes in bulk may prefer to re-read what it shows rather than copy
-   * `event.changes` into its state record by record.
-   */
-  on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
-  /** Stops the worker, releases its proxies and ends the client. Safe to call twice. */
-  close(): Promise<void>;
-}
+export type { SyncClient, SyncClientOptions } from './types.ts';
 
 /** How long close() waits for the worker to stop cleanly before terminating it. */
 const CLOSE_TIMEOUT_MS = 3000;
@@ -88,14 +28,6 @@ const CONNECT_TIMEOUT_MS = 20_000;
 
 const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
-/** A Worker, or a MessagePort-like endpoint. */
-function endpointOf(worker: Worker | Comlink.Endpoint | undefined): Comlink.Endpoint {
-  if (worker !== undefined) return worker;
-  // `new URL(..., import.meta.url)` inside `new Worker()` is what Vite (and other
-  // bundlers) recognise to bundle the worker as its own chunk.
-  return new Worker(new URL('../../worker/default-worker.ts', import.meta.url), { type: 'module', name: 'pulsesync-worker' });
-}
-
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
@@ -105,6 +37,7 @@ class WorkerSyncClient implements SyncClient {
   readonly #endpoint: Comlink.Endpoint;
   readonly #remote: Comlink.Remote<SyncWorkerApi>;
   readonly #events = new EventEmitter<SyncEventMap>();
+  readonly #timers: Timers;
   readonly #connected: Promise<{ instanceId: InstanceId }>;
   #status: SyncStatus = INITIAL_STATUS;
   #closed: Promise<void> | undefined;
@@ -113,7 +46,8 @@ class WorkerSyncClient implements SyncClient {
   #failConnect: (error: SyncError) => void = () => undefined;
 
   constructor(options: SyncClientOptions) {
-    this.#endpoint = endpointOf(options.worker);
+    this.#timers = timersOf(options.time);
+    this.#endpoint = workerEndpoint(options);
     this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);
     this.#endpoint.addEventListener('error', this.#onWorkerError);
@@ -152,7 +86,7 @@ class WorkerSyncClient implements SyncClient {
     const failed = new Promise<never>((_, reject) => {
       this.#failConnect = reject;
     });
-    const timer = setTimeout(() => {
+    const timer = this.#timers.setTimeout(() => {
       this.#failConnect(
         new SyncError(
           ErrorCode.TIMEOUT,
@@ -160,7 +94,7 @@ class WorkerSyncClient implements SyncClient {
         ),
       );
     }, CONNECT_TIMEOUT_MS);
-    this.#connected = Promise.race([connecting, failed]).finally(() => clearTimeout(timer));
+    this.#connected = Promise.race([connecting, failed]).finally(() => this.#timers.clearTimeout(timer));
     this.ready = this.#connected.then(() => undefined);
     // Handled here so an app that never awaits `ready` gets no unhandled rejection;
     // awaiting it (or any call) still fails with the error.
@@ -252,18 +186,18 @@ class WorkerSyncClient implements SyncClient {
   }
 
   async #shutDown(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     try {
       await Promise.race([
         this.#connected.then(() => this.#remote.close()),
         new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+          timer = this.#timers.setTimeout(resolve, CLOSE_TIMEOUT_MS);
         }),
       ]);
     } catch {
       // Closing anyway: a worker that failed to connect or to stop is terminated below.
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) this.#timers.clearTimeout(timer);
     }
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
@@ -318,8 +252,9 @@ function requestPersistence(): void {
 }
 
 /**
- * Starts sync for one replica: a worker (pulsesync's, or `options.worker`) running the
- * engine, and a client on this thread to talk to it. Returns at once; calls wait for
+ * Starts sync for one replica: a worker (`options.worker`, or `options.workerUrl`; the
+ * `pulsesync` entry adds the prebuilt one as default) running the engine, and a client
+ * on this thread to talk to it. Returns at once; calls wait for
  * the worker to connect (see `ready`).
  *
  * @example

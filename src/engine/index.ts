@@ -1,5 +1,7 @@
 export { SyncManager } from './sync-manager.ts';
 export type { SyncManagerOptions } from './sync-manager.ts';
+export { PendingCount } from './pending-count.ts';
+export type { TimeSource } from './timers.ts';
 export { DEFAULT_RETRY_CONFIG, DEFAULT_SYNC_CONFIG, validateConfig } from './config.ts';
 export { retryDelay } from './backoff.ts';
 export type { RetryState } from './backoff.ts';

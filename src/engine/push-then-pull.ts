@@ -3,7 +3,8 @@
  * is done. Under server-wins a refused change is settled by the server's record, which
  * comes by the pull (see `leaveToPull` in `conflicts.ts`): told only afterwards, a
  * listener that reads the replica on a `conflict` event sees what it now holds, in the
- * same cycle.
+ * same cycle. The manager's two push cycles are built of it: `fullCycle` (`syncOnce`)
+ * and `pushCycle` (the push loop).
  */
 import { pullUntilCaughtUp } from './pull.ts';
 import { pushPending, type PushOutcome } from './push.ts';
@@ -38,4 +39,25 @@ export async function pushThenPull(ctx: SyncContext, pull: PullAfterPush): Promi
   } finally {
     for (const conflict of held) ctx.onConflict(conflict);
   }
+}
+
+/**
+ * One full cycle in the configured direction (`syncOnce`): push until the log is
+ * drained, then pull until caught up, or just the one way a one-way manager goes.
+ */
+export async function fullCycle(ctx: SyncContext): Promise<void> {
+  const { direction } = ctx.config;
+  if (direction === 'bidirectional') await pushThenPull(ctx, { when: 'always' });
+  else if (direction === 'push-only') await pushPending(ctx);
+  else await pullUntilCaughtUp(ctx);
+}
+
+/**
+ * The push loop's cycle. Refused changes are settled by the server's records, which the
+ * pull brings: pulled in this cycle, so the replica holds them when the conflict events
+ * fire. A failed pull goes to `onPullFailure` (the pull loop's to retry and report).
+ */
+export async function pushCycle(ctx: SyncContext, onPullFailure: (error: unknown) => void): Promise<void> {
+  if (ctx.config.direction === 'push-only') await pushPending(ctx);
+  else await pushThenPull(ctx, { when: 'after-conflicts', onFailure: onPullFailure });
 }

@@ -1,11 +1,12 @@
 /**
  * One background loop: runs a cycle, waits, runs it again; after a failure it waits
- * the backoff delay instead. The manager runs two, push and pull, each on its own
- * interval. The loop owns timers and retries; what a cycle does belongs to its
- * delegate (the shape of Replicache's `connection-loop.ts`).
+ * the backoff delay instead. The manager runs three: connect (the handshake, until it
+ * goes through once), then push and pull, each on its own interval. The loop owns
+ * timers and retries; what a cycle does belongs to its delegate (the shape of
+ * Replicache's `connection-loop.ts`).
  *
  * ```
- *                 start(delay)
+ *                 start()
  *   ┌────────┐ ─────────────────► ┌─────────┐  timer fires, or request()  ┌─────────┐
  *   │ closed │                    │ waiting │ ──────────────────────────► │ running │
  *   └────────┘ ◄───────────────── └─────────┘ ◄────────────────────────── └─────────┘
@@ -21,11 +22,18 @@
  *   out a backoff it does nothing (the server is struggling: do not hammer it); while
  *   running it queues one more run right after.
  * - A failure while paused or closed is not counted: being offline burns no retries.
- * - `close()` returns the cycle in flight, so the owner can wait for it.
+ * - `start()` runs the first cycle at once, in the call; `start({ paused: true })` goes
+ *   straight to `paused` (the owner is offline) and the first cycle runs on `resume()`.
+ * - `close()` returns the cycle in flight, so the owner can wait for it. A delegate may
+ *   close its loop from `onSuccess`/`onFailure`: a step that runs until it succeeds
+ *   once (the handshake), or a failure after which retrying cannot help.
  */
 import { SyncError } from '../protocol/errors.ts';
 import { Backoff, type RetryState } from './backoff.ts';
+import type { TimerFunctions } from './timers.ts';
 import type { RetryConfig } from './types.ts';
+
+export type { TimerFunctions } from './timers.ts';
 
 /** What a loop drives. */
 export interface SyncLoopDelegate {
@@ -35,12 +43,6 @@ export interface SyncLoopDelegate {
   onSuccess(): void;
   /** A cycle failed; the next try comes after `retry.nextDelayMs`. */
   onFailure(error: SyncError, retry: RetryState): void;
-}
-
-/** Timer functions, injected so tests can fake time. */
-export interface TimerFunctions {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 /** Options of a {@link SyncLoop}. */
@@ -75,11 +77,16 @@ export class SyncLoop {
     return this.#state;
   }
 
-  /** Starts the loop; the first cycle runs after `delayMs`. */
-  start(delayMs = 0): void {
+  /** Starts the loop: the first cycle runs now, or on `resume()` when started paused. */
+  start(options: { readonly paused?: boolean } = {}): void {
     if (this.#state !== 'closed') return;
+    if (options.paused === true) {
+      this.#paused = true;
+      this.#state = 'paused';
+      return;
+    }
     this.#state = 'waiting';
-    this.#schedule(delayMs);
+    this.#run();
   }
 
   /** Asks for a cycle soon (see the rules at the top of this file). */
@@ -150,15 +157,19 @@ export class SyncLoop {
       return;
     }
     this.#state = 'waiting';
+    let delayMs: number;
     if (error === undefined) {
       this.#backoff.reset();
+      delayMs = this.#requested ? 0 : this.#options.intervalMs;
+      this.#requested = false;
       this.#delegate.onSuccess();
-      this.#schedule(this.#requested ? 0 : this.#options.intervalMs);
     } else {
       const retry = this.#backoff.fail(error);
+      delayMs = retry.nextDelayMs;
+      this.#requested = false;
       this.#delegate.onFailure(error, retry);
-      this.#schedule(retry.nextDelayMs);
     }
-    this.#requested = false;
+    // Unless the delegate closed (or paused) the loop meanwhile.
+    if (this.#state === 'waiting') this.#schedule(delayMs);
   }
 }

@@ -1,47 +1,37 @@
 /**
- * The sync engine of a replica: PulseDB's `SyncManager`, ported. It shakes hands with
- * the server, then pushes and pulls in the background (each on its own interval, with
- * backoff after failures), and offers `syncOnce` and `initialSync` for explicit runs.
- * Every network run goes through one queue, so a manual run never overlaps a
- * background one. The store's lifetime belongs to the caller: the manager never
- * closes it.
+ * The sync engine of a replica: PulseDB's `SyncManager`, ported. It runs sync in the
+ * background (`background-loops.ts`: connect, then push and pull, each on its own
+ * interval, with backoff after failures) and offers `syncOnce` and `initialSync` for
+ * explicit runs. Every network run goes through one queue, so a manual run never
+ * overlaps a background one. The store's lifetime belongs to the caller: the manager
+ * never closes it.
  */
-import { ErrorCode, SyncError, isSyncError, type SyncErrorData } from '../protocol/errors.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { SyncProgress, SyncStatus } from '../protocol/types.ts';
-import type { LocalStore } from '../store/types.ts';
+import type { ChangeEvent, LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
-import type { RetryState } from './backoff.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
+import { CatchUp } from './catch-up.ts';
+import { BackgroundLoops, type LoopSteps } from './background-loops.ts';
 import { validateConfig } from './config.ts';
-import { EventEmitter } from './event-emitter.ts';
-import { handshake, type SyncSession } from './handshake.ts';
-import { peerKey } from './peer-key.ts';
-import { initialPull, pullUntilCaughtUp } from './pull.ts';
-import { pushPending } from './push.ts';
-import { pushThenPull } from './push-then-pull.ts';
+import { PendingCount } from './pending-count.ts';
+import { pullUntilCaughtUp } from './pull.ts';
+import { fullCycle, pushCycle } from './push-then-pull.ts';
+import { RunQueue } from './run-queue.ts';
 import type { SyncContext } from './sync-context.ts';
-import { SyncLoop, type TimerFunctions } from './sync-loop.ts';
+import { SyncStatusBook, type Lifecycle, type RunKind } from './sync-status.ts';
+import { timersOf, type TimeSource, type Timers } from './timers.ts';
 import type { SyncConfig, SyncConfigInput, SyncEngine, SyncEventMap, SyncEventName } from './types.ts';
 
-/** Injected globals, so tests can fake time. */
-export interface SyncManagerOptions {
-  /** Wall clock for `lastSyncedAt`. Default `Date.now`. */
-  now?(): number;
-  /** Default `globalThis.setTimeout` (looked up at each call, so fake timers apply). */
-  setTimeout?(callback: () => void, ms: number): unknown;
-  /** Receives what `setTimeout` returned. Default `globalThis.clearTimeout`. */
-  clearTimeout?(handle: unknown): void;
+/** Injected globals (so tests can fake time), and the host's pending count. */
+export interface SyncManagerOptions extends TimeSource {
+  /**
+   * The pending count this manager shows and refreshes after its pushes. A host that
+   * counts already (the worker, one count per tab) lends its own. Default: the manager
+   * counts for itself.
+   */
+  readonly pendingCount?: PendingCount;
 }
-
-/** Which run a failure came from. */
-type RunKind = 'push' | 'pull' | 'manual';
-
-interface Failure {
-  readonly error: SyncErrorData;
-  readonly retry?: RetryState;
-}
-
-/** Errors that mean "can't reach the server" rather than "the server said no". */
-const DISCONNECTED_CODES: ReadonlySet<string> = new Set([ErrorCode.TRANSPORT, ErrorCode.TIMEOUT]);
 
 /**
  * Keeps one {@link LocalStore} in step with a server through a {@link SyncTransport}.
@@ -55,109 +45,110 @@ const DISCONNECTED_CODES: ReadonlySet<string> = new Set([ErrorCode.TRANSPORT, Er
  *   themselves. `requestPull()`: a nudge to pull now (a poke relayed from elsewhere);
  * - events (`on(name, listener)` returns the unsubscribe): `status` (state `idle` |
  *   `syncing` | `error` | `disconnected`, `pending`, `lastSyncedAt`, `error`, `retry`;
- *   emitted only when it changed), `progress` (initial sync, after each batch),
- *   `change` (committed through this manager's store object: `local`, or `remote` from
- *   sync), `conflict` (settled, with the outcome and why) and `error` (a failed run or a
- *   change the server refused; the run's own failure also shows in `status`).
+ *   emitted only when it changed), `progress` (the catch-up, after each batch),
+ *   `change` (the store's own events: committed through this manager's store object,
+ *   `local`, or `remote` from sync), `conflict` (settled, with the outcome and why)
+ *   and `error` (a failed run or a change the server refused; the run's own failure
+ *   also shows in `status`).
  *
  * @example
  * const manager = new SyncManager(replica, memoryTransport(server), { batchSize: 200 });
  * manager.on('status', (s) => render(s));
- * await manager.initialSync((p) => showProgress(p.totalPulled / p.total));
- * await manager.start();
+ * manager.on('progress', (p) => showProgress(p.totalPulled / p.total));
+ * await manager.start(); // catches up, then pushes and pulls in the background
  */
 export class SyncManager implements SyncEngine {
   /** The checked configuration, defaults filled in. */
   readonly config: SyncConfig;
   readonly #store: LocalStore;
   readonly #transport: SyncTransport;
-  readonly #now: () => number;
-  readonly #timers: TimerFunctions;
+  readonly #timers: Timers;
   readonly #events = new EventEmitter<SyncEventMap>();
-  #session: SyncSession | undefined;
-  #lifecycle: 'new' | 'starting' | 'running' | 'stopped' = 'new';
-  /** Tail of the queue every network run goes through. */
-  #queue: Promise<unknown> = Promise.resolve();
-  #loops: { push?: SyncLoop; pull?: SyncLoop } = {};
-  #closeLive: (() => void) | undefined;
-  #unsubscribeStore: (() => void) | undefined;
-  #online = true;
-  #inFlight = 0;
-  readonly #failures = new Map<RunKind, Failure>();
-  #pending = 0;
-  #counting = false;
-  #countAgain = false;
-  #lastSyncedAt: number | null = null;
-  #lastStatus = '';
+  readonly #pending: PendingCount;
+  readonly #ownsPending: boolean;
+  readonly #book: SyncStatusBook;
+  /** Unsubscribes what this manager listens to (its store, the pending count, `change` listeners). */
+  readonly #listening = new Set<() => void>();
+  readonly #runs: RunQueue;
+  #lifecycle: Lifecycle = 'new';
+  /** The loops of the current start (none before the first). */
+  #loops: BackgroundLoops | undefined;
+  /** Settles the promise of `start()`: after the first connect attempt, or at once offline. */
+  #started: { resolve(): void; reject(error: unknown): void } | undefined;
+  readonly #catchUp = new CatchUp({
+    run: (kind, body) => this.#run(kind, body),
+    emit: (progress) => this.#events.emit('progress', progress),
+    listen: (listener) => this.#events.on('progress', listener),
+  });
 
   /** Throws `INVALID_CONFIG` when `config` is not valid (see `validateConfig`). */
   constructor(store: LocalStore, transport: SyncTransport, config: SyncConfigInput = {}, options: SyncManagerOptions = {}) {
     this.config = validateConfig(config);
     this.#store = store;
     this.#transport = transport;
-    this.#now = options.now?.bind(options) ?? (() => Date.now());
-    this.#timers = {
-      setTimeout: options.setTimeout?.bind(options) ?? ((callback, ms) => globalThis.setTimeout(callback, ms)),
-      clearTimeout:
-        options.clearTimeout?.bind(options) ??
-        ((handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0])),
-    };
-    this.#unsubscribeStore = store.subscribe((event) => {
-      this.#events.emit('change', event);
-      if (event.source === 'local') {
-        this.#refreshPending();
-        this.requestPush();
-      }
+    this.#timers = timersOf(options);
+    this.#ownsPending = options.pendingCount === undefined;
+    this.#pending = options.pendingCount ?? new PendingCount(store);
+    this.#book = new SyncStatusBook({
+      lifecycle: () => this.#lifecycle,
+      pending: () => this.#pending.value ?? 0,
+      now: this.#timers.now,
+      emit: (status) => this.#events.emit('status', status),
+      emitError: (error) => this.#events.emit('error', error),
     });
-    this.#lastStatus = JSON.stringify(this.status());
-    this.#refreshPending();
+    this.#runs = new RunQueue({
+      store,
+      transport,
+      config: this.config,
+      book: this.#book,
+      stopped: () => this.#lifecycle === 'stopped',
+      shutdownError: (what) => this.#shutdownError(what),
+      report: {
+        onConflict: (conflict) => this.#events.emit('conflict', conflict),
+        onError: (error) => this.#events.emit('error', error),
+      },
+    });
+    this.#listen(
+      store.subscribe((event) => {
+        if (event.source === 'local') this.requestPush();
+      }),
+    );
+    this.#listen(this.#pending.onChange(() => this.#book.report()));
+    if (this.#ownsPending) void this.#pending.refresh();
   }
 
   // ---- lifecycle ----
 
   /**
-   * Shakes hands, then runs push and pull in the background, each on its own interval
-   * (the first runs at once), and listens to the transport's live channel if it has
-   * one. Fails `ALREADY_STARTED` when already started, `SHUTDOWN` after `stop()`, and
-   * with the handshake's error (`HANDSHAKE_REJECTED`, `PROTOCOL_VERSION`, `TRANSPORT`…),
-   * in which case nothing runs.
+   * Runs sync in the background: the connect loop shakes hands (retrying on the backoff
+   * schedule, and at once when the device comes back online), then the push and pull
+   * loops run, each on its own interval, the pull loop's first cycles catching up with
+   * progress events; and it listens to the transport's live channel if it has one.
+   *
+   * Resolves after the first handshake attempt (at once when offline): the status then
+   * says how it went. Rejects only when the server refuses for good (`UNAUTHORIZED`,
+   * `FORBIDDEN`, `PROTOCOL_VERSION`, `HANDSHAKE_REJECTED`); nothing runs then, and
+   * `start()` may be called again. A refusal on a later attempt stops the same way,
+   * told by status (`running: false`) and an `error` event. Fails `ALREADY_STARTED`
+   * when running, `SHUTDOWN` after `stop()` (or when `stop()` comes first).
    */
   async start(): Promise<void> {
-    if (this.#lifecycle === 'starting' || this.#lifecycle === 'running') {
+    if (this.#lifecycle === 'running') {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'SyncManager.start(): sync is already running; call stop() first');
     }
     if (this.#lifecycle === 'stopped') throw this.#shutdownError('start');
-    this.#lifecycle = 'starting';
-    try {
-      await this.#exclusive('manual', async () => undefined, { handshake: 'always' });
-    } catch (error) {
-      if (this.#lifecycle === 'starting') this.#lifecycle = 'new';
-      throw error;
-    }
-    if (this.#lifecycle !== 'starting') throw this.#shutdownError('start'); // stop() came first
     this.#lifecycle = 'running';
-    const { direction, pushIntervalMs, pullIntervalMs } = this.config;
-    if (direction !== 'pull-only') {
-      this.#loops.push = this.#makeLoop('push', pushIntervalMs, () => this.#pushRun());
-    }
-    if (direction !== 'push-only') {
-      this.#loops.pull = this.#makeLoop('pull', pullIntervalMs, () => this.#pullRun());
-    }
-    if (this.#online) {
-      this.#loops.push?.start();
-      this.#loops.pull?.start();
-    }
-    if (this.#transport.live !== undefined && this.#loops.pull !== undefined) {
-      this.#closeLive = this.#transport.live({
-        onPoke: () => this.requestPull(),
-        // Back after a drop: catch up on what was missed. While it is down, the
-        // interval loop carries on as before.
-        onState: (connected) => {
-          if (connected) this.requestPull();
-        },
-      });
-    }
-    this.#emitStatus();
+    this.#runs.forgetSession(); // every start shakes hands anew
+    this.#catchUp.reset();
+    const started = new Promise<void>((resolve, reject) => {
+      this.#started = { resolve, reject };
+    });
+    const offline = !this.#book.online;
+    this.#loops = new BackgroundLoops(this.#loopSteps(), { config: this.config, timers: this.#timers, transport: this.#transport });
+    this.#loops.start(offline);
+    if (offline) this.#settleStart(); // nothing to wait for: status says disconnected
+    this.#book.report();
+    return started;
   }
 
   /**
@@ -168,14 +159,14 @@ export class SyncManager implements SyncEngine {
    */
   async stop(): Promise<void> {
     this.#lifecycle = 'stopped';
-    this.#closeLive?.();
-    this.#closeLive = undefined;
-    this.#unsubscribeStore?.();
-    this.#unsubscribeStore = undefined;
-    const inFlight = [this.#loops.push?.close(), this.#loops.pull?.close(), this.#queue];
-    await Promise.all(inFlight.map((p) => p?.catch(() => undefined)));
-    this.#failures.clear();
-    this.#emitStatus();
+    const started = this.#started;
+    this.#started = undefined;
+    started?.reject(this.#shutdownError('start'));
+    for (const off of [...this.#listening]) off();
+    if (this.#ownsPending) this.#pending.close();
+    await Promise.all([this.#loops?.close(), this.#runs.idle].map((p) => p?.catch(() => undefined)));
+    this.#book.forget();
+    this.#book.report();
   }
 
   /**
@@ -185,40 +176,33 @@ export class SyncManager implements SyncEngine {
    */
   syncOnce(): Promise<void> {
     if (this.#lifecycle === 'stopped') return Promise.reject(this.#shutdownError('syncOnce'));
-    return this.#exclusive('manual', async (ctx) => {
-      const { direction } = this.config;
-      if (direction === 'bidirectional') await pushThenPull(ctx, { when: 'always' });
-      else if (direction === 'push-only') await pushPending(ctx);
-      else await pullUntilCaughtUp(ctx);
-      await this.#countPending();
+    return this.#run('manual', async (ctx) => {
+      await fullCycle(ctx);
+      await this.#pending.refresh();
     });
   }
 
   /**
    * Catches up with the server in batches, each saved with its cursor, reporting
    * progress after each (to `onProgress` and as `progress` events). If it is cut short
-   * the next call resumes from the last saved batch. A push-only manager pulls nothing
-   * and resolves with an empty progress.
+   * the next call resumes from the last saved batch. While a catch-up runs (the one
+   * `start()` began, say) this joins it rather than pulling twice; its failure rejects
+   * this call but stops no loop. A push-only manager pulls nothing and resolves with an
+   * empty progress.
    */
   initialSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncProgress> {
     if (this.#lifecycle === 'stopped') return Promise.reject(this.#shutdownError('initialSync'));
-    return this.#exclusive('manual', async (ctx) => {
-      if (this.config.direction === 'push-only') return { batch: 0, totalPulled: 0, hasMore: false, total: 0 };
-      return initialPull(ctx, (progress) => {
-        onProgress?.(progress);
-        this.#events.emit('progress', progress);
-      });
-    });
+    return this.#catchUp.join('manual', onProgress);
   }
 
   /** Asks for a push soon (a write in another tab, say). Ignored unless running. */
   requestPush(): void {
-    this.#loops.push?.request();
+    this.#loops?.requestPush();
   }
 
   /** Asks for a pull soon (a live poke, a nudge from another tab). Ignored unless running. */
   requestPull(): void {
-    this.#loops.pull?.request();
+    this.#loops?.requestPull();
   }
 
   /**
@@ -230,195 +214,99 @@ export class SyncManager implements SyncEngine {
     // "Online" while already online still means the network came back (a platform that
     // only saw the return, such as a Chromium worker reading navigator.onLine): a
     // backoff after failures is cut short, as when coming out of offline.
-    if (online === this.#online && !(online && this.#failures.size > 0)) return;
-    this.#online = online;
+    if (online === this.#book.online && !(online && this.#book.hasFailures())) return;
+    this.#book.online = online;
     if (online) {
-      this.#failures.delete('push');
-      this.#failures.delete('pull');
-      this.#loops.push?.resume();
-      this.#loops.pull?.resume();
+      this.#book.forget('connect', 'push', 'pull');
+      this.#loops?.resume();
     } else {
-      this.#loops.push?.pause();
-      this.#loops.pull?.pause();
+      this.#loops?.pause();
+      this.#settleStart(); // nothing to wait for while offline
     }
-    this.#emitStatus();
+    this.#book.report();
   }
 
   // ---- status and events ----
 
   /** The current status. */
   status(): SyncStatus {
-    const base = {
-      running: this.#lifecycle === 'running',
-      pending: this.#pending,
-      lastSyncedAt: this.#lastSyncedAt,
-    };
-    if (this.#lifecycle === 'stopped') return { state: 'idle', ...base };
-    if (!this.#online) return { state: 'disconnected', ...base };
-    if (this.#inFlight > 0) return { state: 'syncing', ...base };
-    const failure = [...this.#failures.values()].at(-1);
-    if (failure === undefined) return { state: 'idle', ...base };
-    return {
-      state: DISCONNECTED_CODES.has(failure.error.code) ? 'disconnected' : 'error',
-      ...base,
-      error: failure.error,
-      ...(failure.retry === undefined ? {} : { retry: failure.retry }),
-    };
+    return this.#book.status();
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void {
-    return this.#events.on(event, listener);
+    if (event !== 'change') return this.#events.on(event, listener);
+    // One route for changes: the store's own events, not a copy re-emitted by the manager.
+    if (this.#lifecycle === 'stopped') return () => undefined;
+    return this.#listen(this.#store.subscribe(listener as (payload: ChangeEvent) => void));
   }
 
   // ---- runs ----
 
-  #makeLoop(kind: 'push' | 'pull', intervalMs: number, run: () => Promise<void>): SyncLoop {
-    return new SyncLoop(
-      {
-        runCycle: run,
-        onSuccess: () => undefined, // the run cleared the failure and reported status
-        onFailure: (error, retry) => {
-          if (isSyncError(error, ErrorCode.SHUTDOWN)) return;
-          this.#recordFailure(kind, error, retry);
-        },
-      },
-      { intervalMs, retry: this.config.retry, timers: this.#timers },
-    );
-  }
-
-  #pushRun(): Promise<void> {
-    return this.#exclusive('push', async (ctx) => {
-      if (this.config.direction === 'push-only') {
-        await pushPending(ctx);
-      } else {
-        // Refused changes are settled by the server's records, which the pull brings:
-        // pulled in this run, so the replica holds them when the conflict events fire.
-        // A failed pull is the pull loop's to retry and report.
-        await pushThenPull(ctx, { when: 'after-conflicts', onFailure: () => this.requestPull() });
-      }
-      await this.#countPending();
-    });
-  }
-
-  #pullRun(): Promise<void> {
-    return this.#exclusive('pull', async (ctx) => {
-      await pullUntilCaughtUp(ctx);
-    });
-  }
-
-  /**
-   * Runs `body` alone (after every run queued before it), handshaking first if there
-   * is no session yet (or always, for `start()`), with status kept: `syncing` while it
-   * runs, `lastSyncedAt` and the failure cleared on success. A manual run's failure is
-   * recorded here; a loop's by the loop, which knows the retry schedule.
-   */
-  #exclusive<T>(
-    kind: RunKind,
-    body: (ctx: SyncContext) => Promise<T>,
-    options: { handshake: 'if-needed' | 'always' } = { handshake: 'if-needed' },
-  ): Promise<T> {
-    const run = this.#queue.then(async () => {
-      if (this.#lifecycle === 'stopped') throw this.#shutdownError(kind);
-      this.#inFlight += 1;
-      this.#emitStatus();
-      try {
-        if (this.#session === undefined || options.handshake === 'always') {
-          this.#session = await handshake(this.#transport, this.#store.instanceId);
-        }
-        const result = await body(this.#context(this.#session));
-        this.#lastSyncedAt = this.#now();
-        // A manual run's failure is a one-off: any later success makes it stale.
-        this.#failures.delete(kind);
-        this.#failures.delete('manual');
-        this.#inFlight -= 1;
-        this.#emitStatus();
-        return result;
-      } catch (error) {
-        const failure = SyncError.from(error);
-        this.#inFlight -= 1;
-        if (kind === 'manual') {
-          if (failure.code !== ErrorCode.SHUTDOWN) this.#recordFailure('manual', failure, undefined);
-          this.#emitStatus();
-        }
-        // A loop's failure is reported by the loop (`onFailure`), which knows the retry
-        // schedule; emitting here would show the previous attempt's schedule for a moment.
-        throw failure;
-      }
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  #context(session: SyncSession): SyncContext {
+  /** What the loops of a start run, and how their outcomes show. */
+  #loopSteps(): LoopSteps {
     return {
-      store: this.#store,
-      transport: this.#transport,
-      config: this.config,
-      peer: peerKey(session.serverId, this.config.collectives),
-      checkpoint: () => {
-        if (this.#lifecycle === 'stopped') throw this.#shutdownError('sync');
+      run: (kind) => {
+        if (kind === 'connect') return this.#run('connect', async () => undefined);
+        return kind === 'push' ? this.#pushRun() : this.#pullRun();
       },
-      onConflict: (conflict) => this.#events.emit('conflict', conflict),
-      onError: (error) => this.#events.emit('error', error),
+      onFailure: (kind, error, retry) => {
+        this.#book.fail(kind, error, retry);
+        if (kind === 'connect') this.#settleStart(); // resolved: status says why, the loop retries
+      },
+      onConnected: () => {
+        this.#settleStart();
+        this.#book.report();
+      },
+      onRefused: (error) => {
+        // Taken first: a status listener may stop() this manager, which must not turn
+        // start()'s refusal into SHUTDOWN.
+        const started = this.#started;
+        this.#started = undefined;
+        this.#lifecycle = 'new'; // start() may be called again (a fresh token, say)
+        this.#book.fail('connect', error); // status says `running: false` before start() rejects
+        started?.reject(error);
+      },
     };
   }
 
-  #recordFailure(kind: RunKind, error: SyncError, retry: RetryState | undefined): void {
-    this.#failures.delete(kind); // re-insert: the latest failure is the one status shows
-    this.#failures.set(kind, retry === undefined ? { error: error.toJSON() } : { error: error.toJSON(), retry });
-    this.#events.emit('error', error.toJSON());
-    this.#emitStatus();
+  #settleStart(): void {
+    const started = this.#started;
+    this.#started = undefined;
+    started?.resolve();
+  }
+
+  #pushRun(): Promise<void> {
+    return this.#run('push', async (ctx) => {
+      await pushCycle(ctx, () => this.requestPull());
+      await this.#pending.refresh();
+    });
+  }
+
+  /** Until the catch-up of this start has gone through, a pull cycle is that catch-up. */
+  #pullRun(): Promise<unknown> {
+    if (!this.#catchUp.done) return this.#catchUp.join('pull');
+    return this.#run('pull', (ctx) => pullUntilCaughtUp(ctx));
+  }
+
+  /** A run through the queue; one that gets through while the connect loop waits connects it now. */
+  async #run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>): Promise<T> {
+    const result = await this.#runs.run(kind, body);
+    if (kind !== 'connect') this.#loops?.connectNow();
+    return result;
+  }
+
+  /** Keeps `off` until stop() (or until called); returns it. */
+  #listen(off: () => void): () => void {
+    const once = (): void => {
+      this.#listening.delete(once);
+      off();
+    };
+    this.#listening.add(once);
+    return once;
   }
 
   #shutdownError(what: string): SyncError {
     return new SyncError(ErrorCode.SHUTDOWN, `SyncManager.${what}: sync has been stopped; create a new SyncManager to sync again`);
-  }
-
-  /** Re-counts pending changes before a run reports its end, so the status it emits is exact. */
-  async #countPending(): Promise<void> {
-    try {
-      this.#pending = await this.#store.pendingCount();
-    } catch {
-      // A closed store: the next run reports it.
-    }
-  }
-
-  /**
-   * Re-counts pending changes in the background after a local write. One count at a
-   * time: writes made while one runs ask for one more after it, so a burst of a
-   * thousand puts costs a handful of counts, not a thousand.
-   */
-  #refreshPending(): void {
-    if (this.#counting) {
-      this.#countAgain = true;
-      return;
-    }
-    this.#counting = true;
-    this.#store
-      .pendingCount()
-      .then(
-        (count) => {
-          if (count === this.#pending) return;
-          this.#pending = count;
-          this.#emitStatus();
-        },
-        () => undefined, // a closed store: the next run reports it
-      )
-      .finally(() => {
-        this.#counting = false;
-        if (this.#countAgain) {
-          this.#countAgain = false;
-          this.#refreshPending();
-        }
-      });
-  }
-
-  #emitStatus(): void {
-    const status = this.status();
-    const serialised = JSON.stringify(status);
-    if (serialised === this.#lastStatus) return;
-    this.#lastStatus = serialised;
-    this.#events.emit('status', status);
   }
 }

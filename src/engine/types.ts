@@ -92,13 +92,18 @@ export type SyncEventName = keyof SyncEventMap;
 
 /** The lifecycle API both the in-worker SyncManager and the main-thread client offer. */
 export interface SyncEngine {
-  /** Handshake, then run push and pull in the background. Fails `ALREADY_STARTED` if running. */
+  /**
+   * Runs sync in the background: handshake (retried until it goes through), the
+   * catch-up with `progress` events, then push and pull. Rejects only on a final refusal
+   * (`UNAUTHORIZED`, `FORBIDDEN`, `PROTOCOL_VERSION`, `HANDSHAKE_REJECTED`), or
+   * `ALREADY_STARTED` if running.
+   */
   start(): Promise<void>;
   /** Waits for the cycle in flight, then stops; status ends `idle`. Safe to call twice. */
   stop(): Promise<void>;
   /** One push + pull cycle (pulling until caught up), handshaking first if needed. */
   syncOnce(): Promise<void>;
-  /** Pulls in batches until caught up, saving the cursor with each and reporting progress. */
+  /** Pulls in batches until caught up, saving the cursor with each and reporting progress (joining a catch-up in flight). */
   initialSync(onProgress?: (progress: SyncProgress) => void): Promise<SyncProgress>;
   /** The current status. */
   status(): SyncStatus;

@@ -31,127 +31,130 @@ export const MAX_PULL_COLLECTIVES = 1000;
 /** Most capabilities one handshake may announce. */
 export const MAX_CAPABILITIES = 64;
 
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const positiveCount = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
-const collective = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(MAX_COLLECTIVE_LENGTH, `must be at most ${MAX_COLLECTIVE_LENGTH} characters`),
+const count = /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.number(), /* @__PURE__ */ v.safeInteger(), /* @__PURE__ */ v.minValue(0));
+const positiveCount = /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.number(), /* @__PURE__ */ v.safeInteger(), /* @__PURE__ */ v.minValue(1));
+const collective = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.string(),
+  /* @__PURE__ */ v.minLength(1, 'must not be empty'),
+  /* @__PURE__ */ v.maxLength(MAX_COLLECTIVE_LENGTH, `must be at most ${MAX_COLLECTIVE_LENGTH} characters`),
 );
-const recordId = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(MAX_RECORD_ID_LENGTH, `must be at most ${MAX_RECORD_ID_LENGTH} characters`),
+const recordId = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.string(),
+  /* @__PURE__ */ v.minLength(1, 'must not be empty'),
+  /* @__PURE__ */ v.maxLength(MAX_RECORD_ID_LENGTH, `must be at most ${MAX_RECORD_ID_LENGTH} characters`),
 );
-const instanceId = v.pipe(
-  v.string(),
-  v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'),
+const instanceId = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.string(),
+  /* @__PURE__ */ v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'),
 );
 const hlc = v.custom<string>(isHlc, 'must be a hybrid logical clock timestamp');
 const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
-const op = v.picklist(['put', 'delete'], 'must be "put" or "delete"');
+const op = /* @__PURE__ */ v.picklist(['put', 'delete'], 'must be "put" or "delete"');
 
 /** A put carries a value, a delete none. */
 function valueMatchesOp(change: { op: string; value?: unknown }): boolean {
   return change.op === 'put' ? change.value !== undefined : change.value === undefined;
 }
 
-export const SyncChangeSchema = v.pipe(
-  v.strictObject({
+export const SyncChangeSchema = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.strictObject({
     seq: positiveCount,
     source: instanceId,
     collective,
     id: recordId,
     op,
-    value: v.exactOptional(jsonValue),
+    value: /* @__PURE__ */ v.exactOptional(jsonValue),
     hlc,
-    baseVersion: v.nullable(count),
+    baseVersion: /* @__PURE__ */ v.nullable(count),
   }),
-  v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  /* @__PURE__ */ v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
 );
 
-export const PulledChangeSchema = v.pipe(
-  v.strictObject({
+export const PulledChangeSchema = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.strictObject({
     collective,
     id: recordId,
     op,
-    value: v.exactOptional(jsonValue),
+    value: /* @__PURE__ */ v.exactOptional(jsonValue),
     hlc,
     source: instanceId,
     version: positiveCount,
   }),
-  v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  /* @__PURE__ */ v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
 );
 
-export const HandshakeRequestSchema = v.strictObject({
+export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
   protocolVersion: positiveCount,
-  capabilities: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(MAX_CAPABILITIES)),
+  capabilities: /* @__PURE__ */ v.pipe(
+    /* @__PURE__ */ v.array(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.maxLength(64))),
+    /* @__PURE__ */ v.maxLength(MAX_CAPABILITIES),
+  ),
 });
 
-export const HandshakeResponseSchema = v.object({
-  accepted: v.boolean(),
-  reason: v.exactOptional(v.string()),
+export const HandshakeResponseSchema = /* @__PURE__ */ v.object({
+  accepted: /* @__PURE__ */ v.boolean(),
+  reason: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.string()),
   protocolVersion: positiveCount,
-  serverId: v.pipe(v.string(), v.minLength(1)),
-  capabilities: v.array(v.string()),
+  serverId: /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.minLength(1)),
+  capabilities: /* @__PURE__ */ v.array(/* @__PURE__ */ v.string()),
 });
 
-export const PullRequestSchema = v.strictObject({
+export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
   cursor: count,
-  batchSize: v.pipe(positiveCount, v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)),
-  collectives: v.exactOptional(v.pipe(v.array(collective), v.maxLength(MAX_PULL_COLLECTIVES))),
-  withTotal: v.exactOptional(v.boolean()),
+  batchSize: /* @__PURE__ */ v.pipe(positiveCount, /* @__PURE__ */ v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)),
+  collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
+  withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
 });
 
-export const PullResponseSchema = v.object({
-  changes: v.array(PulledChangeSchema),
-  hasMore: v.boolean(),
+export const PullResponseSchema = /* @__PURE__ */ v.object({
+  changes: /* @__PURE__ */ v.array(PulledChangeSchema),
+  hasMore: /* @__PURE__ */ v.boolean(),
   newCursor: count,
-  total: v.exactOptional(count),
+  total: /* @__PURE__ */ v.exactOptional(count),
 });
 
-export const PushRequestSchema = v.pipe(
-  v.strictObject({
+export const PushRequestSchema = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.strictObject({
     instanceId,
-    policy: v.picklist(['last-write-wins', 'server-wins']),
-    changes: v.array(SyncChangeSchema),
+    policy: /* @__PURE__ */ v.picklist(['last-write-wins', 'server-wins']),
+    changes: /* @__PURE__ */ v.array(SyncChangeSchema),
   }),
-  v.check(
+  /* @__PURE__ */ v.check(
     (req) => req.changes.every((c) => c.source === req.instanceId),
     'every change must have source equal to instanceId',
   ),
-  v.check(
+  /* @__PURE__ */ v.check(
     (req) => req.changes.every((c, i) => i === 0 || c.seq > (req.changes[i - 1] as SyncChange).seq),
     'changes must be in strictly increasing seq order',
   ),
 );
 
-const rejectReason = v.picklist(['CONFLICT', 'FORBIDDEN', 'INVALID']);
+const rejectReason = /* @__PURE__ */ v.picklist(['CONFLICT', 'FORBIDDEN', 'INVALID']);
 
-export const PushResponseSchema = v.object({
+export const PushResponseSchema = /* @__PURE__ */ v.object({
   accepted: count,
   ackedSeq: count,
-  rejected: v.array(
-    v.object({ seq: positiveCount, collective, id: recordId, reason: rejectReason, message: v.string() }),
+  rejected: /* @__PURE__ */ v.array(
+    /* @__PURE__ */ v.object({ seq: positiveCount, collective, id: recordId, reason: rejectReason, message: /* @__PURE__ */ v.string() }),
   ),
-  conflicts: v.array(
-    v.object({
+  conflicts: /* @__PURE__ */ v.array(
+    /* @__PURE__ */ v.object({
       seq: positiveCount,
       collective,
       id: recordId,
-      policy: v.picklist(['last-write-wins', 'server-wins']),
-      server: v.nullable(PulledChangeSchema),
+      policy: /* @__PURE__ */ v.picklist(['last-write-wins', 'server-wins']),
+      server: /* @__PURE__ */ v.nullable(PulledChangeSchema),
     }),
   ),
   newCursor: count,
 });
 
-export const HealthResponseSchema = v.object({
-  ok: v.boolean(),
+export const HealthResponseSchema = /* @__PURE__ */ v.object({
+  ok: /* @__PURE__ */ v.boolean(),
   protocolVersion: positiveCount,
-  serverId: v.string(),
+  serverId: /* @__PURE__ */ v.string(),
 });
 
 /** Turns valibot issues into one readable sentence naming the field. */
@@ -202,26 +205,28 @@ function parser<S extends v.GenericSchema>(what: string, schema: S, lists: reado
 
 // The explicit return types tie each schema to its hand-written interface: a drift
 // between the two fails to compile.
-export const parseSyncChange: (input: unknown) => SyncChange = parser('change', SyncChangeSchema);
-export const parsePulledChange: (input: unknown) => PulledChange = parser('pulled change', PulledChangeSchema);
-export const parseHandshakeRequest: (input: unknown) => HandshakeRequest = parser('handshake request', HandshakeRequestSchema, [
+export const parseSyncChange: (input: unknown) => SyncChange = /* @__PURE__ */ parser('change', SyncChangeSchema);
+export const parsePulledChange: (input: unknown) => PulledChange = /* @__PURE__ */ parser('pulled change', PulledChangeSchema);
+export const parseHandshakeRequest: (input: unknown) => HandshakeRequest = /* @__PURE__ */ parser('handshake request', HandshakeRequestSchema, [
   { field: 'capabilities', max: MAX_CAPABILITIES },
 ]);
-export const parseHandshakeResponse: (input: unknown) => HandshakeResponse = parser('handshake response', HandshakeResponseSchema, [
+export const parseHandshakeResponse: (input: unknown) => HandshakeResponse = /* @__PURE__ */ parser('handshake response', HandshakeResponseSchema, [
   { field: 'capabilities', max: MAX_CAPABILITIES },
 ]);
-export const parsePullRequest: (input: unknown) => PullRequest = parser('pull request', PullRequestSchema, [
+export const parsePullRequest: (input: unknown) => PullRequest = /* @__PURE__ */ parser('pull request', PullRequestSchema, [
   { field: 'collectives', max: MAX_PULL_COLLECTIVES },
 ]);
-export const parsePullResponse: (input: unknown) => PullResponse = parser('pull response', PullResponseSchema, [{ field: 'changes', max: MAX_BATCH_SIZE }]);
-export const parsePushRequest: (input: unknown) => PushRequest = parser('push request', PushRequestSchema, [
+export const parsePullResponse: (input: unknown) => PullResponse = /* @__PURE__ */ parser('pull response', PullResponseSchema, [
+  { field: 'changes', max: MAX_BATCH_SIZE },
+]);
+export const parsePushRequest: (input: unknown) => PushRequest = /* @__PURE__ */ parser('push request', PushRequestSchema, [
   { field: 'changes', max: MAX_BATCH_SIZE, code: ErrorCode.PAYLOAD_TOO_LARGE },
 ]);
-export const parsePushResponse: (input: unknown) => PushResponse = parser('push response', PushResponseSchema, [
+export const parsePushResponse: (input: unknown) => PushResponse = /* @__PURE__ */ parser('push response', PushResponseSchema, [
   { field: 'rejected', max: MAX_BATCH_SIZE },
   { field: 'conflicts', max: MAX_BATCH_SIZE },
 ]);
-export const parseHealthResponse: (input: unknown) => HealthResponse = parser('health response', HealthResponseSchema);
+export const parseHealthResponse: (input: unknown) => HealthResponse = /* @__PURE__ */ parser('health response', HealthResponseSchema);
 
 /**
  * Checks that a timestamp is well formed and at most `maxDriftMs` ahead of the wall

@@ -71,6 +71,9 @@ export async function servePull(
     if (kept.length < rows.length) hasMore = true;
     rows = kept;
     newCursor = clampTo;
+    // Rows committed after the listing wait for the next pull; a page that would say
+    // "more" without moving the cursor is one a client must refuse (INVALID_RESPONSE).
+    if (newCursor === request.cursor) hasMore = false;
   }
   const response = { changes: rows.map(toPulledChange), hasMore, newCursor };
   return page.total === undefined ? response : { ...response, total: page.total };

@@ -6,12 +6,11 @@
  * N puts with no per-record reads.
  */
 import { uuidV7 } from './uuid-v7.ts';
-import { DEFAULT_MAX_CLOCK_DRIFT_MS, HybridClock, isWithinDrift } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
-import { recordKey } from '../protocol/record-key.ts';
-import { appendSyncChanges, basesAbove, lastSeqOf, pendingByRecord, trimEntry } from './change-log.ts';
+import { appendSyncChanges, lastSeqOf, trimEntry } from './change-log.ts';
+import { ChangeListeners } from './change-listeners.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { openDatabase } from './open-database.ts';
@@ -29,7 +28,6 @@ import type {
   ApplyResult,
   ChangeEvent,
   CursorAdvance,
-  LocalConflict,
   LocalStore,
   LocalWrite,
   LocalWriteOptions,
@@ -37,6 +35,7 @@ import type {
   RecordInput,
 } from './types.ts';
 import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, remoteRecord, toRecordEntry, type ClockBound, type RemotePlan } from './write-plans.ts';
 
 /** The parts of `IDBKeyRange` the replica uses (injectable, like the factory). */
 export type KeyRangeFactory = Pick<typeof IDBKeyRange, 'bound' | 'lowerBound' | 'upperBound'>;
@@ -132,48 +131,11 @@ function loadInstanceId(db: IDBDatabase, name: string, expected: InstanceId | un
   });
 }
 
-function toRecordEntry(stored: StoredRecord | undefined): RecordEntry | undefined {
-  if (stored === undefined || stored.deleted) return undefined;
-  const entry = {
-    collective: stored.collective,
-    id: stored.id,
-    value: stored.value ?? null,
-    hlc: stored.hlc,
-    origin: stored.origin,
-  };
-  return stored.version === undefined ? entry : { ...entry, version: stored.version };
-}
-
-function remoteRecord(change: PulledChange): StoredRecord {
-  const base = {
-    collective: change.collective,
-    id: change.id,
-    deleted: change.op === 'delete',
-    hlc: change.hlc,
-    origin: change.source,
-    version: change.version,
-  };
-  return change.op === 'delete' || change.value === undefined ? base : { ...base, value: change.value };
-}
-
-function eventChange(change: { collective: string; id: string; op: 'put' | 'delete'; value?: JsonValue }): ChangeEvent['changes'][number] {
-  return change.op === 'delete' || change.value === undefined
-    ? { collective: change.collective, id: change.id, op: 'delete' }
-    : { collective: change.collective, id: change.id, op: 'put', value: change.value };
-}
-
-/** Is the server state `incoming` newer than the `held` one under `policy`? (out-of-feed applies) */
-function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: StoredRecord | undefined): boolean {
-  if (held === undefined) return true;
-  if (policy === 'server-wins') return held.version === undefined || incoming.version > held.version;
-  return incoming.hlc > held.hlc;
-}
-
 class IdbReplica implements LocalStore {
   readonly instanceId: InstanceId;
   readonly name: string;
   readonly #settings: ReplicaSettings;
-  readonly #listeners = new Set<(event: ChangeEvent) => void>();
+  readonly #listeners = new ChangeListeners();
   /** The open connection; undefined after the browser closed it (reopened on the next call). */
   #db: IDBDatabase | undefined;
   #reopening: Promise<IDBDatabase> | undefined;
@@ -320,12 +282,11 @@ class IdbReplica implements LocalStore {
   ): Promise<ApplyResult> {
     return this.#guard('applyRemote', async () => {
       checkRemoteApply(changes, options);
-      // Never wider than the default: local writes restore the clock with the default bound.
-      const driftMs = Math.min(options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS, DEFAULT_MAX_CLOCK_DRIFT_MS);
+      const clock = clockBound(options.maxClockDriftMs, this.#settings.now());
       const result =
         options.cursor === undefined
-          ? await this.#applyServerStates(changes, options.policy, driftMs)
-          : await this.#applyFeedBatch(changes, options.policy, options.cursor, driftMs);
+          ? await this.#applyServerStates(changes, options.policy, clock)
+          : await this.#applyFeedBatch(changes, options.policy, options.cursor, clock);
       if (result.written.length > 0) this.#emit({ source: 'remote', changes: result.written.map(eventChange) });
       return { applied: result.written.length, conflicts: result.conflicts };
     });
@@ -334,10 +295,7 @@ class IdbReplica implements LocalStore {
   // ---- lifecycle ----
 
   subscribe(listener: (event: ChangeEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.subscribe(listener);
   }
 
   close(): void {
@@ -445,24 +403,15 @@ class IdbReplica implements LocalStore {
     if (changes.length === 0) return [];
     const logged = await this.#run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
       const meta = tx.objectStore(Stores.meta);
-      const state = ((await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined) ?? INITIAL_WRITE_STATE;
-      const clock = new HybridClock({ node: this.instanceId, now: this.#settings.now, last: state.hlc });
-      const hlc = clock.tick();
-      const firstSeq = state.seq + 1;
+      const state = (await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined;
+      const plan = planLocalWrite({ changes, state, instanceId: this.instanceId, now: this.#settings.now, baseVersion });
       const records = tx.objectStore(Stores.records);
-      for (const change of changes) {
-        // Not awaited one by one: the requests queue in order and the transaction's
-        // completion (or abort) covers them all.
-        const base = { collective: change.collective, id: change.id, hlc, origin: this.instanceId };
-        records.put(change.op === 'put' ? { ...base, value: change.value, deleted: false } : { ...base, deleted: true });
-      }
-      const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: baseVersion ?? state.basis, changes };
-      tx.objectStore(Stores.log).put(entry);
-      const next: WriteState = { seq: firstSeq + changes.length - 1, hlc, basis: state.basis };
-      meta.put(next, MetaKey.writeState);
-      const out: SyncChange[] = [];
-      appendSyncChanges(out, entry, this.instanceId, changes.length);
-      return out;
+      // Not awaited one by one: the requests queue in order and the transaction's
+      // completion (or abort) covers them all.
+      for (const record of plan.records) records.put(record);
+      tx.objectStore(Stores.log).put(plan.entry);
+      meta.put(plan.state, MetaKey.writeState);
+      return plan.logged;
     });
     this.#emit({ source: 'local', changes: changes.map(eventChange) });
     return logged;
@@ -478,8 +427,8 @@ class IdbReplica implements LocalStore {
     changes: readonly PulledChange[],
     policy: ConflictPolicy,
     cursor: CursorAdvance,
-    driftMs: number,
-  ): Promise<{ written: PulledChange[]; conflicts: LocalConflict[] }> {
+    clock: ClockBound,
+  ): Promise<RemotePlan> {
     // Relaxed: the batch and its cursor commit together, so power loss can only drop
     // both, and the next pull fetches the same batch again.
     return this.#run('applyRemote', [Stores.records, Stores.log, Stores.meta, Stores.cursors], 'readwrite', async (tx) => {
@@ -491,41 +440,12 @@ class IdbReplica implements LocalStore {
         requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
         requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
       ]);
-      const current = stored ?? 0;
-      if (current !== cursor.from) {
-        throw new SyncError(
-          ErrorCode.CONFLICT,
-          `The pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: this batch was already applied (another tab, or a late leader). Nothing was written; pull again from ${current}.`,
-          { details: { peer: cursor.peer, stored: current, from: cursor.from } },
-        );
-      }
-      const pending = entries.length === 0 || policy !== 'last-write-wins' ? undefined : pendingByRecord(entries);
-      // server-wins: a pending write based on this change's version or later (a
-      // conflict's resolution, made knowing the server's record) stands; the server
-      // takes it unless the record moved past that version, which the feed would bring.
-      const based = entries.length === 0 || policy !== 'server-wins' ? undefined : basesAbove(entries, cursor.from);
+      const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, state, entries, clock });
       const records = tx.objectStore(Stores.records);
-      const written: PulledChange[] = [];
-      const conflicts: LocalConflict[] = [];
-      const base = state ?? INITIAL_WRITE_STATE;
-      let maxHlc = base.hlc;
-      const now = this.#settings.now();
-      for (const change of changes) {
-        // A clock beyond the bound is not adopted (issue 11): the change still applies.
-        if (change.hlc > maxHlc && isWithinDrift(change.hlc, now, driftMs)) maxHlc = change.hlc;
-        if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
-        const local = pending?.get(recordKey(change.collective, change.id));
-        if (local !== undefined) {
-          const winner = local.hlc > change.hlc ? 'local' : 'remote';
-          conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner });
-          if (winner === 'local') continue;
-        }
-        records.put(remoteRecord(change));
-        written.push(change);
-      }
-      meta.put({ seq: base.seq, hlc: maxHlc, basis: cursor.to } satisfies WriteState, MetaKey.writeState);
+      for (const change of plan.written) records.put(remoteRecord(change));
+      meta.put(plan.state, MetaKey.writeState);
       cursors.put(cursor.to, key);
-      return { written, conflicts };
+      return plan;
     }, 'relaxed');
   }
 
@@ -537,9 +457,9 @@ class IdbReplica implements LocalStore {
   async #applyServerStates(
     changes: readonly PulledChange[],
     policy: ConflictPolicy,
-    driftMs: number,
-  ): Promise<{ written: PulledChange[]; conflicts: LocalConflict[] }> {
-    if (changes.length === 0) return { written: [], conflicts: [] };
+    clock: ClockBound,
+  ): Promise<RemotePlan> {
+    if (changes.length === 0) return { written: [], conflicts: [], state: undefined };
     return this.#run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
       const records = tx.objectStore(Stores.records);
       const meta = tx.objectStore(Stores.meta);
@@ -547,38 +467,15 @@ class IdbReplica implements LocalStore {
         requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
         ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<StoredRecord | undefined>),
       ]);
-      const current = new Map<string, StoredRecord | undefined>();
-      changes.forEach((c, i) => {
-        const key = recordKey(c.collective, c.id);
-        if (!current.has(key)) current.set(key, held[i]);
-      });
-      const base = state ?? INITIAL_WRITE_STATE;
-      let maxHlc = base.hlc;
-      const now = this.#settings.now();
-      const written: PulledChange[] = [];
-      for (const change of changes) {
-        if (change.hlc > maxHlc && isWithinDrift(change.hlc, now, driftMs)) maxHlc = change.hlc;
-        const key = recordKey(change.collective, change.id);
-        if (!isNewer(policy, change, current.get(key))) continue;
-        const record = remoteRecord(change);
-        records.put(record);
-        current.set(key, record);
-        written.push(change);
-      }
-      if (maxHlc !== base.hlc) meta.put({ ...base, hlc: maxHlc } satisfies WriteState, MetaKey.writeState);
-      return { written, conflicts: [] };
+      const plan = planServerStates({ changes, policy, held, state, clock });
+      for (const change of plan.written) records.put(remoteRecord(change));
+      if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);
+      return plan;
     });
   }
 
   #emit(event: ChangeEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A listener's bug must not turn a committed write into a failed call.
-        console.error('pulsesync: a store change listener threw', error);
-      }
-    }
+    this.#listeners.emit(event);
   }
 }
 

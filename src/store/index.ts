@@ -1,8 +1,11 @@
 /**
- * The local replica: records, change log, cursors and meta over IndexedDB.
+ * The local replica: records, change log, cursors and meta over IndexedDB, and its
+ * memory twin behind the same interface.
  */
 export { openReplica, DEFAULT_BLOCKED_TIMEOUT_MS } from './idb-replica.ts';
 export type { ReplicaOptions, KeyRangeFactory } from './idb-replica.ts';
+export { memoryDatabases, memoryReplica } from './memory-replica.ts';
+export type { MemoryDatabases, MemoryReplicaOptions } from './memory-replica.ts';
 export type {
   ApplyResult,
   ChangeEvent,

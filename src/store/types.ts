@@ -1,7 +1,7 @@
 /**
- * The local replica's interface. `openReplica()` (IndexedDB, `idb-replica.ts`) is the
- * implementation; a packed layout may replace it later and must pass the same contract
- * suite (`test/store/replica-contract.ts`).
+ * The local replica's interface. `openReplica()` (IndexedDB, `idb-replica.ts`) and
+ * `memoryReplica()` implement it; a packed layout may replace them later and must pass
+ * the same contract suite (`src/testing/replica-contract.ts`).
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type {

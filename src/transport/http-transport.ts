@@ -11,6 +11,7 @@ import {
 } from '../protocol/validate.ts';
 import type { LiveHandlers, SyncTransport } from './types.ts';
 import { openSseChannel } from './sse.ts';
+import { globalTimers, type TransportTimers } from './timers.ts';
 
 /** A bearer token, or nothing to send. */
 export type TokenSource = () => string | null | undefined | Promise<string | null | undefined>;
@@ -30,13 +31,18 @@ export interface HttpTransportOptions {
   readonly fetch?: typeof fetch;
   /** Time limit of each request, body included. Default 30 s; then `TIMEOUT`. */
   readonly timeoutMs?: number;
+  /** Timers of the request timeout and of the live channel. Default the global ones. */
+  readonly timers?: TransportTimers;
+  /** Wall clock, for `Retry-After` given as an HTTP date. Default `Date.now`. */
+  readonly now?: () => number;
   /** Open the live (SSE) channel when the engine asks for it. Default true. */
   readonly live?: boolean;
-  /** Reconnect schedule and dead-connection timeout of the live channel. */
+  /** Reconnect schedule, its jitter source and the dead-connection timeout of the live channel. */
   readonly liveOptions?: {
     readonly initialDelayMs?: number;
     readonly maxDelayMs?: number;
     readonly idleTimeoutMs?: number;
+    readonly random?: () => number;
   };
 }
 
@@ -92,6 +98,8 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   const base = options.url.replace(/\/+$/, '');
   const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const timers = options.timers ?? globalTimers;
+  const now = options.now ?? (() => Date.now());
   type TokenPromise = Promise<string | null | undefined>;
   let token: TokenPromise | undefined;
 
@@ -134,7 +142,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   ): Promise<{ status: number; headers: Headers; json: unknown; used: TokenPromise }> {
     const { headers: auth, used } = await headers(refused);
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const timer = timers.setTimeout(() => controller.abort(), timeoutMs);
     const init: RequestInit = {
       method: body === undefined ? 'GET' : 'POST',
       headers: body === undefined ? auth : { 'content-type': 'application/json', ...auth },
@@ -168,7 +176,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
       const reason = `${error instanceof Error ? error.message : String(error)}${detail}`;
       throw new SyncError(ErrorCode.TRANSPORT, `Could not reach ${url}: ${reason}`, { cause: error });
     } finally {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
     }
   }
 
@@ -177,7 +185,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     const data = isSyncErrorData(body) ? body : undefined;
     const message = data?.message ?? `${route} failed with HTTP ${status}`;
     if (status === 429 || status === 503) {
-      const retryAfterMs = parseRetryAfter(responseHeaders.get('retry-after'));
+      const retryAfterMs = parseRetryAfter(responseHeaders.get('retry-after'), now());
       return new SyncError(ErrorCode.RATE_LIMITED, message, {
         details: { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
       });
@@ -208,6 +216,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
         {
           url: `${base}/sync/live`,
           fetch: fetchFn,
+          timers,
           headers: async () => {
             const made = await headers(refused);
             refused = undefined;

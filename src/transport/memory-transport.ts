@@ -4,7 +4,7 @@
  * every request and response is copied (`structuredClone`), so client and server
  * never share an object, just as if the bytes had crossed a wire.
  */
-import { SyncError } from '../protocol/errors.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import {
   parseHandshakeResponse,
   parseHealthResponse,
@@ -20,7 +20,9 @@ import type {
   PushRequest,
   PushResponse,
 } from '../protocol/types.ts';
+import { globalTimers, type TransportTimers } from './timers.ts';
 import type { LiveHandlers, SyncTransport } from './types.ts';
+import type { TransportOperation } from './wrap-transport.ts';
 
 /**
  * What the memory transport needs of a server: the message handlers of
@@ -42,6 +44,14 @@ export interface MemoryTransportOptions<Access = unknown> {
   readonly access?: Access;
   /** Offer the live (poke) channel when the server has `onChanges`. Default true. */
   readonly live?: boolean;
+  /**
+   * Time limit of each call; then `TIMEOUT`, and a late answer is dropped. Default none:
+   * nothing is lost between two objects of one realm, but a server whose store hangs
+   * would hold the caller forever, so set one where that matters (as over HTTP).
+   */
+  readonly timeoutMs?: number;
+  /** Timers of `timeoutMs`. Default the global ones. */
+  readonly timers?: TransportTimers;
 }
 
 /**
@@ -58,12 +68,23 @@ export function memoryTransport<Access = unknown>(
   server: SyncServerHandlers<Access>,
   options: MemoryTransportOptions<Access> = {},
 ): SyncTransport {
-  const { access } = options;
+  const { access, timeoutMs } = options;
+  const timers = options.timers ?? globalTimers;
 
-  async function call<T>(handler: (body: unknown, access?: Access) => unknown, request: unknown, parse: (input: unknown) => T): Promise<T> {
+  async function call<T>(
+    operation: TransportOperation,
+    handler: (body: unknown, access?: Access) => unknown,
+    request: unknown,
+    parse: (input: unknown) => T,
+  ): Promise<T> {
+    // Copied now: the caller may change its object as soon as the call returns.
+    const body = structuredClone(request);
     let response: unknown;
     try {
-      response = await handler.call(server, structuredClone(request), access);
+      response =
+        timeoutMs === undefined
+          ? await handler.call(server, body, access)
+          : await withTimeout((async () => handler.call(server, body, access))(), operation, timeoutMs, timers);
     } catch (error) {
       throw reissue(error);
     }
@@ -72,10 +93,10 @@ export function memoryTransport<Access = unknown>(
 
   const transport: SyncTransport = {
     handshake: (request: HandshakeRequest): Promise<HandshakeResponse> =>
-      call(server.handleHandshake, request, parseHandshakeResponse),
-    push: (request: PushRequest): Promise<PushResponse> => call(server.handlePush, request, parsePushResponse),
-    pull: (request: PullRequest): Promise<PullResponse> => call(server.handlePull, request, parsePullResponse),
-    health: (): Promise<HealthResponse> => call(server.handleHealth, {}, parseHealthResponse),
+      call('handshake', server.handleHandshake, request, parseHandshakeResponse),
+    push: (request: PushRequest): Promise<PushResponse> => call('push', server.handlePush, request, parsePushResponse),
+    pull: (request: PullRequest): Promise<PullResponse> => call('pull', server.handlePull, request, parsePullResponse),
+    health: (): Promise<HealthResponse> => call('health', server.handleHealth, {}, parseHealthResponse),
   };
   const onChanges = server.onChanges;
   if (options.live !== false && onChanges !== undefined) {
@@ -96,6 +117,24 @@ export function memoryTransport<Access = unknown>(
     };
   }
   return transport;
+}
+
+/** `answer`, or a `TIMEOUT` once `timeoutMs` pass first (the late answer is then dropped). */
+function withTimeout<T>(answer: Promise<T>, operation: TransportOperation, timeoutMs: number, timers: TransportTimers): Promise<T> {
+  let handle: unknown;
+  const expired = new Promise<never>((_, reject) => {
+    handle = timers.setTimeout(
+      () =>
+        reject(
+          new SyncError(ErrorCode.TIMEOUT, `${operation} got no answer from the in-process server within ${timeoutMs} ms`, {
+            details: { timeoutMs },
+          }),
+        ),
+      timeoutMs,
+    );
+  });
+  answer.catch(() => undefined); // a failure after the timeout has no one to tell
+  return Promise.race([answer, expired]).finally(() => timers.clearTimeout(handle));
 }
 
 /** A fresh SyncError carrying only the data that would cross a wire. */

@@ -3,6 +3,7 @@
  * streaming. Not `EventSource`, because EventSource cannot send an `Authorization`
  * header and is missing in Web Workers of some browsers; `fetch` has neither problem.
  */
+import { globalTimers, type TransportTimers } from './timers.ts';
 import type { LiveHandlers } from './types.ts';
 
 /** One parsed SSE event. */
@@ -88,6 +89,8 @@ export interface SseChannelOptions {
   readonly idleTimeoutMs?: number;
   /** Jitter source; default Math.random. */
   readonly random?: () => number;
+  /** Timers of the reconnect delay and the idle timeout. Default the global ones. */
+  readonly timers?: TransportTimers;
 }
 
 /**
@@ -101,18 +104,20 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
   const maxDelay = options.maxDelayMs ?? 30_000;
   const idleTimeout = options.idleTimeoutMs ?? 45_000;
   const random = options.random ?? Math.random;
+  const timers = options.timers ?? globalTimers;
   let closed = false;
   let attempt = 0;
   let abort: AbortController | undefined;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The pending reconnect, if any (boxed: a fake timer may return any handle, even undefined). */
+  let retryTimer: { readonly handle: unknown } | undefined;
 
   async function connectOnce(): Promise<void> {
     const controller = new AbortController();
     abort = controller;
-    let idle: ReturnType<typeof setTimeout> | undefined;
+    let idle: { readonly handle: unknown } | undefined;
     const armIdle = (): void => {
-      if (idle !== undefined) clearTimeout(idle);
-      idle = setTimeout(() => controller.abort(new Error('live channel idle')), idleTimeout);
+      if (idle !== undefined) timers.clearTimeout(idle.handle);
+      idle = { handle: timers.setTimeout(() => controller.abort(new Error('live channel idle')), idleTimeout) };
     };
     let connected = false;
     try {
@@ -146,7 +151,7 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
     } catch {
       // network failure, abort, idle timeout: reconnect below
     } finally {
-      if (idle !== undefined) clearTimeout(idle);
+      if (idle !== undefined) timers.clearTimeout(idle.handle);
       if (abort === controller) abort = undefined;
       if (connected && !closed) handlers.onState?.(false);
     }
@@ -157,7 +162,7 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
     attempt += 1;
     const base = Math.min(initialDelay * 2 ** (attempt - 1), maxDelay);
     const delay = base * (0.75 + random() * 0.5);
-    retryTimer = setTimeout(run, delay);
+    retryTimer = { handle: timers.setTimeout(run, delay) };
   }
 
   function run(): void {
@@ -170,7 +175,7 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
   return () => {
     if (closed) return;
     closed = true;
-    if (retryTimer !== undefined) clearTimeout(retryTimer);
+    if (retryTimer !== undefined) timers.clearTimeout(retryTimer.handle);
     abort?.abort();
   };
 }

@@ -13,8 +13,8 @@
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedRecords } from '../../bench/lib/server-load.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seedRecords } from '../../tools/seed-records.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
 import { waitFor } from '../support/wait.ts';
 import type { LongTaskReport, PageClientOptions } from './pages/client-api.ts';

@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncClient } from '../../src/client/sync-client.ts';
-import { SDK_VERSION, type SyncWorkerApi } from '../../src/client/worker-protocol.ts';
+import type { SyncWorkerApi } from '../../src/worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../../src/worker-api/version.ts';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { ChangeEvent } from '../../src/store/types.ts';
 import type { SyncProgress, SyncStatus } from '../../src/protocol/types.ts';

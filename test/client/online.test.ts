@@ -5,6 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { SyncStatus } from '../../src/protocol/types.ts';
+import type { SyncTransport } from '../../src/transport/types.ts';
+import { wrapTransport } from '../../src/transport/wrap-transport.ts';
 import type { OnlineSignal } from '../../worker/online-signal.ts';
 import { waitFor } from '../support/wait.ts';
 import { tabsWorld } from './tabs.ts';
@@ -31,6 +33,16 @@ function switchableOnline(): OnlineSignal & { set(online: boolean): void } {
   };
 }
 
+/** `inner`, except that a handshake fails with `failure()` while it returns an error. */
+function handshakesFail(inner: SyncTransport, failure: () => SyncError | undefined): SyncTransport {
+  return wrapTransport(inner, {
+    call(call) {
+      const error = call.operation === 'handshake' ? failure() : undefined;
+      return error === undefined ? call.send() : Promise.reject(error);
+    },
+  });
+}
+
 describe('online and offline', () => {
   it('offline: status disconnected and no requests; online again: syncs at once', async () => {
     const online = switchableOnline();
@@ -53,11 +65,7 @@ describe('online and offline', () => {
   it('a server not reachable at start: start() resolves, status disconnected, retried until it answers', async () => {
     let down = true;
     world = tabsWorld({
-      transport: (inner) => ({
-        ...inner,
-        handshake: (request) =>
-          down ? Promise.reject(new SyncError(ErrorCode.TRANSPORT, 'connection refused')) : inner.handshake(request),
-      }),
+      transport: (inner) => handshakesFail(inner, () => (down ? new SyncError(ErrorCode.TRANSPORT, 'connection refused') : undefined)),
     });
     const client = world.open({ config: { retry: { initialDelayMs: 20, maxDelayMs: 40 } } });
     await client.start();
@@ -71,10 +79,7 @@ describe('online and offline', () => {
 
   it('a final refusal at start (bad token) rejects start() and leaves the lock free', async () => {
     world = tabsWorld({
-      transport: (inner) => ({
-        ...inner,
-        handshake: () => Promise.reject(new SyncError(ErrorCode.UNAUTHORIZED, 'bad token')),
-      }),
+      transport: (inner) => handshakesFail(inner, () => new SyncError(ErrorCode.UNAUTHORIZED, 'bad token')),
     });
     const client = world.open();
     await expect(client.start()).rejects.toMatchObject({ code: ErrorCode.UNAUTHORIZED });
@@ -88,11 +93,7 @@ describe('online and offline', () => {
     let down = true;
     world = tabsWorld({
       workerOptions: { online },
-      transport: (inner) => ({
-        ...inner,
-        handshake: (request) =>
-          down ? Promise.reject(new SyncError(ErrorCode.TRANSPORT, 'no network')) : inner.handshake(request),
-      }),
+      transport: (inner) => handshakesFail(inner, () => (down ? new SyncError(ErrorCode.TRANSPORT, 'no network') : undefined)),
     });
     const client = world.open({ config: { retry: { initialDelayMs: 5, maxDelayMs: 10 } } });
     await client.start();

@@ -13,7 +13,7 @@ import { memoryServerStore } from '../../src/server/stores/memory-server-store.t
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 import { createSyncWorkerApi } from '../../worker/expose.ts';
-import type { SyncWorkerOptions, TransportSettings } from '../../worker/sync-worker.ts';
+import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
 import { fakeLocks } from './fake-locks.ts';
 
 type Route = 'handshake' | 'push' | 'pull' | 'health';

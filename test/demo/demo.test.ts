@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type BenchBrowser } from '../../bench/lib/chromium.ts';
+import { launchChromium, type HeadlessChromium } from '../../tools/chromium.ts';
 import { startDemo, type RunningDemo } from '../../demo/start-demo.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -32,7 +32,7 @@ interface Item {
 }
 
 let demo: RunningDemo | undefined;
-let chromium: BenchBrowser | undefined;
+let chromium: HeadlessChromium | undefined;
 let dataDir: string | undefined;
 
 beforeAll(async () => {

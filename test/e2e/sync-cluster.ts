@@ -4,14 +4,15 @@
  * chaos transport) talking to them over loopback.
  */
 import { fileURLToPath } from 'node:url';
-import { startServerProcess, type ServerProcess } from '../../bench/lib/server-process.ts';
+import { startServerProcess, type ServerProcess } from '../../tools/server-process.ts';
 import { SyncManager } from '../../src/engine/sync-manager.ts';
 import type { SyncConfigInput } from '../../src/engine/types.ts';
 import type { JsonValue } from '../../src/protocol/types.ts';
 import type { LocalStore } from '../../src/store/types.ts';
-import { chaosTransport, type ChaosTransport } from '../../src/transport/chaos-transport.ts';
+import { chaosTransport, type ChaosTransport } from '../../src/testing/chaos-transport.ts';
 import { httpTransport } from '../../src/transport/http-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
+import { wrapTransport } from '../../src/transport/wrap-transport.ts';
 import { newReplica } from '../engine/fixtures.ts';
 import { serverRecords } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
@@ -47,32 +48,26 @@ export interface DeviceOptions {
 
 /** Counts pulls and follows the live channel's state, for the poke test. */
 function observed(inner: SyncTransport, live: Device['live']): SyncTransport {
-  const transport: SyncTransport = {
-    handshake: (request) => inner.handshake(request),
-    push: (request) => inner.push(request),
-    pull: async (request) => {
+  return wrapTransport(inner, {
+    async call(call) {
+      if (call.operation !== 'pull') return call.send();
       live.pullsInFlight += 1;
       try {
-        return await inner.pull(request);
+        return await call.send();
       } finally {
         live.pullsInFlight -= 1;
         live.pullsDone += 1;
       }
     },
-    health: () => inner.health(),
-  };
-  const openLive = inner.live?.bind(inner);
-  if (openLive !== undefined) {
-    transport.live = (handlers) =>
-      openLive({
+    live: (handlers, open) =>
+      open({
         onPoke: handlers.onPoke,
         onState: (connected) => {
           live.connected = connected;
           handlers.onState?.(connected);
         },
-      });
-  }
-  return transport;
+      }),
+  });
 }
 
 /** A device syncing with the server at `url`. */

@@ -111,6 +111,48 @@ describe('background sync', () => {
     await manager.stop();
   });
 
+  it('start() resolves when the server cannot be reached, and the connect loop shakes hands again after 500, 1000 ms …', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    scripted.fail('handshake', down, 3);
+    const manager = connect(replica, scripted.transport);
+    await manager.start(); // does not reject: a retry may fix TRANSPORT
+    await until(() => manager.status().state === 'disconnected', 'the first failure');
+    expect(manager.status()).toMatchObject({ running: true, error: { code: 'TRANSPORT' }, retry: { attempt: 1, nextDelayMs: 500 } });
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersToNextTimerAsync();
+      await until(() => scripted.callsOf('handshake').length === i + 2 && manager.status().state !== 'syncing', 'a handshake');
+    }
+    const times = scripted.callsOf('handshake').map((c) => c.at);
+    expect(times.slice(1).map((t, i) => t - (times[i] as number))).toEqual([500, 1000, 2000]);
+    await until(() => scripted.callsOf('pull').length > 0 && manager.status().state === 'idle', 'push and pull after the handshake');
+    expect(manager.status()).toMatchObject({ state: 'idle', running: true });
+    expect(manager.status().lastSyncedAt).not.toBeNull();
+    await manager.stop();
+  });
+
+  it('a refusal on a later handshake stops sync for good: not running, status error, an error event', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    scripted.fail('handshake', down, 1);
+    const manager = connect(replica, scripted.transport);
+    const errors: string[] = [];
+    manager.on('error', (e) => errors.push(e.code));
+    await manager.start();
+    scripted.fail('handshake', new SyncError(ErrorCode.UNAUTHORIZED, 'token revoked'));
+    await vi.advanceTimersToNextTimerAsync();
+    await until(() => manager.status().state === 'error', 'the refusal');
+    expect(manager.status()).toMatchObject({ running: false, error: { code: 'UNAUTHORIZED' } });
+    expect(manager.status().retry).toBeUndefined();
+    expect(errors).toEqual(['TRANSPORT', 'UNAUTHORIZED']);
+    await vi.advanceTimersByTimeAsync(120_000);
+    await settle();
+    expect(scripted.callsOf('handshake')).toHaveLength(2); // nothing retries a refusal
+    await manager.stop();
+  });
+
   it('pulls at once when the live channel pokes', async () => {
     const { server } = newServer();
     const a = await newReplica();

@@ -19,10 +19,10 @@ import { memoryServerStore } from '../../src/server/stores/memory-server-store.t
 import type { ServerRecord, ServerStore } from '../../src/server/types.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
-import { chaosTransport, type ChaosStats, type ChaosTransport } from '../../src/transport/chaos-transport.ts';
+import { chaosTransport, type ChaosStats, type ChaosTransport } from '../../src/testing/chaos-transport.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 const COLLECTIVES = ['notes', 'todos', 'tags'];
 const IDS = ['a', 'b', 'c', 'd', 'e', 'f'];

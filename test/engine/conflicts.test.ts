@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { ConflictInfo, ConflictResolver, SyncConfigInput } from '../../src/engine/types.ts';
 import { connect, memoryTransport, newReplica, newServer } from './fixtures.ts';
 
+/**
+ * Two replicas on one wall clock that moves only with `later()`: a write after
+ * `later()` is later on the hybrid logical clock, whatever the machine's speed (in the
+ * same millisecond, timestamps would tie and the instance ids decide).
+ */
 async function twoReplicas() {
   const { server } = newServer();
-  const a = await newReplica();
-  const b = await newReplica();
-  return { server, a: a.replica, b: b.replica };
+  let wallMs = Date.now();
+  const now = () => wallMs;
+  const a = await newReplica(undefined, { now });
+  const b = await newReplica(undefined, { now });
+  return { server, a: a.replica, b: b.replica, later: () => void (wallMs += 1) };
 }
 
 /** A resolver that merges the `tags` arrays of both sides. */
@@ -29,11 +36,11 @@ async function serverWinsPair(extra: SyncConfigInput = {}) {
 
 describe('conflicts', () => {
   it('last-write-wins: both replicas converge on the later write and the loser hears why', async () => {
-    const { server, a, b } = await twoReplicas();
+    const { server, a, b, later } = await twoReplicas();
     const syncA = connect(a, memoryTransport(server));
     const syncB = connect(b, memoryTransport(server));
     await a.put('notes', 'x', { by: 'a' });
-    await new Promise((resolve) => setTimeout(resolve, 2)); // b's write is later on the clock
+    later(); // b's write is later on the clock
     await b.put('notes', 'x', { by: 'b' });
     const conflictsA: ConflictInfo[] = [];
     syncA.on('conflict', (c) => conflictsA.push(c));
@@ -81,11 +88,11 @@ describe('conflicts', () => {
   });
 
   it('a custom resolver merges, and the merge wins on every replica', async () => {
-    const { server, a, b } = await twoReplicas();
+    const { server, a, b, later } = await twoReplicas();
     const syncA = connect(a, memoryTransport(server), { resolver: unionOfTags });
     const syncB = connect(b, memoryTransport(server), { resolver: unionOfTags });
     await a.put('notes', 'x', { tags: ['red'] });
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    later();
     await b.put('notes', 'x', { tags: ['blue'] });
     const outcomes: string[] = [];
     syncA.on('conflict', (c) => outcomes.push(c.outcome));

@@ -1,7 +1,7 @@
 /**
  * Real pieces for engine tests: fake-indexeddb replicas (`openReplica`), an in-memory
  * sync server (`createSyncServer` + `memoryServerStore`) and the memory transport,
- * plus a transport wrapper a test can script (fail, hold, rewrite calls).
+ * plus a transport wrapper a test can script (fail, hold, record calls).
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { vi } from 'vitest';
@@ -13,6 +13,7 @@ import type { LocalStore } from '../../src/store/types.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
+import { wrapTransport, type TransportOperation, type TransportRequest } from '../../src/transport/wrap-transport.ts';
 
 export type TestServer = ReturnType<typeof createSyncServer>;
 
@@ -24,13 +25,19 @@ export function newServer(): { server: TestServer; store: ReturnType<typeof memo
 
 let replicaCount = 0;
 
-/** A replica in its own fake IndexedDB; `reopen()` opens the same database again. */
-export async function newReplica(name = `replica-${++replicaCount}`): Promise<{
+/**
+ * A replica in its own fake IndexedDB; `reopen()` opens the same database again.
+ * `now` is the wall clock of its hybrid logical clock (default `Date.now`).
+ */
+export async function newReplica(
+  name = `replica-${++replicaCount}`,
+  options: { readonly now?: () => number } = {},
+): Promise<{
   replica: LocalStore;
   reopen: () => Promise<LocalStore>;
 }> {
   const indexedDB = new IDBFactory();
-  const open = () => openReplica({ name, indexedDB, IDBKeyRange });
+  const open = () => openReplica({ name, indexedDB, IDBKeyRange, ...options });
   return { replica: await open(), reopen: open };
 }
 
@@ -46,7 +53,12 @@ export function connect(
 
 export { memoryTransport };
 
-type Operation = 'handshake' | 'push' | 'pull' | 'health';
+/** One call a scripted transport saw: its operation, request and (fake or real) time. */
+export interface ScriptedCall<Op extends TransportOperation = TransportOperation> {
+  readonly op: Op;
+  readonly request: TransportRequest<Op>;
+  readonly at: number;
+}
 
 /**
  * Wraps a transport so a test can fail or hold chosen calls and see every request.
@@ -54,41 +66,36 @@ type Operation = 'handshake' | 'push' | 'pull' | 'health';
  * `hold(op)` makes the next call of `op` wait until the returned function is called.
  */
 export function scriptedTransport(inner: SyncTransport) {
-  const calls: { op: Operation; request: unknown; at: number }[] = [];
-  const failures = new Map<Operation, { error: unknown; times: number }>();
-  const holds = new Map<Operation, Promise<void>>();
-  async function run<T>(op: Operation, request: unknown, send: () => Promise<T>): Promise<T> {
-    calls.push({ op, request, at: Date.now() });
-    const gate = holds.get(op);
-    if (gate !== undefined) {
-      holds.delete(op);
-      await gate;
-    }
-    const failure = failures.get(op);
-    if (failure !== undefined && failure.times > 0) {
-      failure.times -= 1;
-      throw failure.error;
-    }
-    return send();
-  }
-  const transport: SyncTransport = {
-    handshake: (request) => run('handshake', request, () => inner.handshake(request)),
-    push: (request) => run('push', request, () => inner.push(request)),
-    pull: (request) => run('pull', request, () => inner.pull(request)),
-    health: () => run('health', {}, () => inner.health()),
-  };
-  if (inner.live !== undefined) transport.live = inner.live.bind(inner);
+  const calls: ScriptedCall[] = [];
+  const failures = new Map<TransportOperation, { error: unknown; times: number }>();
+  const holds = new Map<TransportOperation, Promise<void>>();
+  const transport = wrapTransport(inner, {
+    async call({ operation, request, send }) {
+      calls.push({ op: operation, request, at: Date.now() });
+      const gate = holds.get(operation);
+      if (gate !== undefined) {
+        holds.delete(operation);
+        await gate;
+      }
+      const failure = failures.get(operation);
+      if (failure !== undefined && failure.times > 0) {
+        failure.times -= 1;
+        throw failure.error;
+      }
+      return send();
+    },
+  });
   return {
     transport,
     calls,
-    callsOf: (op: Operation) => calls.filter((c) => c.op === op),
-    fail(op: Operation, error: unknown, times = Number.POSITIVE_INFINITY) {
+    callsOf: <Op extends TransportOperation>(op: Op) => calls.filter((c): c is ScriptedCall<Op> => c.op === op),
+    fail(op: TransportOperation, error: unknown, times = Number.POSITIVE_INFINITY) {
       failures.set(op, { error, times });
     },
-    heal(op: Operation) {
+    heal(op: TransportOperation) {
       failures.delete(op);
     },
-    hold(op: Operation): () => void {
+    hold(op: TransportOperation): () => void {
       let release!: () => void;
       holds.set(op, new Promise<void>((resolve) => (release = resolve)));
       return release;

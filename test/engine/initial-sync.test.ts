@@ -131,6 +131,56 @@ describe('initialSync', () => {
     expect(await reader.replica.list('notes')).toHaveLength(4); // batches 1 and 2, each with its cursor
   });
 
+  it('start() catches up with progress events; initialSync() after start joins that catch-up instead of pulling twice', async () => {
+    const server = await serverWith(1050);
+    const reader = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(reader.replica, scripted.transport, { batchSize: 500, pushIntervalMs: 60_000, pullIntervalMs: 60_000 });
+    const events: SyncProgress[] = [];
+    manager.on('progress', (p) => events.push(p));
+    await manager.start();
+    const reported: SyncProgress[] = [];
+    const final = await manager.initialSync((p) => reported.push(p));
+    expect(final).toEqual({ batch: 3, totalPulled: 1050, hasMore: false, total: 1050 });
+    expect(events.map((p) => p.totalPulled)).toEqual([500, 1000, 1050]);
+    expect(reported.at(-1)).toEqual(final);
+    expect(scripted.callsOf('pull')).toHaveLength(3);
+    expect(await reader.replica.list('notes')).toHaveLength(1050);
+    await manager.stop();
+  });
+
+  it("start() after the app's own initialSync() adds no 'nothing new' progress over that run's", async () => {
+    const server = await serverWith(3);
+    const reader = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(reader.replica, scripted.transport, { pushIntervalMs: 60_000, pullIntervalMs: 60_000 });
+    const events: SyncProgress[] = [];
+    manager.on('progress', (p) => events.push(p));
+    await manager.initialSync();
+    await manager.start();
+    await until(() => scripted.callsOf('pull').length === 2 && manager.status().state === 'idle', "the loop's catch-up");
+    expect(events).toEqual([{ batch: 1, totalPulled: 3, hasMore: false, total: 3 }]);
+    const joined: SyncProgress[] = [];
+    await manager.initialSync((p) => joined.push(p)); // a call still hears how its catch-up ended
+    expect(joined).toEqual([{ batch: 1, totalPulled: 0, hasMore: false, total: 0 }]);
+    await manager.stop();
+  });
+
+  it('a catch-up cut short rejects initialSync(), and the loop goes on to catch up', async () => {
+    const server = await serverWith(30);
+    const reader = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    scripted.fail('pull', new SyncError(ErrorCode.TRANSPORT, 'connection reset'), 1);
+    const manager = connect(reader.replica, scripted.transport, { batchSize: 10, retry: { initialDelayMs: 1, maxDelayMs: 1 } });
+    const waiting = manager.initialSync();
+    await manager.start();
+    await expect(waiting).rejects.toMatchObject({ code: ErrorCode.TRANSPORT });
+    await until(() => manager.status().running && manager.status().state === 'idle' && manager.status().lastSyncedAt !== null, 'the loop caught up');
+    await until(() => scripted.callsOf('pull').length >= 4, 'the retried catch-up');
+    expect(await reader.replica.list('notes')).toHaveLength(30);
+    await manager.stop();
+  });
+
   it('pulls nothing when the manager is push-only', async () => {
     const server = await serverWith(3);
     const reader = await newReplica();

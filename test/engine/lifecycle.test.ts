@@ -51,6 +51,38 @@ describe('SyncManager lifecycle', () => {
     expect(await codeOf(manager.syncOnce())).toBe(ErrorCode.PROTOCOL_VERSION);
   });
 
+  it('offline at start: start() resolves at once without a request; back online it shakes hands and syncs', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(replica, scripted.transport, { pushIntervalMs: 60_000, pullIntervalMs: 60_000 });
+    manager.setOnline(false);
+    await manager.start();
+    expect(manager.status()).toMatchObject({ state: 'disconnected', running: true });
+    await replica.put('notes', 'offline', 1);
+    await settle();
+    expect(scripted.calls).toHaveLength(0);
+    manager.setOnline(true);
+    await until(() => manager.status().pending === 0 && manager.status().state === 'idle', 'the offline write pushed');
+    expect(scripted.calls.map((c) => c.op).slice(0, 2)).toEqual(['handshake', 'push']);
+    await manager.stop();
+  });
+
+  it('a syncOnce that gets through while the handshake waits out a backoff starts the loops at once', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    scripted.fail('handshake', new SyncError(ErrorCode.TRANSPORT, 'down'), 1);
+    const manager = connect(replica, scripted.transport, { retry: { initialDelayMs: 600_000, maxDelayMs: 600_000 } });
+    await manager.start();
+    expect(manager.status().retry?.nextDelayMs).toBe(600_000);
+    await manager.syncOnce(); // shakes hands: the server is back
+    await replica.put('notes', 'a', 1);
+    await until(() => scripted.callsOf('push').length === 1, 'a background push for the write, long before the backoff ends');
+    await until(() => manager.status().pending === 0, 'the write acknowledged');
+    await manager.stop();
+  });
+
   it('refuses a second start with ALREADY_STARTED', async () => {
     const { server } = newServer();
     const { replica } = await newReplica();

@@ -18,9 +18,9 @@ import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import type { LocalStore } from '../../src/store/types.ts';
-import { chaosTransport } from '../../src/transport/chaos-transport.ts';
+import { chaosTransport } from '../../src/testing/chaos-transport.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 
 const IDS = ['a', 'b'];

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SyncError, type SyncErrorData } from '../../src/protocol/errors.ts';
 import type { SyncStatus } from '../../src/protocol/types.ts';
+import type { LocalStore } from '../../src/store/types.ts';
+import { PendingCount } from '../../src/engine/pending-count.ts';
 import { connect, memoryTransport, newReplica, newServer, scriptedTransport, settle, until } from './fixtures.ts';
+
+/** Counts the replica's pendingCount() calls. */
+function countCalls(replica: LocalStore): () => number {
+  const count = replica.pendingCount.bind(replica);
+  let calls = 0;
+  replica.pendingCount = () => {
+    calls += 1;
+    return count();
+  };
+  return () => calls;
+}
 
 describe('sync status', () => {
   it('counts pending changes as they are written and pushed, and stamps lastSyncedAt from its clock', async () => {
@@ -27,16 +40,27 @@ describe('sync status', () => {
   it('counts pending changes a few times for a burst of writes, not once per write', async () => {
     const { server } = newServer();
     const { replica } = await newReplica();
-    const count = replica.pendingCount.bind(replica);
-    let counts = 0;
-    replica.pendingCount = () => {
-      counts += 1;
-      return count();
-    };
+    const counts = countCalls(replica);
     const manager = connect(replica, memoryTransport(server));
     await Promise.all(Array.from({ length: 50 }, (_, i) => replica.put('notes', `n${i}`, i)));
     await until(() => manager.status().pending === 50, 'fifty pending changes');
-    expect(counts).toBeLessThan(10);
+    expect(counts()).toBeLessThan(10);
+  });
+
+  it('a manager lent its host’s pending count counts nothing twice: one local write, one count', async () => {
+    const { server } = newServer();
+    const { replica } = await newReplica();
+    const counts = countCalls(replica);
+    const pendingCount = new PendingCount(replica);
+    await pendingCount.refresh();
+    const manager = connect(replica, memoryTransport(server), {}, { pendingCount });
+    const before = counts();
+    await replica.put('notes', 'a', 1);
+    await until(() => manager.status().pending === 1, 'one pending change');
+    await settle();
+    expect(counts() - before).toBe(1);
+    expect(pendingCount.value).toBe(1);
+    pendingCount.close();
   });
 
   it('says error when the server refuses, disconnected when it cannot be reached, idle again after a success', async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ServerStore } from '../../src/server/types.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { eventually, put, SOURCE_A, tick, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
 /** Runs the shared-store tests on the fixtures `open()` makes; a fixture without `another` passes them vacuously. */

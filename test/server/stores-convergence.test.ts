@@ -18,9 +18,9 @@ import { sqliteServerStore } from '../../src/server/sqlite.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import type { ServerStore } from '../../src/server/types.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
-import { chaosTransport } from '../../src/transport/chaos-transport.ts';
+import { chaosTransport } from '../../src/testing/chaos-transport.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
 
 const COLLECTIVES = ['notes', 'todos'];

@@ -1,6 +1,6 @@
 /**
  * Vitest global setup: one throwaway PostgreSQL cluster for the whole run (started by
- * `bench/lib/postgres.ts`, the one copy of that logic), its admin URL handed to tests
+ * `tools/postgres.ts`, the one copy of that logic), its admin URL handed to tests
  * with `provide('postgresUrl')`. Test files make their own databases with
  * `freshPostgresDatabase()` from `./postgres.ts`, so they can run in parallel.
  *
@@ -8,7 +8,7 @@
  * (`CI=true`) the run fails, so a broken CI image cannot pass by skipping.
  */
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from '../../bench/lib/postgres.ts';
+import { startPostgres } from '../../tools/postgres.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -9,14 +9,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import type { LocalStore } from '../../src/store/types.ts';
-import { failureCode, pulled, runReplicaContract } from './replica-contract.ts';
+import { failureCode, pulled, runReplicaContract } from '../../src/testing/replica-contract.ts';
 
 let factory = new IDBFactory();
 beforeEach(() => {
   factory = new IDBFactory();
 });
 
-runReplicaContract('IndexedDB replica (fake-indexeddb)', (name) => openReplica({ name, indexedDB: factory, IDBKeyRange }));
+runReplicaContract((name) => openReplica({ name, indexedDB: factory, IDBKeyRange }), 'IndexedDB replica (fake-indexeddb)');
 
 const PEER = 'server-1';
 const opened: LocalStore[] = [];

@@ -14,7 +14,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { launchChromium, type BenchBrowser } from '../../bench/lib/chromium.ts';
+import { launchChromium, type HeadlessChromium } from '../../tools/chromium.ts';
 import '../browser/pages/page-api.ts';
 import { serveTestPages, type TestPages } from './pages.ts';
 import { startTestServer, type TestServer } from './test-server.ts';
@@ -52,7 +52,7 @@ export interface HarnessOptions {
 }
 
 interface Running {
-  chromium: BenchBrowser;
+  chromium: HeadlessChromium;
   pages: TestPages;
   server: TestServer | undefined;
 }

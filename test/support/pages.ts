@@ -1,22 +1,38 @@
 /**
- * The browser test pages (test/browser/pages/*.html), built with Vite's JS API — the
- * worker bundled as an app would ship it — and served from 127.0.0.1. A build is
- * cached under `.tmp/browser-pages/<hash of its inputs>`, so the test files of one run
- * (and later runs with unchanged sources) share it; two test files building at once
- * each build into a private folder and the first rename wins.
+ * Browser test pages built with Vite's JS API — the worker bundled as an app would ship
+ * it — and served from 127.0.0.1: the pages of test/browser/pages/*.html, and other
+ * page sets (the contract pages) described by a {@link PageSet}. A build is cached
+ * under `.tmp/<set>/<hash of its inputs>`, so the test files of one run (and later
+ * runs with unchanged sources) share it; two test files building at once each build
+ * into a private folder and the first rename wins.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { inputsHash } from './inputs-hash.ts';
 import { serveStaticFiles } from './static-files.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = join(ROOT, 'test/browser/pages');
-const CACHE = join(ROOT, '.tmp/browser-pages');
-/** What a page build depends on: the pages, the SDK sources, the package manifest. */
-const INPUTS = ['test/browser/pages', 'src', 'worker', 'package.json'];
+
+/** A folder of `*.html` pages built together. Paths are relative to the repository root. */
+export interface PageSet {
+  /** Names the cache folder, `.tmp/<name>`. */
+  readonly name: string;
+  /** The folder holding the pages. */
+  readonly root: string;
+  /** What a build depends on: files or folders whose change means a new build. */
+  readonly inputs: readonly string[];
+  /** Import aliases of the build, bare specifier → path relative to the root. */
+  readonly alias?: Readonly<Record<string, string>>;
+}
+
+/** The pages of test/browser/: they depend on the pages, the SDK sources, the package manifest. */
+export const BROWSER_TEST_PAGES: PageSet = {
+  name: 'browser-pages',
+  root: 'test/browser/pages',
+  inputs: ['test/browser/pages', 'src', 'worker', 'package.json'],
+};
 
 /** Served test pages. */
 export interface TestPages {
@@ -27,63 +43,47 @@ export interface TestPages {
   close(): Promise<void>;
 }
 
-function filesUnder(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (statSync(path).isFile()) return [path];
-  return readdirSync(path, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
-}
-
-/** A hash of every input file's path and content. */
-function inputsHash(): string {
-  const hash = createHash('sha256');
-  for (const input of INPUTS) {
-    for (const file of filesUnder(join(ROOT, input))) {
-      hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
-    }
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
-/** Every `*.html` in test/browser/pages, keyed by its name without `.html`. */
-function pageInputs(): Record<string, string> {
+/** Every `*.html` in `pages`, keyed by its name without `.html`. */
+function pageInputs(pages: string): Record<string, string> {
   const inputs: Record<string, string> = {};
-  for (const name of readdirSync(PAGES)) {
-    if (name.endsWith('.html')) inputs[name.slice(0, -'.html'.length)] = join(PAGES, name);
+  for (const name of readdirSync(pages)) {
+    if (name.endsWith('.html')) inputs[name.slice(0, -'.html'.length)] = join(pages, name);
   }
-  if (Object.keys(inputs).length === 0) throw new Error(`no test pages (*.html) in ${PAGES}`);
+  if (Object.keys(inputs).length === 0) throw new Error(`no test pages (*.html) in ${pages}`);
   return inputs;
 }
 
 /** Removes builds of older inputs (and abandoned partial builds) more than an hour old. */
-function pruneOldBuilds(keep: string): void {
+function pruneOldBuilds(cache: string, keep: string): void {
   const hourAgo = Date.now() - 3_600_000;
-  for (const name of readdirSync(CACHE)) {
-    const path = join(CACHE, name);
+  for (const name of readdirSync(cache)) {
+    const path = join(cache, name);
     if (path !== keep && statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
   }
 }
 
-/** Builds the pages unless a build of the same inputs is cached; returns its folder. */
-export async function buildTestPages(): Promise<string> {
-  const dir = join(CACHE, inputsHash());
+/** Builds the pages of `set` unless a build of the same inputs is cached; returns its folder. */
+export async function buildTestPages(set: PageSet = BROWSER_TEST_PAGES): Promise<string> {
+  const cache = join(ROOT, '.tmp', set.name);
+  const pages = join(ROOT, set.root);
+  const dir = join(cache, inputsHash(ROOT, set.inputs));
   if (existsSync(join(dir, '.complete'))) return dir;
-  mkdirSync(CACHE, { recursive: true });
+  mkdirSync(cache, { recursive: true });
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+  const alias = Object.fromEntries(Object.entries(set.alias ?? {}).map(([name, path]) => [name, join(ROOT, path)]));
   try {
     await build({
-      root: PAGES,
+      root: pages,
       configFile: false,
       logLevel: 'warn',
+      resolve: { alias },
       // Readable stack traces beat bytes here; the bench measures the minified build.
-      build: { outDir: partial, emptyOutDir: true, minify: false, sourcemap: true, target: 'es2022', rollupOptions: { input: pageInputs() } },
+      build: { outDir: partial, emptyOutDir: true, minify: false, sourcemap: true, target: 'es2022', rollupOptions: { input: pageInputs(pages) } },
       worker: { format: 'es' },
     });
     mkdirSync(join(partial, '.complete'));
     renameSync(partial, dir);
-    pruneOldBuilds(dir);
+    pruneOldBuilds(cache, dir);
   } catch (error) {
     // Another test file finished the same build first: use theirs.
     if (!existsSync(join(dir, '.complete'))) throw error;
@@ -93,9 +93,9 @@ export async function buildTestPages(): Promise<string> {
   return dir;
 }
 
-/** Builds (or reuses) the pages and serves them on 127.0.0.1 at a free port. */
-export async function serveTestPages(): Promise<TestPages> {
-  const dir = await buildTestPages();
+/** Builds (or reuses) the pages of `set` and serves them on 127.0.0.1 at a free port. */
+export async function serveTestPages(set: PageSet = BROWSER_TEST_PAGES): Promise<TestPages> {
+  const dir = await buildTestPages(set);
   const files = await serveStaticFiles(dir);
   return { url: files.url, dir, close: () => files.close() };
 }

@@ -1,14 +1,14 @@
 /**
  * The real `pulsesync-server` command for browser tests: SQLite in a fresh temporary
  * folder, 127.0.0.1 on a free port, token auth, stopped with SIGTERM. The process
- * handling is bench/lib/server-process.ts (one copy of it); a counting proxy sits in
+ * handling is tools/server-process.ts (one copy of it); a counting proxy sits in
  * front so tests can count requests per route and cut the network.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serverCommand, startServerProcess } from '../../bench/lib/server-process.ts';
+import { serverCommand, startServerProcess } from '../../tools/server-process.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { PullRequest, PullResponse } from '../../src/protocol/types.ts';
-import { chaosTransport, type ChaosTransportOptions } from '../../src/transport/chaos-transport.ts';
+import { chaosTransport, type ChaosTransportOptions } from '../../src/testing/chaos-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 
 /** A transport that only counts what reaches "the server". */

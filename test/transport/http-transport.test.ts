@@ -7,6 +7,7 @@ import { Backoff } from '../../src/engine/backoff.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
 import { createNodeServer } from '../../src/server/node/node-server.ts';
+import { manualClock } from '../../src/testing/manual-clock.ts';
 import { httpTransport, parseRetryAfter } from '../../src/transport/http-transport.ts';
 import { newInstanceId, pushBody, putChange } from '../server/http/wire-messages.ts';
 import { waitFor } from '../support/wait.ts';
@@ -45,10 +46,28 @@ describe('httpTransport', () => {
     expect(server.seen.filter((s) => s.route !== 'health').every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
-  it('fails TIMEOUT when the server does not answer in time', async () => {
+  it('fails TIMEOUT when the server does not answer within timeoutMs, on its injected timers', async () => {
     server.intercept = (request) => never(request);
-    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN, timeoutMs: 150 }).pull({ instanceId: me, cursor: 0, batchSize: 1 }));
+    const clock = manualClock();
+    let settled = false;
+    const call = httpTransport({ url: server.url, getToken: () => TOKEN, timeoutMs: 10_000, timers: clock })
+      .pull({ instanceId: me, cursor: 0, batchSize: 1 })
+      .finally(() => (settled = true));
+    await waitFor('the pull to reach the server', () => server.seen.length, (n) => n === 1);
+    expect(clock.pending()).toEqual([10_000]);
+    clock.advance(9_999);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    clock.advance(1);
+    const error = await failure(call);
     expect(error.code).toBe('TIMEOUT');
+    expect(error.details).toMatchObject({ timeoutMs: 10_000 });
+  });
+
+  it('clears its timeout once answered', async () => {
+    const clock = manualClock();
+    await httpTransport({ url: server.url, getToken: () => TOKEN, timers: clock }).health();
+    expect(clock.pending()).toEqual([]);
   });
 
   it('fails TRANSPORT when nothing listens', async () => {
@@ -68,12 +87,12 @@ describe('httpTransport', () => {
     expect(backoff.fail(error).nextDelayMs).toBe(7000);
   });
 
-  it('turns a 503 from a proxy (no JSON body, HTTP-date Retry-After) into RATE_LIMITED', async () => {
-    const at = new Date(Date.now() + 60_000).toUTCString();
-    server.intercept = () => new Response('<html>maintenance</html>', { status: 503, headers: { 'retry-after': at } });
-    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN }).health());
+  it('turns a 503 from a proxy (no JSON body, HTTP-date Retry-After) into RATE_LIMITED, read on its injected clock', async () => {
+    server.intercept = () => new Response('<html>maintenance</html>', { status: 503, headers: { 'retry-after': 'Wed, 21 Oct 2015 07:28:10 GMT' } });
+    const now = () => Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
+    const error = await failure(httpTransport({ url: server.url, getToken: () => TOKEN, now }).health());
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.details?.['retryAfterMs']).toBeGreaterThan(50_000);
+    expect(error.details?.['retryAfterMs']).toBe(10_000);
   });
 
   it('asks getToken again once on 401 and retries with the new token', async () => {

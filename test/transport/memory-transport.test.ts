@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION, type JsonValue } from '../../src/protocol/types.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
+import { manualClock } from '../../src/testing/manual-clock.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 
 async function setup() {
@@ -68,6 +69,24 @@ describe('memory transport', () => {
     await transport.push({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: (await replica.pendingChanges(10)).slice(1) });
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(pokes).toBe(1);
+  });
+
+  it('times a call only when given a timeoutMs, and clears the timer once answered', async () => {
+    const clock = manualClock();
+    const server = createSyncServer({ store: memoryServerStore() });
+    const timersDuringCalls: number[][] = [];
+    const watched = {
+      ...server,
+      handleHealth: async (body: unknown) => {
+        await Promise.resolve(); // the server at work, after the call has begun
+        timersDuringCalls.push(clock.pending());
+        return server.handleHealth(body);
+      },
+    };
+    await memoryTransport(watched, { timers: clock }).health();
+    await memoryTransport(watched, { timers: clock, timeoutMs: 50 }).health();
+    expect(timersDuringCalls).toEqual([[], [50]]);
+    expect(clock.pending()).toEqual([]);
   });
 
   it('offers no live channel when asked not to', async () => {

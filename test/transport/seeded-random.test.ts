@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/transport/seeded-random.ts';
+import { seededRandom } from '../../src/testing/seeded-random.ts';
 
 describe('seeded random', () => {
   it('gives the same sequence for the same seed and another for another seed', () => {

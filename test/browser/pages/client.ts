@@ -101,7 +101,7 @@ const api: PulsePageApi = {
       missingCount++;
       if (missing.length < 10) missing.push(recordId(i));
     }
-    // Seeded values carry their index as `n` (bench/lib/records.ts): a value under the wrong id shows here.
+    // Seeded values carry their index as `n` (tools/records.ts): a value under the wrong id shows here.
     const wrongValues = records.filter((r) => {
       const n = (r.value as { n?: unknown } | null)?.n;
       return typeof n === 'number' && recordId(n) !== r.id;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../../bench/lib/server-process.ts';
+import { startServerProcess, type ServerProcess } from '../../../tools/server-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { rawClient, trickle, type RawClient } from './raw-socket.ts';
 

@@ -19,7 +19,7 @@ const ARGS = [
 ];
 
 /** A running browser, and how to close it. */
-export interface BenchBrowser {
+export interface HeadlessChromium {
   readonly browser: Browser;
   /**
    * A new context: its own storage, like another device. Playwright launches Chromium
@@ -32,7 +32,7 @@ export interface BenchBrowser {
 }
 
 /** Launches headless Chromium. */
-export async function launchChromium(): Promise<BenchBrowser> {
+export async function launchChromium(): Promise<HeadlessChromium> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
   let session: CDPSession | undefined;
   return {

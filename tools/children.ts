@@ -1,6 +1,6 @@
 /**
- * Child processes the benchmark starts (servers, Postgres): tracked so every one is
- * killed when the run ends, however it ends.
+ * Child processes the tools start (servers, Postgres) for a benchmark or a test run:
+ * tracked so every one is killed when the run ends, however it ends.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 

@@ -3,11 +3,15 @@
  * replayable from a seed.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import type { SyncTransport } from '../transport/types.ts';
+import {
+  TRANSPORT_OPERATIONS,
+  wrapTransport,
+  type TransportCall,
+  type TransportOperation,
+  type TransportResponse,
+} from '../transport/wrap-transport.ts';
 import { seededRandom } from './seeded-random.ts';
-import type { SyncTransport } from './types.ts';
-
-/** A transport operation chaos can hit. */
-export type ChaosOperation = 'handshake' | 'push' | 'pull' | 'health';
 
 /** Options of {@link chaosTransport}. Rates are probabilities in [0, 1], default 0. */
 export interface ChaosTransportOptions {
@@ -35,7 +39,7 @@ export interface ChaosTransportOptions {
   /** Code of the errors thrown for lost requests and responses. Default `TRANSPORT`. */
   readonly failureCode?: typeof ErrorCode.TRANSPORT | typeof ErrorCode.TIMEOUT;
   /** Which operations may be hit. Default all four. */
-  readonly operations?: readonly ChaosOperation[];
+  readonly operations?: readonly TransportOperation[];
   /** Timer used for delays; inject fake timers here. Default `globalThis.setTimeout`. */
   readonly setTimeout?: (callback: () => void, ms: number) => unknown;
 }
@@ -78,7 +82,7 @@ export interface ChaosTransport extends SyncTransport {
 export function chaosTransport(inner: SyncTransport, options: ChaosTransportOptions): ChaosTransport {
   const random = seededRandom(options.seed);
   const code = options.failureCode ?? ErrorCode.TRANSPORT;
-  const hit = new Set<ChaosOperation>(options.operations ?? ['handshake', 'push', 'pull', 'health']);
+  const hit = new Set<TransportOperation>(options.operations ?? TRANSPORT_OPERATIONS);
   const maxDelay = options.delayMs ?? 0;
   const wait = options.setTimeout ?? ((callback: () => void, ms: number) => globalThis.setTimeout(callback, ms));
   for (const [name, rate] of [
@@ -96,7 +100,7 @@ export function chaosTransport(inner: SyncTransport, options: ChaosTransportOpti
   const lateCopies = new Set<Promise<void>>();
   let enabled = true;
 
-  async function run<T>(operation: ChaosOperation, send: () => Promise<T>): Promise<T> {
+  async function run<Op extends TransportOperation>({ operation, send }: TransportCall<Op>): Promise<TransportResponse<Op>> {
     stats.calls += 1;
     if (!enabled || !hit.has(operation)) return send();
     // Draw every decision up front, in a fixed order, so one fault does not shift the
@@ -138,22 +142,14 @@ export function chaosTransport(inner: SyncTransport, options: ChaosTransportOpti
     return response;
   }
 
-  const transport: ChaosTransport = {
+  // The live channel passes through untouched.
+  return Object.assign(wrapTransport(inner, { call: run }), {
     stats,
-    setFaults(value) {
+    setFaults(value: boolean) {
       enabled = value;
     },
     async drain() {
       while (lateCopies.size > 0) await Promise.all(lateCopies);
     },
-    handshake: (request) => run('handshake', () => inner.handshake(request)),
-    push: (request) => run('push', () => inner.push(request)),
-    pull: (request) => run('pull', () => inner.pull(request)),
-    health: () => run('health', () => inner.health()),
-  };
-  if (inner.live !== undefined) {
-    const live = inner.live.bind(inner);
-    transport.live = (handlers) => live(handlers);
-  }
-  return transport;
+  });
 }

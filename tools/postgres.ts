@@ -1,8 +1,8 @@
 /**
- * A throwaway PostgreSQL 15 cluster for the server benchmark: initdb into a temp dir
- * owned by `postgres`, started on its own free port on 127.0.0.1 with trust auth, and
- * stopped (and removed) at the end of the run or at exit. Returns undefined when the
- * binaries are missing, so the caller can skip only the Postgres row.
+ * A throwaway PostgreSQL 15 cluster for the tests and the server benchmark: initdb into
+ * a temp dir owned by `postgres`, started on its own free port on 127.0.0.1 with trust
+ * auth, and stopped (and removed) at the end of the run or at exit. Returns undefined
+ * when the binaries are missing, so the caller can skip what needs Postgres, saying why.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -54,7 +54,7 @@ export async function startPostgres(log: (message: string) => void): Promise<PgC
     log(`postgres: ${missing}`);
     return undefined;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'pulsesync-bench-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'pulsesync-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
   const port = await freePort();

@@ -2,30 +2,20 @@
  * The contract between the main-thread client and the sync worker: what crosses the
  * Comlink boundary. Only plain data crosses it (errors as {@link SyncErrorData}), so
  * the client and the worker can be different bundles — and must be the same build,
- * which {@link SDK_VERSION} checks at connect.
+ * which `SDK_VERSION` (`version.ts`) checks at connect. Both sides import this module;
+ * neither imports the other.
  */
-import { version } from '../../package.json';
 import type { SyncConfigInput, ConflictInfo } from '../engine/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
-
-/**
- * Revision of the worker API below. Bump it with any change to these messages, so a
- * stale worker cached from an older build fails `VERSION_MISMATCH` instead of
- * misbehaving.
- */
-const WORKER_API_REVISION = 3;
-
-/** The build a client or worker comes from: package version plus worker API revision. */
-export const SDK_VERSION = `${version}+api.${WORKER_API_REVISION}`;
 
 /** The engine configuration that can cross to a worker: everything but functions. */
 export type WorkerSyncConfig = Omit<SyncConfigInput, 'resolver'>;
 
 /** What the client sends when it connects to its worker. */
 export interface WorkerConnectOptions {
-  /** {@link SDK_VERSION} of the client; the worker refuses another. */
+  /** `SDK_VERSION` of the client; the worker refuses another. */
   readonly version: string;
   /** Replica (IndexedDB database) name; tabs with the same name share it and elect one leader. */
   readonly name: string;

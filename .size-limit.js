@@ -1,0 +1,17 @@
+// The bytes a page pays, minified and brotli-compressed. The budget is client + worker
+// ≤ 25 KB (25,000 B): 3.9 KB for the client here, 21.1 KB for the worker.
+//  - The client is bundled by esbuild as an app would (ESM): size-limit measures it.
+//  - The worker ships prebuilt (esbuild + terser, scripts/build.ts) and no bundler touches
+//    it again, so it is measured as served, by brotli of the file itself
+//    (scripts/size.ts and test/consumers/package.test.ts), not re-bundled here.
+const esm = (config) => ({ ...config, format: 'esm' });
+
+export default [
+  {
+    name: "client: import { createSyncClient } from 'pulsesync'",
+    path: 'dist/src/index.js',
+    import: '{ createSyncClient }',
+    limit: '3.9 KB',
+    modifyEsbuildConfig: esm,
+  },
+];

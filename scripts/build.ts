@@ -1,0 +1,91 @@
+/**
+ * `npm run build`: writes dist/, what the package ships.
+ *   1. tsc -p tsconfig.build.json: ESM JavaScript, declarations and source maps of every
+ *      module, so each entry is plain JS with types (a consumer's tsc never sees our .ts).
+ *   2. Declarations import `./x.js`, not `./x.ts`: tsc rewrites the specifiers of the
+ *      JavaScript (rewriteRelativeImportExtensions) but leaves the declarations' as
+ *      written, which `moduleResolution: node16` consumers and older tools refuse.
+ *   3. The prebuilt default worker: worker/default-worker.ts bundled by esbuild and squeezed by terser
+ *      into one self-contained ESM file (Comlink, idb and valibot included) where the client looks
+ *      for it, `dist/src/client/pulsesync-worker.js`, with a declaration saying it is a
+ *      script, not a module (the file is exported for bundlers that need to copy it).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { minify } from 'terser';
+import { PACKAGE_VERSION } from '../src/package-version.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+/** Where with-default-worker.ts looks: `new URL('./pulsesync-worker.js', import.meta.url)`. */
+export const WORKER_FILE = join(DIST, 'src/client/pulsesync-worker.js');
+
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+if (manifest.version !== PACKAGE_VERSION) {
+  throw new Error(`src/package-version.ts says ${PACKAGE_VERSION}, package.json ${manifest.version}: run \`npx tsx scripts/write-version.ts\``);
+}
+
+const started = performance.now();
+rmSync(DIST, { recursive: true, force: true });
+
+const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+/** `from './x.ts'` and `import('./x.ts')` in declarations → `.js`. */
+const TS_SPECIFIER = /((?:from\s+|import\s*\(\s*)['"])(\.{1,2}\/[^'"]+?)\.ts(['"])/g;
+for (const entry of readdirSync(DIST, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+  const file = join(entry.parentPath, entry.name);
+  const text = readFileSync(file, 'utf8');
+  const rewritten = text.replace(TS_SPECIFIER, '$1$2.js$3');
+  if (rewritten !== text) writeFileSync(file, rewritten);
+}
+
+// esbuild bundles (and minifies, so terser starts from a small input); terser then
+// squeezes what esbuild leaves (several passes): ~3.5% of the worker's brotli bytes,
+// which is what keeps client + worker inside the 25 KB budget (.size-limit.js).
+const bundled = await build({
+  entryPoints: [join(ROOT, 'worker/default-worker.ts')],
+  outfile: WORKER_FILE,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: 'external',
+  sourcesContent: true,
+  // Comlink's licence goes to pulsesync-worker.js.LEGAL.txt beside the worker (linked
+  // from it) rather than into every download of the worker.
+  legalComments: 'linked',
+  logLevel: 'warning',
+  write: false,
+});
+const bundledCode = bundled.outputFiles.find((file) => file.path === WORKER_FILE)?.text;
+const bundledMap = bundled.outputFiles.find((file) => file.path === `${WORKER_FILE}.map`)?.text;
+if (bundledCode === undefined || bundledMap === undefined) throw new Error('build: esbuild wrote no worker bundle');
+const squeezed = await minify(bundledCode, {
+  module: true,
+  ecma: 2020,
+  compress: { passes: 3, pure_getters: true },
+  mangle: true,
+  format: { comments: /^!|@license|@preserve|LEGAL/ },
+  sourceMap: { content: bundledMap, url: 'pulsesync-worker.js.map', includeSources: true },
+});
+if (squeezed.code === undefined || typeof squeezed.map !== 'string') throw new Error('build: terser gave no worker');
+writeFileSync(WORKER_FILE, squeezed.code);
+for (const file of bundled.outputFiles) if (file.path.endsWith('.LEGAL.txt')) writeFileSync(file.path, file.contents);
+writeFileSync(`${WORKER_FILE}.map`, squeezed.map);
+
+// The worker file is exported (`pulsesync/pulsesync-worker.js`) so build scripts can find
+// and copy it; it is a script to start, not a module to import, and says so to types.
+writeFileSync(
+  WORKER_FILE.replace(/\.js$/, '.d.ts'),
+  "/** pulsesync's prebuilt sync worker: start it with `new Worker(url, { type: 'module' })`; importing it gives nothing. */\nexport {};\n",
+);
+
+console.log(`build: dist/ written in ${((performance.now() - started) / 1000).toFixed(1)} s`);

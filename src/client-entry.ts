@@ -1,0 +1,32 @@
+/**
+ * `pulsesync/client`: the page's API without the prebuilt worker, for apps that pass
+ * their own (`worker`, a module calling `exposeSyncWorker` from `pulsesync/worker`) or
+ * serve one themselves (`workerUrl`). `pulsesync` is this plus the default worker.
+ */
+export { createSyncClient } from './client/sync-client.ts';
+export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
+export type { WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
+export type { SyncErrorData } from './protocol/errors.ts';
+export type { Hlc } from './clock/hlc.ts';
+export type {
+  ChangeOp,
+  ConflictPolicy,
+  InstanceId,
+  JsonValue,
+  PulledChange,
+  SyncCursor,
+  SyncProgress,
+  SyncState,
+  SyncStatus,
+} from './protocol/types.ts';
+export type { ChangeEvent, RecordEntry, RecordInput } from './store/types.ts';
+export type {
+  ConflictInfo,
+  RetryConfig,
+  SyncConfigInput,
+  SyncDirection,
+  SyncEngine,
+  SyncEventMap,
+  SyncEventName,
+} from './engine/types.ts';

@@ -1,0 +1,180 @@
+/**
+ * The loops of a running manager, and their order. The handshake is a step of the
+ * loops, not a precondition of `start()`: with the server down or the device offline,
+ * the connect loop retries on the backoff schedule (at once when the device comes back
+ * online), so no host needs a retry loop of its own around the manager.
+ *
+ * ```
+ *   start ──► connect loop ──handshake ok──► push loop: push (then pull after conflicts), every pushIntervalMs
+ *              │      ▲                      pull loop: the catch-up, then pull, every pullIntervalMs
+ *    retryable │      │ backoff, or            live channel: a poke asks the pull loop for a cycle
+ *    failure ──┘      │ resume() when online
+ *                                            final refusal (UNAUTHORIZED, FORBIDDEN, PROTOCOL_VERSION,
+ *                                            HANDSHAKE_REJECTED): every loop ends, `onRefused`
+ * ```
+ *
+ * What each step does belongs to the manager ({@link LoopSteps}); the loops only time
+ * and order them.
+ */
+import { ErrorCode, type SyncError } from '../protocol/errors.ts';
+import type { SyncTransport } from '../transport/types.ts';
+import type { RetryState } from './backoff.ts';
+import { SyncLoop } from './sync-loop.ts';
+import type { TimerFunctions } from './timers.ts';
+import type { SyncConfig } from './types.ts';
+
+/** Which loop a cycle belongs to. */
+export type LoopKind = 'connect' | 'push' | 'pull';
+
+/** Handshake failures after which retrying by itself cannot help. */
+export const FINAL_CONNECT_CODES: ReadonlySet<string> = new Set([
+  ErrorCode.UNAUTHORIZED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.PROTOCOL_VERSION,
+  ErrorCode.HANDSHAKE_REJECTED,
+  ErrorCode.DATABASE_CLOSED,
+]);
+
+/** What the loops run, and whom they tell how it went. */
+export interface LoopSteps {
+  /** One cycle of `kind`; `connect` shakes hands (if there is no session yet). */
+  run(kind: LoopKind): Promise<unknown>;
+  /** A cycle failed for a reason a retry may fix; the next try comes after `retry.nextDelayMs`. */
+  onFailure(kind: LoopKind, error: SyncError, retry: RetryState): void;
+  /** The handshake went through: push and pull have begun. */
+  onConnected(): void;
+  /** The handshake was refused for good: every loop has ended. */
+  onRefused(error: SyncError): void;
+}
+
+/** How the loops run. */
+export interface BackgroundLoopsOptions {
+  readonly config: SyncConfig;
+  readonly timers: TimerFunctions;
+  /** Whose live channel, if it has one, pokes the pull loop. */
+  readonly transport: SyncTransport;
+}
+
+/** The connect, push and pull loops of one `start()`. */
+export class BackgroundLoops {
+  readonly #steps: LoopSteps;
+  readonly #options: BackgroundLoopsOptions;
+  #connect: SyncLoop | undefined;
+  #push: SyncLoop | undefined;
+  #pull: SyncLoop | undefined;
+  #closeLive: (() => void) | undefined;
+  #paused = false;
+  #closed = false;
+
+  constructor(steps: LoopSteps, options: BackgroundLoopsOptions) {
+    this.#steps = steps;
+    this.#options = options;
+  }
+
+  /** Still shaking hands (or waiting to retry)? */
+  get connecting(): boolean {
+    return this.#connect !== undefined;
+  }
+
+  /** Starts the connect loop: its first cycle runs now, or on `resume()` when `paused`. */
+  start(paused: boolean): void {
+    this.#paused = paused;
+    this.#connect = this.#loop('connect', 0);
+    this.#connect.start({ paused });
+  }
+
+  /** A run got through while the connect loop waits out a backoff: connect now. */
+  connectNow(): void {
+    if (!this.#paused) this.#connect?.resume();
+  }
+
+  /** Asks the push loop for a cycle soon. */
+  requestPush(): void {
+    this.#push?.request();
+  }
+
+  /** Asks the pull loop for a cycle soon. */
+  requestPull(): void {
+    this.#pull?.request();
+  }
+
+  /** Offline: no cycle starts until `resume()`; failures burn no retries. */
+  pause(): void {
+    this.#paused = true;
+    for (const loop of this.#all()) loop.pause();
+  }
+
+  /** Online: every loop forgets its failures and runs at once. */
+  resume(): void {
+    this.#paused = false;
+    for (const loop of this.#all()) loop.resume();
+  }
+
+  /** Ends every loop and the live channel; resolves once the cycles in flight have ended. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#closeLive?.();
+    this.#closeLive = undefined;
+    await Promise.all(this.#all().map((loop) => loop.close()));
+  }
+
+  #all(): SyncLoop[] {
+    return [this.#connect, this.#push, this.#pull].filter((loop) => loop !== undefined);
+  }
+
+  #loop(kind: LoopKind, intervalMs: number): SyncLoop {
+    const { config, timers } = this.#options;
+    return new SyncLoop(
+      {
+        runCycle: async () => {
+          await this.#steps.run(kind);
+        },
+        // A run clears its own failure and reports status; a connect ends its loop.
+        onSuccess: () => {
+          if (kind === 'connect') this.#connected();
+        },
+        onFailure: (error, retry) => {
+          // SHUTDOWN from our own stop() ends quietly; a server that says it is shutting
+          // down is a failure like any other (retried, and start() settles).
+          if (error.code === ErrorCode.SHUTDOWN && this.#closed) return;
+          if (kind === 'connect' && FINAL_CONNECT_CODES.has(error.code)) this.#refused(error);
+          else this.#steps.onFailure(kind, error, retry);
+        },
+      },
+      { intervalMs, retry: config.retry, timers },
+    );
+  }
+
+  #connected(): void {
+    void this.#connect?.close();
+    this.#connect = undefined;
+    if (this.#closed) return;
+    const { direction, pushIntervalMs, pullIntervalMs } = this.#options.config;
+    if (direction !== 'pull-only') this.#push = this.#loop('push', pushIntervalMs);
+    if (direction !== 'push-only') this.#pull = this.#loop('pull', pullIntervalMs);
+    const { transport } = this.#options;
+    if (transport.live !== undefined && this.#pull !== undefined) {
+      this.#closeLive = transport.live({
+        onPoke: () => this.requestPull(),
+        // Back after a drop: catch up on what was missed. While it is down, the
+        // interval loop carries on as before.
+        onState: (connected) => {
+          if (connected) this.requestPull();
+        },
+      });
+    }
+    // Started after the live channel opened: its first "connected" is covered by the
+    // first pull, which runs at once. Push first: writes made offline go out before a
+    // long catch-up.
+    this.#push?.start({ paused: this.#paused });
+    this.#pull?.start({ paused: this.#paused });
+    this.#steps.onConnected();
+  }
+
+  #refused(error: SyncError): void {
+    this.#closed = true;
+    void this.#connect?.close();
+    this.#connect = undefined;
+    this.#steps.onRefused(error);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The one queue every network run of a manager goes through, so a manual run never
+ * overlaps a background one. Each run shakes hands first if there is no session yet,
+ * and keeps the status book: `syncing` while it runs, `lastSyncedAt` and its failure
+ * cleared on success.
+ */
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { handshake, type SyncSession } from './handshake.ts';
+import { peerKey } from './peer-key.ts';
+import type { SyncContext } from './sync-context.ts';
+import type { RunKind, SyncStatusBook } from './sync-status.ts';
+
+/** What the runs share with their manager: the parts of every run's context, and more. */
+export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport' | 'config'> {
+  readonly book: SyncStatusBook;
+  /** Is the manager stopped? Runs then fail `SHUTDOWN`, before they start or between batches. */
+  readonly stopped: () => boolean;
+  readonly shutdownError: (what: string) => SyncError;
+  /** Where a run reports conflicts and failures that do not stop it. */
+  readonly report: Pick<SyncContext, 'onConflict' | 'onError'>;
+}
+
+/** Runs one at a time, in the order asked. */
+export class RunQueue {
+  readonly #options: RunQueueOptions;
+  #session: SyncSession | undefined;
+  /** Tail of the queue. */
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: RunQueueOptions) {
+    this.#options = options;
+  }
+
+  /** Settles once every run queued so far has ended. */
+  get idle(): Promise<unknown> {
+    return this.#tail;
+  }
+
+  /** The next run shakes hands again (a new start). */
+  forgetSession(): void {
+    this.#session = undefined;
+  }
+
+  /**
+   * Runs `body` alone, after every run queued before it. A manual run's failure is
+   * reported here; a loop's by the loop, which knows the retry schedule.
+   */
+  run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>): Promise<T> {
+    const { book, store, transport, stopped, shutdownError } = this.#options;
+    const run = this.#tail.then(async () => {
+      if (stopped()) throw shutdownError(kind);
+      book.runStarted();
+      try {
+        this.#session ??= await handshake(transport, store.instanceId);
+        const result = await body(this.#context(this.#session));
+        book.runSucceeded(kind);
+        return result;
+      } catch (error) {
+        const failure = SyncError.from(error);
+        book.runFailed();
+        if (kind === 'manual') {
+          if (failure.code === ErrorCode.SHUTDOWN) book.report();
+          else book.fail('manual', failure);
+        }
+        throw failure;
+      }
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  #context(session: SyncSession): SyncContext {
+    const { store, transport, config, stopped, shutdownError, report } = this.#options;
+    return {
+      store,
+      transport,
+      config,
+      peer: peerKey(session.serverId, config.collectives),
+      checkpoint: () => {
+        if (stopped()) throw shutdownError('sync');
+      },
+      onConflict: report.onConflict,
+      onError: report.onError,
+    };
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * A replica held in memory: the same {@link LocalStore} as the IndexedDB one, for tests
+ * and for where IndexedDB is missing or unusable (some private-browsing modes), the way
+ * Replicache keeps a memory store beside its IndexedDB one behind one interface. Data
+ * lives as long as its {@link MemoryDatabases} does: nothing survives a reload.
+ *
+ * Every call does its work synchronously once its arguments are checked, so a call is
+ * one transaction: no other call can run between its reads and its writes. Values are
+ * copied in and out (`structuredClone`), as IndexedDB copies them, so a caller changing
+ * an object after `put` or after `get` changes nothing stored.
+ */
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { recordKey } from '../protocol/record-key.ts';
+import { assertCollective, assertRecordId } from '../protocol/validate.ts';
+import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import { appendSyncChanges, trimEntry } from './change-log.ts';
+import { ChangeListeners } from './change-listeners.ts';
+import { closedError } from './idb-errors.ts';
+import { cursorKey, type LogEntry, type LoggedChange, type StoredRecord, type WriteState } from './schema.ts';
+import type {
+  ApplyResult,
+  ChangeEvent,
+  CursorAdvance,
+  LocalStore,
+  LocalWrite,
+  LocalWriteOptions,
+  RecordEntry,
+  RecordInput,
+} from './types.ts';
+import { uuidV7 } from './uuid-v7.ts';
+import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, remoteRecord, toRecordEntry } from './write-plans.ts';
+
+/** One database's content: what the IndexedDB replica keeps in its four object stores. */
+interface MemoryDatabase {
+  readonly instanceId: InstanceId;
+  /** By `recordKey(collective, id)`; deletes kept as tombstones, as in IndexedDB. */
+  readonly records: Map<string, StoredRecord>;
+  /** Entries in seq order (appended at the end, acknowledged from the front). */
+  log: LogEntry[];
+  writeState: WriteState | undefined;
+  /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
+  readonly cursors: Map<string, number>;
+}
+
+/**
+ * Where memory replicas keep their databases: replicas opened with the same name in
+ * the same `MemoryDatabases` share one database, as tabs share one IndexedDB.
+ */
+export interface MemoryDatabases {
+  /** Names of the databases held. */
+  names(): string[];
+}
+
+/** The content behind each handle (kept off the handle, so callers cannot reach it). */
+const contents = new WeakMap<MemoryDatabases, Map<string, MemoryDatabase>>();
+
+/** A new, empty place for memory databases. */
+export function memoryDatabases(): MemoryDatabases {
+  const map = new Map<string, MemoryDatabase>();
+  const handle: MemoryDatabases = { names: () => [...map.keys()] };
+  contents.set(handle, map);
+  return handle;
+}
+
+/** The databases of replicas opened without `databases`: one per JS realm (page, worker). */
+let realmDatabases: MemoryDatabases | undefined;
+
+/** Options of {@link memoryReplica}. */
+export interface MemoryReplicaOptions {
+  /** The database name; one replica per name. */
+  readonly name: string;
+  /** Where the database lives. Default: one shared place per JS realm. */
+  readonly databases?: MemoryDatabases;
+  /** Wall clock for the hybrid logical clock. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Opens (or creates) the memory replica `name`. On first open it makes the replica's
+ * `instanceId` (UUID v7); opening the same name again in the same `databases` gives the
+ * same data and identity.
+ */
+export async function memoryReplica(options: MemoryReplicaOptions): Promise<LocalStore> {
+  if (typeof options?.name !== 'string' || options.name.length === 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: name must be a non-empty string');
+  }
+  const databases = options.databases ?? (realmDatabases ??= memoryDatabases());
+  const map = contents.get(databases);
+  if (map === undefined) throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: databases must come from memoryDatabases()');
+  let db = map.get(options.name);
+  if (db === undefined) {
+    db = { instanceId: uuidV7(), records: new Map(), log: [], writeState: undefined, cursors: new Map() };
+    map.set(options.name, db);
+  }
+  return new MemoryReplica(options.name, db, options.now ?? Date.now);
+}
+
+class MemoryReplica implements LocalStore {
+  readonly instanceId: InstanceId;
+  readonly name: string;
+  readonly #db: MemoryDatabase;
+  readonly #now: () => number;
+  readonly #listeners = new ChangeListeners();
+  #closed = false;
+
+  constructor(name: string, db: MemoryDatabase, now: () => number) {
+    this.name = name;
+    this.instanceId = db.instanceId;
+    this.#db = db;
+    this.#now = now;
+  }
+
+  // ---- data ----
+
+  async put(collective: string, id: string, value: JsonValue): Promise<void> {
+    this.#open();
+    this.#writeLocal(toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
+  }
+
+  async putMany(records: readonly RecordInput[]): Promise<void> {
+    this.#open();
+    this.#writeLocal(toLoggedChanges(recordsToWrites(records), 'records'));
+  }
+
+  async delete(collective: string, id: string): Promise<void> {
+    this.#open();
+    this.#writeLocal(toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
+  }
+
+  async write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
+    this.#open();
+    const { baseVersion } = options;
+    if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
+    return structuredClone(this.#writeLocal(toLoggedChanges(writes), baseVersion));
+  }
+
+  async get(collective: string, id: string): Promise<RecordEntry | undefined> {
+    this.#open();
+    assertCollective(collective);
+    assertRecordId(id);
+    return structuredClone(toRecordEntry(this.#db.records.get(recordKey(collective, id))));
+  }
+
+  async list(collective: string): Promise<RecordEntry[]> {
+    this.#open();
+    assertCollective(collective);
+    const entries: RecordEntry[] = [];
+    for (const stored of this.#db.records.values()) {
+      const entry = stored.collective === collective ? toRecordEntry(stored) : undefined;
+      if (entry !== undefined) entries.push(entry);
+    }
+    // Code-unit order, as IndexedDB orders string keys.
+    entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return structuredClone(entries);
+  }
+
+  // ---- sync ----
+
+  async pendingChanges(limit: number): Promise<SyncChange[]> {
+    this.#open();
+    checkCount(limit, 'limit');
+    const out: SyncChange[] = [];
+    for (const entry of this.#db.log) {
+      if (out.length >= limit) break;
+      appendSyncChanges(out, entry, this.instanceId, limit);
+    }
+    return structuredClone(out);
+  }
+
+  async pendingCount(): Promise<number> {
+    this.#open();
+    return this.#db.log.reduce((count, entry) => count + entry.changes.length, 0);
+  }
+
+  async acknowledge(peer: string, ackedSeq: number): Promise<void> {
+    this.#open();
+    checkPeer(peer);
+    checkCount(ackedSeq, 'ackedSeq');
+    const db = this.#db;
+    db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
+    const key = cursorKey.push(peer);
+    if (ackedSeq > (db.cursors.get(key) ?? 0)) db.cursors.set(key, ackedSeq);
+  }
+
+  async pushCursor(peer: string): Promise<number> {
+    this.#open();
+    checkPeer(peer);
+    return this.#db.cursors.get(cursorKey.push(peer)) ?? 0;
+  }
+
+  async pullCursor(peer: string): Promise<SyncCursor> {
+    this.#open();
+    checkPeer(peer);
+    return this.#db.cursors.get(cursorKey.pull(peer)) ?? 0;
+  }
+
+  async applyRemote(
+    changes: readonly PulledChange[],
+    options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
+  ): Promise<ApplyResult> {
+    this.#open();
+    checkRemoteApply(changes, options);
+    const incoming = structuredClone(changes);
+    const db = this.#db;
+    const { policy, cursor } = options;
+    const clock = clockBound(options.maxClockDriftMs, this.#now());
+    const plan =
+      cursor === undefined
+        ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
+        : planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
+    for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), remoteRecord(change));
+    if (plan.state !== undefined) db.writeState = plan.state;
+    if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
+    if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });
+    return structuredClone({ applied: plan.written.length, conflicts: plan.conflicts });
+  }
+
+  // ---- lifecycle ----
+
+  subscribe(listener: (event: ChangeEvent) => void): () => void {
+    return this.#listeners.subscribe(listener);
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  // ---- internals ----
+
+  #open(): void {
+    if (this.#closed) throw closedError(this.name, 'close() was called on this replica');
+  }
+
+  /** One local write: records, one log entry and the write state, all at once. */
+  #writeLocal(changes: readonly LoggedChange[], baseVersion?: number): SyncChange[] {
+    if (changes.length === 0) return [];
+    const db = this.#db;
+    const stored = structuredClone(changes);
+    const plan = planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion });
+    for (const record of plan.records) db.records.set(recordKey(record.collective, record.id), record);
+    db.log.push(plan.entry);
+    db.writeState = plan.state;
+    this.#listeners.emit({ source: 'local', changes: structuredClone(stored).map(eventChange) });
+    return plan.logged;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * What each write of a replica does to its records, change log and counters, decided
+ * over plain values: the IndexedDB replica runs these inside its transactions, the
+ * memory replica over its maps, so both keep the same rules (one timestamp and
+ * consecutive seqs per local write, echo prevention, last-write-wins against pending
+ * changes, the pull cursor checked and moved with its batch).
+ */
+import { DEFAULT_MAX_CLOCK_DRIFT_MS, HybridClock, isWithinDrift } from '../clock/hlc.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { recordKey } from '../protocol/record-key.ts';
+import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange } from '../protocol/types.ts';
+import { appendSyncChanges, basesAbove, pendingByRecord } from './change-log.ts';
+import { INITIAL_WRITE_STATE, type LogEntry, type LoggedChange, type StoredRecord, type WriteState } from './schema.ts';
+import type { ChangeEvent, CursorAdvance, LocalConflict, RecordEntry } from './types.ts';
+
+/** A stored record as the app sees it; undefined for a tombstone or nothing. */
+export function toRecordEntry(stored: StoredRecord | undefined): RecordEntry | undefined {
+  if (stored === undefined || stored.deleted) return undefined;
+  const entry = {
+    collective: stored.collective,
+    id: stored.id,
+    value: stored.value ?? null,
+    hlc: stored.hlc,
+    origin: stored.origin,
+  };
+  return stored.version === undefined ? entry : { ...entry, version: stored.version };
+}
+
+/** The stored form of a server state. */
+export function remoteRecord(change: PulledChange): StoredRecord {
+  const base = {
+    collective: change.collective,
+    id: change.id,
+    deleted: change.op === 'delete',
+    hlc: change.hlc,
+    origin: change.source,
+    version: change.version,
+  };
+  return change.op === 'delete' || change.value === undefined ? base : { ...base, value: change.value };
+}
+
+/** One change as a change event carries it. */
+export function eventChange(change: { collective: string; id: string; op: 'put' | 'delete'; value?: JsonValue }): ChangeEvent['changes'][number] {
+  return change.op === 'delete' || change.value === undefined
+    ? { collective: change.collective, id: change.id, op: 'delete' }
+    : { collective: change.collective, id: change.id, op: 'put', value: change.value };
+}
+
+/** What one local write transaction puts. */
+export interface LocalWritePlan {
+  readonly records: readonly StoredRecord[];
+  readonly entry: LogEntry;
+  readonly state: WriteState;
+  /** The entry's changes in wire form, as `write()` returns them. */
+  readonly logged: SyncChange[];
+}
+
+/**
+ * One local write: tick the clock once from the stored write state, number the changes
+ * after the last seq, and base the entry on the pull cursor unless `baseVersion` says
+ * otherwise. Records, entry and state must then be written together.
+ */
+export function planLocalWrite(input: {
+  readonly changes: readonly LoggedChange[];
+  readonly state: WriteState | undefined;
+  readonly instanceId: InstanceId;
+  readonly now: () => number;
+  readonly baseVersion?: number | undefined;
+}): LocalWritePlan {
+  const { changes, instanceId } = input;
+  const state = input.state ?? INITIAL_WRITE_STATE;
+  const hlc = new HybridClock({ node: instanceId, now: input.now, last: state.hlc }).tick();
+  const firstSeq = state.seq + 1;
+  const records = changes.map((change): StoredRecord => {
+    // A put always carries a value: toLoggedChanges checked it.
+    const base = { collective: change.collective, id: change.id, hlc, origin: instanceId };
+    return change.op === 'put' ? { ...base, value: change.value as JsonValue, deleted: false } : { ...base, deleted: true };
+  });
+  const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: input.baseVersion ?? state.basis, changes };
+  const logged: SyncChange[] = [];
+  appendSyncChanges(logged, entry, instanceId, changes.length);
+  return { records, entry, state: { seq: firstSeq + changes.length - 1, hlc, basis: state.basis }, logged };
+}
+
+/** What applying remote changes writes: these records, and the write state if it moved. */
+export interface RemotePlan {
+  /** The changes now in the replica; write `remoteRecord()` of each. */
+  readonly written: PulledChange[];
+  readonly conflicts: LocalConflict[];
+  /** The new write state, or undefined when it did not change. */
+  readonly state: WriteState | undefined;
+}
+
+/** How far ahead of the wall clock a pulled clock may be and still be adopted (issue 11). */
+export interface ClockBound {
+  readonly nowMs: number;
+  readonly maxDriftMs: number;
+}
+
+/**
+ * The bound for one apply: `maxClockDriftMs` if given, never wider than the default,
+ * since local writes restore the clock with the default bound.
+ */
+export function clockBound(maxClockDriftMs: number | undefined, nowMs: number): ClockBound {
+  return { nowMs, maxDriftMs: Math.min(maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS, DEFAULT_MAX_CLOCK_DRIFT_MS) };
+}
+
+/** The clock to keep after seeing `hlc`: a clock beyond the bound is not adopted, though its change still applies. */
+function adopt(maxHlc: string, hlc: string, bound: ClockBound): string {
+  return hlc > maxHlc && isWithinDrift(hlc, bound.nowMs, bound.maxDriftMs) ? hlc : maxHlc;
+}
+
+/**
+ * A feed batch pulled from `cursor.from`. Fails `CONFLICT`, before anything is decided,
+ * when the stored cursor is elsewhere (another tab applied this batch, or a frozen
+ * leader woke up late). No per-record reads: only records with a pending local change
+ * (from `entries`, the whole small log) need a decision. The caller writes the
+ * records, the state and the cursor `cursor.to` together.
+ */
+export function planFeedBatch(input: {
+  readonly changes: readonly PulledChange[];
+  readonly policy: ConflictPolicy;
+  readonly cursor: CursorAdvance;
+  readonly storedCursor: number | undefined;
+  readonly state: WriteState | undefined;
+  readonly entries: readonly LogEntry[];
+  readonly clock: ClockBound;
+}): RemotePlan & { readonly state: WriteState } {
+  const { changes, policy, cursor, entries } = input;
+  const current = input.storedCursor ?? 0;
+  if (current !== cursor.from) {
+    throw new SyncError(
+      ErrorCode.CONFLICT,
+      `The pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: this batch was already applied (another tab, or a late leader). Nothing was written; pull again from ${current}.`,
+      { details: { peer: cursor.peer, stored: current, from: cursor.from } },
+    );
+  }
+  const pending = entries.length === 0 || policy !== 'last-write-wins' ? undefined : pendingByRecord(entries);
+  // server-wins: a pending write based on this change's version or later (a
+  // conflict's resolution, made knowing the server's record) stands; the server
+  // takes it unless the record moved past that version, which the feed would bring.
+  const based = entries.length === 0 || policy !== 'server-wins' ? undefined : basesAbove(entries, cursor.from);
+  const written: PulledChange[] = [];
+  const conflicts: LocalConflict[] = [];
+  const base = input.state ?? INITIAL_WRITE_STATE;
+  let maxHlc = base.hlc;
+  for (const change of changes) {
+    maxHlc = adopt(maxHlc, change.hlc, input.clock);
+    if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
+    const local = pending?.get(recordKey(change.collective, change.id));
+    if (local !== undefined) {
+      const winner = local.hlc > change.hlc ? 'local' : 'remote';
+      conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner });
+      if (winner === 'local') continue;
+    }
+    written.push(change);
+  }
+  return { written, conflicts, state: { seq: base.seq, hlc: maxHlc, basis: cursor.to } };
+}
+
+/** Is the server state `incoming` newer than the `held` one under `policy`? (out-of-feed applies) */
+function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: StoredRecord | undefined): boolean {
+  if (held === undefined) return true;
+  if (policy === 'server-wins') return held.version === undefined || incoming.version > held.version;
+  return incoming.hlc > held.hlc;
+}
+
+/**
+ * Server states learnt outside the feed (a push's conflicts): each is written only if
+ * newer than what the replica holds (`held[i]` is the stored record of `changes[i]`,
+ * read before). The pull cursor does not move.
+ */
+export function planServerStates(input: {
+  readonly changes: readonly PulledChange[];
+  readonly policy: ConflictPolicy;
+  readonly held: readonly (StoredRecord | undefined)[];
+  readonly state: WriteState | undefined;
+  readonly clock: ClockBound;
+}): RemotePlan {
+  const { changes, policy } = input;
+  const current = new Map<string, StoredRecord | undefined>();
+  changes.forEach((c, i) => {
+    const key = recordKey(c.collective, c.id);
+    if (!current.has(key)) current.set(key, input.held[i]);
+  });
+  const base = input.state ?? INITIAL_WRITE_STATE;
+  let maxHlc = base.hlc;
+  const written: PulledChange[] = [];
+  for (const change of changes) {
+    maxHlc = adopt(maxHlc, change.hlc, input.clock);
+    const key = recordKey(change.collective, change.id);
+    if (!isNewer(policy, change, current.get(key))) continue;
+    current.set(key, remoteRecord(change));
+    written.push(change);
+  }
+  return { written, conflicts: [], state: maxHlc === base.hlc ? undefined : { ...base, hlc: maxHlc } };
+}

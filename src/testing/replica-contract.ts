@@ -1,0 +1,52 @@
+/**
+ * The contract every LocalStore implementation passes: the IndexedDB replica under
+ * fake-indexeddb in Node and in real Chromium, the memory replica, and any later
+ * layout. It uses the LocalStore interface only: `open(name)` opens (or reopens) the
+ * replica called `name`. Registered with vitest's `describe`/`it`, like automerge-repo's
+ * `runStorageAdapterTests`; the Chromium run bundles this file with a page-side shim
+ * of those functions (test/support/contract-page/).
+ */
+import { afterEach, describe } from 'vitest';
+import type { LocalStore } from '../store/types.ts';
+import type { FreshReplica } from './replica-contract-fixtures.ts';
+import { localWriteTests } from './replica-contract-local.ts';
+import { remoteApplyTests } from './replica-contract-remote.ts';
+
+export { failureCode, pulled } from './replica-contract-fixtures.ts';
+
+/** Opens the replica `name`; a second call with the same name reopens the same data. */
+export type OpenReplica = (name: string) => Promise<LocalStore>;
+
+/**
+ * Registers the contract suite for one implementation, in a `describe` named after
+ * `label`. Every test opens replicas under names of its own and closes them afterwards;
+ * `open` must reopen the same data when given a name again (including while another
+ * store object holds it, as a second tab).
+ *
+ * @example
+ * runReplicaContract((name) => memoryReplica({ name, databases }), 'memory replica');
+ */
+export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): void {
+  describe(`LocalStore contract: ${label}`, () => {
+    const opened: LocalStore[] = [];
+    let counter = 0;
+
+    /** A fresh replica with its own name, and a way to reopen it. */
+    const fresh: FreshReplica = async () => {
+      const name = `contract-${Date.now()}-${++counter}`;
+      const reopen = async () => {
+        const replica = await open(name);
+        opened.push(replica);
+        return replica;
+      };
+      return { replica: await reopen(), reopen };
+    };
+
+    afterEach(() => {
+      for (const replica of opened.splice(0)) replica.close();
+    });
+
+    localWriteTests(fresh);
+    remoteApplyTests(fresh);
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * The replica contract on this browser's own IndexedDB: the IndexedDB replica opened
+ * with the page's `indexedDB` and `IDBKeyRange`, nothing faked.
+ */
+import { openReplica } from '../../../src/store/idb-replica.ts';
+import { runReplicaContract } from '../../../src/testing/replica-contract.ts';
+import { exposeContract } from './vitest-shim.ts';
+
+runReplicaContract((name) => openReplica({ name }), 'IndexedDB replica (real Chromium)');
+exposeContract();

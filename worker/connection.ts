@@ -1,0 +1,153 @@
+/**
+ * What one `connect()` opens and every room of the worker shares: the replica, its
+ * transport, the channel to the other tabs, the tab's one pending count, and the way
+ * back to this tab's page. Closing it ends them all.
+ */
+import { validateConfig } from '../src/engine/config.ts';
+import { PendingCount } from '../src/engine/pending-count.ts';
+import type { SyncConfigInput } from '../src/engine/types.ts';
+import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
+import { openReplica } from '../src/store/idb-replica.ts';
+import type { LocalStore } from '../src/store/types.ts';
+import { httpTransport } from '../src/transport/http-transport.ts';
+import type { SyncTransport } from '../src/transport/types.ts';
+import type { WorkerConnectOptions, WorkerEvent, WorkerEventSink, WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import { SDK_VERSION } from '../src/worker-api/version.ts';
+import { leaderLockName } from './leader-lock.ts';
+import { defaultBroadcastChannel, TabChannel, tabChannelName, type TabMessage } from './tab-channel.ts';
+import type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
+
+/** What the page sent to connect, with the worker's own options. */
+export interface ConnectRequest {
+  readonly options: WorkerConnectOptions;
+  readonly sink: WorkerEventSink;
+  readonly getToken: WorkerTokenSource | undefined;
+  readonly worker: SyncWorkerOptions;
+  /** This tab's id on the channel. */
+  readonly tabId: string;
+  /** Hears the other tabs. */
+  readonly onTabMessage: (message: TabMessage) => void;
+}
+
+/**
+ * Checks what the page sent before anything opens: the same build, a server URL, a
+ * valid configuration (failing here, at connect, rather than when this tab first leads).
+ * Returns the configuration, with the worker's resolver.
+ */
+function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions): SyncConfigInput {
+  if (options?.version !== SDK_VERSION) {
+    throw new SyncError(
+      ErrorCode.VERSION_MISMATCH,
+      `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds — usually a stale worker script in the browser's cache. Reload the page; if it persists, make sure the worker is bundled with the same pulsesync version as the page.`,
+      { details: { worker: SDK_VERSION, client: String(options?.version) } },
+    );
+  }
+  if (typeof options.url !== 'string' || options.url.length === 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: url must be the sync server base URL, e.g. "https://example.com"', {
+      details: { field: 'url' },
+    });
+  }
+  const config: SyncConfigInput = {
+    ...options.config,
+    ...(worker.conflictResolver === undefined ? {} : { resolver: worker.conflictResolver }),
+  };
+  validateConfig(config);
+  return config;
+}
+
+function tokenSource(options: WorkerConnectOptions, getToken: WorkerTokenSource | undefined): (() => Promise<string | undefined>) | undefined {
+  if (options.hasGetToken === true && getToken !== undefined) {
+    return async () => (await getToken()) ?? undefined;
+  }
+  const { token } = options;
+  if (token !== undefined) return async () => token;
+  return undefined;
+}
+
+/** One tab's open connection; see the file comment. */
+export class Connection {
+  readonly replica: LocalStore;
+  readonly transport: SyncTransport;
+  readonly channel: TabChannel;
+  /** This tab's count of the replica's pending changes: the `pending` of every status it shows. */
+  readonly pending: PendingCount;
+  readonly config: SyncConfigInput;
+  /** The Web Lock whose holder leads the tabs of this replica. */
+  readonly lockName: string;
+  readonly tabId: string;
+  readonly #sink: WorkerEventSink;
+  readonly #cleanup: (() => void)[] = [];
+
+  private constructor(fields: Pick<Connection, 'replica' | 'transport' | 'channel' | 'config' | 'lockName' | 'tabId'>, sink: WorkerEventSink) {
+    this.replica = fields.replica;
+    this.transport = fields.transport;
+    this.channel = fields.channel;
+    this.config = fields.config;
+    this.lockName = fields.lockName;
+    this.tabId = fields.tabId;
+    this.pending = new PendingCount(fields.replica);
+    this.#sink = sink;
+  }
+
+  /** Checks the request, opens the replica, builds the transport, joins the tabs. */
+  static async open(request: ConnectRequest): Promise<Connection> {
+    const { options, worker } = request;
+    const config = checkedConfig(options, worker);
+    const replica = await openReplica({
+      name: options.name,
+      ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
+      ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
+      ...(worker.durability === undefined ? {} : { durability: worker.durability }),
+    });
+    let transport: SyncTransport;
+    try {
+      const getToken = tokenSource(options, request.getToken);
+      const settings: TransportSettings = getToken === undefined ? { url: options.url } : { url: options.url, getToken };
+      transport = worker.transport?.(settings) ?? httpTransport(settings);
+    } catch (error) {
+      replica.close(); // a transport that cannot be built: do not keep the database open
+      throw error;
+    }
+    const channel = new TabChannel((worker.broadcastChannel ?? defaultBroadcastChannel)(tabChannelName(options.name)), request.onTabMessage);
+    const connection = new Connection(
+      { replica, transport, channel, config, lockName: leaderLockName(options.name), tabId: request.tabId },
+      request.sink,
+    );
+    await connection.pending.refresh();
+    return connection;
+  }
+
+  /** Delivers an event to this tab's page and to every other tab. */
+  publish(event: WorkerEvent): void {
+    this.deliver(event);
+    this.post({ kind: 'event', from: this.tabId, event });
+  }
+
+  /** Delivers an event to this tab's page only. */
+  deliver(event: WorkerEvent): void {
+    try {
+      // A Comlink proxy call: returns a promise, rejected once the page is gone.
+      Promise.resolve(this.#sink(event)).catch(() => undefined);
+    } catch {
+      // The page side is gone; nothing to tell.
+    }
+  }
+
+  /** Tells the other tabs. */
+  post(message: TabMessage): void {
+    this.channel.post(message);
+  }
+
+  /** Keeps `off` (an unsubscribe) to call at close. */
+  keep(off: () => void): void {
+    this.#cleanup.push(off);
+  }
+
+  /** Leaves the tabs and closes the replica. */
+  close(): void {
+    for (const off of this.#cleanup.splice(0)) off();
+    this.pending.close();
+    this.channel.close();
+    this.replica.close();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * How an app's own worker module sets up sync: what cannot be sent from the page
+ * (functions), and the browser globals the worker uses, injectable for tests.
+ */
+import type { TimeSource } from '../src/engine/timers.ts';
+import type { ConflictResolver } from '../src/engine/types.ts';
+import type { KeyRangeFactory } from '../src/store/idb-replica.ts';
+import type { SyncTransport } from '../src/transport/types.ts';
+import type { LockManagerLike } from './leader-lock.ts';
+import type { OnlineSignal } from './online-signal.ts';
+import type { BroadcastChannelFactory } from './tab-channel.ts';
+
+/** What a custom transport factory receives: the connection settings the client sent. */
+export interface TransportSettings {
+  readonly url: string;
+  /** Returns the current bearer token (the client's `token`, or its `getToken`). */
+  readonly getToken?: () => Promise<string | undefined>;
+}
+
+/**
+ * How an app's own worker module sets up sync (functions cannot be sent to a worker,
+ * so they are given here). Every field is optional.
+ */
+export interface SyncWorkerOptions {
+  /** Builds the transport. Default: `httpTransport({ url, getToken })`. */
+  readonly transport?: (settings: TransportSettings) => SyncTransport;
+  /** A custom conflict resolver (see `SyncConfig.resolver`). */
+  readonly conflictResolver?: ConflictResolver;
+  /** Transaction durability of local writes (see `ReplicaOptions.durability`). */
+  readonly durability?: IDBTransactionDurability;
+  /** Default `globalThis.indexedDB`. */
+  readonly indexedDB?: IDBFactory;
+  /** Default `globalThis.IDBKeyRange`. */
+  readonly IDBKeyRange?: KeyRangeFactory;
+  /** Default `navigator.locks` (each worker leads alone where it is missing). */
+  readonly locks?: LockManagerLike;
+  /** Default `new BroadcastChannel(name)`. */
+  readonly broadcastChannel?: BroadcastChannelFactory;
+  /** Default the worker's `navigator.onLine` and `online`/`offline` events. */
+  readonly online?: OnlineSignal;
+  /** Clock and timers of the engine and of the worker's own waits. Default the globals. */
+  readonly time?: TimeSource;
+  /**
+   * How long a follower's forwarded `syncOnce`/`initialSync` waits for the leader to
+   * take it before failing `TIMEOUT` (a leader of another build, or frozen). Once
+   * taken, the call runs as long as it needs. Default 5000 ms.
+   */
+  readonly leaderAnswerTimeoutMs?: number;
+}
+
+/** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */
+export const DEFAULT_LEADER_ANSWER_TIMEOUT_MS = 5000;
