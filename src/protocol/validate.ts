@@ -26,6 +26,8 @@ export const MAX_COLLECTIVE_LENGTH = 128;
 export const MAX_RECORD_ID_LENGTH = 512;
 /** Largest `batchSize` a pull may ask for. */
 export const MAX_BATCH_SIZE = 10_000;
+/** Longest instance key (a server issues far shorter ones). */
+export const MAX_INSTANCE_KEY_LENGTH = 256;
 
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const positiveCount = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
@@ -44,6 +46,8 @@ const instanceId = v.pipe(
   v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'),
 );
 const hlc = v.custom<string>(isHlc, 'must be a hybrid logical clock timestamp');
+/** An instance key is opaque to the client; the bound only keeps a hostile one small. */
+const instanceKey = v.exactOptional(v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_INSTANCE_KEY_LENGTH)));
 const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
 const op = v.picklist(['put', 'delete'], 'must be "put" or "delete"');
 
@@ -83,6 +87,8 @@ export const HandshakeRequestSchema = v.strictObject({
   instanceId,
   protocolVersion: positiveCount,
   capabilities: v.array(v.pipe(v.string(), v.maxLength(64))),
+  instanceKey,
+  lastSeq: v.exactOptional(count),
 });
 
 export const HandshakeResponseSchema = v.object({
@@ -91,10 +97,12 @@ export const HandshakeResponseSchema = v.object({
   protocolVersion: positiveCount,
   serverId: v.pipe(v.string(), v.minLength(1)),
   capabilities: v.array(v.string()),
+  instanceKey,
 });
 
 export const PullRequestSchema = v.strictObject({
   instanceId,
+  instanceKey,
   cursor: count,
   batchSize: v.pipe(positiveCount, v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)),
   collectives: v.exactOptional(v.pipe(v.array(collective), v.maxLength(1000))),
@@ -111,6 +119,7 @@ export const PullResponseSchema = v.object({
 export const PushRequestSchema = v.pipe(
   v.strictObject({
     instanceId,
+    instanceKey,
     policy: v.picklist(['last-write-wins', 'server-wins']),
     changes: v.array(SyncChangeSchema),
   }),

@@ -7,7 +7,11 @@
 
 /** What one caller may do. */
 export interface Access {
-  /** Stable id of the caller, for logs. */
+  /**
+   * Stable id of the caller: its identity. An instance id belongs to the identity that
+   * first wrote under it; another identity is refused `INSTANCE_FORBIDDEN` under it.
+   * Callers sharing one identity (one token) are told apart by instance keys.
+   */
   readonly userId: string;
   /** May the caller pull changes of this collective? */
   canRead(collective: string): boolean;

@@ -8,7 +8,14 @@ import { compareHlc } from '../clock/hlc.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import type { Access } from './access.ts';
 import { isStorableText } from './storable-text.ts';
-import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
+import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
+
+/**
+ * The instance rules' part of a push (see `instance-binding.ts`): called in its
+ * transaction before anything is written, it refuses the push by throwing, or returns
+ * the instance record to keep with it.
+ */
+export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<InstanceRecord | undefined>;
 
 /** A server row as the wire carries it. */
 export function toPulledChange(row: ServerRecord): PulledChange {
@@ -55,7 +62,8 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
 }
 
 /**
- * Applies a validated push request for `access` (undefined: full access).
+ * Applies a validated push request for `access` (undefined: full access), once `admit`
+ * lets it.
  * - Changes at or below the source's applied seq were applied before: acknowledged only.
  * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
  *   `INVALID`; nothing of them is stored.
@@ -63,10 +71,11 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
  * - last-write-wins: a change older than the server's record is reported in
  *   `conflicts` only (dealt with: the server's record stands).
  */
-export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
+export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined, admit?: AdmitPush): Promise<PushResponse> {
   const seqKey = appliedSeqKey(request.instanceId, access);
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
+    const instance = await admit?.(tx, applied);
     const rejected: RejectedChange[] = [];
     const conflicts: ServerConflict[] = [];
     const candidates: SyncChange[] = [];
@@ -116,6 +125,7 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
     if (writes.size > 0) await tx.writeRecords([...writes.values()]);
     const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
+    if (instance !== undefined) await tx.putInstance(instance);
     rejected.sort((a, b) => a.seq - b.seq);
     return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
   });

@@ -18,6 +18,7 @@ import {
 import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import type { Access, Authenticate } from './access.ts';
 import { applyPush } from './apply-push.ts';
+import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
 import type { ServerStore } from './types.ts';
@@ -29,6 +30,12 @@ export interface SyncServerOptions {
   readonly authenticate?: Authenticate;
   /** Size limits; each one defaults (see `DEFAULT_LIMITS`). */
   readonly limits?: Partial<ServerLimits>;
+  /**
+   * Refuse identified pulls and pushes without a valid instance key (`INSTANCE_FORBIDDEN`).
+   * Default false, so clients that send none still sync; turn it on once all of yours
+   * send keys, above all when callers share one identity (one token).
+   */
+  readonly requireInstanceKeys?: boolean;
 }
 
 /** A sync server over one store. */
@@ -57,7 +64,7 @@ export interface SyncServer {
 }
 
 /** What this server can do, announced at handshake. */
-export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins'];
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key'];
 
 /** The protocol version a handshake body asks for, if it names one at all. */
 function requestedVersion(body: unknown): unknown {
@@ -79,6 +86,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const closing = new AbortController();
   let closed = false;
   const encoder = new TextEncoder();
+  const instances = instanceGuard(store, { requireKeys: options.requireInstanceKeys ?? false });
 
   function assertOpen(): void {
     if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
@@ -112,7 +120,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     authenticate: options.authenticate,
     signal: closing.signal,
 
-    async handleHandshake(body) {
+    async handleHandshake(body, access) {
       assertOpen();
       const version = requestedVersion(body);
       if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
@@ -122,20 +130,25 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
           { details: { client: version, server: PROTOCOL_VERSION } },
         );
       }
-      parseHandshakeRequest(body);
-      return { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+      const request = parseHandshakeRequest(body);
+      const instanceKey = await instances.handshake(request, access);
+      const answer = { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+      return instanceKey === undefined ? answer : { ...answer, instanceKey };
     },
 
     async handlePush(body, access) {
       assertOpen();
       const request = parsePushRequest(body);
       checkPushSize(request);
-      return applyPush(store, request, access);
+      const claim = await instances.claim(request, access);
+      return applyPush(store, request, access, (tx, applied) => instances.admitPush(tx, request, access, claim, applied));
     },
 
     async handlePull(body, access) {
       assertOpen();
-      return servePull(store, parsePullRequest(body), access, limits.maxPullBatchSize);
+      const request = parsePullRequest(body);
+      await instances.checkPull(request, access);
+      return servePull(store, request, access, limits.maxPullBatchSize);
     },
 
     async handleHealth() {
