@@ -132,7 +132,11 @@ export interface PullRequest {
 export interface PullResponse {
   readonly changes: readonly PulledChange[];
   readonly hasMore: boolean;
-  /** Where the next pull starts; may be past the last change sent (skipped rows). */
+  /**
+   * Where the next pull starts; may be past the last change sent (skipped rows). For a
+   * restricted caller it only moves over rows of collectives it may read, never to a
+   * version that counts other users' writes.
+   */
   readonly newCursor: SyncCursor;
   /** Changes remaining from `cursor` on, this batch included; when asked for. */
   readonly total?: number;
@@ -180,7 +184,11 @@ export interface PushResponse {
   readonly ackedSeq: number;
   readonly rejected: readonly RejectedChange[];
   readonly conflicts: readonly ServerConflict[];
-  /** The server's latest version after this push. */
+  /**
+   * For a caller with full access, the server's latest version after this push; for a
+   * restricted caller, the highest version this push wrote (0 if none), so that an
+   * answer never counts other users' writes.
+   */
   readonly newCursor: SyncCursor;
 }
 

@@ -17,6 +17,13 @@ export interface Access {
   canRead(collective: string): boolean;
   /** May the caller push changes to this collective? */
   canWrite(collective: string): boolean;
+  /**
+   * Every collective the caller may read, when that is a list (it must agree with
+   * `canRead`). A pull of "all my collectives" then asks the store for exactly these.
+   * Without it the server lists every collective on the server and asks `canRead` of
+   * each, which grows with the server: give it whenever you can.
+   */
+  readonly readable?: readonly string[];
 }
 
 /** Turns an incoming request into the caller's {@link Access}, or `null` when it has no valid identity. */
@@ -51,5 +58,5 @@ export function collectiveAccess(
 ): Access {
   const read = new Set(allowed.read);
   const write = new Set(allowed.write);
-  return { userId, canRead: (c) => read.has(c), canWrite: (c) => write.has(c) };
+  return { userId, canRead: (c) => read.has(c), canWrite: (c) => write.has(c), readable: [...read] };
 }

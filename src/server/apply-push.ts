@@ -6,7 +6,7 @@
  */
 import { compareHlc } from '../clock/hlc.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
-import type { Access } from './access.ts';
+import { isFullAccess, type Access } from './access.ts';
 import { isStorableText } from './storable-text.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
@@ -73,6 +73,7 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
  */
 export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined, admit?: AdmitPush): Promise<PushResponse> {
   const seqKey = appliedSeqKey(request.instanceId, access);
+  let highestWritten = 0;
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
     const instance = await admit?.(tx, applied);
@@ -110,26 +111,29 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         accepted++;
       } else if (verdict !== 'same') {
         const server = current.get(key) as ServerRecord;
-        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: toPulledChange(server) });
+        // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
+        const visible = access === undefined || access.canRead(change.collective);
+        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
         if (verdict === 'stale') {
           rejected.push({
             seq: change.seq,
             collective: change.collective,
             id: change.id,
             reason: 'CONFLICT',
-            message: `the record is at version ${server.version}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
+            message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
           });
         }
       }
     }
-    if (writes.size > 0) await tx.writeRecords([...writes.values()]);
+    if (writes.size > 0) highestWritten = (await tx.writeRecords([...writes.values()])).reduce((most, row) => Math.max(most, row.version), 0);
     const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
     if (instance !== undefined) await tx.putInstance(instance);
     rejected.sort((a, b) => a.seq - b.seq);
     return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
   });
-  return { ...result, newCursor: await store.latestVersion() };
+  // The latest version counts every user's writes: a restricted caller learns only its own.
+  return { ...result, newCursor: isFullAccess(access) ? await store.latestVersion() : highestWritten };
 }
 
 /**

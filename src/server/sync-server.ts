@@ -16,12 +16,12 @@ import {
   type PushResponse,
 } from '../protocol/types.ts';
 import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
-import type { Access, Authenticate } from './access.ts';
+import { isFullAccess, type Access, type Authenticate } from './access.ts';
 import { applyPush } from './apply-push.ts';
 import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
-import type { ServerStore } from './types.ts';
+import type { ServerStore, StoreCommit } from './types.ts';
 
 /** Options of {@link createSyncServer}. */
 export interface SyncServerOptions {
@@ -57,8 +57,12 @@ export interface SyncServer {
   handlePull(body: unknown, access?: Access): Promise<PullResponse>;
   /** Liveness: the store answers a read. Needs no identity. */
   handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
-  /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
-  onChanges(listener: () => void): () => void;
+  /**
+   * Calls `listener` after changes commit (in any process sharing the store); returns an
+   * unsubscribe. With `access`, only for commits in collectives it may read: a live
+   * stream learns nothing of other users' writes.
+   */
+  onChanges(listener: (commit: StoreCommit) => void, access?: Access): () => void;
   /** Stops listening, aborts {@link signal} (ending live streams) and closes the store. Handlers then fail `SHUTDOWN`. */
   close(): Promise<void>;
 }
@@ -158,9 +162,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return { ok: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId() };
     },
 
-    onChanges(listener) {
+    onChanges(listener, access) {
       assertOpen();
-      const unsubscribe = store.onCommit(listener);
+      // A commit of unknown collectives (one another process made while this one was not
+      // listening) pokes everyone: it says nothing of who wrote, only that the channel dropped.
+      const mayRead = (commit: StoreCommit): boolean =>
+        isFullAccess(access) || commit.collectives === undefined || commit.collectives.some((collective) => (access as Access).canRead(collective));
+      const unsubscribe = store.onCommit((commit) => {
+        if (mayRead(commit)) listener(commit);
+      });
       const entry = () => {
         unsubscribes.delete(entry);
         unsubscribe();

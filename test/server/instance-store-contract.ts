@@ -82,6 +82,29 @@ export function runInstanceStoreContract(name: string, open: () => Promise<Store
         expect(a?.version).toBeLessThan(again?.version as number);
       }));
 
+    it('pages a few collectives, or a hundred, in version order across them, leaving out the puller, counting what matches', () =>
+      withStore(async ({ store }) => {
+        // Rows of 100 collectives interleaved, every third one the puller's own.
+        const collectives = Array.from({ length: 100 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+        const rows = Array.from({ length: 300 }, (_, i) => put(collectives[(i * 7) % 100] as string, `r${i}`, i, i % 3 === 0 ? SOURCE_B : SOURCE_A));
+        await write(store, ...rows);
+        for (const wanted of [collectives.slice(0, 3), collectives.slice(0, 80), [collectives[5] as string, 'missing']]) {
+          const expected = (await store.readChanges({ after: 0, limit: 1000 })).rows
+            .filter((row) => wanted.includes(row.collective) && row.source !== SOURCE_B)
+            .map((row) => row.version);
+          const seen: number[] = [];
+          let cursor = 0;
+          for (let page = 0; page < 1000; page++) {
+            const result = await store.readChanges({ after: cursor, limit: 4, collectives: wanted, excludeSource: SOURCE_B, withTotal: true });
+            expect(result.total).toBe(expected.length - seen.length);
+            seen.push(...result.rows.map((row) => row.version));
+            cursor = result.newCursor;
+            if (!result.hasMore) break;
+          }
+          expect(seen).toEqual(expected);
+        }
+      }));
+
     it('tells commit listeners which collectives a commit wrote in, once each', () =>
       withStore(async ({ store }) => {
         const { commits, off } = hear(store);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import { PROTOCOL_VERSION, type ConflictPolicy, type JsonValue, type SyncChange } from '../../src/protocol/types.ts';
-import { collectiveAccess } from '../../src/server/access.ts';
+import { collectiveAccess, type Access } from '../../src/server/access.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import type { ServerLimits } from '../../src/server/limits.ts';
@@ -272,7 +272,8 @@ describe('sync server: pull', () => {
       return listed;
     };
     const reader = '0190f5e1-0000-7000-8000-0000000000cc';
-    const access = collectiveAccess('carol', { read: ['notes', 'fresh'], write: [] });
+    // Rights given as a predicate only: the pull has to list the collectives.
+    const access: Access = { userId: 'carol', canRead: (c) => c === 'notes' || c === 'fresh', canWrite: () => false };
     const first = await server.handlePull(pull(reader), access);
     expect(first.changes.map((c) => c.id)).toEqual(['n']);
     expect(first.newCursor).toBe(1);

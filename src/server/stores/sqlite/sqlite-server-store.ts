@@ -26,6 +26,7 @@ import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
 import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
+import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
 import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
@@ -81,6 +82,8 @@ class SqliteServerStore implements ServerStore {
   readonly #queue = serialQueue();
   #closed = false;
   readonly #sql;
+  /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
+  readonly #byCollective: CollectiveFeed;
 
   constructor(path: string) {
     this.#writer = openDatabase(path);
@@ -92,6 +95,7 @@ class SqliteServerStore implements ServerStore {
     this.#reader = openDatabase(path);
     const w = this.#writer;
     const r = this.#reader;
+    this.#byCollective = collectiveFeed(r);
     this.#sql = {
       getRecord: w.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collective = ? AND id = ?`),
       getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
@@ -179,9 +183,9 @@ class SqliteServerStore implements ServerStore {
     const sql = this.#sql;
     // One read transaction: page, latest version and count from one snapshot.
     const read = this.#reader.transaction(() => ({
-      rows: sql.page.all({ ...params, limit: query.limit + 1 }).map(recordFromRow),
+      rows: (this.#byCollective.page(query, params) ?? sql.page.all({ ...params, limit: query.limit + 1 })).map(recordFromRow),
       latest: (sql.latest.get() as Latest).latest,
-      total: query.withTotal === true ? (sql.count.get(params) as { total: number }).total : undefined,
+      total: query.withTotal === true ? (this.#byCollective.count(query, params) ?? (sql.count.get(params) as { total: number }).total) : undefined,
     }));
     return changePage(query, read());
   }
