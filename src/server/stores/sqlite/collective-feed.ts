@@ -23,7 +23,8 @@ export interface FeedParams {
 
 /** Reads of the feed limited to a few collectives; `undefined` when the general query should serve. */
 export interface CollectiveFeed {
-  page(query: ChangeQuery, params: FeedParams): RecordRow[] | undefined;
+  /** The page's rows (at most `query.limit + 1`), stepped one at a time as the general statement's `iterate`. */
+  page(query: ChangeQuery, params: FeedParams): IterableIterator<RecordRow> | undefined;
   count(query: ChangeQuery, params: FeedParams): number | undefined;
 }
 
@@ -42,14 +43,14 @@ export function collectiveFeed(db: Database.Database): CollectiveFeed {
     page(query, params) {
       const collectives = arms(query);
       if (collectives === undefined) return undefined;
-      if (collectives.length === 0) return [];
+      if (collectives.length === 0) return [][Symbol.iterator]();
       const k = collectives.length;
       let statement = pages.get(k);
       if (statement === undefined) {
         statement = db.prepare(`${Array.from({ length: k }, (_, i) => arm(i, RECORD_COLUMNS)).join(' UNION ALL ')} ORDER BY version LIMIT @limit`);
         pages.set(k, statement);
       }
-      return statement.all({ ...bind(collectives, params), limit: query.limit + 1 });
+      return statement.iterate({ ...bind(collectives, params), limit: query.limit + 1 });
     },
     count(query, params) {
       const collectives = arms(query);

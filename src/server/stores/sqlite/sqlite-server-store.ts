@@ -183,7 +183,7 @@ class SqliteServerStore implements ServerStore {
     const sql = this.#sql;
     // One read transaction: page, latest version and count from one snapshot.
     const read = this.#reader.transaction(() => ({
-      rows: (this.#byCollective.page(query, params) ?? sql.page.all({ ...params, limit: query.limit + 1 })).map(recordFromRow),
+      rows: [...(this.#byCollective.page(query, params) ?? sql.page.iterate({ ...params, limit: query.limit + 1 }))].map(recordFromRow),
       latest: (sql.latest.get() as Latest).latest,
       total: query.withTotal === true ? (this.#byCollective.count(query, params) ?? (sql.count.get(params) as { total: number }).total) : undefined,
     }));
