@@ -6,9 +6,16 @@
  */
 import { compareHlc } from '../clock/hlc.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
-import type { Access } from './access.ts';
+import { isFullAccess, type Access } from './access.ts';
 import { isStorableText } from './storable-text.ts';
-import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
+import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
+
+/**
+ * The instance rules' part of a push (see `instance-binding.ts`): called in its
+ * transaction before anything is written, it refuses the push by throwing, or returns
+ * the instance record to keep with it.
+ */
+export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<InstanceRecord | undefined>;
 
 /** A server row as the wire carries it. */
 export function toPulledChange(row: ServerRecord): PulledChange {
@@ -55,7 +62,8 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
 }
 
 /**
- * Applies a validated push request for `access` (undefined: full access).
+ * Applies a validated push request for `access` (undefined: full access), once `admit`
+ * lets it.
  * - Changes at or below the source's applied seq were applied before: acknowledged only.
  * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
  *   `INVALID`; nothing of them is stored.
@@ -63,10 +71,12 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
  * - last-write-wins: a change older than the server's record is reported in
  *   `conflicts` only (dealt with: the server's record stands).
  */
-export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
+export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined, admit?: AdmitPush): Promise<PushResponse> {
   const seqKey = appliedSeqKey(request.instanceId, access);
+  let highestWritten = 0;
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
+    const instance = await admit?.(tx, applied);
     const rejected: RejectedChange[] = [];
     const conflicts: ServerConflict[] = [];
     const candidates: SyncChange[] = [];
@@ -101,25 +111,29 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         accepted++;
       } else if (verdict !== 'same') {
         const server = current.get(key) as ServerRecord;
-        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: toPulledChange(server) });
+        // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
+        const visible = access === undefined || access.canRead(change.collective);
+        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
         if (verdict === 'stale') {
           rejected.push({
             seq: change.seq,
             collective: change.collective,
             id: change.id,
             reason: 'CONFLICT',
-            message: `the record is at version ${server.version}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
+            message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
           });
         }
       }
     }
-    if (writes.size > 0) await tx.writeRecords([...writes.values()]);
+    if (writes.size > 0) highestWritten = (await tx.writeRecords([...writes.values()])).reduce((most, row) => Math.max(most, row.version), 0);
     const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
+    if (instance !== undefined) await tx.putInstance(instance);
     rejected.sort((a, b) => a.seq - b.seq);
     return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
   });
-  return { ...result, newCursor: await store.latestVersion() };
+  // The latest version counts every user's writes: a restricted caller learns only its own.
+  return { ...result, newCursor: isFullAccess(access) ? await store.latestVersion() : highestWritten };
 }
 
 /**
