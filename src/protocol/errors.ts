@@ -55,6 +55,18 @@ export const ErrorCode = {
    * applied; the client backs off and asks again.
    */
   INVALID_RESPONSE: 'INVALID_RESPONSE',
+  /**
+   * The instance id belongs to another identity, or to a replica holding its instance
+   * key, which this one did not send. Nothing was stored. Start a fresh replica
+   * identity (new instance id, new key), keeping pending writes.
+   */
+  INSTANCE_FORBIDDEN: 'INSTANCE_FORBIDDEN',
+  /**
+   * Another replica writes under this instance id (a copied profile, a restored
+   * backup): their changes diverge. Nothing was stored. Start a fresh replica identity,
+   * keeping pending writes, and pull from the start.
+   */
+  INSTANCE_CLONED: 'INSTANCE_CLONED',
 } as const;
 
 /** One of the stable error codes. */

@@ -30,6 +30,8 @@ export const MAX_BATCH_SIZE = 10_000;
 export const MAX_PULL_COLLECTIVES = 1000;
 /** Most capabilities one handshake may announce. */
 export const MAX_CAPABILITIES = 64;
+/** Longest instance key (a server issues far shorter ones). */
+export const MAX_INSTANCE_KEY_LENGTH = 256;
 
 const count = /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.number(), /* @__PURE__ */ v.safeInteger(), /* @__PURE__ */ v.minValue(0));
 const positiveCount = /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.number(), /* @__PURE__ */ v.safeInteger(), /* @__PURE__ */ v.minValue(1));
@@ -48,6 +50,8 @@ const instanceId = /* @__PURE__ */ v.pipe(
   /* @__PURE__ */ v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'),
 );
 const hlc = v.custom<string>(isHlc, 'must be a hybrid logical clock timestamp');
+/** An instance key is opaque to the client; the bound only keeps a hostile one small. */
+const instanceKey = /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.minLength(1), /* @__PURE__ */ v.maxLength(MAX_INSTANCE_KEY_LENGTH)));
 const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
 const op = /* @__PURE__ */ v.picklist(['put', 'delete'], 'must be "put" or "delete"');
 
@@ -90,6 +94,8 @@ export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({
     /* @__PURE__ */ v.array(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.maxLength(64))),
     /* @__PURE__ */ v.maxLength(MAX_CAPABILITIES),
   ),
+  instanceKey,
+  lastSeq: /* @__PURE__ */ v.exactOptional(count),
 });
 
 export const HandshakeResponseSchema = /* @__PURE__ */ v.object({
@@ -98,10 +104,12 @@ export const HandshakeResponseSchema = /* @__PURE__ */ v.object({
   protocolVersion: positiveCount,
   serverId: /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.minLength(1)),
   capabilities: /* @__PURE__ */ v.array(/* @__PURE__ */ v.string()),
+  instanceKey,
 });
 
 export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
+  instanceKey,
   cursor: count,
   batchSize: /* @__PURE__ */ v.pipe(positiveCount, /* @__PURE__ */ v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)),
   collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
@@ -118,6 +126,7 @@ export const PullResponseSchema = /* @__PURE__ */ v.object({
 export const PushRequestSchema = /* @__PURE__ */ v.pipe(
   /* @__PURE__ */ v.strictObject({
     instanceId,
+    instanceKey,
     policy: /* @__PURE__ */ v.picklist(['last-write-wins', 'server-wins']),
     changes: /* @__PURE__ */ v.array(SyncChangeSchema),
   }),

@@ -8,12 +8,19 @@ import { compareHlc, DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
 import { assertHlcWithinDrift } from '../protocol/validate.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
-import type { Access } from './access.ts';
+import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
 import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
 import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
-import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
+import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
+
+/**
+ * The instance rules' part of a push (see `instance-binding.ts`): called in its
+ * transaction before anything is written, it refuses the push by throwing, or returns
+ * the instance record to keep with it.
+ */
+export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<InstanceRecord | undefined>;
 
 /** A server row as the wire carries it. */
 export function toPulledChange(row: ServerRecord): PulledChange {
@@ -147,7 +154,8 @@ function answerBytes(row: ServerRecord): number {
 }
 
 /**
- * Applies a validated push request for `access` (undefined: full access).
+ * Applies a validated push request for `access` (undefined: full access), once `admit`
+ * lets it.
  * - Changes at or below the source's applied seq were applied before: acknowledged only.
  * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
  *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
@@ -157,10 +165,21 @@ function answerBytes(row: ServerRecord): number {
  * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
  *   with up to the change before, and acknowledged that far.
  */
-export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined, bounds: PushBounds): Promise<PushResponse> {
+export async function applyPush(
+  store: ServerStore,
+  request: PushRequest,
+  access: Access | undefined,
+  bounds: PushBounds,
+  admit?: AdmitPush,
+): Promise<PushResponse> {
   const seqKey = appliedSeqKey(request.instanceId, access);
+  let highestWritten = 0;
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
+    // When the answer's bound stops the push early, the record still names the request's
+    // last seq and fingerprints: harmless, since the changes after the stop are sent
+    // again above the applied seq, where fingerprints are not compared.
+    const instance = await admit?.(tx, applied);
     const { rejected, candidates } = screen(request, applied, access, bounds);
     const conflicts: ServerConflict[] = [];
     const writes = new Map<string, ServerRecordWrite>();
@@ -185,20 +204,22 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         accepted++;
       } else if (verdict !== 'same') {
         const server = current.get(key) as ServerRecord;
-        const bytes = answerBytes(server);
+        // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
+        const visible = access === undefined || access.canRead(change.collective);
+        const bytes = visible ? answerBytes(server) : 0;
         if (conflicts.length > 0 && conflictBytes + bytes > bounds.maxAnswerBytes) {
           stoppedAt = change.seq;
           break;
         }
         conflictBytes += bytes;
-        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: toPulledChange(server) });
+        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
         if (verdict === 'stale') {
           rejected.push({
             seq: change.seq,
             collective: change.collective,
             id: change.id,
             reason: 'CONFLICT',
-            message: `the record is at version ${server.version}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
+            message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
           });
         }
       }
@@ -206,16 +227,19 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
     const rows = [...writes.values()];
     for (let i = 0; i < rows.length; i += PUSH_STEP) {
       if (i > 0) await nextTurn();
-      await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
+      const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
+      highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
     }
     const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
     const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
+    if (instance !== undefined) await tx.putInstance(instance);
     const answered = stoppedAt === undefined ? rejected : rejected.filter((change) => change.seq < stoppedAt);
     answered.sort((a, b) => a.seq - b.seq);
     return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected: answered, conflicts };
   });
-  return { ...result, newCursor: await store.latestVersion() };
+  // The latest version counts every user's writes: a restricted caller learns only its own.
+  return { ...result, newCursor: isFullAccess(access) ? await store.latestVersion() : highestWritten };
 }
 
 /**

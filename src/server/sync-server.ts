@@ -16,11 +16,12 @@ import {
   type PushResponse,
 } from '../protocol/types.ts';
 import { assertListLength, parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
-import type { Access, Authenticate } from './access.ts';
+import { isFullAccess, type Access, type Authenticate } from './access.ts';
 import { applyPush, pushBounds } from './apply-push.ts';
+import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
-import type { ServerStore } from './types.ts';
+import type { ServerStore, StoreCommit } from './types.ts';
 
 /** Options of {@link createSyncServer}. */
 export interface SyncServerOptions {
@@ -29,6 +30,12 @@ export interface SyncServerOptions {
   readonly authenticate?: Authenticate;
   /** Size limits; each one defaults (see `DEFAULT_LIMITS`). */
   readonly limits?: Partial<ServerLimits>;
+  /**
+   * Refuse identified pulls and pushes without a valid instance key (`INSTANCE_FORBIDDEN`).
+   * Default false, so clients that send none still sync; turn it on once all of yours
+   * send keys, above all when callers share one identity (one token).
+   */
+  readonly requireInstanceKeys?: boolean;
   /**
    * How far ahead of the server's clock a pushed change's clock may run; a change
    * stamped further ahead is refused `INVALID` and not stored. Default 5 minutes
@@ -58,14 +65,18 @@ export interface SyncServer {
   handlePull(body: unknown, access?: Access): Promise<PullResponse>;
   /** Liveness: the store answers a read. Needs no identity. */
   handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
-  /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
-  onChanges(listener: () => void): () => void;
+  /**
+   * Calls `listener` after changes commit (in any process sharing the store); returns an
+   * unsubscribe. With `access`, only for commits in collectives it may read: a live
+   * stream learns nothing of other users' writes.
+   */
+  onChanges(listener: (commit: StoreCommit) => void, access?: Access): () => void;
   /** Stops listening, aborts {@link signal} (ending live streams) and closes the store. Handlers then fail `SHUTDOWN`. */
   close(): Promise<void>;
 }
 
 /** What this server can do, announced at handshake. */
-export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins'];
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key'];
 
 /** The protocol version a handshake body asks for, if it names one at all. */
 function requestedVersion(body: unknown): unknown {
@@ -88,6 +99,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const closing = new AbortController();
   let closed = false;
   const encoder = new TextEncoder();
+  const instances = instanceGuard(store, { requireKeys: options.requireInstanceKeys ?? false });
 
   function assertOpen(): void {
     if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
@@ -114,7 +126,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     authenticate: options.authenticate,
     signal: closing.signal,
 
-    async handleHandshake(body) {
+    async handleHandshake(body, access) {
       assertOpen();
       const version = requestedVersion(body);
       if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
@@ -124,8 +136,10 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
           { details: { client: version, server: PROTOCOL_VERSION } },
         );
       }
-      parseHandshakeRequest(body);
-      return { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+      const request = parseHandshakeRequest(body);
+      const instanceKey = await instances.handshake(request, access);
+      const answer = { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+      return instanceKey === undefined ? answer : { ...answer, instanceKey };
     },
 
     async handlePush(body, access) {
@@ -134,12 +148,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       assertListLength(body, 'push request', { field: 'changes', max: limits.maxPushChanges, code: ErrorCode.PAYLOAD_TOO_LARGE });
       const request = parsePushRequest(body);
       checkPushSize(request);
-      return applyPush(store, request, access, bounds);
+      const claim = await instances.claim(request, access);
+      return applyPush(store, request, access, bounds, (tx, applied) => instances.admitPush(tx, request, access, claim, applied));
     },
 
     async handlePull(body, access) {
       assertOpen();
-      return servePull(store, parsePullRequest(body), access, limits);
+      const request = parsePullRequest(body);
+      await instances.checkPull(request, access);
+      return servePull(store, request, access, limits);
     },
 
     async handleHealth() {
@@ -149,9 +166,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return { ok: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId() };
     },
 
-    onChanges(listener) {
+    onChanges(listener, access) {
       assertOpen();
-      const unsubscribe = store.onCommit(listener);
+      // A commit of unknown collectives (one another process made while this one was not
+      // listening) pokes everyone: it says nothing of who wrote, only that the channel dropped.
+      const mayRead = (commit: StoreCommit): boolean =>
+        isFullAccess(access) || commit.collectives === undefined || commit.collectives.some((collective) => (access as Access).canRead(collective));
+      const unsubscribe = store.onCommit((commit) => {
+        if (mayRead(commit)) listener(commit);
+      });
       const entry = () => {
         unsubscribes.delete(entry);
         unsubscribe();

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { recordKey, type ServerStoreTransaction } from '../../src/server/types.ts';
+import { runInstanceStoreContract } from './instance-store-contract.ts';
 import { runSharedStoreContract } from './shared-store-contract.ts';
 import { put, readAll, SOURCE_A, SOURCE_B, tick, eventually, tombstone, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
@@ -242,5 +243,6 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         await expect(store.transaction(async () => undefined)).rejects.toMatchObject({ code: 'SHUTDOWN' });
       }));
   });
+  runInstanceStoreContract(name, open);
   runSharedStoreContract(name, open);
 }

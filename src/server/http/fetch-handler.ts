@@ -131,7 +131,7 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     const access = await identify(request);
     switch (route) {
       case 'live':
-        return live(request);
+        return live(request, access);
       case 'handshake':
         return jsonResponse(await server.handleHandshake(await body(request), access), 200);
       case 'push':
@@ -141,14 +141,15 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     }
   }
 
-  function live(request: Request): Response {
+  function live(request: Request, access: Access | undefined): Response {
     // A client that goes away before the host pipes the body never cancels it: end the
     // stream (its subscription and heartbeat timer) on the request's abort as well, and
     // when the sync server closes under a handler that was not closed itself.
     const signals = [request.signal, server.signal].filter((signal) => signal !== undefined);
     const end = (): void => stream.close();
     const stream = openLiveStream({
-      subscribe: (listener) => server.onChanges(listener),
+      // Pokes only for commits the caller may read (see SyncServer.onChanges).
+      subscribe: (listener) => server.onChanges(listener, access),
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
       onClose: () => {

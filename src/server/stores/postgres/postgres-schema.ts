@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { ROW_FRAME_BYTES } from '../change-page.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
+import { newStoreSecret } from '../store-secret.ts';
 
 /** The channel pokes travel on. */
 export const POSTGRES_CHANNEL = 'pulsesync_changes';
@@ -23,10 +24,13 @@ const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) +
 /** Every statement the Postgres store runs. */
 export const PG_SQL = {
   ...storeSql({
-    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied' },
+    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied', instances: 'pulsesync_instances' },
     tableOptions: '',
     param: (n) => `$${n}`,
+    collectiveList: () => '(SELECT unnest($1::text[]) AS collective)',
   }),
+  /** Column `collective`: the collectives of the rows at versions above $1 up to $2. */
+  collectivesBetween: `SELECT DISTINCT collective FROM ${RECORDS} WHERE version > $1 AND version <= $2`,
   /** Serialises schema creation across processes that start together. */
   schemaLock: `SELECT pg_advisory_xact_lock(hashtext('pulsesync:schema'))`,
   /** Serialises pushes across processes: see the comment of `postgres-server-store.ts`. */
@@ -54,19 +58,27 @@ export const PG_SQL = {
   listen: `LISTEN ${POSTGRES_CHANNEL}`,
 } as const;
 
+/** What every process over one database shares from its meta table. */
+export interface StoreIdentity {
+  readonly serverId: string;
+  readonly secret: string;
+}
+
 /**
- * Creates the tables and the server id when missing, under a lock (several processes
- * may start together), and returns the server id.
+ * Creates the tables, the server id and the secret when missing, under a lock (several
+ * processes may start together), and returns the server id and secret.
  */
-export async function createSchema(client: pg.ClientBase): Promise<string> {
+export async function createSchema(client: pg.ClientBase): Promise<StoreIdentity> {
   await client.query('BEGIN');
   try {
     await client.query(PG_SQL.schemaLock);
     await client.query(PG_SQL.schema);
     await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
-    const result = await client.query<{ value: string }>(PG_SQL.selectServerId);
+    await client.query(PG_SQL.insertSecret, [newStoreSecret()]);
+    const serverId = await client.query<{ value: string }>(PG_SQL.selectServerId);
+    const secret = await client.query<{ value: string }>(PG_SQL.selectSecret);
     await client.query('COMMIT');
-    return (result.rows[0] as { value: string }).value;
+    return { serverId: (serverId.rows[0] as { value: string }).value, secret: (secret.rows[0] as { value: string }).value };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
