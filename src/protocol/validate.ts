@@ -17,6 +17,7 @@ import type {
   PullResponse,
   PushRequest,
   PushResponse,
+  RecordState,
   SyncChange,
 } from './types.ts';
 
@@ -47,8 +48,11 @@ const hlc = v.custom<string>(isHlc, 'must be a hybrid logical clock timestamp');
 const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
 const op = v.picklist(['put', 'delete'], 'must be "put" or "delete"');
 
-/** A put carries a value, a delete none. */
-function valueMatchesOp(change: { op: string; value?: unknown }): boolean {
+/**
+ * A put carries a value, a delete none. A guard, not a check, so the parsed type is
+ * the {@link RecordState} union the rest of the code narrows on.
+ */
+function valueMatchesOp<T extends { op: string; value?: JsonValue }>(change: T): change is T & RecordState {
   return change.op === 'put' ? change.value !== undefined : change.value === undefined;
 }
 
@@ -63,7 +67,7 @@ export const SyncChangeSchema = v.pipe(
     hlc,
     baseVersion: v.nullable(count),
   }),
-  v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  v.guard(valueMatchesOp, 'a put needs a value and a delete must have none'),
 );
 
 export const PulledChangeSchema = v.pipe(
@@ -76,7 +80,7 @@ export const PulledChangeSchema = v.pipe(
     source: instanceId,
     version: positiveCount,
   }),
-  v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  v.guard(valueMatchesOp, 'a put needs a value and a delete must have none'),
 );
 
 export const HandshakeRequestSchema = v.strictObject({

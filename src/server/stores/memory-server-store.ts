@@ -25,7 +25,7 @@ export function memoryServerStore(): ServerStore {
 }
 
 function copyRecord<T extends ServerRecordWrite>(record: T): T {
-  return record.value === undefined ? { ...record } : { ...record, value: structuredClone(record.value) };
+  return structuredClone(record);
 }
 
 class MemoryServerStore implements ServerStore {
