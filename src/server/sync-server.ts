@@ -106,7 +106,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       );
     }
     for (const change of request.changes) {
-      if (change.value === undefined) continue;
+      if (change.op === 'delete') continue;
       const bytes = encoder.encode(JSON.stringify(change.value)).length;
       if (bytes > limits.maxValueBytes) {
         throw new SyncError(
