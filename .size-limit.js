@@ -1,5 +1,7 @@
 // The bytes a page pays, minified and brotli-compressed. The budget is client + worker
-// ≤ 25 KB (25,000 B): 3.9 KB for the client here, 21.1 KB for the worker.
+// ≤ 25 KB (25,000 B), checked on their sum (scripts/worker-size.ts, npm test); each part
+// also has a guard of its own (4 KB for the client here, 21.5 KB for the worker) so that
+// growth shows where it happened.
 //  - The client is bundled by esbuild as an app would (ESM): size-limit measures it.
 //  - The worker ships prebuilt (esbuild + terser, scripts/build.ts) and no bundler touches
 //    it again, so it is measured as served, by brotli of the file itself
@@ -11,7 +13,7 @@ export default [
     name: "client: import { createSyncClient } from 'pulsesync'",
     path: 'dist/src/index.js',
     import: '{ createSyncClient }',
-    limit: '3.9 KB',
+    limit: '4 KB',
     modifyEsbuildConfig: esm,
   },
 ];

@@ -17,8 +17,26 @@ export type SyncCursor = number;
 /** A JSON value, the only kind of value a record holds. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * A record's state: a put carries its value, a delete none. Every record shape (the
+ * wire's changes, the replica's records and log, the server's rows, change events) is
+ * this plus its own fields, so a conversion between them is a spread. On the wire
+ * `op` and `value` sit flat beside the other fields, as they always have.
+ */
+export type RecordState =
+  | { readonly op: 'put'; readonly value: JsonValue }
+  // `value?: never`: a delete has none, yet `state.value` reads (as undefined) without
+  // narrowing first, as it did before the union.
+  | { readonly op: 'delete'; readonly value?: never };
+
 /** What a change does to its record. */
-export type ChangeOp = 'put' | 'delete';
+export type ChangeOp = RecordState['op'];
+
+/** Which record: the key every record shape carries. */
+export interface RecordKey {
+  readonly collective: string;
+  readonly id: string;
+}
 
 /** Conflict policies. */
 export type ConflictPolicy = 'last-write-wins' | 'server-wins';
@@ -29,38 +47,31 @@ export type ConflictPolicy = 'last-write-wins' | 'server-wins';
  * `seq` numbers every change a replica makes, 1, 2, 3…, with no gaps; the server keeps
  * the highest it applied per source so a re-sent change is never applied twice.
  */
-export interface SyncChange {
-  /** Local sequence of the change on its source replica. */
-  readonly seq: number;
-  /** The replica that made the change. */
-  readonly source: InstanceId;
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  /** The new value; present for `put`, absent for `delete`. */
-  readonly value?: JsonValue;
-  /** When the change was made, on its source's hybrid logical clock. */
-  readonly hlc: Hlc;
-  /**
-   * The server version the source had caught up to when it made the change (its pull
-   * cursor then), or `null` if it had never pulled. Under `server-wins` a change whose
-   * record has since been written by somebody else is stale and is rejected.
-   */
-  readonly baseVersion: number | null;
-}
+export type SyncChange = RecordKey &
+  RecordState & {
+    /** Local sequence of the change on its source replica. */
+    readonly seq: number;
+    /** The replica that made the change. */
+    readonly source: InstanceId;
+    /** When the change was made, on its source's hybrid logical clock. */
+    readonly hlc: Hlc;
+    /**
+     * The server version the source had caught up to when it made the change (its pull
+     * cursor then), or `null` if it had never pulled. Under `server-wins` a change whose
+     * record has since been written by somebody else is stale and is rejected.
+     */
+    readonly baseVersion: number | null;
+  };
 
 /** A change as the server feeds it: the record's latest state and its server version. */
-export interface PulledChange {
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  readonly value?: JsonValue;
-  readonly hlc: Hlc;
-  /** The replica that wrote this state. */
-  readonly source: InstanceId;
-  /** Server sequence of the write; increases on every accepted write. */
-  readonly version: number;
-}
+export type PulledChange = RecordKey &
+  RecordState & {
+    readonly hlc: Hlc;
+    /** The replica that wrote this state. */
+    readonly source: InstanceId;
+    /** Server sequence of the write; increases on every accepted write. */
+    readonly version: number;
+  };
 
 /**
  * Named optional features; both sides announce theirs at handshake. `instance-key`: the

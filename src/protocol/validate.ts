@@ -17,6 +17,7 @@ import type {
   PullResponse,
   PushRequest,
   PushResponse,
+  RecordState,
   SyncChange,
 } from './types.ts';
 
@@ -55,8 +56,11 @@ const instanceKey = /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @_
 const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
 const op = /* @__PURE__ */ v.picklist(['put', 'delete'], 'must be "put" or "delete"');
 
-/** A put carries a value, a delete none. */
-function valueMatchesOp(change: { op: string; value?: unknown }): boolean {
+/**
+ * A put carries a value, a delete none. A guard, not a check, so the parsed type is
+ * the {@link RecordState} union the rest of the code narrows on.
+ */
+function valueMatchesOp<T extends { op: string; value?: JsonValue }>(change: T): change is T & RecordState {
   return change.op === 'put' ? change.value !== undefined : change.value === undefined;
 }
 
@@ -71,7 +75,7 @@ export const SyncChangeSchema = /* @__PURE__ */ v.pipe(
     hlc,
     baseVersion: /* @__PURE__ */ v.nullable(count),
   }),
-  /* @__PURE__ */ v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  /* @__PURE__ */ v.guard(valueMatchesOp, 'a put needs a value and a delete must have none'),
 );
 
 export const PulledChangeSchema = /* @__PURE__ */ v.pipe(
@@ -84,7 +88,7 @@ export const PulledChangeSchema = /* @__PURE__ */ v.pipe(
     source: instanceId,
     version: positiveCount,
   }),
-  /* @__PURE__ */ v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  /* @__PURE__ */ v.guard(valueMatchesOp, 'a put needs a value and a delete must have none'),
 );
 
 export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({

@@ -6,6 +6,7 @@
  */
 import { compareHlc, DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
+import { recordState } from '../protocol/record-state.ts';
 import { assertHlcWithinDrift } from '../protocol/validate.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import { isFullAccess, type Access } from './access.ts';
@@ -22,15 +23,18 @@ import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWri
  */
 export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<InstanceRecord | undefined>;
 
-/** A server row as the wire carries it. */
+/**
+ * A server row as the wire carries it. Picked field by field, not passed as it stands:
+ * a store (perhaps not ours) may hand back rows with more fields, and clients refuse
+ * a pulled change with unknown ones.
+ */
 export function toPulledChange(row: ServerRecord): PulledChange {
-  const base = { collective: row.collective, id: row.id, op: row.op, hlc: row.hlc, source: row.source, version: row.version };
-  return row.op === 'put' && row.value !== undefined ? { ...base, value: row.value } : base;
+  return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
 }
 
+/** The row a change writes: without its `seq` and `baseVersion`. */
 function toWrite(change: SyncChange): ServerRecordWrite {
-  const base = { collective: change.collective, id: change.id, op: change.op, hlc: change.hlc, source: change.source };
-  return change.op === 'put' && change.value !== undefined ? { ...base, value: change.value } : base;
+  return { collective: change.collective, id: change.id, hlc: change.hlc, source: change.source, ...recordState(change) };
 }
 
 /** Last-write-wins order: the later HLC, ties broken by instance id. */

@@ -108,7 +108,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   /** Refuses a push with values larger than the limits before anything is read or written. */
   function checkPushSize(request: PushRequest): void {
     for (const change of request.changes) {
-      if (change.value === undefined) continue;
+      if (change.op === 'delete') continue;
       const bytes = encoder.encode(JSON.stringify(change.value)).length;
       if (bytes > limits.maxValueBytes) {
         throw new SyncError(

@@ -5,24 +5,21 @@
  * conflicts, access) live in `createSyncServer`, once for all of them.
  */
 import type { Hlc } from '../clock/hlc.ts';
-import type { ChangeOp, InstanceId, JsonValue, SyncCursor } from '../protocol/types.ts';
+import type { InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /** The server's one row per record: its latest state (deletes as tombstones). */
-export interface ServerRecord {
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  /** Present for `put`. */
-  readonly value?: JsonValue;
-  readonly hlc: Hlc;
-  /** The replica that wrote this state. */
-  readonly source: InstanceId;
+export type ServerRecord = ServerRecordWrite & {
   /** Server sequence of this write: increases on every accepted write, store-wide. */
   readonly version: number;
-}
+};
 
 /** A row to write; the store assigns its version. */
-export type ServerRecordWrite = Omit<ServerRecord, 'version'>;
+export type ServerRecordWrite = RecordKey &
+  RecordState & {
+    readonly hlc: Hlc;
+    /** The replica that wrote this state. */
+    readonly source: InstanceId;
+  };
 
 /** A query of the change feed. */
 export interface ChangeQuery {

@@ -16,7 +16,7 @@ import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, S
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
-import { cursorKey, type LogEntry, type LoggedChange, type StoredRecord, type WriteState } from './schema.ts';
+import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type WriteState } from './schema.ts';
 import type {
   ApplyResult,
   ChangeEvent,
@@ -29,13 +29,13 @@ import type {
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
-import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, remoteRecord, toRecordEntry } from './write-plans.ts';
+import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
 interface MemoryDatabase {
   readonly instanceId: InstanceId;
   /** By `recordKey(collective, id)`; deletes kept as tombstones, as in IndexedDB. */
-  readonly records: Map<string, StoredRecord>;
+  readonly records: Map<string, ReplicaRecord>;
   /** Entries in seq order (appended at the end, acknowledged from the front). */
   log: LogEntry[];
   writeState: WriteState | undefined;
@@ -209,7 +209,8 @@ class MemoryReplica implements LocalStore {
       cursor === undefined
         ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
         : planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
-    for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), remoteRecord(change));
+    // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
+    for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
     if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
     if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });

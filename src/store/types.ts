@@ -5,11 +5,12 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type {
-  ChangeOp,
   ConflictPolicy,
   InstanceId,
   JsonValue,
   PulledChange,
+  RecordKey,
+  RecordState,
   SyncChange,
   SyncCursor,
 } from '../protocol/types.ts';
@@ -22,7 +23,7 @@ export interface RecordEntry {
   /** When it was last written, on the writer's hybrid logical clock. */
   readonly hlc: Hlc;
   /** The replica that wrote this state. */
-  readonly origin: InstanceId;
+  readonly source: InstanceId;
   /** The server version of this state, when it came from the server. */
   readonly version?: number;
 }
@@ -35,9 +36,7 @@ export interface RecordInput {
 }
 
 /** One local write: a put or a delete. */
-export type LocalWrite =
-  | { readonly op: 'put'; readonly collective: string; readonly id: string; readonly value: JsonValue }
-  | { readonly op: 'delete'; readonly collective: string; readonly id: string };
+export type LocalWrite = RecordKey & RecordState;
 
 /** Options of {@link LocalStore.write}. */
 export interface LocalWriteOptions {
@@ -55,20 +54,15 @@ export interface LocalWriteOptions {
 export interface ChangeEvent {
   /** `local`: written through this or another tab's API; `remote`: arrived by sync. */
   readonly source: 'local' | 'remote';
-  readonly changes: readonly {
-    readonly collective: string;
-    readonly id: string;
-    readonly op: ChangeOp;
-    readonly value?: JsonValue;
-  }[];
+  readonly changes: readonly (RecordKey & RecordState)[];
 }
 
 /** A pulled change that met a local change not yet pushed (last-write-wins only). */
 export interface LocalConflict {
   readonly collective: string;
   readonly id: string;
-  /** The pending local state: its value (absent for a delete) and timestamp. */
-  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue; readonly hlc: Hlc };
+  /** The pending local state and its timestamp. */
+  readonly local: RecordState & { readonly hlc: Hlc };
   /** The incoming server state. */
   readonly remote: PulledChange;
   /** Which side the replica now holds. */

@@ -28,7 +28,7 @@ export function memoryServerStore(): ServerStore {
 }
 
 function copyRecord<T extends ServerRecordWrite>(record: T): T {
-  return record.value === undefined ? { ...record } : { ...record, value: structuredClone(record.value) };
+  return structuredClone(record);
 }
 
 function copyInstance<T extends InstanceRecord | undefined>(record: T): T {
