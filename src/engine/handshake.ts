@@ -11,7 +11,10 @@ import type { SyncTransport } from '../transport/types.ts';
 /** What the client announces it can do. */
 export const CLIENT_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key'];
 
-/** Whom a session's pushes and pulls come from: the id it shook hands as, with the key the server issued for it. */
+/**
+ * Whom a session's pushes and pulls come from: the id it shook hands as, with the key
+ * the server answered (or the one held, when the server binds no keys and ignores it).
+ */
 export interface Sender {
   readonly instanceId: InstanceId;
   readonly instanceKey?: InstanceKey;
@@ -52,9 +55,7 @@ export async function handshake(transport: SyncTransport, store: LocalStore): Pr
       response.reason === undefined ? {} : { details: { reason: response.reason } },
     );
   }
-  const { instanceId } = sent;
-  const instanceKey = response.instanceKey;
-  if (instanceKey === undefined) return { serverId: response.serverId, capabilities: response.capabilities, sender: { instanceId } };
-  if (instanceKey !== sent.instanceKey) await store.saveInstanceKey(instanceId, instanceKey);
-  return { serverId: response.serverId, capabilities: response.capabilities, sender: { instanceId, instanceKey } };
+  const { instanceKey } = response;
+  if (instanceKey !== undefined && instanceKey !== sent.instanceKey) await store.saveInstanceKey(sent.instanceId, instanceKey);
+  return { serverId: response.serverId, capabilities: response.capabilities, sender: instanceKey === undefined ? sent : { instanceId: sent.instanceId, instanceKey } };
 }

@@ -7,7 +7,7 @@
  * `LocalStore.startNewIdentity`: pending writes kept and renumbered, pulled again from
  * 0) and the run carries on.
  *
- * At most once per cause until the next start: should the server refuse the new id as
+ * At most once per cause per start: should the server refuse the new id as
  * well, something else is wrong and renewing again would only spin, so that refusal
  * fails the run like any other and the loops back off.
  */
@@ -17,31 +17,20 @@ import type { LocalStore } from '../store/types.ts';
 
 const RENEWING: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
 
-/** Renews a refused identity, once per cause until {@link IdentityRenewal.reset}. */
-export class IdentityRenewal {
-  readonly #done = new Set<string>();
-
-  /** A new start: each cause may renew once more. */
-  reset(): void {
-    this.#done.clear();
-  }
-
-  /**
-   * If `error` refuses the identity `retired` for a cause not yet answered: takes a fresh
-   * identity, tells `report` (an `error` event with the cause's code) and answers true,
-   * for the run to go again. Otherwise answers false and changes nothing.
-   */
-  async renew(store: LocalStore, retired: InstanceId, error: SyncError, report: (error: SyncErrorData) => void): Promise<boolean> {
-    if (!RENEWING.has(error.code) || this.#done.has(error.code)) return false;
-    this.#done.add(error.code);
-    const instanceId = await store.startNewIdentity(retired);
-    report(
-      new SyncError(
-        error.code,
-        `The server refused instance id ${retired} (${error.message}). This replica now syncs as ${instanceId}: its pending writes are kept and sent under the new id, and it pulls everything again.`,
-        { details: { retired, instanceId }, cause: error },
-      ).toJSON(),
-    );
-    return true;
-  }
+/**
+ * If `error` refuses the identity `retired` for a cause not in `done` (the causes
+ * answered since the last start): takes a fresh identity, notes the cause, tells
+ * `report` (an `error` event with the cause's code) and answers true, for the run to go
+ * again. Otherwise answers false and changes nothing.
+ */
+export async function renewIdentity(store: LocalStore, retired: InstanceId, error: SyncError, done: Set<string>, report: (error: SyncErrorData) => void): Promise<boolean> {
+  if (!RENEWING.has(error.code) || done.has(error.code)) return false;
+  done.add(error.code);
+  const instanceId = await store.startNewIdentity(retired);
+  report(
+    new SyncError(error.code, `Instance id ${retired} was refused (${error.message}); now syncing as ${instanceId}, pending writes kept`, {
+      details: { retired, instanceId },
+    }).toJSON(),
+  );
+  return true;
 }

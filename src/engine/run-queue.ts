@@ -7,7 +7,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { handshake, type SyncSession } from './handshake.ts';
-import { IdentityRenewal } from './identity-renewal.ts';
+import { renewIdentity } from './identity-renewal.ts';
 import { peerKey } from './peer-key.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { RunKind, SyncStatusBook } from './sync-status.ts';
@@ -26,7 +26,8 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
 export class RunQueue {
   readonly #options: RunQueueOptions;
   #session: SyncSession | undefined;
-  readonly #renewal = new IdentityRenewal();
+  /** Causes of an identity renewal since the last start (each renews once). */
+  readonly #renewed = new Set<string>();
   /** Tail of the queue. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -42,7 +43,7 @@ export class RunQueue {
   /** The next run shakes hands again, and may renew a refused identity again (a new start). */
   forgetSession(): void {
     this.#session = undefined;
-    this.#renewal.reset();
+    this.#renewed.clear();
   }
 
   /**
@@ -82,7 +83,7 @@ export class RunQueue {
       } catch (error) {
         const failure = SyncError.from(error);
         const retired = this.#session?.sender.instanceId ?? store.instanceId;
-        if (!(await this.#renewal.renew(store, retired, failure, report.onError))) throw failure;
+        if (!(await renewIdentity(store, retired, failure, this.#renewed, report.onError))) throw failure;
         this.#session = undefined; // shake hands as the new id
       }
     }
