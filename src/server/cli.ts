@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stor
     return 1;
   }
   const limits = command.maxBodyBytes === undefined ? {} : { maxBodyBytes: command.maxBodyBytes };
-  const server = createSyncServer({ store, limits, ...(authenticate === undefined ? {} : { authenticate }) });
+  const server = createSyncServer({ store, limits, requireInstanceKeys: command.requireInstanceKeys, ...(authenticate === undefined ? {} : { authenticate }) });
   const handler = createFetchHandler(server, { basePath: command.basePath, cors: { origin: command.corsOrigin } });
   let http;
   try {

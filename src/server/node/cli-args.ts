@@ -19,6 +19,8 @@ export interface ServerCommand {
   readonly basePath: string | undefined;
   readonly corsOrigin: string;
   readonly maxBodyBytes: number | undefined;
+  /** Refuse pulls and pushes without a valid instance key (`--require-instance-keys`). */
+  readonly requireInstanceKeys: boolean;
 }
 
 /** A command line the command cannot run with; the message says what to fix. */
@@ -40,11 +42,13 @@ export const USAGE = `Usage: pulsesync-server [options]
   --base-path PATH       serve the routes under PATH, e.g. /api → /api/sync/push
   --cors-origin ORIGIN   Access-Control-Allow-Origin (default *)
   --max-body-bytes N     largest request body accepted
+  --require-instance-keys  refuse pulls and pushes without the instance key a handshake
+                         issues (turn on once every client sends keys)
   --help                 this text
 `;
 
 const VALUE_FLAGS = new Set(['host', 'port', 'db', 'postgres', 'token', 'token-file', 'base-path', 'cors-origin', 'max-body-bytes']);
-const SWITCHES = new Set(['insecure-no-auth', 'help']);
+const SWITCHES = new Set(['insecure-no-auth', 'require-instance-keys', 'help']);
 
 /** Splits argv into flag values (`--x v` and `--x=v`), refusing unknown or repeated flags. */
 function readFlags(argv: readonly string[]): Map<string, string | true> {
@@ -134,5 +138,6 @@ export function parseServerArgs(
     basePath: get('base-path'),
     corsOrigin: get('cors-origin') ?? '*',
     maxBodyBytes: maxBody === undefined ? undefined : positiveInteger('max-body-bytes', maxBody, 1),
+    requireInstanceKeys: flags.has('require-instance-keys'),
   };
 }
