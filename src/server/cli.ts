@@ -77,6 +77,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stor
   const server = createSyncServer({
     store,
     limits,
+    requireInstanceKeys: command.requireInstanceKeys,
     ...(authenticate === undefined ? {} : { authenticate }),
     ...(command.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: command.maxClockDriftMs }),
   });

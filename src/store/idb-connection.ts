@@ -48,7 +48,8 @@ export function loadInstanceId(db: IDBDatabase, name: string, expected: Instance
 /** The open database of one replica, and the transactions run on it. */
 export class IdbConnection {
   readonly settings: ReplicaSettings;
-  readonly #instanceId: InstanceId;
+  /** The identity a reopen expects to find; moves with a fresh identity (`idb-identity.ts`). */
+  instanceId: InstanceId;
   /** The open connection; undefined after the browser closed it (reopened on the next call). */
   #db: IDBDatabase | undefined;
   #reopening: Promise<IDBDatabase> | undefined;
@@ -57,7 +58,7 @@ export class IdbConnection {
 
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.settings = settings;
-    this.#instanceId = instanceId;
+    this.instanceId = instanceId;
     this.#attach(db);
   }
 
@@ -135,7 +136,7 @@ export class IdbConnection {
     let db: IDBDatabase | undefined;
     try {
       db = await openDatabase({ factory, name, blockedTimeoutMs, mustExist: true });
-      await loadInstanceId(db, name, this.#instanceId);
+      await loadInstanceId(db, name, this.instanceId);
     } catch (error) {
       db?.close();
       const cause = toSyncError(error, 'reopening');

@@ -11,9 +11,10 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
+import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
 import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
@@ -28,6 +29,7 @@ import type {
   LocalWriteOptions,
   RecordEntry,
   RecordInput,
+  ReplicaIdentity,
 } from './types.ts';
 import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
@@ -98,15 +100,17 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
 }
 
 class IdbReplica implements LocalStore {
-  readonly instanceId: InstanceId;
   readonly name: string;
   readonly #conn: IdbConnection;
   readonly #listeners = new ChangeListeners();
 
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.name = settings.name;
-    this.instanceId = instanceId;
     this.#conn = new IdbConnection(settings, db, instanceId);
+  }
+
+  get instanceId(): InstanceId {
+    return this.#conn.instanceId;
   }
 
   // ---- data ----
@@ -201,6 +205,24 @@ class IdbReplica implements LocalStore {
       if (result.written.length > 0) this.#listeners.emit({ source: 'remote', changes: result.written.map(eventChange) });
       return { applied: result.written.length, conflicts: result.conflicts };
     });
+  }
+
+  // ---- identity ----
+
+  identity(): Promise<ReplicaIdentity> {
+    return this.#conn.guard('identity', async () => {
+      const identity = await readIdentity(this.#conn);
+      this.#conn.instanceId = identity.instanceId; // another tab may have renewed it
+      return identity;
+    });
+  }
+
+  saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void> {
+    return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key));
+  }
+
+  startNewIdentity(retired: InstanceId): Promise<InstanceId> {
+    return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired)));
   }
 
   // ---- lifecycle ----

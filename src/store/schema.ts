@@ -4,12 +4,13 @@
  * - `records`  key `[collective, id]` → {@link RecordRow} (deletes kept as tombstones)
  * - `log`      key = first seq of a write transaction → {@link LogEntry} (one entry per
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
- * - `meta`     `instanceId` → string, `writeState` → {@link WriteState}
+ * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
+ *              `instanceKey` → {@link StoredInstanceKey}
  * - `cursors`  `pull:<peer>` / `push:<peer>` → number
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
-import type { InstanceId, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /** Bump with a migration step in {@link upgradeSchema} whenever a store changes. */
 export const SCHEMA_VERSION = 1;
@@ -26,7 +27,17 @@ export const Stores = {
 export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
+  instanceKey: 'instanceKey',
 } as const;
+
+/**
+ * The instance key a server issued, with the id it was issued for: a key is worth
+ * something only under its id, so one kept for an id the replica has left is ignored.
+ */
+export interface StoredInstanceKey {
+  readonly instanceId: InstanceId;
+  readonly key: InstanceKey;
+}
 
 /**
  * A record as the replica holds it, live or a tombstone (a `delete` state): the

@@ -7,6 +7,7 @@ import type { Hlc } from '../clock/hlc.ts';
 import type {
   ConflictPolicy,
   InstanceId,
+  InstanceKey,
   JsonValue,
   PulledChange,
   RecordKey,
@@ -90,9 +91,21 @@ export interface ApplyResult {
   readonly conflicts: readonly LocalConflict[];
 }
 
+/** Who the replica is to a server, as a handshake tells it. */
+export interface ReplicaIdentity {
+  readonly instanceId: InstanceId;
+  /** The key a server issued for this id (see `InstanceKey`); absent until one did. */
+  readonly instanceKey?: InstanceKey;
+  /** The highest seq this replica ever made under this id (its write counter; 0 if none). */
+  readonly lastSeq: number;
+}
+
 /** The local replica: records, change log, cursors and meta in one database. */
 export interface LocalStore {
-  /** This replica's identity (UUID v7), made on first open and kept. */
+  /**
+   * This replica's identity (UUID v7), made on first open and kept until
+   * {@link LocalStore.startNewIdentity} replaces it.
+   */
   readonly instanceId: InstanceId;
   /** The database name. */
   readonly name: string;
@@ -137,6 +150,21 @@ export interface LocalStore {
     changes: readonly PulledChange[],
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult>;
+
+  // ---- identity (the engine's side; keys cross only between the engine and the server) ----
+  /** The current identity, its key and write counter, read in one transaction. */
+  identity(): Promise<ReplicaIdentity>;
+  /** Keeps `key` beside `instanceId`; does nothing if the replica has since taken another id. */
+  saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void>;
+  /**
+   * The server refused `retired` (`INSTANCE_FORBIDDEN`, `INSTANCE_CLONED`): in one
+   * transaction, take a new instance id with no key, renumber the pending changes from
+   * seq 1 under it (every one kept, in order) and drop every cursor, so the feed is
+   * pulled again from 0 (rows written under the old id were hidden from this replica as
+   * its echo). Returns the new id; if the replica no longer holds `retired` (another tab
+   * renewed first), changes nothing and returns the current one.
+   */
+  startNewIdentity(retired: InstanceId): Promise<InstanceId>;
 
   // ---- lifecycle ----
   /** Listens to changes committed through this store object. Returns an unsubscribe. */

@@ -26,6 +26,8 @@ export interface ServerCommand {
   readonly maxConnections: number;
   /** How far ahead of the server's clock a pushed clock may run; undefined: the server's default. */
   readonly maxClockDriftMs: number | undefined;
+  /** Refuse pulls and pushes without a valid instance key (`--require-instance-keys`). */
+  readonly requireInstanceKeys: boolean;
 }
 
 /** A command line the command cannot run with; the message says what to fix. */
@@ -53,6 +55,8 @@ export const USAGE = `Usage: pulsesync-server [options]
                          each live client holds one)
   --max-clock-drift-ms N refuse pushed changes stamped more than N ms ahead of this
                          server's clock (default ${DEFAULT_MAX_CLOCK_DRIFT_MS})
+  --require-instance-keys  refuse pulls and pushes without the instance key a handshake
+                         issues (turn on once every client sends keys)
   --help                 this text
 `;
 
@@ -71,7 +75,7 @@ const VALUE_FLAGS = new Set([
   'max-connections',
   'max-clock-drift-ms',
 ]);
-const SWITCHES = new Set(['insecure-no-auth', 'help']);
+const SWITCHES = new Set(['insecure-no-auth', 'require-instance-keys', 'help']);
 
 /** Splits argv into flag values (`--x v` and `--x=v`), refusing unknown or repeated flags. */
 function readFlags(argv: readonly string[]): Map<string, string | true> {
@@ -174,5 +178,6 @@ export function parseServerArgs(
     requestTimeoutMs,
     maxConnections: counted('max-connections', DEFAULT_CONNECTION_LIMITS.maxConnections),
     maxClockDriftMs: get('max-clock-drift-ms') === undefined ? undefined : counted('max-clock-drift-ms', 0),
+    requireInstanceKeys: flags.has('require-instance-keys'),
   };
 }

@@ -41,6 +41,12 @@ describe('pulsesync-server flags', () => {
     expect(parse(['--token', 'x', '--max-clock-drift-ms', '60000'])).toMatchObject({ maxClockDriftMs: 60_000 });
   });
 
+  it('requires instance keys only with --require-instance-keys', () => {
+    expect(parse(['--token', 'secret-token'])).toMatchObject({ requireInstanceKeys: false });
+    expect(parse(['--token', 'secret-token', '--require-instance-keys'])).toMatchObject({ requireInstanceKeys: true });
+    expect(() => parse(['--token', 'secret-token', '--require-instance-keys=yes'])).toThrow(/takes no value/);
+  });
+
   it('runs open only with --insecure-no-auth', () => {
     expect(() => parse([])).toThrow(/No authentication configured/);
     expect(parse(['--insecure-no-auth'])).toMatchObject({ auth: { kind: 'none' } });
