@@ -11,7 +11,7 @@
  * may add some), except in a pulled change, which is strict like the request's.
  */
 import { ErrorCode, SyncError } from './errors.ts';
-import type { ChangeOp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse } from './types.ts';
+import type { ChangeOp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse, RejectReason } from './types.ts';
 import {
   collectiveRule,
   countRule,
@@ -20,7 +20,9 @@ import {
   jsonValueRule,
   MAX_BATCH_SIZE,
   MAX_CAPABILITIES,
+  oneOf,
   opRule,
+  policyRule,
   positiveCountRule,
   recordIdRule,
   uuidRule,
@@ -70,10 +72,6 @@ const count = is(countRule);
 const positiveCount = is(positiveCountRule);
 const collective = is(collectiveRule);
 const recordId = is(recordIdRule);
-const policy = is({
-  test: (value): value is 'last-write-wins' | 'server-wins' => value === 'last-write-wins' || value === 'server-wins',
-  must: 'must be "last-write-wins" or "server-wins"',
-});
 
 function list<T>(item: Field<T>, max: number): Field<T[]> {
   return (value, path) => {
@@ -164,10 +162,7 @@ export const parsePushResponse: (input: unknown) => PushResponse = /* @__PURE__ 
       seq: positiveCount,
       collective,
       id: recordId,
-      reason: is({
-        test: (value): value is 'CONFLICT' | 'FORBIDDEN' | 'INVALID' => value === 'CONFLICT' || value === 'FORBIDDEN' || value === 'INVALID',
-        must: 'must be "CONFLICT", "FORBIDDEN" or "INVALID"',
-      }),
+      reason: is(oneOf<RejectReason>('CONFLICT', 'FORBIDDEN', 'INVALID')),
       message: string,
     }),
     MAX_BATCH_SIZE,
@@ -177,7 +172,7 @@ export const parsePushResponse: (input: unknown) => PushResponse = /* @__PURE__ 
       seq: positiveCount,
       collective,
       id: recordId,
-      policy,
+      policy: is(policyRule),
       server: (value, path) => (value === null ? null : pulledChange(value, path)),
     }),
     MAX_BATCH_SIZE,

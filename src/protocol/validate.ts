@@ -20,6 +20,7 @@ import {
   MAX_CAPABILITIES,
   MAX_PULL_COLLECTIVES,
   opRule,
+  policyRule,
   positiveCountRule,
   recordIdRule,
   uuidRule,
@@ -100,7 +101,7 @@ export const PushRequestSchema = /* @__PURE__ */ v.pipe(
   /* @__PURE__ */ v.strictObject({
     instanceId,
     instanceKey,
-    policy: /* @__PURE__ */ v.picklist(['last-write-wins', 'server-wins']),
+    policy: /* @__PURE__ */ field(policyRule),
     changes: /* @__PURE__ */ v.array(SyncChangeSchema),
   }),
   /* @__PURE__ */ v.check(

@@ -7,7 +7,7 @@
  */
 import { isHlc } from '../clock/hlc.ts';
 import { isJsonValue } from './json-value.ts';
-import type { ChangeOp, JsonValue, RecordState } from './types.ts';
+import type { ChangeOp, ConflictPolicy, JsonValue, RecordState } from './types.ts';
 
 /** Longest collective name. */
 export const MAX_COLLECTIVE_LENGTH = 128;
@@ -63,11 +63,18 @@ export const uuidRule: WireRule<string> = {
 export const hlcRule: WireRule<string> = { test: isHlc, must: 'must be a hybrid logical clock timestamp' };
 /** A record value. */
 export const jsonValueRule: WireRule<JsonValue> = { test: isJsonValue, must: 'must be a plain JSON value' };
+/** One of a few strings, as a picklist. */
+export function oneOf<const T extends string>(...options: T[]): WireRule<T> {
+  return {
+    test: (value): value is T => options.includes(value as T),
+    must: `must be ${options.map((option) => `"${option}"`).join(' or ')}`,
+  };
+}
+
 /** What a change does. */
-export const opRule: WireRule<ChangeOp> = {
-  test: (value): value is ChangeOp => value === 'put' || value === 'delete',
-  must: 'must be "put" or "delete"',
-};
+export const opRule: WireRule<ChangeOp> = /* @__PURE__ */ oneOf('put', 'delete');
+/** How the server settles a change that meets a newer one. */
+export const policyRule: WireRule<ConflictPolicy> = /* @__PURE__ */ oneOf('last-write-wins', 'server-wins');
 
 /** What {@link valueMatchesOp} refuses, in words. */
 export const VALUE_MATCHES_OP_MUST = 'a put needs a value and a delete must have none';

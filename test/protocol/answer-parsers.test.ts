@@ -85,7 +85,7 @@ describe('answer parsers', () => {
     ['a malformed clock', parsePullResponse, with_(pull, { changes: [with_(put, { hlc: 'yesterday' })] }), 'pull response: changes.0.hlc: must be a hybrid logical clock'],
     ['a source that is no UUID', parsePullResponse, with_(pull, { changes: [with_(put, { source: 'me' })] }), 'pull response: changes.0.source: must be a UUID'],
     ['version 0', parsePullResponse, with_(pull, { changes: [with_(put, { version: 0 })] }), 'pull response: changes.0.version: must be a positive safe integer'],
-    ['an unknown reject reason', parsePushResponse, with_(push, { rejected: [{ ...push.rejected[0], reason: 'NOPE' }] }), 'push response: rejected.0.reason: must be "CONFLICT", "FORBIDDEN" or "INVALID"'],
+    ['an unknown reject reason', parsePushResponse, with_(push, { rejected: [{ ...push.rejected[0], reason: 'NOPE' }] }), 'push response: rejected.0.reason: must be "CONFLICT" or "FORBIDDEN" or "INVALID"'],
     ['a reject without message', parsePushResponse, with_(push, { rejected: [with_(push.rejected[0] as Record<string, unknown>, { message: undefined })] }), 'push response: rejected.0.message: is missing'],
     ['an unknown policy', parsePushResponse, with_(push, { conflicts: [{ ...push.conflicts[0], policy: 'mine' }] }), 'push response: conflicts.0.policy: must be "last-write-wins" or "server-wins"'],
     ['a malformed server state', parsePushResponse, with_(push, { conflicts: [{ ...push.conflicts[0], server: with_(put, { version: 'x' }) }] }), 'push response: conflicts.0.server.version: must be a positive'],
