@@ -1,68 +1,58 @@
 /**
- * Runtime validation of every wire message, with valibot (modular, so a browser bundle
- * pays only for the schemas it uses). `parseX(input)` returns the typed message or
- * throws a SyncError `INVALID_PAYLOAD` whose message names the offending field.
+ * Runtime validation of every wire message. Requests, which a server reads from
+ * anyone, are checked with valibot schemas; the server's answers, which only the
+ * worker reads, by the hand-written parsers of `answer-parsers.ts` (re-exported here),
+ * so that the worker does not carry valibot. Both build on the same field rules
+ * (`wire-rules.ts`). `parseX(input)` returns the typed message or throws a SyncError
+ * `INVALID_PAYLOAD` whose message names the offending field.
  */
 import * as v from 'valibot';
-import { isHlc, isWithinDrift, parseHlc } from '../clock/hlc.ts';
+import { isWithinDrift, parseHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from './errors.ts';
-import { isJsonValue } from './json-value.ts';
-import type {
-  HandshakeRequest,
-  HandshakeResponse,
-  HealthResponse,
-  JsonValue,
-  PulledChange,
-  PullRequest,
-  PullResponse,
-  PushRequest,
-  PushResponse,
-  RecordState,
-  SyncChange,
-} from './types.ts';
+import type { HandshakeRequest, JsonValue, PullRequest, PushRequest, SyncChange } from './types.ts';
+import {
+  collectiveRule,
+  countRule,
+  hlcRule,
+  instanceKeyRule,
+  jsonValueRule,
+  MAX_BATCH_SIZE,
+  MAX_CAPABILITIES,
+  MAX_PULL_COLLECTIVES,
+  opRule,
+  policyRule,
+  positiveCountRule,
+  recordIdRule,
+  uuidRule,
+  VALUE_MATCHES_OP_MUST,
+  valueMatchesOp,
+  type WireRule,
+} from './wire-rules.ts';
 
-/** Longest collective name. */
-export const MAX_COLLECTIVE_LENGTH = 128;
-/** Longest record id. */
-export const MAX_RECORD_ID_LENGTH = 512;
-/** Largest `batchSize` a pull may ask for, and most changes in one push. */
-export const MAX_BATCH_SIZE = 10_000;
-/** Most collectives one pull may name. */
-export const MAX_PULL_COLLECTIVES = 1000;
-/** Most capabilities one handshake may announce. */
-export const MAX_CAPABILITIES = 64;
-/** Longest instance key (a server issues far shorter ones). */
-export const MAX_INSTANCE_KEY_LENGTH = 256;
+export {
+  MAX_BATCH_SIZE,
+  MAX_CAPABILITIES,
+  MAX_COLLECTIVE_LENGTH,
+  MAX_INSTANCE_KEY_LENGTH,
+  MAX_PULL_COLLECTIVES,
+  MAX_RECORD_ID_LENGTH,
+} from './wire-rules.ts';
+export { parseHandshakeResponse, parseHealthResponse, parsePullResponse, parsePushResponse } from './answer-parsers.ts';
 
-const count = /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.number(), /* @__PURE__ */ v.safeInteger(), /* @__PURE__ */ v.minValue(0));
-const positiveCount = /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.number(), /* @__PURE__ */ v.safeInteger(), /* @__PURE__ */ v.minValue(1));
-const collective = /* @__PURE__ */ v.pipe(
-  /* @__PURE__ */ v.string(),
-  /* @__PURE__ */ v.minLength(1, 'must not be empty'),
-  /* @__PURE__ */ v.maxLength(MAX_COLLECTIVE_LENGTH, `must be at most ${MAX_COLLECTIVE_LENGTH} characters`),
-);
-const recordId = /* @__PURE__ */ v.pipe(
-  /* @__PURE__ */ v.string(),
-  /* @__PURE__ */ v.minLength(1, 'must not be empty'),
-  /* @__PURE__ */ v.maxLength(MAX_RECORD_ID_LENGTH, `must be at most ${MAX_RECORD_ID_LENGTH} characters`),
-);
-const instanceId = /* @__PURE__ */ v.pipe(
-  /* @__PURE__ */ v.string(),
-  /* @__PURE__ */ v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'),
-);
-const hlc = v.custom<string>(isHlc, 'must be a hybrid logical clock timestamp');
-/** An instance key is opaque to the client; the bound only keeps a hostile one small. */
-const instanceKey = /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.minLength(1), /* @__PURE__ */ v.maxLength(MAX_INSTANCE_KEY_LENGTH)));
-const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
-const op = /* @__PURE__ */ v.picklist(['put', 'delete'], 'must be "put" or "delete"');
-
-/**
- * A put carries a value, a delete none. A guard, not a check, so the parsed type is
- * the {@link RecordState} union the rest of the code narrows on.
- */
-function valueMatchesOp<T extends { op: string; value?: JsonValue }>(change: T): change is T & RecordState {
-  return change.op === 'put' ? change.value !== undefined : change.value === undefined;
+/** A valibot schema of one field rule: its test, its sentence. */
+function field<T>({ test, must }: WireRule<T>) {
+  return /* @__PURE__ */ v.custom<T>(test, must);
 }
+
+const count = /* @__PURE__ */ field(countRule);
+const positiveCount = /* @__PURE__ */ field(positiveCountRule);
+const collective = /* @__PURE__ */ field(collectiveRule);
+const recordId = /* @__PURE__ */ field(recordIdRule);
+const instanceId = /* @__PURE__ */ field(uuidRule);
+const hlc = /* @__PURE__ */ field(hlcRule);
+const instanceKey = /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ field(instanceKeyRule));
+const jsonValue = /* @__PURE__ */ field(jsonValueRule);
+const op = /* @__PURE__ */ field(opRule);
 
 export const SyncChangeSchema = /* @__PURE__ */ v.pipe(
   /* @__PURE__ */ v.strictObject({
@@ -75,20 +65,7 @@ export const SyncChangeSchema = /* @__PURE__ */ v.pipe(
     hlc,
     baseVersion: /* @__PURE__ */ v.nullable(count),
   }),
-  /* @__PURE__ */ v.guard(valueMatchesOp, 'a put needs a value and a delete must have none'),
-);
-
-export const PulledChangeSchema = /* @__PURE__ */ v.pipe(
-  /* @__PURE__ */ v.strictObject({
-    collective,
-    id: recordId,
-    op,
-    value: /* @__PURE__ */ v.exactOptional(jsonValue),
-    hlc,
-    source: instanceId,
-    version: positiveCount,
-  }),
-  /* @__PURE__ */ v.guard(valueMatchesOp, 'a put needs a value and a delete must have none'),
+  /* @__PURE__ */ v.guard(valueMatchesOp, VALUE_MATCHES_OP_MUST),
 );
 
 export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({
@@ -102,36 +79,29 @@ export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({
   lastSeq: /* @__PURE__ */ v.exactOptional(count),
 });
 
-export const HandshakeResponseSchema = /* @__PURE__ */ v.object({
-  accepted: /* @__PURE__ */ v.boolean(),
-  reason: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.string()),
-  protocolVersion: positiveCount,
-  serverId: /* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.minLength(1)),
-  capabilities: /* @__PURE__ */ v.array(/* @__PURE__ */ v.string()),
-  instanceKey,
-});
+/**
+ * A pull's `batchSize`. Built in a function because a bundler must evaluate a template
+ * literal at top level (it may call `toString`), and that kept this schema, and valibot
+ * with it, in the worker.
+ */
+function batchSize() {
+  return v.pipe(positiveCount, v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`));
+}
 
 export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
   instanceKey,
   cursor: count,
-  batchSize: /* @__PURE__ */ v.pipe(positiveCount, /* @__PURE__ */ v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)),
+  batchSize: /* @__PURE__ */ batchSize(),
   collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
   withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
-});
-
-export const PullResponseSchema = /* @__PURE__ */ v.object({
-  changes: /* @__PURE__ */ v.array(PulledChangeSchema),
-  hasMore: /* @__PURE__ */ v.boolean(),
-  newCursor: count,
-  total: /* @__PURE__ */ v.exactOptional(count),
 });
 
 export const PushRequestSchema = /* @__PURE__ */ v.pipe(
   /* @__PURE__ */ v.strictObject({
     instanceId,
     instanceKey,
-    policy: /* @__PURE__ */ v.picklist(['last-write-wins', 'server-wins']),
+    policy: /* @__PURE__ */ field(policyRule),
     changes: /* @__PURE__ */ v.array(SyncChangeSchema),
   }),
   /* @__PURE__ */ v.check(
@@ -143,32 +113,6 @@ export const PushRequestSchema = /* @__PURE__ */ v.pipe(
     'changes must be in strictly increasing seq order',
   ),
 );
-
-const rejectReason = /* @__PURE__ */ v.picklist(['CONFLICT', 'FORBIDDEN', 'INVALID']);
-
-export const PushResponseSchema = /* @__PURE__ */ v.object({
-  accepted: count,
-  ackedSeq: count,
-  rejected: /* @__PURE__ */ v.array(
-    /* @__PURE__ */ v.object({ seq: positiveCount, collective, id: recordId, reason: rejectReason, message: /* @__PURE__ */ v.string() }),
-  ),
-  conflicts: /* @__PURE__ */ v.array(
-    /* @__PURE__ */ v.object({
-      seq: positiveCount,
-      collective,
-      id: recordId,
-      policy: /* @__PURE__ */ v.picklist(['last-write-wins', 'server-wins']),
-      server: /* @__PURE__ */ v.nullable(PulledChangeSchema),
-    }),
-  ),
-  newCursor: count,
-});
-
-export const HealthResponseSchema = /* @__PURE__ */ v.object({
-  ok: /* @__PURE__ */ v.boolean(),
-  protocolVersion: positiveCount,
-  serverId: /* @__PURE__ */ v.string(),
-});
 
 /** Turns valibot issues into one readable sentence naming the field. */
 function describeIssues(what: string, issues: readonly v.BaseIssue<unknown>[]): string {
@@ -217,8 +161,7 @@ function parser<S extends v.GenericSchema>(what: string, schema: S): (input: unk
 
 /**
  * A parser of a request, which a server reads from anyone: it checks list lengths
- * before the schema walks them. (Kept apart from {@link parser} so that the worker,
- * which parses only answers, does not carry it.)
+ * before the schema walks them.
  */
 function requestParser<S extends v.GenericSchema>(what: string, schema: S, lists: readonly ListCap[]): (input: unknown) => v.InferOutput<S> {
   // Nothing is called until a request is parsed, so a bundle that never parses one drops it all.
@@ -231,21 +174,16 @@ function requestParser<S extends v.GenericSchema>(what: string, schema: S, lists
 // The explicit return types tie each schema to its hand-written interface: a drift
 // between the two fails to compile.
 export const parseSyncChange: (input: unknown) => SyncChange = /* @__PURE__ */ parser('change', SyncChangeSchema);
-export const parsePulledChange: (input: unknown) => PulledChange = /* @__PURE__ */ parser('pulled change', PulledChangeSchema);
 export const parseHandshakeRequest: (input: unknown) => HandshakeRequest = /* @__PURE__ */ requestParser('handshake request', HandshakeRequestSchema, [
   { field: 'capabilities', max: MAX_CAPABILITIES },
 ]);
-export const parseHandshakeResponse: (input: unknown) => HandshakeResponse = /* @__PURE__ */ parser('handshake response', HandshakeResponseSchema);
 export const parsePullRequest: (input: unknown) => PullRequest = /* @__PURE__ */ requestParser('pull request', PullRequestSchema, [
   { field: 'collectives', max: MAX_PULL_COLLECTIVES },
 ]);
-export const parsePullResponse: (input: unknown) => PullResponse = /* @__PURE__ */ parser('pull response', PullResponseSchema);
 export const parsePushRequest: (input: unknown) => PushRequest = /* @__PURE__ */ requestParser('push request', PushRequestSchema, [
   // A literal, not ErrorCode.PAYLOAD_TOO_LARGE: a bundler keeps a property read, and with it the schema.
   { field: 'changes', max: MAX_BATCH_SIZE, code: 'PAYLOAD_TOO_LARGE' },
 ]);
-export const parsePushResponse: (input: unknown) => PushResponse = /* @__PURE__ */ parser('push response', PushResponseSchema);
-export const parseHealthResponse: (input: unknown) => HealthResponse = /* @__PURE__ */ parser('health response', HealthResponseSchema);
 
 /**
  * Checks that a timestamp is well formed and at most `maxDriftMs` ahead of the wall
@@ -262,11 +200,7 @@ export const parseHealthResponse: (input: unknown) => HealthResponse = /* @__PUR
  * }
  */
 export function assertHlcWithinDrift(value: unknown, nowMs: number, maxDriftMs: number, field = 'hlc'): asserts value is string {
-  if (!isHlc(value)) {
-    throw new SyncError(ErrorCode.INVALID_PAYLOAD, `${field} must be a hybrid logical clock timestamp, got ${describe(value)}`, {
-      details: { field },
-    });
-  }
+  assertRule(hlcRule, value, field);
   if (isWithinDrift(value, nowMs, maxDriftMs)) return;
   const aheadMs = (parseHlc(value)?.wallMs ?? 0) - nowMs;
   throw new SyncError(
@@ -276,29 +210,24 @@ export function assertHlcWithinDrift(value: unknown, nowMs: number, maxDriftMs: 
   );
 }
 
+/** Throws INVALID_PAYLOAD naming `field` unless `value` keeps `rule`. */
+function assertRule<T>(rule: WireRule<T>, value: unknown, field: string): asserts value is T {
+  if (!rule.test(value)) throw new SyncError(ErrorCode.INVALID_PAYLOAD, `${field} ${rule.must}, got ${describe(value)}`, { details: { field } });
+}
+
 /** Checks a collective name from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertCollective(value: unknown, field = 'collective'): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_COLLECTIVE_LENGTH) {
-    throw new SyncError(
-      ErrorCode.INVALID_PAYLOAD,
-      `${field} must be a non-empty string of at most ${MAX_COLLECTIVE_LENGTH} characters, got ${describe(value)}`,
-    );
-  }
+  assertRule(collectiveRule, value, field);
 }
 
 /** Checks a record id from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertRecordId(value: unknown, field = 'id'): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RECORD_ID_LENGTH) {
-    throw new SyncError(
-      ErrorCode.INVALID_PAYLOAD,
-      `${field} must be a non-empty string of at most ${MAX_RECORD_ID_LENGTH} characters, got ${describe(value)}`,
-    );
-  }
+  assertRule(recordIdRule, value, field);
 }
 
 /** Checks a record value from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertJsonValue(value: unknown, field = 'value'): asserts value is JsonValue {
-  if (!isJsonValue(value)) {
+  if (!jsonValueRule.test(value)) {
     throw new SyncError(
       ErrorCode.INVALID_PAYLOAD,
       `${field} must be a plain JSON value (null, boolean, finite number, string, array or plain object), got ${describe(value)}`,
