@@ -79,7 +79,7 @@ describe('a browser-only app that installs the tarball', () => {
       (error: { stderr?: string }) => ({ failed: true, stderr: error.stderr ?? '' }),
     );
     expect(result.failed).toBe(true);
-    expect(result.stderr).toMatch(/better-sqlite3/);
+    expect(result.stderr).toMatch(/npm install better-sqlite3/);
     expect(result.stderr).not.toMatch(/tsx/);
   });
 });
