@@ -17,14 +17,24 @@ const NAME = 'offline-device';
 /** Short delays so several retries fit in a second; a cap well above them. */
 const CONFIG = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000 } } as const;
 
-/** The retry delays announced by `disconnected` statuses, in order, repeats dropped. */
-function announcedDelays(statuses: readonly SyncStatus[]): number[] {
-  const delays: number[] = [];
+/**
+ * The retry delay announced for each attempt, by attempt number (1, 2, 3…). Status shows
+ * the latest failure of any loop (connect, push, pull: each keeps its own schedule), so
+ * the delays come interleaved; what must hold is that a later attempt waits longer.
+ */
+function delaysByAttempt(statuses: readonly SyncStatus[]): number[] {
+  const byAttempt: number[] = [];
   for (const status of statuses) {
-    const delay = status.state === 'disconnected' ? status.retry?.nextDelayMs : undefined;
-    if (delay !== undefined && delay !== delays.at(-1)) delays.push(delay);
+    const retry = status.state === 'disconnected' ? status.retry : undefined;
+    if (retry !== undefined) byAttempt[retry.attempt - 1] ??= retry.nextDelayMs;
   }
-  return delays;
+  return byAttempt;
+}
+
+/** The delays of attempts 1, 2 and 3, once all three were announced. */
+function firstThree(delays: readonly number[]): [number, number, number] | undefined {
+  const [first, second, third] = [delays[0], delays[1], delays[2]];
+  return first === undefined || second === undefined || third === undefined ? undefined : [first, second, third];
 }
 
 describe.each(engines)('offline via the device’s switch in %s', (engine) => {
@@ -45,13 +55,15 @@ describe.each(engines)('offline via the device’s switch in %s', (engine) => {
     const offline = await waitFor(
       'three growing retry delays while offline',
       () => page.evaluate((n) => window.pulse.events(n).status, NAME),
-      (statuses) => announcedDelays(statuses).length >= 3,
+      (statuses) => firstThree(delaysByAttempt(statuses)) !== undefined,
       { timeoutMs: 20_000, everyMs: 100 },
     );
-    const delays = announcedDelays(offline);
-    console.log(`offline retry delays (ms): ${delays.join(', ')}; statuses: ${offline.map((s) => `${s.state}/${s.error?.code ?? '-'}`).join(' ')}`);
+    const delays = delaysByAttempt(offline);
+    console.log(`offline retry delays by attempt (ms): ${delays.join(', ')}; statuses: ${offline.map((s) => `${s.state}/${s.error?.code ?? '-'}`).join(' ')}`);
     expect(offline.some((s) => s.state === 'disconnected')).toBe(true);
-    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1] as number);
+    const [first, second, third] = firstThree(delays) ?? [];
+    expect(second).toBeGreaterThan(first as number);
+    expect(third).toBeGreaterThan(second as number);
     expect((await serverRecords(h.server, 'notes')).has('written-offline')).toBe(false);
 
     await device.setOffline(false);
