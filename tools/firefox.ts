@@ -78,7 +78,14 @@ export async function firefoxEngine(): Promise<BrowserEngine> {
     headless: true,
     protocol: 'webDriverBiDi',
     // The test servers are on 127.0.0.1: no proxy lookups, no first-run pages.
-    extraPrefsFirefox: { 'network.proxy.type': 0, 'browser.shell.checkDefaultBrowser': false },
+    extraPrefsFirefox: {
+      'network.proxy.type': 0,
+      'browser.shell.checkDefaultBrowser': false,
+      // navigator.storage.persist() asks the user, and headless nobody answers: Firefox's
+      // testing prefs answer "no", as a user who declines would (Chromium's heuristics say no too).
+      'dom.storageManager.prompt.testing': true,
+      'dom.storageManager.prompt.testing.allow': false,
+    },
   });
   return {
     name: 'firefox',
