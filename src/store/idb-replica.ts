@@ -13,6 +13,7 @@ import { appendSyncChanges, lastSeqOf, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
+import { withOneReconnect } from './lost-connection.ts';
 import { openDatabase } from './open-database.ts';
 import {
   cursorKey,
@@ -380,9 +381,15 @@ class IdbReplica implements LocalStore {
     body: (tx: IDBTransaction) => Promise<T> | T,
     durability?: IDBTransactionDurability,
   ): Promise<T> {
-    const db = await this.#connection();
     const chosen = durability ?? (mode === 'readwrite' ? this.#settings.durability : undefined);
-    return runTransaction(db, stores, mode, chosen === undefined ? { what } : { what, durability: chosen }, body);
+    // A connection lost under us (Safari) is reopened once; see lost-connection.ts.
+    return withOneReconnect(
+      () => this.#connection(),
+      (lost) => {
+        if (this.#db === lost) this.#db = undefined;
+      },
+      (db) => runTransaction(db, stores, mode, chosen === undefined ? { what } : { what, durability: chosen }, body),
+    );
   }
 
   async #readCursor(what: string, peer: string, key: string): Promise<number> {
