@@ -6,11 +6,17 @@
  * its own storage; the offline switch is `page.setOfflineMode`, set on every tab of the
  * device, which cuts its workers' fetches too.
  */
-import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type ElementHandle, type Page } from 'puppeteer-core';
 import type { BrowserEngine, EngineDevice, EnginePage } from './browser-engine.ts';
 
 /** Where Debian puts Firefox ESR; override with FIREFOX_PATH. */
 export const FIREFOX_PATH = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
+
+async function element(page: Page, selector: string): Promise<ElementHandle> {
+  const found = await page.waitForSelector(selector, { timeout: 15_000 });
+  if (found === null) throw new Error(`no element ${selector}`);
+  return found;
+}
 
 function enginePage(page: Page): EnginePage {
   const errors: string[] = [];
@@ -37,12 +43,19 @@ function enginePage(page: Page): EnginePage {
     },
     close: () => page.close(),
     errors: async () => errors,
-    click: (selector) => page.locator(selector).click(),
-    fill: (selector, text) => page.locator(selector).fill(text),
+    // Input goes to the tab in front: Firefox runs no animation frames in a device's tab
+    // that is not (a locator waits for a stable box over two frames).
+    click: async (selector) => {
+      await page.bringToFront();
+      await page.locator(selector).click();
+    },
+    fill: async (selector, text) => {
+      await page.bringToFront();
+      await page.locator(selector).fill(text);
+    },
     pressEnter: async (selector) => {
-      const element = await page.waitForSelector(selector);
-      if (element === null) throw new Error(`no element ${selector}`);
-      await element.press('Enter');
+      await page.bringToFront();
+      await (await element(page, selector)).press('Enter');
     },
     setViewport: (width, height) => page.setViewport({ width, height }),
     screenshot: async (path) => {
