@@ -87,8 +87,11 @@ export interface PulsePageApi {
    * `losableWorker`); resolves to how many were closed.
    */
   loseConnection(name: string, how: LoseConnectionHow): Promise<number>;
-  /** Deletes a replica's database (after `close`). */
-  deleteDatabase(name: string): Promise<void>;
+  /**
+   * Deletes a replica's database (after `close`); resolves to how long the delete was
+   * blocked by a connection still open (0: not at all), failing after 10 s blocked.
+   */
+  deleteDatabase(name: string): Promise<number>;
   /** Starts watching main-thread long tasks (forgets earlier ones). */
   watchLongTasks(): void;
   /** Soon keeps the main thread busy for `ms` in one task (a timer's): a control that the watch works. */

@@ -162,11 +162,21 @@ const api: PulsePageApi = {
       channel.postMessage({ id, name, how } satisfies LoseConnectionRequest);
     }),
   deleteDatabase: (name) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<number>((resolve, reject) => {
       const request = indexedDB.deleteDatabase(name);
-      request.onsuccess = () => resolve();
+      let blockedAt: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      request.onsuccess = () => {
+        clearTimeout(timer);
+        resolve(blockedAt === undefined ? 0 : performance.now() - blockedAt);
+      };
       request.onerror = () => reject(request.error ?? new Error(`deleting ${name} failed`));
-      request.onblocked = () => reject(new Error(`deleting ${name} is blocked: a connection is still open`));
+      // Blocked is not failed: the delete goes through once the last connection closes. A
+      // worker killed a moment ago may still hold one (WebKit lets it go a little later).
+      request.onblocked = () => {
+        blockedAt = performance.now();
+        timer = setTimeout(() => reject(new Error(`deleting ${name} is blocked: a connection is still open after 10 s`)), 10_000);
+      };
     }),
   watchLongTasks() {
     longTaskObserver?.disconnect();
