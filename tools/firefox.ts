@@ -83,8 +83,17 @@ function engineDevice(context: BrowserContext): EngineDevice {
   };
 }
 
+/** Options of {@link firefoxEngine}. */
+export interface FirefoxOptions {
+  /**
+   * Every window private (`browser.privatebrowsing.autostart`): IndexedDB kept in
+   * memory for the session, as in a private window.
+   */
+  readonly privateBrowsing?: boolean;
+}
+
 /** Launches headless Firefox as a {@link BrowserEngine} (a fresh temporary profile). */
-export async function firefoxEngine(): Promise<BrowserEngine> {
+export async function firefoxEngine(options: FirefoxOptions = {}): Promise<BrowserEngine> {
   const browser: Browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
@@ -98,6 +107,7 @@ export async function firefoxEngine(): Promise<BrowserEngine> {
       // testing prefs answer "no", as a user who declines would (Chromium's heuristics say no too).
       'dom.storageManager.prompt.testing': true,
       'dom.storageManager.prompt.testing.allow': false,
+      ...(options.privateBrowsing === true ? { 'browser.privatebrowsing.autostart': true } : {}),
     },
   });
   return {

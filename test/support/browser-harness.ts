@@ -63,6 +63,8 @@ export interface BrowserHarness {
 export interface HarnessOptions {
   /** Start a pulsesync-server for the block. Default true. */
   readonly server?: boolean;
+  /** Starts a variant of the engine (e.g. Firefox in private browsing) instead of its default. */
+  readonly launch?: () => Promise<BrowserEngine>;
 }
 
 interface Running {
@@ -78,7 +80,7 @@ export function useBrowserHarness(engine: EngineName, options: HarnessOptions = 
 
   beforeAll(async () => {
     const [browser, pages, server] = await Promise.allSettled([
-      launchEngine(engine),
+      launchEngine(engine, options.launch),
       serveTestPages(),
       options.server === false ? Promise.resolve(undefined) : startTestServer(),
     ]);

@@ -38,9 +38,12 @@ export interface OpenContractPage {
   close(): Promise<void>;
 }
 
-/** Starts `engine`, serves the contract pages and opens `pageName`.html, ready to run. */
-export async function openContractPage(pageName: string, engine: EngineName): Promise<OpenContractPage> {
-  const [browser, pages] = await Promise.allSettled([launchEngine(engine), serveTestPages(CONTRACT_PAGES)]);
+/**
+ * Starts `engine` (or the variant `launch` starts), serves the contract pages and opens
+ * `pageName`.html, ready to run.
+ */
+export async function openContractPage(pageName: string, engine: EngineName, launch?: () => Promise<BrowserEngine>): Promise<OpenContractPage> {
+  const [browser, pages] = await Promise.allSettled([launchEngine(engine, launch), serveTestPages(CONTRACT_PAGES)]);
   if (browser.status === 'rejected' || pages.status === 'rejected') {
     if (browser.status === 'fulfilled') await browser.value.close();
     if (pages.status === 'fulfilled') await pages.value.close();

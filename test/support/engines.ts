@@ -36,14 +36,17 @@ export const engines: readonly EngineName[] = selectedEngines();
 
 const LAUNCH: Record<EngineName, () => Promise<BrowserEngine>> = {
   chromium: chromiumEngine,
-  firefox: firefoxEngine,
+  firefox: () => firefoxEngine(),
   webkit: webkitEngine,
 };
 
-/** Starts `name`; a failure says which engine and what to install. */
-export async function launchEngine(name: EngineName): Promise<BrowserEngine> {
+/**
+ * Starts `name` (with `launch`, a variant of it, such as Firefox in private browsing);
+ * a failure says which engine and what to install.
+ */
+export async function launchEngine(name: EngineName, launch: () => Promise<BrowserEngine> = LAUNCH[name]): Promise<BrowserEngine> {
   try {
-    return await LAUNCH[name]();
+    return await launch();
   } catch (error) {
     throw new Error(
       `${name} could not start: ${error instanceof Error ? error.message : String(error)}. ` +
