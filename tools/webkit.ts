@@ -3,7 +3,8 @@
  * webdriverio over WebDriver classic: the WebKit driver of the browser tests.
  *
  * What this engine's automation lacks, and how the driver makes do:
- * - MiniBrowser has no headless mode (WebKitGTK 2.50): the engine starts its own Xvfb.
+ * - MiniBrowser has no headless mode (WebKitGTK 2.50): the engine starts its own Xvfb
+ *   (tools/webkit-processes.ts).
  * - WebKitWebDriver holds one session at a time: each device is its own driver process
  *   and session (its own MiniBrowser, its own in-memory website data); a device's tabs
  *   are windows of that session, and every command first switches to its window.
@@ -12,18 +13,15 @@
  *   tab does not hold the session while another tab is driven.
  * - No network emulation: `setOffline` is undefined; the harness cuts the device's link.
  */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 import type { BrowserEngine, EngineDevice, EnginePage } from './browser-engine.ts';
-import { spawnTracked } from './children.ts';
+import { startDriver, startXvfb, WEBKIT_DRIVER_PATH } from './webkit-processes.ts';
+
+export { WEBKIT_DRIVER_PATH } from './webkit-processes.ts';
 
 type Session = Awaited<ReturnType<typeof remote>>;
-
-/** WebKitWebDriver, from Debian's webkit2gtk-driver; override with WEBKIT_DRIVER_PATH. */
-export const WEBKIT_DRIVER_PATH = process.env['WEBKIT_DRIVER_PATH'] ?? '/usr/bin/WebKitWebDriver';
 
 /** The MiniBrowser of libwebkit2gtk-4.1 (under /usr/lib/<multiarch>/); override with WEBKIT_MINIBROWSER_PATH. */
 export function miniBrowserPath(): string {
@@ -39,65 +37,6 @@ export function miniBrowserPath(): string {
 /** How often a pending evaluation is polled, and how long the first answer is awaited in the page. */
 const POLL_MS = 20;
 const FIRST_WAIT_MS = 250;
-
-/** Starts Xvfb on a display it picks itself (`-displayfd`); resolves to `:N` and the process. */
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  const child = spawnTracked('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-  });
-  const display = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`Xvfb did not start within 15 s: ${stderr.slice(-400)}`)), 15_000);
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`Xvfb could not start (install xvfb): ${error.message}`));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Xvfb exited with ${code}: ${stderr.slice(-400)}`));
-    });
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(`:${out.trim()}`);
-      }
-    });
-  });
-  return { display, process: child };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
-
-/** Starts a WebKitWebDriver on `display` and waits until it answers `/status`. */
-async function startDriver(display: string): Promise<{ port: number; process: ChildProcess }> {
-  const port = await freePort();
-  const child = spawnTracked(WEBKIT_DRIVER_PATH, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
-  let exited: string | undefined;
-  child.once('error', (error) => (exited = `could not start ${WEBKIT_DRIVER_PATH} (install webkit2gtk-driver): ${error.message}`));
-  child.once('exit', (code) => (exited ??= `exited with ${code}`));
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`WebKitWebDriver ${exited}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/status`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return { port, process: child };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('WebKitWebDriver did not answer within 15 s');
-}
 
 /** Runs one call at a time: the session has one current window. */
 function serial(): <T>(call: () => Promise<T>) => Promise<T> {
