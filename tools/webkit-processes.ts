@@ -52,10 +52,18 @@ async function freePort(): Promise<number> {
 /** Starts a WebKitWebDriver on `display` and waits until it answers `/status`. */
 export async function startDriver(display: string): Promise<{ port: number; process: ChildProcess }> {
   const port = await freePort();
+  // Its output (and its MiniBrowser's GTK warnings) is read as it comes, keeping the tail
+  // for an error message: an unread pipe fills and stalls the browser.
   const child = spawnTracked(WEBKIT_DRIVER_PATH, [`--port=${port}`, '--host=127.0.0.1'], { env: { ...process.env, DISPLAY: display } });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   let exited: string | undefined;
   child.once('error', (error) => (exited = `could not start ${WEBKIT_DRIVER_PATH} (install webkit2gtk-driver): ${error.message}`));
-  child.once('exit', (code) => (exited ??= `exited with ${code}`));
+  child.once('exit', (code) => (exited ??= `exited with ${code}: ${output.slice(-500)}`));
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new Error(`WebKitWebDriver ${exited}`);
