@@ -67,6 +67,13 @@ export const ErrorCode = {
    * keeping pending writes, and pull from the start.
    */
   INSTANCE_CLONED: 'INSTANCE_CLONED',
+  /**
+   * A warning, not a failure: `persist: true` asked the browser to keep this origin's
+   * storage and it could not (no `navigator.storage`, as in WebKit's automation and
+   * older Safari) or would not; `details.reason` says which. Sync goes on, but the
+   * browser may evict the replica under storage pressure.
+   */
+  NOT_PERSISTED: 'NOT_PERSISTED',
 } as const;
 
 /** One of the stable error codes. */

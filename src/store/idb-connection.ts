@@ -9,6 +9,7 @@ import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
+import { withOneReconnect } from './lost-connection.ts';
 import { openDatabase } from './open-database.ts';
 import { MetaKey, Stores } from './schema.ts';
 import { uuidV7 } from './uuid-v7.ts';
@@ -91,9 +92,15 @@ export class IdbConnection {
     body: (tx: IDBTransaction) => Promise<T> | T,
     durability?: IDBTransactionDurability,
   ): Promise<T> {
-    const db = await this.#connection();
     const chosen = durability ?? (mode === 'readwrite' ? this.settings.durability : undefined);
-    return runTransaction(db, stores, mode, chosen === undefined ? { what } : { what, durability: chosen }, body);
+    // A connection lost under us (Safari) is reopened once; see lost-connection.ts.
+    return withOneReconnect(
+      () => this.#connection(),
+      (lost) => {
+        if (this.#db === lost) this.#db = undefined;
+      },
+      (db) => runTransaction(db, stores, mode, chosen === undefined ? { what } : { what, durability: chosen }, body),
+    );
   }
 
   /** Closes the database for good; later calls fail with `DATABASE_CLOSED`. */

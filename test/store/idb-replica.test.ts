@@ -164,9 +164,18 @@ describe('IndexedDB replica: failures underneath', () => {
     expect((await replica.pendingChanges(10)).map((c) => c.seq)).toEqual([1, 2]);
   });
 
-  it('fails DATABASE_CLOSED, not a hang, when its connection is closed underneath it', async () => {
+  it('reopens once, not a hang, when its connection is closed underneath it with no close event (Safari)', async () => {
     const replica = await open('r');
     connections.at(-1)?.close();
+    await replica.put('c', 'a', 1);
+    expect(await replica.pendingCount()).toBe(1);
+    expect(connections).toHaveLength(2);
+  });
+
+  it('fails DATABASE_CLOSED, not a hang, when its connection is closed underneath it and the database deleted', async () => {
+    const replica = await open('r');
+    connections.at(-1)?.close();
+    await deleteDatabase('r');
     expect(await failureCode(replica.put('c', 'a', 1))).toBe('DATABASE_CLOSED');
     expect(await failureCode(replica.pendingCount())).toBe('DATABASE_CLOSED');
   });
