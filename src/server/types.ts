@@ -1,7 +1,7 @@
 /**
  * The server's storage interface. `memoryServerStore`, `sqliteServerStore` and
  * `postgresServerStore` implement it and pass one contract suite
- * (`test/server/server-store-contract.ts`). Stores are dumb: the rules (idempotency,
+ * (`src/testing/server-store-contract.ts`, exported from `pulsesync/testing`). Stores are dumb: the rules (idempotency,
  * conflicts, access) live in `createSyncServer`, once for all of them.
  */
 import type { Hlc } from '../clock/hlc.ts';

@@ -6,7 +6,7 @@ import { collectiveAccess, type Access } from '../../src/server/access.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import type { ServerLimits } from '../../src/server/limits.ts';
-import { SOURCE_A, SOURCE_B } from './server-store-fixture.ts';
+import { SOURCE_A, SOURCE_B } from '../../src/testing/server-store-fixture.ts';
 
 function setup(limits: Partial<ServerLimits> = {}) {
   const store = memoryServerStore();

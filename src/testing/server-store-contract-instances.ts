@@ -5,7 +5,7 @@
  * `server-store-contract.ts`, so every store runs it.
  */
 import { describe, expect, it } from 'vitest';
-import type { InstanceRecord, ServerStore, StoreCommit } from '../../src/server/types.ts';
+import type { InstanceRecord, ServerStore, StoreCommit } from '../server/types.ts';
 import { eventually, put, SOURCE_A, SOURCE_B, tick, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
 const RECORD: InstanceRecord = { instanceId: SOURCE_A, owner: 'alice', keyId: 'nonce-1', seq: 7, recent: [[6, 'abc'], [7, 'def']] };

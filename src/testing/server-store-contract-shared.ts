@@ -4,8 +4,8 @@
  * serialised transactions, and no row skipped by a reader while commits race.
  */
 import { describe, expect, it } from 'vitest';
-import type { ServerStore, StoreCommit } from '../../src/server/types.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import type { ServerStore, StoreCommit } from '../server/types.ts';
+import { seededRandom } from './seeded-random.ts';
 import { eventually, put, SOURCE_A, tick, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
 /** Runs the shared-store tests on the fixtures `open()` makes; a fixture without `another` passes them vacuously. */
