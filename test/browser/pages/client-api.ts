@@ -89,7 +89,7 @@ export interface PulsePageApi {
   loseConnection(name: string, how: LoseConnectionHow): Promise<number>;
   /**
    * Deletes a replica's database (after `close`); resolves to how long the delete was
-   * blocked by a connection still open (0: not at all), failing after 10 s blocked.
+   * blocked by a connection still open (0: not at all), or -1 when still blocked after 10 s (the delete stays queued).
    */
   deleteDatabase(name: string): Promise<number>;
   /** Starts watching main-thread long tasks (forgets earlier ones). */
