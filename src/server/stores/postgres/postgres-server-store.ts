@@ -38,7 +38,9 @@ import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
 import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
 import { PostgresListener } from './postgres-listener.ts';
 import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
@@ -232,14 +234,37 @@ export class PostgresServerStore implements ServerStore {
         const { rows } = await client.query<RecordRow & { size: number | string }>(PG_SQL.feedPage, [...params, query.limit + 1, query.maxBytes ?? null]);
         const fill = feedFill(query);
         for (const row of rows) if (!fill.add(Number(row.size), () => recordFromRow(row))) break;
-        const latest = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
+        const { rows: [both] } = await client.query<{ latest: string; floor: string }>(PG_SQL.latestAndFloor, [query.collectives ?? null]);
+        const latest = Number(both?.latest);
         const total = query.withTotal === true ? Number((await client.query<{ total: string }>(PG_SQL.feedCount, params)).rows[0]?.total) : undefined;
         await client.query('COMMIT');
-        return changePage(query, { fill, latest, total });
+        return changePage(query, { fill, latest, total, gcFloor: Number(both?.floor) });
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
+    });
+  }
+
+  async sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
+    await this.#init();
+    return this.#withClient(async (client) => {
+      const steps = sqlSweepSteps(
+        {
+          rows: async <T>(text: string, params: readonly unknown[]) => (await client.query(text, [...params])).rows as T[],
+          begin: async () => {
+            await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+            // The pushes' lock (see the file comment): no version is handed out while the
+            // sweep takes its mark, and no push writes a record whose tombstone it removes.
+            await client.query(PG_SQL.pushLock);
+          },
+          commit: async () => void (await client.query('COMMIT')),
+          rollback: async () => void (await client.query('ROLLBACK').catch(() => undefined)),
+          raiseFloors: async (floors) => void (await client.query(PG_SQL.raiseGcFloors, [[...floors.keys()], [...floors.values()]])),
+        },
+        PG_SQL,
+      );
+      return runSweep(steps, sweep);
     });
   }
 
