@@ -43,6 +43,7 @@ import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
 import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
 import { PostgresListener } from './postgres-listener.ts';
+import { postgresSweepRunner } from './postgres-sweep.ts';
 import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
@@ -248,24 +249,7 @@ export class PostgresServerStore implements ServerStore {
 
   async sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
     await this.#init();
-    return this.#withClient(async (client) => {
-      const steps = sqlSweepSteps(
-        {
-          rows: async <T>(text: string, params: readonly unknown[]) => (await client.query(text, [...params])).rows as T[],
-          begin: async () => {
-            await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-            // The pushes' lock (see the file comment): no version is handed out while the
-            // sweep takes its mark, and no push writes a record whose tombstone it removes.
-            await client.query(PG_SQL.pushLock);
-          },
-          commit: async () => void (await client.query('COMMIT')),
-          rollback: async () => void (await client.query('ROLLBACK').catch(() => undefined)),
-          raiseFloors: async (floors) => void (await client.query(PG_SQL.raiseGcFloors, [[...floors.keys()], [...floors.values()]])),
-        },
-        PG_SQL,
-      );
-      return runSweep(steps, sweep);
-    });
+    return this.#withClient((client) => runSweep(sqlSweepSteps(postgresSweepRunner(client), PG_SQL), sweep));
   }
 
   async latestVersion(): Promise<SyncCursor> {
