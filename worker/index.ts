@@ -5,7 +5,7 @@
  */
 export { exposeSyncWorker, createSyncWorkerApi } from './expose.ts';
 export { SyncWorker } from './sync-worker.ts';
-export { DEFAULT_LEADER_ANSWER_TIMEOUT_MS } from './worker-options.ts';
+export { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS } from './worker-options.ts';
 export type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
 export { leaderLockName } from './leader-lock.ts';
 export type { LockManagerLike } from './leader-lock.ts';

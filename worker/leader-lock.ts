@@ -2,21 +2,29 @@
  * Leader election between the tabs of one app, over the Web Locks API: the tab whose
  * worker holds the lock `pulsesync:<name>` runs the sync loop. The browser releases a
  * lock when its holder's worker or tab goes away, crash included, and grants it to the
- * next request in line — that is the hand-over.
+ * next request in line — that is the hand-over. A holder that is alive but frozen
+ * keeps it: then a tab in line takes it with `steal` (see `leader-heartbeat.ts`).
  */
+
+/** How a lock is asked for (`steal` takes it from its holder at once). */
+export interface LockRequestOptions {
+  ifAvailable?: boolean;
+  signal?: AbortSignal;
+  steal?: boolean;
+}
 
 /** The part of `navigator.locks` used here (injectable: Node has none). */
 export interface LockManagerLike {
-  request(
-    name: string,
-    options: { ifAvailable?: boolean; signal?: AbortSignal },
-    callback: (lock: unknown) => unknown,
-  ): Promise<unknown>;
+  request(name: string, options: LockRequestOptions, callback: (lock: unknown) => unknown): Promise<unknown>;
+  /** The locks held, with the client (worker) holding each; optional (fakes, {@link soloLocks}). */
+  query?(): Promise<{ held?: readonly { name?: string; clientId?: string }[] }>;
 }
 
-/** A lock this worker holds until it calls `release()`. */
+/** A lock this worker holds until it calls `release()`, or until another tab steals it. */
 export interface HeldLock {
   release(): void;
+  /** Called if another tab steals the lock (Web Locks then rejects the request with AbortError). */
+  onLost?: () => void;
 }
 
 /** The lock name of a replica: one leader per database name per origin. */
@@ -28,33 +36,34 @@ export function leaderLockName(name: string): string {
  * Requests the lock and resolves once it is held, or with `undefined` when
  * `ifAvailable` found it taken or `signal` aborted the wait.
  */
-export function acquireLock(
-  locks: LockManagerLike,
-  name: string,
-  options: { ifAvailable?: boolean; signal?: AbortSignal } = {},
-): Promise<HeldLock | undefined> {
+export function acquireLock(locks: LockManagerLike, name: string, options: LockRequestOptions = {}): Promise<HeldLock | undefined> {
   return new Promise<HeldLock | undefined>((resolve) => {
+    let held: HeldLock | undefined;
     locks
       .request(name, options, (lock) => {
         if (lock === null) {
           resolve(undefined);
           return undefined;
         }
-        // The lock is held for as long as this promise is pending.
+        // The lock is held for as long as this promise is pending (resolving it twice is harmless).
         return new Promise<void>((release) => {
-          let released = false;
-          resolve({
-            release: () => {
-              if (released) return;
-              released = true;
-              release();
-            },
-          });
+          held = { release };
+          resolve(held);
         });
       })
-      // An aborted wait rejects with AbortError: not an error here, just no lock.
-      .catch(() => resolve(undefined));
+      // Before the grant, an aborted wait rejects with AbortError: just no lock. After
+      // it, the rejection says another tab stole the lock.
+      .catch(() => (held === undefined ? resolve(undefined) : held.onLost?.()));
   });
+}
+
+/**
+ * The client (worker) that holds lock `name`, as `query()` tells it; `undefined`
+ * where there is no `query()` or it names no client — then every holder looks the
+ * same, and a stolen lock is known only from {@link HeldLock.onLost}.
+ */
+export async function lockHolder(locks: LockManagerLike, name: string): Promise<string | undefined> {
+  return (await locks.query?.())?.held?.find((lock) => lock.name === name)?.clientId;
 }
 
 /** The lock managers made by {@link soloLocks}. */

@@ -4,23 +4,38 @@
  * neither leads nor waits — watching the lock to learn when no tab leads any more.
  *
  * ```
- *   connected ──join()──► waiting in line ──lock granted──► leading (a term)
- *       ▲                                                       │
- *       └──── leave() / close() / a final refusal: lock freed ◄─┘
+ *   connected ──join()──► waiting in line ──lock granted, or stolen from a silent leader──► leading (a term)
+ *       ▲                        ▲                                                            │
+ *       │                        └──────────── the lock was stolen: back in line ◄────────────┤
+ *       └──────────────── leave() / close() / a final refusal: lock freed ◄───────────────────┘
  * ```
  *
- * Retrying belongs to the manager (its connect loop); a term ends only when the app
- * stops, the tab closes, or the manager stops for good (a refusal, the database gone).
+ * Retrying belongs to the manager (its connect loop); a term ends when the app stops,
+ * the tab closes, the manager stops for good (a refusal, the database gone), or another
+ * tab steals the lock from this one while it was frozen (see `leader-heartbeat.ts`).
+ *
+ * A leader that wakes from a freeze may run for a moment before it hears that the lock
+ * was stolen (the browser queues that news behind whatever else waited). So its
+ * manager's store and transport are fenced: once its beats are late, every call first
+ * asks the lock manager who holds the lock, and a term that lost it sends and writes
+ * nothing more. The store's cursor check is the last line behind that fence.
  */
 import type { SyncManager } from '../src/engine/sync-manager.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncStatus } from '../src/protocol/types.ts';
-import { acquireLock, isSoloLocks, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+import { fenced, type Fence } from './leader-fence.ts';
+import { LeaderHeartbeat, type HeartbeatOptions } from './leader-heartbeat.ts';
+import { acquireLock, isSoloLocks, lockHolder, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+
+/** The heartbeat's time, bound and jitter (see `leader-heartbeat.ts`). */
+export type LeaderHeartbeatSettings = Pick<HeartbeatOptions, 'timers' | 'silenceMs' | 'jitter'>;
 
 /** What a term tells the rest of the worker. */
 export interface LeaderTermHooks {
-  /** A manager for a new term, its events wired to the tabs. */
-  newManager(): SyncManager;
+  /** A manager for a new term over its store and transport passed through `fence`, its events wired to the tabs. */
+  newManager(fence: Fence): SyncManager;
+  /** Tells the other tabs this one still leads (see `leader-heartbeat.ts`). */
+  beat(): void;
   /** This tab leads now; its manager has just been started. */
   onLead(manager: SyncManager): void;
   /** The term ended; `last` is its manager's last status. */
@@ -39,6 +54,8 @@ interface Term {
   readonly off: readonly (() => void)[];
   /** Set once the term is being given up: everyone who asks waits for the same end. */
   ending?: Promise<void>;
+  /** This worker's client id, as the lock manager named the holder when the term began. */
+  readonly me: Promise<string | undefined>;
 }
 
 /** One tab's leader election; see the file comment. */
@@ -53,11 +70,23 @@ export class LeaderTerms {
   /** Cancels our watch of the lock (see {@link LeaderTerms.watch}). */
   #watch: AbortController | undefined;
   #term: Term | undefined;
+  readonly #heartbeat: LeaderHeartbeat;
 
-  constructor(locks: LockManagerLike, lockName: string, hooks: LeaderTermHooks) {
+  constructor(
+    locks: LockManagerLike,
+    lockName: string,
+    hooks: LeaderTermHooks,
+    heartbeat: LeaderHeartbeatSettings,
+  ) {
     this.#locks = locks;
     this.#lockName = lockName;
     this.#hooks = hooks;
+    this.#heartbeat = new LeaderHeartbeat({
+      ...heartbeat,
+      beat: () => hooks.beat(),
+      late: () => this.#term && void this.#confirm(this.#term),
+      silent: () => void this.#steal(),
+    });
   }
 
   /** Does the app want sync in this tab (between start() and stop())? */
@@ -83,17 +112,40 @@ export class LeaderTerms {
       await this.#lead(lock, { reportFinal: true });
       return;
     }
+    this.#queueUp();
+  }
+
+  /** A leader beat (another tab's): a tab waiting in line starts its wait for silence again. */
+  heard(): void {
+    if (this.#queue !== undefined) this.#heartbeat.heard();
+  }
+
+  #queueUp(): void {
     const queue = new AbortController();
     this.#queue = queue;
-    void acquireLock(this.#locks, this.#lockName, { signal: queue.signal }).then(async (granted) => {
+    void acquireLock(this.#locks, this.#lockName, { signal: queue.signal }).then((granted) => {
       if (granted === undefined) return;
       if (this.#queue === queue) this.#queue = undefined;
-      try {
-        await this.#lead(granted, { reportFinal: false });
-      } catch (error) {
-        this.#hooks.onError(SyncError.from(error).toJSON());
-      }
+      return this.#leadLater(granted);
     });
+  }
+
+  /** The leader has been silent too long: take the lock from it, and lead. */
+  async #steal(): Promise<void> {
+    if (this.#queue === undefined) return; // (a tab in line wants sync)
+    this.#queue.abort();
+    this.#queue = undefined;
+    const lock = await acquireLock(this.#locks, this.#lockName, { steal: true });
+    if (lock !== undefined) await this.#leadLater(lock);
+  }
+
+  /** Leads with a lock that came while nobody waited for the answer: a failure goes to `onError`. */
+  async #leadLater(lock: HeldLock): Promise<void> {
+    try {
+      await this.#lead(lock, { reportFinal: false });
+    } catch (error) {
+      this.#hooks.onError(SyncError.from(error).toJSON());
+    }
   }
 
   /** Leaves the sync: a leading tab stops its manager and hands the lock on. */
@@ -140,7 +192,7 @@ export class LeaderTerms {
       lock.release();
       return;
     }
-    const manager = this.#hooks.newManager();
+    const manager = this.#hooks.newManager((target) => fenced(target, () => this.#term === term && (this.#heartbeat.fresh() || this.#confirm(term))));
     const off = [
       // The manager stopped by itself (a final refusal on a later handshake): not by us,
       // since every way we stop it stops wanting sync first.
@@ -153,15 +205,18 @@ export class LeaderTerms {
         if (error.code === ErrorCode.DATABASE_CLOSED) void this.#giveUp(term, error);
       }),
     ];
-    const term: Term = { lock, manager, off };
+    const term: Term = { lock, manager, off, me: lockHolder(this.#locks, this.#lockName) };
     this.#term = term;
+    lock.onLost = () => this.#lose(term);
+    this.#heartbeat.lead();
     const started = manager.start(); // running from here on, whatever its first attempt says
     this.#hooks.onLead(manager);
     try {
       await started;
     } catch (error) {
-      // Stopped by us meanwhile (SHUTDOWN): every way we stop a manager stops wanting sync first.
-      if (!this.#wanted && term.ending === undefined) return;
+      // Stopped by us meanwhile (SHUTDOWN): every way we stop a manager stops wanting sync
+      // first, or (the lock stolen) ends the term first.
+      if (this.#term !== term || (!this.#wanted && term.ending === undefined)) return;
       await this.#giveUp(term, SyncError.from(error).toJSON());
       // A tab taking over cannot throw to anyone: status and the error event say why.
       if (options.reportFinal) throw error;
@@ -179,8 +234,39 @@ export class LeaderTerms {
     return term.ending;
   }
 
+  /**
+   * Is the lock still this term's? Asked once the beats are late (a freeze, a debugger
+   * pause, a long block): a tab in line may have stolen it meanwhile. The lock manager
+   * names the holder; if that is another worker, the term ends here.
+   */
+  async #confirm(term: Term): Promise<boolean> {
+    const [me, holder] = await Promise.all([term.me, lockHolder(this.#locks, this.#lockName)]);
+    const ours = this.#term === term && holder === me;
+    // Still ours: beat again, and the fence opens. Else the term ends (if it has not yet).
+    if (ours) this.#heartbeat.lead();
+    else this.#lose(term);
+    return ours;
+  }
+
+  /**
+   * Another tab took the lock: this term ends at once, before its manager has stopped,
+   * so the fence refuses its every call and its status is no longer the tabs'. The tab
+   * still wants sync, so it queues again.
+   */
+  #lose(term: Term): void {
+    if (this.#term !== term) return;
+    this.#term = undefined;
+    this.#heartbeat.stop();
+    for (const off of term.off) off();
+    this.#hooks.onResign(term.manager.status());
+    term.lock.release(); // nothing if stolen; if the holder was seen to change first, frees ours
+    void term.manager.stop();
+    if (this.#wanted) this.#queueUp();
+  }
+
   /** Stops leading (if this tab leads) and leaves the line for the lock. */
   async #resign(): Promise<void> {
+    this.#heartbeat.stop();
     this.#queue?.abort();
     this.#queue = undefined;
     const term = this.#term;
