@@ -1,8 +1,8 @@
 /**
  * The fence around a leader's manager: its store and its transport, each call of which
- * first asks the term whether it still holds the leader lock. A leader that wakes from a
- * freeze after another tab stole the lock thus sends and writes nothing, even before it
- * hears that the lock is gone (see `leader-term.ts`).
+ * first asks the term whether it may still lead (its beats are on time). A leader that
+ * wakes from a freeze after another tab stole the lock thus sends and writes nothing,
+ * even before it hears that the lock is gone (see `leader-term.ts`).
  */
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 

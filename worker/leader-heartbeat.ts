@@ -7,16 +7,16 @@
  * heard nothing for `silenceMs` steals the lock.
  *
  * ```
- *   leading:   beat ──silenceMs/4──► beat ──► …    a tick that comes late: `late()` (is the lock still ours?)
- *   in line:   heard ──silenceMs·(1 + jitter/8)──► `silent()` (take over)
+ *   leading:   beat ──silenceMs/4──► beat ──► …    a tick late by the bound: `late()` (replaced, maybe)
+ *   in line:   watch() ──silenceMs·(1 + jitter/8)──► `silent()` (take over)
  *                 ▲ every beat heard starts the wait again
  * ```
  *
- * Only a leader heard once is watched: a tab of an older build never beats, and must
- * not lose the lock for that. The jitter spreads the tabs in line so that one steals
- * and the others hear it beat. A wait that ends far too late means this tab was asleep
- * itself (a laptop lid, a frozen follower): it cannot tell how long the leader was
- * silent, so it waits again.
+ * A tab waits only once it has heard a beat (in line or before): the tabs of an older
+ * build never beat, and must not lose the lock for that. The jitter spreads the tabs
+ * in line so that one steals and the others hear it beat. A wait that ends far too
+ * late means this tab was asleep itself (a laptop lid, a frozen follower): it cannot
+ * tell how long the leader was silent, so it waits again.
  */
 import type { Timers } from '../src/engine/timers.ts';
 
@@ -29,7 +29,7 @@ export interface HeartbeatOptions {
   readonly jitter: number;
   /** Tells the other tabs this tab still leads. */
   readonly beat: () => void;
-  /** Leading, a tick came `silenceMs` after the last beat: no beat until the lock is known ours (then `lead()`). */
+  /** Leading, a tick came `silenceMs` after the last beat: a tab in line may have taken over. */
   readonly late: () => void;
   /** In line, the leader has been silent for `silenceMs`: take over. */
   readonly silent: () => void;
@@ -39,9 +39,12 @@ export interface HeartbeatOptions {
 export class LeaderHeartbeat {
   readonly #options: HeartbeatOptions;
   #timer: unknown;
-  /** Leading: when this tab last beat. In line: when it last heard a beat. */
+  /** Leading: when this tab last beat. In line: when its wait began (joining the line, or the last beat heard). */
   #at = 0;
   #leading = false;
+  #watching = false;
+  /** A beat was heard here once: the tabs of this build beat. */
+  #heard = false;
 
   constructor(options: HeartbeatOptions) {
     this.#options = options;
@@ -59,25 +62,33 @@ export class LeaderHeartbeat {
 
   /**
    * Leads, and the last beat is less than `silenceMs` old. A tab in line steals only
-   * after `silenceMs` without a beat, so while this holds the lock is surely ours.
+   * after `silenceMs` without a beat, so while this holds the lock is surely still ours.
    */
   fresh(): boolean {
     return this.#leading && this.#options.timers.now() - this.#at < this.#options.silenceMs;
   }
 
-  /** A beat was heard while this tab waits in line: the wait starts again. */
+  /** Another tab beat: if this one waits in line, its wait starts again. */
   heard(): void {
     if (this.#leading) return;
+    this.#heard = true;
+    if (this.#watching) this.watch();
+  }
+
+  /** This tab waits in line: `silent()` once it has heard no beat for the bound (once it has heard one at all). */
+  watch(): void {
     const { timers, silenceMs, jitter, silent } = this.#options;
     this.stop();
+    this.#watching = true;
+    if (!this.#heard) return;
     this.#at = timers.now();
-    this.#timer = timers.setTimeout(() => (timers.now() - this.#at > 2 * silenceMs ? this.heard() : silent()), silenceMs * (1 + jitter / 8));
+    this.#timer = timers.setTimeout(() => (timers.now() - this.#at > 2 * silenceMs ? this.watch() : silent()), silenceMs * (1 + jitter / 8));
   }
 
   /** Neither beats nor watches any more. */
   stop(): void {
     if (this.#timer !== undefined) this.#options.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#leading = false;
+    this.#leading = this.#watching = false;
   }
 }

@@ -16,8 +16,6 @@ export interface LockRequestOptions {
 /** The part of `navigator.locks` used here (injectable: Node has none). */
 export interface LockManagerLike {
   request(name: string, options: LockRequestOptions, callback: (lock: unknown) => unknown): Promise<unknown>;
-  /** The locks held, with the client (worker) holding each; optional (fakes, {@link soloLocks}). */
-  query?(): Promise<{ held?: readonly { name?: string; clientId?: string }[] }>;
 }
 
 /** A lock this worker holds until it calls `release()`, or until another tab steals it. */
@@ -55,15 +53,6 @@ export function acquireLock(locks: LockManagerLike, name: string, options: LockR
       // it, the rejection says another tab stole the lock.
       .catch(() => (held === undefined ? resolve(undefined) : held.onLost?.()));
   });
-}
-
-/**
- * The client (worker) that holds lock `name`, as `query()` tells it; `undefined`
- * where there is no `query()` or it names no client — then every holder looks the
- * same, and a stolen lock is known only from {@link HeldLock.onLost}.
- */
-export async function lockHolder(locks: LockManagerLike, name: string): Promise<string | undefined> {
-  return (await locks.query?.())?.held?.find((lock) => lock.name === name)?.clientId;
 }
 
 /** The lock managers made by {@link soloLocks}. */

@@ -6,26 +6,29 @@
  * ```
  *   connected ──join()──► waiting in line ──lock granted, or stolen from a silent leader──► leading (a term)
  *       ▲                        ▲                                                            │
- *       │                        └──────────── the lock was stolen: back in line ◄────────────┤
+ *       │                        └─── lock stolen, or own beat late by the bound: back in line ◄┤
  *       └──────────────── leave() / close() / a final refusal: lock freed ◄───────────────────┘
  * ```
  *
  * Retrying belongs to the manager (its connect loop); a term ends when the app stops,
- * the tab closes, the manager stops for good (a refusal, the database gone), or another
- * tab steals the lock from this one while it was frozen (see `leader-heartbeat.ts`).
+ * the tab closes, the manager stops for good (a refusal, the database gone), or this tab
+ * went silent for the bound — frozen, paused, hung — and may have been replaced (see
+ * `leader-heartbeat.ts`).
  *
- * A leader that wakes from a freeze may run for a moment before it hears that the lock
- * was stolen (the browser queues that news behind whatever else waited). So its
- * manager's store and transport are fenced: once its beats are late, every call first
- * asks the lock manager who holds the lock, and a term that lost it sends and writes
- * nothing more. The store's cursor check is the last line behind that fence.
+ * A leader that wakes from a freeze runs what waited before it hears that its lock was
+ * stolen (Chromium delivers a timer or an answer that waited before that news). So its
+ * manager's store and transport are fenced: every call first checks that this tab's
+ * beats are on time, which no tab steals from. A call that finds them late by the bound
+ * ends the term there and then, sending and writing nothing, and the tab queues again:
+ * if no other tab took the lock meanwhile, it is granted back at once and a new term
+ * begins. The store's cursor check stays the last line behind that fence.
  */
 import type { SyncManager } from '../src/engine/sync-manager.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncStatus } from '../src/protocol/types.ts';
 import { fenced, type Fence } from './leader-fence.ts';
 import { LeaderHeartbeat, type HeartbeatOptions } from './leader-heartbeat.ts';
-import { acquireLock, isSoloLocks, lockHolder, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+import { acquireLock, isSoloLocks, type HeldLock, type LockManagerLike } from './leader-lock.ts';
 
 /** The heartbeat's time, bound and jitter (see `leader-heartbeat.ts`). */
 export type LeaderHeartbeatSettings = Pick<HeartbeatOptions, 'timers' | 'silenceMs' | 'jitter'>;
@@ -54,8 +57,6 @@ interface Term {
   readonly off: readonly (() => void)[];
   /** Set once the term is being given up: everyone who asks waits for the same end. */
   ending?: Promise<void>;
-  /** This worker's client id, as the lock manager named the holder when the term began. */
-  readonly me: Promise<string | undefined>;
 }
 
 /** One tab's leader election; see the file comment. */
@@ -84,7 +85,7 @@ export class LeaderTerms {
     this.#heartbeat = new LeaderHeartbeat({
       ...heartbeat,
       beat: () => hooks.beat(),
-      late: () => this.#term && void this.#confirm(this.#term),
+      late: () => this.#term && this.#lose(this.#term),
       silent: () => void this.#steal(),
     });
   }
@@ -109,7 +110,7 @@ export class LeaderTerms {
     this.#unwatch(); // from now on this tab waits in line, or leads
     const lock = await acquireLock(this.#locks, this.#lockName, { ifAvailable: true });
     if (lock !== undefined) {
-      await this.#lead(lock, { reportFinal: true });
+      await this.#lead(lock, true);
       return;
     }
     this.#queueUp();
@@ -117,12 +118,13 @@ export class LeaderTerms {
 
   /** A leader beat (another tab's): a tab waiting in line starts its wait for silence again. */
   heard(): void {
-    if (this.#queue !== undefined) this.#heartbeat.heard();
+    this.#heartbeat.heard();
   }
 
   #queueUp(): void {
     const queue = new AbortController();
     this.#queue = queue;
+    this.#heartbeat.watch();
     void acquireLock(this.#locks, this.#lockName, { signal: queue.signal }).then((granted) => {
       if (granted === undefined) return;
       if (this.#queue === queue) this.#queue = undefined;
@@ -142,7 +144,7 @@ export class LeaderTerms {
   /** Leads with a lock that came while nobody waited for the answer: a failure goes to `onError`. */
   async #leadLater(lock: HeldLock): Promise<void> {
     try {
-      await this.#lead(lock, { reportFinal: false });
+      await this.#lead(lock, false);
     } catch (error) {
       this.#hooks.onError(SyncError.from(error).toJSON());
     }
@@ -187,12 +189,13 @@ export class LeaderTerms {
     this.#watch = undefined;
   }
 
-  async #lead(lock: HeldLock, options: { reportFinal: boolean }): Promise<void> {
+  /** Leads with `lock`; with `reportFinal`, a final refusal of the first handshake is thrown (to start()). */
+  async #lead(lock: HeldLock, reportFinal: boolean): Promise<void> {
     if (!this.#wanted || this.#term !== undefined) {
       lock.release();
       return;
     }
-    const manager = this.#hooks.newManager((target) => fenced(target, () => this.#term === term && (this.#heartbeat.fresh() || this.#confirm(term))));
+    const manager = this.#hooks.newManager((target) => fenced(target, () => this.#term === term && (this.#heartbeat.fresh() || (this.#lose(term), false))));
     const off = [
       // The manager stopped by itself (a final refusal on a later handshake): not by us,
       // since every way we stop it stops wanting sync first.
@@ -205,7 +208,7 @@ export class LeaderTerms {
         if (error.code === ErrorCode.DATABASE_CLOSED) void this.#giveUp(term, error);
       }),
     ];
-    const term: Term = { lock, manager, off, me: lockHolder(this.#locks, this.#lockName) };
+    const term: Term = { lock, manager, off };
     this.#term = term;
     lock.onLost = () => this.#lose(term);
     this.#heartbeat.lead();
@@ -219,7 +222,7 @@ export class LeaderTerms {
       if (this.#term !== term || (!this.#wanted && term.ending === undefined)) return;
       await this.#giveUp(term, SyncError.from(error).toJSON());
       // A tab taking over cannot throw to anyone: status and the error event say why.
-      if (options.reportFinal) throw error;
+      if (reportFinal) throw error;
     }
   }
 
@@ -235,23 +238,10 @@ export class LeaderTerms {
   }
 
   /**
-   * Is the lock still this term's? Asked once the beats are late (a freeze, a debugger
-   * pause, a long block): a tab in line may have stolen it meanwhile. The lock manager
-   * names the holder; if that is another worker, the term ends here.
-   */
-  async #confirm(term: Term): Promise<boolean> {
-    const [me, holder] = await Promise.all([term.me, lockHolder(this.#locks, this.#lockName)]);
-    const ours = this.#term === term && holder === me;
-    // Still ours: beat again, and the fence opens. Else the term ends (if it has not yet).
-    if (ours) this.#heartbeat.lead();
-    else this.#lose(term);
-    return ours;
-  }
-
-  /**
-   * Another tab took the lock: this term ends at once, before its manager has stopped,
-   * so the fence refuses its every call and its status is no longer the tabs'. The tab
-   * still wants sync, so it queues again.
+   * Another tab stole the lock, or may have (this tab's beats came late by the bound):
+   * the term ends at once, before its manager has stopped, so the fence refuses its
+   * every call and its status is no longer the tabs'. The tab still wants sync: it
+   * queues again.
    */
   #lose(term: Term): void {
     if (this.#term !== term) return;
@@ -259,7 +249,7 @@ export class LeaderTerms {
     this.#heartbeat.stop();
     for (const off of term.off) off();
     this.#hooks.onResign(term.manager.status());
-    term.lock.release(); // nothing if stolen; if the holder was seen to change first, frees ours
+    term.lock.release(); // nothing if stolen; else the next in line (maybe this tab again) gets it
     void term.manager.stop();
     if (this.#wanted) this.#queueUp();
   }
