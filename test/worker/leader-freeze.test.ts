@@ -114,7 +114,7 @@ describe('a leader that freezes', () => {
     expect(d.requestsOf(2, since)).toEqual([]);
   });
 
-  it('with nobody in line, carries on after waking, without a new handshake', async () => {
+  it('with nobody in line, takes the lock again on waking and syncs on', async () => {
     const d = frozenTabs();
     device = d;
     const leader = d.open();
@@ -124,14 +124,16 @@ describe('a leader that freezes', () => {
     d.freeze(1);
     await d.clocks.advance(5 * SILENCE);
     await d.wake(1);
-    // Its late tick found the lock still its own: it beats again, before any sync call.
+    // Its late tick ended the term (it might have been replaced); nobody else wanted the
+    // lock, so a new term began at once: one handshake, and it beats again.
+    await waitFor('a new term', () => d.requestsOf(1, since).map((r) => r.operation), (ops) => ops.includes('handshake'));
+    expect(d.locks.holder(d.lockName)).toBe('1');
     expect(d.clocks.pending('1')).toContain(SILENCE / 4);
     await d.writer.put('notes', 'w1', 'after the freeze');
     await d.writer.syncOnce();
-    await leader.syncOnce(); // its lock is checked, found its own, and sync goes on
+    await leader.syncOnce();
     expect((await leader.get('notes', 'w1'))?.value).toBe('after the freeze');
-    expect(d.requestsOf(1, since).map((r) => r.operation)).not.toContain('handshake');
-    expect(d.locks.holder(d.lockName)).toBe('1');
+    expect(d.requestsOf(1, since).filter((r) => r.operation === 'handshake')).toHaveLength(1);
   });
 });
 
@@ -162,6 +164,23 @@ describe('the tabs in line', () => {
     expect(d.locks.waiting(d.lockName)).toEqual([other]);
     const handshakes = d.seen.filter((r) => r.at >= since && r.operation === 'handshake').map((r) => String(r.tab));
     expect(handshakes).toEqual([leader]);
+  });
+
+  it('a tab that joins the line while the leader is frozen takes over a bound later', async () => {
+    const d = frozenTabs();
+    device = d;
+    const [leader, late] = [d.open(), d.open()];
+    await Promise.all([leader.ready, late.ready]);
+    await leader.start(); // its first beat reaches the other tab, not yet in line
+    await justAfterABeat(d);
+    d.freeze(1);
+    await d.clocks.advance(SILENCE);
+    const joined = d.clocks.now;
+    await late.start();
+    const waited = await d.advanceUntil(() => d.locks.holder(d.lockName) === '2', 3 * SILENCE);
+    expect(d.locks.holder(d.lockName)).toBe('2');
+    expect(waited).toBeGreaterThanOrEqual(SILENCE); // a full bound from joining: it heard no beat meanwhile
+    expect(d.requestsOf(2, joined).map((r) => r.operation)).toContain('handshake');
   });
 
   it('never steal from a holder that never beat (a tab of an older build)', async () => {

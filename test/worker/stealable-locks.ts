@@ -1,8 +1,8 @@
 /**
  * An in-process stand-in for `navigator.locks` shared by the "tabs" of one test, each
  * tab seeing it as its own client (`client(id)`): exclusive locks queued per name in
- * arrival order, `ifAvailable`, abort signals, `steal` and `query()` naming each
- * holder's client — as the Web Locks API specifies. A stolen holder's request rejects
+ * arrival order, `ifAvailable`, abort signals and `steal` — as the Web Locks API
+ * specifies. A stolen holder's request rejects
  * with AbortError; while its client is frozen (`freeze(id)`) that news waits, as a
  * frozen page's tasks do, and arrives on `wake(id)`.
  */
@@ -106,10 +106,7 @@ export function stealableLocks(): StealableLocks {
   }
 
   return {
-    client: (id) => ({
-      request: (name, options, callback) => request(id, name, options, callback),
-      query: async () => ({ held: [...holders].map(([name, holder]) => ({ name, clientId: holder.client })) }),
-    }),
+    client: (id) => ({ request: (name, options, callback) => request(id, name, options, callback) }),
     holder: (name) => holders.get(name)?.client,
     waiting: (name) => queueOf(name).map((waiter) => waiter.client),
     freeze: (id) => {
