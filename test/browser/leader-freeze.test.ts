@@ -134,7 +134,10 @@ describe.runIf(engines.includes('chromium'))('a leader frozen in chromium (pausi
     expect(records.filter((r) => r.id.startsWith('r') && (r.value as { v?: number }).v !== 2)).toEqual([]);
     expect(records).toHaveLength(RECORDS + 11);
     expect((await lockState(follower, lockName)).holder).not.toBe(leaderWorker);
-    for (const tab of [leader, follower]) expect(await h.pageErrors(tab)).toEqual([]);
+    for (const tab of [leader, follower]) {
+      expect(await h.pageErrors(tab)).toEqual([]);
+      expect(await tab.evaluate((n) => window.pulse.events(n).errors, name)).toEqual([]); // stepping down is no error
+    }
     for (const tab of [leader, follower]) await tab.evaluate((n) => window.pulse.close(n), name);
     await writer.page.evaluate((n) => window.pulse.close(n), writerName);
   }, 180_000);
