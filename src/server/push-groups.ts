@@ -1,0 +1,189 @@
+/**
+ * Group commit of pushes. Pushes are applied one at a time whatever the store (the
+ * SQLite and memory stores queue their transactions, Postgres takes one advisory lock
+ * across processes: see `postgres-server-store.ts`), and with 50 clients pushing, each
+ * push waited for every one before it, each with its own BEGIN, COMMIT and disk flush,
+ * on Postgres each holding a pooled connection while it waited for the lock.
+ *
+ * So a push does not start its own transaction while another push's runs: it waits,
+ * with the others that arrive meanwhile, and when the running one ends, all of them are
+ * applied in one transaction, one after another, as if each had its own. What each one
+ * sees and does is what it would have seen and done alone in that order (a push sees
+ * the writes of those before it in the group), and it gets its own answer.
+ *
+ * What a failure does:
+ * - A push the instance rules refuse (`INSTANCE_FORBIDDEN`, `INSTANCE_CLONED`) is refused
+ *   before it writes anything, and by no failed query: it is answered its refusal and the
+ *   group goes on.
+ * - Anything else (a failed query, a failed commit, a bug) rolls the whole group back,
+ *   so nothing of it is stored; then every push of the group is applied again alone, in
+ *   its own transaction, and answered what that gives. A push whose group committed
+ *   without the server hearing so is acknowledged, not applied twice, as a client's
+ *   re-sent batch is (the applied seq and fingerprints commit with the writes).
+ *
+ * A push that finds no other waiting is applied alone at once: an idle server adds no
+ * latency.
+ */
+import { ErrorCode, isSyncError, type SyncError } from '../protocol/errors.ts';
+import type { PushRequest, PushResponse } from '../protocol/types.ts';
+import { isFullAccess, type Access } from './access.ts';
+import { applyPush, applyPushIn, pushCursor, type AdmitPush, type AppliedPush, type PushBounds } from './apply-push.ts';
+import { nextTurn } from './next-turn.ts';
+import type { ServerStore, ServerStoreTransaction } from './types.ts';
+
+/** A validated push waiting for its transaction. */
+export interface QueuedPush {
+  readonly request: PushRequest;
+  /** Undefined: full access. */
+  readonly access: Access | undefined;
+  /** The instance rules' check, in the transaction (see `apply-push.ts`). */
+  readonly admit?: AdmitPush;
+}
+
+/** How large a group may grow. */
+export interface PushGroupLimits {
+  /** Most pushes in one transaction. */
+  readonly maxPushes: number;
+  /** Most changes in one transaction (a larger push still goes, alone). */
+  readonly maxChanges: number;
+  /**
+   * Longest stretch of a group's work between two turns of the event loop, in
+   * milliseconds. Yielding after every push would cost a full round of every other
+   * request's work per push, which is what made pushes slow under load; never yielding
+   * would hold the loop for the whole group.
+   */
+  readonly turnMs: number;
+}
+
+/**
+ * The defaults: 64 pushes or 10,000 changes (one largest push) per transaction, about
+ * what SQLite applies in a few tens of milliseconds, and a turn every 10 ms.
+ */
+export const DEFAULT_PUSH_GROUP_LIMITS: PushGroupLimits = { maxPushes: 64, maxChanges: 10_000, turnMs: 10 };
+
+/** Pushes applied in groups. */
+export interface PushGroups {
+  /** Applies `push` in the next group; resolves with its own answer or rejects with its own failure. */
+  apply(push: QueuedPush): Promise<PushResponse>;
+}
+
+/** Refusals of the instance rules: thrown by `admit` before its push wrote anything, never by a failed query. */
+const REFUSALS: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
+
+interface Waiting {
+  readonly push: QueuedPush;
+  readonly resolve: (answer: PushResponse) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError };
+
+/** Options of {@link pushGroups}. */
+export interface PushGroupsOptions {
+  readonly limits?: PushGroupLimits;
+  /** A monotonic clock in milliseconds, for {@link PushGroupLimits.turnMs}. Default `performance.now`. */
+  readonly clock?: () => number;
+}
+
+/** Groups the pushes applied to `store` under `bounds`. */
+export function pushGroups(store: ServerStore, bounds: PushBounds, options: PushGroupsOptions = {}): PushGroups {
+  const limits = options.limits ?? DEFAULT_PUSH_GROUP_LIMITS;
+  const clock = options.clock ?? (() => performance.now());
+  const waiting: Waiting[] = [];
+  let running = false;
+
+  /** The next group: the longest run of waiting pushes within the limits, at least one. */
+  function nextGroup(): Waiting[] {
+    let count = 0;
+    let changes = 0;
+    while (count < waiting.length && count < limits.maxPushes) {
+      const size = (waiting[count] as Waiting).push.request.changes.length;
+      if (count > 0 && changes + size > limits.maxChanges) break;
+      changes += size;
+      count++;
+    }
+    return waiting.splice(0, count);
+  }
+
+  async function alone(entry: Waiting): Promise<void> {
+    const { request, access, admit } = entry.push;
+    await applyPush(store, request, access, bounds, admit).then(entry.resolve, entry.reject);
+  }
+
+  /** Applies one push of a group in `tx`; a refusal of the instance rules is its outcome, anything else fails the group. */
+  async function member(tx: ServerStoreTransaction, push: QueuedPush): Promise<Outcome> {
+    let refusal: unknown;
+    const admit: AdmitPush | undefined =
+      push.admit === undefined
+        ? undefined
+        : async (t, applied) => {
+            try {
+              return await (push.admit as AdmitPush)(t, applied);
+            } catch (error) {
+              refusal = error;
+              throw error;
+            }
+          };
+    try {
+      return { applied: await applyPushIn(tx, push.request, push.access, bounds, admit) };
+    } catch (error) {
+      if (error === refusal && isSyncError(error) && REFUSALS.has(error.code)) return { refused: error };
+      throw error;
+    }
+  }
+
+  async function together(group: readonly Waiting[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await store.transaction(async (tx) => {
+        let turn = clock();
+        for (const entry of group) {
+          if (clock() - turn >= limits.turnMs) {
+            await nextTurn();
+            turn = clock();
+          }
+          outcomes.push(await member(tx, entry.push));
+        }
+      });
+    } catch {
+      // Rolled back, so none of it is stored: each push again, alone, so that a failure
+      // is the failing push's own and the others are applied.
+      for (const entry of group) await alone(entry);
+      return;
+    }
+    let latest = 0;
+    try {
+      if (group.some((entry) => isFullAccess(entry.push.access))) latest = await store.latestVersion();
+    } catch (error) {
+      // Committed, but the answer cannot be made: as alone, the push fails and its re-sent batch is acknowledged.
+      for (const entry of group) entry.reject(error);
+      return;
+    }
+    for (const [i, entry] of group.entries()) {
+      const outcome = outcomes[i] as Outcome;
+      if ('refused' in outcome) entry.reject(outcome.refused);
+      else entry.resolve({ ...outcome.applied.answer, newCursor: pushCursor(entry.push.access, outcome.applied, latest) });
+    }
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      while (waiting.length > 0) {
+        const group = nextGroup();
+        await (group.length === 1 ? alone(group[0] as Waiting) : together(group));
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    apply(push) {
+      return new Promise<PushResponse>((resolve, reject) => {
+        waiting.push({ push, resolve, reject });
+        if (!running) void drain();
+      });
+    },
+  };
+}
