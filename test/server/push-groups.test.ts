@@ -13,7 +13,7 @@ import { formatHlc } from '../../src/clock/hlc.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import type { PushResponse, SyncChange } from '../../src/protocol/types.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
-import type { ServerStore } from '../../src/server/types.ts';
+import type { ServerStore, ServerStoreTransaction } from '../../src/server/types.ts';
 import { readAll } from '../../src/testing/server-store-fixture.ts';
 import { storeKinds, type OpenedStore } from './http/store-kinds.ts';
 
@@ -23,37 +23,29 @@ function gated(inner: ServerStore) {
   let calls = 0;
   /** A write of a record with this id fails, as a full disk would. */
   let poisonId: string | undefined;
-  const store: ServerStore = {
-    kind: inner.kind,
-    serverId: () => inner.serverId(),
-    secret: () => inner.secret(),
-    readChanges: (query) => inner.readChanges(query),
-    latestVersion: () => inner.latestVersion(),
-    latestVersionIn: (collectives) => inner.latestVersionIn(collectives),
-    listCollectives: () => inner.listCollectives(),
-    getInstance: (instanceId) => inner.getInstance(instanceId),
-    onCommit: (listener) => inner.onCommit(listener),
-    close: () => inner.close(),
-    async transaction(fn) {
-      calls++;
-      const waitFor = gate;
-      gate = undefined;
-      await waitFor;
-      return inner.transaction((tx) =>
-        fn({
-          getRecords: (keys) => tx.getRecords(keys),
-          getAppliedSeq: (source) => tx.getAppliedSeq(source),
-          setAppliedSeq: (source, seq) => tx.setAppliedSeq(source, seq),
-          getInstance: (instanceId) => tx.getInstance(instanceId),
-          putInstance: (record) => tx.putInstance(record),
-          writeRecords: async (rows) => {
-            if (rows.some((row) => row.id === poisonId)) throw new Error('disk full (injected)');
-            return tx.writeRecords(rows);
-          },
-        }),
-      );
+  async function transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
+    calls++;
+    const waitFor = gate;
+    gate = undefined;
+    await waitFor;
+    return inner.transaction((tx) =>
+      fn({
+        ...tx,
+        writeRecords: async (rows) => {
+          if (rows.some((row) => row.id === poisonId)) throw new Error('disk full (injected)');
+          return tx.writeRecords(rows);
+        },
+      }),
+    );
+  }
+  // Everything else goes to `inner` (bound: the SQL stores keep private fields).
+  const store = new Proxy(inner, {
+    get(target, name) {
+      if (name === 'transaction') return transaction;
+      const member: unknown = Reflect.get(target, name);
+      return typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(target) : member;
     },
-  };
+  });
   return {
     store,
     /** The next transaction waits until the returned function is called. */
