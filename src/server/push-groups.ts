@@ -21,8 +21,12 @@
  *   without the server hearing so is acknowledged, not applied twice, as a client's
  *   re-sent batch is (the applied seq and fingerprints commit with the writes).
  *
- * A push that finds no other waiting is applied alone at once: an idle server adds no
- * latency.
+ * When no push is being applied, the first to arrive waits for the end of the event
+ * loop's turn (a `setImmediate`), so that the pushes that become ready in the same turn
+ * go together: the SQLite and memory stores apply a push without ever yielding, so
+ * without that wait no push would ever find another waiting, and SQLite would still
+ * flush the disk once per push, with the event loop blocked while it does (this was
+ * half of the server's time with 200 clients pushing). An idle server adds one turn.
  */
 import { ErrorCode, isSyncError, type SyncError } from '../protocol/errors.ts';
 import type { PushRequest, PushResponse } from '../protocol/types.ts';
@@ -169,6 +173,7 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, options: Push
   async function drain(): Promise<void> {
     running = true;
     try {
+      await nextTurn(); // gather the pushes of this turn (see the file comment)
       while (waiting.length > 0) {
         const group = nextGroup();
         await (group.length === 1 ? alone(group[0] as Waiting) : together(group));

@@ -134,6 +134,15 @@ describe.each(storeKinds())('push groups ($kind)', (kind) => {
     ]);
   });
 
+  it('applies pushes that arrive in the same turn together, though none had to wait (SQLite and memory never yield inside a push)', async () => {
+    const g = await setup();
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const answers = await Promise.all(ids.map((id, i) => g.server.handlePush(push(id, [change(id, 1, `n${i}`, i)]))));
+    expect(g.transactions()).toBe(1);
+    expect(answers.map((answer) => answer.accepted)).toEqual([1, 1, 1]);
+    expect(answers.map((answer) => answer.newCursor)).toEqual([3, 3, 3]);
+  });
+
   it('refuses a push the instance rules refuse, alone, and commits the others of its group', async () => {
     const g = await setup();
     const [first, clone, b] = [randomUUID(), randomUUID(), randomUUID()];
