@@ -10,7 +10,7 @@ import { gunzip as gunzipCallback } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PullResponse } from '../../../src/protocol/types.ts';
 import { createFetchHandler, type FetchHandlerOptions } from '../../../src/server/http/fetch-handler.ts';
-import { acceptsGzip } from '../../../src/server/http/json-answer.ts';
+import { acceptsGzip, hostGzip } from '../../../src/server/http/json-answer.ts';
 import { createNodeServer, type NodeSyncServer } from '../../../src/server/node/node-server.ts';
 import { memoryServerStore } from '../../../src/server/stores/memory-server-store.ts';
 import { createSyncServer, type SyncServer } from '../../../src/server/sync-server.ts';
@@ -80,6 +80,16 @@ describe('answer compression', () => {
     expect(acceptsGzip('gzip;q=0, *')).toBe(false);
     expect(acceptsGzip('identity')).toBe(false);
     expect(acceptsGzip(null)).toBe(false);
+  });
+
+  it("gzips with Node's zlib where the host has it, else with its CompressionStream, else not at all", async () => {
+    const text = JSON.stringify({ note: 'x'.repeat(5000) });
+    const zlib = hostGzip({ process: globalThis.process, CompressionStream: undefined });
+    const stream = hostGzip({ process: undefined, CompressionStream });
+    expect((await gunzip(Buffer.from((await zlib?.(text)) as Uint8Array))).toString()).toBe(text);
+    const streamed = stream?.(text) as ReadableStream<Uint8Array>;
+    expect((await gunzip(Buffer.from(await new Response(streamed).arrayBuffer()))).toString()).toBe(text);
+    expect(hostGzip({})).toBeUndefined();
   });
 
   it('leaves small answers plain: a push acknowledgement, an empty page', async () => {
