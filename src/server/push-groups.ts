@@ -155,17 +155,13 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, options: Push
       for (const entry of group) await alone(entry);
       return;
     }
-    let latest = 0;
-    try {
-      if (group.some((entry) => isFullAccess(entry.push.access))) latest = await store.latestVersion();
-    } catch (error) {
-      // Committed, but the answer cannot be made: as alone, the push fails and its re-sent batch is acknowledged.
-      for (const entry of group) entry.reject(error);
-      return;
-    }
+    // Committed. Without the latest version no answer can be made: as alone, such a push
+    // fails, and its re-sent batch is acknowledged.
+    const latest = group.some((entry) => isFullAccess(entry.push.access)) ? await store.latestVersion().catch((error: unknown) => ({ error })) : 0;
     for (const [i, entry] of group.entries()) {
       const outcome = outcomes[i] as Outcome;
       if ('refused' in outcome) entry.reject(outcome.refused);
+      else if (typeof latest !== 'number') entry.reject(latest.error);
       else entry.resolve({ ...outcome.applied.answer, newCursor: pushCursor(entry.push.access, outcome.applied, latest) });
     }
   }
