@@ -30,6 +30,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '100' },
     bytes: { type: 'string', default: '250' },
     client: { type: 'string', default: 'node-http' },
+    'accept-encoding': { type: 'string', default: 'gzip, deflate' },
     profile: { type: 'string' },
     'server-root': { type: 'string' },
     'wire-bytes': { type: 'boolean', default: false },
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
       batch: Number(values.batch),
       bytes: Number(values.bytes),
       client: values.client === 'fetch' ? 'fetch' : 'node-http',
+      acceptEncoding: values['accept-encoding'] ?? 'gzip, deflate',
     });
     console.log(`${store} ${mode} ${clients} clients, ${round(result.ms)} ms`);
     console.log(`  ${line('push', result.push)}`);

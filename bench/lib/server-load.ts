@@ -93,12 +93,14 @@ interface Wire {
   close(): void;
 }
 
-function openWire(target: ServerTarget, client: LoadClient = 'node-http'): Wire {
+/** What undici's fetch asks for over plain http (browsers add br over https only). */
+const FETCH_ACCEPT_ENCODING = 'gzip, deflate';
+
+function openWire(target: ServerTarget, client: LoadClient = 'node-http', acceptEncoding = FETCH_ACCEPT_ENCODING): Wire {
   if (client === 'fetch') return { post: (path, body) => post(target, path, body), close: () => undefined };
   // One connection per client at most, kept alive, as a browser keeps one to its server.
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-  // What undici's fetch asks for over plain http (browsers add br over https only).
-  const accept = { 'accept-encoding': 'gzip, deflate' };
+  const accept = { 'accept-encoding': acceptEncoding };
   return {
     async post<T>(path: string, body: string): Promise<WireAnswer<T>> {
       const answer = await rawPost(agent, target, path, body, accept);
@@ -244,6 +246,8 @@ export interface ServerLoadOptions {
   readonly collective?: string;
   /** Default `node-http`. */
   readonly client?: LoadClient;
+  /** What `node-http` clients send as `Accept-Encoding`. Default `gzip, deflate`, as Node's fetch does over http. */
+  readonly acceptEncoding?: string;
 }
 
 /** Outcome of {@link serverLoad}: pushes and pulls counted apart. */
@@ -265,7 +269,7 @@ export interface ServerLoadResult {
 export async function serverLoad(target: ServerTarget, options: ServerLoadOptions): Promise<ServerLoadResult> {
   const collective = options.collective ?? 'load';
   const pullBatch = options.pullBatch ?? 500;
-  const wire = openWire(target, options.client);
+  const wire = openWire(target, options.client, options.acceptEncoding);
   const ids = await handshakeClients(wire, options.clients);
   const bodies = pushBodies(ids, { ...options, collective });
   const pushes = { latencies: [] as number[], records: 0, errors: 0 };

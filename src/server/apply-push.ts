@@ -11,9 +11,9 @@ import { assertHlcWithinDrift } from '../protocol/validate.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
-import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
 import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
+import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
 /**
@@ -56,10 +56,10 @@ function unstorable(change: SyncChange): string | undefined {
 }
 
 /**
- * Changes dealt with per step of a push. Between steps the push yields to the event loop,
- * so a push of 10,000 changes (hundreds of milliseconds of store work) does not hold it
- * all that time (issue 11, finding 3); each step also holds at most this many current
- * records in memory.
+ * Changes dealt with per step of a push. Between steps the push yields to the event loop
+ * once its work has held it for a while (see `turn-budget.ts`), so a push of 10,000
+ * changes (hundreds of milliseconds of store work) does not hold it all that time
+ * (issue 11, finding 3); each step also holds at most this many current records in memory.
  */
 export const PUSH_STEP = 128;
 
@@ -201,6 +201,7 @@ export async function applyPush(
  * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
  *   with up to the change before, and acknowledged that far.
  * Nothing is written before `admit` returns, so a push it refuses leaves `tx` as it found it.
+ * Between steps it yields when `budget` says so (a group's pushes share one).
  */
 export async function applyPushIn(
   tx: ServerStoreTransaction,
@@ -208,6 +209,7 @@ export async function applyPushIn(
   access: Access | undefined,
   bounds: PushBounds,
   admit?: AdmitPush,
+  budget: TurnBudget = turnBudget(),
 ): Promise<AppliedPush> {
   const seqKey = appliedSeqKey(request.instanceId, access);
   let highestWritten = 0;
@@ -226,7 +228,7 @@ export async function applyPushIn(
   let current = new Map<string, ServerRecord>();
   for (const [i, change] of candidates.entries()) {
     if (i % PUSH_STEP === 0) {
-      if (i > 0) await nextTurn();
+      if (i > 0) await budget.pause();
       const step = candidates.slice(i, i + PUSH_STEP);
       current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
     }
@@ -262,7 +264,7 @@ export async function applyPushIn(
   }
   const rows = [...writes.values()];
   for (let i = 0; i < rows.length; i += PUSH_STEP) {
-    if (i > 0) await nextTurn();
+    if (i > 0) await budget.pause();
     const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
     highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
   }

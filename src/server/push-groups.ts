@@ -33,6 +33,7 @@ import type { PushRequest, PushResponse, RecordKey } from '../protocol/types.ts'
 import { isFullAccess, type Access } from './access.ts';
 import { applyPush, applyPushIn, pushCursor, type AdmitPush, type AppliedPush, type PushBounds } from './apply-push.ts';
 import { nextTurn } from './next-turn.ts';
+import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { recordKey, type ServerRecord, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
 /** A validated push waiting for its transaction. */
@@ -50,20 +51,13 @@ export interface PushGroupLimits {
   readonly maxPushes: number;
   /** Most changes in one transaction (a larger push still goes, alone). */
   readonly maxChanges: number;
-  /**
-   * Longest stretch of a group's work between two turns of the event loop, in
-   * milliseconds. Yielding after every push would cost a full round of every other
-   * request's work per push, which is what made pushes slow under load; never yielding
-   * would hold the loop for the whole group.
-   */
-  readonly turnMs: number;
 }
 
 /**
  * The defaults: 64 pushes or 10,000 changes (one largest push) per transaction, about
- * what SQLite applies in a few tens of milliseconds, and a turn every 10 ms.
+ * what SQLite applies in a few tens of milliseconds.
  */
-export const DEFAULT_PUSH_GROUP_LIMITS: PushGroupLimits = { maxPushes: 64, maxChanges: 10_000, turnMs: 10 };
+export const DEFAULT_PUSH_GROUP_LIMITS: PushGroupLimits = { maxPushes: 64, maxChanges: 10_000 };
 
 /** Keys per read of a group's records before its pushes are applied. */
 const PREFETCH_STEP = 1_000;
@@ -126,17 +120,8 @@ interface Waiting {
 
 type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError };
 
-/** Options of {@link pushGroups}. */
-export interface PushGroupsOptions {
-  readonly limits?: PushGroupLimits;
-  /** A monotonic clock in milliseconds, for {@link PushGroupLimits.turnMs}. Default `performance.now`. */
-  readonly clock?: () => number;
-}
-
 /** Groups the pushes applied to `store` under `bounds`. */
-export function pushGroups(store: ServerStore, bounds: PushBounds, options: PushGroupsOptions = {}): PushGroups {
-  const limits = options.limits ?? DEFAULT_PUSH_GROUP_LIMITS;
-  const clock = options.clock ?? (() => performance.now());
+export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushGroupLimits = DEFAULT_PUSH_GROUP_LIMITS): PushGroups {
   const waiting: Waiting[] = [];
   let running = false;
 
@@ -159,7 +144,7 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, options: Push
   }
 
   /** Applies one push of a group in `tx`; a refusal of the instance rules is its outcome, anything else fails the group. */
-  async function member(tx: ServerStoreTransaction, push: QueuedPush): Promise<Outcome> {
+  async function member(tx: ServerStoreTransaction, push: QueuedPush, budget: TurnBudget): Promise<Outcome> {
     let refusal: unknown;
     const admit: AdmitPush | undefined =
       push.admit === undefined
@@ -173,7 +158,7 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, options: Push
             }
           };
     try {
-      return { applied: await applyPushIn(tx, push.request, push.access, bounds, admit) };
+      return { applied: await applyPushIn(tx, push.request, push.access, bounds, admit, budget) };
     } catch (error) {
       if (error === refusal && isSyncError(error) && REFUSALS.has(error.code)) return { refused: error };
       throw error;
@@ -184,21 +169,17 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, options: Push
     const outcomes: Outcome[] = [];
     try {
       await store.transaction(async (tx) => {
-        let turn = clock();
-        const yieldIfDue = async (): Promise<void> => {
-          if (clock() - turn < limits.turnMs) return;
-          await nextTurn();
-          turn = clock();
-        };
+        // One budget for the group: it yields when the group has held the loop long enough, not per push.
+        const budget = turnBudget();
         const reads = groupReads(tx);
         const keys = group.flatMap((entry) => entry.push.request.changes.map(({ collective, id }) => ({ collective, id })));
         for (let i = 0; i < keys.length; i += PREFETCH_STEP) {
-          await yieldIfDue();
+          await budget.pause();
           await reads.prefetch(keys.slice(i, i + PREFETCH_STEP));
         }
         for (const entry of group) {
-          await yieldIfDue();
-          outcomes.push(await member(reads.tx, entry.push));
+          await budget.pause();
+          outcomes.push(await member(reads.tx, entry.push, budget));
         }
       });
     } catch {
