@@ -33,12 +33,25 @@ export interface SelfTime {
   /** `src/store/idb-remote-apply.ts:37`, or the script URL and line when unmapped. */
   readonly location: string;
   readonly selfMs: number;
-  /** Share of the profile's sampled time (idle included), 0–1. */
+  /** Share of the profile's busy time (everything but idle), 0–1. */
   readonly share: number;
 }
 
-/** Maps a generated script position to `file:line` through source maps in `outDir` (the page build). */
-export function sourceLocator(outDir: string, root: string): (url: string, line: number, column: number) => string {
+/** The top list and the totals it is a share of. */
+export interface SelfTimeTop {
+  readonly entries: readonly SelfTime[];
+  /** Sampled time, idle included, ms. */
+  readonly totalMs: number;
+  /** Sampled time not idle, ms. */
+  readonly busyMs: number;
+}
+
+/**
+ * Maps a generated script position to `file:line` (relative to `root`) through the
+ * source maps in `outDir` (the page build); `sourceRoots` are other bases the maps'
+ * relative sources may be written against.
+ */
+export function sourceLocator(outDir: string, root: string, sourceRoots: readonly string[] = []): (url: string, line: number, column: number) => string {
   const maps = new Map<string, SourceMap | undefined>();
   const mapFor = (url: string): { map: SourceMap; file: string } | undefined => {
     const path = url.replace(/^https?:\/\/[^/]+\//, '');
@@ -55,13 +68,15 @@ export function sourceLocator(outDir: string, root: string): (url: string, line:
       return `${url.replace(/^https?:\/\/[^/]+\//, '')}:${line + 1}`;
     }
     const source = entry.originalSource.replace(/^file:\/\//, '');
-    const absolute = source.startsWith('/') ? source : resolve(dirname(found.file), source);
+    // Vite writes the worker's sources relative to the page root, the page's relative
+    // to the map: take the base under which the file exists.
+    const absolute = source.startsWith('/') ? source : ([dirname(found.file), ...sourceRoots].map((base) => resolve(base, source)).find((p) => existsSync(p)) ?? source);
     return `${relative(root, absolute)}:${entry.originalLine + 1}`;
   };
 }
 
 /** The `count` functions with the most self time, `(idle)` left out. */
-export function topSelfTime(profile: CpuProfile, count: number, locate: (url: string, line: number, column: number) => string): SelfTime[] {
+export function topSelfTime(profile: CpuProfile, count: number, locate: (url: string, line: number, column: number) => string): SelfTimeTop {
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   // Sample i lasts until sample i + 1 (the next delta); the last one until endTime.
@@ -77,22 +92,29 @@ export function topSelfTime(profile: CpuProfile, count: number, locate: (url: st
     selfUs.set(node, (selfUs.get(node) ?? 0) + us);
   }
   const byPlace = new Map<string, { functionName: string; frame: CallFrame; us: number }>();
+  let idle = 0;
   for (const node of profile.nodes) {
     const us = selfUs.get(node.id);
-    if (us === undefined || node.callFrame.functionName === '(idle)') continue;
+    if (us === undefined) continue;
+    if (node.callFrame.functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
     const f = node.callFrame;
     const key = `${f.functionName}|${f.url}|${f.lineNumber}|${f.columnNumber}`;
     const entry = byPlace.get(key) ?? { functionName: f.functionName === '' ? '(anonymous)' : f.functionName, frame: f, us: 0 };
     entry.us += us;
     byPlace.set(key, entry);
   }
-  return [...byPlace.values()]
+  const busy = total - idle;
+  const entries = [...byPlace.values()]
     .sort((a, b) => b.us - a.us)
     .slice(0, count)
     .map((e) => ({
       functionName: e.functionName,
       location: e.frame.url === '' ? '(native)' : locate(e.frame.url, e.frame.lineNumber, e.frame.columnNumber),
       selfMs: e.us / 1000,
-      share: total > 0 ? e.us / total : Number.NaN,
+      share: busy > 0 ? e.us / busy : Number.NaN,
     }));
+  return { entries, totalMs: total / 1000, busyMs: busy / 1000 };
 }

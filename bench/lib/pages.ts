@@ -13,6 +13,8 @@ const ROOT = fileURLToPath(new URL('../pages/', import.meta.url));
 export interface BenchPages {
   readonly url: string;
   readonly outDir: string;
+  /** The page sources' directory (bench/pages/). */
+  readonly sourceDir: string;
   close(): Promise<void>;
 }
 
@@ -35,5 +37,5 @@ export async function serveBenchPages(forProfile = false): Promise<BenchPages> {
   });
   const address = server.httpServer.address();
   if (address === null || typeof address === 'string') throw new Error('preview server has no port');
-  return { url: `http://127.0.0.1:${address.port}/`, outDir, close: () => server.close() };
+  return { url: `http://127.0.0.1:${address.port}/`, outDir, sourceDir: ROOT, close: () => server.close() };
 }

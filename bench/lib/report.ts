@@ -33,6 +33,8 @@ export interface SectionReport {
   readonly results?: readonly ComparisonResult[];
   /** Lines printed after the table (the CPU profile's top list). */
   readonly appendix?: readonly string[];
+  /** Anything else for the JSON summary (the CPU profile's entries). */
+  readonly data?: unknown;
 }
 
 const ROLE_PREFIX: Record<Role, string> = { limit: 'vs limit: ', peer: 'vs peer:  ', part: 'vs part:  ' };

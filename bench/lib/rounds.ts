@@ -6,12 +6,15 @@
  * always gets the warmer cache or the quieter moment. A ratio is taken per round,
  * between figures measured minutes apart at most, and reported as the median and range
  * of those per-round ratios: on a shared, noisy machine that holds far better than a
- * ratio of two medians taken at different times.
+ * ratio of two medians taken at different times. Before each run the bench's own
+ * processes are let settle (settle.ts), so no run pays for the previous one's
+ * background work.
  *
  * Ratios are speeds: subject ÷ reference for figures where higher is better (rec/s),
  * reference ÷ subject where lower is better (ms). Above 1 the subject is faster.
  */
 import type { Budget } from './budget.ts';
+import { settle } from './settle.ts';
 import { summarize, type Summary } from './stats.ts';
 import { meets, type Target } from './targets.ts';
 
@@ -117,6 +120,8 @@ export interface RoundsPlan {
   readonly budget: Budget;
   readonly log: (message: string) => void;
   readonly beforeRound?: (round: number) => Promise<void>;
+  /** Waits before each measured run; default: until this process's children are quiet (settle.ts). */
+  readonly settle?: () => Promise<unknown>;
   /** Runs after every round, even a failed one (cleanup). */
   readonly afterRound?: (round: number) => Promise<void>;
 }
@@ -155,7 +160,8 @@ async function measure(runner: Runner, round: number, into: Collected, log: (m: 
     const s: Sample = typeof sample === 'number' ? { value: sample } : sample;
     into.values[round] = s.value;
     into.sides[round] = new Map(Object.entries(s.side ?? {}));
-    if (s.info !== undefined && !into.infos.includes(s.info)) into.infos.push(s.info);
+    // A run's line of information describes that run: keep the last round's.
+    if (s.info !== undefined) into.infos = [s.info];
   } catch (error) {
     into.values[round] = Number.NaN;
     into.sides[round] = new Map();
@@ -199,7 +205,8 @@ export async function runRounds(plan: RoundsPlan): Promise<RoundsOutcome> {
         const runners = [c.subject, ...(c.references ?? [])];
         for (const index of runOrder(runners.length - 1, round)) {
           const runner = runners[index] as Runner;
-          plan.log(`${plan.section} round ${round + 1}/${plan.rounds}: ${runner.label}`);
+          const waited = await (plan.settle ?? settle)();
+          plan.log(`${plan.section} round ${round + 1}/${plan.rounds}: ${runner.label}${typeof waited === 'number' && waited > 600 ? ` (after ${(waited / 1000).toFixed(1)} s settling)` : ''}`);
           await measure(runner, round, collected[ci]?.[index] as Collected, plan.log);
         }
       }

@@ -7,7 +7,7 @@
  * figure (sampling slows it).
  */
 import { openBenchBrowser } from '../lib/bench-browser.ts';
-import { sourceLocator, topSelfTime, type CpuProfile, type SelfTime } from '../lib/cpu-profile.ts';
+import { sourceLocator, topSelfTime, type CpuProfile, type SelfTimeTop } from '../lib/cpu-profile.ts';
 import { figureRow, formatValue, type SectionReport } from '../lib/report.ts';
 import { freshName, type Section, type SectionContext } from '../lib/section.ts';
 import { perSecond } from '../lib/stats.ts';
@@ -17,12 +17,16 @@ import { observeSync } from './sync-runners.ts';
 const SAMPLING_US = 200;
 const TOP = 10;
 
-function profileTable(entries: readonly SelfTime[], totalMs: number): string[] {
-  const rows = entries.map((e, i) => [`${i + 1}`.padStart(2), e.functionName, e.location, formatValue(e.selfMs, 'ms'), `${(e.share * 100).toFixed(1)}%`]);
-  const header = ['#', 'function', 'file:line', 'self ms', 'share'];
+function profileTable(top: SelfTimeTop): string[] {
+  const rows = top.entries.map((e, i) => [`${i + 1}`.padStart(2), e.functionName, e.location, formatValue(e.selfMs, 'ms'), `${(e.share * 100).toFixed(1)}%`]);
+  const header = ['#', 'function', 'file:line', 'self ms', 'of busy'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (c: readonly string[]): string => c.map((x, i) => (i >= 3 ? x.padStart(widths[i] as number) : x.padEnd(widths[i] as number))).join('  ').trimEnd();
-  return [`CPU profile of the worker, one ${'100k'} initial sync (${formatValue(totalMs, 'ms')} ms profiled, sampling every ${SAMPLING_US} µs), top ${TOP} by self time:`, line(header), ...rows.map(line)];
+  return [
+    `CPU profile of the worker during one 100k initial sync: ${formatValue(top.totalMs, 'ms')} ms sampled every ${SAMPLING_US} µs, ${formatValue(top.busyMs, 'ms')} ms of it busy (not idle). Top ${TOP} by self time:`,
+    line(header),
+    ...rows.map(line),
+  ];
 }
 
 async function profile(ctx: SectionContext): Promise<SectionReport[]> {
@@ -40,8 +44,7 @@ async function profile(ctx: SectionContext): Promise<SectionReport[]> {
       const sync = await b.call('sdkInitialSync', { name: client.name });
       const { profile: cpu } = await worker.send<{ profile: CpuProfile }>('Profiler.stop', {}, 120_000);
       await worker.send('Profiler.disable').catch(() => undefined);
-      const top = topSelfTime(cpu, TOP, sourceLocator(b.pages.outDir, ctx.root));
-      const totalMs = (cpu.endTime - cpu.startTime) / 1000;
+      const top = topSelfTime(cpu, TOP, sourceLocator(b.pages.outDir, ctx.root, [b.pages.sourceDir]));
       return [
         {
           title: `8 CPU profile (BENCH_PROFILE=1): the worker during one initial sync of ${seeded.count.toLocaleString('en-US')} records`,
@@ -50,7 +53,8 @@ async function profile(ctx: SectionContext): Promise<SectionReport[]> {
             `unminified build with source maps, CDP Profiler on the worker target; the SDK committed ${shape.description}`,
             'self time: time in the function itself, not its callees; (program) is V8/Blink native work not attributed to JS, (garbage collector) is GC',
           ],
-          appendix: profileTable(top, totalMs),
+          appendix: profileTable(top),
+          data: top,
         },
       ];
     } finally {
