@@ -4,7 +4,7 @@
  * browser contexts are two devices; their clocks are comparable (timeOrigin + now).
  */
 import { benchValue } from '../../tools/records.ts';
-import { longTaskWatch } from './long-tasks.ts';
+import { longTaskWatch, longTaskWatchEnd } from './long-tasks.ts';
 import { clientOf, sdkOpen, sdkClose, type ClientOptions } from './sdk-calls.ts';
 
 /** When each change id arrived on this page, and who waits for one. */
@@ -55,8 +55,8 @@ export function deviceArrival(options: { id: string; timeoutMs: number }): Promi
 }
 
 /** The longest main-thread task on this page since the device started (0 when none reached 50 ms), and restarts the watch. */
-export function deviceLongestTask(options: { name: string }): number {
-  const tasks = longTaskWatch(`device-${options.name}`, 'stop');
+export async function deviceLongestTask(options: { name: string }): Promise<number> {
+  const tasks = await longTaskWatchEnd(`device-${options.name}`);
   longTaskWatch(`device-${options.name}`, 'start');
   return tasks.maxMs;
 }

@@ -7,7 +7,7 @@
  */
 import { createSyncClient, type SyncClient } from '../../src/client/index.ts';
 import { benchRecords } from '../../tools/records.ts';
-import { longTaskWatch } from './long-tasks.ts';
+import { longTaskWatch, longTaskWatchEnd } from './long-tasks.ts';
 import { deleteDb } from './plain-idb.ts';
 
 /** Where a bench client syncs to, and its replica name (fresh per run). */
@@ -82,7 +82,7 @@ export async function sdkInitialSync(options: { name: string }): Promise<PageTim
   const start = performance.now();
   const progress = await client.initialSync();
   const ms = performance.now() - start;
-  const tasks = longTaskWatch('sdk-initial-sync', 'stop');
+  const tasks = await longTaskWatchEnd('sdk-initial-sync');
   return { ms, count: progress.totalPulled, longestTaskMs: tasks.maxMs, longTasks: tasks.count };
 }
 
@@ -93,6 +93,6 @@ export async function sdkList(options: { name: string; collective: string }): Pr
   const start = performance.now();
   const entries = await client.list(options.collective);
   const ms = performance.now() - start;
-  const tasks = longTaskWatch('sdk-list', 'stop');
+  const tasks = await longTaskWatchEnd('sdk-list');
   return { ms, count: entries.length, longestTaskMs: tasks.maxMs, longTasks: tasks.count };
 }

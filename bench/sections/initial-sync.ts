@@ -111,6 +111,7 @@ async function initialSync(ctx: SectionContext): Promise<SectionReport[]> {
         async run() {
           if (round.dexie === undefined) throw new Error('no Dexie database this round');
           const r = await b.call('dexieReadAll', { name: round.dexie, collective: seeded.collective });
+          if (r.count !== seeded.count) throw new Error(`Dexie read ${r.count} of ${seeded.count}`);
           return perSecond(r.count, r.ms);
         },
       },
@@ -120,6 +121,7 @@ async function initialSync(ctx: SectionContext): Promise<SectionReport[]> {
         async run() {
           if (round.rxdb === undefined) throw new Error('no RxDB database this round');
           const r = await b.call('rxdbReadAll', { name: round.rxdb });
+          if (r.count !== seeded.count) throw new Error(`RxDB read ${r.count} of ${seeded.count}`);
           return perSecond(r.count, r.ms);
         },
       },

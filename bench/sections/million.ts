@@ -13,8 +13,13 @@ import { syncComparisons } from './initial-sync.ts';
 import { dropRound, observeSync, SYNC_SIDE, type SyncRound } from './sync-runners.ts';
 
 const MILLION = { count: 1_000_000, bytes: RECORD_BYTES, collective: 'million' } as const;
-/** A peak more than this many times the 100k one means the heap grows with the feed. */
-const HEAP_GROWTH_ALLOWED = 1.5;
+/**
+ * A peak more than this many times the 100k one means the heap grows with the feed.
+ * Not 1: a sampled peak includes garbage not yet collected, and a run ten times longer
+ * catches the young generation fuller (seen: 9.2 MB at 100k, 14.1 MB at 1M); growth
+ * with the feed would be ten times.
+ */
+const HEAP_GROWTH_ALLOWED = 2;
 
 async function million(ctx: SectionContext): Promise<SectionReport[]> {
   const b = await ctx.browser();
