@@ -3,6 +3,7 @@
  * the rows the replica stores, with the batching and the durability of the SDK case
  * each is compared with. What no library on top of IndexedDB can beat in this browser.
  */
+import { longTaskWatch, longTaskWatchEnd } from './long-tasks.ts';
 import { collectiveRange, deleteDb, freshName, openRecordsDb, requestDone, txDone } from './plain-idb.ts';
 import { localRow, pulledRow, rowsOf, timedBatches } from './rows.ts';
 
@@ -73,15 +74,17 @@ export async function limitPutBatches(options: LimitWrite & { batch: number; col
   return { ms, name };
 }
 
-/** Reads a whole collective of a kept database with one `getAll` over its key range; ms and count. */
-export async function limitReadAll(options: { name: string; collective: string }): Promise<{ ms: number; count: number }> {
+/** Reads a whole collective of a kept database with one `getAll` over its key range; ms, count and the longest main-thread task. */
+export async function limitReadAll(options: { name: string; collective: string }): Promise<{ ms: number; count: number; longestTaskMs: number }> {
   const db = kept.get(options.name);
   if (db === undefined) throw new Error(`no kept limit database ${options.name}`);
+  longTaskWatch('limit-read', 'start');
   const start = performance.now();
   const tx = db.transaction(['records'], 'readonly');
   const rows = await requestDone(tx.objectStore('records').getAll(collectiveRange(options.collective)));
   const ms = performance.now() - start;
-  return { ms, count: rows.length };
+  const tasks = await longTaskWatchEnd('limit-read');
+  return { ms, count: rows.length, longestTaskMs: tasks.maxMs };
 }
 
 /** Closes and deletes a kept database. */
