@@ -1,11 +1,11 @@
 /**
- * Headless Chromium (Debian's, through playwright-core: tools/chromium.ts, a fresh
- * temporary profile per launch) with the bench page open, and pulsesync clients in it
+ * Headless Chromium (Debian's, through playwright-core, on a fresh on-disk profile:
+ * chromium-on-disk.ts) with the bench page open, and pulsesync clients in it
  * whose worker is watched over CDP while a measured call runs: its heap (sampled) and,
  * through an injected probe, its longest task and its transactions.
  */
 import type { Page } from 'playwright-core';
-import { launchChromium, type HeadlessChromium } from '../../tools/chromium.ts';
+import { launchOnDisk, type DiskChromium } from './chromium-on-disk.ts';
 import type { PulseBenchApi } from '../pages/main.ts';
 import type { ClientOptions } from '../pages/sdk-calls.ts';
 import { serveBenchPages, type BenchPages } from './pages.ts';
@@ -39,10 +39,10 @@ export interface BenchClient {
 
 /** The browser, the served page and a way to call into it. */
 export interface BenchBrowser {
-  readonly chromium: HeadlessChromium;
+  readonly chromium: DiskChromium;
   readonly pages: BenchPages;
   readonly call: PageCall;
-  /** Another page in its own browser context (another device). */
+  /** Another page of the same profile (a device of its own when its clients use other replica names). */
   openPage(): Promise<{ readonly call: PageCall; close(): Promise<void> }>;
   /** Opens a client (not timed) and attaches to the worker it started. */
   openClient(options: ClientOptions): Promise<BenchClient>;
@@ -62,9 +62,8 @@ function pageCall(page: Page): PageCall {
   };
 }
 
-async function openBenchPage(chromium: HeadlessChromium, url: string, log: (m: string) => void): Promise<{ page: Page; close(): Promise<void> }> {
-  const context = await chromium.newContext();
-  const page = await context.newPage();
+async function openBenchPage(chromium: DiskChromium, url: string, log: (m: string) => void): Promise<{ page: Page; close(): Promise<void> }> {
+  const page = await chromium.context.newPage();
   page.on('pageerror', (error) => log(`[page error] ${error.message}`));
   page.on('console', (message) => {
     // A missing favicon is not news.
@@ -80,13 +79,13 @@ async function openBenchPage(chromium: HeadlessChromium, url: string, log: (m: s
     await page.reload();
     await ready();
   }
-  return { page, close: () => context.close() };
+  return { page, close: () => page.close() };
 }
 
 /** Builds and serves the page, launches Chromium and opens the page. */
 export async function openBenchBrowser(log: (m: string) => void, forProfile = false): Promise<BenchBrowser> {
   const pages = await serveBenchPages(forProfile);
-  const chromium = await launchChromium().catch(async (error: unknown) => {
+  const chromium = await launchOnDisk().catch(async (error: unknown) => {
     await pages.close();
     throw error;
   });

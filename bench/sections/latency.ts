@@ -1,6 +1,6 @@
 /**
- * Section 4: steady state. Two devices (two browser contexts, each a started client
- * over the live channel) on an empty server; a put on one is timed to its `change`
+ * Section 4: steady state. Two devices (two pages, each a started client on its own
+ * replica, so its own database and instance id, over the live channel) on an empty server; a put on one is timed to its `change`
  * event on the other. Each round times 60 changes some 300–400 ms apart; the figure is
  * the round's median. Apart, because the engine starts a poked pull at most every
  * 250 ms (POKE_PULL_GAP_MS): changes sent back to back each wait out that floor (seen:
