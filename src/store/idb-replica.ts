@@ -14,6 +14,7 @@ import { ChangeListeners } from './change-listeners.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { openDatabase } from './open-database.ts';
+import { checkNoteKey, readNoteIn, updateNoteIn } from './replica-notes.ts';
 import {
   cursorKey,
   INITIAL_WRITE_STATE,
@@ -173,7 +174,7 @@ class IdbReplica implements LocalStore {
     return this.#guard('write', () => {
       const { baseVersion } = options;
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-      return this.#writeLocal('write', toLoggedChanges(writes), baseVersion);
+      return this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion);
     });
   }
 
@@ -289,6 +290,22 @@ class IdbReplica implements LocalStore {
           : await this.#applyFeedBatch(changes, options.policy, options.cursor, clock);
       if (result.written.length > 0) this.#emit({ source: 'remote', changes: result.written.map(eventChange) });
       return { applied: result.written.length, conflicts: result.conflicts };
+    });
+  }
+
+  // ---- notes ----
+
+  readNote(key: string): Promise<unknown> {
+    return this.#guard('readNote', () => {
+      checkNoteKey(key);
+      return this.#run('readNote', [Stores.meta], 'readonly', (tx) => readNoteIn(tx, key));
+    });
+  }
+
+  updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
+    return this.#guard('updateNote', () => {
+      checkNoteKey(key);
+      return this.#run('updateNote', [Stores.meta], 'readwrite', (tx) => updateNoteIn(tx, key, update));
     });
   }
 

@@ -16,6 +16,7 @@ import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, S
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
+import { checkNoteKey } from './replica-notes.ts';
 import { cursorKey, type LogEntry, type LoggedChange, type StoredRecord, type WriteState } from './schema.ts';
 import type {
   ApplyResult,
@@ -41,6 +42,8 @@ interface MemoryDatabase {
   writeState: WriteState | undefined;
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
+  /** Notes by key (see `replica-notes.ts`). */
+  readonly notes: Map<string, unknown>;
 }
 
 /**
@@ -90,7 +93,7 @@ export async function memoryReplica(options: MemoryReplicaOptions): Promise<Loca
   if (map === undefined) throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: databases must come from memoryDatabases()');
   let db = map.get(options.name);
   if (db === undefined) {
-    db = { instanceId: uuidV7(), records: new Map(), log: [], writeState: undefined, cursors: new Map() };
+    db = { instanceId: uuidV7(), records: new Map(), log: [], writeState: undefined, cursors: new Map(), notes: new Map() };
     map.set(options.name, db);
   }
   return new MemoryReplica(options.name, db, options.now ?? Date.now);
@@ -132,7 +135,7 @@ class MemoryReplica implements LocalStore {
     this.#open();
     const { baseVersion } = options;
     if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-    return structuredClone(this.#writeLocal(toLoggedChanges(writes), baseVersion));
+    return structuredClone(this.#writeLocal(toLoggedChanges(writes, options.field), baseVersion));
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
@@ -214,6 +217,20 @@ class MemoryReplica implements LocalStore {
     if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
     if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });
     return structuredClone({ applied: plan.written.length, conflicts: plan.conflicts });
+  }
+
+  // ---- notes ----
+
+  async readNote(key: string): Promise<unknown> {
+    this.#open();
+    checkNoteKey(key);
+    return structuredClone(this.#db.notes.get(key));
+  }
+
+  async updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
+    this.#open();
+    checkNoteKey(key);
+    this.#db.notes.set(key, structuredClone(update(structuredClone(this.#db.notes.get(key)))));
   }
 
   // ---- lifecycle ----

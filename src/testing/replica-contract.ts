@@ -10,6 +10,7 @@ import { afterEach, describe } from 'vitest';
 import type { LocalStore } from '../store/types.ts';
 import type { FreshReplica } from './replica-contract-fixtures.ts';
 import { localWriteTests } from './replica-contract-local.ts';
+import { noteTests } from './replica-contract-notes.ts';
 import { remoteApplyTests } from './replica-contract-remote.ts';
 
 export { failureCode, pulled } from './replica-contract-fixtures.ts';
@@ -48,5 +49,6 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
 
     localWriteTests(fresh);
     remoteApplyTests(fresh);
+    noteTests(fresh);
   });
 }
