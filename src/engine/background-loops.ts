@@ -7,8 +7,9 @@
  * ```
  *   start ──► connect loop ──handshake ok──► push loop: push (then pull after conflicts), every pushIntervalMs
  *              │      ▲                      pull loop: the catch-up, then pull, every pullIntervalMs
- *    retryable │      │ backoff, or            live channel: a poke asks the pull loop for a cycle
- *    failure ──┘      │ resume() when online
+ *    retryable │      │ backoff, or                     (livePullIntervalMs while the live channel is up)
+ *    failure ──┘      │ resume() when online   live channel: a poke asks the pull loop for a cycle,
+ *                                                        at most one per minPullGapMs
  *                                            final refusal (UNAUTHORIZED, FORBIDDEN, PROTOCOL_VERSION,
  *                                            HANDSHAKE_REJECTED): every loop ends, `onRefused`
  * ```
@@ -20,7 +21,7 @@ import { ErrorCode, type SyncError } from '../protocol/errors.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import type { RetryState } from './backoff.ts';
 import { SyncLoop } from './sync-loop.ts';
-import type { TimerFunctions } from './timers.ts';
+import type { Timers } from './timers.ts';
 import type { SyncConfig } from './types.ts';
 
 /** Which loop a cycle belongs to. */
@@ -50,7 +51,8 @@ export interface LoopSteps {
 /** How the loops run. */
 export interface BackgroundLoopsOptions {
   readonly config: SyncConfig;
-  readonly timers: TimerFunctions;
+  /** Timers, and the clock the pull loop's `minPullGapMs` is measured on. */
+  readonly timers: Timers;
   /** Whose live channel, if it has one, pokes the pull loop. */
   readonly transport: SyncTransport;
 }
@@ -63,6 +65,8 @@ export class BackgroundLoops {
   #push: SyncLoop | undefined;
   #pull: SyncLoop | undefined;
   #closeLive: (() => void) | undefined;
+  /** Is the live channel up? Then pokes bring changes and the pull loop only polls for safety. */
+  #liveUp = false;
   #paused = false;
   #closed = false;
 
@@ -122,7 +126,7 @@ export class BackgroundLoops {
     return [this.#connect, this.#push, this.#pull].filter((loop) => loop !== undefined);
   }
 
-  #loop(kind: LoopKind, intervalMs: number): SyncLoop {
+  #loop(kind: LoopKind, intervalMs: number | (() => number), minGapMs = 0): SyncLoop {
     const { config, timers } = this.#options;
     return new SyncLoop(
       {
@@ -134,12 +138,15 @@ export class BackgroundLoops {
           if (kind === 'connect') this.#connected();
         },
         onFailure: (error, retry) => {
-          if (error.code === ErrorCode.SHUTDOWN) return;
+          // Our own stop cutting a cycle short is no failure. A SHUTDOWN from elsewhere
+          // (a server going down answers so) is one like any other: reported, retried,
+          // and it settles start() — ignored, it left start() pending for good.
+          if (error.code === ErrorCode.SHUTDOWN && this.#closed) return;
           if (kind === 'connect' && FINAL_CONNECT_CODES.has(error.code)) this.#refused(error);
           else this.#steps.onFailure(kind, error, retry);
         },
       },
-      { intervalMs, retry: config.retry, timers },
+      { intervalMs, minGapMs, retry: config.retry, timers },
     );
   }
 
@@ -148,16 +155,20 @@ export class BackgroundLoops {
     this.#connect = undefined;
     if (this.#closed) return;
     const { direction, pushIntervalMs, pullIntervalMs } = this.#options.config;
+    const { livePullIntervalMs, minPullGapMs } = this.#options.config;
     if (direction !== 'pull-only') this.#push = this.#loop('push', pushIntervalMs);
-    if (direction !== 'push-only') this.#pull = this.#loop('pull', pullIntervalMs);
+    if (direction !== 'push-only') {
+      this.#pull = this.#loop('pull', () => (this.#liveUp ? livePullIntervalMs : pullIntervalMs), minPullGapMs);
+    }
     const { transport } = this.#options;
     if (transport.live !== undefined && this.#pull !== undefined) {
       this.#closeLive = transport.live({
         onPoke: () => this.requestPull(),
-        // Back after a drop: catch up on what was missed. While it is down, the
-        // interval loop carries on as before.
+        // Up: catch up on what was missed while down, then poll slowly. Down: pull now
+        // (a poke may have been lost with it), then poll at the usual interval.
         onState: (connected) => {
-          if (connected) this.requestPull();
+          this.#liveUp = connected;
+          this.requestPull();
         },
       });
     }

@@ -23,6 +23,8 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   batchSize: 500,
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
+  livePullIntervalMs: 30_000,
+  minPullGapMs: 250,
   retry: DEFAULT_RETRY_CONFIG,
   maxClockDriftMs: DEFAULT_MAX_CLOCK_DRIFT_MS,
 });
@@ -42,6 +44,8 @@ const CONFIG_KEYS = new Set([
   'batchSize',
   'pushIntervalMs',
   'pullIntervalMs',
+  'livePullIntervalMs',
+  'minPullGapMs',
   'retry',
   'collectives',
   'maxClockDriftMs',
@@ -79,10 +83,11 @@ function positiveInteger(value: unknown, field: string, max = Number.MAX_SAFE_IN
   return value;
 }
 
-function nonNegativeInteger(value: unknown, field: string): number {
+function nonNegativeInteger(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalid(`${field} must be a non-negative integer, got ${show(value)}`, field);
   }
+  if (value > max) throw invalid(`${field} must be at most ${max}, got ${value}`, field);
   return value;
 }
 
@@ -157,6 +162,8 @@ export function validateConfig(input: unknown = {}): SyncConfig {
     batchSize: positiveInteger(input['batchSize'] ?? d.batchSize, 'config.batchSize', MAX_BATCH_SIZE),
     pushIntervalMs: positiveInteger(input['pushIntervalMs'] ?? d.pushIntervalMs, 'config.pushIntervalMs', MAX_TIMER_DELAY_MS),
     pullIntervalMs: positiveInteger(input['pullIntervalMs'] ?? d.pullIntervalMs, 'config.pullIntervalMs', MAX_TIMER_DELAY_MS),
+    livePullIntervalMs: positiveInteger(input['livePullIntervalMs'] ?? d.livePullIntervalMs, 'config.livePullIntervalMs', MAX_TIMER_DELAY_MS),
+    minPullGapMs: nonNegativeInteger(input['minPullGapMs'] ?? d.minPullGapMs, 'config.minPullGapMs', MAX_TIMER_DELAY_MS),
     retry: validateRetry(input['retry']),
     // At most the default: the replica's own writes are stamped by a clock the store
     // bounds at the default (it knows no sync config), so a wider bound here would adopt

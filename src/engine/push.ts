@@ -3,6 +3,7 @@
  */
 import { ErrorCode, SyncError, isSyncError, type ErrorCode as Code } from '../protocol/errors.ts';
 import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
+import { REFUSAL_OF_REJECT, type ChangeRefusal } from './acks.ts';
 import { settleServerConflict } from './conflicts.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { inCollectives } from './peer-key.ts';
@@ -44,6 +45,9 @@ const REJECT_CODES: Record<RejectReason, Code> = {
  * A request the server finds too large (`PAYLOAD_TOO_LARGE`) is split in halves; a
  * single change still too large is reported and dropped from the log, so it cannot
  * hold back the changes after it (the record stays in the replica, unsynced).
+ *
+ * Every change that leaves the log unaccepted (refused, too large, local-only) is kept
+ * as a refusal first, and each acknowledgement is told as an `ack` event (`acks.ts`).
  */
 export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
   const { store, transport, config } = ctx;
@@ -68,6 +72,7 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
     const lastSeq = (batch[batch.length - 1] as SyncChange).seq;
     const outgoing = batch.filter((change) => inCollectives(change.collective, config.collectives));
     let ackedSeq = lastSeq;
+    const refusals: ChangeRefusal[] = [];
     if (outgoing.length > 0) {
       let response: PushResponse;
       try {
@@ -81,8 +86,9 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
         }
         // One change the server will never take: waiting would hold back every later one.
         tooLarge += 1;
-        reportTooLarge(ctx, outgoing[0] as SyncChange, error);
-        await store.acknowledge(ctx.peer, lastSeq);
+        const change = outgoing[0] as SyncChange;
+        reportTooLarge(ctx, change, error);
+        await acknowledge(ctx, firstSeq, lastSeq, [refusal(change, 'PAYLOAD_TOO_LARGE', error.message)]);
         ceiling = config.batchSize;
         continue;
       }
@@ -94,9 +100,11 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
       const lastOutgoing = (outgoing[outgoing.length - 1] as SyncChange).seq;
       // The server dealt with everything sent: the local-only changes around them go too.
       ackedSeq = response.ackedSeq >= lastOutgoing ? lastSeq : Math.min(response.ackedSeq, lastSeq);
+      refusals.push(...response.rejected.map((r) => refusal(r, REFUSAL_OF_REJECT[r.reason], r.message)));
     }
     localOnly += batch.length - outgoing.length;
-    if (ackedSeq >= firstSeq) await store.acknowledge(ctx.peer, ackedSeq);
+    if (outgoing.length < batch.length) refusals.push(...localOnlyRefusals(ctx, batch, ackedSeq));
+    if (ackedSeq >= firstSeq) await acknowledge(ctx, firstSeq, ackedSeq, refusals);
     if (batch.length < asked) break;
     limit = Math.min(ceiling, limit * 2);
     if (ackedSeq < lastSeq) {
@@ -106,6 +114,29 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
     }
   }
   return { sent, accepted, conflicts, rejected, localOnly, tooLarge };
+}
+
+/**
+ * The server has dealt with `from`…`upTo`: keep the refusals among them, then drop them
+ * from the log (the refusals first: a crash in between re-sends the batch, and its
+ * refusals are kept already), then tell the `ack` event.
+ */
+async function acknowledge(ctx: SyncContext, from: number, upTo: number, refusals: readonly ChangeRefusal[]): Promise<void> {
+  await ctx.acks?.record(refusals.filter((r) => r.seq <= upTo));
+  await ctx.store.acknowledge(ctx.peer, upTo);
+  await ctx.acks?.acknowledged(from, upTo);
+}
+
+function refusal(change: Pick<SyncChange, 'seq' | 'collective' | 'id'>, reason: ChangeRefusal['reason'], message: string): ChangeRefusal {
+  return { seq: change.seq, collective: change.collective, id: change.id, reason, message };
+}
+
+/** The changes of `batch` outside the collective filter, up to `upTo`: never sent, they stay local. */
+function localOnlyRefusals(ctx: SyncContext, batch: readonly SyncChange[], upTo: number): ChangeRefusal[] {
+  const message = `collective outside this client's sync filter (config.collectives): the change stays in this replica and is never sent`;
+  return batch
+    .filter((change) => change.seq <= upTo && !inCollectives(change.collective, ctx.config.collectives))
+    .map((change) => refusal(change, 'LOCAL_ONLY', message));
 }
 
 /** Tells the app that a change stays local: the server refuses it as too large. */

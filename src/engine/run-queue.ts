@@ -1,12 +1,13 @@
 /**
  * The one queue every network run of a manager goes through, so a manual run never
  * overlaps a background one. Each run shakes hands first if there is no session yet,
- * and keeps the status book: `syncing` while it runs, `lastSyncedAt` and its failure
- * cleared on success.
+ * and keeps the status book: `syncing` while it runs (unless quiet), the cursors,
+ * `lastSyncedAt` and its failure cleared on success.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { handshake, type SyncSession } from './handshake.ts';
 import { peerKey } from './peer-key.ts';
+import { readCursors, readSyncFacts, SyncFactsKeeper } from './sync-facts.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { RunKind, SyncStatusBook } from './sync-status.ts';
 
@@ -16,19 +17,32 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
   /** Is the manager stopped? Runs then fail `SHUTDOWN`, before they start or between batches. */
   readonly stopped: () => boolean;
   readonly shutdownError: (what: string) => SyncError;
-  /** Where a run reports conflicts and failures that do not stop it. */
-  readonly report: Pick<SyncContext, 'onConflict' | 'onError'>;
+  /** Where a run reports conflicts, failures that do not stop it, and acknowledgements. */
+  readonly report: Pick<SyncContext, 'onConflict' | 'onError' | 'acks'>;
+}
+
+/** How a run shows. */
+export interface RunOptions {
+  /** Not `syncing` while it runs (a background poll; see `sync-status.ts`). */
+  readonly quiet?: boolean;
 }
 
 /** Runs one at a time, in the order asked. */
 export class RunQueue {
   readonly #options: RunQueueOptions;
+  /** Keeps when the replica last synced, and with whom, across reloads. */
+  readonly #facts: SyncFactsKeeper;
   #session: SyncSession | undefined;
   /** Tail of the queue. */
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: RunQueueOptions) {
     this.#options = options;
+    this.#facts = new SyncFactsKeeper(options.store);
+    // What the replica remembers from before (a reload): shown until a run knows better.
+    void readSyncFacts(options.store).then((facts) => {
+      if (!options.stopped()) options.book.restore(facts);
+    });
   }
 
   /** Settles once every run queued so far has ended. */
@@ -45,19 +59,24 @@ export class RunQueue {
    * Runs `body` alone, after every run queued before it. A manual run's failure is
    * reported here; a loop's by the loop, which knows the retry schedule.
    */
-  run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>): Promise<T> {
+  run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>, options: RunOptions = {}): Promise<T> {
     const { book, store, transport, stopped, shutdownError } = this.#options;
+    const quiet = options.quiet === true;
     const run = this.#tail.then(async () => {
       if (stopped()) throw shutdownError(kind);
-      book.runStarted();
+      book.runStarted(quiet);
       try {
         this.#session ??= await handshake(transport, store.instanceId);
-        const result = await body(this.#context(this.#session));
-        book.runSucceeded(kind);
+        const ctx = this.#context(this.#session);
+        const result = await body(ctx);
+        // Read before the run reports its end, so one status carries both.
+        book.setCursors(await readCursors(store, ctx.peer));
+        book.runSucceeded(kind, quiet);
+        this.#facts.synced(ctx.peer, book.lastSyncedAt ?? 0);
         return result;
       } catch (error) {
         const failure = SyncError.from(error);
-        book.runFailed();
+        book.runFailed(quiet);
         if (kind === 'manual') {
           if (failure.code === ErrorCode.SHUTDOWN) book.report();
           else book.fail('manual', failure);
@@ -81,6 +100,7 @@ export class RunQueue {
       },
       onConflict: report.onConflict,
       onError: report.onError,
+      ...(report.acks === undefined ? {} : { acks: report.acks }),
     };
   }
 }

@@ -20,7 +20,12 @@
  *
  * - `request()` while waiting after a success runs the cycle at once; while waiting
  *   out a backoff it does nothing (the server is struggling: do not hammer it); while
- *   running it queues one more run right after.
+ *   running it queues one more run right after. So however often it is asked, a loop
+ *   has at most one cycle in flight and one queued; with `minGapMs`, a requested cycle
+ *   also starts no sooner than that after the start of the one before (a server poking
+ *   every millisecond gets a pull every `minGapMs`, not one per poke).
+ * - The wait after a success is `intervalMs`, read at each wait: a loop's owner may
+ *   change it (the pull loop waits longer while the live channel brings pokes).
  * - A failure while paused or closed is not counted: being offline burns no retries.
  * - `start()` runs the first cycle at once, in the call; `start({ paused: true })` goes
  *   straight to `paused` (the owner is offline) and the first cycle runs on `resume()`.
@@ -47,9 +52,13 @@ export interface SyncLoopDelegate {
 
 /** Options of a {@link SyncLoop}. */
 export interface SyncLoopOptions {
-  readonly intervalMs: number;
+  /** The wait after a success: a number, or a function read at each wait. */
+  readonly intervalMs: number | (() => number);
+  /** The least time between the starts of a cycle and a requested one after it. Default 0. */
+  readonly minGapMs?: number;
   readonly retry: RetryConfig;
-  readonly timers: TimerFunctions;
+  /** Timers, and the clock `minGapMs` is measured on (default `Date.now`). */
+  readonly timers: TimerFunctions & { readonly now?: () => number };
 }
 
 /** A loop's state; see the diagram at the top of this file. */
@@ -65,6 +74,10 @@ export class SyncLoop {
   #requested = false;
   #paused = false;
   #current: Promise<void> = Promise.resolve();
+  /** When the last cycle started (for `minGapMs`); -Infinity before the first. */
+  #lastStart = Number.NEGATIVE_INFINITY;
+  /** When the scheduled timer fires, if one is set. */
+  #dueAt: number | undefined;
 
   constructor(delegate: SyncLoopDelegate, options: SyncLoopOptions) {
     this.#delegate = delegate;
@@ -94,7 +107,9 @@ export class SyncLoop {
     if (this.#state === 'running') {
       this.#requested = true;
     } else if (this.#state === 'waiting' && this.#backoff.attempt === 0) {
-      this.#schedule(0);
+      const delayMs = this.#gapDelay();
+      // Never later than already planned: a request only brings the next cycle forward.
+      if (this.#dueAt === undefined || this.#now() + delayMs < this.#dueAt) this.#schedule(delayMs);
     }
   }
 
@@ -127,10 +142,27 @@ export class SyncLoop {
     return this.#current;
   }
 
+  #now(): number {
+    return this.#options.timers.now?.() ?? Date.now();
+  }
+
+  /** How long a requested cycle waits: what remains of `minGapMs` since the last start. */
+  #gapDelay(): number {
+    const gap = this.#options.minGapMs ?? 0;
+    return gap === 0 ? 0 : Math.max(0, this.#lastStart + gap - this.#now());
+  }
+
+  #interval(): number {
+    const { intervalMs } = this.#options;
+    return typeof intervalMs === 'number' ? intervalMs : intervalMs();
+  }
+
   #schedule(delayMs: number): void {
     this.#clearTimer();
+    this.#dueAt = this.#now() + delayMs;
     this.#timer = this.#options.timers.setTimeout(() => {
       this.#timer = undefined;
+      this.#dueAt = undefined;
       this.#run();
     }, delayMs);
   }
@@ -138,12 +170,14 @@ export class SyncLoop {
   #clearTimer(): void {
     if (this.#timer !== undefined) this.#options.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#dueAt = undefined;
   }
 
   #run(): void {
     if (this.#state !== 'waiting') return;
     this.#state = 'running';
     this.#requested = false;
+    this.#lastStart = this.#now();
     this.#current = this.#delegate.runCycle().then(
       () => this.#finish(undefined),
       (error: unknown) => this.#finish(SyncError.from(error)),
@@ -160,7 +194,7 @@ export class SyncLoop {
     let delayMs: number;
     if (error === undefined) {
       this.#backoff.reset();
-      delayMs = this.#requested ? 0 : this.#options.intervalMs;
+      delayMs = this.#requested ? this.#gapDelay() : this.#interval();
       this.#requested = false;
       this.#delegate.onSuccess();
     } else {
