@@ -51,6 +51,11 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
     syncOnce: () => plainErrors(() => worker.syncOnce()),
     initialSync: () => plainErrors(() => worker.initialSync()),
     status: () => worker.status(),
+    pending: (options) => plainErrors(() => worker.pending(options)),
+    isPending: (collective, id) => plainErrors(() => worker.isPending(collective, id)),
+    pendingIds: (collective) => plainErrors(() => worker.pendingIds(collective)),
+    pushOutcome: (receipt) => plainErrors(() => worker.pushOutcome(receipt)),
+    clearLocalData: (options) => plainErrors(() => worker.clearLocalData(options)),
     networkBack: () => worker.networkBack(),
     close: () =>
       plainErrors(async () => {

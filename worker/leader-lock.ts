@@ -5,13 +5,16 @@
  * next request in line — that is the hand-over.
  */
 
+/** The options of a lock request used here (`mode`: the replica presence lock of `clear-data.ts`). */
+export interface LockRequestOptions {
+  ifAvailable?: boolean;
+  signal?: AbortSignal;
+  mode?: 'exclusive' | 'shared';
+}
+
 /** The part of `navigator.locks` used here (injectable: Node has none). */
 export interface LockManagerLike {
-  request(
-    name: string,
-    options: { ifAvailable?: boolean; signal?: AbortSignal },
-    callback: (lock: unknown) => unknown,
-  ): Promise<unknown>;
+  request(name: string, options: LockRequestOptions, callback: (lock: unknown) => unknown): Promise<unknown>;
 }
 
 /** A lock this worker holds until it calls `release()`. */
@@ -28,11 +31,7 @@ export function leaderLockName(name: string): string {
  * Requests the lock and resolves once it is held, or with `undefined` when
  * `ifAvailable` found it taken or `signal` aborted the wait.
  */
-export function acquireLock(
-  locks: LockManagerLike,
-  name: string,
-  options: { ifAvailable?: boolean; signal?: AbortSignal } = {},
-): Promise<HeldLock | undefined> {
+export function acquireLock(locks: LockManagerLike, name: string, options: LockRequestOptions = {}): Promise<HeldLock | undefined> {
   return new Promise<HeldLock | undefined>((resolve) => {
     locks
       .request(name, options, (lock) => {

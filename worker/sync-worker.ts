@@ -8,18 +8,26 @@
  * - `leader-term.ts`: waiting in line, leading, resigning, watching the leader lock;
  * - `forwarded-calls.ts`: `syncOnce`/`initialSync`, run by whichever tab leads;
  * - `tab-status.ts`: the status this tab shows and shares;
+ * - `outbox-calls.ts`: what waits to be pushed, and what the server did with a write;
+ * - `replica-life.ts` (with `clear-data.ts`): the presence lock, clearing local data
+ *   with every tab, the gate calls wait at while the session is replaced;
  * - here: the API, and the table of handlers for the other tabs' messages.
  *
  * Followers' writes reach the leader as `change` messages (a nudge to push at once), and
  * the leader shares status, progress, changes and conflicts with every tab.
  */
+import type { PushOutcome, WriteReceipt } from '../src/engine/acks.ts';
+import { readSyncFacts } from '../src/engine/sync-facts.ts';
 import { SyncManager } from '../src/engine/sync-manager.ts';
 import { timersOf, type Timers } from '../src/engine/timers.ts';
 import type { SyncEventMap } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
+import type { PendingWrite, PendingWritesOptions } from '../src/store/outbox-view.ts';
 import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
+import { recordsToWrites } from '../src/store/write-validation.ts';
 import type {
+  ClearLocalDataOptions,
   WorkerConnectOptions,
   WorkerConnectResult,
   WorkerEvent,
@@ -27,23 +35,24 @@ import type {
   WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import { DEFAULT_CLEAR_TIMEOUT_MS } from './clear-data.ts';
 import { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
 import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
+import { OutboxCalls, receiptOf } from './outbox-calls.ts';
+import { ReplicaLife } from './replica-life.ts';
+import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
 import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, type SyncWorkerOptions } from './worker-options.ts';
 
-/** The rooms of one connection. */
-interface Session {
-  readonly connection: Connection;
-  readonly terms: LeaderTerms;
-  readonly calls: ForwardedCalls;
-  readonly status: TabStatus;
-  /** What this tab does with each kind of message from the other tabs. */
-  readonly handlers: TabMessageHandlers;
+/** What the page gave connect(). */
+interface ConnectArgs {
+  readonly options: WorkerConnectOptions;
+  readonly events: WorkerEventSink;
+  readonly getToken: WorkerTokenSource | undefined;
 }
 
 function notConnected(what: string): SyncError {
@@ -62,6 +71,9 @@ export class SyncWorker {
   readonly #timers: Timers;
   #session: Session | undefined;
   #connecting = false;
+  /** What connect() was given: a session replaced after a clear is opened with it again. */
+  #request: ConnectArgs | undefined;
+  #life: ReplicaLife | undefined;
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
@@ -77,25 +89,59 @@ export class SyncWorker {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): this sync worker is already connected; create a new worker per client');
     }
     this.#connecting = true;
+    const life = this.#lifeOf(options.name);
     try {
-      const connection = await Connection.open({
-        options,
-        sink: events,
-        getToken,
-        worker: this.#options,
-        tabId: this.#tabId,
-        onTabMessage: (message) => this.#onTabMessage(message),
-      });
-      const session = this.#sessionOf(connection);
-      this.#session = session;
-      connection.keep(connection.replica.subscribe((change) => connection.publish({ type: 'change', payload: change })));
-      connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
-      connection.keep(connection.pending.onChange(() => session.status.share()));
-      connection.post({ kind: 'hello', from: this.#tabId });
-      return { version: SDK_VERSION, instanceId: connection.replica.instanceId, status: session.status.answerConnect() };
+      this.#request = { options, events, getToken };
+      await life.enter(); // waits while another tab clears the replica
+      const session = await this.#openSession(false);
+      this.#life = life;
+      return { version: SDK_VERSION, instanceId: session.connection.replica.instanceId, status: session.status.answerConnect() };
+    } catch (error) {
+      life.leave();
+      throw error;
     } finally {
       this.#connecting = false;
     }
+  }
+
+  /** Opens the replica and the rooms of a session; joins the sync when `wanted` (after a clear). */
+  async #openSession(wanted: boolean): Promise<Session> {
+    const { options, events, getToken } = this.#request as ConnectArgs;
+    const connection = await Connection.open({
+      options,
+      sink: events,
+      getToken,
+      worker: this.#options,
+      tabId: this.#tabId,
+      onTabMessage: (message) => this.#onTabMessage(message),
+    });
+    const session = this.#sessionOf(connection);
+    this.#session = session;
+    connection.keep(connection.replica.subscribe((change) => connection.publish({ type: 'change', payload: change })));
+    connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
+    connection.keep(connection.pending.onChange(() => session.status.share()));
+    session.status.restore(await readSyncFacts(connection.replica));
+    connection.post({ kind: 'hello', from: this.#tabId });
+    if (wanted) session.terms.join().catch((error: unknown) => connection.deliver({ type: 'error', payload: SyncError.from(error).toJSON() }));
+    return session;
+  }
+
+  /** The replica's life in this tab: presence, clearing, the session replaced after a clear. */
+  #lifeOf(name: string): ReplicaLife {
+    const timeoutMs = this.#options.clearTimeoutMs ?? DEFAULT_CLEAR_TIMEOUT_MS;
+    const factory = this.#options.indexedDB ?? globalThis.indexedDB;
+    return new ReplicaLife({ locks: this.#locks, name, factory, timers: this.#timers, timeoutMs, tabId: this.#tabId }, {
+      current: () => this.#session,
+      open: (wanted) => this.#openSession(wanted),
+      close: () => this.#closeSession(),
+    });
+  }
+
+  /** Ends the session, if any: its sync, rooms and replica. */
+  async #closeSession(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    if (session !== undefined) await closeSession(session);
   }
 
   #sessionOf(connection: Connection): Session {
@@ -123,34 +169,74 @@ export class SyncWorker {
       answerTimeoutMs: this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
       runAlone: (method) => this.#runAlone(session, method),
     });
-    const session: Session = { connection, terms, calls, status, handlers: this.#handlers(connection, terms, calls, status) };
+    const outbox = new OutboxCalls(connection.replica, this.#timers.now);
+    const session: Session = { connection, terms, calls, status, outbox, handlers: this.#handlers(connection, terms, calls, status, outbox) };
     return session;
   }
 
   // ---- data: every tab writes its own connection to the shared database ----
+  // (Through write(), whose logged seqs make each write's receipt; named as each call.)
 
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#replica('put').put(collective, id, value);
+  async put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt> {
+    const replica = await this.#replicaWhenReady('put');
+    return receiptOf(replica, await replica.write([{ op: 'put', collective, id, value }], { field: 'put' }));
   }
 
-  putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#replica('putMany').putMany(records);
+  async putMany(records: readonly RecordInput[]): Promise<WriteReceipt> {
+    const replica = await this.#replicaWhenReady('putMany');
+    return receiptOf(replica, await replica.write(recordsToWrites(records), { field: 'records' }));
   }
 
-  delete(collective: string, id: string): Promise<void> {
-    return this.#replica('delete').delete(collective, id);
+  async delete(collective: string, id: string): Promise<WriteReceipt> {
+    const replica = await this.#replicaWhenReady('delete');
+    return receiptOf(replica, await replica.write([{ op: 'delete', collective, id }], { field: 'delete' }));
   }
 
-  get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return this.#replica('get').get(collective, id);
+  async get(collective: string, id: string): Promise<RecordEntry | undefined> {
+    return (await this.#replicaWhenReady('get')).get(collective, id);
   }
 
-  list(collective: string): Promise<RecordEntry[]> {
-    return this.#replica('list').list(collective);
+  async list(collective: string): Promise<RecordEntry[]> {
+    return (await this.#replicaWhenReady('list')).list(collective);
   }
 
   #replica(what: string): LocalStore {
     return this.#connected(what).connection.replica;
+  }
+
+  /** The replica, once no clear is replacing it. */
+  async #replicaWhenReady(what: string): Promise<LocalStore> {
+    await this.#life?.ready();
+    return this.#replica(what);
+  }
+
+  // ---- the outbox and the replica's life (issue 12) ----
+
+  async pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
+    return (await this.#ready('pending')).outbox.pending(options);
+  }
+
+  async isPending(collective: string, id: string): Promise<boolean> {
+    return (await this.#ready('isPending')).outbox.isPending(collective, id);
+  }
+
+  async pendingIds(collective: string): Promise<string[]> {
+    return (await this.#ready('pendingIds')).outbox.pendingIds(collective);
+  }
+
+  async pushOutcome(receipt: WriteReceipt): Promise<PushOutcome | undefined> {
+    return (await this.#ready('pushOutcome')).outbox.pushOutcome(receipt);
+  }
+
+  /** Clears the replica's local data with every tab (`replica-life.ts`). */
+  async clearLocalData(options: ClearLocalDataOptions = {}): Promise<void> {
+    await this.#ready('clearLocalData');
+    await (this.#life as ReplicaLife).clear(options);
+  }
+
+  async #ready(what: string): Promise<Session> {
+    await this.#life?.ready();
+    return this.#connected(what);
   }
 
   // ---- lifecycle ----
@@ -162,7 +248,7 @@ export class SyncWorker {
    * the tab queues for the lock and resolves at once. Fails `ALREADY_STARTED` when started.
    */
   async start(): Promise<void> {
-    const { terms, status } = this.#connected('start');
+    const { terms, status } = await this.#ready('start');
     if (terms.wanted) {
       throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
     }
@@ -173,18 +259,20 @@ export class SyncWorker {
 
   /** Leaves the sync; a leading tab stops its loop and hands the lock to the next tab. */
   async stop(): Promise<void> {
-    const { terms, status } = this.#connected('stop');
+    const { terms, status } = await this.#ready('stop');
     await terms.leave();
     status.share();
   }
 
   /** One cycle: here if this tab leads or nobody does, else by the leader. */
   async syncOnce(): Promise<void> {
+    await this.#life?.ready();
     await this.#leaderCall('syncOnce');
   }
 
   /** The catch-up: here if this tab leads (joining the loop's) or nobody does, else by the leader. */
   async initialSync(): Promise<SyncProgress> {
+    await this.#life?.ready();
     const result = await this.#leaderCall('initialSync');
     return result ?? { batch: 0, totalPulled: 0, hasMore: false, total: 0 };
   }
@@ -201,14 +289,13 @@ export class SyncWorker {
 
   /** Stops, leaves the tabs, closes the replica. The connection is over. */
   async close(): Promise<void> {
-    const session = this.#session;
-    if (session === undefined) return;
+    const life = this.#life;
+    this.#life = undefined;
+    await life?.ready();
     try {
-      await session.terms.close();
+      await this.#closeSession();
     } finally {
-      session.calls.close();
-      this.#session = undefined;
-      session.connection.close();
+      life?.leave();
     }
   }
 
@@ -244,8 +331,12 @@ export class SyncWorker {
       pendingCount: connection.pending,
     });
     manager.setOnline(this.#online.isOnline());
-    for (const type of ['progress', 'conflict', 'error'] as const) {
-      manager.on(type, (payload: SyncEventMap[typeof type]) => connection.publish({ type, payload } as WorkerEvent));
+    for (const type of ['progress', 'conflict', 'error', 'ack'] as const) {
+      manager.on(type, (payload: SyncEventMap[typeof type]) => {
+        const event = { type, payload } as WorkerEvent;
+        session.outbox.heard(event);
+        connection.publish(event);
+      });
     }
     manager.on('status', (payload) => {
       if (role === 'one-call') connection.publish({ type: 'status', payload });
@@ -266,7 +357,7 @@ export class SyncWorker {
     if (session !== undefined) dispatchTabMessage(session.handlers, message);
   }
 
-  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus): TabMessageHandlers {
+  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus, outbox: OutboxCalls): TabMessageHandlers {
     return {
       event: ({ event }) => {
         if (event.type === 'status') {
@@ -280,6 +371,7 @@ export class SyncWorker {
           void connection.pending.refresh();
           terms.manager?.requestPush();
         }
+        outbox.heard(event);
         connection.deliver(event);
       },
       hello: () => status.answerHello(),
@@ -290,6 +382,9 @@ export class SyncWorker {
       call: (message) => calls.serve(message, terms.manager),
       accepted: (message) => calls.accepted(message),
       reply: (message) => calls.replied(message),
+      // Another tab clears the replica: let go, come back when it is done (`replica-life.ts`).
+      clear: () => this.#life?.yieldToClear(),
+      cleared: () => this.#life?.heardCleared(),
     };
   }
 }

@@ -46,6 +46,11 @@ export interface SyncWorkerOptions {
    * taken, the call runs as long as it needs. Default 5000 ms.
    */
   readonly leaderAnswerTimeoutMs?: number;
+  /**
+   * How long `clearLocalData()` waits for the other tabs of the replica to let go of the
+   * database before failing `DATABASE_BLOCKED` (a frozen tab). Default 10 000 ms.
+   */
+  readonly clearTimeoutMs?: number;
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -3,7 +3,7 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import { createSyncClient, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData } from 'pulsesync';
+import { createSyncClient, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
@@ -90,7 +90,7 @@ async function main(config: DemoConfig): Promise<void> {
     remove: (todo) => void act('Deleting', async () => (await session.current()).delete(TODOS, todo.id)),
   });
 
-  async function saveTodo(todo: Todo): Promise<void> {
+  async function saveTodo(todo: Todo): Promise<WriteReceipt> {
     return (await session.current()).put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 

@@ -6,15 +6,15 @@
  */
 import { SyncError, type ConflictInfo, type ConflictPolicy, type SyncDirection } from 'pulsesync';
 import type { SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
-import type { ChangeEvent, JsonValue, RecordEntry, SyncConfigInput } from 'pulsesync';
+import type { ChangeEvent, JsonValue, RecordEntry, SyncConfigInput, WriteReceipt } from 'pulsesync';
 import type { DeviceSettings } from './device.ts';
 
 /** The part of pulsesync's SyncClient the demo uses. */
 export interface DemoClient {
   /** Resolves once the worker is connected (its replica open). */
   readonly ready: Promise<void>;
-  put(collective: string, id: string, value: JsonValue): Promise<void>;
-  delete(collective: string, id: string): Promise<void>;
+  put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;
+  delete(collective: string, id: string): Promise<WriteReceipt>;
   list(collective: string): Promise<RecordEntry[]>;
   start(): Promise<void>;
   stop(): Promise<void>;

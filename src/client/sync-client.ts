@@ -4,13 +4,16 @@
  * failures back as SyncErrors with their `code`.
  */
 import * as Comlink from 'comlink';
+import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
 import { timersOf, type Timers } from '../engine/timers.ts';
 import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { workerEventOf, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { workerEventOf, type ClearLocalDataOptions, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { PushReceipts } from './push-receipts.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { SyncClient, SyncClientOptions } from './types.ts';
@@ -28,6 +31,10 @@ const CONNECT_TIMEOUT_MS = 20_000;
 
 const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
+function closedError(what: string): SyncError {
+  return new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
+}
+
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
@@ -39,6 +46,9 @@ class WorkerSyncClient implements SyncClient {
   readonly #events = new EventEmitter<SyncEventMap>();
   readonly #timers: Timers;
   readonly #connected: Promise<{ instanceId: InstanceId }>;
+  /** The replica's identity: from connect, then from each `reset`. */
+  #instanceId: InstanceId | undefined;
+  readonly #receipts = new PushReceipts((receipt) => this.#call<PushOutcome | undefined>('whenPushed', (api) => api.pushOutcome(receipt)));
   #status: SyncStatus = INITIAL_STATUS;
   #closed: Promise<void> | undefined;
   #isConnected = false;
@@ -76,6 +86,7 @@ class WorkerSyncClient implements SyncClient {
             );
           }
           this.#status = result.status;
+          this.#instanceId ??= result.instanceId;
           this.#isConnected = true;
           return { instanceId: result.instanceId };
         },
@@ -113,18 +124,19 @@ class WorkerSyncClient implements SyncClient {
   };
 
   async instanceId(): Promise<InstanceId> {
-    return (await this.#connected).instanceId;
+    const { instanceId } = await this.#connected;
+    return this.#instanceId ?? instanceId;
   }
 
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
+  put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt> {
     return this.#call('put', (api) => api.put(collective, id, value));
   }
 
-  putMany(records: readonly RecordInput[]): Promise<void> {
+  putMany(records: readonly RecordInput[]): Promise<WriteReceipt> {
     return this.#call('putMany', (api) => api.putMany(records));
   }
 
-  delete(collective: string, id: string): Promise<void> {
+  delete(collective: string, id: string): Promise<WriteReceipt> {
     return this.#call('delete', (api) => api.delete(collective, id));
   }
 
@@ -134,6 +146,29 @@ class WorkerSyncClient implements SyncClient {
 
   list(collective: string): Promise<RecordEntry[]> {
     return this.#call('list', (api) => api.list(collective));
+  }
+
+  // ---- the life of writes and of the replica (issue 12) ----
+
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome> {
+    if (this.#closed !== undefined) return Promise.reject(closedError('whenPushed'));
+    return this.#receipts.whenPushed(receipt);
+  }
+
+  pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
+    return this.#call('pending', (api) => api.pending(options));
+  }
+
+  isPending(collective: string, id: string): Promise<boolean> {
+    return this.#call('isPending', (api) => api.isPending(collective, id));
+  }
+
+  pendingIds(collective: string): Promise<string[]> {
+    return this.#call('pendingIds', (api) => api.pendingIds(collective));
+  }
+
+  clearLocalData(options?: ClearLocalDataOptions): Promise<void> {
+    return this.#call('clearLocalData', (api) => api.clearLocalData(options));
   }
 
   start(): Promise<void> {
@@ -202,6 +237,7 @@ class WorkerSyncClient implements SyncClient {
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#endpoint.removeEventListener('error', this.#onWorkerError);
+    this.#receipts.close();
     this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
@@ -210,9 +246,7 @@ class WorkerSyncClient implements SyncClient {
   }
 
   async #call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
-    if (this.#closed !== undefined) {
-      throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
-    }
+    if (this.#closed !== undefined) throw closedError(what);
     await this.#connected;
     try {
       return await call(this.#remote);
@@ -240,6 +274,11 @@ class WorkerSyncClient implements SyncClient {
   #dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
     if (event.type === 'status') this.#status = event.payload;
+    if (event.type === 'ack') this.#receipts.heard(event.payload);
+    if (event.type === 'reset') {
+      this.#instanceId = event.payload.instanceId;
+      this.#receipts.reset(event.payload.instanceId);
+    }
     // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
     (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
   }

@@ -6,7 +6,8 @@ import type * as Comlink from 'comlink';
 import type { TimeSource } from '../engine/timers.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import type { RecordCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
+import type { RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
 
 /** Options of `createSyncClient`. */
 export interface SyncClientOptions {
@@ -45,11 +46,20 @@ export interface SyncClientOptions {
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient extends SyncEngine, RecordCalls {
+export interface SyncClient extends SyncEngine, RecordCalls, ReplicaLifeCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
-  /** The replica's id, once {@link ready}. */
+  /** The replica's id, once {@link ready} (a new one after `clearLocalData`, told by `reset`). */
   instanceId(): Promise<InstanceId>;
+  /**
+   * Resolves once the server has dealt with the write of `receipt` (what `put`,
+   * `putMany` and `delete` return): `accepted`, or `refused` with each refused change and
+   * its reason (`FORBIDDEN`, `CONFLICT` under server-wins, `PAYLOAD_TOO_LARGE`,
+   * `INVALID_PAYLOAD`, `LOCAL_ONLY`), or `unknown` when the replica was cleared since.
+   * Works for a write made in another tab, or before a reload (keep the receipt).
+   * Waits as long as the write waits (offline, say); fails `SHUTDOWN` if the client closes.
+   */
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome>;
   /**
    * Joins the sync: the catch-up (with `progress` events), then push and pull in the
    * background. The first tab of an app to start leads and runs the loop; others
@@ -73,8 +83,10 @@ export interface SyncClient extends SyncEngine, RecordCalls {
    */
   status(): SyncStatus;
   /**
-   * Listens to `status`, `progress`, `change`, `conflict` or `error`; returns the
-   * unsubscribe.
+   * Listens to `status`, `progress`, `change`, `conflict`, `error`, `ack` (the server
+   * dealt with a range of this replica's writes: which were refused and why, in every
+   * tab) or `reset` (the replica was cleared, here or in another tab: read again);
+   * returns the unsubscribe.
    *
    * `change` comes once per committed transaction, in every tab of the app: a local
    * write in any tab, or a pulled batch. It carries the written values, so its cost

@@ -55,6 +55,8 @@ export const ErrorCode = {
    * applied; the client backs off and asks again.
    */
   INVALID_RESPONSE: 'INVALID_RESPONSE',
+  /** Writes are still waiting to be pushed, and the call would lose them (`clearLocalData`). */
+  PENDING_WRITES: 'PENDING_WRITES',
 } as const;
 
 /** One of the stable error codes. */

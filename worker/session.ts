@@ -1,0 +1,42 @@
+/**
+ * The rooms of one open connection of a tab's worker (see `sync-worker.ts`): made at
+ * connect, and made anew when a clear replaces the replica.
+ */
+import type { Connection } from './connection.ts';
+import type { ForwardedCalls } from './forwarded-calls.ts';
+import type { LeaderTerms } from './leader-term.ts';
+import type { OutboxCalls } from './outbox-calls.ts';
+import type { TabMessageHandlers } from './tab-channel.ts';
+import type { TabStatus } from './tab-status.ts';
+
+/** The rooms of one connection. */
+export interface Session {
+  readonly connection: Connection;
+  readonly terms: LeaderTerms;
+  readonly calls: ForwardedCalls;
+  readonly status: TabStatus;
+  readonly outbox: OutboxCalls;
+  /** What this tab does with each kind of message from the other tabs. */
+  readonly handlers: TabMessageHandlers;
+}
+
+/** Stops the session's sync (if it leads, another tab takes over) and its waiting calls; returns whether the app wanted sync. */
+export async function stopSessionSync(session: Session): Promise<boolean> {
+  const wanted = session.terms.wanted;
+  try {
+    await session.terms.close();
+  } finally {
+    session.calls.close();
+  }
+  return wanted;
+}
+
+/** Ends the session: its sync, its rooms, its replica connection. */
+export async function closeSession(session: Session): Promise<void> {
+  try {
+    await stopSessionSync(session);
+  } finally {
+    session.outbox.close();
+    session.connection.close();
+  }
+}
