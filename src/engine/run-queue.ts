@@ -50,6 +50,11 @@ export class RunQueue {
     return this.#tail;
   }
 
+  /** Saves when the replica last synced, if a save was put off (the manager stops). */
+  flushFacts(): Promise<void> {
+    return this.#facts.flush();
+  }
+
   /** The next run shakes hands again (a new start). */
   forgetSession(): void {
     this.#session = undefined;

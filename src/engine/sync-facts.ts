@@ -54,6 +54,8 @@ export async function readSyncFacts(store: LocalStore): Promise<SyncFacts> {
 export class SyncFactsKeeper {
   readonly #store: LocalStore;
   #saved: StoredFacts | undefined;
+  /** The latest facts, when a save was skipped for them (saved by {@link flush}). */
+  #unsaved: StoredFacts | undefined;
 
   constructor(store: LocalStore) {
     this.#store = store;
@@ -61,13 +63,26 @@ export class SyncFactsKeeper {
 
   /** A run with `peer` went through at `at`. Never rejects: losing a save loses only a fact. */
   synced(peer: string, at: number): void {
-    const saved = this.#saved;
-    if (saved !== undefined && saved.peer === peer && at - saved.lastSyncedAt < SAVE_EVERY_MS) return;
     const facts: StoredFacts = { lastSyncedAt: at, peer };
+    const saved = this.#saved;
+    if (saved !== undefined && saved.peer === peer && at - saved.lastSyncedAt < SAVE_EVERY_MS) {
+      this.#unsaved = facts;
+      return;
+    }
+    void this.#save(facts);
+  }
+
+  /** Saves the latest facts if a save was skipped for them (the manager stops). */
+  async flush(): Promise<void> {
+    if (this.#unsaved !== undefined) await this.#save(this.#unsaved);
+  }
+
+  async #save(facts: StoredFacts): Promise<void> {
     this.#saved = facts;
+    this.#unsaved = undefined;
     // Never backwards: another tab (a later leader) may have saved a later time.
-    this.#store
-      .updateNote(SYNC_FACTS_NOTE, (current) => (isStoredFacts(current) && current.lastSyncedAt > at ? current : facts))
+    await this.#store
+      .updateNote(SYNC_FACTS_NOTE, (current) => (isStoredFacts(current) && current.lastSyncedAt > facts.lastSyncedAt ? current : facts))
       .catch(() => undefined);
   }
 }

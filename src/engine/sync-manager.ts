@@ -176,6 +176,7 @@ export class SyncManager implements SyncEngine {
     for (const off of [...this.#listening]) off();
     if (this.#ownsPending) this.#pending.close();
     await Promise.all([this.#loops?.close(), this.#runs.idle].map((p) => p?.catch(() => undefined)));
+    await this.#runs.flushFacts();
     this.#book.forget();
     this.#book.report();
   }

@@ -8,6 +8,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import * as Comlink from 'comlink';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../src/client/sync-client.ts';
+import type { Access } from '../../src/server/access.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
@@ -28,6 +29,10 @@ export function tabsWorld(
     workerOptions?: Partial<SyncWorkerOptions>;
     /** Wraps each tab's transport (`tab` is 1-based, in opening order). */
     transport?: (inner: SyncTransport, tab: number) => SyncTransport;
+    /** Who the tabs are to the server (default: full access). */
+    access?: Access;
+    /** Open the server's live (poke) channel. Default false: requests come from loops and nudges only. */
+    live?: boolean;
   } = {},
 ) {
   const name = `tabs-${++worlds}-${Date.now()}`;
@@ -41,7 +46,7 @@ export function tabsWorld(
   const clients: SyncClient[] = [];
 
   function countingTransport(tab: number, settings: TransportSettings): SyncTransport {
-    const inner = memoryTransport(server, { live: false });
+    const inner = memoryTransport(server, { live: options.live === true, ...(options.access === undefined ? {} : { access: options.access }) });
     const wrap =
       <A extends unknown[], R>(route: Route, call: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
@@ -57,6 +62,7 @@ export function tabsWorld(
       }),
       pull: wrap('pull', (r) => inner.pull(r)),
       health: wrap('health', () => inner.health()),
+      ...(inner.live === undefined ? {} : { live: inner.live.bind(inner) }),
     };
     return options.transport?.(counted, tab) ?? counted;
   }
