@@ -1,9 +1,11 @@
 /**
  * The demo, driven the way a person uses it, in real Chromium: two devices (two browser
  * contexts, the second with `?device=phone`) add and edit todos, one goes offline with
- * the page's switch, edits, comes back and syncs; both lists agree; a conflicting edit
- * lands in the conflict log; seeding 20,000 records fills the progress bar to 100%.
- * Screenshots of both devices go to test-output/. No console errors allowed.
+ * the page's switch, edits (its outbox and "synced?" marks show what waits), comes back
+ * and syncs; both lists agree; a conflicting edit lands in the conflict log; seeding
+ * 20,000 records fills the progress bar to 100%; Forget asks first while a change
+ * waits, then clears the phone in both of its tabs, which catch up again without a
+ * reload. Screenshots of both devices go to test-output/. No console errors allowed.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,8 @@ interface Device {
 interface Item {
   readonly title: string;
   readonly done: boolean;
+  /** Its "synced?" mark. */
+  readonly synced: boolean;
 }
 
 let demo: RunningDemo | undefined;
@@ -50,7 +54,16 @@ afterAll(async () => {
 async function openDevice(name: string, query: string): Promise<Device> {
   if (chromium === undefined || demo === undefined) throw new Error('the demo is not running');
   const context = await chromium.newContext();
-  const page = await context.newPage();
+  return openPage(name, await context.newPage(), query);
+}
+
+/** Another tab of `device` (same context: same IndexedDB, same workers' locks). */
+async function openTab(device: Device, query: string): Promise<Device> {
+  return openPage(`${device.name} (2nd tab)`, await device.page.context().newPage(), query);
+}
+
+async function openPage(name: string, page: Page, query: string): Promise<Device> {
+  if (demo === undefined) throw new Error('the demo is not running');
   await page.setViewportSize({ width: 1180, height: 900 });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`${name}: ${error.stack ?? error.message}`));
@@ -70,8 +83,14 @@ function items(device: Device): Promise<Item[]> {
     rows.map((row) => ({
       title: row.querySelector('.title')?.textContent ?? '',
       done: row.querySelector<HTMLInputElement>('input[type="checkbox"]')?.checked ?? false,
+      synced: row.querySelector<HTMLElement>('.sync-mark')?.dataset['synced'] === 'true',
     })),
   );
+}
+
+/** What the outbox card lists. */
+function outbox(device: Device): Promise<string[]> {
+  return device.page.locator('#outbox-list li').allInnerTexts();
 }
 
 function text(device: Device, selector: string): Promise<string> {
@@ -135,6 +154,13 @@ describe('the demo page', () => {
     await addTodo(laptop, 'Plan the trip');
     await editTodo(laptop, 'Call mom', 'Call mom tonight');
     await waitFor('laptop changes pending', () => text(laptop, '#pending'), (n) => Number(n) >= 2);
+    // The outbox lists them, and their todos are marked as not synced; the others are.
+    const waiting = await waitFor('the outbox to list the offline edits', () => outbox(laptop), (rows) => rows.length >= 2);
+    expect(waiting.join('\n')).toContain('Plan the trip');
+    const marks = await waitFor('the marks', () => items(laptop), (list) => list.some((i) => i.title === 'Plan the trip' && !i.synced));
+    expect(marks.find((i) => i.title === 'Buy oat milk')?.synced).toBe(true);
+    mkdirSync(OUTPUT, { recursive: true });
+    await laptop.page.screenshot({ path: join(OUTPUT, 'demo-laptop-offline-outbox.png'), fullPage: true });
     // Sync now while offline fails visibly, and sends nothing.
     await laptop.page.getByRole('button', { name: 'Sync now' }).click();
     await waitFor('the offline failure on the laptop', () => text(laptop, '#notice'), (s) => s.includes('Sync now failed') && s.includes('offline'));
@@ -152,6 +178,9 @@ describe('the demo page', () => {
       waitFor('laptop back to idle with nothing pending', async () => [await text(laptop, '#status-pill'), await text(laptop, '#pending')], ([s, n]) => s === 'idle' && n === '0'),
     ]);
     expect(lists[0]?.find((i) => i.title === 'Book flights')?.done).toBe(true);
+    await waitFor('every laptop todo synced, its outbox empty', async () => [await items(laptop), await outbox(laptop)] as const, ([list, rows]) =>
+      list.every((i) => i.synced) && rows.length === 0,
+    );
     expect(lists[0]?.map((i) => i.title)).not.toContain('Call mom tonight');
 
     // The laptop's offline edit lost to the phone's newer one, and the log says so.
@@ -196,12 +225,32 @@ describe('the demo page', () => {
     await addTodo(phone, 'Made under server-wins');
     await converged([laptop, phone], ['Sent by hand', 'Made under server-wins']);
 
-    // The phone forgets its data and reloads: a fresh initial sync of everything.
-    await phone.page.getByRole('button', { name: "Forget this device's data" }).click();
-    await waitFor('the phone reloaded', () => phone.loads(), (n) => n === 2);
-    await phone.page.waitForSelector('body[data-ready="true"]', { timeout: 45_000 });
-    expect(await text(phone, '#progress-label')).toMatch(/^Caught up: 20,0\d\d changes in \d+ batches/);
-    await converged([laptop, phone], ['Sent by hand', 'Made under server-wins', 'Buy oat milk']);
+    // Forget on the phone, with a second tab of it open. A change waits: it asks first.
+    const phoneTab = await openTab(phone, '?device=phone');
+    await phone.page.getByRole('switch', { name: 'Offline' }).check();
+    await addTodo(phone, 'Not synced on the phone');
+    const forget = phone.page.getByRole('button', { name: "Forget this device's data" });
+    await forget.click();
+    const dialog = phone.page.getByRole('dialog', { name: 'Forget unsynced changes?' });
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('1 change made on this device has not reached the server yet');
+    await phone.page.screenshot({ path: join(OUTPUT, 'demo-phone-forget-asks.png') });
+    await dialog.getByRole('button', { name: 'Keep them' }).click();
+    await waitFor('the notice that it kept them', () => text(phone, '#notice'), (n) => n.includes('Kept'));
+    expect((await items(phone)).map((i) => i.title)).toContain('Not synced on the phone');
+
+    // Online again, nothing waits: Forget clears at once, in both tabs, and they catch up again (no reload).
+    await phone.page.getByRole('switch', { name: 'Offline' }).uncheck();
+    await waitFor('the phone’s change pushed', () => text(phone, '#pending'), (n) => n === '0', { timeoutMs: 20_000 });
+    await forget.click();
+    for (const device of [phone, phoneTab]) {
+      await waitFor(`${device.name} caught up again`, () => text(device, '#progress-label'), (l) => /^Caught up: 20,0\d\d changes in \d+ batches/.test(l), {
+        timeoutMs: 45_000,
+        everyMs: 200,
+      });
+    }
+    expect(await phone.page.getByRole('dialog').count()).toBe(0);
+    await converged([laptop, phone, phoneTab], ['Sent by hand', 'Made under server-wins', 'Buy oat milk', 'Not synced on the phone']);
     await waitFor('the seeded records counted again on the phone', () => text(phone, '#archive-count'), (c) => c.includes('20,000 seeded records'));
 
     mkdirSync(OUTPUT, { recursive: true });
@@ -210,7 +259,7 @@ describe('the demo page', () => {
     await phone.page.setViewportSize({ width: 390, height: 844 });
     await phone.page.screenshot({ path: join(OUTPUT, 'demo-phone-narrow.png'), fullPage: true });
 
-    expect([...laptop.errors, ...phone.errors]).toEqual([]);
-    expect([laptop.loads(), phone.loads()]).toEqual([1, 2]);
+    expect([...laptop.errors, ...phone.errors, ...phoneTab.errors]).toEqual([]);
+    expect([laptop.loads(), phone.loads(), phoneTab.loads()]).toEqual([1, 1, 1]);
   }, 120_000);
 });
