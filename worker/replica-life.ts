@@ -37,8 +37,6 @@ export class ReplicaLife {
   readonly #tabId: string;
   /** Settles once the session replaced now is in place; calls wait on it. */
   #gate: Promise<void> | undefined;
-  /** Settles on the clearer's `cleared` (waited for only without Web Locks). */
-  #cleared: (() => void) | undefined;
 
   constructor(options: ReplicaLifeOptions, host: SessionHost) {
     this.#presence = new ReplicaPresence(options);
@@ -81,7 +79,6 @@ export class ReplicaLife {
           await this.#host.close(); // still open if the clear was refused before closing
           const session = await this.#host.open(wanted);
           if (cleared) this.#reset(session);
-          this.#post('cleared');
         },
       });
     });
@@ -91,11 +88,9 @@ export class ReplicaLife {
   yieldToClear(): void {
     if (this.#gate !== undefined) return; // already yielding (the clearer says it again each second), or clearing
     const before = this.#host.current()?.connection.replica.instanceId;
-    const cleared = new Promise<void>((resolve) => (this.#cleared = resolve));
     void this.#replacing(async () => {
       const wanted = await this.#stopSync();
       await this.#presence.yieldTo({
-        cleared,
         close: () => this.#host.close(),
         reopen: async () => {
           const session = await this.#host.open(wanted);
@@ -103,11 +98,6 @@ export class ReplicaLife {
         },
       });
     }).catch(() => undefined); // a failed reopen: calls fail SHUTDOWN (no session), the page hears it then
-  }
-
-  /** The clearer is done. */
-  heardCleared(): void {
-    this.#cleared?.();
   }
 
   async #pendingCount(): Promise<number> {
@@ -121,7 +111,7 @@ export class ReplicaLife {
     return session === undefined ? false : stopSessionSync(session);
   }
 
-  #post(kind: 'clear' | 'cleared'): void {
+  #post(kind: 'clear'): void {
     this.#host.current()?.connection.post({ kind, from: this.#tabId });
   }
 

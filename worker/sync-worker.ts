@@ -384,7 +384,6 @@ export class SyncWorker {
       reply: (message) => calls.replied(message),
       // Another tab clears the replica: let go, come back when it is done (`replica-life.ts`).
       clear: () => this.#life?.yieldToClear(),
-      cleared: () => this.#life?.heardCleared(),
     };
   }
 }

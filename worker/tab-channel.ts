@@ -30,8 +30,6 @@ export type TabMessage =
   | { readonly kind: 'accepted'; readonly from: string; readonly to: string; readonly id: string }
   /** `from` clears the replica's local data: let go of the database (see `clear-data.ts`). */
   | { readonly kind: 'clear'; readonly from: string }
-  /** `from` is done clearing (or gave up): the database may be opened again. */
-  | { readonly kind: 'cleared'; readonly from: string }
   | {
       readonly kind: 'reply';
       readonly from: string;
@@ -75,7 +73,7 @@ export function defaultBroadcastChannel(name: string): BroadcastChannelLike {
   return { postMessage: () => undefined, addEventListener: () => undefined, close: () => undefined };
 }
 
-const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'leader', 'call', 'accepted', 'reply', 'clear', 'cleared']);
+const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'leader', 'call', 'accepted', 'reply', 'clear']);
 
 function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;

@@ -23,7 +23,10 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
 
 /** How a run shows. */
 export interface RunOptions {
-  /** Not `syncing` while it runs (a background poll; see `sync-status.ts`). */
+  /**
+   * Not `syncing` while it runs, unless it brings changes (a background poll that finds
+   * nothing flaps no status; see `sync-status.ts`).
+   */
   readonly quiet?: boolean;
 }
 
@@ -66,10 +69,18 @@ export class RunQueue {
    */
   run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>, options: RunOptions = {}): Promise<T> {
     const { book, store, transport, stopped, shutdownError } = this.#options;
-    const quiet = options.quiet === true;
+    let quiet = options.quiet === true;
     const run = this.#tail.then(async () => {
       if (stopped()) throw shutdownError(kind);
       book.runStarted(quiet);
+      // A quiet run that brings changes is one a user sees: `syncing` from its first batch.
+      const loudOnChanges = !quiet
+        ? undefined
+        : store.subscribe((event) => {
+            if (!quiet || event.source !== 'remote') return;
+            quiet = false;
+            book.runStarted();
+          });
       try {
         this.#session ??= await handshake(transport, store.instanceId);
         const ctx = this.#context(this.#session);
@@ -87,6 +98,8 @@ export class RunQueue {
           else book.fail('manual', failure);
         }
         throw failure;
+      } finally {
+        loudOnChanges?.();
       }
     });
     this.#tail = run.catch(() => undefined);

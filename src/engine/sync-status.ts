@@ -4,9 +4,9 @@
  * last success, the cursors, online or not, and the pending count. It emits a `status`
  * event only when something a user could see changed:
  *
- * - a quiet run (the pull loop's poll or a poke's pull, once caught up) does not show
- *   `syncing`: on an idle device it would flap syncing/idle twice a poll for nothing;
- *   what it brings shows as `change` events and moved cursors;
+ * - a quiet run (the pull loop's poll or a poke's pull, once caught up) shows
+ *   `syncing` only once it brings changes: on an idle device it would flap
+ *   syncing/idle twice a poll for nothing;
  * - `lastSyncedAt` moving on alone (a poll that found nothing) fires nothing; the next
  *   event carries it. Its first value (never synced → synced) does fire.
  */

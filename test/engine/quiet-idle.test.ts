@@ -74,12 +74,16 @@ describe('an idle device with the live channel up', () => {
     // The server pokes for our own write too: its pull skips the echo and moves the cursor.
     await until(() => manager.status().cursors?.pull === 1, 'the pull of our own poke');
 
+    const seen = statuses.length;
     const other = await newReplica();
     await other.replica.put('notes', 'theirs', 2);
     await connect(other.replica, memoryTransport(server), { direction: 'push-only' }).syncOnce();
     await runFor(300, 50); // the poke's pull waits out minPullGapMs after the last one
     await until(() => manager.status().cursors?.pull === 2, 'the poke’s pull');
     expect((await replica.get('notes', 'theirs'))?.value).toBe(2);
+    // A quiet pull that brings a change shows it: syncing, then idle with the cursor moved.
+    await until(() => manager.status().state === 'idle', 'idle again');
+    expect(statuses.slice(seen).map((s) => s.state)).toEqual(['syncing', 'idle']);
     expect(scripted.callsOf('pull').at(-1)?.at).toBeLessThan(5_000 + 1_000); // not the 30 s poll
     await manager.stop();
   });
