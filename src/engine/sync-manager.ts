@@ -97,7 +97,7 @@ export class SyncManager implements SyncEngine {
     this.#timers = timersOf(options);
     this.#ownsPending = options.pendingCount === undefined;
     this.#pending = options.pendingCount ?? new PendingCount(store);
-    this.#pushDemand = new PushDemand(this.#pending);
+    this.#pushDemand = new PushDemand(this.#pending, { now: this.#timers.now, safetyEveryMs: this.config.livePullIntervalMs });
     this.#book = new SyncStatusBook({
       lifecycle: () => this.#lifecycle,
       pending: () => this.#pending.value ?? 0,

@@ -88,6 +88,20 @@ describe('an idle device with the live channel up', () => {
     await manager.stop();
   });
 
+  it('still finds, within livePullIntervalMs, a write nobody announced (another store object of the database)', async () => {
+    const { server } = newServer();
+    const { replica, reopen } = await newReplica();
+    const scripted = scriptedTransport(memoryTransport(server));
+    const manager = connect(replica, scripted.transport);
+    await manager.start();
+    await until(() => manager.status().lastSyncedAt !== null, 'the first sync');
+    const elsewhere = await reopen(); // another tab's store object, say: no requestPush()
+    await elsewhere.put('notes', 'unannounced', 1);
+    await runFor(31_000, 500);
+    expect(scripted.callsOf('push').flatMap((c) => c.request.changes.map((ch) => ch.id))).toEqual(['unannounced']);
+    await manager.stop();
+  });
+
   it('polls at pullIntervalMs again once the live channel drops', async () => {
     let drop: (() => void) | undefined;
     const { scripted, manager } = await idleDevice({ pullIntervalMs: 1_000, livePullIntervalMs: 30_000 }, (inner) => ({
