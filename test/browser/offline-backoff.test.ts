@@ -15,12 +15,18 @@ const NAME = 'offline-device';
 /** Short delays so several retries fit in a second; a cap well above them. */
 const CONFIG = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000 } } as const;
 
-/** The retry delays announced by `disconnected` statuses, in order, repeats dropped. */
+/**
+ * The growing retry delays announced by `disconnected` statuses: each one longer than
+ * any before it. The push and pull loops back off each on its own schedule and status
+ * shows the latest failure, so a loop failing late (the pull loop, polling slowly while
+ * the live channel was up, fails first when the drop is noticed) may announce a short
+ * delay after the other loop's longer one; what must grow is the backoff itself.
+ */
 function announcedDelays(statuses: readonly SyncStatus[]): number[] {
   const delays: number[] = [];
   for (const status of statuses) {
     const delay = status.state === 'disconnected' ? status.retry?.nextDelayMs : undefined;
-    if (delay !== undefined && delay !== delays.at(-1)) delays.push(delay);
+    if (delay !== undefined && delay > (delays.at(-1) ?? 0)) delays.push(delay);
   }
   return delays;
 }
