@@ -13,6 +13,8 @@ export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
 export type {
   ChangeOp,
+  RecordKey,
+  RecordState,
   ConflictPolicy,
   InstanceId,
   JsonValue,

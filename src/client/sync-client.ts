@@ -8,7 +8,7 @@ import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
 import { timersOf, type Timers } from '../engine/timers.ts';
 import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
-import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
@@ -114,7 +114,12 @@ class WorkerSyncClient implements SyncClient {
       const failure = rebuild(error);
       this.#events.emit('error', failure.toJSON());
     });
-    if (options.persist === true) requestPersistence();
+    if (options.persist === true) {
+      // Reported after this tick, so listeners added right after createSyncClient() hear it.
+      void requestPersistence().then((warning) => {
+        if (warning !== undefined && this.#closed === undefined) this.#events.emit('error', warning);
+      });
+    }
     globalThis.addEventListener?.('online', this.#onNetworkBack);
   }
 
@@ -284,10 +289,24 @@ class WorkerSyncClient implements SyncClient {
   }
 }
 
-/** Asks the browser to keep this origin's storage; quietly does nothing where unsupported. */
-function requestPersistence(): void {
+/**
+ * Asks the browser to keep this origin's storage; resolves to the `NOT_PERSISTED`
+ * warning when it cannot (no StorageManager, as in WebKit's automation), would not
+ * (denied), or failed — never silently.
+ */
+async function requestPersistence(): Promise<SyncErrorData | undefined> {
   const storage = (globalThis.navigator as { storage?: { persist?: () => Promise<boolean> } } | undefined)?.storage;
-  storage?.persist?.().catch(() => undefined);
+  const warning = (reason: 'unsupported' | 'denied' | 'failed', why: string): SyncErrorData => ({
+    code: ErrorCode.NOT_PERSISTED,
+    message: `persist: true — the browser ${why}; sync goes on, but it may evict this app's data under storage pressure.`,
+    details: { reason },
+  });
+  if (typeof storage?.persist !== 'function') return warning('unsupported', 'has no navigator.storage.persist() (no StorageManager)');
+  try {
+    return (await storage.persist()) ? undefined : warning('denied', 'did not grant persistent storage');
+  } catch (error) {
+    return warning('failed', `failed to grant persistent storage (${error instanceof Error ? error.message : String(error)})`);
+  }
 }
 
 /**

@@ -35,7 +35,11 @@ export interface SyncClientOptions {
    * `worker` wins when both are given.
    */
   readonly workerUrl?: string | URL;
-  /** Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`). */
+  /**
+   * Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`).
+   * Where it cannot or will not, an `error` event with code `NOT_PERSISTED` (a warning:
+   * sync goes on) says so, with `details.reason` `unsupported`, `denied` or `failed`.
+   */
   readonly persist?: boolean;
   /** Timers of the client's own waits (connect, close). Default the globals. */
   readonly time?: TimeSource;

@@ -9,7 +9,7 @@
  *              │      ▲                      pull loop: the catch-up, then pull, every pullIntervalMs
  *    retryable │      │ backoff, or                     (livePullIntervalMs while the live channel is up)
  *    failure ──┘      │ resume() when online   live channel: a poke asks the pull loop for a cycle,
- *                                                        at most one per minPullGapMs
+ *                                                        at most one per POKE_PULL_GAP_MS
  *                                            final refusal (UNAUTHORIZED, FORBIDDEN, PROTOCOL_VERSION,
  *                                            HANDSHAKE_REJECTED): every loop ends, `onRefused`
  * ```
@@ -23,6 +23,13 @@ import type { RetryState } from './backoff.ts';
 import { SyncLoop } from './sync-loop.ts';
 import type { Timers } from './timers.ts';
 import type { SyncConfig } from './types.ts';
+
+/**
+ * The least time between two requested pull starts: a live channel poking every
+ * millisecond makes at most 4 pulls a second (one in flight, one queued), instead of
+ * one per poke.
+ */
+export const POKE_PULL_GAP_MS = 250;
 
 /** Which loop a cycle belongs to. */
 export type LoopKind = 'connect' | 'push' | 'pull';
@@ -51,7 +58,6 @@ export interface LoopSteps {
 /** How the loops run. */
 export interface BackgroundLoopsOptions {
   readonly config: SyncConfig;
-  /** Timers, and the clock the pull loop's `minPullGapMs` is measured on. */
   readonly timers: Timers;
   /** Whose live channel, if it has one, pokes the pull loop. */
   readonly transport: SyncTransport;
@@ -126,7 +132,7 @@ export class BackgroundLoops {
     return [this.#connect, this.#push, this.#pull].filter((loop) => loop !== undefined);
   }
 
-  #loop(kind: LoopKind, intervalMs: number | (() => number), minGapMs = 0): SyncLoop {
+  #loop(kind: LoopKind, intervalMs: number | (() => number)): SyncLoop {
     const { config, timers } = this.#options;
     return new SyncLoop(
       {
@@ -138,15 +144,15 @@ export class BackgroundLoops {
           if (kind === 'connect') this.#connected();
         },
         onFailure: (error, retry) => {
-          // Our own stop cutting a cycle short is no failure. A SHUTDOWN from elsewhere
-          // (a server going down answers so) is one like any other: reported, retried,
-          // and it settles start() — ignored, it left start() pending for good.
+          // SHUTDOWN from our own stop() ends quietly; a server that says it is shutting
+          // down is a failure like any other (retried, and start() settles).
           if (error.code === ErrorCode.SHUTDOWN && this.#closed) return;
           if (kind === 'connect' && FINAL_CONNECT_CODES.has(error.code)) this.#refused(error);
           else this.#steps.onFailure(kind, error, retry);
         },
       },
-      { intervalMs, minGapMs, retry: config.retry, timers },
+      // Pokes and other requested pulls start at most one per POKE_PULL_GAP_MS.
+      { intervalMs, retry: config.retry, timers, ...(kind === 'pull' ? { floor: { gapMs: POKE_PULL_GAP_MS, now: timers.now } } : {}) },
     );
   }
 
@@ -154,12 +160,9 @@ export class BackgroundLoops {
     void this.#connect?.close();
     this.#connect = undefined;
     if (this.#closed) return;
-    const { direction, pushIntervalMs, pullIntervalMs } = this.#options.config;
-    const { livePullIntervalMs, minPullGapMs } = this.#options.config;
+    const { direction, pushIntervalMs, pullIntervalMs, livePullIntervalMs } = this.#options.config;
     if (direction !== 'pull-only') this.#push = this.#loop('push', pushIntervalMs);
-    if (direction !== 'push-only') {
-      this.#pull = this.#loop('pull', () => (this.#liveUp ? livePullIntervalMs : pullIntervalMs), minPullGapMs);
-    }
+    if (direction !== 'push-only') this.#pull = this.#loop('pull', () => (this.#liveUp ? livePullIntervalMs : pullIntervalMs));
     const { transport } = this.#options;
     if (transport.live !== undefined && this.#pull !== undefined) {
       this.#closeLive = transport.live({

@@ -1,11 +1,14 @@
 /**
  * The one queue every network run of a manager goes through, so a manual run never
  * overlaps a background one. Each run shakes hands first if there is no session yet,
- * and keeps the status book: `syncing` while it runs (unless quiet), the cursors,
- * `lastSyncedAt` and its failure cleared on success.
+ * goes again under a fresh identity if the server refuses the replica's (once per
+ * cause per start, see `identity-renewal.ts`), and keeps the status book: `syncing`
+ * while it runs (unless quiet), the cursors, `lastSyncedAt` and its failure cleared
+ * on success.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { handshake, type SyncSession } from './handshake.ts';
+import { renewIdentity } from './identity-renewal.ts';
 import { peerKey } from './peer-key.ts';
 import { readCursors, readSyncFacts, SyncFactsKeeper } from './sync-facts.ts';
 import type { SyncContext } from './sync-context.ts';
@@ -36,6 +39,8 @@ export class RunQueue {
   /** Keeps when the replica last synced, and with whom, across reloads. */
   readonly #facts: SyncFactsKeeper;
   #session: SyncSession | undefined;
+  /** Causes of an identity renewal since the last start (each renews once). */
+  readonly #renewed = new Set<string>();
   /** Tail of the queue. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -58,9 +63,10 @@ export class RunQueue {
     return this.#facts.flush();
   }
 
-  /** The next run shakes hands again (a new start). */
+  /** The next run shakes hands again, and may renew a refused identity again (a new start). */
   forgetSession(): void {
     this.#session = undefined;
+    this.#renewed.clear();
   }
 
   /**
@@ -68,7 +74,7 @@ export class RunQueue {
    * reported here; a loop's by the loop, which knows the retry schedule.
    */
   run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>, options: RunOptions = {}): Promise<T> {
-    const { book, store, transport, stopped, shutdownError } = this.#options;
+    const { book, store, stopped, shutdownError } = this.#options;
     let quiet = options.quiet === true;
     const run = this.#tail.then(async () => {
       if (stopped()) throw shutdownError(kind);
@@ -82,9 +88,7 @@ export class RunQueue {
             book.runStarted();
           });
       try {
-        this.#session ??= await handshake(transport, store.instanceId);
-        const ctx = this.#context(this.#session);
-        const result = await body(ctx);
+        const [result, ctx] = await this.#attempt(body);
         // Read before the run reports its end, so one status carries both.
         book.setCursors(await readCursors(store, ctx.peer));
         book.runSucceeded(kind, quiet);
@@ -106,12 +110,33 @@ export class RunQueue {
     return run;
   }
 
+  /**
+   * Shakes hands if needed and runs `body`; again, once per cause, after renewing a
+   * refused identity. Returns the result and the context it ran in.
+   */
+  async #attempt<T>(body: (ctx: SyncContext) => Promise<T>): Promise<[T, SyncContext]> {
+    const { store, transport, report } = this.#options;
+    for (;;) {
+      try {
+        this.#session ??= await handshake(transport, store);
+        const ctx = this.#context(this.#session);
+        return [await body(ctx), ctx];
+      } catch (error) {
+        const failure = SyncError.from(error);
+        const retired = this.#session?.sender.instanceId ?? store.instanceId;
+        if (!(await renewIdentity(store, retired, failure, this.#renewed, report.onError))) throw failure;
+        this.#session = undefined; // shake hands as the new id
+      }
+    }
+  }
+
   #context(session: SyncSession): SyncContext {
     const { store, transport, config, stopped, shutdownError, report } = this.#options;
     return {
       store,
       transport,
       config,
+      sender: session.sender,
       peer: peerKey(session.serverId, config.collectives),
       checkpoint: () => {
         if (stopped()) throw shutdownError('sync');

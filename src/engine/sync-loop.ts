@@ -18,12 +18,9 @@
  *                               └────────┘
  * ```
  *
- * - `request()` while waiting after a success runs the cycle at once; while waiting
- *   out a backoff it does nothing (the server is struggling: do not hammer it); while
- *   running it queues one more run right after. So however often it is asked, a loop
- *   has at most one cycle in flight and one queued; with `minGapMs`, a requested cycle
- *   also starts no sooner than that after the start of the one before (a server poking
- *   every millisecond gets a pull every `minGapMs`, not one per poke).
+ * - `request()` while waiting after a success runs the cycle at once (or once `floor`
+ *   allows); while waiting out a backoff it does nothing (the server is struggling: do
+ *   not hammer it); while running it queues one more run right after (same floor).
  * - The wait after a success is `intervalMs`, read at each wait: a loop's owner may
  *   change it (the pull loop waits longer while the live channel brings pokes).
  * - A failure while paused or closed is not counted: being offline burns no retries.
@@ -54,11 +51,14 @@ export interface SyncLoopDelegate {
 export interface SyncLoopOptions {
   /** The wait after a success: a number, or a function read at each wait. */
   readonly intervalMs: number | (() => number);
-  /** The least time between the starts of a cycle and a requested one after it. Default 0. */
-  readonly minGapMs?: number;
   readonly retry: RetryConfig;
-  /** Timers, and the clock `minGapMs` is measured on (default `Date.now`). */
-  readonly timers: TimerFunctions & { readonly now?: () => number };
+  readonly timers: TimerFunctions;
+  /**
+   * The least time between the starts of two requested cycles, with its clock: a server
+   * poking every millisecond gets at most one cycle in flight, one queued, and one start
+   * per `gapMs` (issue 11: poke floods drove 67 pulls a second).
+   */
+  readonly floor?: { readonly gapMs: number; readonly now: () => number };
 }
 
 /** A loop's state; see the diagram at the top of this file. */
@@ -74,10 +74,9 @@ export class SyncLoop {
   #requested = false;
   #paused = false;
   #current: Promise<void> = Promise.resolve();
-  /** When the last cycle started (for `minGapMs`); -Infinity before the first. */
   #lastStart = Number.NEGATIVE_INFINITY;
-  /** When the scheduled timer fires, if one is set. */
-  #dueAt: number | undefined;
+  /** The armed timer is for a requested run (not the interval). */
+  #runRequested = false;
 
   constructor(delegate: SyncLoopDelegate, options: SyncLoopOptions) {
     this.#delegate = delegate;
@@ -106,11 +105,18 @@ export class SyncLoop {
   request(): void {
     if (this.#state === 'running') {
       this.#requested = true;
-    } else if (this.#state === 'waiting' && this.#backoff.attempt === 0) {
-      const delayMs = this.#gapDelay();
-      // Never later than already planned: a request only brings the next cycle forward.
-      if (this.#dueAt === undefined || this.#now() + delayMs < this.#dueAt) this.#schedule(delayMs);
+    } else if (this.#state === 'waiting' && this.#backoff.attempt === 0 && !this.#runRequested) {
+      // A run already asked for keeps its timer: re-arming it on every request would let
+      // requests closer than a timer tick (a poke every millisecond) starve the loop.
+      this.#schedule(this.#floorDelay());
+      this.#runRequested = true;
     }
+  }
+
+  /** How long a requested cycle waits for the floor (0 without one). */
+  #floorDelay(): number {
+    const floor = this.#options.floor;
+    return floor === undefined ? 0 : Math.max(0, this.#lastStart + floor.gapMs - floor.now());
   }
 
   /** Stops scheduling cycles until `resume()`; a cycle in flight finishes first. */
@@ -142,27 +148,11 @@ export class SyncLoop {
     return this.#current;
   }
 
-  #now(): number {
-    return this.#options.timers.now?.() ?? Date.now();
-  }
-
-  /** How long a requested cycle waits: what remains of `minGapMs` since the last start. */
-  #gapDelay(): number {
-    const gap = this.#options.minGapMs ?? 0;
-    return gap === 0 ? 0 : Math.max(0, this.#lastStart + gap - this.#now());
-  }
-
-  #interval(): number {
-    const { intervalMs } = this.#options;
-    return typeof intervalMs === 'number' ? intervalMs : intervalMs();
-  }
-
   #schedule(delayMs: number): void {
     this.#clearTimer();
-    this.#dueAt = this.#now() + delayMs;
+    this.#runRequested = false;
     this.#timer = this.#options.timers.setTimeout(() => {
       this.#timer = undefined;
-      this.#dueAt = undefined;
       this.#run();
     }, delayMs);
   }
@@ -170,14 +160,14 @@ export class SyncLoop {
   #clearTimer(): void {
     if (this.#timer !== undefined) this.#options.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#dueAt = undefined;
+    this.#runRequested = false;
   }
 
   #run(): void {
     if (this.#state !== 'waiting') return;
     this.#state = 'running';
     this.#requested = false;
-    this.#lastStart = this.#now();
+    this.#lastStart = this.#options.floor?.now() ?? 0;
     this.#current = this.#delegate.runCycle().then(
       () => this.#finish(undefined),
       (error: unknown) => this.#finish(SyncError.from(error)),
@@ -194,7 +184,8 @@ export class SyncLoop {
     let delayMs: number;
     if (error === undefined) {
       this.#backoff.reset();
-      delayMs = this.#requested ? this.#gapDelay() : this.#interval();
+      const { intervalMs } = this.#options;
+      delayMs = this.#requested ? this.#floorDelay() : typeof intervalMs === 'number' ? intervalMs : intervalMs();
       this.#requested = false;
       this.#delegate.onSuccess();
     } else {

@@ -17,4 +17,5 @@ export type {
   LocalWrite,
   RecordEntry,
   RecordInput,
+  ReplicaIdentity,
 } from './types.ts';

@@ -1,15 +1,16 @@
 /**
  * The replica's object stores and their values. One IndexedDB database per replica:
  *
- * - `records`  key `[collective, id]` → {@link StoredRecord} (deletes kept as tombstones)
+ * - `records`  key `[collective, id]` → {@link RecordRow} (deletes kept as tombstones)
  * - `log`      key = first seq of a write transaction → {@link LogEntry} (one entry per
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
- * - `meta`     `instanceId` → string, `writeState` → {@link WriteState}
+ * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
+ *              `instanceKey` → {@link StoredInstanceKey}
  * - `cursors`  `pull:<peer>` / `push:<peer>` → number
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
-import type { ChangeOp, InstanceId, JsonValue, SyncCursor } from '../protocol/types.ts';
+import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /** Bump with a migration step in {@link upgradeSchema} whenever a store changes. */
 export const SCHEMA_VERSION = 1;
@@ -26,28 +27,69 @@ export const Stores = {
 export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
+  instanceKey: 'instanceKey',
 } as const;
 
-/** A record as stored: live or a tombstone. */
-export interface StoredRecord {
+/**
+ * The instance key a server issued, with the id it was issued for: a key is worth
+ * something only under its id, so one kept for an id the replica has left is ignored.
+ */
+export interface StoredInstanceKey {
+  readonly instanceId: InstanceId;
+  readonly key: InstanceKey;
+}
+
+/**
+ * A record as the replica holds it, live or a tombstone (a `delete` state): the
+ * protocol's state plus who wrote it, when, and its server version when it came from
+ * the server. A {@link PulledChange} is one as it stands.
+ */
+export type ReplicaRecord = RecordKey &
+  RecordState & {
+    readonly hlc: Hlc;
+    /** The replica that wrote this state. */
+    readonly source: InstanceId;
+    /** Server version, when this state came from the server. */
+    readonly version?: number;
+  };
+
+/**
+ * A `records` row as IndexedDB holds it. Why not a {@link ReplicaRecord} as it stands:
+ * 0.1 wrote rows with `deleted` and the writer under `origin`, and databases in the
+ * field hold them. Rather than a version-change upgrade rewriting every row (a full
+ * pass over a large replica on first open, and blocked while any 0.1 tab keeps the
+ * database open), the row layout stays and these two functions are the one place it
+ * meets the domain shape.
+ */
+export interface RecordRow {
   readonly collective: string;
   readonly id: string;
   /** Absent on tombstones. */
   readonly value?: JsonValue;
   readonly deleted: boolean;
   readonly hlc: Hlc;
+  /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
-  /** Server version, when this state came from the server. */
   readonly version?: number;
 }
 
-/** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
-export interface LoggedChange {
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  readonly value?: JsonValue;
+/** The row that stores `record`. */
+export function toRecordRow(record: ReplicaRecord): RecordRow {
+  const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
+  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false } : { ...row, deleted: true };
+  return record.version === undefined ? stated : { ...stated, version: record.version };
 }
+
+/** The record a row stores. */
+export function fromRecordRow(row: RecordRow): ReplicaRecord {
+  const record = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.origin };
+  // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
+  const stated: ReplicaRecord = row.deleted ? { ...record, op: 'delete' } : { ...record, op: 'put', value: row.value ?? null };
+  return row.version === undefined ? stated : { ...stated, version: row.version };
+}
+
+/** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
+export type LoggedChange = RecordKey & RecordState;
 
 /** The change-log entry of one local write transaction. */
 export interface LogEntry {

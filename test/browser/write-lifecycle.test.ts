@@ -1,16 +1,18 @@
 /**
- * The life of a write and of a replica in real Chromium (issue 12, items 1–3), against
+ * The life of a write and of a replica in every engine (issue 12, items 1–3), against
  * the real `pulsesync-server`: a receipt made in one tab, kept across a reload of that
  * tab, settles with the server's verdict (accepted, refused as too large, local-only);
  * clearing local data with two tabs open resets both (no `DATABASE_CLOSED`); and two
  * users in turn on one browser, one database name each, never see each other's data.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { EnginePage as Page } from '../../tools/browser-engine.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
+import { engines } from '../support/engines.ts';
 import { serverRecords } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import type { PageClientOptions } from './pages/client-api.ts';
+import './pages/client-api.ts';
 
 /** Quick loops: catching up after a reload or a clear takes a blink. */
 const CONFIG = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, maxDelayMs: 1_000 } } as const;
@@ -20,21 +22,22 @@ async function ids(page: Page, name: string, collective: string): Promise<string
   return records.map((r) => r.id).sort();
 }
 
-describe('the life of a write and of a replica', () => {
-  const h = useBrowserHarness();
-  const options = (name: string, extra: Partial<PageClientOptions['config']> = {}): PageClientOptions => ({
+describe.each(engines)('the life of a write and of a replica in %s', (engine) => {
+  const h = useBrowserHarness(engine);
+  const options = (name: string, url: string, extra: Partial<PageClientOptions['config']> = {}): PageClientOptions => ({
     name,
-    url: h.server.url,
+    url,
     token: h.server.token,
     config: { ...CONFIG, ...extra },
   });
 
   it('a receipt made before a reload settles after it, accepted or refused with the reason, told to every tab', async () => {
     const name = `receipts-${Date.now()}`;
-    const { context, page } = await h.newDevice();
-    const other = await h.openPage(context);
+    const device = await h.newDevice();
+    const { page } = device;
+    const other = await device.openPage();
     const config = { collectives: ['notes', 'private-notes'] as string[] };
-    for (const tab of [page, other]) await tab.evaluate((o) => window.pulse.open(o), options(name, config));
+    for (const tab of [page, other]) await tab.evaluate((o) => window.pulse.open(o), options(name, device.serverUrl, config));
     // Nothing syncs yet: the writes wait in the replica.
     const accepted = await page.evaluate((n) => window.pulse.put(n, 'notes', 'small', { text: 'fits' }), name);
     const tooLarge = await page.evaluate((n) => window.pulse.put(n, 'notes', 'huge', { text: 'x'.repeat(1_100_000) }), name);
@@ -42,7 +45,7 @@ describe('the life of a write and of a replica', () => {
     expect(await page.evaluate((n) => window.pulse.pendingIds(n, 'notes'), name)).toEqual(['huge', 'small']);
 
     await h.reload(page); // the receipts live on in the test, as in an app's own storage
-    await page.evaluate((o) => window.pulse.open(o), options(name, config));
+    await page.evaluate((o) => window.pulse.open(o), options(name, device.serverUrl, config));
     const settled = page.evaluate(([n, receipts]) => Promise.all(receipts.map((r) => window.pulse.whenPushed(n, r))), [name, [accepted, tooLarge, localOnly]] as const);
     await other.evaluate((n) => window.pulse.start(n), name); // the other tab leads and pushes
     const [a, b, c] = await settled;
@@ -56,15 +59,16 @@ describe('the life of a write and of a replica', () => {
       await waitFor('the ack events', () => tab.evaluate((n) => window.pulse.events(n).acks, name), (acks) => Math.max(0, ...acks.map((x) => x.upTo)) >= localOnly.seq);
     }
     expect(await page.evaluate((n) => window.pulse.pending(n), name)).toEqual([]);
-    expect(h.pageErrors(page)).toEqual([]);
+    expect(await h.pageErrors(page)).toEqual([]);
     for (const tab of [page, other]) await tab.evaluate((n) => window.pulse.close(n), name);
   }, 90_000);
 
   it('clearLocalData with two tabs open: both reopen empty with a reset event, and sync carries on', async () => {
     const name = `clear-${Date.now()}`;
-    const { context, page: leader } = await h.newDevice();
-    const clearer = await h.openPage(context);
-    for (const tab of [leader, clearer]) await tab.evaluate((o) => window.pulse.open(o), options(name));
+    const device = await h.newDevice();
+    const leader = device.page;
+    const clearer = await device.openPage();
+    for (const tab of [leader, clearer]) await tab.evaluate((o) => window.pulse.open(o), options(name, device.serverUrl));
     await leader.evaluate((n) => window.pulse.start(n), name);
     await clearer.evaluate((n) => window.pulse.put(n, 'notes', 'synced', 1), name);
     await waitFor('pushed', () => leader.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0 && s.cursors !== undefined && s.cursors.push >= 1);
@@ -91,18 +95,18 @@ describe('the life of a write and of a replica', () => {
     for (const tab of [leader, clearer]) {
       const errors = await tab.evaluate((n) => window.pulse.events(n).errors, name);
       expect(errors.filter((e) => e.code === 'DATABASE_CLOSED')).toEqual([]);
-      expect(h.pageErrors(tab)).toEqual([]);
+      expect(await h.pageErrors(tab)).toEqual([]);
     }
     for (const tab of [leader, clearer]) await tab.evaluate((n) => window.pulse.close(n), name);
   }, 90_000);
 
   it('two users in turn on one browser, one database name each: neither sees the other’s data', async () => {
     // The README pattern: the database is named after the user, and logging out clears it.
-    const { page } = await h.newDevice();
+    const { page, serverUrl } = await h.newDevice();
     const stamp = Date.now();
     const login = async (user: string): Promise<string> => {
       const name = `app-${user}-${stamp}`;
-      await page.evaluate((o) => window.pulse.open(o), options(name, { collectives: [`notes-${user}-${stamp}`] }));
+      await page.evaluate((o) => window.pulse.open(o), options(name, serverUrl, { collectives: [`notes-${user}-${stamp}`] }));
       await page.evaluate((n) => window.pulse.start(n), name);
       return name;
     };
@@ -131,7 +135,7 @@ describe('the life of a write and of a replica', () => {
     await waitFor('alice’s data back from the server', () => ids(page, aliceAgain, alice), (list) => list.join() === 'a1');
     expect(await ids(page, aliceAgain, bob)).toEqual([]);
     expect(await page.evaluate(() => window.pulse.databases())).not.toContain(bobDb);
-    expect(h.pageErrors(page)).toEqual([]);
+    expect(await h.pageErrors(page)).toEqual([]);
     await page.evaluate((n) => window.pulse.close(n), aliceAgain);
   }, 90_000);
 });

@@ -1,3 +1,4 @@
+import { POKE_PULL_GAP_MS } from '../../src/engine/background-loops.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { SyncStatus } from '../../src/protocol/types.ts';
@@ -162,11 +163,13 @@ describe('background sync', () => {
     const manager = connect(b.replica, memoryTransport(server), { pullIntervalMs: 600_000 });
     await manager.start();
     await settle();
+    // Past the floor between requested pulls (counted from the catch-up's start), far
+    // short of the interval: only a poke can pull now.
+    vi.advanceTimersByTime(POKE_PULL_GAP_MS);
     let pulled = false;
     manager.on('change', (event) => {
       if (event.source === 'remote') pulled = true;
     });
-    await vi.advanceTimersByTimeAsync(1000); // past minPullGapMs since the catch-up
     await a.replica.put('notes', 'poked', { v: 1 });
     await connect(a.replica, memoryTransport(server), { direction: 'push-only' }).syncOnce();
     await until(() => pulled, 'a pull after the poke'); // the clock stands still: no interval pull

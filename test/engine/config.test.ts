@@ -22,7 +22,6 @@ describe('validateConfig', () => {
       pushIntervalMs: 1000,
       pullIntervalMs: 1000,
       livePullIntervalMs: 30_000,
-      minPullGapMs: 250,
       retry: { initialDelayMs: 500, multiplier: 2, maxDelayMs: 30_000, maxRetries: 10 },
       maxClockDriftMs: 300_000,
     });
