@@ -54,7 +54,7 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
     pending: (options) => plainErrors(() => worker.pending(options)),
     isPending: (collective, id) => plainErrors(() => worker.isPending(collective, id)),
     pendingIds: (collective) => plainErrors(() => worker.pendingIds(collective)),
-    pushOutcome: (receipt) => plainErrors(() => worker.pushOutcome(receipt)),
+    whenPushed: (receipt) => plainErrors(() => worker.whenPushed(receipt)),
     clearLocalData: (options) => plainErrors(() => worker.clearLocalData(options)),
     networkBack: () => worker.networkBack(),
     close: () =>

@@ -5,7 +5,7 @@
 import type { Connection } from './connection.ts';
 import type { ForwardedCalls } from './forwarded-calls.ts';
 import type { LeaderTerms } from './leader-term.ts';
-import type { OutboxCalls } from './outbox-calls.ts';
+import type { OutboxIndex } from '../src/store/outbox-view.ts';
 import type { TabMessageHandlers } from './tab-channel.ts';
 import type { TabStatus } from './tab-status.ts';
 
@@ -15,7 +15,8 @@ export interface Session {
   readonly terms: LeaderTerms;
   readonly calls: ForwardedCalls;
   readonly status: TabStatus;
-  readonly outbox: OutboxCalls;
+  /** Which records have a write waiting. */
+  readonly outbox: OutboxIndex;
   /** What this tab does with each kind of message from the other tabs. */
   readonly handlers: TabMessageHandlers;
 }
@@ -36,7 +37,6 @@ export async function closeSession(session: Session): Promise<void> {
   try {
     await stopSessionSync(session);
   } finally {
-    session.outbox.close();
     session.connection.close();
   }
 }

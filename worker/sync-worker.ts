@@ -8,7 +8,7 @@
  * - `leader-term.ts`: waiting in line, leading, resigning, watching the leader lock;
  * - `forwarded-calls.ts`: `syncOnce`/`initialSync`, run by whichever tab leads;
  * - `tab-status.ts`: the status this tab shows and shares;
- * - `outbox-calls.ts`: what waits to be pushed, and what the server did with a write;
+ * - `push-waiters.ts`: the receipts waiting for what the server did with a write;
  * - `replica-life.ts` (with `clear-data.ts`): the presence lock, clearing local data
  *   with every tab, the gate calls wait at while the session is replaced;
  * - here: the API, and the table of handlers for the other tabs' messages.
@@ -23,7 +23,7 @@ import { timersOf, type Timers } from '../src/engine/timers.ts';
 import type { SyncEventMap } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
-import type { PendingWrite, PendingWritesOptions } from '../src/store/outbox-view.ts';
+import { OutboxIndex, pendingWrites, type PendingWrite, type PendingWritesOptions } from '../src/store/outbox-view.ts';
 import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
 import { recordsToWrites } from '../src/store/write-validation.ts';
 import type {
@@ -41,8 +41,8 @@ import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
 import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
-import { OutboxCalls, receiptOf } from './outbox-calls.ts';
 import { ReplicaLife } from './replica-life.ts';
+import { PushWaiters, receiptOf } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
@@ -74,6 +74,7 @@ export class SyncWorker {
   /** What connect() was given: a session replaced after a clear is opened with it again. */
   #request: ConnectArgs | undefined;
   #life: ReplicaLife | undefined;
+  readonly #waiters = new PushWaiters(() => this.#replicaWhenReady('whenPushed'));
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
@@ -117,12 +118,13 @@ export class SyncWorker {
     });
     const session = this.#sessionOf(connection);
     this.#session = session;
-    connection.keep(connection.replica.subscribe((change) => connection.publish({ type: 'change', payload: change })));
+    connection.keep(connection.replica.subscribe((change) => this.#publish(session, { type: 'change', payload: change })));
     connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
     connection.keep(connection.pending.onChange(() => session.status.share()));
     session.status.restore(await readSyncFacts(connection.replica));
     connection.post({ kind: 'hello', from: this.#tabId });
     if (wanted) session.terms.join().catch((error: unknown) => connection.deliver({ type: 'error', payload: SyncError.from(error).toJSON() }));
+    void this.#waiters.settle(); // receipts of a replica this one replaced are unknown now
     return session;
   }
 
@@ -169,8 +171,7 @@ export class SyncWorker {
       answerTimeoutMs: this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
       runAlone: (method) => this.#runAlone(session, method),
     });
-    const outbox = new OutboxCalls(connection.replica, this.#timers.now);
-    const session: Session = { connection, terms, calls, status, outbox, handlers: this.#handlers(connection, terms, calls, status, outbox) };
+    const session: Session = { connection, terms, calls, status, outbox: new OutboxIndex(connection.replica), handlers: this.#handlers(connection, terms, calls, status) };
     return session;
   }
 
@@ -213,7 +214,7 @@ export class SyncWorker {
   // ---- the outbox and the replica's life (issue 12) ----
 
   async pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
-    return (await this.#ready('pending')).outbox.pending(options);
+    return pendingWrites(await this.#replicaWhenReady('pending'), options, this.#timers.now());
   }
 
   async isPending(collective: string, id: string): Promise<boolean> {
@@ -224,8 +225,8 @@ export class SyncWorker {
     return (await this.#ready('pendingIds')).outbox.pendingIds(collective);
   }
 
-  async pushOutcome(receipt: WriteReceipt): Promise<PushOutcome | undefined> {
-    return (await this.#ready('pushOutcome')).outbox.pushOutcome(receipt);
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome> {
+    return this.#waiters.whenPushed(receipt);
   }
 
   /** Clears the replica's local data with every tab (`replica-life.ts`). */
@@ -296,6 +297,7 @@ export class SyncWorker {
       await this.#closeSession();
     } finally {
       life?.leave();
+      await this.#waiters.settle(); // no replica now: waiting receipts fail SHUTDOWN
     }
   }
 
@@ -332,11 +334,7 @@ export class SyncWorker {
     });
     manager.setOnline(this.#online.isOnline());
     for (const type of ['progress', 'conflict', 'error', 'ack'] as const) {
-      manager.on(type, (payload: SyncEventMap[typeof type]) => {
-        const event = { type, payload } as WorkerEvent;
-        session.outbox.heard(event);
-        connection.publish(event);
-      });
+      manager.on(type, (payload: SyncEventMap[typeof type]) => this.#publish(session, { type, payload } as WorkerEvent));
     }
     manager.on('status', (payload) => {
       if (role === 'one-call') connection.publish({ type: 'status', payload });
@@ -344,6 +342,18 @@ export class SyncWorker {
       else if (terms.manager === undefined || terms.manager === manager) status.share();
     });
     return manager;
+  }
+
+  /** Tells every tab; this tab's outbox hears it first (`#heard`). */
+  #publish(session: Session, event: WorkerEvent): void {
+    this.#heard(session, event);
+    session.connection.publish(event);
+  }
+
+  /** An event of this tab or another: an ack or a local write changed the log. */
+  #heard(session: Session, event: WorkerEvent): void {
+    if (event.type === 'ack' || (event.type === 'change' && event.payload.source === 'local')) session.outbox.invalidate();
+    if (event.type === 'ack') void this.#waiters.settle();
   }
 
   #onOnline(online: boolean): void {
@@ -357,7 +367,7 @@ export class SyncWorker {
     if (session !== undefined) dispatchTabMessage(session.handlers, message);
   }
 
-  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus, outbox: OutboxCalls): TabMessageHandlers {
+  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus): TabMessageHandlers {
     return {
       event: ({ event }) => {
         if (event.type === 'status') {
@@ -371,7 +381,8 @@ export class SyncWorker {
           void connection.pending.refresh();
           terms.manager?.requestPush();
         }
-        outbox.heard(event);
+        const session = this.#session;
+        if (session !== undefined) this.#heard(session, event);
         connection.deliver(event);
       },
       hello: () => status.answerHello(),

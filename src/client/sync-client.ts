@@ -13,7 +13,6 @@ import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protoco
 import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
 import { workerEventOf, type ClearLocalDataOptions, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
-import { PushReceipts } from './push-receipts.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { SyncClient, SyncClientOptions } from './types.ts';
@@ -31,10 +30,6 @@ const CONNECT_TIMEOUT_MS = 20_000;
 
 const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
-function closedError(what: string): SyncError {
-  return new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
-}
-
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
@@ -48,7 +43,6 @@ class WorkerSyncClient implements SyncClient {
   readonly #connected: Promise<{ instanceId: InstanceId }>;
   /** The replica's identity: from connect, then from each `reset`. */
   #instanceId: InstanceId | undefined;
-  readonly #receipts = new PushReceipts((receipt) => this.#call<PushOutcome | undefined>('whenPushed', (api) => api.pushOutcome(receipt)));
   #status: SyncStatus = INITIAL_STATUS;
   #closed: Promise<void> | undefined;
   #isConnected = false;
@@ -156,8 +150,8 @@ class WorkerSyncClient implements SyncClient {
   // ---- the life of writes and of the replica (issue 12) ----
 
   whenPushed(receipt: WriteReceipt): Promise<PushOutcome> {
-    if (this.#closed !== undefined) return Promise.reject(closedError('whenPushed'));
-    return this.#receipts.whenPushed(receipt);
+    // Comlink's Remote spreads a union result over Promises; it is one Promise of the union.
+    return this.#call('whenPushed', (api) => api.whenPushed(receipt) as Promise<PushOutcome>);
   }
 
   pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
@@ -242,7 +236,6 @@ class WorkerSyncClient implements SyncClient {
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#endpoint.removeEventListener('error', this.#onWorkerError);
-    this.#receipts.close();
     this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
@@ -251,7 +244,9 @@ class WorkerSyncClient implements SyncClient {
   }
 
   async #call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
-    if (this.#closed !== undefined) throw closedError(what);
+    if (this.#closed !== undefined) {
+      throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
+    }
     await this.#connected;
     try {
       return await call(this.#remote);
@@ -279,11 +274,7 @@ class WorkerSyncClient implements SyncClient {
   #dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
     if (event.type === 'status') this.#status = event.payload;
-    if (event.type === 'ack') this.#receipts.heard(event.payload);
-    if (event.type === 'reset') {
-      this.#instanceId = event.payload.instanceId;
-      this.#receipts.reset(event.payload.instanceId);
-    }
+    if (event.type === 'reset') this.#instanceId = event.payload.instanceId;
     // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
     (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
   }

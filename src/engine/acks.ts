@@ -9,12 +9,14 @@
  * replica's `refusals` note, bounded to the latest {@link MAX_KEPT_REFUSALS}; a seq that
  * has left the log and has no refusal kept was accepted. Refusals are written before
  * the log entries leave (a crash between the two re-sends the batch, whose refusals are
- * already kept), with the replica's default durability.
+ * already kept). The note belongs to one instance id: seqs start again under a new one
+ * (a renewed identity), so a note of another id counts as none.
  *
  * A `last-write-wins` change that the server's newer record beat is dealt with, not
  * refused: it reads as accepted (the `conflict` event says it lost).
  */
-import type { RejectReason, InstanceId } from '../protocol/types.ts';
+import type { ErrorCode } from '../protocol/errors.ts';
+import type { InstanceId, RejectReason } from '../protocol/types.ts';
 import type { LocalStore } from '../store/types.ts';
 
 /** Why the server (or the engine) did not take a change. */
@@ -65,8 +67,10 @@ export type PushOutcome =
   /** At least one of the write's changes was refused: those are listed, the rest were accepted. */
   | { readonly status: 'refused'; readonly seq: number; readonly refusals: readonly ChangeRefusal[] }
   /**
-   * The replica cannot say: its local data were cleared since the write, or the write was
-   * dealt with so long ago that a refusal of it would no longer be kept.
+   * The replica cannot say: its local data were cleared since the write, or its identity
+   * was renewed (`INSTANCE_FORBIDDEN`/`INSTANCE_CLONED`: the write is kept and pushed
+   * under the new id, where a receipt cannot follow it), or the write was dealt with so
+   * long ago that a refusal of it would no longer be kept.
    */
   | { readonly status: 'unknown'; readonly seq: number };
 
@@ -76,116 +80,81 @@ export const MAX_KEPT_REFUSALS = 500;
 /** The note refusals are kept in. */
 export const REFUSALS_NOTE = 'refusals';
 
-/** The kept refusals, and the highest seq of any refusal dropped to keep the bound. */
+/** The refusals kept for one instance id, and the highest seq of any dropped to keep the bound. */
 export interface KeptRefusals {
+  readonly instanceId: InstanceId;
   readonly refusals: readonly ChangeRefusal[];
   readonly forgottenUpTo: number;
 }
 
-const NONE_KEPT: KeptRefusals = { refusals: [], forgottenUpTo: 0 };
-
-/** The wire's reasons, as refusal reasons. */
-export const REFUSAL_OF_REJECT: Readonly<Record<RejectReason, RefusalReason>> = {
+/** The wire's reasons, as refusal reasons; each is also the code of the refusal's `error` event. */
+export const REFUSAL_OF_REJECT = {
   FORBIDDEN: 'FORBIDDEN',
   INVALID: 'INVALID_PAYLOAD',
   CONFLICT: 'CONFLICT',
-};
+} as const satisfies Record<RejectReason, RefusalReason & ErrorCode>;
 
-function isKept(value: unknown): value is KeptRefusals {
-  if (typeof value !== 'object' || value === null) return false;
-  const { refusals, forgottenUpTo } = value as Partial<Record<keyof KeptRefusals, unknown>>;
-  return Array.isArray(refusals) && typeof forgottenUpTo === 'number';
+/** The refusals `note` keeps for `instanceId` (none if it is another id's, or no note). */
+function keptFor(note: unknown, instanceId: InstanceId): KeptRefusals {
+  const kept = note as KeptRefusals | undefined;
+  return kept?.instanceId === instanceId && Array.isArray(kept.refusals) ? kept : { instanceId, refusals: [], forgottenUpTo: 0 };
 }
 
-/** `kept` with `added` appended, the oldest dropped past {@link MAX_KEPT_REFUSALS}. */
+/** The refusals of `refusals` within seqs `from`…`upTo`. */
+function within(refusals: readonly ChangeRefusal[], from: number, upTo: number): ChangeRefusal[] {
+  return refusals.filter((r) => r.seq >= from && r.seq <= upTo);
+}
+
+/** `kept` with `added` appended, the oldest dropped past `max`. */
 export function keepRefusals(kept: KeptRefusals, added: readonly ChangeRefusal[], max = MAX_KEPT_REFUSALS): KeptRefusals {
   const known = new Set(kept.refusals.map((r) => r.seq));
   // A batch re-sent after a crash may be refused again: keep one entry per seq.
   const all = [...kept.refusals, ...added.filter((r) => !known.has(r.seq))].sort((a, b) => a.seq - b.seq);
   const dropped = all.slice(0, Math.max(0, all.length - max));
-  const forgottenUpTo = Math.max(kept.forgottenUpTo, ...dropped.map((r) => r.seq));
-  return { refusals: all.slice(dropped.length), forgottenUpTo };
-}
-
-/** The refusals `store` keeps. */
-export async function readKeptRefusals(store: LocalStore): Promise<KeptRefusals> {
-  const note = await store.readNote(REFUSALS_NOTE);
-  return isKept(note) ? note : NONE_KEPT;
-}
-
-/** Keeps `refusals` in `store` (one transaction: tabs recording at once lose nothing). */
-export async function recordRefusals(store: LocalStore, refusals: readonly ChangeRefusal[]): Promise<void> {
-  if (refusals.length === 0) return;
-  await store.updateNote(REFUSALS_NOTE, (current) => keepRefusals(isKept(current) ? current : NONE_KEPT, refusals));
-}
-
-/** The refusals among `refusals` of the changes a receipt covers. */
-function refusalsOf(receipt: Pick<WriteReceipt, 'firstSeq' | 'seq'>, refusals: readonly ChangeRefusal[]): ChangeRefusal[] {
-  return refusals.filter((r) => r.seq >= receipt.firstSeq && r.seq <= receipt.seq);
+  return { ...kept, refusals: all.slice(dropped.length), forgottenUpTo: Math.max(kept.forgottenUpTo, ...dropped.map((r) => r.seq)) };
 }
 
 /**
- * The outcome of `receipt` as an `ack` event tells it, or undefined when the event does
- * not settle it: the write is not dealt with yet, or part of it was dealt with before
- * `ack.from` (an earlier event, which this listener may have missed: ask the replica).
+ * The server has dealt with `store`'s changes `from`…`upTo`: keeps the `refusals` among
+ * them (one transaction: tabs recording at once lose nothing) and returns the `ack`
+ * event, which lists every refusal kept in the range — also those kept by an attempt
+ * that crashed before the log was trimmed (the server does not refuse a re-sent batch
+ * again).
  */
-export function outcomeFromAck(receipt: WriteReceipt, ack: AckEvent): PushOutcome | undefined {
-  if (receipt.seq > ack.upTo || receipt.firstSeq < ack.from) return undefined;
-  const refusals = refusalsOf(receipt, ack.refusals);
-  return refusals.length === 0 ? { status: 'accepted', seq: receipt.seq } : { status: 'refused', seq: receipt.seq, refusals };
+export async function keepAck(store: LocalStore, from: number, upTo: number, refusals: readonly ChangeRefusal[]): Promise<AckEvent> {
+  const { instanceId } = store;
+  const added = within(refusals, from, upTo);
+  let kept = keptFor(await store.readNote(REFUSALS_NOTE), instanceId);
+  if (added.length > 0) await store.updateNote(REFUSALS_NOTE, (note) => (kept = keepRefusals(keptFor(note, instanceId), added)));
+  return { from, upTo, refusals: within(kept.refusals, from, upTo) };
 }
 
-/**
- * The outcome of `receipt` as the replica knows it now, or undefined while the server
- * has not dealt with all of the write (some of it is still in the change log).
- */
+/** What a replica knows of its writes' fate, read once to settle any number of receipts. */
+export interface AckState {
+  readonly instanceId: InstanceId;
+  /** The seq of the oldest change still waiting; Infinity when none waits. */
+  readonly firstPending: number;
+  readonly kept: KeptRefusals;
+}
+
+/** Reads `store`'s {@link AckState} (its current identity: another tab may have renewed it). */
+export async function readAckState(store: LocalStore): Promise<AckState> {
+  const [{ instanceId }, [first], note] = await Promise.all([store.identity(), store.pendingChanges(1), store.readNote(REFUSALS_NOTE)]);
+  return { instanceId, firstPending: first?.seq ?? Number.POSITIVE_INFINITY, kept: keptFor(note, instanceId) };
+}
+
+/** The outcome of `receipt` by `state`, or undefined while some of the write waits in the log. */
+export function outcomeOf(state: AckState, receipt: WriteReceipt): PushOutcome | undefined {
+  const { seq, firstSeq } = receipt;
+  if (receipt.instanceId !== state.instanceId) return { status: 'unknown', seq };
+  if (seq === 0) return { status: 'accepted', seq };
+  if (seq >= state.firstPending) return undefined;
+  const refusals = within(state.kept.refusals, firstSeq, seq);
+  if (refusals.length > 0) return { status: 'refused', seq, refusals };
+  return { status: firstSeq <= state.kept.forgottenUpTo ? 'unknown' : 'accepted', seq };
+}
+
+/** The outcome of `receipt` as `store` knows it now; undefined while some of the write waits. */
 export async function readPushOutcome(store: LocalStore, receipt: WriteReceipt): Promise<PushOutcome | undefined> {
-  if (receipt.instanceId !== store.instanceId) return { status: 'unknown', seq: receipt.seq };
-  if (receipt.seq === 0) return { status: 'accepted', seq: 0 };
-  const [first] = await store.pendingChanges(1);
-  if (first !== undefined && first.seq <= receipt.seq) return undefined;
-  const kept = await readKeptRefusals(store);
-  const refusals = refusalsOf(receipt, kept.refusals);
-  if (refusals.length > 0) return { status: 'refused', seq: receipt.seq, refusals };
-  return receipt.firstSeq <= kept.forgottenUpTo ? { status: 'unknown', seq: receipt.seq } : { status: 'accepted', seq: receipt.seq };
-}
-
-/**
- * Keeps the refusals of one manager's pushes and tells its `ack` events. It reads the
- * kept refusals once, so that an event lists the refusals of its whole range, including
- * those a crashed leader kept before it could drop the batch from the log (the server
- * then acknowledges the re-sent batch without refusing it again).
- */
-export class AckBook {
-  readonly #store: LocalStore;
-  readonly #emit: (ack: AckEvent) => void;
-  #kept: Promise<KeptRefusals> | undefined;
-
-  /** Keeps refusals in `store`; `emit` hears each `ack` event. */
-  constructor(store: LocalStore, emit: (ack: AckEvent) => void) {
-    this.#store = store;
-    this.#emit = emit;
-  }
-
-  /** Keeps `refusals` (before the batch leaves the log). */
-  async record(refusals: readonly ChangeRefusal[]): Promise<void> {
-    const kept = await this.#read();
-    if (refusals.length === 0) return;
-    await recordRefusals(this.#store, refusals);
-    this.#kept = Promise.resolve(keepRefusals(kept, refusals));
-  }
-
-  /** Changes `from`…`upTo` have left the log: tells the `ack` event. */
-  async acknowledged(from: number, upTo: number): Promise<void> {
-    const kept = await this.#read();
-    this.#emit({ from, upTo, refusals: refusalsOf({ firstSeq: from, seq: upTo }, kept.refusals) });
-  }
-
-  #read(): Promise<KeptRefusals> {
-    this.#kept ??= readKeptRefusals(this.#store).catch((error: unknown) => {
-      this.#kept = undefined; // read again next time
-      throw error;
-    });
-    return this.#kept;
-  }
+  return outcomeOf(await readAckState(store), receipt);
 }

@@ -1,9 +1,9 @@
 /**
  * Push: send the change log to the server, batch by batch, until it is drained.
  */
-import { ErrorCode, SyncError, isSyncError, type ErrorCode as Code } from '../protocol/errors.ts';
-import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
-import { REFUSAL_OF_REJECT, type ChangeRefusal } from './acks.ts';
+import { ErrorCode, SyncError, isSyncError } from '../protocol/errors.ts';
+import type { PushResponse, SyncChange } from '../protocol/types.ts';
+import { keepAck, REFUSAL_OF_REJECT, type ChangeRefusal } from './acks.ts';
 import { settleServerConflict } from './conflicts.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { inCollectives } from './peer-key.ts';
@@ -23,11 +23,8 @@ export interface PushOutcome {
   readonly tooLarge: number;
 }
 
-const REJECT_CODES: Record<RejectReason, Code> = {
-  FORBIDDEN: ErrorCode.FORBIDDEN,
-  INVALID: ErrorCode.INVALID_PAYLOAD,
-  CONFLICT: ErrorCode.CONFLICT,
-};
+/** Why a local-only change is never sent. */
+const LOCAL_ONLY = 'outside config.collectives: kept in this replica, never sent';
 
 /**
  * Pushes pending changes until the log is drained (a batch shorter than `batchSize`).
@@ -72,7 +69,8 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
     const lastSeq = (batch[batch.length - 1] as SyncChange).seq;
     const outgoing = batch.filter((change) => inCollectives(change.collective, config.collectives));
     let ackedSeq = lastSeq;
-    const refusals: ChangeRefusal[] = [];
+    // Never sent, they stay local: refused as such once the server deals with the changes around them.
+    const refusals = batch.filter((change) => !outgoing.includes(change)).map((change) => refusal(change, 'LOCAL_ONLY', LOCAL_ONLY));
     if (outgoing.length > 0) {
       let response: PushResponse;
       try {
@@ -103,7 +101,6 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
       refusals.push(...response.rejected.map((r) => refusal(r, REFUSAL_OF_REJECT[r.reason], r.message)));
     }
     localOnly += batch.length - outgoing.length;
-    if (outgoing.length < batch.length) refusals.push(...localOnlyRefusals(ctx, batch, ackedSeq));
     if (ackedSeq >= firstSeq) await acknowledge(ctx, firstSeq, ackedSeq, refusals);
     if (batch.length < asked) break;
     limit = Math.min(ceiling, limit * 2);
@@ -122,22 +119,15 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
  * refusals are kept already), then tell the `ack` event.
  */
 async function acknowledge(ctx: SyncContext, from: number, upTo: number, refusals: readonly ChangeRefusal[]): Promise<void> {
-  await ctx.acks?.record(refusals.filter((r) => r.seq <= upTo));
+  const ack = await keepAck(ctx.store, from, upTo, refusals);
   await ctx.store.acknowledge(ctx.peer, upTo);
-  await ctx.acks?.acknowledged(from, upTo);
+  ctx.onAck(ack);
 }
 
 function refusal(change: Pick<SyncChange, 'seq' | 'collective' | 'id'>, reason: ChangeRefusal['reason'], message: string): ChangeRefusal {
   return { seq: change.seq, collective: change.collective, id: change.id, reason, message };
 }
 
-/** The changes of `batch` outside the collective filter, up to `upTo`: never sent, they stay local. */
-function localOnlyRefusals(ctx: SyncContext, batch: readonly SyncChange[], upTo: number): ChangeRefusal[] {
-  const message = `collective outside this client's sync filter (config.collectives): the change stays in this replica and is never sent`;
-  return batch
-    .filter((change) => change.seq <= upTo && !inCollectives(change.collective, ctx.config.collectives))
-    .map((change) => refusal(change, 'LOCAL_ONLY', message));
-}
 
 /** Tells the app that a change stays local: the server refuses it as too large. */
 function reportTooLarge(ctx: SyncContext, change: SyncChange, error: SyncError): void {
@@ -178,7 +168,7 @@ async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], res
     if (refusal.reason === 'CONFLICT' && conflictSeqs.has(refusal.seq)) continue;
     ctx.onError(
       new SyncError(
-        REJECT_CODES[refusal.reason],
+        REFUSAL_OF_REJECT[refusal.reason],
         `The server refused the change to ${refusal.collective}/${refusal.id} (seq ${refusal.seq}): ${refusal.message}`,
         { details: { seq: refusal.seq, collective: refusal.collective, id: refusal.id, reason: refusal.reason } },
       ).toJSON(),

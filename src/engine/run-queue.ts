@@ -21,7 +21,7 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
   readonly stopped: () => boolean;
   readonly shutdownError: (what: string) => SyncError;
   /** Where a run reports conflicts, failures that do not stop it, and acknowledgements. */
-  readonly report: Pick<SyncContext, 'onConflict' | 'onError' | 'acks'>;
+  readonly report: Pick<SyncContext, 'onConflict' | 'onError' | 'onAck'>;
 }
 
 /** How a run shows. */
@@ -141,9 +141,7 @@ export class RunQueue {
       checkpoint: () => {
         if (stopped()) throw shutdownError('sync');
       },
-      onConflict: report.onConflict,
-      onError: report.onError,
-      ...(report.acks === undefined ? {} : { acks: report.acks }),
+      ...report,
     };
   }
 }

@@ -11,7 +11,6 @@ import type { SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { ChangeEvent, LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
-import { AckBook } from './acks.ts';
 import { CatchUp } from './catch-up.ts';
 import { BackgroundLoops, type LoopSteps } from './background-loops.ts';
 import { validateConfig } from './config.ts';
@@ -115,7 +114,7 @@ export class SyncManager implements SyncEngine {
       report: {
         onConflict: (conflict) => this.#events.emit('conflict', conflict),
         onError: (error) => this.#events.emit('error', error),
-        acks: new AckBook(store, (ack) => this.#events.emit('ack', ack)),
+        onAck: (ack) => this.#events.emit('ack', ack),
       },
     });
     this.#listen(

@@ -11,7 +11,6 @@
  */
 import { parseHlc } from '../clock/hlc.ts';
 import type { ChangeOp, JsonValue, SyncChange } from '../protocol/types.ts';
-import { recordKey } from '../protocol/record-key.ts';
 import type { LocalStore } from './types.ts';
 
 /** One change waiting to be pushed. */
@@ -51,56 +50,38 @@ export async function pendingWrites(store: LocalStore, options: PendingWritesOpt
 /** Which records have a write waiting; see the file comment. */
 export class OutboxIndex {
   readonly #store: LocalStore;
-  /** Pending records as `recordKey`s, by collective; a read in flight or done. */
+  /** Ids with a write waiting, by collective: a read in flight or done. */
   #byCollective: Promise<Map<string, Set<string>>> | undefined;
-  /** Bumped by every invalidation: a read that started before one is not kept. */
-  #generation = 0;
 
   constructor(store: LocalStore) {
     this.#store = store;
   }
 
-  /** The log may have changed: the next question reads it again. */
+  /** The log may have changed: the next question reads it again (a read in flight is not kept). */
   invalidate(): void {
-    this.#generation += 1;
     this.#byCollective = undefined;
   }
 
   /** Does `collective`/`id` have a write waiting? */
   async isPending(collective: string, id: string): Promise<boolean> {
-    return (await this.#read()).get(collective)?.has(recordKey(collective, id)) ?? false;
+    return (await this.#read()).get(collective)?.has(id) ?? false;
   }
 
   /** The ids of `collective` with a write waiting, sorted. */
   async pendingIds(collective: string): Promise<string[]> {
-    const keys = (await this.#read()).get(collective);
-    if (keys === undefined) return [];
-    const prefix = recordKey(collective, '');
-    return [...keys].map((key) => key.slice(prefix.length)).sort();
+    return [...((await this.#read()).get(collective) ?? [])].sort();
   }
 
   #read(): Promise<Map<string, Set<string>>> {
-    if (this.#byCollective !== undefined) return this.#byCollective;
-    const generation = this.#generation;
-    const read = this.#store.pendingChanges(Number.MAX_SAFE_INTEGER).then((changes) => {
+    const read = (this.#byCollective ??= this.#store.pendingChanges(Number.MAX_SAFE_INTEGER).then((changes) => {
       const byCollective = new Map<string, Set<string>>();
-      for (const change of changes) {
-        let keys = byCollective.get(change.collective);
-        if (keys === undefined) byCollective.set(change.collective, (keys = new Set()));
-        keys.add(recordKey(change.collective, change.id));
-      }
+      for (const { collective, id } of changes) byCollective.set(collective, (byCollective.get(collective) ?? new Set()).add(id));
       return byCollective;
+    }));
+    // A failed read is not kept.
+    read.catch(() => {
+      if (this.#byCollective === read) this.#byCollective = undefined;
     });
-    // Kept only if nothing changed the log while it was read; a failed read is not kept.
-    this.#byCollective = read;
-    read.then(
-      () => {
-        if (this.#generation !== generation && this.#byCollective === read) this.#byCollective = undefined;
-      },
-      () => {
-        if (this.#byCollective === read) this.#byCollective = undefined;
-      },
-    );
     return read;
   }
 }

@@ -123,8 +123,8 @@ export interface ReplicaLifeCalls {
  * SyncError from it.
  */
 export interface SyncWorkerApi extends RecordCalls, ReplicaLifeCalls {
-  /** What the server did with the write of `receipt`; undefined while some of it waits. */
-  pushOutcome(receipt: WriteReceipt): Promise<PushOutcome | undefined>;
+  /** Resolves with what the server did with the write of `receipt`, once it has dealt with all of it. */
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome>;
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
    * first, once. From then on events arrive as {@link WorkerEventMessage}s on the

@@ -81,8 +81,8 @@ describe('whenPushed', () => {
     world = tabsWorld();
     const tab = world.open();
     const receipt = await tab.put('notes', 'n', 1); // never pushed: sync is not started
-    const waiting = tab.whenPushed(receipt);
+    const failed = expect(tab.whenPushed(receipt)).rejects.toMatchObject({ code: 'SHUTDOWN' });
     await tab.close();
-    await expect(waiting).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await failed;
   });
 });

@@ -5,7 +5,7 @@
  * a write can be read later (another tab, a reload), bounded.
  */
 import { describe, expect, it } from 'vitest';
-import { keepRefusals, readPushOutcome, recordRefusals, type AckEvent, type ChangeRefusal, type WriteReceipt } from '../../src/engine/acks.ts';
+import { keepAck, keepRefusals, readPushOutcome, type AckEvent, type ChangeRefusal, type WriteReceipt } from '../../src/engine/acks.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
 import { collectiveAccess } from '../../src/server/access.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
@@ -116,20 +116,28 @@ describe('per-write acknowledgement', () => {
 
   it(`keeps the latest refusals only; older writes read as unknown, never as accepted`, async () => {
     const refusal = (seq: number): ChangeRefusal => ({ seq, collective: 'c', id: `r${seq}`, reason: 'FORBIDDEN', message: 'no' });
-    const kept = keepRefusals({ refusals: [], forgottenUpTo: 0 }, Array.from({ length: 12 }, (_, i) => refusal(i + 1)), 10);
+    const { replica } = await newReplica();
+    const { instanceId } = replica;
+    const kept = keepRefusals({ instanceId, refusals: [], forgottenUpTo: 0 }, Array.from({ length: 12 }, (_, i) => refusal(i + 1)), 10);
     expect(kept.refusals.map((r) => r.seq)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(kept.forgottenUpTo).toBe(2);
     expect(keepRefusals(kept, [refusal(12)], 10)).toEqual(kept); // a re-sent batch refused again: kept once
 
-    const { replica } = await newReplica();
     for (let i = 0; i < 3; i++) await replica.put('c', `w${i}`, i);
     await replica.acknowledge('peer', 3);
-    await replica.updateNote('refusals', () => ({ refusals: [refusal(3)], forgottenUpTo: 1 }));
-    const receipt = (seq: number): WriteReceipt => ({ instanceId: replica.instanceId, firstSeq: seq, seq });
+    await replica.updateNote('refusals', () => ({ instanceId, refusals: [refusal(3)], forgottenUpTo: 1 }));
+    const receipt = (seq: number): WriteReceipt => ({ instanceId, firstSeq: seq, seq });
     expect(await readPushOutcome(replica, receipt(1))).toEqual({ status: 'unknown', seq: 1 });
     expect(await readPushOutcome(replica, receipt(2))).toEqual({ status: 'accepted', seq: 2 });
     expect(await readPushOutcome(replica, receipt(3))).toMatchObject({ status: 'refused' });
-    await recordRefusals(replica, [refusal(2)]);
+    expect(await keepAck(replica, 2, 2, [refusal(2)])).toEqual({ from: 2, upTo: 2, refusals: [refusal(2)] });
     expect(await readPushOutcome(replica, receipt(2))).toMatchObject({ status: 'refused' });
+    // Kept for this instance id only: under a renewed identity, seqs start again and nothing is kept.
+    await replica.put('c', 'w3', 3);
+    const renewed = await replica.startNewIdentity(instanceId);
+    expect(await readPushOutcome(replica, { instanceId: renewed, firstSeq: 1, seq: 1 })).toBeUndefined();
+    await replica.acknowledge('peer', 1);
+    expect(await readPushOutcome(replica, { instanceId: renewed, firstSeq: 1, seq: 1 })).toEqual({ status: 'accepted', seq: 1 });
+    expect(await readPushOutcome(replica, receipt(2))).toEqual({ status: 'unknown', seq: 2 });
   });
 });
