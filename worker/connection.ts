@@ -38,7 +38,7 @@ function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions)
   if (options?.version !== SDK_VERSION) {
     throw new SyncError(
       ErrorCode.VERSION_MISMATCH,
-      `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds — usually a stale worker script in the browser's cache. Reload the page; if it persists, make sure the worker is bundled with the same pulsesync version as the page.`,
+      `Worker build ${SDK_VERSION}, page build ${String(options?.version)}: a stale cached worker? Reload the page; else bundle the worker with the page's pulsesync`,
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
   }

@@ -21,22 +21,12 @@ export interface Session {
   readonly handlers: TabMessageHandlers;
 }
 
-/** Stops the session's sync (if it leads, another tab takes over) and its waiting calls; returns whether the app wanted sync. */
-export async function stopSessionSync(session: Session): Promise<boolean> {
-  const wanted = session.terms.wanted;
+/** Ends the session: its sync (if it leads, another tab takes over), its waiting calls, its replica connection. */
+export async function closeSession(session: Session): Promise<void> {
   try {
     await session.terms.close();
   } finally {
     session.calls.close();
-  }
-  return wanted;
-}
-
-/** Ends the session: its sync, its rooms, its replica connection. */
-export async function closeSession(session: Session): Promise<void> {
-  try {
-    await stopSessionSync(session);
-  } finally {
     session.connection.close();
   }
 }

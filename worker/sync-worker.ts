@@ -9,7 +9,7 @@
  * - `forwarded-calls.ts`: `syncOnce`/`initialSync`, run by whichever tab leads;
  * - `tab-status.ts`: the status this tab shows and shares;
  * - `push-waiters.ts`: the receipts waiting for what the server did with a write;
- * - `replica-life.ts` (with `clear-data.ts`): the presence lock, clearing local data
+ * - `replica-life.ts`: the presence lock, clearing local data
  *   with every tab, the gate calls wait at while the session is replaced;
  * - here: the API, and the table of handlers for the other tabs' messages.
  *
@@ -35,13 +35,12 @@ import type {
   WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
-import { DEFAULT_CLEAR_TIMEOUT_MS } from './clear-data.ts';
 import { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
 import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
-import { ReplicaLife } from './replica-life.ts';
+import { DEFAULT_CLEAR_TIMEOUT_MS, ReplicaLife } from './replica-life.ts';
 import { PushWaiters, receiptOf } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
@@ -56,7 +55,7 @@ interface ConnectArgs {
 }
 
 function notConnected(what: string): SyncError {
-  return new SyncError(ErrorCode.SHUTDOWN, `${what}: the sync worker is not connected (call connect() first) or was closed`);
+  return new SyncError(ErrorCode.SHUTDOWN, `${what}: the worker is not connected (connect() first) or closed`);
 }
 
 /**
@@ -87,7 +86,7 @@ export class SyncWorker {
 
   async connect(options: WorkerConnectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource): Promise<WorkerConnectResult> {
     if (this.#session !== undefined || this.#connecting) {
-      throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): this sync worker is already connected; create a new worker per client');
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): already connected; one worker per client');
     }
     this.#connecting = true;
     const life = this.#lifeOf(options.name);
@@ -134,8 +133,16 @@ export class SyncWorker {
     const factory = this.#options.indexedDB ?? globalThis.indexedDB;
     return new ReplicaLife({ locks: this.#locks, name, factory, timers: this.#timers, timeoutMs, tabId: this.#tabId }, {
       current: () => this.#session,
-      open: (wanted) => this.#openSession(wanted),
       close: () => this.#closeSession(),
+      reopen: async (wanted, before) => {
+        await this.#closeSession(); // still open if a clear failed before closing it
+        const session = await this.#openSession(wanted);
+        const { instanceId } = session.connection.replica;
+        if (instanceId === before) return;
+        // The replica was replaced: this tab's page hears `reset`, then where sync stands.
+        session.connection.deliver({ type: 'reset', payload: { cause: 'local-data-cleared', instanceId } });
+        session.status.share();
+      },
     });
   }
 
@@ -251,7 +258,7 @@ export class SyncWorker {
   async start(): Promise<void> {
     const { terms, status } = await this.#ready('start');
     if (terms.wanted) {
-      throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): already started; stop() first');
     }
     status.setFinalFailure(undefined);
     await terms.join();

@@ -134,7 +134,7 @@ function reportTooLarge(ctx: SyncContext, change: SyncChange, error: SyncError):
   ctx.onError(
     new SyncError(
       ErrorCode.PAYLOAD_TOO_LARGE,
-      `The server refused the change to ${change.collective}/${change.id} (seq ${change.seq}) as too large (${error.message}). It stays in this replica but will not sync; write a smaller value to sync the record again.`,
+      `The server refused ${change.collective}/${change.id} (seq ${change.seq}) as too large (${error.message}); it stays here, unsynced: write a smaller value`,
       { details: { seq: change.seq, collective: change.collective, id: change.id }, cause: error },
     ).toJSON(),
   );
@@ -169,7 +169,7 @@ async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], res
     ctx.onError(
       new SyncError(
         REFUSAL_OF_REJECT[refusal.reason],
-        `The server refused the change to ${refusal.collective}/${refusal.id} (seq ${refusal.seq}): ${refusal.message}`,
+        `The server refused ${refusal.collective}/${refusal.id} (seq ${refusal.seq}): ${refusal.message}`,
         { details: { seq: refusal.seq, collective: refusal.collective, id: refusal.id, reason: refusal.reason } },
       ).toJSON(),
     );

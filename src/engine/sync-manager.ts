@@ -143,7 +143,7 @@ export class SyncManager implements SyncEngine {
    */
   async start(): Promise<void> {
     if (this.#lifecycle === 'running') {
-      throw new SyncError(ErrorCode.ALREADY_STARTED, 'SyncManager.start(): sync is already running; call stop() first');
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'SyncManager.start(): already running; stop() first');
     }
     if (this.#lifecycle === 'stopped') throw this.#shutdownError('start');
     this.#lifecycle = 'running';
@@ -326,6 +326,6 @@ export class SyncManager implements SyncEngine {
   }
 
   #shutdownError(what: string): SyncError {
-    return new SyncError(ErrorCode.SHUTDOWN, `SyncManager.${what}: sync has been stopped; create a new SyncManager to sync again`);
+    return new SyncError(ErrorCode.SHUTDOWN, `SyncManager.${what}: stopped; make a new SyncManager`);
   }
 }

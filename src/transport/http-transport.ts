@@ -165,7 +165,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
         json = undefined;
       }
       if (response.ok && json === undefined) {
-        throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The server's ${route} response is not JSON (is ${base} a pulsesync server?)`, {
+        throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The ${route} answer is not JSON (is ${base} a pulsesync server?)`, {
           details: { status: response.status },
         });
       }
