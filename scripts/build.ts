@@ -6,7 +6,7 @@
  *      JavaScript (rewriteRelativeImportExtensions) but leaves the declarations' as
  *      written, which `moduleResolution: node16` consumers and older tools refuse.
  *   3. The prebuilt default worker: worker/default-worker.ts bundled by esbuild and squeezed by terser
- *      into one self-contained ESM file (Comlink, idb and valibot included) where the client looks
+ *      into one self-contained ESM file (it speaks Comlink's protocol without Comlink: worker/comlink-wire.ts) where the client looks
  *      for it, `dist/src/client/pulsesync-worker.js`, with a declaration saying it is a
  *      script, not a module (the file is exported for bundlers that need to copy it).
  */
@@ -59,8 +59,8 @@ const bundled = await build({
   minify: true,
   sourcemap: 'external',
   sourcesContent: true,
-  // Comlink's licence goes to pulsesync-worker.js.LEGAL.txt beside the worker (linked
-  // from it) rather than into every download of the worker.
+  // A bundled package's licence would go to pulsesync-worker.js.LEGAL.txt beside the
+  // worker (linked from it) rather than into every download of the worker.
   legalComments: 'linked',
   logLevel: 'warning',
   write: false,

@@ -1,9 +1,10 @@
 /**
- * Puts a {@link SyncWorker} behind Comlink. Every method's failure is sent as plain
- * `SyncErrorData` (Comlink would reduce an Error to its message), so the client can
- * rebuild a SyncError with the same `code`.
+ * Puts a {@link SyncWorker} behind Comlink's wire protocol (`comlink-wire.ts`; the page
+ * uses Comlink). Every method's failure is sent as plain `SyncErrorData` (Comlink would
+ * reduce an Error to its message), so the client can rebuild a SyncError with the same
+ * `code`.
  */
-import * as Comlink from 'comlink';
+import { releaseRemote, serveComlink, type WireEndpoint } from './comlink-wire.ts';
 import { SyncError } from '../src/protocol/errors.ts';
 import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
 import { SyncWorker } from './sync-worker.ts';
@@ -18,18 +19,13 @@ async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-/** Drops a Comlink proxy received from the page, if it is one. */
-function release(value: unknown): void {
-  const releaser = (value as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
-  if (typeof releaser === 'function') releaser.call(value);
-}
 
 /**
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
  * rejects with plain error data, whose events are posted on `endpoint`, and whose
  * `close()` also releases the page's token proxy.
  */
-export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<Comlink.Endpoint, 'postMessage'>): SyncWorkerApi {
+export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<WireEndpoint, 'postMessage'>): SyncWorkerApi {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
   const events = (event: WorkerEvent): void => {
@@ -62,7 +58,7 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
         try {
           await worker.close();
         } finally {
-          for (const proxy of proxies.splice(0)) release(proxy);
+          for (const proxy of proxies.splice(0)) releaseRemote(proxy);
         }
       }),
   };
@@ -84,6 +80,6 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
  *   worker: new Worker(new URL('./my-sync-worker.ts', import.meta.url), { type: 'module' }),
  * });
  */
-export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: Comlink.Endpoint = globalThis as unknown as Comlink.Endpoint): void {
-  Comlink.expose(createSyncWorkerApi(options, endpoint), endpoint);
+export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: WireEndpoint = globalThis as unknown as WireEndpoint): void {
+  serveComlink(createSyncWorkerApi(options, endpoint), endpoint);
 }

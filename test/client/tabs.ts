@@ -1,19 +1,18 @@
 /**
- * "Tabs" in one Node process: each is a sync worker API exposed with Comlink on one
+ * "Tabs" in one Node process: each is a sync worker API exposed (exposeSyncWorker) on one
  * end of a MessageChannel and a `createSyncClient` on the other, as page and worker
  * would be. Tabs of one {@link TabsWorld} share a fake IndexedDB, a lock manager and a
  * sync server (memory store, memory transport that counts requests); BroadcastChannel
  * is Node's own.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import * as Comlink from 'comlink';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../src/client/sync-client.ts';
 import type { Access } from '../../src/server/access.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
-import { createSyncWorkerApi } from '../../worker/expose.ts';
+import { exposeSyncWorker } from '../../worker/expose.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
 import { fakeLocks } from './fake-locks.ts';
 
@@ -84,15 +83,15 @@ export function tabsWorld(
     open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: Partial<SyncWorkerOptions> = {}): SyncClient & { readonly tab: number } {
       const tab = ++tabs;
       const { port1, port2 } = new MessageChannel();
-      Comlink.expose(
-        createSyncWorkerApi({
+      exposeSyncWorker(
+        {
           indexedDB,
           IDBKeyRange,
           locks,
           transport: (settings) => countingTransport(tab, settings),
           ...options.workerOptions,
           ...workerOptions,
-        }, port1),
+        },
         port1,
       );
       const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
