@@ -6,7 +6,14 @@
  */
 import { releaseRemote, serveComlink, type WireEndpoint } from './comlink-wire.ts';
 import { SyncError } from '../src/protocol/errors.ts';
-import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import {
+  WORKER_EVENT_KEY,
+  type SyncWorkerApi,
+  type WorkerConnectOptions,
+  type WorkerEvent,
+  type WorkerEventMessage,
+  type WorkerTokenSource,
+} from '../src/worker-api/sync-worker-api.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
@@ -20,6 +27,24 @@ async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
 }
 
 
+/** The calls passed to the {@link SyncWorker} as they are, their failures made plain. */
+const PASSED = [
+  'put',
+  'putMany',
+  'delete',
+  'get',
+  'list',
+  'start',
+  'stop',
+  'syncOnce',
+  'initialSync',
+  'pending',
+  'isPending',
+  'pendingIds',
+  'whenPushed',
+  'clearLocalData',
+] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncWorker)[];
+
 /**
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
  * rejects with plain error data, whose events are posted on `endpoint`, and whose
@@ -28,30 +53,14 @@ async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
 export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<WireEndpoint, 'postMessage'>): SyncWorkerApi {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
-  const events = (event: WorkerEvent): void => {
-    endpoint.postMessage({ [WORKER_EVENT_KEY]: event } satisfies WorkerEventMessage);
-  };
-  return {
-    connect: (connectOptions, getToken?: WorkerTokenSource) =>
+  const api: Partial<Record<keyof SyncWorkerApi, unknown>> = {
+    connect: (connectOptions: WorkerConnectOptions, getToken?: WorkerTokenSource) =>
       plainErrors(() => {
         proxies.push(getToken);
+        const events = (event: WorkerEvent): void => endpoint.postMessage({ [WORKER_EVENT_KEY]: event } satisfies WorkerEventMessage);
         return worker.connect(connectOptions, events, getToken);
       }),
-    put: (collective, id, value) => plainErrors(() => worker.put(collective, id, value)),
-    putMany: (records) => plainErrors(() => worker.putMany(records)),
-    delete: (collective, id) => plainErrors(() => worker.delete(collective, id)),
-    get: (collective, id) => plainErrors(() => worker.get(collective, id)),
-    list: (collective) => plainErrors(() => worker.list(collective)),
-    start: () => plainErrors(() => worker.start()),
-    stop: () => plainErrors(() => worker.stop()),
-    syncOnce: () => plainErrors(() => worker.syncOnce()),
-    initialSync: () => plainErrors(() => worker.initialSync()),
     status: () => worker.status(),
-    pending: (options) => plainErrors(() => worker.pending(options)),
-    isPending: (collective, id) => plainErrors(() => worker.isPending(collective, id)),
-    pendingIds: (collective) => plainErrors(() => worker.pendingIds(collective)),
-    whenPushed: (receipt) => plainErrors(() => worker.whenPushed(receipt)),
-    clearLocalData: (options) => plainErrors(() => worker.clearLocalData(options)),
     networkBack: () => worker.networkBack(),
     close: () =>
       plainErrors(async () => {
@@ -62,6 +71,8 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<W
         }
       }),
   };
+  for (const name of PASSED) api[name] = (...args: unknown[]) => plainErrors(() => (worker[name] as (...args: unknown[]) => unknown).apply(worker, args));
+  return api as SyncWorkerApi;
 }
 
 /**

@@ -7,18 +7,12 @@
  * they reach the replica through `replica`, which waits for the new one.
  */
 import { outcomeOf, readAckState, type PushOutcome, type WriteReceipt } from '../src/engine/acks.ts';
-import type { SyncChange } from '../src/protocol/types.ts';
 import type { LocalStore } from '../src/store/types.ts';
 
 interface Waiter {
   readonly receipt: WriteReceipt;
   readonly resolve: (outcome: PushOutcome) => void;
   readonly reject: (error: unknown) => void;
-}
-
-/** The receipt of a local write that logged `logged` in `store`. */
-export function receiptOf(store: LocalStore, logged: readonly SyncChange[]): WriteReceipt {
-  return { instanceId: store.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
 }
 
 /** One tab's waiting receipts; see the file comment. */

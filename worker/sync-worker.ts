@@ -24,7 +24,7 @@ import type { SyncEventMap } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
 import { OutboxIndex, pendingWrites, type PendingWrite, type PendingWritesOptions } from '../src/store/outbox-view.ts';
-import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
+import type { LocalStore, LocalWrite, RecordEntry, RecordInput } from '../src/store/types.ts';
 import { recordsToWrites } from '../src/store/write-validation.ts';
 import type {
   ClearLocalDataOptions,
@@ -41,7 +41,7 @@ import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
 import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { DEFAULT_CLEAR_TIMEOUT_MS, ReplicaLife } from './replica-life.ts';
-import { PushWaiters, receiptOf } from './push-waiters.ts';
+import { PushWaiters } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
@@ -73,7 +73,7 @@ export class SyncWorker {
   /** What connect() was given: a session replaced after a clear is opened with it again. */
   #request: ConnectArgs | undefined;
   #life: ReplicaLife | undefined;
-  readonly #waiters = new PushWaiters(() => this.#replicaWhenReady('whenPushed'));
+  readonly #waiters = new PushWaiters(() => this.#replica('whenPushed'));
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
@@ -183,45 +183,43 @@ export class SyncWorker {
   }
 
   // ---- data: every tab writes its own connection to the shared database ----
-  // (Through write(), whose logged seqs make each write's receipt; named as each call.)
 
-  async put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt> {
-    const replica = await this.#replicaWhenReady('put');
-    return receiptOf(replica, await replica.write([{ op: 'put', collective, id, value }], { field: 'put' }));
+  put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt> {
+    return this.#write('put', () => [{ op: 'put', collective, id, value }]);
   }
 
-  async putMany(records: readonly RecordInput[]): Promise<WriteReceipt> {
-    const replica = await this.#replicaWhenReady('putMany');
-    return receiptOf(replica, await replica.write(recordsToWrites(records), { field: 'records' }));
+  putMany(records: readonly RecordInput[]): Promise<WriteReceipt> {
+    return this.#write('putMany', () => recordsToWrites(records), 'records');
   }
 
-  async delete(collective: string, id: string): Promise<WriteReceipt> {
-    const replica = await this.#replicaWhenReady('delete');
-    return receiptOf(replica, await replica.write([{ op: 'delete', collective, id }], { field: 'delete' }));
+  delete(collective: string, id: string): Promise<WriteReceipt> {
+    return this.#write('delete', () => [{ op: 'delete', collective, id }]);
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return (await this.#replicaWhenReady('get')).get(collective, id);
+    return (await this.#replica('get')).get(collective, id);
   }
 
   async list(collective: string): Promise<RecordEntry[]> {
-    return (await this.#replicaWhenReady('list')).list(collective);
+    return (await this.#replica('list')).list(collective);
   }
 
-  #replica(what: string): LocalStore {
-    return this.#connected(what).connection.replica;
+  /** A write through `write()`, whose logged seqs make its receipt; its messages name `field`. */
+  async #write(what: string, writes: () => LocalWrite[], field = what): Promise<WriteReceipt> {
+    const replica = await this.#replica(what);
+    const logged = await replica.write(writes(), { field });
+    return { instanceId: replica.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
   }
 
   /** The replica, once no clear is replacing it. */
-  async #replicaWhenReady(what: string): Promise<LocalStore> {
-    await this.#life?.ready();
-    return this.#replica(what);
+  async #replica(what: string): Promise<LocalStore> {
+    return (await this.#ready(what)).connection.replica;
   }
 
   // ---- the outbox and the replica's life (issue 12) ----
 
   async pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
-    return pendingWrites(await this.#replicaWhenReady('pending'), options, this.#timers.now());
+    return pendingWrites(await this.#replica('pending'), options, this.#timers.now());
   }
 
   async isPending(collective: string, id: string): Promise<boolean> {
@@ -242,6 +240,7 @@ export class SyncWorker {
     await (this.#life as ReplicaLife).clear(options);
   }
 
+  /** The session, once no clear is replacing it. */
   async #ready(what: string): Promise<Session> {
     await this.#life?.ready();
     return this.#connected(what);
@@ -274,13 +273,11 @@ export class SyncWorker {
 
   /** One cycle: here if this tab leads or nobody does, else by the leader. */
   async syncOnce(): Promise<void> {
-    await this.#life?.ready();
     await this.#leaderCall('syncOnce');
   }
 
   /** The catch-up: here if this tab leads (joining the loop's) or nobody does, else by the leader. */
   async initialSync(): Promise<SyncProgress> {
-    await this.#life?.ready();
     const result = await this.#leaderCall('initialSync');
     return result ?? { batch: 0, totalPulled: 0, hasMore: false, total: 0 };
   }
@@ -313,8 +310,8 @@ export class SyncWorker {
     return this.#session;
   }
 
-  #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const { calls, terms } = this.#connected(method);
+  async #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const { calls, terms } = await this.#ready(method);
     return calls.call(method, terms.manager);
   }
 
