@@ -30,8 +30,9 @@ export interface ConnectRequest {
 }
 
 /**
- * Checks what the page sent before anything opens: the same build, a server URL, a
- * valid configuration (failing here, at connect, rather than when this tab first leads).
+ * Checks what the page sent before anything opens: the same build, a valid
+ * configuration (failing here, at connect, rather than when this tab first leads). The
+ * name and the server URL are the page's to check (`createSyncClient`), before any worker starts.
  * Returns the configuration, with the worker's resolver.
  */
 function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions): SyncConfigInput {
@@ -41,11 +42,6 @@ function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions)
       `Worker build ${SDK_VERSION}, page build ${String(options?.version)}: a stale cached worker? Reload the page; else bundle the worker with the page's pulsesync`,
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
-  }
-  if (typeof options.url !== 'string' || options.url.length === 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: url must be the sync server base URL, e.g. "https://example.com"', {
-      details: { field: 'url' },
-    });
   }
   const config: SyncConfigInput = {
     ...options.config,

@@ -19,7 +19,7 @@ import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
 import { openDatabase } from './open-database.ts';
-import { checkNoteKey, readNoteIn, updateNoteIn } from './replica-notes.ts';
+import { readNoteIn, updateNoteIn } from './replica-notes.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
@@ -32,7 +32,7 @@ import type {
   RecordInput,
   ReplicaIdentity,
 } from './types.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
 
 export type { KeyRangeFactory } from './idb-connection.ts';
@@ -172,7 +172,7 @@ class IdbReplica implements LocalStore {
 
   acknowledge(peer: string, ackedSeq: number): Promise<void> {
     return this.#conn.guard('acknowledge', () => {
-      checkPeer(peer);
+      checkName(peer);
       checkCount(ackedSeq, 'ackedSeq');
       return acknowledgeLog(this.#conn, peer, ackedSeq);
     });
@@ -180,14 +180,14 @@ class IdbReplica implements LocalStore {
 
   pushCursor(peer: string): Promise<number> {
     return this.#conn.guard('pushCursor', () => {
-      checkPeer(peer);
+      checkName(peer);
       return readCursor(this.#conn, 'pushCursor', cursorKey.push(peer));
     });
   }
 
   pullCursor(peer: string): Promise<SyncCursor> {
     return this.#conn.guard('pullCursor', () => {
-      checkPeer(peer);
+      checkName(peer);
       return readCursor(this.#conn, 'pullCursor', cursorKey.pull(peer));
     });
   }
@@ -212,14 +212,14 @@ class IdbReplica implements LocalStore {
 
   readNote(key: string): Promise<unknown> {
     return this.#conn.guard('readNote', () => {
-      checkNoteKey(key);
+      checkName(key, 'note key');
       return this.#conn.run('readNote', [Stores.meta], 'readonly', (tx) => readNoteIn(tx, key));
     });
   }
 
   updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
     return this.#conn.guard('updateNote', () => {
-      checkNoteKey(key);
+      checkName(key, 'note key');
       return this.#conn.run('updateNote', [Stores.meta], 'readwrite', (tx) => updateNoteIn(tx, key, update));
     });
   }

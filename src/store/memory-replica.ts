@@ -17,7 +17,6 @@ import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
 import { identityOf, renumberLog } from './replica-identity.ts';
-import { checkNoteKey } from './replica-notes.ts';
 import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type {
   ApplyResult,
@@ -31,7 +30,7 @@ import type {
   ReplicaIdentity,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
@@ -184,7 +183,7 @@ class MemoryReplica implements LocalStore {
 
   async acknowledge(peer: string, ackedSeq: number): Promise<void> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
     db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
@@ -194,13 +193,13 @@ class MemoryReplica implements LocalStore {
 
   async pushCursor(peer: string): Promise<number> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.push(peer)) ?? 0;
   }
 
   async pullCursor(peer: string): Promise<SyncCursor> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.pull(peer)) ?? 0;
   }
 
@@ -230,13 +229,13 @@ class MemoryReplica implements LocalStore {
 
   async readNote(key: string): Promise<unknown> {
     this.#open();
-    checkNoteKey(key);
+    checkName(key, 'note key');
     return structuredClone(this.#db.notes.get(key));
   }
 
   async updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
     this.#open();
-    checkNoteKey(key);
+    checkName(key, 'note key');
     this.#db.notes.set(key, structuredClone(update(structuredClone(this.#db.notes.get(key)))));
   }
 

@@ -5,20 +5,12 @@
  * value of the `meta` store under `note:<key>` (no schema change: `meta` is a plain
  * key-value store); the memory replica keeps them in a map.
  */
-import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { requestResult } from './idb-transaction.ts';
 import { Stores } from './schema.ts';
 
 /** The `meta` key a note is kept under (apart from the replica's own meta keys). */
 export function noteKey(key: string): string {
   return `note:${key}`;
-}
-
-/** A note key must be a non-empty string. */
-export function checkNoteKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new SyncError(ErrorCode.INVALID_PAYLOAD, `a note key must be a non-empty string, got ${String(key)}`);
-  }
 }
 
 /** Reads note `key` inside a transaction over `meta`. */
