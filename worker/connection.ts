@@ -39,7 +39,7 @@ function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions)
   if (options?.version !== SDK_VERSION) {
     throw new SyncError(
       ErrorCode.VERSION_MISMATCH,
-      `Worker build ${SDK_VERSION}, page build ${String(options?.version)}: a stale cached worker? Reload the page; else bundle the worker with the page's pulsesync`,
+      `Worker build ${SDK_VERSION}, page build ${String(options?.version)} (a stale cached worker?): reload the page, or bundle both from one pulsesync`,
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
   }

@@ -147,7 +147,7 @@ export class ForwardedCalls {
       this.#take(id)?.reject(
         new SyncError(
           ErrorCode.TIMEOUT,
-          `${call.method}(): the leading tab did not take the call within ${answerTimeoutMs} ms (frozen, or another app version? reload the other tabs)`,
+          `${call.method}(): the leading tab did not take the call in ${answerTimeoutMs} ms (frozen, or another app version? reload the other tabs)`,
           { details: { timeoutMs: answerTimeoutMs } },
         ),
       );

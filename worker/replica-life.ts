@@ -115,7 +115,7 @@ export class ReplicaLife {
         if (lock === undefined) {
           throw new SyncError(
             ErrorCode.DATABASE_BLOCKED,
-            `clearLocalData(): another tab kept "${name}" open ${timeoutMs} ms (frozen?); nothing deleted. Close or reload the other tabs, try again`,
+            `clearLocalData(): another tab held "${name}" ${timeoutMs} ms (frozen?); nothing deleted: close or reload the other tabs, retry`,
             { details: { database: name, timeoutMs } },
           );
         }

@@ -104,10 +104,10 @@ function validateRetry(input: unknown): RetryConfig {
   const retry = integers(given, DEFAULT_RETRY_CONFIG, RETRY_BOUNDS, 'config.retry') as Omit<RetryConfig, 'multiplier'>;
   const multiplier = given['multiplier'] ?? DEFAULT_RETRY_CONFIG.multiplier;
   if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
-    throw invalid(`config.retry.multiplier must be a finite number of at least 1, got ${show(multiplier)}`, 'config.retry.multiplier');
+    throw invalid(`config.retry.multiplier must be a number >= 1, got ${show(multiplier)}`, 'config.retry.multiplier');
   }
   if (retry.maxDelayMs < retry.initialDelayMs) {
-    throw invalid(`config.retry.maxDelayMs (${retry.maxDelayMs}) must not be less than config.retry.initialDelayMs (${retry.initialDelayMs})`, 'config.retry.maxDelayMs');
+    throw invalid(`config.retry.maxDelayMs (${retry.maxDelayMs}) must be >= initialDelayMs (${retry.initialDelayMs})`, 'config.retry.maxDelayMs');
   }
   return Object.freeze({ ...retry, multiplier });
 }

@@ -93,7 +93,7 @@ function describeServerConflict(conflict: ServerConflict, local: SyncChange): st
   const server = conflict.server;
   if (server === null) return `the server refused ${conflict.collective}/${conflict.id} and has no record of it`;
   if (conflict.policy === 'server-wins') {
-    return `the server's version v${server.version} is newer than this change's base (${local.baseVersion === null ? 'none' : `v${local.baseVersion}`}); server-wins kept the server's`;
+    return `server-wins kept the server's version v${server.version}, newer than the base (${local.baseVersion === null ? 'none' : `v${local.baseVersion}`})`;
   }
   return `the server's record (${server.hlc}) is later than this change (${local.hlc}); last-write-wins kept the server's`;
 }
@@ -129,7 +129,7 @@ function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
   if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
   throw new SyncError(
     ErrorCode.INVALID_RESPONSE,
-    `The server answered a push of ${local.collective}/${local.id} (seq ${local.seq}) with a conflict about another record; nothing applied, the change is sent again`,
+    `The server's conflict for ${local.collective}/${local.id} (seq ${local.seq}) is about another record: ignored, the change is sent again`,
     { details: { rule: 'conflict-not-about-change', seq: local.seq } },
   );
 }

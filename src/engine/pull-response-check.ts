@@ -31,7 +31,7 @@ export type PullRule =
 function refuse(rule: PullRule, request: PullRequest, response: PullResponse, what: string): SyncError {
   return new SyncError(
     ErrorCode.INVALID_RESPONSE,
-    `The server's answer to a pull from cursor ${request.cursor} ${what}; nothing applied, sync retries (if it persists, the server or a proxy is broken)`,
+    `The answer to a pull from ${request.cursor} ${what}; nothing applied, retrying (if it persists, the server or a proxy is broken)`,
     { details: { rule, cursor: request.cursor, newCursor: response.newCursor } },
   );
 }
@@ -59,7 +59,7 @@ export function checkPullResponse(request: PullRequest, response: PullResponse):
     throw refuse('cursor-stalled', request, response, 'says it has more but did not move the cursor');
   }
   if (response.changes.length > request.batchSize) {
-    throw refuse('too-many-changes', request, response, `has ${response.changes.length} changes, over the ${request.batchSize} asked for`);
+    throw refuse('too-many-changes', request, response, `has ${response.changes.length} changes for ${request.batchSize} asked`);
   }
   const asked = request.collectives === undefined ? undefined : new Set(request.collectives);
   let previous = from;

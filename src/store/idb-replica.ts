@@ -71,7 +71,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   }
   const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
   if (!Number.isFinite(blockedTimeoutMs) || blockedTimeoutMs < 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a non-negative number, got ${blockedTimeoutMs}`);
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${blockedTimeoutMs}`);
   }
   const factory = options.indexedDB ?? globalThis.indexedDB;
   const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;

@@ -54,7 +54,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
       fail(
         new SyncError(
           ErrorCode.DATABASE_BLOCKED,
-          `Opening the local database "${name}" is blocked by another tab (an older version, or upgrading or deleting it): close or reload the other tabs`,
+          `Opening "${name}" is blocked by another tab (older version, upgrading or deleting it): close or reload the other tabs`,
           { details: { database: name, blockedTimeoutMs } },
         ),
       );

@@ -107,7 +107,7 @@ export function planFeedBatch(input: {
   if (current !== cursor.from) {
     throw new SyncError(
       ErrorCode.CONFLICT,
-      `The pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: the batch was applied already (another tab?); nothing written, pull from ${current}`,
+      `Pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: batch applied already (another tab?); pull from ${current}`,
       { details: { peer: cursor.peer, stored: current, from: cursor.from } },
     );
   }
