@@ -6,7 +6,8 @@
  *      JavaScript (rewriteRelativeImportExtensions) but leaves the declarations' as
  *      written, which `moduleResolution: node16` consumers and older tools refuse.
  *   3. The prebuilt default worker: worker/default-worker.ts bundled by esbuild and squeezed by terser
- *      into one self-contained ESM file (it speaks Comlink's protocol without Comlink: worker/comlink-wire.ts) where the client looks
+ *      into one self-contained ESM file (page and worker speak Comlink's protocol without the package:
+ *      src/worker-api/wire.ts) where the client looks
  *      for it, `dist/src/client/pulsesync-worker.js`, with a declaration saying it is a
  *      script, not a module (the file is exported for bundlers that need to copy it).
  */

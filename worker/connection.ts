@@ -122,7 +122,7 @@ export class Connection {
   /** Delivers an event to this tab's page only. */
   deliver(event: WorkerEvent): void {
     try {
-      // A Comlink proxy call: returns a promise, rejected once the page is gone.
+      // A call back to the page over the wire: returns a promise, rejected once the page is gone.
       Promise.resolve(this.#sink(event)).catch(() => undefined);
     } catch {
       // The page side is gone; nothing to tell.

@@ -1,10 +1,9 @@
 /**
- * Puts a {@link SyncWorker} behind Comlink's wire protocol (`comlink-wire.ts`; the page
- * uses Comlink). Every method's failure is sent as plain `SyncErrorData` (Comlink would
- * reduce an Error to its message), so the client can rebuild a SyncError with the same
+ * Puts a {@link SyncWorker} on the page↔worker wire (`src/worker-api/wire.ts`, Comlink's
+ * protocol). Every method's failure is sent as plain `SyncErrorData` (an Error would
+ * arrive as its message alone), so the client can rebuild a SyncError with the same
  * `code`.
  */
-import { releaseRemote, serveComlink, type WireEndpoint } from './comlink-wire.ts';
 import { SyncError } from '../src/protocol/errors.ts';
 import {
   WORKER_EVENT_KEY,
@@ -14,6 +13,7 @@ import {
   type WorkerEventMessage,
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
+import { releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
@@ -92,5 +92,5 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<W
  * });
  */
 export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: WireEndpoint = globalThis as unknown as WireEndpoint): void {
-  serveComlink(createSyncWorkerApi(options, endpoint), endpoint);
+  serveWire(createSyncWorkerApi(options, endpoint), endpoint);
 }

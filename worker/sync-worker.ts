@@ -60,7 +60,7 @@ function notConnected(what: string): SyncError {
 
 /**
  * One tab's sync worker: the methods of `SyncWorkerApi` (`createSyncWorkerApi` puts it
- * behind Comlink), with the event sink given to `connect` directly.
+ * on the wire), with the event sink given to `connect` directly.
  */
 export class SyncWorker {
   readonly #options: SyncWorkerOptions;

@@ -1,15 +1,16 @@
 /**
- * The main-thread client: a thin facade over the sync worker, reached through Comlink.
+ * The main-thread client: a thin facade over the sync worker, reached over the wire
+ * (`../worker-api/wire.ts`, Comlink's protocol).
  * The page never runs the sync loop; it sends calls, receives events, and gets
  * failures back as SyncErrors with their `code`.
  */
-import * as Comlink from 'comlink';
 import { timersOf, type Timers } from '../engine/timers.ts';
 import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import { workerEventOf, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { workerEventOf, type SyncWorkerApi, type WorkerConnectResult, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { SyncClient, SyncClientOptions } from './types.ts';
@@ -55,14 +56,14 @@ class WorkerSyncClient implements SyncClient {
   static {
     for (const name of PASSED) {
       (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
-        return this.#call(name, (api) => (api[name] as (...args: unknown[]) => Promise<unknown>)(...args));
+        return this.#call(name, args);
       };
     }
   }
 
   readonly ready: Promise<void>;
-  readonly #endpoint: Comlink.Endpoint;
-  readonly #remote: Comlink.Remote<SyncWorkerApi>;
+  readonly #endpoint: WireEndpoint;
+  readonly #remote: WireCall;
   readonly #events = new EventEmitter<SyncEventMap>();
   readonly #timers: Timers;
   readonly #connected: Promise<{ instanceId: InstanceId }>;
@@ -77,24 +78,22 @@ class WorkerSyncClient implements SyncClient {
   constructor(options: SyncClientOptions) {
     this.#timers = timersOf(options.time);
     this.#endpoint = workerEndpoint(options);
-    this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
+    this.#remote = wireCaller(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);
     this.#endpoint.addEventListener('error', this.#onWorkerError);
     const getToken = options.getToken;
-    const tokenSource =
-      getToken === undefined ? undefined : Comlink.proxy(async () => (await getToken()) ?? undefined);
-    const connecting = this.#remote
-      .connect(
-        {
-          version: SDK_VERSION,
-          name: options.name,
-          url: options.url,
-          ...(options.token === undefined ? {} : { token: options.token }),
-          ...(getToken === undefined ? {} : { hasGetToken: true }),
-          ...(options.config === undefined ? {} : { config: options.config }),
-        },
-        tokenSource,
-      )
+    // The token source goes as a function the worker calls back, on a port of its own.
+    const transfer: Transferable[] = [];
+    const tokenSource = getToken === undefined ? raw(undefined) : proxied(async () => (await getToken()) ?? undefined, transfer);
+    const connect = {
+      version: SDK_VERSION,
+      name: options.name,
+      url: options.url,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(getToken === undefined ? {} : { hasGetToken: true }),
+      ...(options.config === undefined ? {} : { config: options.config }),
+    };
+    const connecting = (this.#remote('APPLY', ['connect'], [raw(connect), tokenSource], transfer) as Promise<WorkerConnectResult>)
       .then(
         (result) => {
           if (result.version !== SDK_VERSION) {
@@ -144,7 +143,7 @@ class WorkerSyncClient implements SyncClient {
 
   /** Relays the page's `online` event: workers do not get it in Chromium. */
   readonly #onNetworkBack = (): void => {
-    if (this.#isConnected && this.#closed === undefined) this.#remote.networkBack().catch(() => undefined);
+    if (this.#isConnected && this.#closed === undefined) this.#remote('APPLY', ['networkBack']).catch(() => undefined);
   };
 
   async instanceId(): Promise<InstanceId> {
@@ -167,7 +166,7 @@ class WorkerSyncClient implements SyncClient {
     };
     const off = onProgress === undefined ? undefined : this.#events.on('progress', report);
     try {
-      const final = await this.#call('initialSync', (api) => api.initialSync());
+      const final = (await this.#call('initialSync', [])) as SyncProgress;
       report(final);
       return final;
     } finally {
@@ -193,7 +192,7 @@ class WorkerSyncClient implements SyncClient {
     let timer: unknown;
     try {
       await Promise.race([
-        this.#connected.then(() => this.#remote.close()),
+        this.#connected.then(() => this.#remote('APPLY', ['close'])),
         new Promise<void>((resolve) => {
           timer = this.#timers.setTimeout(resolve, CLOSE_TIMEOUT_MS);
         }),
@@ -206,20 +205,20 @@ class WorkerSyncClient implements SyncClient {
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#endpoint.removeEventListener('error', this.#onWorkerError);
-    this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
     else if (typeof endpoint.close === 'function') endpoint.close();
     this.#status = { ...this.#status, state: 'idle', running: false };
   }
 
-  async #call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
+  /** Calls the worker's `what` with `args`; a failure comes back as a SyncError. */
+  async #call(what: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#closed !== undefined) {
       throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
     }
     await this.#connected;
     try {
-      return await call(this.#remote);
+      return await this.#remote('APPLY', [what], args.map(raw));
     } catch (error) {
       throw rebuild(error);
     }

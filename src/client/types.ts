@@ -2,12 +2,12 @@
  * The app's side of the client: its options and its handle on sync. What crosses to the
  * worker is in `src/worker-api/`.
  */
-import type * as Comlink from 'comlink';
 import type { TimeSource } from '../engine/timers.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
 import type { RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { WireEndpoint } from '../worker-api/wire.ts';
 
 /** Options of `createSyncClient`. */
 export interface SyncClientOptions {
@@ -25,10 +25,10 @@ export interface SyncClientOptions {
   /** Engine configuration (everything but a resolver: give that to your own worker). */
   readonly config?: WorkerSyncConfig;
   /**
-   * The worker to use (your own module calling `exposeSyncWorker`), or any Comlink
-   * endpoint (a MessagePort in tests). Default (from `pulsesync`): the prebuilt worker.
+   * The worker to use (your own module calling `exposeSyncWorker`), or any endpoint of
+   * one (a MessagePort in tests). Default (from `pulsesync`): the prebuilt worker.
    */
-  readonly worker?: Worker | Comlink.Endpoint;
+  readonly worker?: Worker | WireEndpoint;
   /**
    * Where the app serves the worker script, when it serves it itself (a CDN, a bundler
    * that does not follow `new URL(…, import.meta.url)`): started as a module worker.

@@ -1,6 +1,6 @@
 /**
  * The contract between the main-thread client and the sync worker: what crosses the
- * Comlink boundary. Only plain data crosses it (errors as {@link SyncErrorData}), so
+ * wire (`wire.ts`). Only plain data crosses it (errors as {@link SyncErrorData}), so
  * the client and the worker can be different bundles — and must be the same build,
  * which `SDK_VERSION` (`version.ts`) checks at connect. Both sides import this module;
  * neither imports the other.
@@ -52,8 +52,8 @@ export type WorkerEvent =
 export type WorkerEventSink = (event: WorkerEvent) => unknown;
 
 /**
- * Events travel on the worker's own endpoint, beside Comlink's replies (which carry an
- * `id`; these do not, so Comlink ignores them). One port keeps one order: a call's
+ * Events travel on the worker's own endpoint, beside the wire's answers (which carry an
+ * `id`; these do not, so the caller ignores them). One port keeps one order: a call's
  * answer comes after every event the call caused.
  */
 export const WORKER_EVENT_KEY = 'pulsesync:event';
@@ -69,7 +69,7 @@ export function workerEventOf(data: unknown): WorkerEvent | undefined {
   return (data as WorkerEventMessage)[WORKER_EVENT_KEY];
 }
 
-/** Fetches a fresh token (a Comlink proxy of the client's `getToken`). */
+/** Fetches a fresh token (the client's `getToken`, called back over the wire). */
 export type WorkerTokenSource = () => Promise<string | undefined> | string | undefined;
 
 /**
@@ -119,7 +119,7 @@ export interface ReplicaLifeCalls {
 
 /**
  * The API a sync worker exposes. Every method rejects with plain {@link SyncErrorData}
- * (never an Error object: Comlink would keep only its message); the client rebuilds a
+ * (never an Error object: the wire would keep only its name and message); the client rebuilds a
  * SyncError from it.
  */
 export interface SyncWorkerApi extends RecordCalls, ReplicaLifeCalls {
@@ -128,7 +128,7 @@ export interface SyncWorkerApi extends RecordCalls, ReplicaLifeCalls {
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
    * first, once. From then on events arrive as {@link WorkerEventMessage}s on the
-   * worker's endpoint. `getToken` (a Comlink proxy) is asked for a token when the
+   * worker's endpoint. `getToken` (called back over the wire) is asked for a token when the
    * client has one.
    */
   connect(options: WorkerConnectOptions, getToken?: WorkerTokenSource): Promise<WorkerConnectResult>;
