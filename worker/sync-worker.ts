@@ -26,13 +26,14 @@ import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.
 import { OutboxIndex, pendingWrites, type PendingWrite, type PendingWritesOptions } from '../src/store/outbox-view.ts';
 import type { LocalStore, LocalWrite, RecordEntry, RecordInput } from '../src/store/types.ts';
 import { recordsToWrites } from '../src/store/write-validation.ts';
-import type {
-  ClearLocalDataOptions,
-  WorkerConnectOptions,
-  WorkerConnectResult,
-  WorkerEvent,
-  WorkerEventSink,
-  WorkerTokenSource,
+import {
+  IDLE_STATUS,
+  type ClearLocalDataOptions,
+  type WorkerConnectOptions,
+  type WorkerConnectResult,
+  type WorkerEvent,
+  type WorkerEventSink,
+  type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
 import { Connection } from './connection.ts';
@@ -289,7 +290,7 @@ export class SyncWorker {
 
   /** What this tab shows (see `TabStatus.current`); `idle` before connect. */
   status(): SyncStatus {
-    return this.#session?.status.current() ?? { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
+    return this.#session?.status.current() ?? IDLE_STATUS;
   }
 
   /** Stops, leaves the tabs, closes the replica. The connection is over. */

@@ -8,9 +8,9 @@ import type { SyncFacts } from '../src/engine/sync-facts.ts';
 import type { SyncManager } from '../src/engine/sync-manager.ts';
 import type { SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncStatus } from '../src/protocol/types.ts';
+import { IDLE_STATUS } from '../src/worker-api/sync-worker-api.ts';
 import type { Connection } from './connection.ts';
 
-const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 /** What the status reads from the leader term. */
 export interface LeaderView {

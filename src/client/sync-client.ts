@@ -9,7 +9,7 @@ import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import { workerEventOf, type SyncWorkerApi, type WorkerConnectResult, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { IDLE_STATUS, workerEventOf, type SyncWorkerApi, type WorkerConnectResult, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
 import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
@@ -26,7 +26,6 @@ const CLOSE_TIMEOUT_MS = 3000;
  */
 const CONNECT_TIMEOUT_MS = 20_000;
 
-const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
@@ -69,7 +68,7 @@ class WorkerSyncClient implements SyncClient {
   readonly #connected: Promise<{ instanceId: InstanceId }>;
   /** The replica's identity: from connect, then from each `reset`. */
   #instanceId: InstanceId | undefined;
-  #status: SyncStatus = INITIAL_STATUS;
+  #status: SyncStatus = IDLE_STATUS;
   #closed: Promise<void> | undefined;
   #isConnected = false;
   /** Fails the connection before it is made (worker crashed or never answered). */

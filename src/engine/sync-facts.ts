@@ -63,21 +63,15 @@ export class SyncFactsKeeper {
 
   /** A run with `peer` went through at `at`. Never rejects: losing a save loses only a fact. */
   synced(peer: string, at: number): void {
-    const facts: StoredFacts = { lastSyncedAt: at, peer };
+    this.#unsaved = { lastSyncedAt: at, peer };
     const saved = this.#saved;
-    if (saved !== undefined && saved.peer === peer && at - saved.lastSyncedAt < SAVE_EVERY_MS) {
-      this.#unsaved = facts;
-      return;
-    }
-    void this.#save(facts);
+    if (saved === undefined || saved.peer !== peer || at - saved.lastSyncedAt >= SAVE_EVERY_MS) void this.flush();
   }
 
-  /** Saves the latest facts if a save was skipped for them (the manager stops). */
+  /** Saves the latest facts if a save was put off for them (the manager stops). */
   async flush(): Promise<void> {
-    if (this.#unsaved !== undefined) await this.#save(this.#unsaved);
-  }
-
-  async #save(facts: StoredFacts): Promise<void> {
+    const facts = this.#unsaved;
+    if (facts === undefined) return;
     this.#saved = facts;
     this.#unsaved = undefined;
     // Never backwards: another tab (a later leader) may have saved a later time.

@@ -48,6 +48,9 @@ export type WorkerEvent =
   /** This tab's replica was replaced by an empty one (local data cleared, here or in another tab). */
   | { readonly type: 'reset'; readonly payload: ResetEvent };
 
+/** What a tab shows before it knows anything else: not syncing, nothing pending, never synced. */
+export const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
+
 /** Receives the worker's events. */
 export type WorkerEventSink = (event: WorkerEvent) => unknown;
 
