@@ -9,25 +9,12 @@ import { recordKey } from '../protocol/record-key.ts';
 import { inCollectives } from './peer-key.ts';
 import type { SyncContext } from './sync-context.ts';
 
-/** What one push run did. */
-export interface PushOutcome {
-  /** Changes sent (duplicates after a lost response included). */
-  readonly sent: number;
-  /** Changes the server wrote. */
-  readonly accepted: number;
-  readonly conflicts: number;
-  readonly rejected: number;
-  /** Changes outside the collective filter, dropped from the log unsent. */
-  readonly localOnly: number;
-  /** Changes the server refused as too large even alone, dropped from the log (reported as `error`s). */
-  readonly tooLarge: number;
-}
-
 /** Why a local-only change is never sent. */
 const LOCAL_ONLY = 'outside config.collectives: kept in this replica, never sent';
 
 /**
- * Pushes pending changes until the log is drained (a batch shorter than `batchSize`).
+ * Pushes pending changes until the log is drained (a batch shorter than `batchSize`);
+ * returns how many conflicts the server answered.
  *
  * Changes to collectives outside `config.collectives` are **local-only**: they are
  * dropped from the change log without being sent, and are not sent later either, even
@@ -46,14 +33,9 @@ const LOCAL_ONLY = 'outside config.collectives: kept in this replica, never sent
  * Every change that leaves the log unaccepted (refused, too large, local-only) is kept
  * as a refusal first, and each acknowledgement is told as an `ack` event (`acks.ts`).
  */
-export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
+export async function pushPending(ctx: SyncContext): Promise<number> {
   const { store, transport, config } = ctx;
-  let sent = 0;
-  let accepted = 0;
   let conflicts = 0;
-  let rejected = 0;
-  let localOnly = 0;
-  let tooLarge = 0;
   /**
    * Changes per request: halved while the server finds a request too large, then grown
    * back, but never again to a size that failed (until the culprit is found alone).
@@ -83,24 +65,19 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
           continue;
         }
         // One change the server will never take: waiting would hold back every later one.
-        tooLarge += 1;
         const change = outgoing[0] as SyncChange;
         reportTooLarge(ctx, change, error);
         await acknowledge(ctx, firstSeq, lastSeq, [refusal(change, 'PAYLOAD_TOO_LARGE', error.message)]);
         ceiling = config.batchSize;
         continue;
       }
-      sent += outgoing.length;
-      accepted += response.accepted;
       conflicts += response.conflicts.length;
-      rejected += response.rejected.length;
       await settleResponse(ctx, outgoing, response);
       const lastOutgoing = (outgoing[outgoing.length - 1] as SyncChange).seq;
       // The server dealt with everything sent: the local-only changes around them go too.
       ackedSeq = response.ackedSeq >= lastOutgoing ? lastSeq : Math.min(response.ackedSeq, lastSeq);
       refusals.push(...response.rejected.map((r) => refusal(r, REFUSAL_OF_REJECT[r.reason], r.message)));
     }
-    localOnly += batch.length - outgoing.length;
     if (ackedSeq >= firstSeq) await acknowledge(ctx, firstSeq, ackedSeq, refusals);
     if (batch.length < asked) break;
     limit = Math.min(ceiling, limit * 2);
@@ -110,7 +87,7 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
       break;
     }
   }
-  return { sent, accepted, conflicts, rejected, localOnly, tooLarge };
+  return conflicts;
 }
 
 /**
