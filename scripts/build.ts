@@ -6,7 +6,8 @@
  *      JavaScript (rewriteRelativeImportExtensions) but leaves the declarations' as
  *      written, which `moduleResolution: node16` consumers and older tools refuse.
  *   3. The prebuilt default worker: worker/default-worker.ts bundled by esbuild and squeezed by terser
- *      into one self-contained ESM file (Comlink, idb and valibot included) where the client looks
+ *      into one self-contained ESM file (page and worker speak Comlink's protocol without the package:
+ *      src/worker-api/wire.ts) where the client looks
  *      for it, `dist/src/client/pulsesync-worker.js`, with a declaration saying it is a
  *      script, not a module (the file is exported for bundlers that need to copy it).
  */
@@ -59,8 +60,8 @@ const bundled = await build({
   minify: true,
   sourcemap: 'external',
   sourcesContent: true,
-  // Comlink's licence goes to pulsesync-worker.js.LEGAL.txt beside the worker (linked
-  // from it) rather than into every download of the worker.
+  // A bundled package's licence would go to pulsesync-worker.js.LEGAL.txt beside the
+  // worker (linked from it) rather than into every download of the worker.
   legalComments: 'linked',
   logLevel: 'warning',
   write: false,
@@ -71,7 +72,9 @@ if (bundledCode === undefined || bundledMap === undefined) throw new Error('buil
 const squeezed = await minify(bundledCode, {
   module: true,
   ecma: 2020,
-  compress: { passes: 3, pure_getters: true },
+  // hoist_funs: function declarations to the top of their scope (semantics kept), which
+  // lets brotli see more of them alike: −0.8% of the worker.
+  compress: { passes: 3, pure_getters: true, hoist_funs: true },
   mangle: true,
   format: { comments: /^!|@license|@preserve|LEGAL/ },
   sourceMap: { content: bundledMap, url: 'pulsesync-worker.js.map', includeSources: true },

@@ -1,7 +1,7 @@
 /**
  * The prebuilt worker's size as served: brotli (quality 11, as size-limit's file plugin)
- * of dist/src/client/pulsesync-worker.js. Its guard is 21.5 KB; client + worker together
- * may weigh 25 KB (.size-limit.js guards the client at 4.2 KB; the sum is checked here and in npm test).
+ * of dist/src/client/pulsesync-worker.js. Its guard is 22 KB; client + worker together
+ * may weigh 25 KB (.size-limit.js guards the client at 3.2 KB; the sum is checked here and in npm test).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 
 /** The worker's budget, brotli bytes. */
-export const WORKER_BUDGET_BYTES = 21_500;
+export const WORKER_BUDGET_BYTES = 22_000;
 /** Client + worker, brotli bytes. */
 export const TOTAL_BUDGET_BYTES = 25_000;
 

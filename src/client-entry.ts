@@ -5,7 +5,9 @@
  */
 export { createSyncClient } from './client/sync-client.ts';
 export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
-export type { WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { ClearLocalDataOptions, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { AckEvent, ChangeRefusal, PushOutcome, RefusalReason, WriteReceipt } from './engine/acks.ts';
+export type { PendingWrite, PendingWritesOptions } from './store/outbox-view.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
 export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
@@ -18,6 +20,7 @@ export type {
   JsonValue,
   PulledChange,
   SyncCursor,
+  SyncCursors,
   SyncProgress,
   SyncState,
   SyncStatus,
@@ -25,6 +28,7 @@ export type {
 export type { ChangeEvent, RecordEntry, RecordInput } from './store/types.ts';
 export type {
   ConflictInfo,
+  ResetEvent,
   RetryConfig,
   SyncConfigInput,
   SyncDirection,

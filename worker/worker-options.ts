@@ -52,6 +52,11 @@ export interface SyncWorkerOptions {
    * old leader then sends and writes nothing more. Default 10000 ms.
    */
   readonly leaderSilenceMs?: number;
+  /**
+   * How long `clearLocalData()` waits for the other tabs of the replica to let go of the
+   * database before failing `DATABASE_BLOCKED` (a frozen tab). Default 10 000 ms.
+   */
+  readonly clearTimeoutMs?: number;
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -3,15 +3,16 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import { createSyncClient, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData } from 'pulsesync';
+import { createSyncClient, isSyncError, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
 import { byId } from './dom.ts';
+import { ForgetDialog } from './forget-dialog.ts';
 import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
+import { OutboxView } from './outbox-view.ts';
 import { ProgressView } from './progress-view.ts';
-import { ReplicaReader } from './replica-facts.ts';
 import { coalesced, throttled } from './schedule.ts';
 import { SyncSession, type ClientFactory } from './session.ts';
 import { SyncView } from './sync-view.ts';
@@ -24,6 +25,8 @@ const dbName = databaseName(device);
 const syncView = new SyncView();
 const progressView = new ProgressView();
 const conflictView = new ConflictView();
+const outboxView = new OutboxView();
+const forgetDialog = new ForgetDialog();
 const offlineBox = byId('offline', HTMLInputElement);
 const syncNowButton = byId('sync-now', HTMLButtonElement);
 const backgroundButton = byId('toggle-background', HTMLButtonElement);
@@ -49,16 +52,6 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Deletes a database; other tabs of this device let go of it when asked (versionchange). */
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error ?? new Error(`could not delete ${name}`));
-    request.onblocked = () => syncView.showNotice(`Waiting for other tabs of device “${device}” to close its database…`);
-  });
-}
-
 /** Runs a user action; a failure is shown on the page, never thrown at the console. */
 async function act(what: string, run: () => Promise<unknown>): Promise<void> {
   try {
@@ -72,7 +65,6 @@ async function main(config: DemoConfig): Promise<void> {
   byId('server-url', HTMLElement).textContent = config.serverUrl;
   let offline = false;
   const offlineChannel = new BroadcastChannel(offlineChannelName(device));
-  const replicaReader = new ReplicaReader(dbName, config.serverUrl, config.token);
 
   const factory: ClientFactory = (options) =>
     createSyncClient({
@@ -90,7 +82,7 @@ async function main(config: DemoConfig): Promise<void> {
     remove: (todo) => void act('Deleting', async () => (await session.current()).delete(TODOS, todo.id)),
   });
 
-  async function saveTodo(todo: Todo): Promise<void> {
+  async function saveTodo(todo: Todo): Promise<WriteReceipt> {
     return (await session.current()).put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
@@ -100,12 +92,17 @@ async function main(config: DemoConfig): Promise<void> {
     const flash = new Set(arrived);
     arrived.clear();
     try {
-      const todos = (await (await session.current()).list(TODOS)).map(todoFromRecord).sort(byCreation);
-      todoView.render(todos, flash);
+      const client = await session.current();
+      // The "synced?" marks: which todos have a write still waiting (one log read in the worker).
+      const [records, pending] = await Promise.all([client.list(TODOS), client.pendingIds(TODOS)]);
+      todoView.render(records.map(todoFromRecord).sort(byCreation), flash, new Set(pending));
     } catch (error) {
       syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
     }
   });
+
+  /** The outbox: what waits for the server (its values, to show titles). */
+  const refreshOutbox = coalesced(async () => outboxView.show(await (await session.current()).pending({ values: true })));
 
   // The seeded records: thousands arrive in a catch-up, so count them at most once a second.
   const refreshArchive = throttled(async () => {
@@ -113,9 +110,6 @@ async function main(config: DemoConfig): Promise<void> {
     archiveCount.textContent =
       records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
   }, 1000);
-
-  // Pending count and cursors, from the replica, after each status and change.
-  const refreshFacts = coalesced(async () => syncView.showFacts(await replicaReader.read(!offline)));
 
   function onChange(event: ChangeEvent): void {
     let todos = false;
@@ -130,21 +124,31 @@ async function main(config: DemoConfig): Promise<void> {
     }
     if (todos) refreshTodos();
     if (archive) refreshArchive();
-    refreshFacts();
+    if (event.source === 'local') refreshOutbox();
   }
 
   const session = new SyncSession(factory, { name: dbName, url: config.serverUrl, token: config.token }, loadSettings(device), {
-    status: (status) => {
-      syncView.showStatus(status);
-      refreshFacts();
-    },
+    status: (status) => syncView.showStatus(status),
     progress: (progress) => progressView.show(progress),
     change: onChange,
     conflict: (conflict) => conflictView.add(conflict),
     error: (error) => syncView.showNotice(describeError(error), true),
+    // The server dealt with writes: their marks and the outbox change.
+    ack: () => {
+      refreshTodos();
+      refreshOutbox();
+    },
+    // Local data cleared (here, or in another tab of this device): all shown is stale.
+    reset: () => {
+      progressView.reset('Local data forgotten: this device starts again from the server.');
+      refreshTodos();
+      refreshArchive();
+      refreshOutbox();
+    },
     ready: () => {
       refreshTodos();
       refreshArchive();
+      refreshOutbox();
     },
   });
 
@@ -185,7 +189,6 @@ async function main(config: DemoConfig): Promise<void> {
     offline = value;
     offlineBox.checked = value;
     syncView.showOffline(value);
-    if (!value) refreshFacts();
   };
   offlineBox.addEventListener('change', () => {
     setOffline(offlineBox.checked);
@@ -235,20 +238,29 @@ async function main(config: DemoConfig): Promise<void> {
     });
   });
 
+  // Forget: the SDK clears the replica in every tab of this device (each gets `reset`
+  // and, syncing, catches up again). It refuses while changes wait: then ask first.
   forgetButton.addEventListener('click', () => {
     forgetButton.disabled = true;
     void act('Forgetting local data', async () => {
-      await session.close();
-      await replicaReader.close();
-      await deleteDatabase(dbName);
-      location.reload();
+      const client = await session.current();
+      try {
+        await client.clearLocalData();
+      } catch (error) {
+        if (!isSyncError(error, 'PENDING_WRITES')) throw error;
+        const pending = Number(error.details?.['pending'] ?? 0);
+        if (!(await forgetDialog.ask(pending))) {
+          syncView.showNotice('Kept this device’s data and its unsynced changes.');
+          return;
+        }
+        await client.clearLocalData({ discardPending: true });
+      }
     }).finally(() => {
       forgetButton.disabled = false;
     });
   });
 
   addEventListener('pagehide', () => {
-    void replicaReader.close();
     void session.close();
   });
 

@@ -1,18 +1,18 @@
 /**
- * "Tabs" in one Node process: each is a sync worker API exposed with Comlink on one
+ * "Tabs" in one Node process: each is a sync worker API exposed (exposeSyncWorker) on one
  * end of a MessageChannel and a `createSyncClient` on the other, as page and worker
  * would be. Tabs of one {@link TabsWorld} share a fake IndexedDB, a lock manager and a
  * sync server (memory store, memory transport that counts requests); BroadcastChannel
  * is Node's own.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import * as Comlink from 'comlink';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../src/client/sync-client.ts';
+import type { Access } from '../../src/server/access.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
-import { createSyncWorkerApi } from '../../worker/expose.ts';
+import { exposeSyncWorker } from '../../worker/expose.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
 import { fakeLocks } from './fake-locks.ts';
 
@@ -28,6 +28,10 @@ export function tabsWorld(
     workerOptions?: Partial<SyncWorkerOptions>;
     /** Wraps each tab's transport (`tab` is 1-based, in opening order). */
     transport?: (inner: SyncTransport, tab: number) => SyncTransport;
+    /** Who the tabs are to the server (default: full access). */
+    access?: Access;
+    /** Open the server's live (poke) channel. Default false: requests come from loops and nudges only. */
+    live?: boolean;
   } = {},
 ) {
   const name = `tabs-${++worlds}-${Date.now()}`;
@@ -41,7 +45,7 @@ export function tabsWorld(
   const clients: SyncClient[] = [];
 
   function countingTransport(tab: number, settings: TransportSettings): SyncTransport {
-    const inner = memoryTransport(server, { live: false });
+    const inner = memoryTransport(server, { live: options.live === true, ...(options.access === undefined ? {} : { access: options.access }) });
     const wrap =
       <A extends unknown[], R>(route: Route, call: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
@@ -57,6 +61,7 @@ export function tabsWorld(
       }),
       pull: wrap('pull', (r) => inner.pull(r)),
       health: wrap('health', () => inner.health()),
+      ...(inner.live === undefined ? {} : { live: inner.live.bind(inner) }),
     };
     return options.transport?.(counted, tab) ?? counted;
   }
@@ -78,15 +83,15 @@ export function tabsWorld(
     open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: Partial<SyncWorkerOptions> = {}): SyncClient & { readonly tab: number } {
       const tab = ++tabs;
       const { port1, port2 } = new MessageChannel();
-      Comlink.expose(
-        createSyncWorkerApi({
+      exposeSyncWorker(
+        {
           indexedDB,
           IDBKeyRange,
           locks,
           transport: (settings) => countingTransport(tab, settings),
           ...options.workerOptions,
           ...workerOptions,
-        }, port1),
+        },
         port1,
       );
       const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });

@@ -31,7 +31,7 @@ declare global {
 }
 
 /** What a browser-only app gets: pulsesync and what its page, worker and server entry import. */
-const BROWSER_INSTALL = ['comlink', 'idb', 'pulsesync', 'valibot'];
+const BROWSER_INSTALL = ['idb', 'pulsesync', 'valibot'];
 const TOKEN = 'consumer-matrix-token-0123456789';
 /** Where a built app is served. */
 type Site = Pick<StaticFiles, 'url' | 'close'>;

@@ -61,8 +61,8 @@ describe('the pulsesync tarball', () => {
   });
 
   it('keeps client + worker under the size budget (25 KB brotli: size-limit for the client, the worker file as served)', async () => {
-    // Measured on the unpacked tarball: what an app installs. Its imports (comlink, idb,
-    // valibot) resolve from this repository's node_modules, as in an app.
+    // Measured on the unpacked tarball: what an app installs. Its imports (idb, valibot)
+    // resolve from this repository's node_modules, as in an app.
     copyFileSync(join(ROOT, '.size-limit.js'), join(packed.dir, '.size-limit.js'));
     const bin = join(ROOT, 'node_modules/size-limit/bin.js');
     const { stdout } = await run(process.execPath, [bin, '--json'], { cwd: packed.dir, timeout: 120_000 }).catch(
