@@ -5,6 +5,21 @@
  */
 export { createSyncClient } from './client/sync-client.ts';
 export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
+export type {
+  Collection,
+  CollectionOf,
+  CollectionOptions,
+  CollectionPage,
+  CollectionQuery,
+  CollectionRecord,
+  CollectionsOptions,
+  CollectionWhere,
+  FieldOf,
+  InputOf,
+  ValueOf,
+  WatchErrorListener,
+} from './client/collection-types.ts';
+export type { Condition, IndexKey, IndexSpec, QueryCursor } from './query/types.ts';
 export type { WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
 export type { SyncErrorData } from './protocol/errors.ts';

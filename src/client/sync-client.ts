@@ -10,8 +10,12 @@ import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
+import type { CollectionDeclarations, WatchMessage, WatchTarget } from '../query/types.ts';
 import { workerEventOf, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
+import { CollectionHandle } from './collection.ts';
+import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
+import { checkDeclaration } from './collection-values.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { SyncClient, SyncClientOptions } from './types.ts';
 
@@ -32,7 +36,17 @@ function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
 
-class WorkerSyncClient implements SyncClient {
+/** What the worker needs of the declarations: plain data (schemas and migrations stay here). */
+function declarations(collections: CollectionsOptions): CollectionDeclarations {
+  const out: Record<string, CollectionDeclarations[string]> = {};
+  for (const [name, { indexes, version }] of Object.entries(collections)) {
+    checkDeclaration(name, collections[name] as CollectionsOptions[string]);
+    out[name] = { ...(indexes === undefined ? {} : { indexes }), ...(version === undefined ? {} : { version }) };
+  }
+  return out;
+}
+
+class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
   readonly ready: Promise<void>;
   readonly #endpoint: Comlink.Endpoint;
   readonly #remote: Comlink.Remote<SyncWorkerApi>;
@@ -45,7 +59,9 @@ class WorkerSyncClient implements SyncClient {
   /** Fails the connection before it is made (worker crashed or never answered). */
   #failConnect: (error: SyncError) => void = () => undefined;
 
-  constructor(options: SyncClientOptions) {
+  constructor(options: SyncClientOptions<C>) {
+    const collections = options.collections === undefined ? undefined : declarations(options.collections);
+    this.#collectionOptions = options.collections ?? {};
     this.#timers = timersOf(options.time);
     this.#endpoint = workerEndpoint(options);
     this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
@@ -63,6 +79,7 @@ class WorkerSyncClient implements SyncClient {
           ...(options.token === undefined ? {} : { token: options.token }),
           ...(getToken === undefined ? {} : { hasGetToken: true }),
           ...(options.config === undefined ? {} : { config: options.config }),
+          ...(collections === undefined ? {} : { collections }),
         },
         tokenSource,
       )
@@ -105,6 +122,40 @@ class WorkerSyncClient implements SyncClient {
     });
     if (options.persist === true) requestPersistence();
     globalThis.addEventListener?.('online', this.#onNetworkBack);
+  }
+
+  // ---- collections ----
+
+  readonly #collectionOptions: CollectionsOptions;
+  readonly #collections = new Map<string, CollectionHandle<unknown, unknown>>();
+  readonly #watchers = new Map<number, (message: WatchMessage) => void>();
+  #lastWatch = 0;
+
+  collection<K extends keyof C & string>(name: K): CollectionOf<C[K]> {
+    let handle = this.#collections.get(name);
+    if (handle === undefined) {
+      const options = Object.hasOwn(this.#collectionOptions, name) ? this.#collectionOptions[name] : undefined;
+      if (options === undefined) {
+        throw new SyncError(ErrorCode.INVALID_CONFIG, `collection("${name}"): not declared; add it to createSyncClient({ collections: { ${name}: { … } } })`, {
+          details: { field: 'collections' },
+        });
+      }
+      handle = new CollectionHandle(name, options, { call: (what, call) => this.#call(what, call), watch: (target, listener) => this.#watch(target, listener) });
+      this.#collections.set(name, handle);
+    }
+    return handle as unknown as CollectionOf<C[K]>;
+  }
+
+  /** Starts a live query in the worker; its messages go to `listener` until unsubscribed. */
+  #watch(target: WatchTarget, listener: (message: WatchMessage) => void): () => void {
+    const id = ++this.#lastWatch;
+    this.#watchers.set(id, listener);
+    this.#call('watch', (api) => api.watch(id, target)).catch((error: unknown) => {
+      if (this.#watchers.get(id) === listener) listener({ id, error: rebuild(error).toJSON() });
+    });
+    return () => {
+      if (this.#watchers.delete(id) && this.#closed === undefined) this.#call('unwatch', (api) => api.unwatch(id)).catch(() => undefined);
+    };
   }
 
   /** Relays the page's `online` event: workers do not get it in Chromium. */
@@ -239,9 +290,13 @@ class WorkerSyncClient implements SyncClient {
 
   #dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
+    if (event.type === 'watch') {
+      this.#watchers.get(event.payload.id)?.(event.payload);
+      return;
+    }
     if (event.type === 'status') this.#status = event.payload;
     // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
-    (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
+    (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type as SyncEventName, event.payload);
   }
 }
 
@@ -264,7 +319,7 @@ function requestPersistence(): void {
  * await client.start();
  * await client.put('notes', 'n1', { title: 'Hello' });
  */
-export function createSyncClient(options: SyncClientOptions): SyncClient {
+export function createSyncClient<const C extends CollectionsOptions = CollectionsOptions>(options: SyncClientOptions<C>): SyncClient<C> {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: name must be a non-empty string (the local database name)', {
       details: { field: 'name' },

@@ -7,9 +7,10 @@ import type { TimeSource } from '../engine/timers.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 
 /** Options of `createSyncClient`. */
-export interface SyncClientOptions {
+export interface SyncClientOptions<C extends CollectionsOptions = CollectionsOptions> {
   /** Replica (IndexedDB database) name. Tabs using the same name share data and sync once. */
   readonly name: string;
   /** Base URL of the sync server, e.g. `https://api.example.com` (routes are `${url}/sync/...`). */
@@ -38,6 +39,11 @@ export interface SyncClientOptions {
   readonly persist?: boolean;
   /** Timers of the client's own waits (connect, close). Default the globals. */
   readonly time?: TimeSource;
+  /**
+   * The app's collections, by name (the collective their records live in): each with
+   * an optional schema, indexes and app-data version. Reach one with `collection(name)`.
+   */
+  readonly collections?: C;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface SyncClientOptions {
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient extends SyncEngine, RecordCalls {
+export interface SyncClient<C extends CollectionsOptions = CollectionsOptions> extends SyncEngine, RecordCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
   /** The replica's id, once {@link ready}. */
@@ -88,4 +94,9 @@ export interface SyncClient extends SyncEngine, RecordCalls {
   on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
   /** Stops the worker, releases its proxies and ends the client. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * The handle of a declared collection: typed values (from its schema), queries over
+   * its indexes and live queries. Fails `INVALID_CONFIG` for a name not declared.
+   */
+  collection<K extends keyof C & string>(name: K): CollectionOf<C[K]>;
 }

@@ -4,6 +4,7 @@
  * `pulsesync/client`) never has it in its build: bundlers bundle every
  * `new Worker(new URL(…))` they can reach, whether it runs or not.
  */
+import type { CollectionsOptions } from './collection-types.ts';
 import { createSyncClient as createClientOn, type SyncClient, type SyncClientOptions } from './sync-client.ts';
 
 /**
@@ -28,7 +29,7 @@ function startDefaultWorker(): Worker {
  * client.on('change', () => render());
  * await client.put('notes', 'n1', { title: 'Hello' });
  */
-export function createSyncClient(options: SyncClientOptions): SyncClient {
+export function createSyncClient<const C extends CollectionsOptions = CollectionsOptions>(options: SyncClientOptions<C>): SyncClient<C> {
   if (options?.worker !== undefined || options?.workerUrl !== undefined) return createClientOn(options);
   const worker = startDefaultWorker();
   try {

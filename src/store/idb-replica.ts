@@ -13,7 +13,9 @@ import { appendSyncChanges, lastSeqOf, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
+import { openReplicaDatabase } from './index-upgrade.ts';
 import { openDatabase } from './open-database.ts';
+import type { IndexDefinition } from './record-indexes.ts';
 import {
   cursorKey,
   INITIAL_WRITE_STATE,
@@ -58,6 +60,25 @@ export interface ReplicaOptions {
   readonly blockedTimeoutMs?: number;
   /** Wall clock for the hybrid logical clock. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The indexes `records` must have (see `src/query/indexes.ts`); a different set is
+   * made in a versioned upgrade, closing other tabs' older connections. Default: leave
+   * the indexes as they are.
+   */
+  readonly indexes?: readonly IndexDefinition[];
+  /** Called when another tab upgrades or deletes the database and this replica closes for good. */
+  readonly onVersionChange?: (error: SyncError) => void;
+}
+
+/** Reads records inside one read-only transaction of the replica (the query layer's way in). */
+export type RecordsReader = <T>(
+  what: string,
+  body: (records: IDBObjectStore, keys: { readonly range: KeyRangeFactory; readonly cmp: (a: unknown, b: unknown) => number }) => Promise<T>,
+) => Promise<T>;
+
+/** The IndexedDB replica: a {@link LocalStore} whose records can be queried by index. */
+export interface IndexedReplica extends LocalStore {
+  readonly readRecords: RecordsReader;
 }
 
 /** Default of {@link ReplicaOptions.blockedTimeoutMs}. */
@@ -68,7 +89,7 @@ export const DEFAULT_BLOCKED_TIMEOUT_MS = 5000;
  * `instanceId` (UUID v7) and keeps it. Fails `DATABASE_BLOCKED` if another tab keeps an
  * older version open past `blockedTimeoutMs`.
  */
-export async function openReplica(options: ReplicaOptions): Promise<LocalStore> {
+export async function openReplica(options: ReplicaOptions): Promise<IndexedReplica> {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'openReplica: name must be a non-empty string');
   }
@@ -91,8 +112,10 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     blockedTimeoutMs,
     now: options.now ?? Date.now,
     ...(options.durability === undefined ? {} : { durability: options.durability }),
+    ...(options.onVersionChange === undefined ? {} : { onVersionChange: options.onVersionChange }),
   };
-  const db = await openDatabase({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
+  const indexes = options.indexes === undefined ? {} : { indexes: new Map(options.indexes.map((index) => [index.name, index])) };
+  const db = await openReplicaDatabase({ factory, name: settings.name, blockedTimeoutMs, mustExist: false, ...indexes });
   let instanceId: InstanceId;
   try {
     instanceId = await loadInstanceId(db, settings.name, undefined);
@@ -110,6 +133,7 @@ interface ReplicaSettings {
   readonly blockedTimeoutMs: number;
   readonly now: () => number;
   readonly durability?: IDBTransactionDurability;
+  readonly onVersionChange?: (error: SyncError) => void;
 }
 
 /**
@@ -131,7 +155,7 @@ function loadInstanceId(db: IDBDatabase, name: string, expected: InstanceId | un
   });
 }
 
-class IdbReplica implements LocalStore {
+class IdbReplica implements IndexedReplica {
   readonly instanceId: InstanceId;
   readonly name: string;
   readonly #settings: ReplicaSettings;
@@ -203,6 +227,13 @@ class IdbReplica implements LocalStore {
       return entries;
     });
   }
+
+  readonly readRecords: RecordsReader = (what, body) =>
+    this.#guard(what, () => {
+      const { keyRange: range, factory } = this.#settings;
+      const keys = { range, cmp: (a: unknown, b: unknown) => factory.cmp(a, b) };
+      return this.#run(what, [Stores.records], 'readonly', (tx) => body(tx.objectStore(Stores.records), keys));
+    });
 
   // ---- sync ----
 
@@ -333,6 +364,7 @@ class IdbReplica implements LocalStore {
         event.newVersion === null
           ? 'another tab (or the app) is deleting the database'
           : `another tab is upgrading the database to version ${event.newVersion}; reload this tab`;
+      this.#settings.onVersionChange?.(closedError(this.name, this.#closedBecause));
     };
     db.onclose = () => {
       // The browser closed the connection (storage cleared, disk error…). Reopen once on

@@ -5,7 +5,8 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { toSyncError } from './idb-errors.ts';
-import { SCHEMA_VERSION, upgradeSchema } from './schema.ts';
+import type { IndexDefinition } from './record-indexes.ts';
+import { upgradeSchema } from './schema.ts';
 
 /** What {@link openDatabase} needs. */
 export interface OpenDatabaseOptions {
@@ -19,8 +20,13 @@ export interface OpenDatabaseOptions {
    * starting an empty replica under a new identity.
    */
   readonly mustExist: boolean;
-  /** Schema version to open at. Default {@link SCHEMA_VERSION}; other values are for tests. */
+  /**
+   * Version to open at. Default: the database's current one (a new database starts at
+   * 1); `openReplicaDatabase` (index-upgrade.ts) asks for the next when indexes change.
+   */
   readonly version?: number;
+  /** The indexes the `records` store must have after an upgrade; undefined: leave them. */
+  readonly indexes?: ReadonlyMap<string, IndexDefinition>;
 }
 
 /**
@@ -32,11 +38,11 @@ export interface OpenDatabaseOptions {
  * upgrade runs, the clock stops: a long migration is not a blocked one.
  */
 export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase> {
-  const { factory, name, blockedTimeoutMs, mustExist, version = SCHEMA_VERSION } = options;
+  const { factory, name, blockedTimeoutMs, mustExist, version } = options;
   return new Promise<IDBDatabase>((resolve, reject) => {
     let request: IDBOpenDBRequest;
     try {
-      request = factory.open(name, version);
+      request = version === undefined ? factory.open(name) : factory.open(name, version);
     } catch (error) {
       reject(toSyncError(error, `opening "${name}"`));
       return;
@@ -69,7 +75,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
         return;
       }
       try {
-        upgradeSchema(request.result, event.oldVersion);
+        upgradeSchema(request.result, tx as IDBTransaction, event.oldVersion, options.indexes);
       } catch (error) {
         tx?.abort();
         fail(toSyncError(error, `upgrading "${name}"`));

@@ -6,12 +6,20 @@
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
  * - `meta`     `instanceId` → string, `writeState` → {@link WriteState}
  * - `cursors`  `pull:<peer>` / `push:<peer>` → number
+ *
+ * The `records` store also holds the indexes of declared collections (`record-indexes.ts`).
+ * They change with the app's declarations, so the database version is not fixed: each
+ * change of indexes is one more version (see `open-database.ts`).
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
 import type { ChangeOp, InstanceId, JsonValue, SyncCursor } from '../protocol/types.ts';
+import { isManagedIndex, LIVE_INDEX, type IndexDefinition } from './record-indexes.ts';
 
-/** Bump with a migration step in {@link upgradeSchema} whenever a store changes. */
+/**
+ * The lowest database version of the current layout. Bump it with a step in
+ * {@link upgradeSchema} whenever a store changes; index changes only add versions above it.
+ */
 export const SCHEMA_VERSION = 1;
 
 /** Object store names. */
@@ -39,6 +47,8 @@ export interface StoredRecord {
   readonly origin: InstanceId;
   /** Server version, when this state came from the server. */
   readonly version?: number;
+  /** 1 on every record that is not a tombstone: the key of the `live` index. */
+  readonly live?: 1;
 }
 
 /** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
@@ -82,12 +92,55 @@ export const cursorKey = {
   push: (peer: string): string => `push:${peer}`,
 };
 
-/** Creates or migrates the object stores; runs inside the version-change transaction. */
-export function upgradeSchema(db: IDBDatabase, oldVersion: number): void {
+/**
+ * Creates or migrates the object stores, and makes the `records` indexes those of
+ * `indexes` (when given); runs inside the version-change transaction `tx`.
+ */
+export function upgradeSchema(db: IDBDatabase, tx: IDBTransaction, oldVersion: number, indexes?: ReadonlyMap<string, IndexDefinition>): void {
   if (oldVersion < 1) {
     db.createObjectStore(Stores.records, { keyPath: ['collective', 'id'] });
     db.createObjectStore(Stores.log, { keyPath: 'seq' });
     db.createObjectStore(Stores.meta);
     db.createObjectStore(Stores.cursors);
   }
+  if (indexes === undefined) return;
+  const records = tx.objectStore(Stores.records);
+  for (const name of Array.from(records.indexNames)) {
+    const wanted = indexes.get(name);
+    if (isManagedIndex(name) && (wanted === undefined || !sameKeyPath(records.index(name).keyPath, wanted.keyPath))) records.deleteIndex(name);
+  }
+  for (const index of indexes.values()) {
+    if (records.indexNames.contains(index.name)) continue;
+    records.createIndex(index.name, [...index.keyPath]);
+    if (index === LIVE_INDEX) markLiveRecords(records);
+  }
+}
+
+/** Does the `records` store of `db` hold exactly the managed indexes of `indexes`? */
+export function hasIndexes(db: IDBDatabase, indexes: ReadonlyMap<string, IndexDefinition>): boolean {
+  const records = db.transaction(Stores.records, 'readonly').objectStore(Stores.records);
+  const managed = Array.from(records.indexNames).filter(isManagedIndex);
+  return managed.length === indexes.size && managed.every((name) => {
+    const wanted = indexes.get(name);
+    return wanted !== undefined && sameKeyPath(records.index(name).keyPath, wanted.keyPath);
+  });
+}
+
+function sameKeyPath(actual: string | string[], wanted: readonly string[]): boolean {
+  return Array.isArray(actual) && actual.length === wanted.length && actual.every((part, i) => part === wanted[i]);
+}
+
+/**
+ * Records written before the `live` marker existed (an older pulsesync) get it, once,
+ * when the `live` index is first made; later writes always carry it.
+ */
+function markLiveRecords(records: IDBObjectStore): void {
+  const request = records.openCursor();
+  request.onsuccess = () => {
+    const cursor = request.result;
+    if (cursor === null) return;
+    const record = cursor.value as StoredRecord;
+    if (!record.deleted && record.live !== 1) cursor.update({ ...record, live: 1 });
+    cursor.continue();
+  };
 }

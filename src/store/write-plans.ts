@@ -36,7 +36,7 @@ export function remoteRecord(change: PulledChange): StoredRecord {
     origin: change.source,
     version: change.version,
   };
-  return change.op === 'delete' || change.value === undefined ? base : { ...base, value: change.value };
+  return change.op === 'delete' || change.value === undefined ? base : { ...base, value: change.value, live: 1 };
 }
 
 /** One change as a change event carries it. */
@@ -74,7 +74,7 @@ export function planLocalWrite(input: {
   const records = changes.map((change): StoredRecord => {
     // A put always carries a value: toLoggedChanges checked it.
     const base = { collective: change.collective, id: change.id, hlc, origin: instanceId };
-    return change.op === 'put' ? { ...base, value: change.value as JsonValue, deleted: false } : { ...base, deleted: true };
+    return change.op === 'put' ? { ...base, value: change.value as JsonValue, deleted: false, live: 1 } : { ...base, deleted: true };
   });
   const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: input.baseVersion ?? state.basis, changes };
   const logged: SyncChange[] = [];

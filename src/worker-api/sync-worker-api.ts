@@ -9,6 +9,7 @@ import type { SyncConfigInput, ConflictInfo } from '../engine/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
+import type { CollectionDeclarations, QueryPage, QuerySpec, WatchMessage, WatchTarget, Where } from '../query/types.ts';
 
 /** The engine configuration that can cross to a worker: everything but functions. */
 export type WorkerSyncConfig = Omit<SyncConfigInput, 'resolver'>;
@@ -26,6 +27,8 @@ export interface WorkerConnectOptions {
   /** The client has a `getToken` function; the worker calls it through the proxy it receives. */
   readonly hasGetToken?: boolean;
   readonly config?: WorkerSyncConfig;
+  /** The app's collections: their indexes (made in the replica) and app-data versions. */
+  readonly collections?: CollectionDeclarations;
 }
 
 /** What the worker answers to connect. */
@@ -41,7 +44,9 @@ export type WorkerEvent =
   | { readonly type: 'progress'; readonly payload: SyncProgress }
   | { readonly type: 'change'; readonly payload: ChangeEvent }
   | { readonly type: 'conflict'; readonly payload: ConflictInfo }
-  | { readonly type: 'error'; readonly payload: SyncErrorData };
+  | { readonly type: 'error'; readonly payload: SyncErrorData }
+  /** A live query's result, to this tab's page only. */
+  | { readonly type: 'watch'; readonly payload: WatchMessage };
 
 /** Receives the worker's events. */
 export type WorkerEventSink = (event: WorkerEvent) => unknown;
@@ -81,12 +86,24 @@ export interface RecordCalls {
   list(collective: string): Promise<RecordEntry[]>;
 }
 
+/** The calls behind collections (`client.collection(name)`), over the declared indexes. */
+export interface CollectionCalls {
+  /** A page of a declared collection's records. */
+  query(collection: string, query: QuerySpec): Promise<QueryPage>;
+  /** How many records of a declared collection pass `where`. */
+  count(collection: string, where?: Where): Promise<number>;
+  /** Starts live query `id` (the page's number); its results arrive as `watch` events, the first at once. */
+  watch(id: number, target: WatchTarget): Promise<void>;
+  /** Ends live query `id`. */
+  unwatch(id: number): Promise<void>;
+}
+
 /**
  * The API a sync worker exposes. Every method rejects with plain {@link SyncErrorData}
  * (never an Error object: Comlink would keep only its message); the client rebuilds a
  * SyncError from it.
  */
-export interface SyncWorkerApi extends RecordCalls {
+export interface SyncWorkerApi extends RecordCalls, CollectionCalls {
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
    * first, once. From then on events arrive as {@link WorkerEventMessage}s on the

@@ -1,0 +1,85 @@
+/**
+ * The query calls of one tab's worker: a collection's queries, counts and records,
+ * answered from the replica's indexes in one read-only transaction each. The page's
+ * declarations (indexes, app-data version) arrive at connect as plain data.
+ */
+import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
+import { collectionIndexes } from '../src/query/indexes.ts';
+import { planQuery } from '../src/query/plan.ts';
+import { countRecords, readPage } from '../src/query/run-query.ts';
+import { type CollectionDeclarations, type QueryCursor, type QueryPage, type QuerySpec, type WatchResult, type WatchTarget, type Where } from '../src/query/types.ts';
+import type { IndexedReplica } from '../src/store/idb-replica.ts';
+import type { IndexDefinition } from '../src/store/record-indexes.ts';
+import type { RecordEntry } from '../src/store/types.ts';
+import { toRecordEntry } from '../src/store/write-plans.ts';
+
+function invalid(message: string, field: string): SyncError {
+  return new SyncError(ErrorCode.INVALID_PAYLOAD, message, { details: { field } });
+}
+
+/** Refuses what is not a query before planning it. */
+function checkQuery(query: QuerySpec): void {
+  if (typeof query !== 'object' || query === null) throw invalid('query: expected an object { where, orderBy, reverse, limit, after }', 'query');
+  const { limit, after, orderBy } = query;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw invalid(`limit: expected a positive integer, got ${String(limit)}`, 'limit');
+  if (after !== undefined && !Array.isArray(after)) throw invalid('after: expected the `next` cursor of a previous page', 'after');
+  if (orderBy !== undefined && typeof orderBy !== 'string') throw invalid('orderBy: expected a value path', 'orderBy');
+}
+
+/** Answers queries over the declared collections of one replica. */
+export class QueryCalls {
+  readonly #replica: IndexedReplica;
+  readonly #declarations: CollectionDeclarations;
+  readonly #indexes = new Map<string, IndexDefinition[]>();
+
+  constructor(replica: IndexedReplica, declarations: CollectionDeclarations | undefined) {
+    this.#replica = replica;
+    this.#declarations = declarations ?? {};
+  }
+
+  /** A page of `collection`'s records. */
+  query(collection: string, query: QuerySpec): Promise<QueryPage> {
+    checkQuery(query);
+    const plan = planQuery(collection, this.#indexesOf(collection), query);
+    const maxVersion = this.#declarations[collection]?.version ?? 1;
+    return this.#replica.readRecords('query', async (records, keys) => {
+      const page = await readPage(records, keys, plan, {
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.after === undefined ? {} : { after: query.after }),
+        maxVersion,
+      });
+      const entries = page.records.map((record) => toRecordEntry(record) as RecordEntry);
+      return page.next === undefined ? { records: entries } : { records: entries, next: page.next as QueryCursor };
+    });
+  }
+
+  /** How many of `collection`'s records pass `where`. */
+  count(collection: string, where?: Where): Promise<number> {
+    const plan = planQuery(collection, this.#indexesOf(collection), where === undefined ? {} : { where });
+    return this.#replica.readRecords('count', (records, keys) => countRecords(records, keys, plan));
+  }
+
+
+  /** What a live query shows now. */
+  run(target: WatchTarget): Promise<WatchResult> {
+    if (target.kind === 'query') return this.query(target.collection, target.query);
+    if (target.kind === 'count') return this.count(target.collection, target.where);
+    return this.#replica.get(target.collection, target.id);
+  }
+
+  #indexesOf(collection: string): IndexDefinition[] {
+    let indexes = this.#indexes.get(collection);
+    if (indexes === undefined) {
+      if (typeof collection !== 'string' || !Object.hasOwn(this.#declarations, collection)) {
+        throw new SyncError(
+          ErrorCode.INVALID_CONFIG,
+          `collection "${String(collection)}" is not declared: name it in createSyncClient({ collections: { ${String(collection)}: { indexes: [...] } } })`,
+          { details: { field: 'collections' } },
+        );
+      }
+      indexes = collectionIndexes(collection, this.#declarations);
+      this.#indexes.set(collection, indexes);
+    }
+    return indexes;
+  }
+}
