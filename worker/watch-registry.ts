@@ -42,6 +42,11 @@ export class WatchRegistry {
     this.#send = send;
   }
 
+  /** How many watches are held. */
+  get size(): number {
+    return this.#watches.size;
+  }
+
   /** Adds watch `id` (a page's number) and runs it; its first result follows as a message. */
   add(id: number, target: WatchTarget): void {
     // A malformed where fails the call here, not a later run.

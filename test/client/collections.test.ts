@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collection } from '../../src/client/collection-types.ts';
+import { waitFor } from '../support/wait.ts';
 import { tabsWorld } from './tabs.ts';
 
 let world: ReturnType<typeof tabsWorld>;
@@ -131,5 +132,21 @@ describe('queries over declared indexes', () => {
     expect(await rejection(todos.query({ orderBy: 'title' }))).toMatchObject({ code: 'INVALID_PAYLOAD', message: expect.stringMatching(/needs an index/) });
     expect(await rejection(todos.count({ createdAt: { near: 3 } as never }))).toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect(await rejection(todos.query({ limit: 0 }))).toMatchObject({ code: 'INVALID_PAYLOAD' });
+  });
+});
+
+describe('an index upgrade with an older tab open', () => {
+  it('goes through; the older tab hears DATABASE_CLOSED at once and its calls fail so', async () => {
+    world = tabsWorld();
+    const old = world.open({ collections: { todos: { indexes: ['createdAt'] } } });
+    await old.collection('todos').put('t1', { createdAt: 1, title: 'kept' });
+    const errors: string[] = [];
+    old.on('error', (error) => errors.push(error.code));
+    const upgraded = world.open({ collections: { todos: { indexes: ['createdAt', 'title'] } } });
+    const page = await upgraded.collection('todos').query({ orderBy: 'title' });
+    expect(page.records.map((r) => r.id)).toEqual(['t1']);
+    await waitFor('the older tab to hear it', () => errors, (e) => e.length > 0);
+    expect(errors).toEqual(['DATABASE_CLOSED']);
+    expect(await rejection(old.collection('todos').count())).toMatchObject({ code: 'DATABASE_CLOSED', message: expect.stringMatching(/reload this tab/) });
   });
 });
