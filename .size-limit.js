@@ -21,4 +21,11 @@ export default [
     path: 'dist/src/client/pulsesync-worker.js',
     modifyEsbuildConfig: esm,
   },
+  {
+    name: "react hooks: import { useQuery, useCount, useRecord, useSyncStatus } from 'pulsesync/react' (React itself not counted)",
+    path: 'dist/src/react/index.js',
+    import: '{ useQuery, useCount, useRecord, useSyncStatus }',
+    ignore: ['react'],
+    modifyEsbuildConfig: esm,
+  },
 ];
