@@ -9,7 +9,7 @@
  * rather than overrun; a watchdog at 9.5 min prints what was measured and exits.
  *
  * Environment: BENCH_RUNS (default 5; initial sync and server use max(3, BENCH_RUNS-2)),
- * BENCH_ONLY (comma list of footprint,server,browser), CHROMIUM_PATH.
+ * BENCH_ONLY (comma list of footprint,server,browser,queries), CHROMIUM_PATH.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { renderTable, type ResultRow } from './lib/table.ts';
 import { runFootprint } from './sections/footprint.ts';
 import { runServer } from './sections/server.ts';
 import { runBrowser } from './sections/browser.ts';
+import { runQueries } from './sections/queries.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT_DIR = fileURLToPath(new URL('../bench-output/', import.meta.url));
@@ -27,7 +28,7 @@ const OUT_DIR = fileURLToPath(new URL('../bench-output/', import.meta.url));
 const DEADLINE_MS = 9.5 * 60_000;
 
 const runs = Math.max(1, Number(process.env['BENCH_RUNS'] ?? 5));
-const only = new Set((process.env['BENCH_ONLY'] ?? 'footprint,server,browser').split(',').map((s) => s.trim()));
+const only = new Set((process.env['BENCH_ONLY'] ?? 'footprint,server,browser,queries').split(',').map((s) => s.trim()));
 
 const started = Date.now();
 const rows: ResultRow[] = [];
@@ -36,6 +37,9 @@ const log = (message: string): void => console.error(`[bench ${((Date.now() - st
 /** Section budgets (from the start): the browser sections by 7 min, the server by 9. */
 const BROWSER_DONE_MS = 7 * 60_000;
 const SERVER_DONE_MS = 9 * 60_000;
+/** Collections (section 6) run after the browser sections, within 8 min. */
+const QUERIES_DONE_MS = 8 * 60_000;
+const SECTION_QUERIES = '6 Queries';
 
 let current = '';
 const watchdog = setTimeout(() => {
@@ -88,6 +92,7 @@ try {
   // Footprint first: a few seconds, and it needs no browser or server.
   await section('footprint', () => runFootprint({ root: ROOT }), '5 Footprint');
   await section('browser', () => runBrowser({ root: ROOT, runs, log, budget: budgetUntil(started + BROWSER_DONE_MS) }), '1–3 Browser');
+  await section('queries', () => runQueries({ runs: Math.max(3, runs - 2), log, budget: budgetUntil(started + QUERIES_DONE_MS) }), SECTION_QUERIES);
   await section('server', () => runServer({ root: ROOT, runs: Math.max(3, runs - 2), log, budget: budgetUntil(started + SERVER_DONE_MS) }), '4 Server');
 } finally {
   killChildren();

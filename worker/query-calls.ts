@@ -10,8 +10,7 @@ import { countRecords, readPage } from '../src/query/run-query.ts';
 import { type CollectionDeclarations, type QueryCursor, type QueryPage, type QuerySpec, type WatchResult, type WatchTarget, type Where } from '../src/query/types.ts';
 import type { IndexedReplica } from '../src/store/idb-replica.ts';
 import type { IndexDefinition } from '../src/store/record-indexes.ts';
-import type { RecordEntry } from '../src/store/types.ts';
-import { toRecordEntry } from '../src/store/write-plans.ts';
+import type { JsonValue } from '../src/protocol/types.ts';
 
 function invalid(message: string, field: string): SyncError {
   return new SyncError(ErrorCode.INVALID_PAYLOAD, message, { details: { field } });
@@ -48,7 +47,8 @@ export class QueryCalls {
         ...(query.after === undefined ? {} : { after: query.after }),
         maxVersion,
       });
-      const entries = page.records.map((record) => toRecordEntry(record) as RecordEntry);
+      // Live records only reach a page (tombstones are in no index), so every one has a value.
+      const entries = page.records.map((record) => ({ id: record.id, value: record.value as JsonValue }));
       return page.next === undefined ? { records: entries } : { records: entries, next: page.next as QueryCursor };
     });
   }

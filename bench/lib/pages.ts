@@ -19,6 +19,7 @@ export interface BenchPages {
 function pageInputs(): Record<string, string> {
   const inputs: Record<string, string> = { index: `${ROOT}index.html` };
   if (existsSync(`${ROOT}sdk.html`)) inputs['sdk'] = `${ROOT}sdk.html`;
+  if (existsSync(`${ROOT}query.html`)) inputs['query'] = `${ROOT}query.html`;
   return inputs;
 }
 

@@ -56,9 +56,15 @@ export interface QuerySpec {
   readonly after?: QueryCursor | undefined;
 }
 
-/** A page of records as the worker answers it (values as stored). */
+/** One record of a page: its id and value as stored (all a collection reads, and less to copy). */
+export interface StoredEntry {
+  readonly id: string;
+  readonly value: JsonValue;
+}
+
+/** A page of records as the worker answers it. */
 export interface QueryPage {
-  readonly records: readonly RecordEntry[];
+  readonly records: readonly StoredEntry[];
   /** Present when more records follow: the `after` of the next page. */
   readonly next?: QueryCursor;
 }

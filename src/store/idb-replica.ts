@@ -15,6 +15,7 @@ import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { openReplicaDatabase } from './index-upgrade.ts';
 import { openDatabase } from './open-database.ts';
+import { readOnly } from './read-transaction.ts';
 import type { IndexDefinition } from './record-indexes.ts';
 import {
   cursorKey,
@@ -229,10 +230,10 @@ class IdbReplica implements IndexedReplica {
   }
 
   readonly readRecords: RecordsReader = (what, body) =>
-    this.#guard(what, () => {
+    this.#guard(what, async () => {
       const { keyRange: range, factory } = this.#settings;
       const keys = { range, cmp: (a: unknown, b: unknown) => factory.cmp(a, b) };
-      return this.#run(what, [Stores.records], 'readonly', (tx) => body(tx.objectStore(Stores.records), keys));
+      return readOnly(await this.#connection(), Stores.records, what, (records) => body(records, keys));
     });
 
   // ---- sync ----
