@@ -1,5 +1,5 @@
 /**
- * Section 6: collections in Chromium, beside raw IndexedDB in the same page. Pages of
+ * Section 7: collections in Chromium, beside raw IndexedDB in the same page. Pages of
  * 50 read by an index out of 100,000 records (the SDK's query, answered in its worker
  * and sent to the page, against `index.getAll(range, 50)` in the page itself); putMany
  * of 10,000 with two declared indexes against the same writes with nothing declared and
@@ -14,7 +14,7 @@ import { median, percentile, perSecond } from '../lib/stats.ts';
 import type { ResultRow } from '../lib/table.ts';
 import '../pages/query-api.ts';
 
-const SECTION = '6 Queries';
+const SECTION = '7 Collections: queries, indexes, live queries';
 const SEEDED = { count: 100_000, bytes: 200 } as const;
 const PAGES_PER_RUN = 20;
 const WRITES = { count: 10_000, bytes: 150 } as const;
@@ -34,7 +34,7 @@ async function queryPage(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => 'pulseQuery' in window, undefined, { timeout: 30_000 });
 }
 
-/** Runs section 6; returns its rows. */
+/** Runs section 7; returns its rows. */
 export async function runQueries(options: QueriesOptions): Promise<ResultRow[]> {
   const pages = await serveBenchPages();
   const browser = await launchChromium();
