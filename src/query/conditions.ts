@@ -62,7 +62,7 @@ export function valueAt(value: unknown, path: string): unknown {
 }
 
 /** IndexedDB's order of keys: numbers before strings, then by value. */
-function compareKeys(a: IndexKey, b: IndexKey): number {
+export function compareKeys(a: IndexKey, b: IndexKey): number {
   if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }

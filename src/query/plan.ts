@@ -11,7 +11,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { LIVE_INDEX, type IndexDefinition } from '../store/record-indexes.ts';
-import { isIndexKey, testsOf, type Test } from './conditions.ts';
+import { compareKeys, isIndexKey, testsOf, type Test } from './conditions.ts';
 import type { QuerySpec } from './types.ts';
 
 /** Sorts after every string and number key: the end of "anything after this prefix". */
@@ -53,10 +53,8 @@ function spansOf(prefix: readonly unknown[], test: Test | undefined): KeySpan[] 
   if (test === undefined) return [span(prefix, [...prefix, AFTER])];
   if ('startsWith' in test) return [span([...prefix, test.startsWith], [...prefix, `${test.startsWith}\uffff`])];
   if ('anyOf' in test) {
-    // Key order: numbers before strings, each ascending; duplicates once.
-    const values = [...new Set(test.anyOf)].sort((a, b) =>
-      typeof a !== typeof b ? (typeof a === 'number' ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0,
-    );
+    // In key order, duplicates once: the spans must be ascending and disjoint.
+    const values = [...new Set(test.anyOf)].sort(compareKeys);
     return values.map((value) => span([...prefix, value], [...prefix, value, AFTER]));
   }
   if ('eq' in test) return [span([...prefix, test.eq], [...prefix, test.eq, AFTER])];

@@ -15,6 +15,7 @@
  * checking again after each upgrade, a few times at most.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { toSyncError } from './idb-errors.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { SCHEMA_VERSION, hasIndexes } from './schema.ts';
 
@@ -28,7 +29,13 @@ const MAX_UPGRADES = 3;
 export async function openReplicaDatabase(options: Omit<OpenDatabaseOptions, 'version'>): Promise<IDBDatabase> {
   let db = await openDatabase(options);
   for (let upgrades = 0; ; upgrades++) {
-    const current = db.version >= SCHEMA_VERSION && (options.indexes === undefined || hasIndexes(db, options.indexes));
+    let current: boolean;
+    try {
+      current = db.version >= SCHEMA_VERSION && (options.indexes === undefined || hasIndexes(db, options.indexes));
+    } catch (error) {
+      db.close(); // closed under us (another tab's upgrade or delete)
+      throw toSyncError(error, `opening "${options.name}"`);
+    }
     if (current) return db;
     db.close();
     if (upgrades === MAX_UPGRADES) {
