@@ -30,8 +30,11 @@ declare global {
   }
 }
 
-/** What a browser-only app gets: pulsesync and what its page, worker and server entry import. */
-const BROWSER_INSTALL = ['@hono/node-server', 'comlink', 'hono', 'idb', 'pulsesync', 'valibot'];
+/**
+ * What a browser-only app gets: pulsesync and what its page, worker and server entry
+ * import (@standard-schema/spec: types only, the interface collections' schemas implement).
+ */
+const BROWSER_INSTALL = ['@hono/node-server', '@standard-schema/spec', 'comlink', 'hono', 'idb', 'pulsesync', 'valibot'];
 const TOKEN = 'consumer-matrix-token-0123456789';
 /** Where a built app is served. */
 type Site = Pick<StaticFiles, 'url' | 'close'>;
