@@ -12,17 +12,22 @@ import type { IndexedReplica } from '../src/store/idb-replica.ts';
 import type { IndexDefinition } from '../src/store/record-indexes.ts';
 import type { JsonValue } from '../src/protocol/types.ts';
 
-function invalid(message: string, field: string): SyncError {
-  return new SyncError(ErrorCode.INVALID_PAYLOAD, message, { details: { field } });
-}
-
-/** Refuses what is not a query before planning it. */
+/** Refuses what is not a query before planning it (one message for every field: they are few). */
 function checkQuery(query: QuerySpec): void {
-  if (typeof query !== 'object' || query === null) throw invalid('query: expected an object { where, orderBy, reverse, limit, after }', 'query');
-  const { limit, after, orderBy } = query;
-  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw invalid(`limit: expected a positive integer, got ${String(limit)}`, 'limit');
-  if (after !== undefined && !Array.isArray(after)) throw invalid('after: expected the `next` cursor of a previous page', 'after');
-  if (orderBy !== undefined && typeof orderBy !== 'string') throw invalid('orderBy: expected a value path', 'orderBy');
+  const { limit, after, orderBy } = query ?? {};
+  if (
+    typeof query !== 'object' ||
+    query === null ||
+    (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) ||
+    (after !== undefined && !Array.isArray(after)) ||
+    (orderBy !== undefined && typeof orderBy !== 'string')
+  ) {
+    throw new SyncError(
+      ErrorCode.INVALID_PAYLOAD,
+      `query ${JSON.stringify(query)}: expected { where?, orderBy?: a value path, reverse?, limit?: a positive integer, after?: the next of a previous page }`,
+      { details: { field: 'query' } },
+    );
+  }
 }
 
 /** Answers queries over the declared collections of one replica. */
