@@ -12,7 +12,7 @@ import type { CollectionDeclarations } from '../../src/query/types.ts';
 import { openReplica, type IndexedReplica } from '../../src/store/idb-replica.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import { Stores } from '../../src/store/schema.ts';
-import { failureCode } from '../../src/testing/replica-contract.ts';
+import { failureCode, pulled } from '../../src/testing/replica-contract.ts';
 
 let factory = new IDBFactory();
 const opened: IndexedReplica[] = [];
@@ -78,6 +78,26 @@ describe('declared indexes in the replica', () => {
       }),
     );
     expect(live).toBe(2);
+  });
+
+  it('move with the write that changes them: a pulled batch and its cursor, all or nothing', async () => {
+    const replica = await open({ notes: { indexes: ['n'] } });
+    const indexed = (): Promise<number> =>
+      replica.readRecords('count', (records, keys) =>
+        new Promise<number>((resolve) => {
+          const request = records.index('ix:n').count(keys.range.bound(['notes'], ['notes', []]));
+          request.onsuccess = () => resolve(request.result);
+        }),
+      );
+    const batch = [1, 2, 3].map((n) => pulled('notes', `p${n}`, n, { value: { n } }));
+    const cursor = { peer: 'server', from: 0, to: 3 };
+    // Refused (another tab applied from elsewhere): neither records nor index entries.
+    expect(await failureCode(replica.applyRemote(batch, { policy: 'last-write-wins', cursor: { ...cursor, from: 7 } }))).toBe('CONFLICT');
+    expect(await indexed()).toBe(0);
+    await replica.applyRemote(batch, { policy: 'last-write-wins', cursor });
+    expect(await indexed()).toBe(3);
+    await replica.delete('notes', 'p2');
+    expect(await indexed()).toBe(2);
   });
 
   it('fail DATABASE_BLOCKED, not a hang, when a connection ignores versionchange', async () => {
