@@ -1,24 +1,19 @@
-// The bytes a page pays (npm run size; checked in npm test by test/consumers/budgets.test.ts).
-// Bundled by esbuild as an app would (ESM: the client finds its worker with
-// `new URL(…, import.meta.url)`), minified, brotli-compressed.
+// The bytes a page pays, minified and brotli-compressed. The budget is client + worker
+// ≤ 25 KB (25,000 B), checked on their sum (scripts/worker-size.ts, npm test); each part
+// also has a guard of its own (4.2 KB for the client here, 21.5 KB for the worker) so that
+// growth shows where it happened.
+//  - The client is bundled by esbuild as an app would (ESM): size-limit measures it.
+//  - The worker ships prebuilt (esbuild + terser, scripts/build.ts) and no bundler touches
+//    it again, so it is measured as served, by brotli of the file itself
+//    (scripts/size.ts and test/consumers/package.test.ts), not re-bundled here.
 const esm = (config) => ({ ...config, format: 'esm' });
 
 export default [
   {
-    name: 'client + worker: what a page downloads (pulsesync entry and the prebuilt worker)',
-    path: ['dist/src/index.js', 'dist/src/client/pulsesync-worker.js'],
-    limit: '25 KB',
-    modifyEsbuildConfig: esm,
-  },
-  {
-    name: "client alone: import { createSyncClient } from 'pulsesync'",
+    name: "client: import { createSyncClient } from 'pulsesync'",
     path: 'dist/src/index.js',
     import: '{ createSyncClient }',
-    modifyEsbuildConfig: esm,
-  },
-  {
-    name: 'worker alone: the prebuilt worker',
-    path: 'dist/src/client/pulsesync-worker.js',
+    limit: '4.2 KB',
     modifyEsbuildConfig: esm,
   },
   {

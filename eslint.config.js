@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'test/consumers/fixtures/**', 'node_modules/**', 'bench-output/**', 'test-output/**', '.demo-data/**', '**/*.js'] },
+  { ignores: ['dist/**', '.tmp/**', 'test/consumers/fixtures/**', 'node_modules/**', 'bench-output/**', 'test-output/**', '.demo-data/**', '**/*.js'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -4,7 +4,8 @@
  * serve one themselves (`workerUrl`). `pulsesync` is this plus the default worker.
  */
 export { createSyncClient } from './client/sync-client.ts';
-export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
+export { defineCollections } from './client/define-collections.ts';
+export type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './client/types.ts';
 export type {
   Collection,
   CollectionOf,
@@ -26,6 +27,8 @@ export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
 export type {
   ChangeOp,
+  RecordKey,
+  RecordState,
   ConflictPolicy,
   InstanceId,
   JsonValue,

@@ -1,9 +1,12 @@
 /**
- * Drives Debian's Chromium headless with playwright-core, and reads a worker's JS heap
- * over the Chrome DevTools Protocol (playwright gives CDP sessions to pages only, so we
- * attach to the worker target from a browser-level session and relay messages).
+ * Drives Debian's Chromium headless with playwright-core: as the Chromium driver of the
+ * browser tests ({@link chromiumEngine}), and raw for the bench and the consumer tests
+ * ({@link launchChromium}); reads a worker's JS heap over the Chrome DevTools Protocol
+ * (playwright gives CDP sessions to pages only, so we attach to the worker target from a
+ * browser-level session and relay messages).
  */
-import { chromium, type Browser, type BrowserContext, type CDPSession } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import type { BrowserEngine, EngineDevice, EnginePage } from './browser-engine.ts';
 
 /** Where Debian puts Chromium; override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -45,6 +48,70 @@ export async function launchChromium(): Promise<HeadlessChromium> {
     async close() {
       await browser.close().catch(() => undefined);
     },
+  };
+}
+
+const pagesOf = new WeakMap<EnginePage, Page>();
+
+/**
+ * The Playwright page under a Chromium {@link EnginePage}, for a test that needs
+ * Chromium's own devtools (e.g. a quota override over CDP); throws for other engines.
+ */
+export function playwrightPageOf(page: EnginePage): Page {
+  const found = pagesOf.get(page);
+  if (found === undefined) throw new Error('not a Chromium page: this test needs Chromium’s devtools');
+  return found;
+}
+
+function enginePage(page: Page): EnginePage {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console.error: ${message.text()} (${message.location().url})`);
+  });
+  const wrapped: EnginePage = {
+    url: () => page.url(),
+    goto: async (url) => {
+      await page.goto(url);
+    },
+    // Playwright types the argument as its own serializable shape; ours is plain JSON.
+    evaluate: (fn, arg) => (page.evaluate as (f: typeof fn, a: typeof arg) => Promise<never>)(fn, arg),
+    waitForFunction: async (fn, arg, timeoutMs) => {
+      await (page.waitForFunction as (f: typeof fn, a: typeof arg, o: { timeout: number }) => Promise<unknown>)(fn, arg, { timeout: timeoutMs });
+    },
+    reload: async () => {
+      await page.reload();
+    },
+    close: () => page.close(),
+    errors: async () => errors,
+    click: (selector) => page.locator(selector).click(),
+    fill: (selector, text) => page.locator(selector).fill(text),
+    pressEnter: (selector) => page.locator(selector).press('Enter'),
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
+    screenshot: async (path) => {
+      await page.screenshot({ path, fullPage: true });
+    },
+  };
+  pagesOf.set(wrapped, page);
+  return wrapped;
+}
+
+function engineDevice(context: BrowserContext): EngineDevice {
+  return {
+    newPage: async () => enginePage(await context.newPage()),
+    // DevTools network emulation: requests fail and navigator.onLine turns false, workers included.
+    setOffline: (offline) => context.setOffline(offline),
+    close: () => context.close().catch(() => undefined),
+  };
+}
+
+/** Chromium as a {@link BrowserEngine}: a device is a browser context. */
+export async function chromiumEngine(): Promise<BrowserEngine> {
+  const running = await launchChromium();
+  return {
+    name: 'chromium',
+    newDevice: async () => engineDevice(await running.newContext()),
+    close: () => running.close(),
   };
 }
 

@@ -7,9 +7,8 @@ import { validateConfig } from '../src/engine/config.ts';
 import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
-import { indexesOf } from '../src/query/indexes.ts';
-import type { CollectionDeclarations } from '../src/query/types.ts';
-import { openReplica, type IndexedReplica } from '../src/store/idb-replica.ts';
+import { openReplica, type ReplicaOptions } from '../src/store/idb-replica.ts';
+import type { LocalStore } from '../src/store/types.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
 import type { WorkerConnectOptions, WorkerEvent, WorkerEventSink, WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
@@ -28,6 +27,8 @@ export interface ConnectRequest {
   readonly tabId: string;
   /** Hears the other tabs. */
   readonly onTabMessage: (message: TabMessage) => void;
+  /** How the replica opens (collections: with their indexes). */
+  readonly replica?: Pick<ReplicaOptions, 'open'>;
 }
 
 /**
@@ -67,26 +68,23 @@ function tokenSource(options: WorkerConnectOptions, getToken: WorkerTokenSource 
 
 /** One tab's open connection; see the file comment. */
 export class Connection {
-  readonly replica: IndexedReplica;
+  readonly replica: LocalStore;
   readonly transport: SyncTransport;
   readonly channel: TabChannel;
   /** This tab's count of the replica's pending changes: the `pending` of every status it shows. */
   readonly pending: PendingCount;
   readonly config: SyncConfigInput;
-  /** The page's declared collections. */
-  readonly collections: CollectionDeclarations | undefined;
   /** The Web Lock whose holder leads the tabs of this replica. */
   readonly lockName: string;
   readonly tabId: string;
   readonly #sink: WorkerEventSink;
   readonly #cleanup: (() => void)[] = [];
 
-  private constructor(fields: Pick<Connection, 'replica' | 'transport' | 'channel' | 'config' | 'collections' | 'lockName' | 'tabId'>, sink: WorkerEventSink) {
+  private constructor(fields: Pick<Connection, 'replica' | 'transport' | 'channel' | 'config' | 'lockName' | 'tabId'>, sink: WorkerEventSink) {
     this.replica = fields.replica;
     this.transport = fields.transport;
     this.channel = fields.channel;
     this.config = fields.config;
-    this.collections = fields.collections;
     this.lockName = fields.lockName;
     this.tabId = fields.tabId;
     this.pending = new PendingCount(fields.replica);
@@ -97,14 +95,9 @@ export class Connection {
   static async open(request: ConnectRequest): Promise<Connection> {
     const { options, worker } = request;
     const config = checkedConfig(options, worker);
-    const indexes = [...indexesOf(options.collections).values()];
-    let connection: Connection | undefined;
     const replica = await openReplica({
       name: options.name,
-      // Declared collections: their indexes, and a word to this tab's page when another
-      // tab's upgrade (new indexes) closes this replica.
-      ...(options.collections === undefined ? {} : { indexes }),
-      onVersionChange: (error) => connection?.deliver({ type: 'error', payload: error.toJSON() }),
+      ...request.replica,
       ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
       ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
       ...(worker.durability === undefined ? {} : { durability: worker.durability }),
@@ -119,8 +112,8 @@ export class Connection {
       throw error;
     }
     const channel = new TabChannel((worker.broadcastChannel ?? defaultBroadcastChannel)(tabChannelName(options.name)), request.onTabMessage);
-    connection = new Connection(
-      { replica, transport, channel, config, collections: options.collections, lockName: leaderLockName(options.name), tabId: request.tabId },
+    const connection = new Connection(
+      { replica, transport, channel, config, lockName: leaderLockName(options.name), tabId: request.tabId },
       request.sink,
     );
     await connection.pending.refresh();

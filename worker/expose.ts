@@ -5,12 +5,12 @@
  */
 import * as Comlink from 'comlink';
 import { SyncError } from '../src/protocol/errors.ts';
-import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import { WORKER_EVENT_KEY, type CollectionCalls, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
 /** Runs `call`; a failure is rethrown as plain SyncErrorData. */
-async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
+export async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -27,9 +27,13 @@ function release(value: unknown): void {
 /**
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
  * rejects with plain error data, whose events are posted on `endpoint`, and whose
- * `close()` also releases the page's token proxy.
+ * `close()` also releases the page's token proxy. With `options.collections` it has
+ * the collection calls too.
  */
-export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<Comlink.Endpoint, 'postMessage'>): SyncWorkerApi {
+export function createSyncWorkerApi(
+  options: SyncWorkerOptions,
+  endpoint: Pick<Comlink.Endpoint, 'postMessage'>,
+): SyncWorkerApi & Partial<CollectionCalls> {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
   const events = (event: WorkerEvent): void => {
@@ -46,16 +50,14 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
     delete: (collective, id) => plainErrors(() => worker.delete(collective, id)),
     get: (collective, id) => plainErrors(() => worker.get(collective, id)),
     list: (collective) => plainErrors(() => worker.list(collective)),
-    query: (collection, query) => plainErrors(() => worker.query(collection, query)),
-    count: (collection, where) => plainErrors(() => worker.count(collection, where)),
-    watch: (id, target) => plainErrors(() => worker.watch(id, target)),
-    unwatch: (id) => plainErrors(() => worker.unwatch(id)),
     start: () => plainErrors(() => worker.start()),
     stop: () => plainErrors(() => worker.stop()),
     syncOnce: () => plainErrors(() => worker.syncOnce()),
     initialSync: () => plainErrors(() => worker.initialSync()),
     status: () => worker.status(),
     networkBack: () => worker.networkBack(),
+    // query, count, watch, unwatch: only in a worker given collections.
+    ...options.collections?.api(worker),
     close: () =>
       plainErrors(async () => {
         try {

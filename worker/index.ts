@@ -6,7 +6,8 @@
 export { exposeSyncWorker, createSyncWorkerApi } from './expose.ts';
 export { SyncWorker } from './sync-worker.ts';
 export { DEFAULT_LEADER_ANSWER_TIMEOUT_MS } from './worker-options.ts';
-export type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
+export type { SyncWorkerOptions, TransportSettings, WorkerCollections } from './worker-options.ts';
+export { workerCollections } from './worker-collections.ts';
 export { leaderLockName } from './leader-lock.ts';
 export type { LockManagerLike } from './leader-lock.ts';
 export type { OnlineSignal } from './online-signal.ts';

@@ -7,10 +7,11 @@ import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import { collectionIndexes } from '../src/query/indexes.ts';
 import { planQuery } from '../src/query/plan.ts';
 import { countRecords, readPage } from '../src/query/run-query.ts';
-import { type CollectionDeclarations, type QueryCursor, type QueryPage, type QuerySpec, type WatchResult, type WatchTarget, type Where } from '../src/query/types.ts';
-import type { IndexedReplica } from '../src/store/idb-replica.ts';
-import type { IndexDefinition } from '../src/store/record-indexes.ts';
+import type { CollectionDeclarations, QueryCursor, QueryPage, QuerySpec, WatchResult, WatchTarget, Where } from '../src/query/types.ts';
 import type { JsonValue } from '../src/protocol/types.ts';
+import type { IdbReplica } from '../src/store/idb-replica.ts';
+import { readRecords } from '../src/store/read-transaction.ts';
+import type { IndexDefinition } from '../src/store/record-indexes.ts';
 
 /** Refuses what is not a query before planning it (one message for every field: they are few). */
 function checkQuery(query: QuerySpec): void {
@@ -32,11 +33,11 @@ function checkQuery(query: QuerySpec): void {
 
 /** Answers queries over the declared collections of one replica. */
 export class QueryCalls {
-  readonly #replica: IndexedReplica;
+  readonly #replica: IdbReplica;
   readonly #declarations: CollectionDeclarations;
   readonly #indexes = new Map<string, IndexDefinition[]>();
 
-  constructor(replica: IndexedReplica, declarations: CollectionDeclarations | undefined) {
+  constructor(replica: IdbReplica, declarations: CollectionDeclarations | undefined) {
     this.#replica = replica;
     this.#declarations = declarations ?? {};
   }
@@ -46,7 +47,7 @@ export class QueryCalls {
     checkQuery(query);
     const plan = planQuery(collection, this.#indexesOf(collection), query);
     const maxVersion = this.#declarations[collection]?.version ?? 1;
-    return this.#replica.readRecords('query', async (records, keys) => {
+    return readRecords(this.#replica.connection, 'query', async (records, keys) => {
       const page = await readPage(records, keys, plan, {
         ...(query.limit === undefined ? {} : { limit: query.limit }),
         ...(query.after === undefined ? {} : { after: query.after }),
@@ -61,9 +62,8 @@ export class QueryCalls {
   /** How many of `collection`'s records pass `where`. */
   count(collection: string, where?: Where): Promise<number> {
     const plan = planQuery(collection, this.#indexesOf(collection), where === undefined ? {} : { where });
-    return this.#replica.readRecords('count', (records, keys) => countRecords(records, keys, plan));
+    return readRecords(this.#replica.connection, 'count', (records, keys) => countRecords(records, keys, plan));
   }
-
 
   /** What a live query shows now. */
   run(target: WatchTarget): Promise<WatchResult> {

@@ -8,7 +8,8 @@
  * - `leader-term.ts`: waiting in line, leading, resigning, watching the leader lock;
  * - `forwarded-calls.ts`: `syncOnce`/`initialSync`, run by whichever tab leads;
  * - `tab-status.ts`: the status this tab shows and shares;
- * - `query-calls.ts`, `watch-registry.ts`: collections' queries and live queries;
+ * - `worker-collections.ts`, only in a worker given `collections`: declared indexes,
+ *   queries and live queries, around the connection it opens;
  * - here: the API, and the table of handlers for the other tabs' messages.
  *
  * Followers' writes reach the leader as `change` messages (a nudge to push at once), and
@@ -19,7 +20,6 @@ import { timersOf, type Timers } from '../src/engine/timers.ts';
 import type { SyncEventMap } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
-import type { QueryPage, QuerySpec, WatchTarget, Where } from '../src/query/types.ts';
 import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
 import type {
   WorkerConnectOptions,
@@ -31,8 +31,6 @@ import type {
 import { SDK_VERSION } from '../src/worker-api/version.ts';
 import { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
-import { QueryCalls } from './query-calls.ts';
-import { WatchRegistry } from './watch-registry.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
 import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
@@ -48,8 +46,6 @@ interface Session {
   readonly status: TabStatus;
   /** What this tab does with each kind of message from the other tabs. */
   readonly handlers: TabMessageHandlers;
-  readonly queries: QueryCalls;
-  readonly watches: WatchRegistry;
 }
 
 function notConnected(what: string): SyncError {
@@ -84,18 +80,22 @@ export class SyncWorker {
     }
     this.#connecting = true;
     try {
-      const connection = await Connection.open({
-        options,
-        sink: events,
-        getToken,
-        worker: this.#options,
-        tabId: this.#tabId,
-        onTabMessage: (message) => this.#onTabMessage(message),
-      });
+      // A worker given collections opens the connections of pages that declare some.
+      const open = this.#options.collections?.connect ?? Connection.open;
+      const connection = await open(
+        {
+          options,
+          sink: events,
+          getToken,
+          worker: this.#options,
+          tabId: this.#tabId,
+          onTabMessage: (message) => this.#onTabMessage(message),
+        },
+        this,
+      );
       const session = this.#sessionOf(connection);
       this.#session = session;
       connection.keep(connection.replica.subscribe((change) => connection.publish({ type: 'change', payload: change })));
-      connection.keep(connection.replica.subscribe((change) => session.watches.changed(change)));
       connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
       connection.keep(connection.pending.onChange(() => session.status.share()));
       connection.post({ kind: 'hello', from: this.#tabId });
@@ -130,12 +130,7 @@ export class SyncWorker {
       answerTimeoutMs: this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
       runAlone: (method) => this.#runAlone(session, method),
     });
-    const queries = new QueryCalls(connection.replica, connection.collections);
-    const watches = new WatchRegistry(
-      (target) => queries.run(target),
-      (payload) => connection.deliver({ type: 'watch', payload }),
-    );
-    const session: Session = { connection, terms, calls, status, handlers: this.#handlers(connection, terms, calls, status, watches), queries, watches };
+    const session: Session = { connection, terms, calls, status, handlers: this.#handlers(connection, terms, calls, status) };
     return session;
   }
 
@@ -163,24 +158,6 @@ export class SyncWorker {
 
   #replica(what: string): LocalStore {
     return this.#connected(what).connection.replica;
-  }
-
-  // ---- collections: queries and live queries over the declared indexes ----
-
-  query(collection: string, query: QuerySpec): Promise<QueryPage> {
-    return this.#connected('query').queries.query(collection, query);
-  }
-
-  count(collection: string, where?: Where): Promise<number> {
-    return this.#connected('count').queries.count(collection, where);
-  }
-
-  watch(id: number, target: WatchTarget): void {
-    this.#connected('watch').watches.add(id, target);
-  }
-
-  unwatch(id: number): void {
-    this.#session?.watches.remove(id);
   }
 
   // ---- lifecycle ----
@@ -237,7 +214,6 @@ export class SyncWorker {
       await session.terms.close();
     } finally {
       session.calls.close();
-      session.watches.close();
       this.#session = undefined;
       session.connection.close();
     }
@@ -297,7 +273,7 @@ export class SyncWorker {
     if (session !== undefined) dispatchTabMessage(session.handlers, message);
   }
 
-  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus, watches: WatchRegistry): TabMessageHandlers {
+  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus): TabMessageHandlers {
     return {
       event: ({ event }) => {
         if (event.type === 'status') {
@@ -306,7 +282,6 @@ export class SyncWorker {
           terms.watch();
           return;
         }
-        if (event.type === 'change') watches.changed(event.payload);
         if (event.type === 'change' && event.payload.source === 'local') {
           // Another tab wrote: the change log grew. As leader, push it now rather than at the next interval.
           void connection.pending.refresh();

@@ -5,9 +5,12 @@
 import type { TimeSource } from '../src/engine/timers.ts';
 import type { ConflictResolver } from '../src/engine/types.ts';
 import type { KeyRangeFactory } from '../src/store/idb-replica.ts';
+import type { CollectionCalls } from '../src/worker-api/sync-worker-api.ts';
+import type { Connection, ConnectRequest } from './connection.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
 import type { LockManagerLike } from './leader-lock.ts';
 import type { OnlineSignal } from './online-signal.ts';
+import type { SyncWorker } from './sync-worker.ts';
 import type { BroadcastChannelFactory } from './tab-channel.ts';
 
 /** What a custom transport factory receives: the connection settings the client sent. */
@@ -46,6 +49,25 @@ export interface SyncWorkerOptions {
    * taken, the call runs as long as it needs. Default 5000 ms.
    */
   readonly leaderAnswerTimeoutMs?: number;
+  /**
+   * Collections in this worker: declared indexes, queries and live queries
+   * (`workerCollections` from `pulsesync/worker`; pulsesync's prebuilt collections
+   * worker has it). Without it, a page that declares collections is refused at connect
+   * (`INVALID_CONFIG`), and the worker carries none of their code.
+   */
+  readonly collections?: WorkerCollections;
+}
+
+/** The worker side of collections, as the sync worker sees it (implemented in `worker-collections.ts`). */
+export interface WorkerCollections {
+  /**
+   * Opens the connection of `worker`'s tab in place of `Connection.open`: a page's
+   * declared collections served around it (the replica's indexes, the tab's queries
+   * and live queries), or a plain connection when it declares none.
+   */
+  readonly connect: (request: ConnectRequest, worker: SyncWorker) => Promise<Connection>;
+  /** The collection calls of the worker API, each on `worker`'s connected tab. */
+  readonly api: (worker: SyncWorker) => CollectionCalls;
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -6,7 +6,7 @@
  * The clients never start sync: these are local reads and writes.
  */
 import { deleteDB } from 'idb';
-import { createSyncClient, type SyncClient } from '../../src/client/index.ts';
+import { createSyncClient, defineCollections, type CollectionsClient, type DefinedCollections, type SyncClient } from '../../src/client/index.ts';
 import type { QueryCursor } from '../../src/query/types.ts';
 import { benchRecords, type BenchRecord } from '../../tools/records.ts';
 import type { PulseQueryApi } from './query-api.ts';
@@ -14,13 +14,14 @@ import type { PulseQueryApi } from './query-api.ts';
 /** Never contacted: sync is not started. */
 const SERVER = { url: 'http://127.0.0.1:9', token: 'unused' };
 const PAGE = 50;
-const collections = { notes: { indexes: ['n'] }, live: { indexes: ['n'] } } as const;
+const collections = defineCollections({ notes: { indexes: ['n'] }, live: { indexes: ['n'] } });
 
 const clients = new Map<string, SyncClient>();
 const databases = new Set<string>();
 const now = (): number => performance.timeOrigin + performance.now();
 
-function client(name: string, declared: Parameters<typeof createSyncClient>[0]['collections'] = collections): SyncClient {
+/** The client of `name`: with `declared` collections (the collections worker), or none (the default worker). */
+function sdkClient(name: string, declared: DefinedCollections | undefined): SyncClient {
   let found = clients.get(name);
   if (found === undefined) {
     found = createSyncClient({ name, ...SERVER, ...(declared === undefined ? {} : { collections: declared }) });
@@ -28,6 +29,12 @@ function client(name: string, declared: Parameters<typeof createSyncClient>[0]['
     databases.add(name);
   }
   return found;
+}
+
+/** The client of `name` with the bench's collections. */
+function client(name: string): CollectionsClient<typeof collections.declared> {
+  // Made with `collections` the first time, so it is a collections client.
+  return sdkClient(name, collections) as CollectionsClient<typeof collections.declared>;
 }
 
 /** A raw database: records by id, with an index per value path. */
@@ -115,7 +122,7 @@ const api: PulseQueryApi = {
       db.close();
       return ms;
     }
-    const sdk = client(name, mode === 'indexed' ? { notes: { indexes: ['n', 'title'] } } : undefined);
+    const sdk = sdkClient(name, mode === 'indexed' ? defineCollections({ notes: { indexes: ['n', 'title'] } }) : undefined);
     await sdk.get('notes', 'warm-up'); // the worker up and the replica open, not timed
     const t = performance.now();
     await sdk.putMany(records);

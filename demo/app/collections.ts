@@ -4,7 +4,10 @@
  * button writes (read page by page, in id order).
  */
 import * as v from 'valibot';
-import type { CollectionPage, CollectionRecord, SyncClient } from 'pulsesync';
+import type { CollectionPage, CollectionRecord, CollectionsClient } from 'pulsesync';
+// From pulsesync/client: the demo brings its own worker (demo-worker.ts, given
+// workerCollections), so its build needs no prebuilt collections worker.
+import { defineCollections } from 'pulsesync/client';
 
 /** A todo as stored: the schema every write is checked against. */
 export const TodoValue = v.object({
@@ -26,12 +29,12 @@ export type NoteValue = v.InferOutput<typeof NoteValue>;
 export const ARCHIVE = 'archive';
 
 /** What `createSyncClient({ collections })` gets. */
-export const demoCollections = {
+export const demoCollections = defineCollections({
   todos: { schema: TodoValue, indexes: ['createdAt'] },
   [ARCHIVE]: { schema: NoteValue },
-} as const;
+});
 
 /** The demo's client type. */
-export type DemoSyncClient = SyncClient<typeof demoCollections>;
+export type DemoSyncClient = CollectionsClient<typeof demoCollections.declared>;
 
 export type { CollectionPage, CollectionRecord };

@@ -7,7 +7,7 @@ import type * as Comlink from 'comlink';
 import { SyncError } from '../protocol/errors.ts';
 import type { QueryPage, WatchMessage, WatchResult, WatchTarget } from '../query/types.ts';
 import type { RecordEntry } from '../store/types.ts';
-import type { SyncWorkerApi } from '../worker-api/sync-worker-api.ts';
+import type { CollectionCalls, SyncWorkerApi } from '../worker-api/sync-worker-api.ts';
 import type {
   Collection,
   CollectionOptions,
@@ -22,7 +22,7 @@ import { valueFromStore, valueToStore } from './collection-values.ts';
 /** What a collection needs of its client. */
 export interface CollectionHost {
   /** Runs a worker call once connected; failures come back as SyncErrors. */
-  call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T>;
+  call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi & CollectionCalls>) => Promise<T>): Promise<T>;
   /** Starts a live query; `listener` hears its messages until the returned unsubscribe. */
   watch(target: WatchTarget, listener: (message: WatchMessage) => void): () => void;
 }

@@ -7,17 +7,14 @@ import * as Comlink from 'comlink';
 import { timersOf, type Timers } from '../engine/timers.ts';
 import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
-import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../store/types.ts';
-import type { CollectionDeclarations, WatchMessage, WatchTarget } from '../query/types.ts';
-import { workerEventOf, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { workerEventOf, type SyncWorkerApi, type WorkerConnectOptions, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
-import { CollectionHandle } from './collection.ts';
-import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
-import { checkDeclaration } from './collection-values.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
-import type { SyncClient, SyncClientOptions } from './types.ts';
+import type { CollectionsOptions } from './collection-types.ts';
+import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
 export type { SyncClient, SyncClientOptions } from './types.ts';
 
@@ -36,17 +33,11 @@ function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
 
-/** What the worker needs of the declarations: plain data (schemas and migrations stay here). */
-function declarations(collections: CollectionsOptions): CollectionDeclarations {
-  const out: Record<string, CollectionDeclarations[string]> = {};
-  for (const [name, { indexes, version }] of Object.entries(collections)) {
-    checkDeclaration(name, collections[name] as CollectionsOptions[string]);
-    out[name] = { ...(indexes === undefined ? {} : { indexes }), ...(version === undefined ? {} : { version }) };
-  }
-  return out;
-}
-
-class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
+/**
+ * The client; see the file comment. Collections extend it (`collections-client.ts`)
+ * with their declarations at connect, their calls and their live queries' events.
+ */
+export class WorkerSyncClient implements SyncClient {
   readonly ready: Promise<void>;
   readonly #endpoint: Comlink.Endpoint;
   readonly #remote: Comlink.Remote<SyncWorkerApi>;
@@ -59,9 +50,7 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
   /** Fails the connection before it is made (worker crashed or never answered). */
   #failConnect: (error: SyncError) => void = () => undefined;
 
-  constructor(options: SyncClientOptions<C>) {
-    const collections = options.collections === undefined ? undefined : declarations(options.collections);
-    this.#collectionOptions = options.collections ?? {};
+  constructor(options: SyncClientOptions, connectWith?: Pick<WorkerConnectOptions, 'collections'>) {
     this.#timers = timersOf(options.time);
     this.#endpoint = workerEndpoint(options);
     this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
@@ -79,7 +68,7 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
           ...(options.token === undefined ? {} : { token: options.token }),
           ...(getToken === undefined ? {} : { hasGetToken: true }),
           ...(options.config === undefined ? {} : { config: options.config }),
-          ...(collections === undefined ? {} : { collections }),
+          ...connectWith,
         },
         tokenSource,
       )
@@ -120,42 +109,13 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
       const failure = rebuild(error);
       this.#events.emit('error', failure.toJSON());
     });
-    if (options.persist === true) requestPersistence();
-    globalThis.addEventListener?.('online', this.#onNetworkBack);
-  }
-
-  // ---- collections ----
-
-  readonly #collectionOptions: CollectionsOptions;
-  readonly #collections = new Map<string, CollectionHandle<unknown, unknown>>();
-  readonly #watchers = new Map<number, (message: WatchMessage) => void>();
-  #lastWatch = 0;
-
-  collection<K extends keyof C & string>(name: K): CollectionOf<C[K]> {
-    let handle = this.#collections.get(name);
-    if (handle === undefined) {
-      const options = Object.hasOwn(this.#collectionOptions, name) ? this.#collectionOptions[name] : undefined;
-      if (options === undefined) {
-        throw new SyncError(ErrorCode.INVALID_CONFIG, `collection("${name}"): not declared; add it to createSyncClient({ collections: { ${name}: { … } } })`, {
-          details: { field: 'collections' },
-        });
-      }
-      handle = new CollectionHandle(name, options, { call: (what, call) => this.#call(what, call), watch: (target, listener) => this.#watch(target, listener) });
-      this.#collections.set(name, handle);
+    if (options.persist === true) {
+      // Reported after this tick, so listeners added right after createSyncClient() hear it.
+      void requestPersistence().then((warning) => {
+        if (warning !== undefined && this.#closed === undefined) this.#events.emit('error', warning);
+      });
     }
-    return handle as unknown as CollectionOf<C[K]>;
-  }
-
-  /** Starts a live query in the worker; its messages go to `listener` until unsubscribed. */
-  #watch(target: WatchTarget, listener: (message: WatchMessage) => void): () => void {
-    const id = ++this.#lastWatch;
-    this.#watchers.set(id, listener);
-    this.#call('watch', (api) => api.watch(id, target)).catch((error: unknown) => {
-      if (this.#watchers.get(id) === listener) listener({ id, error: rebuild(error).toJSON() });
-    });
-    return () => {
-      if (this.#watchers.delete(id) && this.#closed === undefined) this.#call('unwatch', (api) => api.unwatch(id)).catch(() => undefined);
-    };
+    globalThis.addEventListener?.('online', this.#onNetworkBack);
   }
 
   /** Relays the page's `online` event: workers do not get it in Chromium. */
@@ -168,35 +128,35 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
   }
 
   put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#call('put', (api) => api.put(collective, id, value));
+    return this.call('put', (api) => api.put(collective, id, value));
   }
 
   putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#call('putMany', (api) => api.putMany(records));
+    return this.call('putMany', (api) => api.putMany(records));
   }
 
   delete(collective: string, id: string): Promise<void> {
-    return this.#call('delete', (api) => api.delete(collective, id));
+    return this.call('delete', (api) => api.delete(collective, id));
   }
 
   get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return this.#call('get', (api) => api.get(collective, id));
+    return this.call('get', (api) => api.get(collective, id));
   }
 
   list(collective: string): Promise<RecordEntry[]> {
-    return this.#call('list', (api) => api.list(collective));
+    return this.call('list', (api) => api.list(collective));
   }
 
   start(): Promise<void> {
-    return this.#call('start', (api) => api.start());
+    return this.call('start', (api) => api.start());
   }
 
   stop(): Promise<void> {
-    return this.#call('stop', (api) => api.stop());
+    return this.call('stop', (api) => api.stop());
   }
 
   syncOnce(): Promise<void> {
-    return this.#call('syncOnce', (api) => api.syncOnce());
+    return this.call('syncOnce', (api) => api.syncOnce());
   }
 
   /**
@@ -214,7 +174,7 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
     };
     const off = onProgress === undefined ? undefined : this.#events.on('progress', report);
     try {
-      const final = await this.#call('initialSync', (api) => api.initialSync());
+      const final = await this.call('initialSync', (api) => api.initialSync());
       report(final);
       return final;
     } finally {
@@ -260,7 +220,8 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
     this.#status = { ...this.#status, state: 'idle', running: false };
   }
 
-  async #call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
+  /** Runs a worker call once connected; failures come back as SyncErrors (SHUTDOWN once closed). */
+  protected async call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
     if (this.#closed !== undefined) {
       throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
     }
@@ -285,25 +246,37 @@ class WorkerSyncClient<C extends CollectionsOptions> implements SyncClient<C> {
 
   readonly #onMessage = (message: Event): void => {
     const event = workerEventOf((message as MessageEvent).data);
-    if (event !== undefined) this.#dispatch(event);
+    if (event !== undefined) this.dispatch(event);
   };
 
-  #dispatch(event: WorkerEvent): void {
+  /** One event from the worker, to the client's listeners. */
+  protected dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
-    if (event.type === 'watch') {
-      this.#watchers.get(event.payload.id)?.(event.payload);
-      return;
-    }
     if (event.type === 'status') this.#status = event.payload;
-    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
-    (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type as SyncEventName, event.payload);
+    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic
+    // cannot see it. (`watch` events come only to collections' clients, which take them first.)
+    (this.#events.emit as (type: WorkerEvent['type'], payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
   }
 }
 
-/** Asks the browser to keep this origin's storage; quietly does nothing where unsupported. */
-function requestPersistence(): void {
+/**
+ * Asks the browser to keep this origin's storage; resolves to the `NOT_PERSISTED`
+ * warning when it cannot (no StorageManager, as in WebKit's automation), would not
+ * (denied), or failed — never silently.
+ */
+async function requestPersistence(): Promise<SyncErrorData | undefined> {
   const storage = (globalThis.navigator as { storage?: { persist?: () => Promise<boolean> } } | undefined)?.storage;
-  storage?.persist?.().catch(() => undefined);
+  const warning = (reason: 'unsupported' | 'denied' | 'failed', why: string): SyncErrorData => ({
+    code: ErrorCode.NOT_PERSISTED,
+    message: `persist: true — the browser ${why}; sync goes on, but it may evict this app's data under storage pressure.`,
+    details: { reason },
+  });
+  if (typeof storage?.persist !== 'function') return warning('unsupported', 'has no navigator.storage.persist() (no StorageManager)');
+  try {
+    return (await storage.persist()) ? undefined : warning('denied', 'did not grant persistent storage');
+  } catch (error) {
+    return warning('failed', `failed to grant persistent storage (${error instanceof Error ? error.message : String(error)})`);
+  }
 }
 
 /**
@@ -318,8 +291,14 @@ function requestPersistence(): void {
  * client.on('status', (s) => showBadge(s.state));
  * await client.start();
  * await client.put('notes', 'n1', { title: 'Hello' });
+ *
+ * With `collections` (from `defineCollections`) it returns a {@link CollectionsClient}.
  */
-export function createSyncClient<const C extends CollectionsOptions = CollectionsOptions>(options: SyncClientOptions<C>): SyncClient<C> {
+export function createSyncClient<const C extends CollectionsOptions>(
+  options: SyncClientOptions & { readonly collections: DefinedCollections<C> },
+): CollectionsClient<C>;
+export function createSyncClient(options: SyncClientOptions): SyncClient;
+export function createSyncClient(options: SyncClientOptions): SyncClient {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: name must be a non-empty string (the local database name)', {
       details: { field: 'name' },
@@ -330,5 +309,6 @@ export function createSyncClient<const C extends CollectionsOptions = Collection
       details: { field: 'url' },
     });
   }
-  return new WorkerSyncClient(options);
+  // The collections' client comes with their declarations: an app that has none bundles none of it.
+  return options.collections?.createClient(options) ?? new WorkerSyncClient(options);
 }

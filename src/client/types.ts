@@ -10,7 +10,7 @@ import type { RecordCalls, WorkerSyncConfig } from '../worker-api/sync-worker-ap
 import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 
 /** Options of `createSyncClient`. */
-export interface SyncClientOptions<C extends CollectionsOptions = CollectionsOptions> {
+export interface SyncClientOptions {
   /** Replica (IndexedDB database) name. Tabs using the same name share data and sync once. */
   readonly name: string;
   /** Base URL of the sync server, e.g. `https://api.example.com` (routes are `${url}/sync/...`). */
@@ -35,15 +35,21 @@ export interface SyncClientOptions<C extends CollectionsOptions = CollectionsOpt
    * `worker` wins when both are given.
    */
   readonly workerUrl?: string | URL;
-  /** Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`). */
+  /**
+   * Ask the browser to keep this origin's storage under pressure (`navigator.storage.persist()`).
+   * Where it cannot or will not, an `error` event with code `NOT_PERSISTED` (a warning:
+   * sync goes on) says so, with `details.reason` `unsupported`, `denied` or `failed`.
+   */
   readonly persist?: boolean;
   /** Timers of the client's own waits (connect, close). Default the globals. */
   readonly time?: TimeSource;
   /**
-   * The app's collections, by name (the collective their records live in): each with
-   * an optional schema, indexes and app-data version. Reach one with `collection(name)`.
+   * The app's collections, from `defineCollections`: typed values checked by a schema,
+   * indexes, queries and live queries (`client.collection(name)`). With them the
+   * client is a {@link CollectionsClient}, and the default worker is pulsesync's
+   * prebuilt collections worker. An app that declares none downloads none of their code.
    */
-  readonly collections?: C;
+  readonly collections?: DefinedCollections;
 }
 
 /**
@@ -51,7 +57,7 @@ export interface SyncClientOptions<C extends CollectionsOptions = CollectionsOpt
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient<C extends CollectionsOptions = CollectionsOptions> extends SyncEngine, RecordCalls {
+export interface SyncClient extends SyncEngine, RecordCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
   /** The replica's id, once {@link ready}. */
@@ -94,9 +100,26 @@ export interface SyncClient<C extends CollectionsOptions = CollectionsOptions> e
   on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
   /** Stops the worker, releases its proxies and ends the client. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** A {@link SyncClient} with declared collections. */
+export interface CollectionsClient<C extends CollectionsOptions = CollectionsOptions> extends SyncClient {
   /**
    * The handle of a declared collection: typed values (from its schema), queries over
    * its indexes and live queries. Fails `INVALID_CONFIG` for a name not declared.
    */
   collection<K extends keyof C & string>(name: K): CollectionOf<C[K]>;
+}
+
+/**
+ * An app's collections as `defineCollections` makes them: the declarations, and the
+ * code that serves them, which only apps passing them to `createSyncClient` bundle.
+ */
+export interface DefinedCollections<C extends CollectionsOptions = CollectionsOptions> {
+  /** The declarations, by name. */
+  readonly declared: C;
+  /** Makes the client (`createSyncClient` calls it). */
+  readonly createClient: (options: SyncClientOptions) => CollectionsClient<C>;
+  /** Starts pulsesync's prebuilt collections worker: `defineCollections` from `pulsesync` has it, from `pulsesync/client` not. */
+  readonly startWorker?: () => Worker;
 }

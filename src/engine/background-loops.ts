@@ -20,9 +20,16 @@ import { ErrorCode, type SyncError } from '../protocol/errors.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import type { RetryState } from './backoff.ts';
 import { SyncLoop } from './sync-loop.ts';
-import type { TimerFunctions } from './timers.ts';
+import type { Timers } from './timers.ts';
 import type { SyncConfig } from './types.ts';
 
+
+/**
+ * The least time between two requested pull starts: a live channel poking every
+ * millisecond makes at most 4 pulls a second (one in flight, one queued), instead of
+ * one per poke.
+ */
+export const POKE_PULL_GAP_MS = 250;
 /** Which loop a cycle belongs to. */
 export type LoopKind = 'connect' | 'push' | 'pull';
 
@@ -50,7 +57,7 @@ export interface LoopSteps {
 /** How the loops run. */
 export interface BackgroundLoopsOptions {
   readonly config: SyncConfig;
-  readonly timers: TimerFunctions;
+  readonly timers: Timers;
   /** Whose live channel, if it has one, pokes the pull loop. */
   readonly transport: SyncTransport;
 }
@@ -134,12 +141,15 @@ export class BackgroundLoops {
           if (kind === 'connect') this.#connected();
         },
         onFailure: (error, retry) => {
-          if (error.code === ErrorCode.SHUTDOWN) return;
+          // SHUTDOWN from our own stop() ends quietly; a server that says it is shutting
+          // down is a failure like any other (retried, and start() settles).
+          if (error.code === ErrorCode.SHUTDOWN && this.#closed) return;
           if (kind === 'connect' && FINAL_CONNECT_CODES.has(error.code)) this.#refused(error);
           else this.#steps.onFailure(kind, error, retry);
         },
       },
-      { intervalMs, retry: config.retry, timers },
+      // Pokes and other requested pulls start at most one per POKE_PULL_GAP_MS.
+      { intervalMs, retry: config.retry, timers, ...(kind === 'pull' ? { floor: { gapMs: POKE_PULL_GAP_MS, now: timers.now } } : {}) },
     );
   }
 

@@ -6,16 +6,11 @@
  * new local change when the replica does not already hold it, so it wins everywhere.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import type { ChangeOp, JsonValue, PulledChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import { recordState } from '../protocol/record-state.ts';
+import type { JsonValue, PulledChange, RecordState, ServerConflict, SyncChange } from '../protocol/types.ts';
 import type { LocalConflict, LocalWrite } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ConflictInfo, ConflictResolution } from './types.ts';
-
-/** A record state: a put with its value, or a delete (or absence). */
-interface RecordState {
-  readonly op: ChangeOp;
-  readonly value?: JsonValue;
-}
 
 /** Structural equality of JSON values (key order of objects does not matter). */
 export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
@@ -30,13 +25,13 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
   return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
 }
 
-function stateOf(change: { readonly op: ChangeOp; readonly value?: JsonValue } | null): RecordState {
-  if (change === null || change.op === 'delete') return { op: 'delete' };
-  return change.value === undefined ? { op: 'put' } : { op: 'put', value: change.value };
+/** The state of a change or server record; no record (`null`) reads as a delete. */
+function stateOf(change: RecordState | null): RecordState {
+  return change === null ? { op: 'delete' } : recordState(change);
 }
 
 function sameState(a: RecordState, b: RecordState): boolean {
-  return a.op === b.op && (a.op === 'delete' || jsonEqual(a.value, b.value));
+  return a.op === 'delete' ? b.op === 'delete' : b.op === 'put' && jsonEqual(a.value, b.value);
 }
 
 /**
@@ -90,7 +85,7 @@ async function writeIfDifferent(ctx: SyncContext, collective: string, id: string
  * twice about one conflict (a merge applied twice).
  */
 async function writeLocal(ctx: SyncContext, collective: string, id: string, wanted: RecordState, basedOn: PulledChange | null = null): Promise<void> {
-  const write: LocalWrite = wanted.op === 'delete' ? { op: 'delete', collective, id } : { op: 'put', collective, id, value: wanted.value ?? null };
+  const write: LocalWrite = { collective, id, ...wanted };
   await ctx.store.write([write], basedOn === null ? {} : { baseVersion: basedOn.version });
 }
 

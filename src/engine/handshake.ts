@@ -1,29 +1,45 @@
 /**
  * The handshake: the first message of every session, where client and server check
- * that they speak the same protocol and the server says who it is.
+ * that they speak the same protocol and the server says who it is. The replica tells
+ * its identity (id, instance key, write counter) and keeps the key the server issues.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import { PROTOCOL_VERSION, type Capability, type InstanceId } from '../protocol/types.ts';
+import { PROTOCOL_VERSION, type Capability, type InstanceId, type InstanceKey } from '../protocol/types.ts';
+import type { LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 
 /** What the client announces it can do. */
-export const CLIENT_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins'];
+export const CLIENT_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key'];
+
+/**
+ * Whom a session's pushes and pulls come from: the id it shook hands as, with the key
+ * the server answered (or the one held, when the server binds no keys and ignores it).
+ */
+export interface Sender {
+  readonly instanceId: InstanceId;
+  readonly instanceKey?: InstanceKey;
+}
 
 /** A session agreed at handshake. */
 export interface SyncSession {
   readonly serverId: string;
   readonly capabilities: readonly string[];
+  readonly sender: Sender;
 }
 
 /**
- * Shakes hands. Fails `PROTOCOL_VERSION` when the server speaks another version, and
- * `HANDSHAKE_REJECTED` with the server's reason when it refuses for any other reason.
+ * Shakes hands as `store`'s current identity, and keeps the instance key the server
+ * answers (the one sent, or a fresh one). Fails `PROTOCOL_VERSION` when the server
+ * speaks another version, `HANDSHAKE_REJECTED` with the server's reason when it refuses
+ * for any other reason, and as the server does (`INSTANCE_CLONED`, say) when it throws.
  */
-export async function handshake(transport: SyncTransport, instanceId: InstanceId): Promise<SyncSession> {
+export async function handshake(transport: SyncTransport, store: LocalStore): Promise<SyncSession> {
+  const { lastSeq, ...sent } = await store.identity();
   const response = await transport.handshake({
-    instanceId,
+    ...sent,
     protocolVersion: PROTOCOL_VERSION,
     capabilities: [...CLIENT_CAPABILITIES],
+    lastSeq,
   });
   if (response.protocolVersion !== PROTOCOL_VERSION) {
     throw new SyncError(
@@ -39,5 +55,7 @@ export async function handshake(transport: SyncTransport, instanceId: InstanceId
       response.reason === undefined ? {} : { details: { reason: response.reason } },
     );
   }
-  return { serverId: response.serverId, capabilities: response.capabilities };
+  const { instanceKey } = response;
+  if (instanceKey !== undefined && instanceKey !== sent.instanceKey) await store.saveInstanceKey(sent.instanceId, instanceKey);
+  return { serverId: response.serverId, capabilities: response.capabilities, sender: instanceKey === undefined ? sent : { instanceId: sent.instanceId, instanceKey } };
 }

@@ -31,9 +31,9 @@ interface PullInFlight {
 }
 
 function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): PullInFlight {
-  const { store, config } = ctx;
+  const { config } = ctx;
   const request: PullRequest = {
-    instanceId: store.instanceId,
+    ...ctx.sender,
     cursor: from,
     batchSize: config.batchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),

@@ -71,7 +71,7 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
     if (outgoing.length > 0) {
       let response: PushResponse;
       try {
-        response = await transport.push({ instanceId: store.instanceId, policy: config.conflictResolution, changes: outgoing });
+        response = await transport.push({ ...ctx.sender, policy: config.conflictResolution, changes: outgoing });
       } catch (error) {
         if (!isSyncError(error, ErrorCode.PAYLOAD_TOO_LARGE)) throw error;
         if (batch.length > 1) {

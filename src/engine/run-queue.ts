@@ -1,11 +1,13 @@
 /**
  * The one queue every network run of a manager goes through, so a manual run never
  * overlaps a background one. Each run shakes hands first if there is no session yet,
- * and keeps the status book: `syncing` while it runs, `lastSyncedAt` and its failure
- * cleared on success.
+ * goes again under a fresh identity if the server refuses the replica's (once per
+ * cause per start, see `identity-renewal.ts`), and keeps the status book: `syncing`
+ * while it runs, `lastSyncedAt` and its failure cleared on success.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { handshake, type SyncSession } from './handshake.ts';
+import { renewIdentity } from './identity-renewal.ts';
 import { peerKey } from './peer-key.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { RunKind, SyncStatusBook } from './sync-status.ts';
@@ -24,6 +26,8 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
 export class RunQueue {
   readonly #options: RunQueueOptions;
   #session: SyncSession | undefined;
+  /** Causes of an identity renewal since the last start (each renews once). */
+  readonly #renewed = new Set<string>();
   /** Tail of the queue. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -36,9 +40,10 @@ export class RunQueue {
     return this.#tail;
   }
 
-  /** The next run shakes hands again (a new start). */
+  /** The next run shakes hands again, and may renew a refused identity again (a new start). */
   forgetSession(): void {
     this.#session = undefined;
+    this.#renewed.clear();
   }
 
   /**
@@ -46,13 +51,12 @@ export class RunQueue {
    * reported here; a loop's by the loop, which knows the retry schedule.
    */
   run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>): Promise<T> {
-    const { book, store, transport, stopped, shutdownError } = this.#options;
+    const { book, stopped, shutdownError } = this.#options;
     const run = this.#tail.then(async () => {
       if (stopped()) throw shutdownError(kind);
       book.runStarted();
       try {
-        this.#session ??= await handshake(transport, store.instanceId);
-        const result = await body(this.#context(this.#session));
+        const result = await this.#attempt(body);
         book.runSucceeded(kind);
         return result;
       } catch (error) {
@@ -69,12 +73,29 @@ export class RunQueue {
     return run;
   }
 
+  /** Shakes hands if needed and runs `body`; again, once per cause, after renewing a refused identity. */
+  async #attempt<T>(body: (ctx: SyncContext) => Promise<T>): Promise<T> {
+    const { store, transport, report } = this.#options;
+    for (;;) {
+      try {
+        this.#session ??= await handshake(transport, store);
+        return await body(this.#context(this.#session));
+      } catch (error) {
+        const failure = SyncError.from(error);
+        const retired = this.#session?.sender.instanceId ?? store.instanceId;
+        if (!(await renewIdentity(store, retired, failure, this.#renewed, report.onError))) throw failure;
+        this.#session = undefined; // shake hands as the new id
+      }
+    }
+  }
+
   #context(session: SyncSession): SyncContext {
     const { store, transport, config, stopped, shutdownError, report } = this.#options;
     return {
       store,
       transport,
       config,
+      sender: session.sender,
       peer: peerKey(session.serverId, config.collectives),
       checkpoint: () => {
         if (stopped()) throw shutdownError('sync');

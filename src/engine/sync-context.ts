@@ -5,6 +5,7 @@
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
+import type { Sender } from './handshake.ts';
 import type { ConflictInfo, SyncConfig } from './types.ts';
 
 /** Inputs of one push or pull run. */
@@ -12,6 +13,8 @@ export interface SyncContext {
   readonly store: LocalStore;
   readonly transport: SyncTransport;
   readonly config: SyncConfig;
+  /** Who pushes and pulls: spread into every request (the key crosses only to the server). */
+  readonly sender: Sender;
   /** Cursor key: server id plus collective filter (see `peerKey`). */
   readonly peer: string;
   /** Called between batches; throws `SHUTDOWN` when sync is stopping. */

@@ -18,9 +18,9 @@
  *                               └────────┘
  * ```
  *
- * - `request()` while waiting after a success runs the cycle at once; while waiting
- *   out a backoff it does nothing (the server is struggling: do not hammer it); while
- *   running it queues one more run right after.
+ * - `request()` while waiting after a success runs the cycle at once (or once `floor`
+ *   allows); while waiting out a backoff it does nothing (the server is struggling: do
+ *   not hammer it); while running it queues one more run right after (same floor).
  * - A failure while paused or closed is not counted: being offline burns no retries.
  * - `start()` runs the first cycle at once, in the call; `start({ paused: true })` goes
  *   straight to `paused` (the owner is offline) and the first cycle runs on `resume()`.
@@ -50,6 +50,12 @@ export interface SyncLoopOptions {
   readonly intervalMs: number;
   readonly retry: RetryConfig;
   readonly timers: TimerFunctions;
+  /**
+   * The least time between the starts of two requested cycles, with its clock: a server
+   * poking every millisecond gets at most one cycle in flight, one queued, and one start
+   * per `gapMs` (issue 11: poke floods drove 67 pulls a second).
+   */
+  readonly floor?: { readonly gapMs: number; readonly now: () => number };
 }
 
 /** A loop's state; see the diagram at the top of this file. */
@@ -65,6 +71,9 @@ export class SyncLoop {
   #requested = false;
   #paused = false;
   #current: Promise<void> = Promise.resolve();
+  #lastStart = Number.NEGATIVE_INFINITY;
+  /** The armed timer is for a requested run (not the interval). */
+  #runRequested = false;
 
   constructor(delegate: SyncLoopDelegate, options: SyncLoopOptions) {
     this.#delegate = delegate;
@@ -93,9 +102,18 @@ export class SyncLoop {
   request(): void {
     if (this.#state === 'running') {
       this.#requested = true;
-    } else if (this.#state === 'waiting' && this.#backoff.attempt === 0) {
-      this.#schedule(0);
+    } else if (this.#state === 'waiting' && this.#backoff.attempt === 0 && !this.#runRequested) {
+      // A run already asked for keeps its timer: re-arming it on every request would let
+      // requests closer than a timer tick (a poke every millisecond) starve the loop.
+      this.#schedule(this.#floorDelay());
+      this.#runRequested = true;
     }
+  }
+
+  /** How long a requested cycle waits for the floor (0 without one). */
+  #floorDelay(): number {
+    const floor = this.#options.floor;
+    return floor === undefined ? 0 : Math.max(0, this.#lastStart + floor.gapMs - floor.now());
   }
 
   /** Stops scheduling cycles until `resume()`; a cycle in flight finishes first. */
@@ -129,6 +147,7 @@ export class SyncLoop {
 
   #schedule(delayMs: number): void {
     this.#clearTimer();
+    this.#runRequested = false;
     this.#timer = this.#options.timers.setTimeout(() => {
       this.#timer = undefined;
       this.#run();
@@ -138,12 +157,14 @@ export class SyncLoop {
   #clearTimer(): void {
     if (this.#timer !== undefined) this.#options.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#runRequested = false;
   }
 
   #run(): void {
     if (this.#state !== 'waiting') return;
     this.#state = 'running';
     this.#requested = false;
+    this.#lastStart = this.#options.floor?.now() ?? 0;
     this.#current = this.#delegate.runCycle().then(
       () => this.#finish(undefined),
       (error: unknown) => this.#finish(SyncError.from(error)),
@@ -160,7 +181,7 @@ export class SyncLoop {
     let delayMs: number;
     if (error === undefined) {
       this.#backoff.reset();
-      delayMs = this.#requested ? 0 : this.#options.intervalMs;
+      delayMs = this.#requested ? this.#floorDelay() : this.#options.intervalMs;
       this.#requested = false;
       this.#delegate.onSuccess();
     } else {

@@ -3,7 +3,7 @@
  * camelCase), its events and the manager's API. `SyncManager` in `sync-manager.ts`
  * implements {@link SyncEngine}.
  */
-import type { ChangeOp, ConflictPolicy, JsonValue, PulledChange, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { ConflictPolicy, JsonValue, PulledChange, RecordState, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { ChangeEvent } from '../store/types.ts';
 
@@ -27,8 +27,8 @@ export interface ConflictInfo {
   readonly collective: string;
   readonly id: string;
   readonly policy: ConflictPolicy;
-  /** The local change that lost or was merged (absent value for a delete). */
-  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue };
+  /** The local change that lost or was merged. */
+  readonly local: RecordState;
   /** The server's state (null: the server has none). */
   readonly remote: PulledChange | null;
   /** What the replica holds now: `local`, `remote`, or `merged` by a custom resolver. */
@@ -48,7 +48,7 @@ export type ConflictResolution =
 export type ConflictResolver = (conflict: {
   readonly collective: string;
   readonly id: string;
-  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue };
+  readonly local: RecordState;
   readonly remote: PulledChange | null;
 }) => ConflictResolution;
 

@@ -55,6 +55,25 @@ export const ErrorCode = {
    * applied; the client backs off and asks again.
    */
   INVALID_RESPONSE: 'INVALID_RESPONSE',
+  /**
+   * The instance id belongs to another identity, or to a replica holding its instance
+   * key, which this one did not send. Nothing was stored. Start a fresh replica
+   * identity (new instance id, new key), keeping pending writes.
+   */
+  INSTANCE_FORBIDDEN: 'INSTANCE_FORBIDDEN',
+  /**
+   * Another replica writes under this instance id (a copied profile, a restored
+   * backup): their changes diverge. Nothing was stored. Start a fresh replica identity,
+   * keeping pending writes, and pull from the start.
+   */
+  INSTANCE_CLONED: 'INSTANCE_CLONED',
+  /**
+   * A warning, not a failure: `persist: true` asked the browser to keep this origin's
+   * storage and it could not (no `navigator.storage`, as in WebKit's automation and
+   * older Safari) or would not; `details.reason` says which. Sync goes on, but the
+   * browser may evict the replica under storage pressure.
+   */
+  NOT_PERSISTED: 'NOT_PERSISTED',
 } as const;
 
 /** One of the stable error codes. */

@@ -17,8 +17,26 @@ export type SyncCursor = number;
 /** A JSON value, the only kind of value a record holds. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * A record's state: a put carries its value, a delete none. Every record shape (the
+ * wire's changes, the replica's records and log, the server's rows, change events) is
+ * this plus its own fields, so a conversion between them is a spread. On the wire
+ * `op` and `value` sit flat beside the other fields, as they always have.
+ */
+export type RecordState =
+  | { readonly op: 'put'; readonly value: JsonValue }
+  // `value?: never`: a delete has none, yet `state.value` reads (as undefined) without
+  // narrowing first, as it did before the union.
+  | { readonly op: 'delete'; readonly value?: never };
+
 /** What a change does to its record. */
-export type ChangeOp = 'put' | 'delete';
+export type ChangeOp = RecordState['op'];
+
+/** Which record: the key every record shape carries. */
+export interface RecordKey {
+  readonly collective: string;
+  readonly id: string;
+}
 
 /** Conflict policies. */
 export type ConflictPolicy = 'last-write-wins' | 'server-wins';
@@ -29,46 +47,68 @@ export type ConflictPolicy = 'last-write-wins' | 'server-wins';
  * `seq` numbers every change a replica makes, 1, 2, 3…, with no gaps; the server keeps
  * the highest it applied per source so a re-sent change is never applied twice.
  */
-export interface SyncChange {
-  /** Local sequence of the change on its source replica. */
-  readonly seq: number;
-  /** The replica that made the change. */
-  readonly source: InstanceId;
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  /** The new value; present for `put`, absent for `delete`. */
-  readonly value?: JsonValue;
-  /** When the change was made, on its source's hybrid logical clock. */
-  readonly hlc: Hlc;
-  /**
-   * The server version the source had caught up to when it made the change (its pull
-   * cursor then), or `null` if it had never pulled. Under `server-wins` a change whose
-   * record has since been written by somebody else is stale and is rejected.
-   */
-  readonly baseVersion: number | null;
-}
+export type SyncChange = RecordKey &
+  RecordState & {
+    /** Local sequence of the change on its source replica. */
+    readonly seq: number;
+    /** The replica that made the change. */
+    readonly source: InstanceId;
+    /** When the change was made, on its source's hybrid logical clock. */
+    readonly hlc: Hlc;
+    /**
+     * The server version the source had caught up to when it made the change (its pull
+     * cursor then), or `null` if it had never pulled. Under `server-wins` a change whose
+     * record has since been written by somebody else is stale and is rejected.
+     */
+    readonly baseVersion: number | null;
+  };
 
 /** A change as the server feeds it: the record's latest state and its server version. */
-export interface PulledChange {
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  readonly value?: JsonValue;
-  readonly hlc: Hlc;
-  /** The replica that wrote this state. */
-  readonly source: InstanceId;
-  /** Server sequence of the write; increases on every accepted write. */
-  readonly version: number;
-}
+export type PulledChange = RecordKey &
+  RecordState & {
+    readonly hlc: Hlc;
+    /** The replica that wrote this state. */
+    readonly source: InstanceId;
+    /** Server sequence of the write; increases on every accepted write. */
+    readonly version: number;
+  };
 
-/** Named optional features; both sides announce theirs at handshake. */
-export type Capability = 'live' | 'total' | 'server-wins';
+/**
+ * Named optional features; both sides announce theirs at handshake. `instance-key`: the
+ * server binds instance ids to their writers and issues {@link InstanceKey}s.
+ */
+export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key';
+
+/**
+ * A secret the server issues for one instance id and one identity at handshake
+ * (`HandshakeResponse.instanceKey`): proof that a request comes from the replica that
+ * holds the id, which matters when several replicas share one identity (one token).
+ *
+ * What a client does with it:
+ * - Keep it beside its instance id, in the same store, and drop it only with that id.
+ * - Send it back at every handshake and with every push and pull under that id. The
+ *   first push that carries it binds the id to it; from then on the server refuses
+ *   (`INSTANCE_FORBIDDEN`) any request under the id without it.
+ * - Handshake again before pushing when it holds none.
+ * - On `INSTANCE_FORBIDDEN` or `INSTANCE_CLONED`: start a fresh identity (a new
+ *   instance id, no key; the next handshake issues one), renumber the pending writes
+ *   from seq 1 under the new id and keep them, and pull this server from cursor 0 (rows
+ *   written under the old id were hidden from it as its own echo).
+ */
+export type InstanceKey = string;
 
 export interface HandshakeRequest {
   readonly instanceId: InstanceId;
   readonly protocolVersion: number;
   readonly capabilities: readonly string[];
+  /** The key this replica holds for `instanceId`, if it has one (see {@link InstanceKey}). */
+  readonly instanceKey?: InstanceKey;
+  /**
+   * The highest seq this replica ever made (its write counter, not the highest still in
+   * its log; 0 if none). A server that applied a higher one from this id answers
+   * `INSTANCE_CLONED`: the replica is a restored backup or an older copy.
+   */
+  readonly lastSeq?: number;
 }
 
 export interface HandshakeResponse {
@@ -79,10 +119,18 @@ export interface HandshakeResponse {
   /** Stable identity of the server's data; cursors are kept per server id. */
   readonly serverId: string;
   readonly capabilities: readonly string[];
+  /**
+   * The key to send with every request under this instance id: the one the client sent,
+   * or a fresh one when it sent none (see {@link InstanceKey}). Absent when the server
+   * does not bind instance ids (no `instance-key` capability, or no identity).
+   */
+  readonly instanceKey?: InstanceKey;
 }
 
 export interface PullRequest {
   readonly instanceId: InstanceId;
+  /** The replica's {@link InstanceKey}, once it holds one. */
+  readonly instanceKey?: InstanceKey;
   /** Last server version the client has; 0 to start from the beginning. */
   readonly cursor: SyncCursor;
   readonly batchSize: number;
@@ -95,7 +143,11 @@ export interface PullRequest {
 export interface PullResponse {
   readonly changes: readonly PulledChange[];
   readonly hasMore: boolean;
-  /** Where the next pull starts; may be past the last change sent (skipped rows). */
+  /**
+   * Where the next pull starts; may be past the last change sent (skipped rows). For a
+   * restricted caller it only moves over rows of collectives it may read, never to a
+   * version that counts other users' writes.
+   */
   readonly newCursor: SyncCursor;
   /** Changes remaining from `cursor` on, this batch included; when asked for. */
   readonly total?: number;
@@ -103,6 +155,8 @@ export interface PullResponse {
 
 export interface PushRequest {
   readonly instanceId: InstanceId;
+  /** The replica's {@link InstanceKey}, once it holds one. */
+  readonly instanceKey?: InstanceKey;
   /** How the server settles a change that meets a newer one. */
   readonly policy: ConflictPolicy;
   /** In increasing `seq` order, every one with `source === instanceId`. */
@@ -141,7 +195,11 @@ export interface PushResponse {
   readonly ackedSeq: number;
   readonly rejected: readonly RejectedChange[];
   readonly conflicts: readonly ServerConflict[];
-  /** The server's latest version after this push. */
+  /**
+   * For a caller with full access, the server's latest version after this push; for a
+   * restricted caller, the highest version this push wrote (0 if none), so that an
+   * answer never counts other users' writes.
+   */
   readonly newCursor: SyncCursor;
 }
 

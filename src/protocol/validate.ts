@@ -1,154 +1,118 @@
 /**
- * Runtime validation of every wire message, with valibot (modular, so a browser bundle
- * pays only for the schemas it uses). `parseX(input)` returns the typed message or
- * throws a SyncError `INVALID_PAYLOAD` whose message names the offending field.
+ * Runtime validation of every wire message. Requests, which a server reads from
+ * anyone, are checked with valibot schemas; the server's answers, which only the
+ * worker reads, by the hand-written parsers of `answer-parsers.ts` (re-exported here),
+ * so that the worker does not carry valibot. Both build on the same field rules
+ * (`wire-rules.ts`). `parseX(input)` returns the typed message or throws a SyncError
+ * `INVALID_PAYLOAD` whose message names the offending field.
  */
 import * as v from 'valibot';
-import { isHlc, isWithinDrift, parseHlc } from '../clock/hlc.ts';
+import { isWithinDrift, parseHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from './errors.ts';
-import { isJsonValue } from './json-value.ts';
-import type {
-  HandshakeRequest,
-  HandshakeResponse,
-  HealthResponse,
-  JsonValue,
-  PulledChange,
-  PullRequest,
-  PullResponse,
-  PushRequest,
-  PushResponse,
-  SyncChange,
-} from './types.ts';
+import type { HandshakeRequest, JsonValue, PullRequest, PushRequest, SyncChange } from './types.ts';
+import {
+  collectiveRule,
+  countRule,
+  hlcRule,
+  instanceKeyRule,
+  jsonValueRule,
+  MAX_BATCH_SIZE,
+  MAX_CAPABILITIES,
+  MAX_PULL_COLLECTIVES,
+  opRule,
+  policyRule,
+  positiveCountRule,
+  recordIdRule,
+  uuidRule,
+  VALUE_MATCHES_OP_MUST,
+  valueMatchesOp,
+  type WireRule,
+} from './wire-rules.ts';
 
-/** Longest collective name. */
-export const MAX_COLLECTIVE_LENGTH = 128;
-/** Longest record id. */
-export const MAX_RECORD_ID_LENGTH = 512;
-/** Largest `batchSize` a pull may ask for. */
-export const MAX_BATCH_SIZE = 10_000;
+export {
+  MAX_BATCH_SIZE,
+  MAX_CAPABILITIES,
+  MAX_COLLECTIVE_LENGTH,
+  MAX_INSTANCE_KEY_LENGTH,
+  MAX_PULL_COLLECTIVES,
+  MAX_RECORD_ID_LENGTH,
+} from './wire-rules.ts';
+export { parseHandshakeResponse, parseHealthResponse, parsePullResponse, parsePushResponse } from './answer-parsers.ts';
 
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
-const positiveCount = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
-const collective = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(MAX_COLLECTIVE_LENGTH, `must be at most ${MAX_COLLECTIVE_LENGTH} characters`),
-);
-const recordId = v.pipe(
-  v.string(),
-  v.minLength(1, 'must not be empty'),
-  v.maxLength(MAX_RECORD_ID_LENGTH, `must be at most ${MAX_RECORD_ID_LENGTH} characters`),
-);
-const instanceId = v.pipe(
-  v.string(),
-  v.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID'),
-);
-const hlc = v.custom<string>(isHlc, 'must be a hybrid logical clock timestamp');
-const jsonValue = v.custom<JsonValue>(isJsonValue, 'must be a plain JSON value');
-const op = v.picklist(['put', 'delete'], 'must be "put" or "delete"');
-
-/** A put carries a value, a delete none. */
-function valueMatchesOp(change: { op: string; value?: unknown }): boolean {
-  return change.op === 'put' ? change.value !== undefined : change.value === undefined;
+/** A valibot schema of one field rule: its test, its sentence. */
+function field<T>({ test, must }: WireRule<T>) {
+  return /* @__PURE__ */ v.custom<T>(test, must);
 }
 
-export const SyncChangeSchema = v.pipe(
-  v.strictObject({
+const count = /* @__PURE__ */ field(countRule);
+const positiveCount = /* @__PURE__ */ field(positiveCountRule);
+const collective = /* @__PURE__ */ field(collectiveRule);
+const recordId = /* @__PURE__ */ field(recordIdRule);
+const instanceId = /* @__PURE__ */ field(uuidRule);
+const hlc = /* @__PURE__ */ field(hlcRule);
+const instanceKey = /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ field(instanceKeyRule));
+const jsonValue = /* @__PURE__ */ field(jsonValueRule);
+const op = /* @__PURE__ */ field(opRule);
+
+export const SyncChangeSchema = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.strictObject({
     seq: positiveCount,
     source: instanceId,
     collective,
     id: recordId,
     op,
-    value: v.exactOptional(jsonValue),
+    value: /* @__PURE__ */ v.exactOptional(jsonValue),
     hlc,
-    baseVersion: v.nullable(count),
+    baseVersion: /* @__PURE__ */ v.nullable(count),
   }),
-  v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
+  /* @__PURE__ */ v.guard(valueMatchesOp, VALUE_MATCHES_OP_MUST),
 );
 
-export const PulledChangeSchema = v.pipe(
-  v.strictObject({
-    collective,
-    id: recordId,
-    op,
-    value: v.exactOptional(jsonValue),
-    hlc,
-    source: instanceId,
-    version: positiveCount,
-  }),
-  v.check((change) => valueMatchesOp(change), 'a put needs a value and a delete must have none'),
-);
-
-export const HandshakeRequestSchema = v.strictObject({
+export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
   protocolVersion: positiveCount,
-  capabilities: v.array(v.pipe(v.string(), v.maxLength(64))),
+  capabilities: /* @__PURE__ */ v.pipe(
+    /* @__PURE__ */ v.array(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.string(), /* @__PURE__ */ v.maxLength(64))),
+    /* @__PURE__ */ v.maxLength(MAX_CAPABILITIES),
+  ),
+  instanceKey,
+  lastSeq: /* @__PURE__ */ v.exactOptional(count),
 });
 
-export const HandshakeResponseSchema = v.object({
-  accepted: v.boolean(),
-  reason: v.exactOptional(v.string()),
-  protocolVersion: positiveCount,
-  serverId: v.pipe(v.string(), v.minLength(1)),
-  capabilities: v.array(v.string()),
-});
+/**
+ * A pull's `batchSize`. Built in a function because a bundler must evaluate a template
+ * literal at top level (it may call `toString`), and that kept this schema, and valibot
+ * with it, in the worker.
+ */
+function batchSize() {
+  return v.pipe(positiveCount, v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`));
+}
 
-export const PullRequestSchema = v.strictObject({
+export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
+  instanceKey,
   cursor: count,
-  batchSize: v.pipe(positiveCount, v.maxValue(MAX_BATCH_SIZE, `must be at most ${MAX_BATCH_SIZE}`)),
-  collectives: v.exactOptional(v.pipe(v.array(collective), v.maxLength(1000))),
-  withTotal: v.exactOptional(v.boolean()),
+  batchSize: /* @__PURE__ */ batchSize(),
+  collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
+  withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
 });
 
-export const PullResponseSchema = v.object({
-  changes: v.array(PulledChangeSchema),
-  hasMore: v.boolean(),
-  newCursor: count,
-  total: v.exactOptional(count),
-});
-
-export const PushRequestSchema = v.pipe(
-  v.strictObject({
+export const PushRequestSchema = /* @__PURE__ */ v.pipe(
+  /* @__PURE__ */ v.strictObject({
     instanceId,
-    policy: v.picklist(['last-write-wins', 'server-wins']),
-    changes: v.array(SyncChangeSchema),
+    instanceKey,
+    policy: /* @__PURE__ */ field(policyRule),
+    changes: /* @__PURE__ */ v.array(SyncChangeSchema),
   }),
-  v.check(
+  /* @__PURE__ */ v.check(
     (req) => req.changes.every((c) => c.source === req.instanceId),
     'every change must have source equal to instanceId',
   ),
-  v.check(
+  /* @__PURE__ */ v.check(
     (req) => req.changes.every((c, i) => i === 0 || c.seq > (req.changes[i - 1] as SyncChange).seq),
     'changes must be in strictly increasing seq order',
   ),
 );
-
-const rejectReason = v.picklist(['CONFLICT', 'FORBIDDEN', 'INVALID']);
-
-export const PushResponseSchema = v.object({
-  accepted: count,
-  ackedSeq: count,
-  rejected: v.array(
-    v.object({ seq: positiveCount, collective, id: recordId, reason: rejectReason, message: v.string() }),
-  ),
-  conflicts: v.array(
-    v.object({
-      seq: positiveCount,
-      collective,
-      id: recordId,
-      policy: v.picklist(['last-write-wins', 'server-wins']),
-      server: v.nullable(PulledChangeSchema),
-    }),
-  ),
-  newCursor: count,
-});
-
-export const HealthResponseSchema = v.object({
-  ok: v.boolean(),
-  protocolVersion: positiveCount,
-  serverId: v.string(),
-});
 
 /** Turns valibot issues into one readable sentence naming the field. */
 function describeIssues(what: string, issues: readonly v.BaseIssue<unknown>[]): string {
@@ -160,9 +124,34 @@ function describeIssues(what: string, issues: readonly v.BaseIssue<unknown>[]): 
   return `Invalid ${what}: ${parts.join('; ')}${more}`;
 }
 
+/** A list that a message may hold, checked for length before validation walks it. */
+interface ListCap {
+  readonly field: string;
+  readonly max: number;
+  /** Default `INVALID_PAYLOAD`; `PAYLOAD_TOO_LARGE` where the sender should split (pushes). */
+  readonly code?: ErrorCode;
+}
+
+/**
+ * Throws when `input[field]` is a list of more than `max` items, before a single item
+ * is looked at: validating 7 million elements to refuse them took 53 s (issue 11,
+ * finding 3). Anything else passes here; the schema judges it.
+ */
+export function assertListLength(input: unknown, what: string, { field, max, code = ErrorCode.INVALID_PAYLOAD }: ListCap): void {
+  if (typeof input !== 'object' || input === null) return;
+  const list: unknown = (input as Record<string, unknown>)[field];
+  if (!Array.isArray(list) || list.length <= max) return;
+  const hint = code === ErrorCode.PAYLOAD_TOO_LARGE ? ': send smaller batches' : '';
+  throw new SyncError(code, `Invalid ${what}: ${field} holds ${list.length} items, at most ${max} are accepted${hint}`, {
+    details: { field, limit: max, size: list.length },
+  });
+}
+
 function parser<S extends v.GenericSchema>(what: string, schema: S): (input: unknown) => v.InferOutput<S> {
   return (input) => {
-    const result = v.safeParse(schema, input, { abortPipeEarly: true });
+    // abortEarly: the first issue is enough to refuse, and a list of bad elements must
+    // not cost an issue object each.
+    const result = v.safeParse(schema, input, { abortEarly: true });
     if (result.success) return result.output;
     throw new SyncError(ErrorCode.INVALID_PAYLOAD, describeIssues(what, result.issues), {
       details: { issues: result.issues.slice(0, 3).map((i) => ({ path: v.getDotPath(i), message: i.message })) },
@@ -170,17 +159,31 @@ function parser<S extends v.GenericSchema>(what: string, schema: S): (input: unk
   };
 }
 
+/**
+ * A parser of a request, which a server reads from anyone: it checks list lengths
+ * before the schema walks them.
+ */
+function requestParser<S extends v.GenericSchema>(what: string, schema: S, lists: readonly ListCap[]): (input: unknown) => v.InferOutput<S> {
+  // Nothing is called until a request is parsed, so a bundle that never parses one drops it all.
+  return (input) => {
+    for (const cap of lists) assertListLength(input, what, cap);
+    return parser(what, schema)(input);
+  };
+}
+
 // The explicit return types tie each schema to its hand-written interface: a drift
 // between the two fails to compile.
-export const parseSyncChange: (input: unknown) => SyncChange = parser('change', SyncChangeSchema);
-export const parsePulledChange: (input: unknown) => PulledChange = parser('pulled change', PulledChangeSchema);
-export const parseHandshakeRequest: (input: unknown) => HandshakeRequest = parser('handshake request', HandshakeRequestSchema);
-export const parseHandshakeResponse: (input: unknown) => HandshakeResponse = parser('handshake response', HandshakeResponseSchema);
-export const parsePullRequest: (input: unknown) => PullRequest = parser('pull request', PullRequestSchema);
-export const parsePullResponse: (input: unknown) => PullResponse = parser('pull response', PullResponseSchema);
-export const parsePushRequest: (input: unknown) => PushRequest = parser('push request', PushRequestSchema);
-export const parsePushResponse: (input: unknown) => PushResponse = parser('push response', PushResponseSchema);
-export const parseHealthResponse: (input: unknown) => HealthResponse = parser('health response', HealthResponseSchema);
+export const parseSyncChange: (input: unknown) => SyncChange = /* @__PURE__ */ parser('change', SyncChangeSchema);
+export const parseHandshakeRequest: (input: unknown) => HandshakeRequest = /* @__PURE__ */ requestParser('handshake request', HandshakeRequestSchema, [
+  { field: 'capabilities', max: MAX_CAPABILITIES },
+]);
+export const parsePullRequest: (input: unknown) => PullRequest = /* @__PURE__ */ requestParser('pull request', PullRequestSchema, [
+  { field: 'collectives', max: MAX_PULL_COLLECTIVES },
+]);
+export const parsePushRequest: (input: unknown) => PushRequest = /* @__PURE__ */ requestParser('push request', PushRequestSchema, [
+  // A literal, not ErrorCode.PAYLOAD_TOO_LARGE: a bundler keeps a property read, and with it the schema.
+  { field: 'changes', max: MAX_BATCH_SIZE, code: 'PAYLOAD_TOO_LARGE' },
+]);
 
 /**
  * Checks that a timestamp is well formed and at most `maxDriftMs` ahead of the wall
@@ -197,11 +200,7 @@ export const parseHealthResponse: (input: unknown) => HealthResponse = parser('h
  * }
  */
 export function assertHlcWithinDrift(value: unknown, nowMs: number, maxDriftMs: number, field = 'hlc'): asserts value is string {
-  if (!isHlc(value)) {
-    throw new SyncError(ErrorCode.INVALID_PAYLOAD, `${field} must be a hybrid logical clock timestamp, got ${describe(value)}`, {
-      details: { field },
-    });
-  }
+  assertRule(hlcRule, value, field);
   if (isWithinDrift(value, nowMs, maxDriftMs)) return;
   const aheadMs = (parseHlc(value)?.wallMs ?? 0) - nowMs;
   throw new SyncError(
@@ -211,29 +210,24 @@ export function assertHlcWithinDrift(value: unknown, nowMs: number, maxDriftMs: 
   );
 }
 
+/** Throws INVALID_PAYLOAD naming `field` unless `value` keeps `rule`. */
+function assertRule<T>(rule: WireRule<T>, value: unknown, field: string): asserts value is T {
+  if (!rule.test(value)) throw new SyncError(ErrorCode.INVALID_PAYLOAD, `${field} ${rule.must}, got ${describe(value)}`, { details: { field } });
+}
+
 /** Checks a collective name from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertCollective(value: unknown, field = 'collective'): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_COLLECTIVE_LENGTH) {
-    throw new SyncError(
-      ErrorCode.INVALID_PAYLOAD,
-      `${field} must be a non-empty string of at most ${MAX_COLLECTIVE_LENGTH} characters, got ${describe(value)}`,
-    );
-  }
+  assertRule(collectiveRule, value, field);
 }
 
 /** Checks a record id from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertRecordId(value: unknown, field = 'id'): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RECORD_ID_LENGTH) {
-    throw new SyncError(
-      ErrorCode.INVALID_PAYLOAD,
-      `${field} must be a non-empty string of at most ${MAX_RECORD_ID_LENGTH} characters, got ${describe(value)}`,
-    );
-  }
+  assertRule(recordIdRule, value, field);
 }
 
 /** Checks a record value from the public API; throws INVALID_PAYLOAD naming it. */
 export function assertJsonValue(value: unknown, field = 'value'): asserts value is JsonValue {
-  if (!isJsonValue(value)) {
+  if (!jsonValueRule.test(value)) {
     throw new SyncError(
       ErrorCode.INVALID_PAYLOAD,
       `${field} must be a plain JSON value (null, boolean, finite number, string, array or plain object), got ${describe(value)}`,

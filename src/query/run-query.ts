@@ -5,16 +5,13 @@
  * Counts without a filter are `index.count(range)`: nothing is read.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import type { RecordsReader } from '../store/idb-replica.ts';
 import { requestResult } from '../store/idb-transaction.ts';
 import type { IndexDefinition } from '../store/record-indexes.ts';
-import type { StoredRecord } from '../store/schema.ts';
+import type { RecordKeys } from '../store/read-transaction.ts';
+import type { RecordRow } from '../store/schema.ts';
 import { passesAll, valueAt } from './conditions.ts';
 import type { KeySpan, QueryPlan } from './plan.ts';
 import { VERSION_KEY } from './types.ts';
-
-/** The key tools a reader gets (see `RecordsReader`). */
-type Keys = Parameters<Parameters<RecordsReader>[1]>[1];
 
 /** What to read besides the plan. */
 export interface ReadOptions {
@@ -28,17 +25,17 @@ export interface ReadOptions {
 
 /** A page of stored records, and the key it ended at when more follow. */
 export interface ReadResult {
-  readonly records: StoredRecord[];
+  readonly records: RecordRow[];
   readonly next?: unknown[];
 }
 
 /** The key of `record` in `index`. */
-export function keyOf(record: StoredRecord, index: IndexDefinition): unknown[] {
+export function keyOf(record: RecordRow, index: IndexDefinition): unknown[] {
   return index.keyPath.map((path) => valueAt(record, path));
 }
 
 /** Can the caller use `record` (its value passes the plan's filter and is not too new)? */
-function acceptor(plan: QueryPlan, maxVersion: number | undefined): ((record: StoredRecord) => boolean) | undefined {
+function acceptor(plan: QueryPlan, maxVersion: number | undefined): ((record: RecordRow) => boolean) | undefined {
   if (plan.filter.size === 0 && maxVersion === undefined) return undefined;
   return (record) => {
     const version = valueAt(record.value, VERSION_KEY);
@@ -47,7 +44,7 @@ function acceptor(plan: QueryPlan, maxVersion: number | undefined): ((record: St
 }
 
 /** The plan's spans past `after`, as key ranges (empty ones dropped), in reading order. */
-function ranges(plan: QueryPlan, keys: Keys, after: readonly unknown[] | undefined): IDBKeyRange[] {
+function ranges(plan: QueryPlan, keys: RecordKeys, after: readonly unknown[] | undefined): IDBKeyRange[] {
   const out: IDBKeyRange[] = [];
   for (const original of plan.spans) {
     let s: KeySpan = original;
@@ -70,16 +67,16 @@ function ranges(plan: QueryPlan, keys: Keys, after: readonly unknown[] | undefin
  */
 async function walk(
   records: IDBObjectStore,
-  keys: Keys,
+  keys: RecordKeys,
   plan: QueryPlan,
   after: readonly unknown[] | undefined,
-  take: (record: StoredRecord) => boolean,
+  take: (record: RecordRow) => boolean,
   count: (() => number | undefined) | undefined,
 ): Promise<void> {
   const index = records.index(plan.index.name);
   for (const range of ranges(plan, keys, after)) {
     if (count !== undefined) {
-      for (const record of (await requestResult(index.getAll(range, count()))) as StoredRecord[]) if (take(record)) return;
+      for (const record of (await requestResult(index.getAll(range, count()))) as RecordRow[]) if (take(record)) return;
       continue;
     }
     const done = await new Promise<boolean>((resolve, reject) => {
@@ -87,7 +84,7 @@ async function walk(
       request.onsuccess = () => {
         const cursor = request.result;
         if (cursor === null) resolve(false);
-        else if (take(cursor.value as StoredRecord)) resolve(true);
+        else if (take(cursor.value as RecordRow)) resolve(true);
         else cursor.continue();
       };
       request.onerror = () => reject(request.error);
@@ -97,11 +94,11 @@ async function walk(
 }
 
 /** A page of the plan's records. */
-export async function readPage(records: IDBObjectStore, keys: Keys, plan: QueryPlan, options: ReadOptions): Promise<ReadResult> {
+export async function readPage(records: IDBObjectStore, keys: RecordKeys, plan: QueryPlan, options: ReadOptions): Promise<ReadResult> {
   const accept = acceptor(plan, options.maxVersion);
   const limit = options.limit ?? Infinity;
-  const out: StoredRecord[] = [];
-  const take = (record: StoredRecord): boolean => {
+  const out: RecordRow[] = [];
+  const take = (record: RecordRow): boolean => {
     if (accept === undefined || accept(record)) out.push(record);
     return out.length > limit;
   };
@@ -110,11 +107,11 @@ export async function readPage(records: IDBObjectStore, keys: Keys, plan: QueryP
   await walk(records, keys, plan, options.after, take, count);
   if (out.length <= limit) return { records: out };
   out.length = limit;
-  return { records: out, next: keyOf(out[limit - 1] as StoredRecord, plan.index) };
+  return { records: out, next: keyOf(out[limit - 1] as RecordRow, plan.index) };
 }
 
 /** How many records the plan matches (values of every app-data version). */
-export async function countRecords(records: IDBObjectStore, keys: Keys, plan: QueryPlan): Promise<number> {
+export async function countRecords(records: IDBObjectStore, keys: RecordKeys, plan: QueryPlan): Promise<number> {
   const accept = acceptor(plan, undefined);
   if (accept === undefined) {
     const index = records.index(plan.index.name);
@@ -122,7 +119,7 @@ export async function countRecords(records: IDBObjectStore, keys: Keys, plan: Qu
     return counts.reduce((sum, n) => sum + n, 0);
   }
   let count = 0;
-  const take = (record: StoredRecord): boolean => {
+  const take = (record: RecordRow): boolean => {
     if (accept(record)) count++;
     return false;
   };

@@ -7,12 +7,23 @@
 
 /** What one caller may do. */
 export interface Access {
-  /** Stable id of the caller, for logs. */
+  /**
+   * Stable id of the caller: its identity. An instance id belongs to the identity that
+   * first wrote under it; another identity is refused `INSTANCE_FORBIDDEN` under it.
+   * Callers sharing one identity (one token) are told apart by instance keys.
+   */
   readonly userId: string;
   /** May the caller pull changes of this collective? */
   canRead(collective: string): boolean;
   /** May the caller push changes to this collective? */
   canWrite(collective: string): boolean;
+  /**
+   * Every collective the caller may read, when that is a list (it must agree with
+   * `canRead`). A pull of "all my collectives" then asks the store for exactly these.
+   * Without it the server lists every collective on the server and asks `canRead` of
+   * each, which grows with the server: give it whenever you can.
+   */
+  readonly readable?: readonly string[];
 }
 
 /** Turns an incoming request into the caller's {@link Access}, or `null` when it has no valid identity. */
@@ -47,5 +58,5 @@ export function collectiveAccess(
 ): Access {
   const read = new Set(allowed.read);
   const write = new Set(allowed.write);
-  return { userId, canRead: (c) => read.has(c), canWrite: (c) => write.has(c) };
+  return { userId, canRead: (c) => read.has(c), canWrite: (c) => write.has(c), readable: [...read] };
 }

@@ -4,21 +4,37 @@
  * commits with its writes (a batch re-sent after a lost response is acknowledged, not
  * applied again).
  */
-import { compareHlc } from '../clock/hlc.ts';
+import { compareHlc, DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
+import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
+import { recordState } from '../protocol/record-state.ts';
+import { assertHlcWithinDrift } from '../protocol/validate.ts';
 import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
-import type { Access } from './access.ts';
+import { isFullAccess, type Access } from './access.ts';
+import type { ServerLimits } from './limits.ts';
+import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
-import { recordKey, type ServerRecord, type ServerRecordWrite, type ServerStore } from './types.ts';
+import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
+import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
-/** A server row as the wire carries it. */
+/**
+ * The instance rules' part of a push (see `instance-binding.ts`): called in its
+ * transaction before anything is written, it refuses the push by throwing, or returns
+ * the instance record to keep with it.
+ */
+export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<InstanceRecord | undefined>;
+
+/**
+ * A server row as the wire carries it. Picked field by field, not passed as it stands:
+ * a store (perhaps not ours) may hand back rows with more fields, and clients refuse
+ * a pulled change with unknown ones.
+ */
 export function toPulledChange(row: ServerRecord): PulledChange {
-  const base = { collective: row.collective, id: row.id, op: row.op, hlc: row.hlc, source: row.source, version: row.version };
-  return row.op === 'put' && row.value !== undefined ? { ...base, value: row.value } : base;
+  return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
 }
 
+/** The row a change writes: without its `seq` and `baseVersion`. */
 function toWrite(change: SyncChange): ServerRecordWrite {
-  const base = { collective: change.collective, id: change.id, op: change.op, hlc: change.hlc, source: change.source };
-  return change.op === 'put' && change.value !== undefined ? { ...base, value: change.value } : base;
+  return { collective: change.collective, id: change.id, hlc: change.hlc, source: change.source, ...recordState(change) };
 }
 
 /** Last-write-wins order: the later HLC, ties broken by instance id. */
@@ -39,6 +55,14 @@ function unstorable(change: SyncChange): string | undefined {
   return undefined;
 }
 
+/**
+ * Changes dealt with per step of a push. Between steps the push yields to the event loop,
+ * so a push of 10,000 changes (hundreds of milliseconds of store work) does not hold it
+ * all that time (issue 11, finding 3); each step also holds at most this many current
+ * records in memory.
+ */
+export const PUSH_STEP = 128;
+
 /** What the rules say about one change meeting the record's current row. */
 type Verdict = 'write' | 'stale' | 'lost' | 'same';
 
@@ -54,43 +78,126 @@ function judge(request: PushRequest, change: SyncChange, row: ServerRecord | und
   return isLater(change, row) ? 'write' : 'lost';
 }
 
+/** What bounds one push besides its request. */
+export interface PushBounds {
+  /**
+   * Most bytes of server records the answer's conflicts carry (as `feedRowBytes`
+   * measures them), the first conflict excepted. At the change whose conflict would
+   * pass it, the server stops: that change and those after it are not dealt with, and
+   * `ackedSeq` says so, so the client sends them again (the engine's push already
+   * does, for any partial acknowledgement).
+   */
+  readonly maxAnswerBytes: number;
+  /** The server's wall clock, in epoch milliseconds. */
+  readonly now: () => number;
+  /**
+   * How far ahead of {@link now} a pushed clock may run. A change stamped further ahead
+   * is refused `INVALID`, so that no writer can plant a clock that the replicas pulling
+   * it would adopt (issue 11, finding 1). Refused per change rather than the whole push:
+   * a replica holding writes stamped by a clock it adopted before the bound existed
+   * would otherwise be refused, and blocked, for good.
+   */
+  readonly maxClockDriftMs: number;
+}
+
 /**
- * Applies a validated push request for `access` (undefined: full access).
+ * The bounds of a push from the server's limits and options: answers up to
+ * `maxPullBytes`, clocks up to `maxClockDriftMs` (default 5 minutes) ahead of `now`
+ * (default `Date.now`). Throws INVALID_CONFIG for a bound that is not a whole number of
+ * milliseconds, 0 or more.
+ */
+export function pushBounds(limits: Pick<ServerLimits, 'maxPullBytes'>, options: { readonly maxClockDriftMs?: number; readonly now?: () => number }): PushBounds {
+  const maxClockDriftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
+  if (!Number.isSafeInteger(maxClockDriftMs) || maxClockDriftMs < 0) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `maxClockDriftMs must be a whole number of milliseconds, 0 or more, got ${String(maxClockDriftMs)}`, {
+      details: { field: 'maxClockDriftMs' },
+    });
+  }
+  return { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs };
+}
+
+/** Why a change's clock runs too far ahead of the server's, or undefined. */
+function clockTooFarAhead(change: SyncChange, index: number, nowMs: number, bounds: PushBounds): string | undefined {
+  try {
+    assertHlcWithinDrift(change.hlc, nowMs, bounds.maxClockDriftMs, `changes[${index}].hlc`);
+    return undefined;
+  } catch (error) {
+    if (!isSyncError(error)) throw error;
+    return error.message;
+  }
+}
+
+/** Changes the rules refused before looking at the store, and those left to judge. */
+function screen(request: PushRequest, applied: number, access: Access | undefined, bounds: PushBounds): { rejected: RejectedChange[]; candidates: SyncChange[] } {
+  const rejected: RejectedChange[] = [];
+  const candidates: SyncChange[] = [];
+  const nowMs = bounds.now();
+  for (const [index, change] of request.changes.entries()) {
+    if (change.seq <= applied) continue; // applied before: a re-sent batch
+    const invalid = unstorable(change) ?? clockTooFarAhead(change, index, nowMs, bounds);
+    if (invalid !== undefined) {
+      rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: invalid });
+    } else if (access !== undefined && !access.canWrite(change.collective)) {
+      rejected.push({
+        seq: change.seq,
+        collective: change.collective,
+        id: change.id,
+        reason: 'FORBIDDEN',
+        message: `${access.userId} may not write to collective "${change.collective}"`,
+      });
+    } else {
+      candidates.push(change);
+    }
+  }
+  return { rejected, candidates };
+}
+
+/** The bytes a server record takes in an answer. */
+function answerBytes(row: ServerRecord): number {
+  return feedRowBytes(row, row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value)));
+}
+
+/**
+ * Applies a validated push request for `access` (undefined: full access), once `admit`
+ * lets it.
  * - Changes at or below the source's applied seq were applied before: acknowledged only.
  * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
- *   `INVALID`; nothing of them is stored.
+ *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
  * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
  * - last-write-wins: a change older than the server's record is reported in
  *   `conflicts` only (dealt with: the server's record stands).
+ * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
+ *   with up to the change before, and acknowledged that far.
  */
-export async function applyPush(store: ServerStore, request: PushRequest, access: Access | undefined): Promise<PushResponse> {
+export async function applyPush(
+  store: ServerStore,
+  request: PushRequest,
+  access: Access | undefined,
+  bounds: PushBounds,
+  admit?: AdmitPush,
+): Promise<PushResponse> {
   const seqKey = appliedSeqKey(request.instanceId, access);
+  let highestWritten = 0;
   const result = await store.transaction(async (tx) => {
     const applied = await tx.getAppliedSeq(seqKey);
-    const rejected: RejectedChange[] = [];
+    // When the answer's bound stops the push early, the record still names the request's
+    // last seq and fingerprints: harmless, since the changes after the stop are sent
+    // again above the applied seq, where fingerprints are not compared.
+    const instance = await admit?.(tx, applied);
+    const { rejected, candidates } = screen(request, applied, access, bounds);
     const conflicts: ServerConflict[] = [];
-    const candidates: SyncChange[] = [];
-    for (const change of request.changes) {
-      if (change.seq <= applied) continue; // applied before: a re-sent batch
-      const invalid = unstorable(change);
-      if (invalid !== undefined) {
-        rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: invalid });
-      } else if (access !== undefined && !access.canWrite(change.collective)) {
-        rejected.push({
-          seq: change.seq,
-          collective: change.collective,
-          id: change.id,
-          reason: 'FORBIDDEN',
-          message: `${access.userId} may not write to collective "${change.collective}"`,
-        });
-      } else {
-        candidates.push(change);
-      }
-    }
-    const current = await tx.getRecords(candidates.map(({ collective, id }) => ({ collective, id })));
     const writes = new Map<string, ServerRecordWrite>();
     let accepted = 0;
-    for (const change of candidates) {
+    let conflictBytes = 0;
+    /** The first change not dealt with, when the answer's byte bound stopped the push. */
+    let stoppedAt: number | undefined;
+    let current = new Map<string, ServerRecord>();
+    for (const [i, change] of candidates.entries()) {
+      if (i % PUSH_STEP === 0) {
+        if (i > 0) await nextTurn();
+        const step = candidates.slice(i, i + PUSH_STEP);
+        current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
+      }
       const key = recordKey(change.collective, change.id);
       // A record written earlier in this batch was written by this same source with a
       // lower seq (and an earlier HLC): the later change replaces it.
@@ -101,25 +208,42 @@ export async function applyPush(store: ServerStore, request: PushRequest, access
         accepted++;
       } else if (verdict !== 'same') {
         const server = current.get(key) as ServerRecord;
-        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: toPulledChange(server) });
+        // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
+        const visible = access === undefined || access.canRead(change.collective);
+        const bytes = visible ? answerBytes(server) : 0;
+        if (conflicts.length > 0 && conflictBytes + bytes > bounds.maxAnswerBytes) {
+          stoppedAt = change.seq;
+          break;
+        }
+        conflictBytes += bytes;
+        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
         if (verdict === 'stale') {
           rejected.push({
             seq: change.seq,
             collective: change.collective,
             id: change.id,
             reason: 'CONFLICT',
-            message: `the record is at version ${server.version}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
+            message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
           });
         }
       }
     }
-    if (writes.size > 0) await tx.writeRecords([...writes.values()]);
-    const lastSeq = request.changes[request.changes.length - 1]?.seq ?? 0;
+    const rows = [...writes.values()];
+    for (let i = 0; i < rows.length; i += PUSH_STEP) {
+      if (i > 0) await nextTurn();
+      const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
+      highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
+    }
+    const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
+    const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;
     if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
-    rejected.sort((a, b) => a.seq - b.seq);
-    return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected, conflicts };
+    if (instance !== undefined) await tx.putInstance(instance);
+    const answered = stoppedAt === undefined ? rejected : rejected.filter((change) => change.seq < stoppedAt);
+    answered.sort((a, b) => a.seq - b.seq);
+    return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected: answered, conflicts };
   });
-  return { ...result, newCursor: await store.latestVersion() };
+  // The latest version counts every user's writes: a restricted caller learns only its own.
+  return { ...result, newCursor: isFullAccess(access) ? await store.latestVersion() : highestWritten };
 }
 
 /**

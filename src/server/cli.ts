@@ -74,11 +74,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stor
     return 1;
   }
   const limits = command.maxBodyBytes === undefined ? {} : { maxBodyBytes: command.maxBodyBytes };
-  const server = createSyncServer({ store, limits, ...(authenticate === undefined ? {} : { authenticate }) });
+  const server = createSyncServer({
+    store,
+    limits,
+    requireInstanceKeys: command.requireInstanceKeys,
+    ...(authenticate === undefined ? {} : { authenticate }),
+    ...(command.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: command.maxClockDriftMs }),
+  });
   const handler = createFetchHandler(server, { basePath: command.basePath, cors: { origin: command.corsOrigin } });
   let http;
   try {
-    http = await createNodeServer(handler, { host: command.host, port: command.port });
+    http = await createNodeServer(handler, {
+      host: command.host,
+      port: command.port,
+      headersTimeoutMs: command.headersTimeoutMs,
+      requestTimeoutMs: command.requestTimeoutMs,
+      maxConnections: command.maxConnections,
+    });
   } catch (error) {
     await server.close().catch(() => undefined);
     process.stderr.write(`pulsesync-server: cannot listen on ${command.host}:${command.port}: ${error instanceof Error ? error.message : String(error)}\n`);

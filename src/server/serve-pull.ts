@@ -2,44 +2,73 @@
  * Serving a pull: one page of the change feed after the client's cursor, limited to
  * the collectives it asked for and may read, without its own changes (echo
  * prevention) while its cursor still moves past them.
+ *
+ * What a restricted caller (any but full access) learns. Versions are one sequence for
+ * the whole store, so the global latest version counts every user's writes. A
+ * restricted caller's `newCursor` therefore moves only over rows of collectives it may
+ * read: to the last row served when more follow, otherwise to the highest version among
+ * its readable collectives (its own rows there included), never below its cursor. It
+ * stays put while other users write elsewhere. A `CURSOR_AHEAD` refusal still compares
+ * with the global latest version (it guards against a data set that went back in time)
+ * but does not say it. What remains: versions on rows and on its own writes tell a
+ * caller how many writes came between them, at the moments it writes or reads.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { PullRequest, PullResponse } from '../protocol/types.ts';
 import { isFullAccess, type Access } from './access.ts';
 import { toPulledChange } from './apply-push.ts';
+import type { ServerLimits } from './limits.ts';
 import { isStorableText } from './storable-text.ts';
 import type { ServerStore } from './types.ts';
 
 /**
+ * What a pull answer holds besides its changes, at most:
+ * `{"changes":[],"hasMore":false,"newCursor":9007199254740991,"total":9007199254740991}`
+ * is 84 bytes. The page's changes get `maxPullBytes` less this.
+ */
+export const PULL_ENVELOPE_BYTES = 128;
+
+/**
+ * Which collectives a restricted caller's pull reads. `clampTo` is set when they had to
+ * be listed from the store: a collective created after that listing is not in it, so
+ * the page must not move the cursor past the latest version read before the listing
+ * (rows above it are served by the next pull instead).
+ */
+async function readableCollectives(store: ServerStore, request: PullRequest, access: Access): Promise<{ collectives: string[]; clampTo?: number }> {
+  // A name no store can keep holds no rows, and must not reach a query (see storable-text.ts).
+  const canRead = (collective: string) => isStorableText(collective) && access.canRead(collective);
+  if (request.collectives !== undefined) return { collectives: [...new Set(request.collectives)].filter(canRead) };
+  if (access.readable !== undefined) return { collectives: [...new Set(access.readable)].filter(canRead) };
+  const clampTo = await store.latestVersion();
+  return { collectives: (await store.listCollectives()).filter(canRead), clampTo };
+}
+
+/**
  * Serves a validated pull request for `access` (undefined: full access), at most
- * `maxBatchSize` changes. Fails `CURSOR_AHEAD` when the cursor is past anything this
+ * `maxPullBatchSize` changes and `maxPullBytes` of JSON (but always one change when one
+ * follows the cursor). Fails `CURSOR_AHEAD` when the cursor is past anything this
  * server has written (the client synced with another data set under this server id).
  */
 export async function servePull(
   store: ServerStore,
   request: PullRequest,
   access: Access | undefined,
-  maxBatchSize: number,
+  limits: Pick<ServerLimits, 'maxPullBatchSize' | 'maxPullBytes'>,
 ): Promise<PullResponse> {
-  // A name no store can keep holds no rows, and must not reach a query (see storable-text.ts).
+  const restricted = !isFullAccess(access);
   let collectives = request.collectives === undefined ? undefined : [...new Set(request.collectives)].filter(isStorableText);
-  // When the caller's rights are narrower than "everything" and it asked for every
-  // collective, its readable collectives are listed first. A collective created after
-  // that listing is not in it, so the page must not move the cursor past the latest
-  // version read before the listing: rows above it are served by the next pull instead.
   let clampTo: number | undefined;
-  if (!isFullAccess(access)) {
-    const canRead = (collective: string) => (access as Access).canRead(collective);
-    if (collectives === undefined) {
-      clampTo = await store.latestVersion();
-      collectives = (await store.listCollectives()).filter(canRead);
-    } else {
-      collectives = collectives.filter(canRead);
-    }
+  let readableLatest = 0;
+  if (restricted) {
+    ({ collectives, clampTo } = await readableCollectives(store, request, access as Access));
+    // Read before the page: a readable row committed in between is then in the page,
+    // never skipped by a cursor taken from this figure.
+    readableLatest = await store.latestVersionIn(collectives);
   }
   const page = await store.readChanges({
     after: request.cursor,
-    limit: Math.min(request.batchSize, maxBatchSize),
+    limit: Math.min(request.batchSize, limits.maxPullBatchSize),
+    maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES),
     excludeSource: request.instanceId,
     ...(collectives === undefined ? {} : { collectives }),
     ...(request.withTotal === true ? { withTotal: true } : {}),
@@ -49,8 +78,10 @@ export async function servePull(
   if (request.cursor > latest) {
     throw new SyncError(
       ErrorCode.CURSOR_AHEAD,
-      `The pull cursor ${request.cursor} is ahead of this server's latest version ${latest}: the client's data comes from another server or a server whose data was reset; start over with a fresh replica`,
-      { details: { cursor: request.cursor, latest } },
+      restricted
+        ? `The pull cursor ${request.cursor} is ahead of this server's data: the client's data comes from another server or a server whose data was reset; start over with a fresh replica`
+        : `The pull cursor ${request.cursor} is ahead of this server's latest version ${latest}: the client's data comes from another server or a server whose data was reset; start over with a fresh replica`,
+      { details: restricted ? { cursor: request.cursor } : { cursor: request.cursor, latest } },
     );
   }
   let rows = page.rows;
@@ -64,6 +95,11 @@ export async function servePull(
     // Rows committed after the listing wait for the next pull; a page that would say
     // "more" without moving the cursor is one a client must refuse (INVALID_RESPONSE).
     if (newCursor === request.cursor) hasMore = false;
+  }
+  if (restricted) {
+    // See the file comment: the cursor moves over readable rows only.
+    const served = rows[rows.length - 1]?.version ?? request.cursor;
+    newCursor = hasMore ? served : Math.max(request.cursor, served, Math.min(readableLatest, clampTo ?? readableLatest));
   }
   const response = { changes: rows.map(toPulledChange), hasMore, newCursor };
   return page.total === undefined ? response : { ...response, total: page.total };

@@ -15,12 +15,13 @@ import {
   type PushRequest,
   type PushResponse,
 } from '../protocol/types.ts';
-import { parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
-import type { Access, Authenticate } from './access.ts';
-import { applyPush } from './apply-push.ts';
+import { assertListLength, parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
+import { isFullAccess, type Access, type Authenticate } from './access.ts';
+import { applyPush, pushBounds } from './apply-push.ts';
+import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
-import type { ServerStore } from './types.ts';
+import type { ServerStore, StoreCommit } from './types.ts';
 
 /** Options of {@link createSyncServer}. */
 export interface SyncServerOptions {
@@ -29,6 +30,20 @@ export interface SyncServerOptions {
   readonly authenticate?: Authenticate;
   /** Size limits; each one defaults (see `DEFAULT_LIMITS`). */
   readonly limits?: Partial<ServerLimits>;
+  /**
+   * Refuse identified pulls and pushes without a valid instance key (`INSTANCE_FORBIDDEN`).
+   * Default false, so clients that send none still sync; turn it on once all of yours
+   * send keys, above all when callers share one identity (one token).
+   */
+  readonly requireInstanceKeys?: boolean;
+  /**
+   * How far ahead of the server's clock a pushed change's clock may run; a change
+   * stamped further ahead is refused `INVALID` and not stored. Default 5 minutes
+   * (`DEFAULT_MAX_CLOCK_DRIFT_MS`, the bound replicas keep too).
+   */
+  readonly maxClockDriftMs?: number;
+  /** The server's wall clock in epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** A sync server over one store. */
@@ -50,14 +65,18 @@ export interface SyncServer {
   handlePull(body: unknown, access?: Access): Promise<PullResponse>;
   /** Liveness: the store answers a read. Needs no identity. */
   handleHealth(body?: unknown, access?: Access): Promise<HealthResponse>;
-  /** Calls `listener` after changes commit (in any process sharing the store); returns an unsubscribe. */
-  onChanges(listener: () => void): () => void;
+  /**
+   * Calls `listener` after changes commit (in any process sharing the store); returns an
+   * unsubscribe. With `access`, only for commits in collectives it may read: a live
+   * stream learns nothing of other users' writes.
+   */
+  onChanges(listener: (commit: StoreCommit) => void, access?: Access): () => void;
   /** Stops listening, aborts {@link signal} (ending live streams) and closes the store. Handlers then fail `SHUTDOWN`. */
   close(): Promise<void>;
 }
 
 /** What this server can do, announced at handshake. */
-export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins'];
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key'];
 
 /** The protocol version a handshake body asks for, if it names one at all. */
 function requestedVersion(body: unknown): unknown {
@@ -75,26 +94,21 @@ function requestedVersion(body: unknown): unknown {
 export function createSyncServer(options: SyncServerOptions): SyncServer {
   const { store } = options;
   const limits = resolveLimits(options.limits);
+  const bounds = pushBounds(limits, options);
   const unsubscribes = new Set<() => void>();
   const closing = new AbortController();
   let closed = false;
   const encoder = new TextEncoder();
+  const instances = instanceGuard(store, { requireKeys: options.requireInstanceKeys ?? false });
 
   function assertOpen(): void {
     if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
   }
 
-  /** Refuses a push larger than the limits before anything is read or written. */
+  /** Refuses a push with values larger than the limits before anything is read or written. */
   function checkPushSize(request: PushRequest): void {
-    if (request.changes.length > limits.maxPushChanges) {
-      throw new SyncError(
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        `A push may carry at most ${limits.maxPushChanges} changes, this one has ${request.changes.length}: send smaller batches`,
-        { details: { limit: limits.maxPushChanges, size: request.changes.length } },
-      );
-    }
     for (const change of request.changes) {
-      if (change.value === undefined) continue;
+      if (change.op === 'delete') continue;
       const bytes = encoder.encode(JSON.stringify(change.value)).length;
       if (bytes > limits.maxValueBytes) {
         throw new SyncError(
@@ -112,7 +126,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     authenticate: options.authenticate,
     signal: closing.signal,
 
-    async handleHandshake(body) {
+    async handleHandshake(body, access) {
       assertOpen();
       const version = requestedVersion(body);
       if (typeof version === 'number' && version !== PROTOCOL_VERSION) {
@@ -122,20 +136,27 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
           { details: { client: version, server: PROTOCOL_VERSION } },
         );
       }
-      parseHandshakeRequest(body);
-      return { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+      const request = parseHandshakeRequest(body);
+      const instanceKey = await instances.handshake(request, access);
+      const answer = { accepted: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId(), capabilities: [...SERVER_CAPABILITIES] };
+      return instanceKey === undefined ? answer : { ...answer, instanceKey };
     },
 
     async handlePush(body, access) {
       assertOpen();
+      // The count first, before validation walks a single change.
+      assertListLength(body, 'push request', { field: 'changes', max: limits.maxPushChanges, code: ErrorCode.PAYLOAD_TOO_LARGE });
       const request = parsePushRequest(body);
       checkPushSize(request);
-      return applyPush(store, request, access);
+      const claim = await instances.claim(request, access);
+      return applyPush(store, request, access, bounds, (tx, applied) => instances.admitPush(tx, request, access, claim, applied));
     },
 
     async handlePull(body, access) {
       assertOpen();
-      return servePull(store, parsePullRequest(body), access, limits.maxPullBatchSize);
+      const request = parsePullRequest(body);
+      await instances.checkPull(request, access);
+      return servePull(store, request, access, limits);
     },
 
     async handleHealth() {
@@ -145,9 +166,15 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return { ok: true, protocolVersion: PROTOCOL_VERSION, serverId: await store.serverId() };
     },
 
-    onChanges(listener) {
+    onChanges(listener, access) {
       assertOpen();
-      const unsubscribe = store.onCommit(listener);
+      // A commit of unknown collectives (one another process made while this one was not
+      // listening) pokes everyone: it says nothing of who wrote, only that the channel dropped.
+      const mayRead = (commit: StoreCommit): boolean =>
+        isFullAccess(access) || commit.collectives === undefined || commit.collectives.some((collective) => (access as Access).canRead(collective));
+      const unsubscribe = store.onCommit((commit) => {
+        if (mayRead(commit)) listener(commit);
+      });
       const entry = () => {
         unsubscribes.delete(entry);
         unsubscribe();

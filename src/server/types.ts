@@ -1,28 +1,25 @@
 /**
  * The server's storage interface. `memoryServerStore`, `sqliteServerStore` and
  * `postgresServerStore` implement it and pass one contract suite
- * (`test/server/server-store-contract.ts`). Stores are dumb: the rules (idempotency,
+ * (`src/testing/server-store-contract.ts`, exported from `pulsesync/testing`). Stores are dumb: the rules (idempotency,
  * conflicts, access) live in `createSyncServer`, once for all of them.
  */
 import type { Hlc } from '../clock/hlc.ts';
-import type { ChangeOp, InstanceId, JsonValue, SyncCursor } from '../protocol/types.ts';
+import type { InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /** The server's one row per record: its latest state (deletes as tombstones). */
-export interface ServerRecord {
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  /** Present for `put`. */
-  readonly value?: JsonValue;
-  readonly hlc: Hlc;
-  /** The replica that wrote this state. */
-  readonly source: InstanceId;
+export type ServerRecord = ServerRecordWrite & {
   /** Server sequence of this write: increases on every accepted write, store-wide. */
   readonly version: number;
-}
+};
 
 /** A row to write; the store assigns its version. */
-export type ServerRecordWrite = Omit<ServerRecord, 'version'>;
+export type ServerRecordWrite = RecordKey &
+  RecordState & {
+    readonly hlc: Hlc;
+    /** The replica that wrote this state. */
+    readonly source: InstanceId;
+  };
 
 /** A query of the change feed. */
 export interface ChangeQuery {
@@ -35,11 +32,16 @@ export interface ChangeQuery {
   readonly excludeSource?: InstanceId;
   /** Also count every matching row after `after` (this page included). */
   readonly withTotal?: boolean;
+  /**
+   * Stop the page before its rows pass this many bytes, as `feedRowBytes` measures
+   * them; a page still carries at least one row. Undefined: rows alone limit it.
+   */
+  readonly maxBytes?: number;
 }
 
 /** One page of the change feed, read from one consistent snapshot. */
 export interface ChangePage {
-  /** Matching rows in increasing version order, at most `limit`. */
+  /** Matching rows in increasing version order, at most `limit` (and `maxBytes`). */
   readonly rows: readonly ServerRecord[];
   /** More matching rows follow this page. */
   readonly hasMore: boolean;
@@ -58,6 +60,32 @@ export interface ChangePage {
   readonly total?: number;
 }
 
+/**
+ * What the server knows of one instance id: who may write under it, and the
+ * fingerprints that tell a re-sent change from a clone's different change at the same
+ * seq. Written by pushes, in the push's transaction.
+ */
+export interface InstanceRecord {
+  readonly instanceId: InstanceId;
+  /** The identity that first wrote under this id; null while only in-process (trusted) callers did. */
+  readonly owner: string | null;
+  /** The id of the server-issued instance key the id is bound to; null until a push carries one. */
+  readonly keyId: string | null;
+  /** Highest seq pushed under this id. */
+  readonly seq: number;
+  /** `[seq, fingerprint]` of recent changes, in increasing seq order (bounded). */
+  readonly recent: readonly (readonly [number, string])[];
+}
+
+/** What one committed transaction touched, as commit listeners hear it. */
+export interface StoreCommit {
+  /**
+   * The collectives it wrote rows in. Absent when unknown: commits another process made
+   * while this one was not listening.
+   */
+  readonly collectives?: readonly string[];
+}
+
 /** Reads and writes inside one store transaction (serialisable with other pushes). */
 export interface ServerStoreTransaction {
   /** Current rows for these keys, by {@link recordKey}. */
@@ -67,6 +95,10 @@ export interface ServerStoreTransaction {
   setAppliedSeq(source: InstanceId, seq: number): Promise<void>;
   /** Upserts rows, giving each the next version, in order. Returns them with versions. */
   writeRecords(rows: readonly ServerRecordWrite[]): Promise<ServerRecord[]>;
+  /** What the server knows of this instance id, as this transaction sees it. */
+  getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined>;
+  /** Creates or replaces the record of `record.instanceId`. */
+  putInstance(record: InstanceRecord): Promise<void>;
 }
 
 /** Server storage. */
@@ -75,19 +107,35 @@ export interface ServerStore {
   readonly kind: string;
   /** A stable id of this data set, made on first use and kept. */
   serverId(): Promise<string>;
+  /**
+   * A random secret made on first use and kept with the data, never sent to anyone: the
+   * server signs instance keys with it, so every process over one database agrees.
+   */
+  secret(): Promise<string>;
   /** Runs `fn` in one write transaction: all its writes commit, or none. */
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T>;
   /** One page of the change feed. */
   readChanges(query: ChangeQuery): Promise<ChangePage>;
   /** Highest version written so far (0 when empty). */
   latestVersion(): Promise<SyncCursor>;
-  /** Every collective that holds at least one row (tombstones included), in any order. */
+  /**
+   * Highest version among the rows of these collectives (0 when they hold none): where
+   * a restricted reader's cursor may go. One index seek per collective.
+   */
+  latestVersionIn(collectives: readonly string[]): Promise<SyncCursor>;
+  /**
+   * Every collective that holds at least one row (tombstones included), in any order.
+   * Grows with the server: only for callers whose readable collectives are not a list.
+   */
   listCollectives(): Promise<string[]>;
+  /** What the server knows of this instance id (committed state). */
+  getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined>;
   /**
    * Calls `listener` after any transaction that wrote rows commits, in this process
-   * or (for shared stores such as Postgres) in any other. Returns an unsubscribe.
+   * or (for shared stores such as Postgres) in any other, saying which collectives it
+   * touched. Returns an unsubscribe.
    */
-  onCommit(listener: () => void): () => void;
+  onCommit(listener: (commit: StoreCommit) => void): () => void;
   /** Releases connections and files. */
   close(): Promise<void>;
 }

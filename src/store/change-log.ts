@@ -3,8 +3,9 @@
  * transaction, change i carrying seq `entry.seq + i`.
  */
 import type { Hlc } from '../clock/hlc.ts';
-import type { ChangeOp, InstanceId, JsonValue, SyncChange } from '../protocol/types.ts';
+import type { InstanceId, RecordState, SyncChange } from '../protocol/types.ts';
 import { recordKey } from '../protocol/record-key.ts';
+import { recordState } from '../protocol/record-state.ts';
 import type { LogEntry, LoggedChange } from './schema.ts';
 
 /** Seq of the last change of `entry`. */
@@ -19,16 +20,8 @@ export function lastSeqOf(entry: LogEntry): number {
 export function appendSyncChanges(out: SyncChange[], entry: LogEntry, source: InstanceId, limit: number): void {
   for (let i = 0; i < entry.changes.length && out.length < limit; i++) {
     const change = entry.changes[i] as LoggedChange;
-    const base = {
-      seq: entry.seq + i,
-      source,
-      collective: change.collective,
-      id: change.id,
-      op: change.op,
-      hlc: entry.hlc,
-      baseVersion: entry.baseVersion,
-    };
-    out.push(change.value === undefined ? base : { ...base, value: change.value });
+    // A logged change is a key and a state, nothing else (toLoggedChanges made it).
+    out.push({ seq: entry.seq + i, source, ...change, hlc: entry.hlc, baseVersion: entry.baseVersion });
   }
 }
 
@@ -42,21 +35,15 @@ export function trimEntry(entry: LogEntry, ackedSeq: number): LogEntry | undefin
   return { ...entry, seq: ackedSeq + 1, changes: entry.changes.slice(ackedSeq + 1 - entry.seq) };
 }
 
-/** The latest pending local state of a record. */
-export interface PendingState {
-  readonly op: ChangeOp;
-  readonly value?: JsonValue;
-  readonly hlc: Hlc;
-}
+/** The latest pending local state of a record, and when it was written. */
+export type PendingState = RecordState & { readonly hlc: Hlc };
 
 /** The latest pending state of every record with a change in `entries` (in seq order). */
 export function pendingByRecord(entries: readonly LogEntry[]): Map<string, PendingState> {
   const pending = new Map<string, PendingState>();
   for (const entry of entries) {
     for (const change of entry.changes) {
-      const state: PendingState =
-        change.value === undefined ? { op: change.op, hlc: entry.hlc } : { op: change.op, value: change.value, hlc: entry.hlc };
-      pending.set(recordKey(change.collective, change.id), state);
+      pending.set(recordKey(change.collective, change.id), { ...recordState(change), hlc: entry.hlc });
     }
   }
   return pending;

@@ -15,4 +15,5 @@ export type {
   LocalWrite,
   RecordEntry,
   RecordInput,
+  ReplicaIdentity,
 } from './types.ts';

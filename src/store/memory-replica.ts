@@ -12,11 +12,12 @@
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
-import { cursorKey, type LogEntry, type LoggedChange, type StoredRecord, type WriteState } from './schema.ts';
+import { identityOf, renumberLog } from './replica-identity.ts';
+import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type {
   ApplyResult,
   ChangeEvent,
@@ -26,16 +27,18 @@ import type {
   LocalWriteOptions,
   RecordEntry,
   RecordInput,
+  ReplicaIdentity,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
-import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, remoteRecord, toRecordEntry } from './write-plans.ts';
+import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
 interface MemoryDatabase {
-  readonly instanceId: InstanceId;
+  instanceId: InstanceId;
+  instanceKey: StoredInstanceKey | undefined;
   /** By `recordKey(collective, id)`; deletes kept as tombstones, as in IndexedDB. */
-  readonly records: Map<string, StoredRecord>;
+  readonly records: Map<string, ReplicaRecord>;
   /** Entries in seq order (appended at the end, acknowledged from the front). */
   log: LogEntry[];
   writeState: WriteState | undefined;
@@ -90,14 +93,13 @@ export async function memoryReplica(options: MemoryReplicaOptions): Promise<Loca
   if (map === undefined) throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: databases must come from memoryDatabases()');
   let db = map.get(options.name);
   if (db === undefined) {
-    db = { instanceId: uuidV7(), records: new Map(), log: [], writeState: undefined, cursors: new Map() };
+    db = { instanceId: uuidV7(), instanceKey: undefined, records: new Map(), log: [], writeState: undefined, cursors: new Map() };
     map.set(options.name, db);
   }
   return new MemoryReplica(options.name, db, options.now ?? Date.now);
 }
 
 class MemoryReplica implements LocalStore {
-  readonly instanceId: InstanceId;
   readonly name: string;
   readonly #db: MemoryDatabase;
   readonly #now: () => number;
@@ -106,9 +108,13 @@ class MemoryReplica implements LocalStore {
 
   constructor(name: string, db: MemoryDatabase, now: () => number) {
     this.name = name;
-    this.instanceId = db.instanceId;
     this.#db = db;
     this.#now = now;
+  }
+
+  /** The database's, so every store object over it (every "tab") sees a fresh identity at once. */
+  get instanceId(): InstanceId {
+    return this.#db.instanceId;
   }
 
   // ---- data ----
@@ -209,11 +215,37 @@ class MemoryReplica implements LocalStore {
       cursor === undefined
         ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
         : planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
-    for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), remoteRecord(change));
+    // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
+    for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
     if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
     if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });
     return structuredClone({ applied: plan.written.length, conflicts: plan.conflicts });
+  }
+
+  // ---- identity ----
+
+  async identity(): Promise<ReplicaIdentity> {
+    this.#open();
+    return identityOf(this.#db.instanceId, this.#db.instanceKey, this.#db.writeState);
+  }
+
+  async saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void> {
+    this.#open();
+    if (this.#db.instanceId === instanceId) this.#db.instanceKey = { instanceId, key };
+  }
+
+  async startNewIdentity(retired: InstanceId): Promise<InstanceId> {
+    this.#open();
+    const db = this.#db;
+    if (db.instanceId !== retired) return db.instanceId;
+    const renewed = renumberLog(db.log, db.writeState);
+    db.instanceId = uuidV7();
+    db.instanceKey = undefined;
+    db.log = renewed.entries;
+    db.writeState = renewed.state;
+    db.cursors.clear();
+    return db.instanceId;
   }
 
   // ---- lifecycle ----

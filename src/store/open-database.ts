@@ -5,7 +5,6 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { toSyncError } from './idb-errors.ts';
-import type { IndexDefinition } from './record-indexes.ts';
 import { upgradeSchema } from './schema.ts';
 
 /** What {@link openDatabase} needs. */
@@ -22,11 +21,13 @@ export interface OpenDatabaseOptions {
   readonly mustExist: boolean;
   /**
    * Version to open at. Default: the database's current one (a new database starts at
-   * 1); `openReplicaDatabase` (index-upgrade.ts) asks for the next when indexes change.
+   * 1), so an app that declares no collections opens a database whose indexes another
+   * version of it made; `openWithIndexes` (index-upgrade.ts) asks for the next one when
+   * the declared indexes change.
    */
   readonly version?: number;
-  /** The indexes the `records` store must have after an upgrade; undefined: leave them. */
-  readonly indexes?: ReadonlyMap<string, IndexDefinition>;
+  /** A step after pulsesync's stores in an upgrade, in its version-change transaction (collections' indexes). */
+  readonly upgrade?: (tx: IDBTransaction) => void;
 }
 
 /**
@@ -42,7 +43,8 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
   return new Promise<IDBDatabase>((resolve, reject) => {
     let request: IDBOpenDBRequest;
     try {
-      request = version === undefined ? factory.open(name) : factory.open(name, version);
+      // An undefined version is an absent one (WebIDL): the database's current version.
+      request = factory.open(name, version);
     } catch (error) {
       reject(toSyncError(error, `opening "${name}"`));
       return;
@@ -75,7 +77,8 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
         return;
       }
       try {
-        upgradeSchema(request.result, tx as IDBTransaction, event.oldVersion, options.indexes);
+        upgradeSchema(request.result, event.oldVersion);
+        options.upgrade?.(tx as IDBTransaction);
       } catch (error) {
         tx?.abort();
         fail(toSyncError(error, `upgrading "${name}"`));

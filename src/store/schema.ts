@@ -1,24 +1,26 @@
 /**
  * The replica's object stores and their values. One IndexedDB database per replica:
  *
- * - `records`  key `[collective, id]` → {@link StoredRecord} (deletes kept as tombstones)
+ * - `records`  key `[collective, id]` → {@link RecordRow} (deletes kept as tombstones)
  * - `log`      key = first seq of a write transaction → {@link LogEntry} (one entry per
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
- * - `meta`     `instanceId` → string, `writeState` → {@link WriteState}
+ * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
+ *              `instanceKey` → {@link StoredInstanceKey}
  * - `cursors`  `pull:<peer>` / `push:<peer>` → number
  *
- * The `records` store also holds the indexes of declared collections (`record-indexes.ts`).
+ * The `records` store may also hold the indexes of declared collections
+ * (`record-indexes.ts`, made by `index-upgrade.ts` only when an app declares them).
  * They change with the app's declarations, so the database version is not fixed: each
- * change of indexes is one more version (see `open-database.ts`).
+ * change of indexes is one more version, and every open asks for the current one.
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
-import type { ChangeOp, InstanceId, JsonValue, SyncCursor } from '../protocol/types.ts';
-import { isManagedIndex, LIVE_INDEX, type IndexDefinition } from './record-indexes.ts';
+import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /**
- * The lowest database version of the current layout. Bump it with a step in
- * {@link upgradeSchema} whenever a store changes; index changes only add versions above it.
+ * The lowest database version of the current layout. Index changes only add versions
+ * above it, so a future change of stores cannot be told by the version number alone:
+ * it needs a step in {@link upgradeSchema} and a layout mark kept in `meta`.
  */
 export const SCHEMA_VERSION = 1;
 
@@ -34,30 +36,73 @@ export const Stores = {
 export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
+  instanceKey: 'instanceKey',
 } as const;
 
-/** A record as stored: live or a tombstone. */
-export interface StoredRecord {
+/**
+ * The instance key a server issued, with the id it was issued for: a key is worth
+ * something only under its id, so one kept for an id the replica has left is ignored.
+ */
+export interface StoredInstanceKey {
+  readonly instanceId: InstanceId;
+  readonly key: InstanceKey;
+}
+
+/**
+ * A record as the replica holds it, live or a tombstone (a `delete` state): the
+ * protocol's state plus who wrote it, when, and its server version when it came from
+ * the server. A {@link PulledChange} is one as it stands.
+ */
+export type ReplicaRecord = RecordKey &
+  RecordState & {
+    readonly hlc: Hlc;
+    /** The replica that wrote this state. */
+    readonly source: InstanceId;
+    /** Server version, when this state came from the server. */
+    readonly version?: number;
+  };
+
+/**
+ * A `records` row as IndexedDB holds it. Why not a {@link ReplicaRecord} as it stands:
+ * 0.1 wrote rows with `deleted` and the writer under `origin`, and databases in the
+ * field hold them. Rather than a version-change upgrade rewriting every row (a full
+ * pass over a large replica on first open, and blocked while any 0.1 tab keeps the
+ * database open), the row layout stays and these two functions are the one place it
+ * meets the domain shape.
+ */
+export interface RecordRow {
   readonly collective: string;
   readonly id: string;
   /** Absent on tombstones. */
   readonly value?: JsonValue;
   readonly deleted: boolean;
   readonly hlc: Hlc;
+  /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
-  /** Server version, when this state came from the server. */
   readonly version?: number;
-  /** 1 on every record that is not a tombstone: the key of the `live` index. */
+  /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
 }
 
-/** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
-export interface LoggedChange {
-  readonly collective: string;
-  readonly id: string;
-  readonly op: ChangeOp;
-  readonly value?: JsonValue;
+/** The row that stores `record`. */
+export function toRecordRow(record: ReplicaRecord): RecordRow {
+  const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
+  // `live` on every put, whether or not this app declares collections: an index made
+  // later (or by another version of the app) must find every live row.
+  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false, live: 1 as const } : { ...row, deleted: true };
+  return record.version === undefined ? stated : { ...stated, version: record.version };
 }
+
+/** The record a row stores. */
+export function fromRecordRow(row: RecordRow): ReplicaRecord {
+  const record = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.origin };
+  // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
+  const stated: ReplicaRecord = row.deleted ? { ...record, op: 'delete' } : { ...record, op: 'put', value: row.value ?? null };
+  return row.version === undefined ? stated : { ...stated, version: row.version };
+}
+
+/** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
+export type LoggedChange = RecordKey & RecordState;
 
 /** The change-log entry of one local write transaction. */
 export interface LogEntry {
@@ -92,55 +137,12 @@ export const cursorKey = {
   push: (peer: string): string => `push:${peer}`,
 };
 
-/**
- * Creates or migrates the object stores, and makes the `records` indexes those of
- * `indexes` (when given); runs inside the version-change transaction `tx`.
- */
-export function upgradeSchema(db: IDBDatabase, tx: IDBTransaction, oldVersion: number, indexes?: ReadonlyMap<string, IndexDefinition>): void {
+/** Creates or migrates the object stores; runs inside the version-change transaction. */
+export function upgradeSchema(db: IDBDatabase, oldVersion: number): void {
   if (oldVersion < 1) {
     db.createObjectStore(Stores.records, { keyPath: ['collective', 'id'] });
     db.createObjectStore(Stores.log, { keyPath: 'seq' });
     db.createObjectStore(Stores.meta);
     db.createObjectStore(Stores.cursors);
   }
-  if (indexes === undefined) return;
-  const records = tx.objectStore(Stores.records);
-  for (const name of Array.from(records.indexNames)) {
-    const wanted = indexes.get(name);
-    if (isManagedIndex(name) && (wanted === undefined || !sameKeyPath(records.index(name).keyPath, wanted.keyPath))) records.deleteIndex(name);
-  }
-  for (const index of indexes.values()) {
-    if (records.indexNames.contains(index.name)) continue;
-    records.createIndex(index.name, [...index.keyPath]);
-    if (index === LIVE_INDEX) markLiveRecords(records);
-  }
-}
-
-/** Does the `records` store of `db` hold exactly the managed indexes of `indexes`? */
-export function hasIndexes(db: IDBDatabase, indexes: ReadonlyMap<string, IndexDefinition>): boolean {
-  const records = db.transaction(Stores.records, 'readonly').objectStore(Stores.records);
-  const managed = Array.from(records.indexNames).filter(isManagedIndex);
-  return managed.length === indexes.size && managed.every((name) => {
-    const wanted = indexes.get(name);
-    return wanted !== undefined && sameKeyPath(records.index(name).keyPath, wanted.keyPath);
-  });
-}
-
-function sameKeyPath(actual: string | string[], wanted: readonly string[]): boolean {
-  return Array.isArray(actual) && actual.length === wanted.length && actual.every((part, i) => part === wanted[i]);
-}
-
-/**
- * Records written before the `live` marker existed (an older pulsesync) get it, once,
- * when the `live` index is first made; later writes always carry it.
- */
-function markLiveRecords(records: IDBObjectStore): void {
-  const request = records.openCursor();
-  request.onsuccess = () => {
-    const cursor = request.result;
-    if (cursor === null) return;
-    const record = cursor.value as StoredRecord;
-    if (!record.deleted && record.live !== 1) cursor.update({ ...record, live: 1 });
-    cursor.continue();
-  };
 }

@@ -5,11 +5,13 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type {
-  ChangeOp,
   ConflictPolicy,
   InstanceId,
+  InstanceKey,
   JsonValue,
   PulledChange,
+  RecordKey,
+  RecordState,
   SyncChange,
   SyncCursor,
 } from '../protocol/types.ts';
@@ -22,7 +24,7 @@ export interface RecordEntry {
   /** When it was last written, on the writer's hybrid logical clock. */
   readonly hlc: Hlc;
   /** The replica that wrote this state. */
-  readonly origin: InstanceId;
+  readonly source: InstanceId;
   /** The server version of this state, when it came from the server. */
   readonly version?: number;
 }
@@ -35,9 +37,7 @@ export interface RecordInput {
 }
 
 /** One local write: a put or a delete. */
-export type LocalWrite =
-  | { readonly op: 'put'; readonly collective: string; readonly id: string; readonly value: JsonValue }
-  | { readonly op: 'delete'; readonly collective: string; readonly id: string };
+export type LocalWrite = RecordKey & RecordState;
 
 /** Options of {@link LocalStore.write}. */
 export interface LocalWriteOptions {
@@ -55,20 +55,15 @@ export interface LocalWriteOptions {
 export interface ChangeEvent {
   /** `local`: written through this or another tab's API; `remote`: arrived by sync. */
   readonly source: 'local' | 'remote';
-  readonly changes: readonly {
-    readonly collective: string;
-    readonly id: string;
-    readonly op: ChangeOp;
-    readonly value?: JsonValue;
-  }[];
+  readonly changes: readonly (RecordKey & RecordState)[];
 }
 
 /** A pulled change that met a local change not yet pushed (last-write-wins only). */
 export interface LocalConflict {
   readonly collective: string;
   readonly id: string;
-  /** The pending local state: its value (absent for a delete) and timestamp. */
-  readonly local: { readonly op: ChangeOp; readonly value?: JsonValue; readonly hlc: Hlc };
+  /** The pending local state and its timestamp. */
+  readonly local: RecordState & { readonly hlc: Hlc };
   /** The incoming server state. */
   readonly remote: PulledChange;
   /** Which side the replica now holds. */
@@ -96,9 +91,21 @@ export interface ApplyResult {
   readonly conflicts: readonly LocalConflict[];
 }
 
+/** Who the replica is to a server, as a handshake tells it. */
+export interface ReplicaIdentity {
+  readonly instanceId: InstanceId;
+  /** The key a server issued for this id (see `InstanceKey`); absent until one did. */
+  readonly instanceKey?: InstanceKey;
+  /** The highest seq this replica ever made under this id (its write counter; 0 if none). */
+  readonly lastSeq: number;
+}
+
 /** The local replica: records, change log, cursors and meta in one database. */
 export interface LocalStore {
-  /** This replica's identity (UUID v7), made on first open and kept. */
+  /**
+   * This replica's identity (UUID v7), made on first open and kept until
+   * {@link LocalStore.startNewIdentity} replaces it.
+   */
   readonly instanceId: InstanceId;
   /** The database name. */
   readonly name: string;
@@ -143,6 +150,21 @@ export interface LocalStore {
     changes: readonly PulledChange[],
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult>;
+
+  // ---- identity (the engine's side; keys cross only between the engine and the server) ----
+  /** The current identity, its key and write counter, read in one transaction. */
+  identity(): Promise<ReplicaIdentity>;
+  /** Keeps `key` beside `instanceId`; does nothing if the replica has since taken another id. */
+  saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void>;
+  /**
+   * The server refused `retired` (`INSTANCE_FORBIDDEN`, `INSTANCE_CLONED`): in one
+   * transaction, take a new instance id with no key, renumber the pending changes from
+   * seq 1 under it (every one kept, in order) and drop every cursor, so the feed is
+   * pulled again from 0 (rows written under the old id were hidden from this replica as
+   * its echo). Returns the new id; if the replica no longer holds `retired` (another tab
+   * renewed first), changes nothing and returns the current one.
+   */
+  startNewIdentity(retired: InstanceId): Promise<InstanceId>;
 
   // ---- lifecycle ----
   /** Listens to changes committed through this store object. Returns an unsubscribe. */

@@ -8,47 +8,27 @@
 import { DEFAULT_MAX_CLOCK_DRIFT_MS, HybridClock, isWithinDrift } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
-import type { ConflictPolicy, InstanceId, JsonValue, PulledChange, SyncChange } from '../protocol/types.ts';
+import { recordState } from '../protocol/record-state.ts';
+import type { ConflictPolicy, InstanceId, PulledChange, RecordKey, RecordState, SyncChange } from '../protocol/types.ts';
 import { appendSyncChanges, basesAbove, pendingByRecord } from './change-log.ts';
-import { INITIAL_WRITE_STATE, type LogEntry, type LoggedChange, type StoredRecord, type WriteState } from './schema.ts';
+import { INITIAL_WRITE_STATE, type LogEntry, type LoggedChange, type ReplicaRecord, type WriteState } from './schema.ts';
 import type { ChangeEvent, CursorAdvance, LocalConflict, RecordEntry } from './types.ts';
 
-/** A stored record as the app sees it; undefined for a tombstone or nothing. */
-export function toRecordEntry(stored: StoredRecord | undefined): RecordEntry | undefined {
-  if (stored === undefined || stored.deleted) return undefined;
-  const entry = {
-    collective: stored.collective,
-    id: stored.id,
-    value: stored.value ?? null,
-    hlc: stored.hlc,
-    origin: stored.origin,
-  };
-  return stored.version === undefined ? entry : { ...entry, version: stored.version };
+/** A record as the app sees it; undefined for a tombstone or nothing. */
+export function toRecordEntry(record: ReplicaRecord | undefined): RecordEntry | undefined {
+  if (record === undefined || record.op === 'delete') return undefined;
+  const { op, ...entry } = record;
+  return entry;
 }
 
-/** The stored form of a server state. */
-export function remoteRecord(change: PulledChange): StoredRecord {
-  const base = {
-    collective: change.collective,
-    id: change.id,
-    deleted: change.op === 'delete',
-    hlc: change.hlc,
-    origin: change.source,
-    version: change.version,
-  };
-  return change.op === 'delete' || change.value === undefined ? base : { ...base, value: change.value, live: 1 };
-}
-
-/** One change as a change event carries it. */
-export function eventChange(change: { collective: string; id: string; op: 'put' | 'delete'; value?: JsonValue }): ChangeEvent['changes'][number] {
-  return change.op === 'delete' || change.value === undefined
-    ? { collective: change.collective, id: change.id, op: 'delete' }
-    : { collective: change.collective, id: change.id, op: 'put', value: change.value };
+/** One change as a change event carries it: its key and state, nothing else. */
+export function eventChange(change: RecordKey & RecordState): ChangeEvent['changes'][number] {
+  return { collective: change.collective, id: change.id, ...recordState(change) };
 }
 
 /** What one local write transaction puts. */
 export interface LocalWritePlan {
-  readonly records: readonly StoredRecord[];
+  readonly records: readonly ReplicaRecord[];
   readonly entry: LogEntry;
   readonly state: WriteState;
   /** The entry's changes in wire form, as `write()` returns them. */
@@ -71,11 +51,7 @@ export function planLocalWrite(input: {
   const state = input.state ?? INITIAL_WRITE_STATE;
   const hlc = new HybridClock({ node: instanceId, now: input.now, last: state.hlc }).tick();
   const firstSeq = state.seq + 1;
-  const records = changes.map((change): StoredRecord => {
-    // A put always carries a value: toLoggedChanges checked it.
-    const base = { collective: change.collective, id: change.id, hlc, origin: instanceId };
-    return change.op === 'put' ? { ...base, value: change.value as JsonValue, deleted: false, live: 1 } : { ...base, deleted: true };
-  });
+  const records = changes.map((change): ReplicaRecord => ({ ...change, hlc, source: instanceId }));
   const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: input.baseVersion ?? state.basis, changes };
   const logged: SyncChange[] = [];
   appendSyncChanges(logged, entry, instanceId, changes.length);
@@ -84,7 +60,7 @@ export function planLocalWrite(input: {
 
 /** What applying remote changes writes: these records, and the write state if it moved. */
 export interface RemotePlan {
-  /** The changes now in the replica; write `remoteRecord()` of each. */
+  /** The changes now in the replica; each is the record to write (a pulled change is a {@link ReplicaRecord}). */
   readonly written: PulledChange[];
   readonly conflicts: LocalConflict[];
   /** The new write state, or undefined when it did not change. */
@@ -159,7 +135,7 @@ export function planFeedBatch(input: {
 }
 
 /** Is the server state `incoming` newer than the `held` one under `policy`? (out-of-feed applies) */
-function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: StoredRecord | undefined): boolean {
+function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: ReplicaRecord | undefined): boolean {
   if (held === undefined) return true;
   if (policy === 'server-wins') return held.version === undefined || incoming.version > held.version;
   return incoming.hlc > held.hlc;
@@ -173,12 +149,12 @@ function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: StoredRec
 export function planServerStates(input: {
   readonly changes: readonly PulledChange[];
   readonly policy: ConflictPolicy;
-  readonly held: readonly (StoredRecord | undefined)[];
+  readonly held: readonly (ReplicaRecord | undefined)[];
   readonly state: WriteState | undefined;
   readonly clock: ClockBound;
 }): RemotePlan {
   const { changes, policy } = input;
-  const current = new Map<string, StoredRecord | undefined>();
+  const current = new Map<string, ReplicaRecord | undefined>();
   changes.forEach((c, i) => {
     const key = recordKey(c.collective, c.id);
     if (!current.has(key)) current.set(key, input.held[i]);
@@ -190,7 +166,7 @@ export function planServerStates(input: {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
     const key = recordKey(change.collective, change.id);
     if (!isNewer(policy, change, current.get(key))) continue;
-    current.set(key, remoteRecord(change));
+    current.set(key, change);
     written.push(change);
   }
   return { written, conflicts: [], state: maxHlc === base.hlc ? undefined : { ...base, hlc: maxHlc } };

@@ -8,8 +8,8 @@ export { runReplicaContract, failureCode, pulled } from './replica-contract.ts';
 export type { OpenReplica } from './replica-contract.ts';
 export { runTransportContract } from './transport-contract.ts';
 export type { ConnectTransport, ConnectedTransport, TransportSettings } from './transport-contract.ts';
-// The server-store contract joins here once it leaves test/server/server-store-contract.ts
-// (being cleaned up separately): `runServerStoreContract(makeStore)`.
+export { runServerStoreContract } from './server-store-contract.ts';
+export type { StoreFixture } from './server-store-fixture.ts';
 export { chaosTransport } from './chaos-transport.ts';
 export type { ChaosStats, ChaosTransport, ChaosTransportOptions } from './chaos-transport.ts';
 export { seededRandom } from './seeded-random.ts';

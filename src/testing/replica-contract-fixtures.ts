@@ -4,7 +4,7 @@
  */
 import { formatHlc, type Hlc } from '../clock/hlc.ts';
 import { isSyncError } from '../protocol/errors.ts';
-import type { ChangeOp, JsonValue, PulledChange } from '../protocol/types.ts';
+import type { ChangeOp, JsonValue, PulledChange, RecordState } from '../protocol/types.ts';
 import type { LocalStore } from '../store/types.ts';
 
 /** A fresh replica under a name of its own, and a way to open it again (another tab). */
@@ -22,11 +22,10 @@ export function pulled(
   version: number,
   options: { op?: ChangeOp; value?: JsonValue; wallMs?: number; source?: string } = {},
 ): PulledChange {
-  const op = options.op ?? 'put';
   const source = options.source ?? OTHER_REPLICA;
   const hlc: Hlc = formatHlc({ wallMs: options.wallMs ?? Date.now(), counter: 0, node: source });
-  const base = { collective, id, op, hlc, source, version };
-  return op === 'put' ? { ...base, value: options.value ?? { v: version } } : base;
+  const state: RecordState = options.op === 'delete' ? { op: 'delete' } : { op: 'put', value: options.value ?? { v: version } };
+  return { collective, id, hlc, source, version, ...state };
 }
 
 /** Awaits `promise` and returns the SyncError code it failed with (or 'resolved'). */

@@ -14,7 +14,7 @@ export function localWriteTests(fresh: FreshReplica): void {
       await replica.put('notes', 'a', { title: 'hello', tags: ['x'] });
       const entry = await replica.get('notes', 'a');
       expect(entry?.value).toEqual({ title: 'hello', tags: ['x'] });
-      expect(entry?.origin).toBe(replica.instanceId);
+      expect(entry?.source).toBe(replica.instanceId);
       expect(entry?.version).toBeUndefined();
     });
 

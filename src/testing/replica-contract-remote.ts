@@ -16,7 +16,7 @@ export function remoteApplyTests(fresh: FreshReplica): void {
         cursor: { peer: PEER, from: 0, to: 12 },
       });
       expect(result).toEqual({ applied: 2, conflicts: [] });
-      expect(await replica.get('notes', 'a')).toMatchObject({ value: { v: 7 }, version: 7, origin: OTHER_REPLICA });
+      expect(await replica.get('notes', 'a')).toMatchObject({ value: { v: 7 }, version: 7, source: OTHER_REPLICA });
       expect(await replica.get('notes', 'b')).toBeUndefined();
       expect(await replica.pullCursor(PEER)).toBe(12);
       expect(await replica.pendingCount()).toBe(0);

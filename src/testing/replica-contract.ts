@@ -9,6 +9,7 @@
 import { afterEach, describe } from 'vitest';
 import type { LocalStore } from '../store/types.ts';
 import type { FreshReplica } from './replica-contract-fixtures.ts';
+import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
 import { remoteApplyTests } from './replica-contract-remote.ts';
 
@@ -48,5 +49,6 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
 
     localWriteTests(fresh);
     remoteApplyTests(fresh);
+    identityTests(fresh);
   });
 }

@@ -34,8 +34,8 @@ export interface SyncServerHandlers<Access = unknown> {
   handlePush(body: unknown, access?: Access): unknown;
   handlePull(body: unknown, access?: Access): unknown;
   handleHealth(body: unknown, access?: Access): unknown;
-  /** Calls `listener` after new changes commit; returns an unsubscribe. */
-  onChanges?(listener: () => void): () => void;
+  /** Calls `listener` after new changes commit (with `access`, only those it may read); returns an unsubscribe. */
+  onChanges?(listener: () => void, access?: Access): () => void;
 }
 
 /** Options of {@link memoryTransport}. */
@@ -103,11 +103,16 @@ export function memoryTransport<Access = unknown>(
     transport.live = (handlers: LiveHandlers) => {
       let open = true;
       // Pokes arrive on a later task, as from a socket: never inside the server's commit.
-      const unsubscribe = onChanges.call(server, () => {
-        queueMicrotask(() => {
-          if (open) handlers.onPoke();
-        });
-      });
+      // The caller's access goes along, as over HTTP: no poke for writes it may not read.
+      const unsubscribe = onChanges.call(
+        server,
+        () => {
+          queueMicrotask(() => {
+            if (open) handlers.onPoke();
+          });
+        },
+        access,
+      );
       handlers.onState?.(true);
       return () => {
         if (!open) return;

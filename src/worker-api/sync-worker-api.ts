@@ -27,7 +27,11 @@ export interface WorkerConnectOptions {
   /** The client has a `getToken` function; the worker calls it through the proxy it receives. */
   readonly hasGetToken?: boolean;
   readonly config?: WorkerSyncConfig;
-  /** The app's collections: their indexes (made in the replica) and app-data versions. */
+  /**
+   * The app's collections: their indexes (made in the replica) and app-data versions.
+   * A worker without collections ignores them (it carries none of their code); the
+   * page's first collection call then fails `INVALID_CONFIG` (`collections-client.ts`).
+   */
   readonly collections?: CollectionDeclarations;
 }
 
@@ -86,7 +90,11 @@ export interface RecordCalls {
   list(collective: string): Promise<RecordEntry[]>;
 }
 
-/** The calls behind collections (`client.collection(name)`), over the declared indexes. */
+/**
+ * The calls behind collections (`client.collection(name)`), over the declared indexes:
+ * only a worker given collections (`exposeSyncWorker({ collections })`, the prebuilt
+ * collections worker) has them.
+ */
 export interface CollectionCalls {
   /** A page of a declared collection's records. */
   query(collection: string, query: QuerySpec): Promise<QueryPage>;
@@ -103,7 +111,7 @@ export interface CollectionCalls {
  * (never an Error object: Comlink would keep only its message); the client rebuilds a
  * SyncError from it.
  */
-export interface SyncWorkerApi extends RecordCalls, CollectionCalls {
+export interface SyncWorkerApi extends RecordCalls {
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
    * first, once. From then on events arrive as {@link WorkerEventMessage}s on the

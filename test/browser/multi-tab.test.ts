@@ -1,14 +1,15 @@
 /**
- * Three tabs of one app in one browser context share one IndexedDB replica. Exactly one
+ * In every engine: three tabs of one app on one device share one IndexedDB replica. Exactly one
  * tab's worker runs the sync loop (Web Locks); a follower's write reaches the server
  * through the leader at once; every tab hears status and changes; when the leader tab
  * closes, another takes over and nothing is lost. A tab that does not lead counts the
  * pending changes itself, and says `idle` once the leader's worker is gone.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type SyncStatus } from '../../src/protocol/types.ts';
+import type { EnginePage as Page } from '../../tools/browser-engine.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
+import { engines } from '../support/engines.ts';
 import { serverRecords, type ServerAddress } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import './pages/client-api.ts';
@@ -32,17 +33,17 @@ async function serverVersion(server: ServerAddress): Promise<number> {
 /** Intervals longer than the test: requests come from start, nudges and pokes only. */
 const QUIET = { pushIntervalMs: 120_000, pullIntervalMs: 120_000 } as const;
 
-describe('several tabs of one app', () => {
-  const h = useBrowserHarness();
+describe.each(engines)('several tabs of one app in %s', (engine) => {
+  const h = useBrowserHarness(engine);
   /** The server without the proxy, so checks from Node are not counted. */
   const direct = (): ServerAddress => ({ url: h.server.directUrl, token: h.server.token });
 
   /** `count` tabs of one new device, each with a client of replica `name` open. */
   async function openTabs(count: number, name: string, extra: { ownWorker?: boolean } = {}): Promise<Page[]> {
-    const { context, page } = await h.newDevice();
-    const tabs = [page];
-    for (let i = 1; i < count; i++) tabs.push(await h.openPage(context));
-    const options = { name, url: h.server.url, token: h.server.token, config: QUIET, ...extra };
+    const device = await h.newDevice();
+    const tabs = [device.page];
+    for (let i = 1; i < count; i++) tabs.push(await device.openPage());
+    const options = { name, url: device.serverUrl, token: h.server.token, config: QUIET, ...extra };
     for (const tab of tabs) await tab.evaluate((o) => window.pulse.open(o), options);
     return tabs;
   }
@@ -93,7 +94,7 @@ describe('several tabs of one app', () => {
     expect([...records.keys()].sort()).toEqual(['after-handover', 'from-follower']);
     await waitFor('nothing pending in the new leader’s status', () => third.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0);
     expect(proxy.count('handshake')).toBe(2);
-    for (const tab of [follower, third]) expect(h.pageErrors(tab)).toEqual([]);
+    for (const tab of [follower, third]) expect(await h.pageErrors(tab)).toEqual([]);
     for (const tab of [follower, third]) await tab.evaluate((n) => window.pulse.close(n), name);
   }, 90_000);
 
@@ -144,7 +145,7 @@ describe('several tabs of one app', () => {
     } finally {
       proxy.restore();
     }
-    expect(h.pageErrors(observer)).toEqual([]);
+    expect(await h.pageErrors(observer)).toEqual([]);
     await observer.evaluate((n) => window.pulse.close(n), name);
   }, 60_000);
 
@@ -176,7 +177,7 @@ describe('several tabs of one app', () => {
     // Each write was accepted once: the server's version moved once per write.
     expect((await serverVersion(direct())) - versionBefore).toBe(COUNT);
     await waitFor('nothing pending', () => writer.evaluate((n) => window.pulse.status(n), name), (s) => s.pending === 0 && s.running);
-    for (const tab of [writer, spare]) expect(h.pageErrors(tab)).toEqual([]);
+    for (const tab of [writer, spare]) expect(await h.pageErrors(tab)).toEqual([]);
     for (const tab of [writer, spare]) await tab.evaluate((n) => window.pulse.close(n), name);
   }, 90_000);
 });

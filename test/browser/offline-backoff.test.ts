@@ -1,12 +1,14 @@
 /**
- * The browser's own offline switch (Playwright's `context.setOffline`, DevTools network
- * emulation: requests fail and `navigator.onLine` turns false) drives the sync loop:
+ * In every engine, the device's offline switch (Chromium and Firefox: the browser's own,
+ * requests fail and `navigator.onLine` turns false; WebKit: the device's link to the
+ * server cut, and the `offline`/`online` events of the OS change) drives the sync loop:
  * status goes `disconnected`, the retry delay grows from one failure to the next, and
  * once the browser is back online the loop recovers and pushes what was written offline.
  */
 import { describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../src/protocol/types.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
+import { engines } from '../support/engines.ts';
 import { serverRecords } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import './pages/client-api.ts';
@@ -15,26 +17,37 @@ const NAME = 'offline-device';
 /** Short delays so several retries fit in a second; a cap well above them. */
 const CONFIG = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000 } } as const;
 
-/** The retry delays announced by `disconnected` statuses, in order, repeats dropped. */
-function announcedDelays(statuses: readonly SyncStatus[]): number[] {
-  const delays: number[] = [];
+/**
+ * The retry delay announced for each attempt, by attempt number (1, 2, 3…). Status shows
+ * the latest failure of any loop (connect, push, pull: each keeps its own schedule), so
+ * the delays come interleaved; what must hold is that a later attempt waits longer.
+ */
+function delaysByAttempt(statuses: readonly SyncStatus[]): number[] {
+  const byAttempt: number[] = [];
   for (const status of statuses) {
-    const delay = status.state === 'disconnected' ? status.retry?.nextDelayMs : undefined;
-    if (delay !== undefined && delay !== delays.at(-1)) delays.push(delay);
+    const retry = status.state === 'disconnected' ? status.retry : undefined;
+    if (retry !== undefined) byAttempt[retry.attempt - 1] ??= retry.nextDelayMs;
   }
-  return delays;
+  return byAttempt;
 }
 
-describe('offline via the browser switch', () => {
-  const h = useBrowserHarness();
+/** The delays of attempts 1, 2 and 3, once all three were announced. */
+function firstThree(delays: readonly number[]): [number, number, number] | undefined {
+  const [first, second, third] = [delays[0], delays[1], delays[2]];
+  return first === undefined || second === undefined || third === undefined ? undefined : [first, second, third];
+}
+
+describe.each(engines)('offline via the device’s switch in %s', (engine) => {
+  const h = useBrowserHarness(engine);
 
   it('goes disconnected, backs off further with each failure, and recovers online', async () => {
-    const { context, page } = await h.newDevice();
-    await page.evaluate((o) => window.pulse.open(o), { name: NAME, url: h.server.url, token: h.server.token, config: CONFIG });
+    const device = await h.newDevice();
+    const { page } = device;
+    await page.evaluate((o) => window.pulse.open(o), { name: NAME, url: device.serverUrl, token: h.server.token, config: CONFIG });
     await page.evaluate((n) => window.pulse.start(n), NAME);
     await waitFor('the first sync', () => page.evaluate((n) => window.pulse.status(n), NAME), (s) => s.lastSyncedAt !== null);
 
-    await context.setOffline(true);
+    await device.setOffline(true);
     const wentOffline = Date.now();
     await page.evaluate((n) => window.pulse.clearEvents(n), NAME);
     await page.evaluate((n) => window.pulse.put(n, 'notes', 'written-offline', { text: 'while offline' }), NAME);
@@ -42,16 +55,18 @@ describe('offline via the browser switch', () => {
     const offline = await waitFor(
       'three growing retry delays while offline',
       () => page.evaluate((n) => window.pulse.events(n).status, NAME),
-      (statuses) => announcedDelays(statuses).length >= 3,
+      (statuses) => firstThree(delaysByAttempt(statuses)) !== undefined,
       { timeoutMs: 20_000, everyMs: 100 },
     );
-    const delays = announcedDelays(offline);
-    console.log(`offline retry delays (ms): ${delays.join(', ')}; statuses: ${offline.map((s) => `${s.state}/${s.error?.code ?? '-'}`).join(' ')}`);
+    const delays = delaysByAttempt(offline);
+    console.log(`offline retry delays by attempt (ms): ${delays.join(', ')}; statuses: ${offline.map((s) => `${s.state}/${s.error?.code ?? '-'}`).join(' ')}`);
     expect(offline.some((s) => s.state === 'disconnected')).toBe(true);
-    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1] as number);
+    const [first, second, third] = firstThree(delays) ?? [];
+    expect(second).toBeGreaterThan(first as number);
+    expect(third).toBeGreaterThan(second as number);
     expect((await serverRecords(h.server, 'notes')).has('written-offline')).toBe(false);
 
-    await context.setOffline(false);
+    await device.setOffline(false);
     const recovered = await waitFor(
       'an idle status with a sync after going back online',
       () => page.evaluate((n) => window.pulse.status(n), NAME),
@@ -61,20 +76,21 @@ describe('offline via the browser switch', () => {
     expect(recovered.error).toBeUndefined();
     expect(recovered.retry).toBeUndefined();
     expect((await serverRecords(h.server, 'notes')).get('written-offline')).toEqual({ text: 'while offline' });
-    expect(h.pageErrors(page)).toEqual([]);
+    expect(await h.pageErrors(page)).toEqual([]);
     await page.evaluate((n) => window.pulse.close(n), NAME);
   }, 60_000);
 
   it('retries at once when the browser comes back online, not at the end of a long backoff', async () => {
-    // Chromium fires no online/offline events in workers; the worker watches navigator.onLine.
+    // Chromium and Firefox fire no online/offline events in workers; the page relays its own.
     const name = 'offline-long-backoff';
     const longBackoff = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 120_000, multiplier: 2, maxDelayMs: 600_000 } };
-    const { context, page } = await h.newDevice();
-    await page.evaluate((o) => window.pulse.open(o), { name, url: h.server.url, token: h.server.token, config: longBackoff });
+    const device = await h.newDevice();
+    const { page } = device;
+    await page.evaluate((o) => window.pulse.open(o), { name, url: device.serverUrl, token: h.server.token, config: longBackoff });
     await page.evaluate((n) => window.pulse.start(n), name);
     await waitFor('the first sync', () => page.evaluate((n) => window.pulse.status(n), name), (s) => s.lastSyncedAt !== null);
 
-    await context.setOffline(true);
+    await device.setOffline(true);
     await page.evaluate((n) => window.pulse.put(n, 'notes', 'back-online', { text: 'pushed on reconnect' }), name);
     await waitFor(
       'a two-minute backoff after the failed push',
@@ -83,7 +99,7 @@ describe('offline via the browser switch', () => {
       { timeoutMs: 20_000, everyMs: 100 },
     );
 
-    await context.setOffline(false);
+    await device.setOffline(false);
     // Well inside the two-minute backoff: only the return online can have woken the loop.
     await waitFor(
       'the write on the server after going back online',
@@ -91,7 +107,7 @@ describe('offline via the browser switch', () => {
       (records) => records.has('back-online'),
       { timeoutMs: 30_000, everyMs: 200 },
     );
-    expect(h.pageErrors(page)).toEqual([]);
+    expect(await h.pageErrors(page)).toEqual([]);
     await page.evaluate((n) => window.pulse.close(n), name);
   }, 60_000);
 });

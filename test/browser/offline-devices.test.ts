@@ -1,13 +1,14 @@
 /**
- * Two devices (two browser contexts, each its own storage and network switch) edit
+ * In every engine: two devices (each its own storage and network switch) edit
  * while offline, come back, and end with the same records as each other and as the
  * server: their own offline writes, the other's, a delete, and one record both edited
  * (last write wins).
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/protocol/types.ts';
-import { useBrowserHarness } from '../support/browser-harness.ts';
+import type { EnginePage } from '../../tools/browser-engine.ts';
+import { useBrowserHarness, type Device } from '../support/browser-harness.ts';
+import { engines } from '../support/engines.ts';
 import { serverRecords } from '../support/server-records.ts';
 import { waitFor } from '../support/wait.ts';
 import type { PageClientOptions } from './pages/client-api.ts';
@@ -17,20 +18,20 @@ const NOTES = 'notes';
 /** Quick loops, so convergence after reconnecting takes a blink, not the default seconds. */
 const CONFIG = { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, maxDelayMs: 1_000 } } as const;
 
-async function recordsOn(page: Page, name: string): Promise<Record<string, JsonValue>> {
+async function recordsOn(page: EnginePage, name: string): Promise<Record<string, JsonValue>> {
   const list = await page.evaluate(([n, c]) => window.pulse.list(n, c), [name, NOTES] as const);
   return Object.fromEntries(list.map((r) => [r.id, r.value]));
 }
 
-describe('two devices offline', () => {
-  const h = useBrowserHarness();
+describe.each(engines)('two devices offline in %s', (engine) => {
+  const h = useBrowserHarness(engine);
 
   it('edit offline, reconnect, and converge with each other and the server', async () => {
     const a = await h.newDevice();
     const b = await h.newDevice();
-    const options = (name: string): PageClientOptions => ({ name, url: h.server.url, token: h.server.token, config: CONFIG });
-    await a.page.evaluate((o) => window.pulse.open(o), options('device-a'));
-    await b.page.evaluate((o) => window.pulse.open(o), options('device-b'));
+    const options = (name: string, device: Device): PageClientOptions => ({ name, url: device.serverUrl, token: h.server.token, config: CONFIG });
+    await a.page.evaluate((o) => window.pulse.open(o), options('device-a', a));
+    await b.page.evaluate((o) => window.pulse.open(o), options('device-b', b));
 
     // Online first: a shared starting point both devices hold.
     await a.page.evaluate(() => window.pulse.put('device-a', 'notes', 'shared', { text: 'first draft' }));
@@ -39,8 +40,8 @@ describe('two devices offline', () => {
     await b.page.evaluate(() => window.pulse.start('device-b'));
     await waitFor('device b to receive the starting records', () => recordsOn(b.page, 'device-b'), (r) => 'shared' in r && 'doomed' in r);
 
-    await a.context.setOffline(true);
-    await b.context.setOffline(true);
+    await a.setOffline(true);
+    await b.setOffline(true);
 
     // Offline edits on both sides; b edits the shared note after a does, so b's wins.
     for (let i = 0; i < 5; i++) {
@@ -57,8 +58,8 @@ describe('two devices offline', () => {
     expect(Object.keys(await recordsOn(b.page, 'device-b'))).not.toContain('a-0');
     expect((await serverRecords(h.server, NOTES)).has('a-0')).toBe(false);
 
-    await a.context.setOffline(false);
-    await b.context.setOffline(false);
+    await a.setOffline(false);
+    await b.setOffline(false);
 
     const expected: Record<string, JsonValue> = { shared: { text: 'edited on b' } };
     for (let i = 0; i < 5; i++) {
@@ -77,8 +78,8 @@ describe('two devices offline', () => {
     expect(sorted(converged.a)).toEqual(sorted(expected));
     expect(sorted(converged.b)).toEqual(sorted(expected));
     expect(sorted(converged.server)).toEqual(sorted(expected));
-    expect(h.pageErrors(a.page)).toEqual([]);
-    expect(h.pageErrors(b.page)).toEqual([]);
+    expect(await h.pageErrors(a.page)).toEqual([]);
+    expect(await h.pageErrors(b.page)).toEqual([]);
 
     await a.page.evaluate(() => window.pulse.close('device-a'));
     await b.page.evaluate(() => window.pulse.close('device-b'));

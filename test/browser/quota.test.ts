@@ -3,9 +3,14 @@
  * quota over the DevTools protocol): a local write fails `QUOTA_EXCEEDED` and writes
  * nothing; a pulled batch that does not fit leaves status `error` with
  * `QUOTA_EXCEEDED` and nothing half-applied; once space frees, sync resumes by itself.
+ *
+ * Chromium only: the quota override is a DevTools command, and neither Firefox (over
+ * BiDi) nor WebKit (over WebDriver classic) offers a way to shrink an origin's quota.
  */
 import { describe, expect, it } from 'vitest';
+import { playwrightPageOf } from '../../tools/chromium.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
+import { engines } from '../support/engines.ts';
 import { waitFor } from '../support/wait.ts';
 import './pages/client-api.ts';
 
@@ -17,14 +22,14 @@ const RECORDS = Array.from({ length: 300 }, (_, i) => ({
 }));
 const TINY_QUOTA = 256 * 1024;
 
-describe('storage quota', () => {
-  const h = useBrowserHarness();
+describe.runIf(engines.includes('chromium'))('storage quota in chromium (only Chromium can shrink a quota: over CDP)', () => {
+  const h = useBrowserHarness('chromium');
 
   it('QUOTA_EXCEEDED for a local write and for a pulled batch; sync resumes when space frees', async () => {
     const name = `quota-${Date.now()}`;
     const options = {
       name,
-      url: h.server.url,
+      url: h.server.url, // Chromium has its own offline switch: every device reaches the proxy itself
       token: h.server.token,
       config: { pushIntervalMs: 200, pullIntervalMs: 200, retry: { initialDelayMs: 100, maxDelayMs: 300 } },
     };
@@ -34,12 +39,13 @@ describe('storage quota', () => {
     await writer.page.evaluate((o) => window.pulse.open(o), { ...options, name: `${name}-writer` });
     await writer.page.evaluate(([n, records]) => window.pulse.putMany(n, records), [`${name}-writer`, RECORDS] as const);
     await writer.page.evaluate((n) => window.pulse.syncOnce(n), `${name}-writer`);
-    await writer.context.close();
+    await writer.close();
 
     // This device gets a tiny quota — before its database opens: Chromium 156 did not
     // apply an override to a database already open when the override came.
-    const { context, page } = await h.newDevice();
-    const cdp = await context.newCDPSession(page);
+    const { page } = await h.newDevice();
+    const chromiumPage = playwrightPageOf(page);
+    const cdp = await chromiumPage.context().newCDPSession(chromiumPage);
     const origin = new URL(h.pages.url).origin;
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: TINY_QUOTA });
     await page.evaluate((o) => window.pulse.open(o), options);

@@ -1,31 +1,34 @@
 /**
- * Collections in Chromium, through a small React app over `pulsesync/react`: live
- * queries re-render on a write made in another tab; an index upgrade in a newer tab
- * closes the older tab with a coded error instead of blocking; two app versions sync
- * through one server, the newer migrating what the older wrote.
+ * Collections in every engine, through a small React app over `pulsesync/react` (its
+ * default worker: pulsesync's collections worker): live queries re-render on a write
+ * made in another tab (a plain client, the default worker); an index upgrade in a newer
+ * tab closes the older tab with a coded error instead of blocking; two app versions
+ * sync through one server, the newer migrating what the older wrote.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import type { EnginePage } from '../../tools/browser-engine.ts';
 import { useBrowserHarness } from '../support/browser-harness.ts';
+import { engines } from '../support/engines.ts';
 import { waitFor } from '../support/wait.ts';
 import './pages/client-api.ts';
 import type { ReactAppOptions, ReactAppView } from './pages/react-api.ts';
 
-describe('collections and React hooks in Chromium', () => {
-  const h = useBrowserHarness();
-  const view = (page: Page): Promise<ReactAppView> => page.evaluate(() => window.reactApp.view());
-  const options = (name: string, extra: Partial<ReactAppOptions> = {}): ReactAppOptions => ({ name, url: h.server.url, token: h.server.token, ...extra });
+describe.each(engines)('collections and React hooks in %s', (engine) => {
+  const h = useBrowserHarness(engine);
+  const view = (page: EnginePage): Promise<ReactAppView> => page.evaluate(() => window.reactApp.view());
+  const options = (name: string, url: string, extra: Partial<ReactAppOptions> = {}): ReactAppOptions => ({ name, url, token: h.server.token, ...extra });
 
   it('useQuery, useCount and useRecord re-render on a write made in another tab', async () => {
     const name = `react-${Date.now()}`;
-    const { context, page: app } = await h.newDevice('react');
-    await app.evaluate((o) => window.reactApp.mount(o), options(name));
+    const device = await h.newDevice('react');
+    const app = device.page;
+    await app.evaluate((o) => window.reactApp.mount(o), options(name, device.serverUrl));
     await waitFor('the first render with results', () => view(app), (v) => v.open === '0');
     expect((await view(app)).todos).toEqual([]);
 
-    // Another tab of the app writes through the plain client API.
-    const other = await h.openPage(context);
-    await other.evaluate((o) => window.pulse.open(o), { name, url: h.server.url, token: h.server.token });
+    // Another tab of the app writes through the plain client API (no collections: the default worker).
+    const other = await device.openPage();
+    await other.evaluate((o) => window.pulse.open(o), { name, url: device.serverUrl, token: h.server.token });
     await other.evaluate((n) => window.pulse.put(n, 'todos', 't1', { title: 'from the other tab', done: false, createdAt: 20 }), name);
     await other.evaluate((n) => window.pulse.put(n, 'todos', 't0', { title: 'older', done: true, createdAt: 10 }), name);
     const seen = await waitFor('the other tab’s writes', () => view(app), (v) => v.todos.length === 2 && v.open === '1');
@@ -37,18 +40,19 @@ describe('collections and React hooks in Chromium', () => {
     await other.evaluate((n) => window.pulse.remove(n, 'todos', 't1'), name);
     const after = await waitFor('the delete', () => view(app), (v) => v.todos.length === 2);
     expect(after).toMatchObject({ todos: ['older', 'newest'], open: '1', first: '(none)' });
-    expect(h.pageErrors(app)).toEqual([]);
+    expect(await h.pageErrors(app)).toEqual([]);
     await other.evaluate((n) => window.pulse.close(n), name);
     await app.evaluate(() => window.reactApp.unmount());
   }, 60_000);
 
   it('an index upgrade in a newer tab goes through; the older tab gets DATABASE_CLOSED', async () => {
     const name = `upgrade-${Date.now()}`;
-    const { context, page: old } = await h.newDevice('react');
-    await old.evaluate((o) => window.reactApp.mount(o), options(name, { indexes: ['createdAt'] }));
+    const device = await h.newDevice('react');
+    const old = device.page;
+    await old.evaluate((o) => window.reactApp.mount(o), options(name, device.serverUrl, { indexes: ['createdAt'] }));
     await old.evaluate(() => window.reactApp.add('t1', 'kept', 1));
-    const newer = await h.openPage(context, 'react');
-    await newer.evaluate((o) => window.reactApp.mount(o), options(name, { indexes: ['createdAt', 'title', ['done', 'createdAt']] }));
+    const newer = await device.openPage('react');
+    await newer.evaluate((o) => window.reactApp.mount(o), options(name, device.serverUrl, { indexes: ['createdAt', 'title', ['done', 'createdAt']] }));
     await waitFor('the newer tab to show the record', () => view(newer), (v) => v.todos.length === 1);
     await waitFor('the older tab to be told', () => old.evaluate(() => window.reactApp.errors()), (e) => e.includes('DATABASE_CLOSED'));
     await expect(old.evaluate(() => window.reactApp.add('t2', 'refused', 2))).rejects.toThrow(/reload this tab/);
@@ -57,10 +61,11 @@ describe('collections and React hooks in Chromium', () => {
 
   it('two app versions sync through one server: the newer migrates, the older keeps what it cannot read', async () => {
     const stamp = Date.now();
-    const { page: v1 } = await h.newDevice('react');
-    const { page: v2 } = await h.newDevice('react');
-    await v1.evaluate((o) => window.reactApp.mount(o), options(`v1-${stamp}`));
-    await v2.evaluate((o) => window.reactApp.mount(o), options(`v2-${stamp}`, { version2: true }));
+    const first = await h.newDevice('react');
+    const second = await h.newDevice('react');
+    const [v1, v2] = [first.page, second.page];
+    await v1.evaluate((o) => window.reactApp.mount(o), options(`v1-${stamp}`, first.serverUrl));
+    await v2.evaluate((o) => window.reactApp.mount(o), options(`v2-${stamp}`, second.serverUrl, { version2: true }));
     for (const page of [v1, v2]) await page.evaluate(() => window.reactApp.start());
 
     await v1.evaluate(() => window.reactApp.add('a', 'from v1', 1));

@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collection } from '../../src/client/collection-types.ts';
+import { defineCollections } from '../../src/client/define-collections.ts';
 import type { JsonValue } from '../../src/protocol/types.ts';
 import { tabsWorld } from './tabs.ts';
 
@@ -22,8 +23,8 @@ const TodoV1 = v.object({ title: v.string(), done: v.boolean() });
 const TodoV2 = v.object({ title: v.string(), done: v.boolean(), priority: v.picklist(['low', 'normal', 'high']) });
 type TodoV2 = v.InferOutput<typeof TodoV2>;
 
-const v1 = { todos: { schema: TodoV1, indexes: ['title'] } };
-const v2 = {
+const v1 = defineCollections({ todos: { schema: TodoV1, indexes: ['title'] } });
+const v2 = defineCollections({
   todos: {
     schema: TodoV2,
     indexes: ['title'],
@@ -33,7 +34,7 @@ const v2 = {
       return { ...(value as { title: string; done: boolean }), priority: 'normal' };
     },
   },
-};
+});
 
 describe('two app versions syncing through one server', () => {
   it('the new client migrates old values on read; the old one keeps new values it cannot read', async () => {
@@ -78,6 +79,6 @@ describe('two app versions syncing through one server', () => {
   it('refuses a version without a migration, at createSyncClient', () => {
     const w = tabsWorld();
     worlds.push(w);
-    expect(() => w.open({ collections: { todos: { version: 2 } } })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => w.open({ collections: defineCollections({ todos: { version: 2 } }) })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
   });
 });

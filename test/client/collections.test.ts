@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Collection } from '../../src/client/collection-types.ts';
+import { defineCollections } from '../../src/client/define-collections.ts';
 import { waitFor } from '../support/wait.ts';
 import { tabsWorld } from './tabs.ts';
 
@@ -22,10 +23,10 @@ const Todo = v.object({
 });
 type Todo = v.InferOutput<typeof Todo>;
 
-const collections = {
+const collections = defineCollections({
   todos: { schema: Todo, indexes: ['done', 'createdAt', ['listId', 'createdAt']] },
   notes: { indexes: ['title'] },
-} as const;
+});
 
 function openTodos(): { todos: Collection<Todo>; client: ReturnType<typeof world.open> } {
   const client = world.open({ collections });
@@ -72,7 +73,21 @@ describe('typed collections', () => {
   it('refuses a collection that was not declared', () => {
     world = tabsWorld();
     const client = world.open({ collections });
-    expect(() => client.collection('nope')).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    // Not a name the types allow: as from plain JavaScript.
+    const collection = client.collection as (name: string) => unknown;
+    expect(() => collection.call(client, 'nope')).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+
+  it('with a worker that has no collections, their calls fail INVALID_CONFIG saying how to get one; records still work', async () => {
+    world = tabsWorld();
+    const client = world.open({ collections }, { collections: undefined });
+    const todos = client.collection('todos');
+    // The default worker ignores the declarations (it carries none of their code).
+    await todos.put('t1', { title: 'Milk', done: false, createdAt: 1 });
+    expect(await todos.get('t1')).toEqual({ title: 'Milk', done: false, createdAt: 1 });
+    const error = await rejection(todos.query({ orderBy: 'createdAt' }));
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(/no collections.*workerCollections/) });
+    expect(await rejection(todos.count())).toMatchObject({ code: 'INVALID_CONFIG' });
   });
 });
 
@@ -138,11 +153,11 @@ describe('queries over declared indexes', () => {
 describe('an index upgrade with an older tab open', () => {
   it('goes through; the older tab hears DATABASE_CLOSED at once and its calls fail so', async () => {
     world = tabsWorld();
-    const old = world.open({ collections: { todos: { indexes: ['createdAt'] } } });
+    const old = world.open({ collections: defineCollections({ todos: { indexes: ['createdAt'] } }) });
     await old.collection('todos').put('t1', { createdAt: 1, title: 'kept' });
     const errors: string[] = [];
     old.on('error', (error) => errors.push(error.code));
-    const upgraded = world.open({ collections: { todos: { indexes: ['createdAt', 'title'] } } });
+    const upgraded = world.open({ collections: defineCollections({ todos: { indexes: ['createdAt', 'title'] } }) });
     const page = await upgraded.collection('todos').query({ orderBy: 'title' });
     expect(page.records.map((r) => r.id)).toEqual(['t1']);
     await waitFor('the older tab to hear it', () => errors, (e) => e.length > 0);

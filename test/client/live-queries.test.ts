@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, afterEach } from 'vitest';
 import type { CollectionPage } from '../../src/client/collection-types.ts';
+import { defineCollections } from '../../src/client/define-collections.ts';
 import type { WatchMessage, WatchResult, WatchTarget } from '../../src/query/types.ts';
 import type { ChangeEvent } from '../../src/store/types.ts';
 import { WatchRegistry } from '../../worker/watch-registry.ts';
@@ -17,7 +18,7 @@ afterEach(async () => {
   worlds = [];
 });
 
-const collections = { todos: { indexes: ['createdAt'] }, notes: {} } as const;
+const collections = defineCollections({ todos: { indexes: ['createdAt'] }, notes: {} });
 type Todo = { title: string; createdAt: number };
 
 function world(server?: ReturnType<typeof tabsWorld>['server']): ReturnType<typeof tabsWorld> {

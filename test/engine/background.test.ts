@@ -1,3 +1,4 @@
+import { POKE_PULL_GAP_MS } from '../../src/engine/background-loops.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { SyncStatus } from '../../src/protocol/types.ts';
@@ -160,6 +161,9 @@ describe('background sync', () => {
     const manager = connect(b.replica, memoryTransport(server), { pullIntervalMs: 600_000 });
     await manager.start();
     await settle();
+    // Past the floor between requested pulls (counted from the catch-up's start), far
+    // short of the interval: only a poke can pull now.
+    vi.advanceTimersByTime(POKE_PULL_GAP_MS);
     let pulled = false;
     manager.on('change', (event) => {
       if (event.source === 'remote') pulled = true;

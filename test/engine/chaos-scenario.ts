@@ -119,9 +119,12 @@ function recordingStore(inner: ServerStore, committed: ServerRecord[]): ServerSt
   return {
     kind: inner.kind,
     serverId: () => inner.serverId(),
+    secret: () => inner.secret(),
     readChanges: (query) => inner.readChanges(query),
     latestVersion: () => inner.latestVersion(),
+    latestVersionIn: (collectives) => inner.latestVersionIn(collectives),
     listCollectives: () => inner.listCollectives(),
+    getInstance: (instanceId) => inner.getInstance(instanceId),
     onCommit: (listener) => inner.onCommit(listener),
     close: () => inner.close(),
     async transaction(fn) {
@@ -131,6 +134,8 @@ function recordingStore(inner: ServerStore, committed: ServerRecord[]): ServerSt
           getRecords: (keys) => tx.getRecords(keys),
           getAppliedSeq: (source) => tx.getAppliedSeq(source),
           setAppliedSeq: (source, seq) => tx.setAppliedSeq(source, seq),
+          getInstance: (instanceId) => tx.getInstance(instanceId),
+          putInstance: (record) => tx.putInstance(record),
           async writeRecords(rows) {
             const out = await tx.writeRecords(rows);
             written.push(...out);

@@ -24,13 +24,10 @@ const ATTACKER = '01900000-0000-7000-8000-00000000dead';
 
 describe('finding 1: a clock pushed by another user never stops this replica’s writes', () => {
   async function poisonedSharedCollective() {
-    const { server } = newServer();
-    // One valid change with an absurd clock, straight to the server (as over HTTP).
-    await server.handlePush({
-      instanceId: ATTACKER,
-      policy: 'last-write-wins',
-      changes: [{ seq: 1, source: ATTACKER, collective: 'shared', id: 'x', op: 'put', value: 'boom', hlc: POISON, baseVersion: null }],
-    });
+    const { server, store } = newServer();
+    // One valid change with an absurd clock, written to the store directly: a server now
+    // refuses it (test/server/http/clock-drift.test.ts), one from before the bound did not.
+    await store.transaction((tx) => tx.writeRecords([{ collective: 'shared', id: 'x', op: 'put', value: 'boom', hlc: POISON, source: ATTACKER }]));
     return server;
   }
 

@@ -11,7 +11,7 @@ import { postgresServerStore, type PostgresServerStore } from '../../src/server/
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import { globalTimers, type ServerTimers } from '../../src/server/timers.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
-import { SOURCE_A, SOURCE_B } from './server-store-fixture.ts';
+import { SOURCE_A, SOURCE_B } from '../../src/testing/server-store-fixture.ts';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { postgresServerStore } from '../../src/server/postgres.ts';
 import { sqliteServerStore } from '../../src/server/sqlite.ts';
 import type { ServerStore } from '../../src/server/types.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
-import { runServerStoreContract } from './server-store-contract.ts';
+import { runServerStoreContract } from '../../src/testing/server-store-contract.ts';
 
 /** Closes every store a fixture opened, then runs `cleanup`. */
 function tracker(cleanup: () => void = () => undefined) {

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import { PROTOCOL_VERSION, type ConflictPolicy, type JsonValue, type SyncChange } from '../../src/protocol/types.ts';
-import { collectiveAccess } from '../../src/server/access.ts';
+import { collectiveAccess, type Access } from '../../src/server/access.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import type { ServerLimits } from '../../src/server/limits.ts';
-import { SOURCE_A, SOURCE_B } from './server-store-fixture.ts';
+import { SOURCE_A, SOURCE_B } from '../../src/testing/server-store-fixture.ts';
 
 function setup(limits: Partial<ServerLimits> = {}) {
   const store = memoryServerStore();
@@ -84,8 +84,9 @@ describe('sync server: push', () => {
 
   it('applies only the new tail of a batch that overlaps what was applied', async () => {
     const { server } = setup();
-    await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'a', 1), change(SOURCE_A, 2, 'notes', 'b', 1)]));
-    const overlap = await server.handlePush(push([change(SOURCE_A, 2, 'notes', 'b', 'resent'), change(SOURCE_A, 3, 'notes', 'c', 3)]));
+    const second = change(SOURCE_A, 2, 'notes', 'b', 1);
+    await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'a', 1), second]));
+    const overlap = await server.handlePush(push([second, change(SOURCE_A, 3, 'notes', 'c', 3)]));
     expect(overlap).toMatchObject({ accepted: 1, ackedSeq: 3 });
     const rows = (await server.handlePull(pull(SOURCE_B))).changes;
     expect(rows.map((row) => [row.id, row.value])).toEqual([['a', 1], ['b', 1], ['c', 3]]);
@@ -136,13 +137,25 @@ describe('sync server: push', () => {
   it("does not let one user move another replica's applied seq by pushing under its instance id", async () => {
     const { server, store } = setup();
     const alice = collectiveAccess('alice', { read: ['notes'], write: ['notes'] });
-    const mallory = collectiveAccess('mallory', { read: ['notes'], write: ['scratch'] });
+    const mallory = collectiveAccess('mallory', { read: ['notes'], write: ['notes'] });
+    await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'n', 'first')]), alice);
     // Mallory read SOURCE_A off a pulled change and pushes under it with a huge seq.
-    await server.handlePush(push([change(SOURCE_A, 1_000_000, 'notes', 'n', 'forged')]), mallory);
-    const response = await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'n', 'mine')]), alice);
-    expect(response).toMatchObject({ accepted: 1, ackedSeq: 1 });
+    const forged = await errorOf(server.handlePush(push([change(SOURCE_A, 1_000_000, 'notes', 'n', 'forged')]), mallory));
+    expect(forged.code).toBe('INSTANCE_FORBIDDEN');
+    const response = await server.handlePush(push([change(SOURCE_A, 2, 'notes', 'n', 'mine')]), alice);
+    expect(response).toMatchObject({ accepted: 1, ackedSeq: 2 });
     const rows = (await store.readChanges({ after: 0, limit: 100 })).rows;
     expect(rows.map((row) => [row.id, row.value])).toEqual([['n', 'mine']]);
+  });
+
+  it('refuses INSTANCE_CLONED a change sent again at an applied seq that differs from the one applied, storing nothing', async () => {
+    const { server, store } = setup();
+    await server.handlePush(push([change(SOURCE_A, 1, 'notes', 'a', 'original')]));
+    const before = await snapshot(store);
+    const clone = await errorOf(server.handlePush(push([change(SOURCE_A, 1, 'notes', 'a', 'the copy wrote this'), change(SOURCE_A, 2, 'notes', 'b', 2)])));
+    expect(clone.code).toBe('INSTANCE_CLONED');
+    expect(clone.details).toEqual({ instanceId: SOURCE_A, seq: 1 });
+    expect(await snapshot(store)).toEqual(before);
   });
 
   it('refuses each change no store can keep (NUL, lone surrogate) with INVALID and writes the rest', async () => {
@@ -259,7 +272,8 @@ describe('sync server: pull', () => {
       return listed;
     };
     const reader = '0190f5e1-0000-7000-8000-0000000000cc';
-    const access = collectiveAccess('carol', { read: ['notes', 'fresh'], write: [] });
+    // Rights given as a predicate only: the pull has to list the collectives.
+    const access: Access = { userId: 'carol', canRead: (c) => c === 'notes' || c === 'fresh', canWrite: () => false };
     const first = await server.handlePull(pull(reader), access);
     expect(first.changes.map((c) => c.id)).toEqual(['n']);
     expect(first.newCursor).toBe(1);

@@ -6,6 +6,7 @@
  */
 import { forceCloseDatabase, IDBDatabase as FakeIDBDatabase, IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatHlc } from '../../src/clock/hlc.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import type { LocalStore } from '../../src/store/types.ts';
@@ -163,9 +164,18 @@ describe('IndexedDB replica: failures underneath', () => {
     expect((await replica.pendingChanges(10)).map((c) => c.seq)).toEqual([1, 2]);
   });
 
-  it('fails DATABASE_CLOSED, not a hang, when its connection is closed underneath it', async () => {
+  it('reopens once, not a hang, when its connection is closed underneath it with no close event (Safari)', async () => {
     const replica = await open('r');
     connections.at(-1)?.close();
+    await replica.put('c', 'a', 1);
+    expect(await replica.pendingCount()).toBe(1);
+    expect(connections).toHaveLength(2);
+  });
+
+  it('fails DATABASE_CLOSED, not a hang, when its connection is closed underneath it and the database deleted', async () => {
+    const replica = await open('r');
+    connections.at(-1)?.close();
+    await deleteDatabase('r');
     expect(await failureCode(replica.put('c', 'a', 1))).toBe('DATABASE_CLOSED');
     expect(await failureCode(replica.pendingCount())).toBe('DATABASE_CLOSED');
   });
@@ -305,5 +315,52 @@ describe('IndexedDB replica: listeners', () => {
     await replica.put('c', 'a', 1);
     expect(report).toHaveBeenCalledOnce();
     expect((await replica.get('c', 'a'))?.value).toBe(1);
+  });
+});
+
+describe('IndexedDB replica: a database written by 0.1', () => {
+  const WRITER = '01900000-0000-7000-8000-0000000000bb';
+  const HLC = formatHlc({ wallMs: 1_700_000_000_000, counter: 0, node: WRITER });
+
+  /** Puts raw `records` rows in the layout 0.1 wrote: `deleted`, and the writer under `origin`. */
+  async function seedRows(name: string, rows: readonly object[]): Promise<void> {
+    const db = await openDatabase({ factory, name, blockedTimeoutMs: 1000, mustExist: false });
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction(['records'], 'readwrite');
+      for (const row of rows) tx.objectStore('records').put(row);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }
+
+  it('reads its rows with their writer as source, and its tombstones as absent', async () => {
+    await seedRows('old', [
+      { collective: 'c', id: 'live', value: { v: 1 }, deleted: false, hlc: HLC, origin: WRITER, version: 3 },
+      { collective: 'c', id: 'gone', deleted: true, hlc: HLC, origin: WRITER, version: 4 },
+    ]);
+    const replica = await open('old');
+    expect(await replica.get('c', 'live')).toEqual({ collective: 'c', id: 'live', value: { v: 1 }, hlc: HLC, source: WRITER, version: 3 });
+    expect(await replica.get('c', 'gone')).toBeUndefined();
+    expect((await replica.list('c')).map((r) => r.id)).toEqual(['live']);
+  });
+
+  it('keeps writing rows a 0.1 tab still open on the same database can read', async () => {
+    const replica = await open('shared-with-old');
+    await replica.put('c', 'a', 1);
+    await replica.delete('c', 'b');
+    replica.close();
+    const db = await openDatabase({ factory, name: 'shared-with-old', blockedTimeoutMs: 1000, mustExist: true });
+    const rows = await new Promise<unknown[]>((resolve, reject) => {
+      const request = db.transaction(['records'], 'readonly').objectStore('records').getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    db.close();
+    expect(rows).toEqual([
+      expect.objectContaining({ id: 'a', value: 1, deleted: false, origin: replica.instanceId }),
+      expect.objectContaining({ id: 'b', deleted: true, origin: replica.instanceId }),
+    ]);
+    expect(rows.every((row) => !Object.hasOwn(row as object, 'source') && !Object.hasOwn(row as object, 'op'))).toBe(true);
   });
 });

@@ -9,13 +9,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SyncError } from '../../src/protocol/errors.ts';
 import { indexesOf } from '../../src/query/indexes.ts';
 import type { CollectionDeclarations } from '../../src/query/types.ts';
-import { openReplica, type IndexedReplica } from '../../src/store/idb-replica.ts';
+import { IdbReplica, openReplica } from '../../src/store/idb-replica.ts';
+import { openWithIndexes } from '../../src/store/index-upgrade.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
+import { readRecords, type RecordKeys } from '../../src/store/read-transaction.ts';
 import { Stores } from '../../src/store/schema.ts';
 import { failureCode, pulled } from '../../src/testing/replica-contract.ts';
 
 let factory = new IDBFactory();
-const opened: IndexedReplica[] = [];
+const opened: IdbReplica[] = [];
 beforeEach(() => {
   factory = new IDBFactory();
 });
@@ -24,16 +26,31 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function open(collections: CollectionDeclarations | undefined, onVersionChange?: (error: SyncError) => void): Promise<IndexedReplica> {
+/** The opener of a replica declaring `collections` (what the collections worker gives `openReplica`). */
+function withIndexes(collections: CollectionDeclarations, onVersionChange?: (error: SyncError) => void): ReturnType<typeof openWithIndexes> {
+  return openWithIndexes([...indexesOf(collections).values()], onVersionChange);
+}
+
+async function open(collections: CollectionDeclarations | undefined, onVersionChange?: (error: SyncError) => void): Promise<IdbReplica> {
   const replica = await openReplica({
     name: 'app',
     indexedDB: factory,
     IDBKeyRange,
-    ...(collections === undefined ? {} : { indexes: [...indexesOf(collections).values()] }),
-    ...(onVersionChange === undefined ? {} : { onVersionChange }),
+    ...(collections === undefined ? {} : { open: withIndexes(collections, onVersionChange) }),
   });
+  if (!(replica instanceof IdbReplica)) throw new Error('openReplica gave no IdbReplica');
   opened.push(replica);
   return replica;
+}
+
+/** Counts the entries of `index` in `range` over the records of `replica`. */
+function countIn(replica: IdbReplica, index: string, range: (keys: RecordKeys) => IDBKeyRange): Promise<number> {
+  return readRecords(replica.connection, 'count', (records, keys) =>
+    new Promise<number>((resolve) => {
+      const request = records.index(index).count(range(keys));
+      request.onsuccess = () => resolve(request.result);
+    }),
+  );
 }
 
 /** The indexes of `records` and the database version, read from a fresh connection. */
@@ -71,24 +88,26 @@ describe('declared indexes in the replica', () => {
     await plain.delete('notes', 'n2');
     plain.close();
     const declared = await open({ notes: {} });
-    const live = await declared.readRecords('count', (records, keys) =>
-      new Promise<number>((resolve) => {
-        const request = records.index('live').count(keys.range.bound(['notes', 1], ['notes', 1, []]));
-        request.onsuccess = () => resolve(request.result);
-      }),
-    );
+    const live = await countIn(declared, 'live', (keys) => keys.range.bound(['notes', 1], ['notes', 1, []]));
     expect(live).toBe(2);
+  });
+
+  it('stay when an app version that declares none opens the database, and take its writes', async () => {
+    await open({ notes: { indexes: ['n'] } });
+    await open({ notes: { indexes: ['n', 'title'] } }); // version 2: the first connection closes
+    opened.splice(0).forEach((replica) => replica.close());
+    const plain = await open(undefined); // at the current version, not 1: no VersionError
+    await plain.put('notes', 'a', { n: 1, title: 'A' });
+    plain.close();
+    const declared = await open({ notes: { indexes: ['n', 'title'] } });
+    expect((await layout()).version).toBe(2);
+    expect(await countIn(declared, 'live', (keys) => keys.range.bound(['notes', 1], ['notes', 1, []]))).toBe(1);
+    expect(await countIn(declared, 'ix:title', (keys) => keys.range.bound(['notes'], ['notes', []]))).toBe(1);
   });
 
   it('move with the write that changes them: a pulled batch and its cursor, all or nothing', async () => {
     const replica = await open({ notes: { indexes: ['n'] } });
-    const indexed = (): Promise<number> =>
-      replica.readRecords('count', (records, keys) =>
-        new Promise<number>((resolve) => {
-          const request = records.index('ix:n').count(keys.range.bound(['notes'], ['notes', []]));
-          request.onsuccess = () => resolve(request.result);
-        }),
-      );
+    const indexed = (): Promise<number> => countIn(replica, 'ix:n', (keys) => keys.range.bound(['notes'], ['notes', []]));
     const batch = [1, 2, 3].map((n) => pulled('notes', `p${n}`, n, { value: { n } }));
     const cursor = { peer: 'server', from: 0, to: 3 };
     // Refused (another tab applied from elsewhere): neither records nor index entries.
@@ -107,7 +126,7 @@ describe('declared indexes in the replica', () => {
     stubborn.onversionchange = () => undefined;
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const upgrade = failureCode(
-      openReplica({ name: 'app', indexedDB: factory, IDBKeyRange, blockedTimeoutMs: 2000, indexes: [...indexesOf({ todos: { indexes: ['done'] } }).values()] }),
+      openReplica({ name: 'app', indexedDB: factory, IDBKeyRange, blockedTimeoutMs: 2000, open: withIndexes({ todos: { indexes: ['done'] } }) }),
     );
     await vi.advanceTimersByTimeAsync(2000);
     expect(await upgrade).toBe('DATABASE_BLOCKED');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import { PROTOCOL_VERSION, type JsonValue } from '../../src/protocol/types.ts';
+import { collectiveAccess } from '../../src/server/access.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
@@ -69,6 +70,22 @@ describe('memory transport', () => {
     await transport.push({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: (await replica.pendingChanges(10)).slice(1) });
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(pokes).toBe(1);
+  });
+
+  it("passes the caller's access to the live channel: no poke for writes it may not read", async () => {
+    const { server, replica } = await setup();
+    let pokes = 0;
+    const reader = collectiveAccess('reader', { read: ['public'], write: [] });
+    const close = memoryTransport(server, { access: reader }).live?.({ onPoke: () => void (pokes += 1) });
+    await replica.put('private', 'a', 1);
+    await server.handlePush({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: await replica.pendingChanges(10) });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pokes).toBe(0);
+    await replica.put('public', 'b', 2);
+    await server.handlePush({ instanceId: replica.instanceId, policy: 'last-write-wins', changes: (await replica.pendingChanges(10)).slice(1) });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(pokes).toBe(1);
+    close?.();
   });
 
   it('times a call only when given a timeoutMs, and clears the timer once answered', async () => {

@@ -14,6 +14,8 @@ import type { ErrorResponse } from '../../protocol/types.ts';
  *   client must change something (update, or forget its cursor) before trying again.
  * - `RATE_LIMITED` is 429 with `Retry-After` (seconds, from `details.retryAfterMs`).
  * - `SHUTDOWN` is 503: the server is stopping; a client retries (elsewhere) later.
+ * - `INSTANCE_FORBIDDEN` is 403 and `INSTANCE_CLONED` 409: resending is useless, the
+ *   replica must take a fresh instance id first.
  * Anything not listed is 500.
  */
 export const STATUS_OF_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
@@ -30,6 +32,8 @@ export const STATUS_OF_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.SHUTDOWN]: 503,
   [ErrorCode.TIMEOUT]: 504,
+  [ErrorCode.INSTANCE_FORBIDDEN]: 403,
+  [ErrorCode.INSTANCE_CLONED]: 409,
 };
 
 /** The HTTP status for a SyncError code. */

@@ -44,7 +44,7 @@ export interface FetchHandlerOptions {
    * behind your own auth, never on an open port (the command refuses to start so).
    */
   readonly authenticate?: Authenticate | undefined;
-  /** Only `maxBodyBytes` matters here (the rest is the sync server's). */
+  /** Only `maxBodyBytes` and `maxJsonNodes` matter here (the rest is the sync server's). */
   readonly limits?: Partial<ServerLimits> | undefined;
   /** Path prefix the routes live under, e.g. `/api` for `/api/sync/push`. Default none. */
   readonly basePath?: string | undefined;
@@ -93,6 +93,8 @@ function normaliseBasePath(basePath: string | undefined): string {
 export function createFetchHandler(server: SyncServerCore, options: FetchHandlerOptions = {}): FetchHandler {
   const basePath = normaliseBasePath(options.basePath);
   const maxBodyBytes = options.limits?.maxBodyBytes ?? server.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const maxJsonNodes = options.limits?.maxJsonNodes ?? server.limits?.maxJsonNodes ?? DEFAULT_LIMITS.maxJsonNodes;
+  const body = (request: Request): Promise<unknown> => readJsonBody(request, maxBodyBytes, maxJsonNodes);
   const authenticate = options.authenticate ?? server.authenticate;
   const report = options.onError ?? ((error: unknown) => console.error('pulsesync-server: unexpected failure', error));
   const streams = new Set<LiveStream>();
@@ -129,24 +131,25 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
     const access = await identify(request);
     switch (route) {
       case 'live':
-        return live(request);
+        return live(request, access);
       case 'handshake':
-        return jsonResponse(await server.handleHandshake(await readJsonBody(request, maxBodyBytes), access), 200);
+        return jsonResponse(await server.handleHandshake(await body(request), access), 200);
       case 'push':
-        return jsonResponse(await server.handlePush(await readJsonBody(request, maxBodyBytes), access), 200);
+        return jsonResponse(await server.handlePush(await body(request), access), 200);
       case 'pull':
-        return jsonResponse(await server.handlePull(await readJsonBody(request, maxBodyBytes), access), 200);
+        return jsonResponse(await server.handlePull(await body(request), access), 200);
     }
   }
 
-  function live(request: Request): Response {
+  function live(request: Request, access: Access | undefined): Response {
     // A client that goes away before the host pipes the body never cancels it: end the
     // stream (its subscription and heartbeat timer) on the request's abort as well, and
     // when the sync server closes under a handler that was not closed itself.
     const signals = [request.signal, server.signal].filter((signal) => signal !== undefined);
     const end = (): void => stream.close();
     const stream = openLiveStream({
-      subscribe: (listener) => server.onChanges(listener),
+      // Pokes only for commits the caller may read (see SyncServer.onChanges).
+      subscribe: (listener) => server.onChanges(listener, access),
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       ...(options.timers === undefined ? {} : { timers: options.timers }),
       onClose: () => {

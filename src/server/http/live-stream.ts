@@ -24,7 +24,10 @@ export interface LiveStream {
 
 /** Options of {@link openLiveStream}. */
 export interface LiveStreamOptions {
-  /** Subscribes to commits; returns the unsubscribe. */
+  /**
+   * Subscribes to the commits this stream pokes for (only those its caller may read:
+   * `SyncServer.onChanges` with the caller's access); returns the unsubscribe.
+   */
   readonly subscribe: (listener: () => void) => () => void;
   readonly heartbeatMs?: number;
   /** Where the heartbeat interval is set. Default {@link globalTimers}. */

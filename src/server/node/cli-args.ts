@@ -3,6 +3,8 @@
  * except reading the token file, so it is easy to test).
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../../clock/hlc.ts';
+import { DEFAULT_CONNECTION_LIMITS } from './connection-guard.ts';
 
 /** Where the data lives. */
 export type StoreChoice = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string };
@@ -19,6 +21,13 @@ export interface ServerCommand {
   readonly basePath: string | undefined;
   readonly corsOrigin: string;
   readonly maxBodyBytes: number | undefined;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxConnections: number;
+  /** How far ahead of the server's clock a pushed clock may run; undefined: the server's default. */
+  readonly maxClockDriftMs: number | undefined;
+  /** Refuse pulls and pushes without a valid instance key (`--require-instance-keys`). */
+  readonly requireInstanceKeys: boolean;
 }
 
 /** A command line the command cannot run with; the message says what to fix. */
@@ -40,11 +49,33 @@ export const USAGE = `Usage: pulsesync-server [options]
   --base-path PATH       serve the routes under PATH, e.g. /api → /api/sync/push
   --cors-origin ORIGIN   Access-Control-Allow-Origin (default *)
   --max-body-bytes N     largest request body accepted
+  --headers-timeout-ms N longest wait for a request's headers (default ${DEFAULT_CONNECTION_LIMITS.headersTimeoutMs})
+  --request-timeout-ms N longest wait for a whole request, body included (default ${DEFAULT_CONNECTION_LIMITS.requestTimeoutMs})
+  --max-connections N    most open connections; more are answered 503 (default ${DEFAULT_CONNECTION_LIMITS.maxConnections};
+                         each live client holds one)
+  --max-clock-drift-ms N refuse pushed changes stamped more than N ms ahead of this
+                         server's clock (default ${DEFAULT_MAX_CLOCK_DRIFT_MS})
+  --require-instance-keys  refuse pulls and pushes without the instance key a handshake
+                         issues (turn on once every client sends keys)
   --help                 this text
 `;
 
-const VALUE_FLAGS = new Set(['host', 'port', 'db', 'postgres', 'token', 'token-file', 'base-path', 'cors-origin', 'max-body-bytes']);
-const SWITCHES = new Set(['insecure-no-auth', 'help']);
+const VALUE_FLAGS = new Set([
+  'host',
+  'port',
+  'db',
+  'postgres',
+  'token',
+  'token-file',
+  'base-path',
+  'cors-origin',
+  'max-body-bytes',
+  'headers-timeout-ms',
+  'request-timeout-ms',
+  'max-connections',
+  'max-clock-drift-ms',
+]);
+const SWITCHES = new Set(['insecure-no-auth', 'require-instance-keys', 'help']);
 
 /** Splits argv into flag values (`--x v` and `--x=v`), refusing unknown or repeated flags. */
 function readFlags(argv: readonly string[]): Map<string, string | true> {
@@ -126,6 +157,15 @@ export function parseServerArgs(
   if (auth.kind === 'token' && auth.token.length === 0) throw new UsageError(`The token from ${auth.from} is empty: use a long random secret`);
 
   const maxBody = get('max-body-bytes');
+  const counted = (name: string, fallback: number): number => {
+    const value = get(name);
+    return value === undefined ? fallback : positiveInteger(name, value, 1);
+  };
+  const headersTimeoutMs = counted('headers-timeout-ms', DEFAULT_CONNECTION_LIMITS.headersTimeoutMs);
+  const requestTimeoutMs = counted('request-timeout-ms', DEFAULT_CONNECTION_LIMITS.requestTimeoutMs);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new UsageError(`--headers-timeout-ms (${headersTimeoutMs}) must not be longer than --request-timeout-ms (${requestTimeoutMs}): the headers are part of the request`);
+  }
   return {
     host,
     port,
@@ -134,5 +174,10 @@ export function parseServerArgs(
     basePath: get('base-path'),
     corsOrigin: get('cors-origin') ?? '*',
     maxBodyBytes: maxBody === undefined ? undefined : positiveInteger('max-body-bytes', maxBody, 1),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    maxConnections: counted('max-connections', DEFAULT_CONNECTION_LIMITS.maxConnections),
+    maxClockDriftMs: get('max-clock-drift-ms') === undefined ? undefined : counted('max-clock-drift-ms', 0),
+    requireInstanceKeys: flags.has('require-instance-keys'),
   };
 }

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { globalTimers, type ServerTimers } from '../timers.ts';
+import { guardConnections, resolveConnectionLimits } from './connection-guard.ts';
 import { toNodeHandler } from './node-handler.ts';
 
 /** What {@link createNodeServer} serves: a fetch handler that can end its live streams. */
@@ -24,6 +25,12 @@ export interface NodeServerOptions {
   readonly drainTimeoutMs?: number;
   /** Where the drain timeout and the idle-connection sweep are scheduled. Default the runtime's timers. */
   readonly timers?: ServerTimers;
+  /** Longest wait for a request's headers, from its first byte; then 408 `TIMEOUT`. Default 10 s. */
+  readonly headersTimeoutMs?: number;
+  /** Longest wait for a whole request, headers and body; then 408 `TIMEOUT`. At least `headersTimeoutMs`. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Most connections open at once; more are answered 503 `RATE_LIMITED` and closed. Default 10,000. */
+  readonly maxConnections?: number;
 }
 
 /** A listening server. */
@@ -39,7 +46,22 @@ export interface NodeSyncServer {
 export async function createNodeServer(handler: ClosableFetchHandler, options: NodeServerOptions = {}): Promise<NodeSyncServer> {
   const host = options.host ?? '127.0.0.1';
   const timers = options.timers ?? globalTimers;
-  const server = createServer(toNodeHandler(handler));
+  const limits = resolveConnectionLimits({
+    ...(options.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: options.headersTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+  });
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node looks for expired requests this often (30 s by default, which would let a
+      // 10 s header timeout run to 40 s): a quarter of the shorter timeout, 1 s at most.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    toNodeHandler(handler),
+  );
+  guardConnections(server, limits);
   // Long enough for an idle live stream between heartbeats; requests still time out.
   server.keepAliveTimeout = 20_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,17 +1,100 @@
 /**
  * The feed-page rule, once for every store. A store reads, from one snapshot, the
- * matching rows after the cursor (one more than the limit: the extra row only says that
- * more follow), the highest version, and the count when asked; this turns that into the
- * {@link ChangePage} the interface promises.
+ * matching rows after the cursor in version order and hands each to a {@link FeedFill},
+ * which keeps the page within its row limit and its byte cap and says when to stop
+ * reading (one row past the page only says that more follow); with the highest version
+ * and the count when asked, {@link changePage} turns that into the {@link ChangePage}
+ * the interface promises.
+ *
+ * Bytes are counted as {@link feedRowBytes} measures a row, the same in every store, so
+ * a store stops reading once the cap is reached instead of loading every row of the
+ * page first: 600 values of 1 MiB once made one pull build 524 MB of JSON (issue 11,
+ * finding 2). Postgres computes the same measure in SQL (`postgres-schema.ts`).
  */
 import { ErrorCode, SyncError } from '../../protocol/errors.ts';
 import type { SyncCursor } from '../../protocol/types.ts';
 import type { ChangePage, ChangeQuery, ServerRecord } from '../types.ts';
 
+/**
+ * What a row costs on the wire besides its texts and value: its field names,
+ * punctuation, `op` and `version`, and the comma between rows:
+ * `{"collective":,"id":,"op":"delete","value":,"hlc":,"source":,"version":9007199254740991},`
+ * is 89 bytes.
+ */
+export const ROW_FRAME_BYTES = 96;
+
+/** UTF-8 length of `text`, without encoding it (a lone surrogate counts as U+FFFD would). */
+export function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+      continue;
+    }
+    const next = text.charCodeAt(i + 1);
+    if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++; // a pair: 4 bytes for 2 units
+    bytes += 2;
+  }
+  return bytes;
+}
+
+/**
+ * The bytes a feed row takes in a pull answer: the JSON text of its value
+ * (`valueJsonBytes`, 0 for a delete; SQL stores keep that text as it is), its key,
+ * clock and writer as JSON strings, and {@link ROW_FRAME_BYTES}.
+ */
+export function feedRowBytes(row: Pick<ServerRecord, 'collective' | 'id' | 'hlc' | 'source'>, valueJsonBytes: number): number {
+  const texts = [row.collective, row.id, row.hlc, row.source].reduce((sum, text) => sum + utf8Bytes(JSON.stringify(text)), 0);
+  return ROW_FRAME_BYTES + texts + valueJsonBytes;
+}
+
+/** Collects one page's rows as a store reads them in version order. */
+export interface FeedFill {
+  /**
+   * Takes the next matching row: its {@link feedRowBytes} and a function that makes the
+   * row, called only when the row is served (a row past the page is never decoded).
+   * Returns false once the page is complete, after which the store reads no more rows
+   * for it (it may go on counting them for `withTotal`).
+   */
+  add(bytes: number, row: () => ServerRecord): boolean;
+  /** The rows of the page so far. */
+  readonly rows: readonly ServerRecord[];
+  /** A row past the page was seen: more follow. */
+  readonly hasMore: boolean;
+}
+
+/** A fill for `query`: at most `query.limit` rows, and bytes up to `query.maxBytes` past the first row. */
+export function feedFill(query: ChangeQuery): FeedFill {
+  const rows: ServerRecord[] = [];
+  const maxBytes = query.maxBytes ?? Number.POSITIVE_INFINITY;
+  let bytes = 0;
+  let hasMore = false;
+  return {
+    rows,
+    get hasMore() {
+      return hasMore;
+    },
+    add(size, row) {
+      if (hasMore) return false;
+      // A row past the limit or the cap is not served; that it exists says more follow.
+      // The first row is served whatever its size, so every page makes progress.
+      if (rows.length >= query.limit || (rows.length > 0 && bytes + size > maxBytes)) {
+        hasMore = true;
+        return false;
+      }
+      rows.push(row());
+      bytes += size;
+      return true;
+    },
+  };
+}
+
 /** What a store read from one snapshot for one page. */
 export interface FeedRead {
-  /** Matching rows after `query.after` in increasing version order, at most `query.limit + 1`. */
-  readonly rows: readonly ServerRecord[];
+  /** The page's rows and whether more follow, from a {@link feedFill}. */
+  readonly fill: Pick<FeedFill, 'rows' | 'hasMore'>;
   /** The highest version in the snapshot (0 when empty). */
   readonly latest: SyncCursor;
   /** Every matching row after the cursor; read only when `query.withTotal`. */
@@ -26,11 +109,10 @@ export interface FeedRead {
  */
 export function changePage(query: ChangeQuery, read: FeedRead): ChangePage {
   const { latest } = read;
-  const hasMore = read.rows.length > query.limit;
-  const rows = hasMore ? read.rows.slice(0, query.limit) : read.rows;
+  const { rows, hasMore } = read.fill;
   const last = rows[rows.length - 1];
   const newCursor = hasMore && last !== undefined ? last.version : Math.max(query.after, latest);
-  const page: ChangePage = { rows, hasMore, newCursor, latest };
+  const page: ChangePage = { rows: [...rows], hasMore, newCursor, latest };
   if (query.withTotal !== true) return page;
   if (read.total === undefined) throw new SyncError(ErrorCode.INTERNAL, 'A server store was asked for the total of a page and did not count it');
   return { ...page, total: read.total };

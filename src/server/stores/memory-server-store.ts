@@ -9,14 +9,17 @@ import {
   recordKey,
   type ChangePage,
   type ChangeQuery,
+  type InstanceRecord,
   type ServerRecord,
   type ServerRecordWrite,
   type ServerStore,
   type ServerStoreTransaction,
+  type StoreCommit,
 } from '../types.ts';
-import { changePage } from './change-page.ts';
+import { changePage, feedFill, feedRowBytes, utf8Bytes } from './change-page.ts';
 import { commitListeners } from './commit-listeners.ts';
 import { serialQueue } from './serial-queue.ts';
+import { newStoreSecret } from './store-secret.ts';
 import { runTransaction, type TransactionSteps } from './store-transaction.ts';
 
 /** A fresh, empty in-memory server store with its own server id. */
@@ -25,17 +28,23 @@ export function memoryServerStore(): ServerStore {
 }
 
 function copyRecord<T extends ServerRecordWrite>(record: T): T {
-  return record.value === undefined ? { ...record } : { ...record, value: structuredClone(record.value) };
+  return structuredClone(record);
+}
+
+function copyInstance<T extends InstanceRecord | undefined>(record: T): T {
+  return (record === undefined ? undefined : { ...record, recent: record.recent.map(([seq, print]) => [seq, print] as const) }) as T;
 }
 
 class MemoryServerStore implements ServerStore {
   readonly kind = 'memory';
   readonly #serverId = globalThis.crypto.randomUUID();
+  readonly #secret = newStoreSecret();
   /** Current row per record key. */
   readonly #rows = new Map<string, ServerRecord>();
   /** Every committed write in version order; superseded entries are skipped on read and compacted away. */
   #feed: ServerRecord[] = [];
   readonly #applied = new Map<InstanceId, number>();
+  readonly #instances = new Map<InstanceId, InstanceRecord>();
   #latest = 0;
   readonly #queue = serialQueue();
   readonly #listeners = commitListeners();
@@ -44,6 +53,11 @@ class MemoryServerStore implements ServerStore {
   async serverId(): Promise<string> {
     this.#assertOpen();
     return this.#serverId;
+  }
+
+  async secret(): Promise<string> {
+    this.#assertOpen();
+    return this.#secret;
   }
 
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
@@ -58,6 +72,7 @@ class MemoryServerStore implements ServerStore {
     const pending: ServerRecord[] = [];
     const written = new Map<string, ServerRecord>();
     const applied = new Map<InstanceId, number>();
+    const instances = new Map<InstanceId, InstanceRecord>();
     let next = this.#latest;
     const tx: ServerStoreTransaction = {
       getRecords: async (keys) => {
@@ -72,6 +87,10 @@ class MemoryServerStore implements ServerStore {
       getAppliedSeq: async (source) => applied.get(source) ?? this.#applied.get(source) ?? 0,
       setAppliedSeq: async (source, seq) => {
         applied.set(source, seq);
+      },
+      getInstance: async (instanceId) => copyInstance(instances.get(instanceId) ?? this.#instances.get(instanceId)),
+      putInstance: async (record) => {
+        instances.set(record.instanceId, copyInstance(record));
       },
       writeRecords: async (rows) =>
         rows.map((row) => {
@@ -90,6 +109,7 @@ class MemoryServerStore implements ServerStore {
         this.#feed.push(record);
       }
       for (const [source, seq] of applied) this.#applied.set(source, seq);
+      for (const [instanceId, record] of instances) this.#instances.set(instanceId, record);
       this.#latest = next;
       this.#compact();
     };
@@ -99,7 +119,8 @@ class MemoryServerStore implements ServerStore {
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
     this.#assertOpen();
     const collectives = query.collectives === undefined ? undefined : new Set(query.collectives);
-    const rows: ServerRecord[] = [];
+    const fill = feedFill(query);
+    let filling = true;
     let total = 0;
     for (let i = this.#firstAfter(query.after); i < this.#feed.length; i++) {
       const entry = this.#feed[i] as ServerRecord;
@@ -107,10 +128,12 @@ class MemoryServerStore implements ServerStore {
       if (collectives !== undefined && !collectives.has(entry.collective)) continue;
       if (query.excludeSource !== undefined && entry.source === query.excludeSource) continue;
       total++;
-      if (rows.length <= query.limit) rows.push(copyRecord(entry));
-      else if (query.withTotal !== true) break;
+      if (filling) {
+        const valueBytes = entry.value === undefined ? 0 : utf8Bytes(JSON.stringify(entry.value));
+        filling = fill.add(feedRowBytes(entry, valueBytes), () => copyRecord(entry));
+      } else if (query.withTotal !== true) break;
     }
-    return changePage(query, { rows, latest: this.#latest, total });
+    return changePage(query, { fill, latest: this.#latest, total });
   }
 
   async latestVersion(): Promise<SyncCursor> {
@@ -118,12 +141,28 @@ class MemoryServerStore implements ServerStore {
     return this.#latest;
   }
 
+  async latestVersionIn(collectives: readonly string[]): Promise<SyncCursor> {
+    this.#assertOpen();
+    // Newest first: the first entry still current in a wanted collective is the answer.
+    const wanted = new Set(collectives);
+    for (let i = this.#feed.length - 1; i >= 0 && wanted.size > 0; i--) {
+      const entry = this.#feed[i] as ServerRecord;
+      if (wanted.has(entry.collective) && this.#rows.get(recordKey(entry.collective, entry.id)) === entry) return entry.version;
+    }
+    return 0;
+  }
+
   async listCollectives(): Promise<string[]> {
     this.#assertOpen();
     return [...new Set([...this.#rows.values()].map((row) => row.collective))];
   }
 
-  onCommit(listener: () => void): () => void {
+  async getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
+    this.#assertOpen();
+    return copyInstance(this.#instances.get(instanceId));
+  }
+
+  onCommit(listener: (commit: StoreCommit) => void): () => void {
     return this.#listeners.add(listener);
   }
 

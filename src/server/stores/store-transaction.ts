@@ -25,8 +25,8 @@ export interface TransactionSteps {
 
 /**
  * Runs `fn` in one transaction made of `steps`: all its writes commit, or none. After
- * a commit that wrote rows, `listeners` are told (after, so a listener that pulls at
- * once sees the rows).
+ * a commit that wrote rows, `listeners` are told which collectives it touched (after,
+ * so a listener that pulls at once sees the rows).
  */
 export async function runTransaction<T>(
   steps: TransactionSteps,
@@ -35,6 +35,8 @@ export async function runTransaction<T>(
 ): Promise<T> {
   let active = true;
   let wrote = false;
+  // What the commit touched, for listeners that poke only the readers of a collective.
+  const collectives = new Set<string>();
   const check = (): void => {
     if (!active) throw new SyncError(ErrorCode.INTERNAL, 'A server store transaction was used after it ended');
   };
@@ -47,8 +49,11 @@ export async function runTransaction<T>(
       check();
       const written = await tx.writeRecords(rows);
       if (written.length > 0) wrote = true;
+      for (const row of written) collectives.add(row.collective);
       return written;
     },
+    getInstance: async (instanceId) => (check(), tx.getInstance(instanceId)),
+    putInstance: async (record) => (check(), tx.putInstance(record)),
   };
   let result: T;
   try {
@@ -61,6 +66,6 @@ export async function runTransaction<T>(
     await steps.rollback();
     throw error;
   }
-  if (wrote) listeners.emit();
+  if (wrote) listeners.emit({ collectives: [...collectives] });
   return result;
 }

@@ -8,6 +8,7 @@ import type { SyncConfigInput } from '../../../src/engine/types.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
 import type { RecordEntry, RecordInput } from '../../../src/store/types.ts';
+import type { LoseConnectionHow } from './lost-connection-api.ts';
 
 /** How a page client connects. */
 export interface PageClientOptions {
@@ -19,6 +20,10 @@ export interface PageClientOptions {
   readonly config?: Omit<SyncConfigInput, 'resolver'>;
   /** Make the worker in the page (pulsesync's own module), so `terminate` can kill it. */
   readonly ownWorker?: boolean;
+  /** Use lost-connection-worker.ts (made in the page too), so `loseConnection` can close its database. */
+  readonly losableWorker?: boolean;
+  /** The client's `persist` option. */
+  readonly persist?: boolean;
 }
 
 /** How an initial sync started with `beginInitialSync` is doing. */
@@ -77,8 +82,16 @@ export interface PulsePageApi {
   close(name: string): Promise<void>;
   /** Kills the client's worker outright (`Worker.terminate()`, no clean stop); needs `ownWorker`. */
   terminate(name: string): void;
-  /** Deletes a replica's database (after `close`). */
-  deleteDatabase(name: string): Promise<void>;
+  /**
+   * Takes the replica's IndexedDB connections away under its worker (needs
+   * `losableWorker`); resolves to how many were closed.
+   */
+  loseConnection(name: string, how: LoseConnectionHow): Promise<number>;
+  /**
+   * Deletes a replica's database (after `close`); resolves to how long the delete was
+   * blocked by a connection still open (0: not at all), or -1 when still blocked after 10 s (the delete stays queued).
+   */
+  deleteDatabase(name: string): Promise<number>;
   /** Starts watching main-thread long tasks (forgets earlier ones). */
   watchLongTasks(): void;
   /** Soon keeps the main thread busy for `ms` in one task (a timer's): a control that the watch works. */

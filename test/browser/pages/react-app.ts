@@ -6,7 +6,7 @@
 import { createElement, type ReactElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import * as v from 'valibot';
-import { createSyncClient, type SyncClient } from '../../../src/client/index.ts';
+import { createSyncClient, defineCollections, type SyncClient } from '../../../src/client/index.ts';
 import type { Collection } from '../../../src/client/collection-types.ts';
 import { useCount, useQuery, useRecord, useSyncStatus } from '../../../src/react/index.ts';
 import type { ReactAppApi, ReactAppOptions, ReactAppView } from './react-api.ts';
@@ -60,10 +60,12 @@ const api: ReactAppApi = {
     const declaration = options.version2 === true
       ? { schema: Todo, indexes: options.indexes ?? ['createdAt'], version: 2, migrate: (value: unknown) => ({ ...(value as Todo), priority: 'normal' as const }) }
       : { schema: Todo, indexes: options.indexes ?? ['createdAt'] };
-    client = createSyncClient({ name: options.name, url: options.url, token: options.token, collections: { todos: declaration } });
-    client.on('error', (error) => errors.push(error.code));
-    await client.ready;
-    todos = client.collection('todos') as unknown as Collection<Todo>;
+    // The page's default worker: with collections declared, pulsesync's collections worker.
+    const made = createSyncClient({ name: options.name, url: options.url, token: options.token, collections: defineCollections({ todos: declaration }) });
+    client = made;
+    made.on('error', (error) => errors.push(error.code));
+    await made.ready;
+    todos = made.collection('todos') as unknown as Collection<Todo>;
     root = createRoot(document.getElementById('root') as HTMLElement);
     root.render(createElement(App, { client, todos }));
   },

@@ -30,6 +30,23 @@ describe('pulsesync-server flags', () => {
     expect(parse(['--token', 'flag-wins'], { PULSESYNC_TOKEN: 'from-env' })).toMatchObject({ auth: { token: 'flag-wins' } });
   });
 
+  it('bounds slow and numerous clients by default, and takes other bounds from flags', () => {
+    expect(parse(['--token', 'x'])).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 10_000 });
+    expect(parse(['--token', 'x', '--headers-timeout-ms', '2000', '--request-timeout-ms=5000', '--max-connections', '64'])).toMatchObject({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 5000,
+      maxConnections: 64,
+    });
+    expect(parse(['--token', 'x'])).toMatchObject({ maxClockDriftMs: undefined });
+    expect(parse(['--token', 'x', '--max-clock-drift-ms', '60000'])).toMatchObject({ maxClockDriftMs: 60_000 });
+  });
+
+  it('requires instance keys only with --require-instance-keys', () => {
+    expect(parse(['--token', 'secret-token'])).toMatchObject({ requireInstanceKeys: false });
+    expect(parse(['--token', 'secret-token', '--require-instance-keys'])).toMatchObject({ requireInstanceKeys: true });
+    expect(() => parse(['--token', 'secret-token', '--require-instance-keys=yes'])).toThrow(/takes no value/);
+  });
+
   it('runs open only with --insecure-no-auth', () => {
     expect(() => parse([])).toThrow(/No authentication configured/);
     expect(parse(['--insecure-no-auth'])).toMatchObject({ auth: { kind: 'none' } });
@@ -46,6 +63,9 @@ describe('pulsesync-server flags', () => {
     [['--token'], /--token needs a value/],
     [['--token', 'x', '--token', 'y'], /twice/],
     [['serve'], /Unexpected argument/],
+    [['--token', 'x', '--headers-timeout-ms', '60000'], /must not be longer than --request-timeout-ms/],
+    [['--token', 'x', '--max-connections', '0'], /--max-connections must be an integer of at least 1/],
+    [['--token', 'x', '--request-timeout-ms', 'soon'], /--request-timeout-ms must be an integer/],
   ])('refuses %j', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(message);

@@ -6,5 +6,5 @@ import { openReplica } from '../../../src/store/idb-replica.ts';
 import { runReplicaContract } from '../../../src/testing/replica-contract.ts';
 import { exposeContract } from './vitest-shim.ts';
 
-runReplicaContract((name) => openReplica({ name }), 'IndexedDB replica (real Chromium)');
+runReplicaContract((name) => openReplica({ name }), 'IndexedDB replica (real browser)');
 exposeContract();

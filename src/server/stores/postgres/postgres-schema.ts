@@ -5,8 +5,10 @@
  * NOTIFY) is here.
  */
 import type pg from 'pg';
+import { ROW_FRAME_BYTES } from '../change-page.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
+import { newStoreSecret } from '../store-secret.ts';
 
 /** The channel pokes travel on. */
 export const POSTGRES_CHANNEL = 'pulsesync_changes';
@@ -15,13 +17,20 @@ const RECORDS = 'pulsesync_records';
 /** The feed filter: after a version, in some collectives (null: all), not from a source (null: none). */
 const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2::text[])) AND ($3::text IS NULL OR source <> $3::text)`;
 
+/** A row's `feedRowBytes` (see `change-page.ts`), in SQL: `to_json` quotes a text as `JSON.stringify` does. */
+const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) + octet_length(to_json(id)::text)
+  + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)`;
+
 /** Every statement the Postgres store runs. */
 export const PG_SQL = {
   ...storeSql({
-    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied' },
+    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied', instances: 'pulsesync_instances' },
     tableOptions: '',
     param: (n) => `$${n}`,
+    collectiveList: () => '(SELECT unnest($1::text[]) AS collective)',
   }),
+  /** Column `collective`: the collectives of the rows at versions above $1 up to $2. */
+  collectivesBetween: `SELECT DISTINCT collective FROM ${RECORDS} WHERE version > $1 AND version <= $2`,
   /** Serialises schema creation across processes that start together. */
   schemaLock: `SELECT pg_advisory_xact_lock(hashtext('pulsesync:schema'))`,
   /** Serialises pushes across processes: see the comment of `postgres-server-store.ts`. */
@@ -30,8 +39,18 @@ export const PG_SQL = {
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
   /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
   upsertRows: `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
-  /** Parameters: after, collectives (null: all), excluded source (null: none), limit. */
-  feedPage: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4`,
+  /**
+   * Parameters: after, collectives (null: all), excluded source (null: none), limit,
+   * byte cap (null: none). Column `size`: {@link ROW_SIZE}. Within the limit, only rows
+   * that start before the cap (and the first two) leave the database, so no row past
+   * the page but the one that shows more follow is read out (`change-page.ts` cuts the
+   * page); the running sum stops at the limit, and a value is not detoasted to be measured.
+   */
+  feedPage: `SELECT ${RECORD_COLUMNS}, size FROM (
+      SELECT feed.*, SUM(size) OVER w AS running, ROW_NUMBER() OVER w AS n FROM (
+        SELECT ${RECORD_COLUMNS}, ${ROW_SIZE} AS size FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4
+      ) feed WINDOW w AS (ORDER BY version ROWS UNBOUNDED PRECEDING)
+    ) page WHERE $5::bigint IS NULL OR n <= 2 OR running - size <= $5::bigint ORDER BY version`,
   /** Parameters: as {@link feedPage}, without the limit. */
   feedCount: `SELECT COUNT(*) AS total FROM ${RECORDS} WHERE ${FEED_WHERE}`,
   /** Parameters: channel, payload. Delivered when the transaction commits. */
@@ -39,19 +58,27 @@ export const PG_SQL = {
   listen: `LISTEN ${POSTGRES_CHANNEL}`,
 } as const;
 
+/** What every process over one database shares from its meta table. */
+export interface StoreIdentity {
+  readonly serverId: string;
+  readonly secret: string;
+}
+
 /**
- * Creates the tables and the server id when missing, under a lock (several processes
- * may start together), and returns the server id.
+ * Creates the tables, the server id and the secret when missing, under a lock (several
+ * processes may start together), and returns the server id and secret.
  */
-export async function createSchema(client: pg.ClientBase): Promise<string> {
+export async function createSchema(client: pg.ClientBase): Promise<StoreIdentity> {
   await client.query('BEGIN');
   try {
     await client.query(PG_SQL.schemaLock);
     await client.query(PG_SQL.schema);
     await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
-    const result = await client.query<{ value: string }>(PG_SQL.selectServerId);
+    await client.query(PG_SQL.insertSecret, [newStoreSecret()]);
+    const serverId = await client.query<{ value: string }>(PG_SQL.selectServerId);
+    const secret = await client.query<{ value: string }>(PG_SQL.selectSecret);
     await client.query('COMMIT');
-    return (result.rows[0] as { value: string }).value;
+    return { serverId: (serverId.rows[0] as { value: string }).value, secret: (secret.rows[0] as { value: string }).value };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -16,20 +16,32 @@
  * at once apply once (the second sees the first's applied seq).
  *
  * Pokes across processes: a push that wrote rows sends `NOTIFY pulsesync_changes`
- * (delivered at commit); each store LISTENs on a dedicated connection, opened with its
- * first `onCommit` listener and reopened with backoff when it drops.
+ * (delivered at commit) naming the collectives it touched (see `commit-note.ts`); each
+ * store LISTENs on a dedicated connection, opened with its first `onCommit` listener and
+ * reopened with backoff when it drops.
  */
 import pg from 'pg';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
-import type { SyncCursor } from '../../../protocol/types.ts';
+import type { InstanceId, SyncCursor } from '../../../protocol/types.ts';
 import { globalTimers, type ServerTimers } from '../../timers.ts';
-import { recordKey, type ChangePage, type ChangeQuery, type ServerRecord, type ServerStore, type ServerStoreTransaction } from '../../types.ts';
-import { changePage } from '../change-page.ts';
+import {
+  recordKey,
+  type ChangePage,
+  type ChangeQuery,
+  type InstanceRecord,
+  type ServerRecord,
+  type ServerStore,
+  type ServerStoreTransaction,
+  type StoreCommit,
+} from '../../types.ts';
+import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
+import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
 import { PostgresListener } from './postgres-listener.ts';
-import { createSchema, PG_SQL, POSTGRES_CHANNEL } from './postgres-schema.ts';
+import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
 export type PostgresServerStoreOptions = pg.PoolConfig & {
@@ -69,7 +81,7 @@ export class PostgresServerStore implements ServerStore {
   readonly #listener: PostgresListener;
   /** Tells this store's own notifications apart (it pokes its listeners directly). */
   readonly #token = globalThis.crypto.randomUUID();
-  #ready: Promise<string> | undefined;
+  #ready: Promise<StoreIdentity> | undefined;
   #closed = false;
 
   constructor(options: PostgresServerStoreOptions) {
@@ -80,17 +92,28 @@ export class PostgresServerStore implements ServerStore {
     this.#listener = new PostgresListener({
       config,
       timers,
-      onNotification: (payload) => {
-        if (payload !== this.#token) this.#listeners.emit();
-      },
-      // Commits made while the channel was down were not heard: poke once.
-      onReconnect: () => this.#listeners.emit(),
+      onNotification: (payload) => this.#heard(payload),
+      // Commits made while the channel was down were not heard: poke once, collectives unknown.
+      onReconnect: () => this.#listeners.emit({}),
       wanted: () => this.#listeners.size > 0,
     });
   }
 
-  /** Creates the tables and the server id once. */
-  #init(): Promise<string> {
+  /** Tells listeners of a commit another process (or store) made; skips this store's own. */
+  #heard(payload: string | undefined): void {
+    const note = decodeCommitNote(payload);
+    if (note?.from === this.#token) return;
+    if (note?.collectives !== undefined) return this.#listeners.emit({ collectives: note.collectives });
+    if (note?.range === undefined) return this.#listeners.emit({});
+    // Too many collectives for a payload: read them back from the versions it wrote.
+    this.#pool.query<{ collective: string }>(PG_SQL.collectivesBetween, [...note.range]).then(
+      ({ rows }) => this.#listeners.emit({ collectives: rows.map((row) => row.collective) }),
+      () => this.#listeners.emit({}),
+    );
+  }
+
+  /** Creates the tables, the server id and the secret once. */
+  #init(): Promise<StoreIdentity> {
     this.#assertOpen();
     this.#ready ??= this.#withClient(createSchema).catch((error: unknown) => {
       this.#ready = undefined; // try again on the next call
@@ -119,7 +142,11 @@ export class PostgresServerStore implements ServerStore {
   }
 
   async serverId(): Promise<string> {
-    return this.#init();
+    return (await this.#init()).serverId;
+  }
+
+  async secret(): Promise<string> {
+    return (await this.#init()).secret;
   }
 
   async transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
@@ -129,6 +156,10 @@ export class PostgresServerStore implements ServerStore {
 
   /** One transaction's steps, on a pooled connection. */
   #steps(client: pg.PoolClient): TransactionSteps {
+    // What the commit's notification names: collectives written, and the versions.
+    const collectives = new Set<string>();
+    let after = Number.POSITIVE_INFINITY;
+    let upTo = 0;
     const tx: ServerStoreTransaction = {
       getRecords: async (keys) => {
         const found = new Map<string, ServerRecord>();
@@ -144,10 +175,20 @@ export class PostgresServerStore implements ServerStore {
       setAppliedSeq: async (source, seq) => {
         await client.query(PG_SQL.setAppliedSeq, [source, seq]);
       },
+      getInstance: async (instanceId) => {
+        const { rows } = await client.query<InstanceRow>(PG_SQL.getInstance, [instanceId]);
+        return rows[0] === undefined ? undefined : instanceFromRow(rows[0]);
+      },
+      putInstance: async (record) => {
+        await client.query(PG_SQL.putInstance, instanceParams(record));
+      },
       writeRecords: async (writes) => {
         if (writes.length === 0) return [];
         let version = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
+        after = Math.min(after, version);
         const written = writes.map((row): ServerRecord => ({ ...row, version: ++version }));
+        upTo = version;
+        for (const row of written) collectives.add(row.collective);
         const final = lastPerRecord(written);
         const column = <K extends keyof ServerRecord>(name: K) => final.map((r) => r[name]);
         await client.query(PG_SQL.upsertRecords(PG_SQL.upsertRows), [
@@ -172,7 +213,7 @@ export class PostgresServerStore implements ServerStore {
         await client.query(PG_SQL.pushLock);
       },
       commit: async (wrote) => {
-        if (wrote) await client.query(PG_SQL.notify, [POSTGRES_CHANNEL, this.#token]);
+        if (wrote) await client.query(PG_SQL.notify, [POSTGRES_CHANNEL, encodeCommitNote(this.#token, [...collectives], [after, upTo])]);
         await client.query('COMMIT');
       },
       rollback: async () => {
@@ -188,11 +229,13 @@ export class PostgresServerStore implements ServerStore {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         const params = [query.after, query.collectives ?? null, query.excludeSource ?? null];
-        const { rows } = await client.query<RecordRow>(PG_SQL.feedPage, [...params, query.limit + 1]);
+        const { rows } = await client.query<RecordRow & { size: number | string }>(PG_SQL.feedPage, [...params, query.limit + 1, query.maxBytes ?? null]);
+        const fill = feedFill(query);
+        for (const row of rows) if (!fill.add(Number(row.size), () => recordFromRow(row))) break;
         const latest = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
         const total = query.withTotal === true ? Number((await client.query<{ total: string }>(PG_SQL.feedCount, params)).rows[0]?.total) : undefined;
         await client.query('COMMIT');
-        return changePage(query, { rows: rows.map(recordFromRow), latest, total });
+        return changePage(query, { fill, latest, total });
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
@@ -205,13 +248,24 @@ export class PostgresServerStore implements ServerStore {
     return latestOf(await this.#pool.query<{ latest: string }>(PG_SQL.latestVersion));
   }
 
+  async latestVersionIn(collectives: readonly string[]): Promise<SyncCursor> {
+    await this.#init();
+    return latestOf(await this.#pool.query<{ latest: string }>(PG_SQL.latestVersionIn, [collectives]));
+  }
+
   async listCollectives(): Promise<string[]> {
     await this.#init();
     const { rows } = await this.#pool.query<{ collective: string }>(PG_SQL.listCollectives);
     return rows.map((row) => row.collective);
   }
 
-  onCommit(listener: () => void): () => void {
+  async getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
+    await this.#init();
+    const { rows } = await this.#pool.query<InstanceRow>(PG_SQL.getInstance, [instanceId]);
+    return rows[0] === undefined ? undefined : instanceFromRow(rows[0]);
+  }
+
+  onCommit(listener: (commit: StoreCommit) => void): () => void {
     const unsubscribe = this.#listeners.add(listener);
     this.#listener.start();
     return unsubscribe;

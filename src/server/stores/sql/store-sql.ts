@@ -5,12 +5,13 @@
  * SQLite's WITHOUT ROWID — comes from a {@link SqlDialect}. What only one of them can
  * say (Postgres arrays, SQLite's json_each) stays in that store.
  */
+import { INSTANCE_COLUMNS } from './instance-row.ts';
 import { RECORD_COLUMNS } from './record-row.ts';
 
 /** What differs between the SQL stores. */
 export interface SqlDialect {
   /** Table names. */
-  readonly tables: { readonly meta: string; readonly records: string; readonly applied: string };
+  readonly tables: { readonly meta: string; readonly records: string; readonly applied: string; readonly instances: string };
   /** Follows each CREATE TABLE's column list (SQLite: ` WITHOUT ROWID`, a table stored in its key's order). */
   readonly tableOptions: string;
   /**
@@ -18,6 +19,8 @@ export interface SqlDialect {
    * The statements here use each parameter once and in order, so both read them alike.
    */
   param(n: number): string;
+  /** A table of one text column `collective` from the first parameter, a list of names. */
+  collectiveList(): string;
 }
 
 /** The shared statements, for one dialect. */
@@ -28,6 +31,16 @@ export interface StoreSql {
   readonly insertServerId: string;
   /** Column `value`: the server id. */
   readonly selectServerId: string;
+  /** Keeps the first secret ever stored. Parameter: a new secret. */
+  readonly insertSecret: string;
+  /** Column `value`: the secret. */
+  readonly selectSecret: string;
+  /** Columns {@link INSTANCE_COLUMNS}. Parameter: the instance id. */
+  readonly getInstance: string;
+  /** Parameters: the {@link INSTANCE_COLUMNS}. */
+  readonly putInstance: string;
+  /** Column `latest`: the highest version in some collectives (parameter: their list), 0 when none. */
+  readonly latestVersionIn: string;
   /** Column `seq`. Parameter: the source. */
   readonly getAppliedSeq: string;
   /** Parameters: the source, its seq. */
@@ -42,7 +55,7 @@ export interface StoreSql {
 
 /** The statements of {@link StoreSql} in `dialect`. */
 export function storeSql(dialect: SqlDialect): StoreSql {
-  const { meta, records, applied } = dialect.tables;
+  const { meta, records, applied, instances } = dialect.tables;
   const p = dialect.param;
   const options = dialect.tableOptions;
   return {
@@ -60,9 +73,25 @@ CREATE TABLE IF NOT EXISTS ${records} (
 )${options};
 CREATE INDEX IF NOT EXISTS ${records}_by_collective ON ${records} (collective, version);
 CREATE TABLE IF NOT EXISTS ${applied} (source text PRIMARY KEY, seq bigint NOT NULL)${options};
+CREATE TABLE IF NOT EXISTS ${instances} (
+  instance_id text PRIMARY KEY,
+  owner text,
+  key_id text,
+  seq bigint NOT NULL,
+  recent text NOT NULL
+)${options};
 `,
     insertServerId: `INSERT INTO ${meta} (key, value) VALUES ('serverId', ${p(1)}) ON CONFLICT (key) DO NOTHING`,
     selectServerId: `SELECT value FROM ${meta} WHERE key = 'serverId'`,
+    insertSecret: `INSERT INTO ${meta} (key, value) VALUES ('secret', ${p(1)}) ON CONFLICT (key) DO NOTHING`,
+    selectSecret: `SELECT value FROM ${meta} WHERE key = 'secret'`,
+    getInstance: `SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = ${p(1)}`,
+    putInstance: `INSERT INTO ${instances} (${INSTANCE_COLUMNS}) VALUES (${[1, 2, 3, 4, 5].map(p).join(', ')})
+       ON CONFLICT (instance_id) DO UPDATE
+         SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent`,
+    // One backward index seek per collective on (collective, version), however many rows each holds.
+    latestVersionIn: `SELECT COALESCE(MAX((SELECT MAX(r.version) FROM ${records} r WHERE r.collective = c.collective)), 0) AS latest
+       FROM ${dialect.collectiveList()} c`,
     getAppliedSeq: `SELECT seq FROM ${applied} WHERE source = ${p(1)}`,
     setAppliedSeq: `INSERT INTO ${applied} (source, seq) VALUES (${p(1)}, ${p(2)}) ON CONFLICT (source) DO UPDATE SET seq = excluded.seq`,
     latestVersion: `SELECT COALESCE(MAX(version), 0) AS latest FROM ${records}`,

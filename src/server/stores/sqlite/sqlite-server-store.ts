@@ -10,17 +10,35 @@
  */
 import Database from 'better-sqlite3';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
-import type { SyncCursor } from '../../../protocol/types.ts';
-import { recordKey, type ChangePage, type ChangeQuery, type ServerRecord, type ServerStore, type ServerStoreTransaction } from '../../types.ts';
-import { changePage } from '../change-page.ts';
+import type { InstanceId, SyncCursor } from '../../../protocol/types.ts';
+import {
+  recordKey,
+  type ChangePage,
+  type ChangeQuery,
+  type InstanceRecord,
+  type ServerRecord,
+  type ServerStore,
+  type ServerStoreTransaction,
+  type StoreCommit,
+} from '../../types.ts';
+import { changePage, feedFill, feedRowBytes, utf8Bytes } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
+import { newStoreSecret } from '../store-secret.ts';
+import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
+import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
 import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 
 /** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
-const SQL = storeSql({ tables: { meta: 'meta', records: 'records', applied: 'applied' }, tableOptions: ' WITHOUT ROWID', param: () => '?' });
+const SQL = storeSql({
+  tables: { meta: 'meta', records: 'records', applied: 'applied', instances: 'instances' },
+  tableOptions: ' WITHOUT ROWID',
+  param: () => '?',
+  // The list comes as JSON text: SQLite binds no arrays.
+  collectiveList: () => '(SELECT value AS collective FROM json_each(?))',
+});
 
 /** The feed filter; `@collectives` is a JSON array or null for all, `@exclude` an instance id or null. */
 const FEED_WHERE = `version > @after
@@ -59,19 +77,25 @@ class SqliteServerStore implements ServerStore {
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #serverId: string;
+  readonly #secret: string;
   readonly #listeners = commitListeners();
   readonly #queue = serialQueue();
   #closed = false;
   readonly #sql;
+  /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
+  readonly #byCollective: CollectiveFeed;
 
   constructor(path: string) {
     this.#writer = openDatabase(path);
     this.#writer.exec(SQL.schema);
     this.#writer.prepare(SQL.insertServerId).run(globalThis.crypto.randomUUID());
     this.#serverId = (this.#writer.prepare(SQL.selectServerId).get() as { value: string }).value;
+    this.#writer.prepare(SQL.insertSecret).run(newStoreSecret());
+    this.#secret = (this.#writer.prepare(SQL.selectSecret).get() as { value: string }).value;
     this.#reader = openDatabase(path);
     const w = this.#writer;
     const r = this.#reader;
+    this.#byCollective = collectiveFeed(r);
     this.#sql = {
       getRecord: w.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collective = ? AND id = ?`),
       getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
@@ -82,12 +106,21 @@ class SqliteServerStore implements ServerStore {
       count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
       latest: r.prepare<[], Latest>(SQL.latestVersion),
       collectives: r.prepare<[], { collective: string }>(SQL.listCollectives),
+      latestIn: r.prepare<[string], Latest>(SQL.latestVersionIn),
+      getInstance: w.prepare<[string], InstanceRow>(SQL.getInstance),
+      putInstance: w.prepare<ReturnType<typeof instanceParams>>(SQL.putInstance),
+      readInstance: r.prepare<[string], InstanceRow>(SQL.getInstance),
     };
   }
 
   async serverId(): Promise<string> {
     this.#assertOpen();
     return this.#serverId;
+  }
+
+  async secret(): Promise<string> {
+    this.#assertOpen();
+    return this.#secret;
   }
 
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
@@ -111,6 +144,13 @@ class SqliteServerStore implements ServerStore {
       getAppliedSeq: async (source) => sql.getApplied.get(source)?.seq ?? 0,
       setAppliedSeq: async (source, seq) => {
         sql.setApplied.run(source, seq);
+      },
+      getInstance: async (instanceId) => {
+        const row = sql.getInstance.get(instanceId);
+        return row === undefined ? undefined : instanceFromRow(row);
+      },
+      putInstance: async (record) => {
+        sql.putInstance.run(...instanceParams(record));
       },
       writeRecords: async (rows) => {
         let version = (sql.writerLatest.get() as Latest).latest;
@@ -141,12 +181,20 @@ class SqliteServerStore implements ServerStore {
       exclude: query.excludeSource ?? null,
     };
     const sql = this.#sql;
-    // One read transaction: page, latest version and count from one snapshot.
-    const read = this.#reader.transaction(() => ({
-      rows: sql.page.all({ ...params, limit: query.limit + 1 }).map(recordFromRow),
-      latest: (sql.latest.get() as Latest).latest,
-      total: query.withTotal === true ? (sql.count.get(params) as { total: number }).total : undefined,
-    }));
+    // One read transaction: page, latest version and count from one snapshot. Rows are
+    // stepped through one at a time and the statement is reset once the page is full,
+    // so no row past the byte cap is loaded.
+    const read = this.#reader.transaction(() => {
+      const fill = feedFill(query);
+      for (const row of this.#byCollective.page(query, params) ?? sql.page.iterate({ ...params, limit: query.limit + 1 })) {
+        if (!fill.add(feedRowBytes(row, row.value === null ? 0 : utf8Bytes(row.value)), () => recordFromRow(row))) break;
+      }
+      return {
+        fill,
+        latest: (sql.latest.get() as Latest).latest,
+        total: query.withTotal === true ? (this.#byCollective.count(query, params) ?? (sql.count.get(params) as { total: number }).total) : undefined,
+      };
+    });
     return changePage(query, read());
   }
 
@@ -155,12 +203,23 @@ class SqliteServerStore implements ServerStore {
     return (this.#sql.latest.get() as Latest).latest;
   }
 
+  async latestVersionIn(collectives: readonly string[]): Promise<SyncCursor> {
+    this.#assertOpen();
+    return (this.#sql.latestIn.get(JSON.stringify(collectives)) as Latest).latest;
+  }
+
   async listCollectives(): Promise<string[]> {
     this.#assertOpen();
     return this.#sql.collectives.all().map((row) => row.collective);
   }
 
-  onCommit(listener: () => void): () => void {
+  async getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
+    this.#assertOpen();
+    const row = this.#sql.readInstance.get(instanceId);
+    return row === undefined ? undefined : instanceFromRow(row);
+  }
+
+  onCommit(listener: (commit: StoreCommit) => void): () => void {
     return this.#listeners.add(listener);
   }
 

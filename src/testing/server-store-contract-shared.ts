@@ -4,8 +4,8 @@
  * serialised transactions, and no row skipped by a reader while commits race.
  */
 import { describe, expect, it } from 'vitest';
-import type { ServerStore } from '../../src/server/types.ts';
-import { seededRandom } from '../../src/testing/seeded-random.ts';
+import type { ServerStore, StoreCommit } from '../server/types.ts';
+import { seededRandom } from './seeded-random.ts';
 import { eventually, put, SOURCE_A, tick, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
 /** Runs the shared-store tests on the fixtures `open()` makes; a fixture without `another` passes them vacuously. */
@@ -27,6 +27,21 @@ describe(`shared by several store instances (processes): ${name}`, () => {
         await write(other, put('notes', 'a', 1));
         await eventually(() => heard >= 1, 'a commit from another instance');
         expect(await fixture.store.serverId()).toBe(await other.serverId());
+      }));
+
+    it('tells other instances which collectives a commit wrote in, even more than one notification holds', () =>
+      withShared(async (fixture, another) => {
+        const other = await another();
+        const heard: StoreCommit[] = [];
+        fixture.store.onCommit((commit) => heard.push(commit));
+        await (fixture.store as { listening?: () => Promise<void> }).listening?.();
+        await write(other, put('notes', 'a', 1), put('private:bob', 'b', 2));
+        // Names of 120 characters: 100 of them are far more than a notification payload holds.
+        const many = Array.from({ length: 100 }, (_, i) => `${'c'.repeat(116)}${String(i).padStart(4, '0')}`);
+        await write(other, ...many.map((collective, i) => put(collective, `r${i}`, i)));
+        await eventually(() => heard.length >= 2, 'two commits from another instance');
+        expect([...(heard[0]?.collectives ?? [])].sort()).toEqual(['notes', 'private:bob']);
+        expect([...(heard[1]?.collectives ?? [])].sort()).toEqual(many);
       }));
 
     it('serialises read-modify-writes across instances', () =>

@@ -4,8 +4,9 @@
  * also run `shared-store-contract.ts`, which this suite includes.
  */
 import { describe, expect, it } from 'vitest';
-import { recordKey, type ServerStoreTransaction } from '../../src/server/types.ts';
-import { runSharedStoreContract } from './shared-store-contract.ts';
+import { recordKey, type ServerStoreTransaction } from '../server/types.ts';
+import { runInstanceStoreContract } from './server-store-contract-instances.ts';
+import { runSharedStoreContract } from './server-store-contract-shared.ts';
 import { put, readAll, SOURCE_A, SOURCE_B, tick, eventually, tombstone, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
 export type { StoreFixture } from './server-store-fixture.ts';
@@ -242,5 +243,6 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
         await expect(store.transaction(async () => undefined)).rejects.toMatchObject({ code: 'SHUTDOWN' });
       }));
   });
+  runInstanceStoreContract(name, open);
   runSharedStoreContract(name, open);
 }

@@ -2,9 +2,9 @@
  * What the server-store contract suites share: the fixture a store factory returns, rows
  * to write, and small helpers. Imports only `src/` and vitest, as the suites do.
  */
-import { formatHlc } from '../../src/clock/hlc.ts';
-import type { JsonValue } from '../../src/protocol/types.ts';
-import type { ServerRecord, ServerRecordWrite, ServerStore } from '../../src/server/types.ts';
+import { formatHlc } from '../clock/hlc.ts';
+import type { JsonValue } from '../protocol/types.ts';
+import type { ServerRecord, ServerRecordWrite, ServerStore } from '../server/types.ts';
 
 /** What one test gets from a store factory. */
 export interface StoreFixture {
