@@ -117,6 +117,7 @@ function tabOf(worker: SyncWorker, what: string): CollectionsTab {
  * exposeSyncWorker({ collections: workerCollections, conflictResolver });
  */
 export const workerCollections: WorkerCollections = {
+  kind: 'collections',
   connect,
   api: (worker) => ({
     query: (collection, query) => plainErrors(() => tabOf(worker, 'query').query(collection, query)),

@@ -58,15 +58,22 @@ export interface SyncWorkerOptions {
   readonly collections?: WorkerCollections;
 }
 
-/** The worker side of collections, as the sync worker sees it (implemented in `worker-collections.ts`). */
+/**
+ * Collections for a sync worker: `workerCollections` from `pulsesync/worker`. Its parts
+ * are how the sync worker reaches them (implemented in `worker-collections.ts`); they
+ * are internal, left out of the published declarations (`stripInternal`).
+ */
 export interface WorkerCollections {
+  /** What this option holds (a tag: only `workerCollections` is one). */
+  readonly kind: 'collections';
   /**
+   * @internal
    * Opens the connection of `worker`'s tab in place of `Connection.open`: a page's
    * declared collections served around it (the replica's indexes, the tab's queries
    * and live queries), or a plain connection when it declares none.
    */
   readonly connect: (request: ConnectRequest, worker: SyncWorker) => Promise<Connection>;
-  /** The collection calls of the worker API, each on `worker`'s connected tab. */
+  /** @internal The collection calls of the worker API, each on `worker`'s connected tab. */
   readonly api: (worker: SyncWorker) => CollectionCalls;
 }
 
