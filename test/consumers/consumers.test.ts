@@ -212,6 +212,8 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
   }, 90_000);
 
   it('Vite: an app that declares collections starts the collections worker (only that one is fetched), syncs, and queries an index', async () => {
+    // device-app's page, with collections-app's main.js over its own.
+    project.addFixture('device-app', 'collections-app');
     const out = await buildWithVite(project.addFixture('collections-app'));
     // The default worker is emitted too (createSyncClient can reach it), but never fetched.
     expect(prebuiltWorkers(emittedScripts(out))).toEqual({ core: 1, collections: 1 });
