@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import { SyncError } from '../src/protocol/errors.ts';
 import { WORKER_EVENT_KEY, type CollectionCalls, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
@@ -56,8 +57,9 @@ export function createSyncWorkerApi(
     initialSync: () => plainErrors(() => worker.initialSync()),
     status: () => worker.status(),
     networkBack: () => worker.networkBack(),
-    // query, count, watch, unwatch: only in a worker given collections.
-    ...options.collections?.api(worker),
+    // query, count, watch, unwatch: only in a worker given collections (workerCollections,
+    // the only value of the opaque option).
+    ...(options.collections as CollectionsSeam | undefined)?.api(worker),
     close: () =>
       plainErrors(async () => {
         try {

@@ -29,6 +29,7 @@ import type {
   WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
@@ -81,7 +82,8 @@ export class SyncWorker {
     this.#connecting = true;
     try {
       // A worker given collections opens the connections of pages that declare some.
-      const open = this.#options.collections?.connect ?? Connection.open;
+      // (`collections` is opaque in the options; workerCollections is the only one.)
+      const open = (this.#options.collections as CollectionsSeam | undefined)?.connect ?? Connection.open;
       const connection = await open(
         {
           options,

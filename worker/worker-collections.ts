@@ -19,9 +19,9 @@ import type { CollectionCalls } from '../src/worker-api/sync-worker-api.ts';
 import { Connection, type ConnectRequest } from './connection.ts';
 import { plainErrors } from './expose.ts';
 import { QueryCalls } from './query-calls.ts';
-import type { SyncWorker } from './sync-worker.ts';
 import type { TabMessage } from './tab-channel.ts';
 import { WatchRegistry } from './watch-registry.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import type { WorkerCollections } from './worker-options.ts';
 
 /** The collections of one connected tab; see the file comment. */
@@ -64,15 +64,15 @@ class CollectionsTab implements CollectionCalls {
   }
 }
 
-/** Each sync worker's connected tab with collections. */
-const tabs = new WeakMap<SyncWorker, CollectionsTab>();
+/** Each sync worker's connected tab with collections (keyed by the SyncWorker). */
+const tabs = new WeakMap<object, CollectionsTab>();
 
 /**
  * Opens a tab's connection with its page's collections served around it; see the file
  * comment. The declarations leave the request before `Connection.open`, which refuses
  * them (it is what a worker without collections runs).
  */
-async function connect(request: ConnectRequest, worker: SyncWorker): Promise<Connection> {
+async function connect(request: ConnectRequest, worker: object): Promise<Connection> {
   const { collections: declarations, ...options } = request.options;
   if (declarations === undefined) return Connection.open(request);
   // Index specs are checked here: a bad one fails the connect before anything opens.
@@ -100,7 +100,7 @@ async function connect(request: ConnectRequest, worker: SyncWorker): Promise<Con
 }
 
 /** The collections of `worker`'s connected tab. */
-function tabOf(worker: SyncWorker, what: string): CollectionsTab {
+function tabOf(worker: object, what: string): CollectionsTab {
   const tab = tabs.get(worker);
   if (tab === undefined) {
     throw new SyncError(ErrorCode.SHUTDOWN, `${what}: no collections are served here (the sync worker is not connected, was closed, or its page declared none)`);
@@ -108,15 +108,8 @@ function tabOf(worker: SyncWorker, what: string): CollectionsTab {
   return tab;
 }
 
-/**
- * Collections for a sync worker: give it to `exposeSyncWorker` in an app's own worker
- * whose page declares collections (pulsesync's prebuilt collections worker does).
- *
- * @example
- * import { exposeSyncWorker, workerCollections } from 'pulsesync/worker';
- * exposeSyncWorker({ collections: workerCollections, conflictResolver });
- */
-export const workerCollections: WorkerCollections = {
+/** What the sync worker reaches (collections-seam.ts). */
+const seam: CollectionsSeam = {
   kind: 'collections',
   connect,
   api: (worker) => ({
@@ -126,3 +119,13 @@ export const workerCollections: WorkerCollections = {
     unwatch: (id) => plainErrors(() => tabOf(worker, 'unwatch').unwatch(id)),
   }),
 };
+
+/**
+ * Collections for a sync worker: give it to `exposeSyncWorker` in an app's own worker
+ * whose page declares collections (pulsesync's prebuilt collections worker does).
+ *
+ * @example
+ * import { exposeSyncWorker, workerCollections } from 'pulsesync/worker';
+ * exposeSyncWorker({ collections: workerCollections, conflictResolver });
+ */
+export const workerCollections: WorkerCollections = seam;

@@ -5,12 +5,9 @@
 import type { TimeSource } from '../src/engine/timers.ts';
 import type { ConflictResolver } from '../src/engine/types.ts';
 import type { KeyRangeFactory } from '../src/store/idb-replica.ts';
-import type { CollectionCalls } from '../src/worker-api/sync-worker-api.ts';
-import type { Connection, ConnectRequest } from './connection.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
 import type { LockManagerLike } from './leader-lock.ts';
 import type { OnlineSignal } from './online-signal.ts';
-import type { SyncWorker } from './sync-worker.ts';
 import type { BroadcastChannelFactory } from './tab-channel.ts';
 
 /** What a custom transport factory receives: the connection settings the client sent. */
@@ -59,22 +56,12 @@ export interface SyncWorkerOptions {
 }
 
 /**
- * Collections for a sync worker: `workerCollections` from `pulsesync/worker`. Its parts
- * are how the sync worker reaches them (implemented in `worker-collections.ts`); they
- * are internal, left out of the published declarations (`stripInternal`).
+ * Collections for a sync worker: `workerCollections` from `pulsesync/worker`, opaque.
+ * How the sync worker reaches them is `collections-seam.ts`.
  */
 export interface WorkerCollections {
   /** What this option holds (a tag: only `workerCollections` is one). */
   readonly kind: 'collections';
-  /**
-   * @internal
-   * Opens the connection of `worker`'s tab in place of `Connection.open`: a page's
-   * declared collections served around it (the replica's indexes, the tab's queries
-   * and live queries), or a plain connection when it declares none.
-   */
-  readonly connect: (request: ConnectRequest, worker: SyncWorker) => Promise<Connection>;
-  /** @internal The collection calls of the worker API, each on `worker`'s connected tab. */
-  readonly api: (worker: SyncWorker) => CollectionCalls;
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */
