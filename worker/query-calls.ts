@@ -78,7 +78,7 @@ export class QueryCalls {
       if (typeof collection !== 'string' || !Object.hasOwn(this.#declarations, collection)) {
         throw new SyncError(
           ErrorCode.INVALID_CONFIG,
-          `collection "${String(collection)}" is not declared: name it in createSyncClient({ collections: { ${String(collection)}: { indexes: [...] } } })`,
+          `collection "${String(collection)}" is not declared: name it in defineCollections({ ${String(collection)}: { indexes: [...] } })`,
           { details: { field: 'collections' } },
         );
       }

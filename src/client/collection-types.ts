@@ -1,8 +1,8 @@
 /**
- * Typed collections as the app declares and uses them: `createSyncClient({ collections })`
- * and `client.collection(name)`. A collection is a collective whose values have a
- * schema (any Standard Schema library: valibot, zod, arktype…), declared indexes and
- * an app-data version.
+ * Typed collections as the app declares and uses them: `defineCollections({ … })` given
+ * to `createSyncClient({ collections })`, and `client.collection(name)`. A collection
+ * is a collective whose values have a schema (any Standard Schema library: valibot,
+ * zod, arktype…), declared indexes and an app-data version.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { SyncError } from '../protocol/errors.ts';
