@@ -97,7 +97,7 @@ async function createPageServer(serverUrl: string, token: string, dataDir: strin
     },
     // Pre-bundle the SDK's dependencies up front: discovering them while the page
     // loads would make Vite reload the page mid-way.
-    optimizeDeps: { entries: ['index.html'], include: ['comlink', 'idb', 'valibot'] },
+    optimizeDeps: { entries: ['index.html'], include: ['idb', 'valibot'] },
     worker: { format: 'es' },
     server: {
       host: '127.0.0.1',

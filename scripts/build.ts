@@ -6,7 +6,8 @@
  *      JavaScript (rewriteRelativeImportExtensions) but leaves the declarations' as
  *      written, which `moduleResolution: node16` consumers and older tools refuse.
  *   3. The prebuilt workers, each bundled by esbuild and squeezed by terser into one
- *      self-contained ESM file (Comlink included) where the client looks for it, with a
+ *      self-contained ESM file where the client looks for it (page and worker speak
+ *      Comlink's protocol without the package: src/worker-api/wire.ts), with a
  *      declaration saying it is a script, not a module (the files are exported for
  *      bundlers that need to copy them): the default, worker/default-worker.ts →
  *      `dist/src/client/pulsesync-worker.js`, and the one with collections (declared
@@ -68,8 +69,8 @@ async function buildWorker(entry: string, file: string, what: string): Promise<v
     minify: true,
     sourcemap: 'external',
     sourcesContent: true,
-    // Comlink's licence goes to <worker>.js.LEGAL.txt beside the worker (linked from
-    // it) rather than into every download of the worker.
+    // A bundled package's licence would go to <worker>.js.LEGAL.txt beside the worker
+    // (linked from it) rather than into every download of the worker.
     legalComments: 'linked',
     logLevel: 'warning',
     write: false,
@@ -80,7 +81,9 @@ async function buildWorker(entry: string, file: string, what: string): Promise<v
   const squeezed = await minify(bundledCode, {
     module: true,
     ecma: 2020,
-    compress: { passes: 3, pure_getters: true },
+    // hoist_funs: function declarations to the top of their scope (semantics kept), which
+    // lets brotli see more of them alike: −0.8% of the worker.
+    compress: { passes: 3, pure_getters: true, hoist_funs: true },
     mangle: true,
     format: { comments: /^!|@license|@preserve|LEGAL/ },
     sourceMap: { content: bundledMap, url: `${name}.map`, includeSources: true },

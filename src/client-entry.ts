@@ -21,7 +21,9 @@ export type {
   WatchErrorListener,
 } from './client/collection-types.ts';
 export type { Condition, IndexKey, IndexSpec, QueryCursor } from './query/types.ts';
-export type { WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { ClearLocalDataOptions, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { AckEvent, ChangeRefusal, PushOutcome, RefusalReason, WriteReceipt } from './engine/acks.ts';
+export type { PendingWrite, PendingWritesOptions } from './store/outbox-view.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
 export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
@@ -34,6 +36,7 @@ export type {
   JsonValue,
   PulledChange,
   SyncCursor,
+  SyncCursors,
   SyncProgress,
   SyncState,
   SyncStatus,
@@ -41,6 +44,7 @@ export type {
 export type { ChangeEvent, RecordEntry, RecordInput } from './store/types.ts';
 export type {
   ConflictInfo,
+  ResetEvent,
   RetryConfig,
   SyncConfigInput,
   SyncDirection,

@@ -32,22 +32,18 @@ export interface ConnectRequest {
 }
 
 /**
- * Checks what the page sent before anything opens: the same build, a server URL, a
- * valid configuration (failing here, at connect, rather than when this tab first leads).
+ * Checks what the page sent before anything opens: the same build, a valid
+ * configuration (failing here, at connect, rather than when this tab first leads). The
+ * name and the server URL are the page's to check (`createSyncClient`), before any worker starts.
  * Returns the configuration, with the worker's resolver.
  */
 function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions): SyncConfigInput {
   if (options?.version !== SDK_VERSION) {
     throw new SyncError(
       ErrorCode.VERSION_MISMATCH,
-      `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds — usually a stale worker script in the browser's cache. Reload the page; if it persists, make sure the worker is bundled with the same pulsesync version as the page.`,
+      `Worker build ${SDK_VERSION}, page build ${String(options?.version)} (a stale cached worker?): reload the page, or bundle both from one pulsesync`,
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
-  }
-  if (typeof options.url !== 'string' || options.url.length === 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: url must be the sync server base URL, e.g. "https://example.com"', {
-      details: { field: 'url' },
-    });
   }
   const config: SyncConfigInput = {
     ...options.config,
@@ -129,7 +125,7 @@ export class Connection {
   /** Delivers an event to this tab's page only. */
   deliver(event: WorkerEvent): void {
     try {
-      // A Comlink proxy call: returns a promise, rejected once the page is gone.
+      // A call back to the page over the wire: returns a promise, rejected once the page is gone.
       Promise.resolve(this.#sink(event)).catch(() => undefined);
     } catch {
       // The page side is gone; nothing to tell.

@@ -23,11 +23,15 @@ export type TabMessage =
   | { readonly kind: 'event'; readonly from: string; readonly event: WorkerEvent }
   /** A tab joined: the leader answers with its status. */
   | { readonly kind: 'hello'; readonly from: string }
+  /** `from` leads and is alive (see leader-heartbeat.ts). */
+  | { readonly kind: 'beat'; readonly from: string }
   /** `from` became the leader: re-send calls still waiting for an answer. */
   | { readonly kind: 'leader'; readonly from: string }
   | { readonly kind: 'call'; readonly from: string; readonly id: string; readonly method: ForwardedMethod }
   /** The leader took call `id` of tab `to`; its reply will follow. */
   | { readonly kind: 'accepted'; readonly from: string; readonly to: string; readonly id: string }
+  /** `from` clears the replica's local data: let go of the database (see `clear-data.ts`). */
+  | { readonly kind: 'clear'; readonly from: string }
   | {
       readonly kind: 'reply';
       readonly from: string;
@@ -71,7 +75,7 @@ export function defaultBroadcastChannel(name: string): BroadcastChannelLike {
   return { postMessage: () => undefined, addEventListener: () => undefined, close: () => undefined };
 }
 
-const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'leader', 'call', 'accepted', 'reply']);
+const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'beat', 'leader', 'call', 'accepted', 'reply', 'clear']);
 
 function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;

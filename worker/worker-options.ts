@@ -47,6 +47,17 @@ export interface SyncWorkerOptions {
    */
   readonly leaderAnswerTimeoutMs?: number;
   /**
+   * How long the tab that leads may go without a sign of life (a frozen background tab,
+   * a debugger pause, a hung script) before a tab that waits to lead takes over; the
+   * old leader then sends and writes nothing more. Default 10000 ms.
+   */
+  readonly leaderSilenceMs?: number;
+  /**
+   * How long `clearLocalData()` waits for the other tabs of the replica to let go of the
+   * database before failing `DATABASE_BLOCKED` (a frozen tab). Default 10 000 ms.
+   */
+  readonly clearTimeoutMs?: number;
+  /**
    * Collections in this worker: declared indexes, queries and live queries
    * (`workerCollections` from `pulsesync/worker`; pulsesync's prebuilt collections
    * worker has it). Without it, a page that declares collections is refused at connect
@@ -66,3 +77,6 @@ export interface WorkerCollections {
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */
 export const DEFAULT_LEADER_ANSWER_TIMEOUT_MS = 5000;
+
+/** Default of {@link SyncWorkerOptions.leaderSilenceMs}. */
+export const DEFAULT_LEADER_SILENCE_MS = 10_000;

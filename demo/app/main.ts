@@ -3,17 +3,18 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import { createSyncClient, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData } from 'pulsesync';
+import { createSyncClient, isSyncError, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
 import { ArchiveView } from './archive-view.ts';
 import { ARCHIVE, demoCollections } from './collections.ts';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
 import { byId } from './dom.ts';
+import { ForgetDialog } from './forget-dialog.ts';
 import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
+import { OutboxView } from './outbox-view.ts';
 import { ProgressView } from './progress-view.ts';
-import { ReplicaReader } from './replica-facts.ts';
 import { coalesced } from './schedule.ts';
 import { SyncSession, type ClientFactory, type DemoClient } from './session.ts';
 import { SyncView } from './sync-view.ts';
@@ -26,6 +27,8 @@ const dbName = databaseName(device);
 const syncView = new SyncView();
 const progressView = new ProgressView();
 const conflictView = new ConflictView();
+const outboxView = new OutboxView();
+const forgetDialog = new ForgetDialog();
 const offlineBox = byId('offline', HTMLInputElement);
 const syncNowButton = byId('sync-now', HTMLButtonElement);
 const backgroundButton = byId('toggle-background', HTMLButtonElement);
@@ -50,16 +53,6 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Deletes a database; other tabs of this device let go of it when asked (versionchange). */
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error ?? new Error(`could not delete ${name}`));
-    request.onblocked = () => syncView.showNotice(`Waiting for other tabs of device “${device}” to close its database…`);
-  });
-}
-
 /** Runs a user action; a failure is shown on the page, never thrown at the console. */
 async function act(what: string, run: () => Promise<unknown>): Promise<void> {
   try {
@@ -73,7 +66,6 @@ async function main(config: DemoConfig): Promise<void> {
   byId('server-url', HTMLElement).textContent = config.serverUrl;
   let offline = false;
   const offlineChannel = new BroadcastChannel(offlineChannelName(device));
-  const replicaReader = new ReplicaReader(dbName, config.serverUrl, config.token);
 
   const factory: ClientFactory = (options) =>
     createSyncClient({
@@ -92,13 +84,16 @@ async function main(config: DemoConfig): Promise<void> {
     remove: (todo) => void act('Deleting', async () => (await session.current()).collection('todos').delete(todo.id)),
   });
 
-  async function saveTodo(todo: Todo): Promise<void> {
+  async function saveTodo(todo: Todo): Promise<WriteReceipt> {
     return (await session.current()).collection('todos').put(todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
   /** Todos that arrived from another device since the list last rendered (they flash). */
   const arrived = new Set<string>();
   const archiveView = new ArchiveView(ARCHIVE, (error) => syncView.showNotice(`Reading the archive failed: ${describeError(error)}`, true));
+  /** The todos as the live query last gave them, and which of them have a write waiting. */
+  let shown: readonly Todo[] = [];
+  let waiting: ReadonlySet<string> = new Set();
 
   /**
    * The views follow live queries of the current client: the todos in createdAt order
@@ -113,7 +108,8 @@ async function main(config: DemoConfig): Promise<void> {
       todos.watch({ orderBy: 'createdAt' }, (page) => {
         const flash = new Set(arrived);
         arrived.clear();
-        todoView.render(page.records.map(todoFromRecord), flash);
+        shown = page.records.map(todoFromRecord);
+        todoView.render(shown, flash, waiting);
       }, failed),
       ...(['open', 'done'] as const).map((which) =>
         todos.watchCount({ done: which === 'done' }, (n) => {
@@ -127,31 +123,51 @@ async function main(config: DemoConfig): Promise<void> {
   }
   let stopViews = (): void => undefined;
 
-  // Pending count and cursors, from the replica, after each status and change.
-  const refreshFacts = coalesced(async () => syncView.showFacts(await replicaReader.read(!offline)));
+  /**
+   * The "synced?" marks (which todos have a write still waiting: one log read in the
+   * worker) and the outbox (what waits for the server, with values to show titles):
+   * after a local write, an ack and a reset.
+   */
+  const refreshWaiting = coalesced(async () => {
+    try {
+      const client = await session.current();
+      const [ids, pending] = await Promise.all([client.pendingIds(TODOS), client.pending({ values: true })]);
+      waiting = new Set(ids);
+      todoView.render(shown, new Set(), waiting);
+      outboxView.show(pending);
+    } catch (error) {
+      syncView.showNotice(`Reading the outbox failed: ${describeError(error)}`, true);
+    }
+  });
 
   /** Marks todos that arrived from another device (the next render flashes them); views update by live queries. */
   function onChange(event: ChangeEvent): void {
     for (const change of event.changes) {
       if (change.collective === TODOS && event.source === 'remote' && change.op === 'put') arrived.add(change.id);
     }
-    refreshFacts();
+    if (event.source === 'local') refreshWaiting();
   }
 
   const session = new SyncSession(factory, { name: dbName, url: config.serverUrl, token: config.token }, loadSettings(device), {
-    status: (status) => {
-      syncView.showStatus(status);
-      refreshFacts();
-    },
+    status: (status) => syncView.showStatus(status),
     progress: (progress) => progressView.show(progress),
     change: onChange,
     conflict: (conflict) => conflictView.add(conflict),
     error: (error) => syncView.showNotice(describeError(error), true),
+    // The server dealt with writes: their marks and the outbox change.
+    ack: () => refreshWaiting(),
+    // Local data cleared (here, or in another tab of this device): the live queries
+    // answer again from the empty replica by themselves; the marks and outbox are read anew.
+    reset: () => {
+      progressView.reset('Local data forgotten: this device starts again from the server.');
+      refreshWaiting();
+    },
     ready: () => {
       stopViews();
       session.current().then((client) => {
         stopViews = watchViews(client);
       }, () => undefined); // closed meanwhile: nothing to watch
+      refreshWaiting();
     },
   });
 
@@ -192,7 +208,6 @@ async function main(config: DemoConfig): Promise<void> {
     offline = value;
     offlineBox.checked = value;
     syncView.showOffline(value);
-    if (!value) refreshFacts();
   };
   offlineBox.addEventListener('change', () => {
     setOffline(offlineBox.checked);
@@ -241,13 +256,23 @@ async function main(config: DemoConfig): Promise<void> {
     });
   });
 
+  // Forget: the SDK clears the replica in every tab of this device (each gets `reset`
+  // and, syncing, catches up again). It refuses while changes wait: then ask first.
   forgetButton.addEventListener('click', () => {
     forgetButton.disabled = true;
     void act('Forgetting local data', async () => {
-      await session.close();
-      await replicaReader.close();
-      await deleteDatabase(dbName);
-      location.reload();
+      const client = await session.current();
+      try {
+        await client.clearLocalData();
+      } catch (error) {
+        if (!isSyncError(error, 'PENDING_WRITES')) throw error;
+        const pending = Number(error.details?.['pending'] ?? 0);
+        if (!(await forgetDialog.ask(pending))) {
+          syncView.showNotice('Kept this device’s data and its unsynced changes.');
+          return;
+        }
+        await client.clearLocalData({ discardPending: true });
+      }
     }).finally(() => {
       forgetButton.disabled = false;
     });
@@ -255,7 +280,6 @@ async function main(config: DemoConfig): Promise<void> {
 
   addEventListener('pagehide', () => {
     stopViews();
-    void replicaReader.close();
     void session.close();
   });
 

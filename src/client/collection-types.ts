@@ -5,6 +5,7 @@
  * zod, arktype…), declared indexes and an app-data version.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { WriteReceipt } from '../engine/acks.ts';
 import type { SyncError } from '../protocol/errors.ts';
 import type { JsonValue } from '../protocol/types.ts';
 import type { Condition, IndexSpec, QueryCursor } from '../query/types.ts';
@@ -85,13 +86,17 @@ export type WatchErrorListener = (error: SyncError) => void;
  */
 export interface Collection<T = JsonValue, In = T> {
   readonly name: string;
-  /** Validates and writes a record (one transaction, synced like any write). */
-  put(id: string, value: In): Promise<void>;
-  /** Validates every value, then writes them all in one transaction (or none). */
-  putMany(records: readonly CollectionRecord<In>[]): Promise<void>;
+  /**
+   * Validates and writes a record (one transaction, synced like any write); its receipt
+   * is for `client.whenPushed`.
+   */
+  put(id: string, value: In): Promise<WriteReceipt>;
+  /** Validates every value, then writes them all in one transaction (or none): one receipt. */
+  putMany(records: readonly CollectionRecord<In>[]): Promise<WriteReceipt>;
   /** The record's value, or undefined. */
   get(id: string): Promise<T | undefined>;
-  delete(id: string): Promise<void>;
+  /** Deletes the record; the receipt is for `client.whenPushed`. */
+  delete(id: string): Promise<WriteReceipt>;
   /** A page of records; without `orderBy`, in the order of the index serving `where`, else by id. */
   query(query?: CollectionQuery<T>): Promise<CollectionPage<T>>;
   /** How many records pass `where` (from the index when one serves it: nothing is read). */

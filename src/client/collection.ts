@@ -3,10 +3,10 @@
  * stamped on the way in, migrated on the way out, everything else asked of the worker
  * through the client (`CollectionHost`). A query's page crosses from the worker once.
  */
-import type * as Comlink from 'comlink';
 import { SyncError } from '../protocol/errors.ts';
 import type { QueryPage, WatchMessage, WatchResult, WatchTarget } from '../query/types.ts';
 import type { RecordEntry } from '../store/types.ts';
+import type { WriteReceipt } from '../engine/acks.ts';
 import type { CollectionCalls, SyncWorkerApi } from '../worker-api/sync-worker-api.ts';
 import type {
   Collection,
@@ -19,10 +19,13 @@ import type {
 } from './collection-types.ts';
 import { valueFromStore, valueToStore } from './collection-values.ts';
 
+/** The worker's calls a collection makes. */
+export type CollectionApi = SyncWorkerApi & CollectionCalls;
+
 /** What a collection needs of its client. */
 export interface CollectionHost {
-  /** Runs a worker call once connected; failures come back as SyncErrors. */
-  call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi & CollectionCalls>) => Promise<T>): Promise<T>;
+  /** Calls the worker's `what` with `args` once connected; failures come back as SyncErrors. */
+  call<K extends keyof CollectionApi>(what: K, args: Parameters<CollectionApi[K]>): Promise<Awaited<ReturnType<CollectionApi[K]>>>;
   /** Starts a live query; `listener` hears its messages until the returned unsubscribe. */
   watch(target: WatchTarget, listener: (message: WatchMessage) => void): () => void;
 }
@@ -39,32 +42,32 @@ export class CollectionHandle<T, In> implements Collection<T, In> {
     this.#host = host;
   }
 
-  async put(id: string, value: In): Promise<void> {
+  async put(id: string, value: In): Promise<WriteReceipt> {
     const stored = await valueToStore(this.name, this.#options, id, value);
-    return this.#host.call('put', (api) => api.put(this.name, id, stored));
+    return this.#host.call('put', [this.name, id, stored]);
   }
 
-  async putMany(records: readonly CollectionRecord<In>[]): Promise<void> {
+  async putMany(records: readonly CollectionRecord<In>[]): Promise<WriteReceipt> {
     const stored = await Promise.all(
       records.map(async ({ id, value }) => ({ collective: this.name, id, value: await valueToStore(this.name, this.#options, id, value) })),
     );
-    return this.#host.call('putMany', (api) => api.putMany(stored));
+    return this.#host.call('putMany', [stored]);
   }
 
   async get(id: string): Promise<T | undefined> {
-    return this.#record(await this.#host.call('get', (api) => api.get(this.name, id)));
+    return this.#record(await this.#host.call('get', [this.name, id]));
   }
 
-  delete(id: string): Promise<void> {
-    return this.#host.call('delete', (api) => api.delete(this.name, id));
+  delete(id: string): Promise<WriteReceipt> {
+    return this.#host.call('delete', [this.name, id]);
   }
 
   async query(query: CollectionQuery<T> = {}): Promise<CollectionPage<T>> {
-    return this.#page(await this.#host.call('query', (api) => api.query(this.name, query)));
+    return this.#page(await this.#host.call('query', [this.name, query]));
   }
 
   count(where?: CollectionWhere<T>): Promise<number> {
-    return this.#host.call('count', (api) => api.count(this.name, where));
+    return this.#host.call('count', [this.name, where]);
   }
 
   watch(query: CollectionQuery<T>, onResult: (page: CollectionPage<T>) => void, onError?: WatchErrorListener): () => void {

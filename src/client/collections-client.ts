@@ -2,14 +2,14 @@
  * The client of an app that declares collections: the sync client, which sends the
  * declarations (plain data) at connect, plus `collection(name)` handles and the page's
  * side of live queries (a number per watch; its results arrive as `watch` events for
- * this tab only). Only `defineCollections` reaches this module, so an app that
- * declares no collections bundles none of it.
+ * this tab only; after `clearLocalData` they are asked again of the new replica). Only
+ * `defineCollections` reaches this module, so an app that declares no collections
+ * bundles none of it.
  */
-import type * as Comlink from 'comlink';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { CollectionDeclarations, WatchMessage, WatchTarget } from '../query/types.ts';
-import type { CollectionCalls, SyncWorkerApi, WorkerEvent } from '../worker-api/sync-worker-api.ts';
-import { CollectionHandle } from './collection.ts';
+import type { WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import { CollectionHandle, type CollectionApi } from './collection.ts';
 import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 import { checkDeclaration } from './collection-values.ts';
 import { WorkerSyncClient } from './sync-client.ts';
@@ -29,8 +29,8 @@ function declarationsOf(collections: CollectionsOptions): CollectionDeclarations
 /**
  * The error to give when `error` says the worker has no collection calls: a worker
  * without collections (the default one, an app's own without `workerCollections`)
- * ignores the declarations and has no such method, so Comlink fails the call itself
- * with a TypeError. The worker's own failures never look like that: every method of a
+ * ignores the declarations and has no such method, so the call fails on the wire itself
+ * with a TypeError (`src/worker-api/wire.ts`). The worker's own failures never look like that: every method of a
  * pulsesync worker rejects with plain error data (`plainErrors` in worker/expose.ts).
  */
 function noCollectionsInWorker(error: unknown, what: string): SyncError | undefined {
@@ -46,7 +46,8 @@ function noCollectionsInWorker(error: unknown, what: string): SyncError | undefi
 export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerSyncClient implements CollectionsClient<C> {
   readonly #declared: C;
   readonly #handles = new Map<string, CollectionHandle<unknown, unknown>>();
-  readonly #watchers = new Map<number, (message: WatchMessage) => void>();
+  /** Each live query of this page: what it watches and who hears it. */
+  readonly #watchers = new Map<number, { readonly target: WatchTarget; readonly listener: (message: WatchMessage) => void }>();
   #lastWatch = 0;
 
   constructor(options: SyncClientOptions, declared: C) {
@@ -63,7 +64,7 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
           details: { field: 'collections' },
         });
       }
-      handle = new CollectionHandle(name, options, { call: (what, call) => this.#collectionCall(what, call), watch: (target, listener) => this.#watch(target, listener) });
+      handle = new CollectionHandle(name, options, { call: (what, args) => this.#collectionCall(what, args), watch: (target, listener) => this.#watch(target, listener) });
       this.#handles.set(name, handle);
     }
     return handle as unknown as CollectionOf<C[K]>;
@@ -75,14 +76,20 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
   }
 
   protected override dispatch(event: WorkerEvent): void {
-    if (event.type === 'watch') this.#watchers.get(event.payload.id)?.(event.payload);
-    else super.dispatch(event);
+    if (event.type === 'watch') {
+      this.#watchers.get(event.payload.id)?.listener(event.payload);
+      return;
+    }
+    // The replica was made anew (clearLocalData, here or in another tab): the worker's
+    // live queries went with the old one, so each is asked again (its first answer at once).
+    if (event.type === 'reset') for (const [id, { target }] of this.#watchers) this.#startWatch(id, target);
+    super.dispatch(event);
   }
 
-  async #collectionCall<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi & CollectionCalls>) => Promise<T>): Promise<T> {
+  async #collectionCall<K extends keyof CollectionApi>(what: K, args: Parameters<CollectionApi[K]>): Promise<Awaited<ReturnType<CollectionApi[K]>>> {
     try {
       // Typed as the worker this client expects; one without collections is caught below.
-      return await this.call(what, (api) => call(api as Comlink.Remote<SyncWorkerApi & CollectionCalls>));
+      return (await this.call(what, args)) as Awaited<ReturnType<CollectionApi[K]>>;
     } catch (error) {
       throw noCollectionsInWorker(error, what) ?? error;
     }
@@ -91,13 +98,18 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
   /** Starts a live query in the worker; its messages go to `listener` until unsubscribed. */
   #watch(target: WatchTarget, listener: (message: WatchMessage) => void): () => void {
     const id = ++this.#lastWatch;
-    this.#watchers.set(id, listener);
-    this.#collectionCall('watch', (api) => api.watch(id, target)).catch((error: unknown) => {
-      if (this.#watchers.get(id) === listener) listener({ id, error: SyncError.from(error).toJSON() });
-    });
+    this.#watchers.set(id, { target, listener });
+    this.#startWatch(id, target);
     return () => {
       // After close() the call fails SHUTDOWN, and the worker is gone anyway.
-      if (this.#watchers.delete(id)) this.#collectionCall('unwatch', (api) => api.unwatch(id)).catch(() => undefined);
+      if (this.#watchers.delete(id)) this.#collectionCall('unwatch', [id]).catch(() => undefined);
     };
+  }
+
+  /** Asks the worker for live query `id`; a failure goes to its listener, if it still listens. */
+  #startWatch(id: number, target: WatchTarget): void {
+    this.#collectionCall('watch', [id, target]).catch((error: unknown) => {
+      this.#watchers.get(id)?.listener({ id, error: SyncError.from(error).toJSON() });
+    });
   }
 }

@@ -1,16 +1,23 @@
 /**
- * The main-thread client: a thin facade over the sync worker, reached through Comlink.
+ * The main-thread client: a thin facade over the sync worker, reached over the wire
+ * (`../worker-api/wire.ts`, Comlink's protocol).
  * The page never runs the sync loop; it sends calls, receives events, and gets
  * failures back as SyncErrors with their `code`.
  */
-import * as Comlink from 'comlink';
 import { timersOf, type Timers } from '../engine/timers.ts';
 import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
-import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { workerEventOf, type SyncWorkerApi, type WorkerConnectOptions, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import {
+  IDLE_STATUS,
+  workerEventOf,
+  type SyncWorkerApi,
+  type WorkerConnectOptions,
+  type WorkerConnectResult,
+  type WorkerEvent,
+} from '../worker-api/sync-worker-api.ts';
+import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { CollectionsOptions } from './collection-types.ts';
@@ -27,24 +34,53 @@ const CLOSE_TIMEOUT_MS = 3000;
  */
 const CONNECT_TIMEOUT_MS = 20_000;
 
-const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
+
+/** The calls passed to the worker as they are: each fails as a SyncError named after it. */
+const PASSED = [
+  'put',
+  'putMany',
+  'delete',
+  'get',
+  'list',
+  'whenPushed',
+  'pending',
+  'isPending',
+  'pendingIds',
+  'clearLocalData',
+  'start',
+  'stop',
+  'syncOnce',
+] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncClient)[];
+
+// The class's static block defines them (one shape for thirteen methods).
+export interface WorkerSyncClient extends Pick<SyncClient, (typeof PASSED)[number]> {}
 
 /**
  * The client; see the file comment. Collections extend it (`collections-client.ts`)
  * with their declarations at connect, their calls and their live queries' events.
  */
 export class WorkerSyncClient implements SyncClient {
+  static {
+    for (const name of PASSED) {
+      (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
+        return this.call(name, args);
+      };
+    }
+  }
+
   readonly ready: Promise<void>;
-  readonly #endpoint: Comlink.Endpoint;
-  readonly #remote: Comlink.Remote<SyncWorkerApi>;
+  readonly #endpoint: WireEndpoint;
+  readonly #remote: WireCall;
   readonly #events = new EventEmitter<SyncEventMap>();
   readonly #timers: Timers;
   readonly #connected: Promise<{ instanceId: InstanceId }>;
-  #status: SyncStatus = INITIAL_STATUS;
+  /** The replica's identity: from connect, then from each `reset`. */
+  #instanceId: InstanceId | undefined;
+  #status: SyncStatus = IDLE_STATUS;
   #closed: Promise<void> | undefined;
   #isConnected = false;
   /** Fails the connection before it is made (worker crashed or never answered). */
@@ -53,25 +89,23 @@ export class WorkerSyncClient implements SyncClient {
   constructor(options: SyncClientOptions, connectWith?: Pick<WorkerConnectOptions, 'collections'>) {
     this.#timers = timersOf(options.time);
     this.#endpoint = workerEndpoint(options);
-    this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
+    this.#remote = wireCaller(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);
     this.#endpoint.addEventListener('error', this.#onWorkerError);
     const getToken = options.getToken;
-    const tokenSource =
-      getToken === undefined ? undefined : Comlink.proxy(async () => (await getToken()) ?? undefined);
-    const connecting = this.#remote
-      .connect(
-        {
-          version: SDK_VERSION,
-          name: options.name,
-          url: options.url,
-          ...(options.token === undefined ? {} : { token: options.token }),
-          ...(getToken === undefined ? {} : { hasGetToken: true }),
-          ...(options.config === undefined ? {} : { config: options.config }),
-          ...connectWith,
-        },
-        tokenSource,
-      )
+    // The token source goes as a function the worker calls back, on a port of its own.
+    const transfer: Transferable[] = [];
+    const tokenSource = getToken === undefined ? raw(undefined) : proxied(async () => (await getToken()) ?? undefined, transfer);
+    const connect = {
+      version: SDK_VERSION,
+      name: options.name,
+      url: options.url,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(getToken === undefined ? {} : { hasGetToken: true }),
+      ...(options.config === undefined ? {} : { config: options.config }),
+      ...connectWith,
+    };
+    const connecting = (this.#remote('APPLY', ['connect'], [raw(connect), tokenSource], transfer) as Promise<WorkerConnectResult>)
       .then(
         (result) => {
           if (result.version !== SDK_VERSION) {
@@ -82,6 +116,7 @@ export class WorkerSyncClient implements SyncClient {
             );
           }
           this.#status = result.status;
+          this.#instanceId ??= result.instanceId;
           this.#isConnected = true;
           return { instanceId: result.instanceId };
         },
@@ -120,43 +155,12 @@ export class WorkerSyncClient implements SyncClient {
 
   /** Relays the page's `online` event: workers do not get it in Chromium. */
   readonly #onNetworkBack = (): void => {
-    if (this.#isConnected && this.#closed === undefined) this.#remote.networkBack().catch(() => undefined);
+    if (this.#isConnected && this.#closed === undefined) this.#remote('APPLY', ['networkBack']).catch(() => undefined);
   };
 
   async instanceId(): Promise<InstanceId> {
-    return (await this.#connected).instanceId;
-  }
-
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.call('put', (api) => api.put(collective, id, value));
-  }
-
-  putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.call('putMany', (api) => api.putMany(records));
-  }
-
-  delete(collective: string, id: string): Promise<void> {
-    return this.call('delete', (api) => api.delete(collective, id));
-  }
-
-  get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return this.call('get', (api) => api.get(collective, id));
-  }
-
-  list(collective: string): Promise<RecordEntry[]> {
-    return this.call('list', (api) => api.list(collective));
-  }
-
-  start(): Promise<void> {
-    return this.call('start', (api) => api.start());
-  }
-
-  stop(): Promise<void> {
-    return this.call('stop', (api) => api.stop());
-  }
-
-  syncOnce(): Promise<void> {
-    return this.call('syncOnce', (api) => api.syncOnce());
+    const { instanceId } = await this.#connected;
+    return this.#instanceId ?? instanceId;
   }
 
   /**
@@ -174,7 +178,7 @@ export class WorkerSyncClient implements SyncClient {
     };
     const off = onProgress === undefined ? undefined : this.#events.on('progress', report);
     try {
-      const final = await this.call('initialSync', (api) => api.initialSync());
+      const final = (await this.call('initialSync', [])) as SyncProgress;
       report(final);
       return final;
     } finally {
@@ -200,7 +204,7 @@ export class WorkerSyncClient implements SyncClient {
     let timer: unknown;
     try {
       await Promise.race([
-        this.#connected.then(() => this.#remote.close()),
+        this.#connected.then(() => this.#remote('APPLY', ['close'])),
         new Promise<void>((resolve) => {
           timer = this.#timers.setTimeout(resolve, CLOSE_TIMEOUT_MS);
         }),
@@ -213,21 +217,20 @@ export class WorkerSyncClient implements SyncClient {
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#endpoint.removeEventListener('error', this.#onWorkerError);
-    this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
     else if (typeof endpoint.close === 'function') endpoint.close();
     this.#status = { ...this.#status, state: 'idle', running: false };
   }
 
-  /** Runs a worker call once connected; failures come back as SyncErrors (SHUTDOWN once closed). */
-  protected async call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
+  /** Calls the worker's `what` with `args` once connected; a failure comes back as a SyncError (SHUTDOWN once closed). */
+  protected async call(what: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#closed !== undefined) {
       throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
     }
     await this.#connected;
     try {
-      return await call(this.#remote);
+      return await this.#remote('APPLY', [what], args.map(raw));
     } catch (error) {
       throw rebuild(error);
     }
@@ -253,6 +256,7 @@ export class WorkerSyncClient implements SyncClient {
   protected dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
     if (event.type === 'status') this.#status = event.payload;
+    if (event.type === 'reset') this.#instanceId = event.payload.instanceId;
     // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic
     // cannot see it. (`watch` events come only to collections' clients, which take them first.)
     (this.#events.emit as (type: WorkerEvent['type'], payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);

@@ -12,7 +12,7 @@ import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptio
  * Starts the default worker. `new Worker(new URL('./…', import.meta.url))` in one
  * expression is the pattern Vite and webpack 5 recognise to emit the worker as its own
  * file. In the published package `./pulsesync-worker.js` is one self-contained ESM file
- * (esbuild bundle of worker/default-worker.ts, Comlink included); in this repository it
+ * (esbuild bundle of worker/default-worker.ts); in this repository it
  * is a one-line module importing that source, which Vite bundles the same way.
  */
 function startDefaultWorker(): Worker {

@@ -76,8 +76,10 @@ export type PulledChange = RecordKey &
 /**
  * Named optional features; both sides announce theirs at handshake. `instance-key`: the
  * server binds instance ids to their writers and issues {@link InstanceKey}s.
+ * `cursor-expiry`: the server removes tombstones older than its horizon; see
+ * {@link PullRequest.snapshotMark} for what a client does about it.
  */
-export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key';
+export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key' | 'cursor-expiry';
 
 /**
  * A secret the server issues for one instance id and one identity at handshake
@@ -138,6 +140,30 @@ export interface PullRequest {
   readonly collectives?: readonly string[];
   /** Ask for `total`, the number of changes still to pull including this batch. */
   readonly withTotal?: boolean;
+  /**
+   * The {@link PullResponse.snapshotMark} of the answer to this replica's last pull from
+   * cursor 0, sent with every later pull (only to a server announcing `cursor-expiry`,
+   * whose pull schema knows the field).
+   *
+   * Why: a server that announces `cursor-expiry` removes tombstones older than its
+   * horizon, and records the highest version it removed (its gc floor, kept per
+   * collective). A replica whose cursor is below that floor may hold a record whose
+   * delete it will now never see, so the server refuses its pull `CURSOR_EXPIRED` and
+   * the replica runs a client reset: it pulls a fresh snapshot from cursor 0, drops the
+   * local records that snapshot does not hold, and pushes its pending writes again.
+   * But the pages of that snapshot advance their cursor through old rows, below the
+   * floor too. The mark tells the server where the snapshot started: tombstones at or
+   * below it were removed before the replica read anything, so they cannot concern it.
+   * The server refuses a pull when `cursor > 0` and its floor for the pulled
+   * collectives is above both `cursor` and `snapshotMark` (absent: 0), and never a pull
+   * from cursor 0. Keep the mark beside the cursor (written with the first page), and
+   * replace it only with the answer to the next pull from 0.
+   *
+   * There is no early warning at handshake: a floor there would have to be the floor
+   * of every collective the caller may read, which is not the one its pulls are
+   * judged by. The refusal comes at the first pull, before any row is sent.
+   */
+  readonly snapshotMark?: SyncCursor;
 }
 
 export interface PullResponse {
@@ -151,6 +177,13 @@ export interface PullResponse {
   readonly newCursor: SyncCursor;
   /** Changes remaining from `cursor` on, this batch included; when asked for. */
   readonly total?: number;
+  /**
+   * In the answer to a pull from cursor 0 by a server announcing `cursor-expiry`: where
+   * the snapshot starts, to send back as {@link PullRequest.snapshotMark} with every
+   * later pull. Like `newCursor`, for a restricted caller it counts only rows of
+   * collectives it may read.
+   */
+  readonly snapshotMark?: SyncCursor;
 }
 
 export interface PushRequest {
@@ -224,8 +257,14 @@ export interface SyncStatus {
   readonly running: boolean;
   /** Local changes not yet acknowledged by the server. */
   readonly pending: number;
-  /** Epoch ms of the last cycle that completed without error, or null. */
+  /**
+   * Epoch ms of the last cycle that completed without error, or null; kept in the
+   * replica, so it survives a reload. While idle it moves on with each quiet safety poll
+   * without a `status` event of its own (the next event carries it).
+   */
   readonly lastSyncedAt: number | null;
+  /** Where sync stands with the server last synced with; absent until known. */
+  readonly cursors?: SyncCursors;
   /** The last failure, while `state` is `error` or `disconnected`. */
   readonly error?: SyncErrorData;
   /** Retry schedule after failures; absent when the last cycle succeeded. */
@@ -235,6 +274,14 @@ export interface SyncStatus {
     /** Past `maxRetries`: still retrying, at the cap. */
     readonly exhausted: boolean;
   };
+}
+
+/** A replica's two cursors with one server. */
+export interface SyncCursors {
+  /** The highest local seq the server has dealt with (acknowledged). */
+  readonly push: number;
+  /** The last server version pulled and applied. */
+  readonly pull: SyncCursor;
 }
 
 /** Progress of an initial sync, reported after each batch. */

@@ -95,6 +95,7 @@ export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   batchSize: /* @__PURE__ */ batchSize(),
   collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
   withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
+  snapshotMark: /* @__PURE__ */ v.exactOptional(count),
 });
 
 export const PushRequestSchema = /* @__PURE__ */ v.pipe(
@@ -230,7 +231,7 @@ export function assertJsonValue(value: unknown, field = 'value'): asserts value 
   if (!jsonValueRule.test(value)) {
     throw new SyncError(
       ErrorCode.INVALID_PAYLOAD,
-      `${field} must be a plain JSON value (null, boolean, finite number, string, array or plain object), got ${describe(value)}`,
+      `${field} must be plain JSON (null, boolean, finite number, string, array, plain object), got ${describe(value)}`,
     );
   }
 }

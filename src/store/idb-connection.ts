@@ -37,7 +37,7 @@ export function loadInstanceId(db: IDBDatabase, name: string, expected: Instance
     const meta = tx.objectStore(Stores.meta);
     const stored = (await requestResult(meta.get(MetaKey.instanceId))) as InstanceId | undefined;
     if (expected !== undefined && stored !== expected) {
-      throw closedError(name, 'it was deleted (by another tab, the user or the browser) while this replica was using it');
+      throw closedError(name, 'it was deleted while in use');
     }
     if (stored !== undefined) return stored;
     const instanceId = uuidV7();
@@ -49,8 +49,8 @@ export function loadInstanceId(db: IDBDatabase, name: string, expected: Instance
 /** Why a `versionchange` closes the replica for good. */
 export function closedByVersionChange(event: IDBVersionChangeEvent): string {
   return event.newVersion === null
-    ? 'another tab (or the app) is deleting the database'
-    : `another tab is upgrading the database to version ${event.newVersion}; reload this tab`;
+    ? 'another tab (or the app) is deleting it'
+    : `another tab is upgrading it to version ${event.newVersion}; reload this tab`;
 }
 
 /** The open database of one replica, and the transactions run on it. */
@@ -153,7 +153,7 @@ export class IdbConnection {
     } catch (error) {
       db?.close();
       const cause = toSyncError(error, 'reopening');
-      this.#closedBecause ??= `the browser closed it and reopening failed (${cause.message})`;
+      this.#closedBecause ??= `the browser closed it, reopening failed (${cause.message})`;
       throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause });
     }
     if (this.#closedBecause !== undefined) {

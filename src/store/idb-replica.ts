@@ -19,7 +19,8 @@ import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
-import { cursorKey, type LoggedChange } from './schema.ts';
+import { readNoteIn, updateNoteIn } from './replica-notes.ts';
+import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
   ChangeEvent,
@@ -31,7 +32,7 @@ import type {
   RecordInput,
   ReplicaIdentity,
 } from './types.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
 
 export type { KeyRangeFactory } from './idb-connection.ts';
@@ -77,14 +78,14 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   }
   const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
   if (!Number.isFinite(blockedTimeoutMs) || blockedTimeoutMs < 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a non-negative number, got ${blockedTimeoutMs}`);
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${blockedTimeoutMs}`);
   }
   const factory = options.indexedDB ?? globalThis.indexedDB;
   const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;
   if (factory === undefined || keyRange === undefined) {
     throw new SyncError(
       ErrorCode.STORAGE,
-      'openReplica: IndexedDB is not available here; pass `indexedDB` and `IDBKeyRange` (e.g. from fake-indexeddb in Node)',
+      'openReplica: no IndexedDB here; pass `indexedDB` and `IDBKeyRange` (fake-indexeddb in Node)',
     );
   }
   const settings: ReplicaSettings = {
@@ -150,7 +151,7 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('write', () => {
       const { baseVersion } = options;
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-      return this.#writeLocal('write', toLoggedChanges(writes), baseVersion);
+      return this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion);
     });
   }
 
@@ -184,7 +185,7 @@ export class IdbReplica implements LocalStore {
 
   acknowledge(peer: string, ackedSeq: number): Promise<void> {
     return this.#conn.guard('acknowledge', () => {
-      checkPeer(peer);
+      checkName(peer);
       checkCount(ackedSeq, 'ackedSeq');
       return acknowledgeLog(this.#conn, peer, ackedSeq);
     });
@@ -192,14 +193,14 @@ export class IdbReplica implements LocalStore {
 
   pushCursor(peer: string): Promise<number> {
     return this.#conn.guard('pushCursor', () => {
-      checkPeer(peer);
+      checkName(peer);
       return readCursor(this.#conn, 'pushCursor', cursorKey.push(peer));
     });
   }
 
   pullCursor(peer: string): Promise<SyncCursor> {
     return this.#conn.guard('pullCursor', () => {
-      checkPeer(peer);
+      checkName(peer);
       return readCursor(this.#conn, 'pullCursor', cursorKey.pull(peer));
     });
   }
@@ -217,6 +218,22 @@ export class IdbReplica implements LocalStore {
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
       if (result.written.length > 0) this.#listeners.emit({ source: 'remote', changes: result.written.map(eventChange) });
       return { applied: result.written.length, conflicts: result.conflicts };
+    });
+  }
+
+  // ---- notes ----
+
+  readNote(key: string): Promise<unknown> {
+    return this.#conn.guard('readNote', () => {
+      checkName(key, 'note key');
+      return this.#conn.run('readNote', [Stores.meta], 'readonly', (tx) => readNoteIn(tx, key));
+    });
+  }
+
+  updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
+    return this.#conn.guard('updateNote', () => {
+      checkName(key, 'note key');
+      return this.#conn.run('updateNote', [Stores.meta], 'readwrite', (tx) => updateNoteIn(tx, key, update));
     });
   }
 

@@ -62,7 +62,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
       fail(
         new SyncError(
           ErrorCode.DATABASE_BLOCKED,
-          `Opening the local database "${name}" is blocked: another tab keeps it open at an older version, or is upgrading or deleting it. Close or reload the other tabs of this app.`,
+          `Opening "${name}" is blocked by another tab (older version, upgrading or deleting it): close or reload the other tabs`,
           { details: { database: name, blockedTimeoutMs } },
         ),
       );
@@ -103,7 +103,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
         fail(
           new SyncError(
             ErrorCode.DATABASE_CLOSED,
-            `The local database "${name}" was deleted (by another tab, the user or the browser); this replica cannot continue. Open a new one.`,
+            `The local database "${name}" was deleted (by another tab, the user or the browser): open a new one`,
             { details: { database: name } },
           ),
         );

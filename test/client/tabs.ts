@@ -1,20 +1,20 @@
 /**
- * "Tabs" in one Node process: each is a sync worker API exposed with Comlink on one
+ * "Tabs" in one Node process: each is a sync worker API exposed (exposeSyncWorker) on one
  * end of a MessageChannel and a `createSyncClient` on the other, as page and worker
  * would be. Tabs of one {@link TabsWorld} share a fake IndexedDB, a lock manager and a
  * sync server (memory store, memory transport that counts requests); BroadcastChannel
  * is Node's own.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import * as Comlink from 'comlink';
 import type { CollectionsOptions } from '../../src/client/collection-types.ts';
 import { createSyncClient } from '../../src/client/sync-client.ts';
 import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from '../../src/client/types.ts';
+import type { Access } from '../../src/server/access.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
-import { createSyncWorkerApi } from '../../worker/expose.ts';
+import { exposeSyncWorker } from '../../worker/expose.ts';
 import { workerCollections } from '../../worker/worker-collections.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
 import { fakeLocks } from './fake-locks.ts';
@@ -34,6 +34,10 @@ export function tabsWorld(
     workerOptions?: Partial<SyncWorkerOptions>;
     /** Wraps each tab's transport (`tab` is 1-based, in opening order). */
     transport?: (inner: SyncTransport, tab: number) => SyncTransport;
+    /** Who the tabs are to the server (default: full access). */
+    access?: Access;
+    /** Open the server's live (poke) channel. Default false: requests come from loops and nudges only. */
+    live?: boolean;
   } = {},
 ) {
   const name = `tabs-${++worlds}-${Date.now()}`;
@@ -47,7 +51,7 @@ export function tabsWorld(
   const clients: SyncClient[] = [];
 
   function countingTransport(tab: number, settings: TransportSettings): SyncTransport {
-    const inner = memoryTransport(server, { live: false });
+    const inner = memoryTransport(server, { live: options.live === true, ...(options.access === undefined ? {} : { access: options.access }) });
     const wrap =
       <A extends unknown[], R>(route: Route, call: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
@@ -63,6 +67,7 @@ export function tabsWorld(
       }),
       pull: wrap('pull', (r) => inner.pull(r)),
       health: wrap('health', () => inner.health()),
+      ...(inner.live === undefined ? {} : { live: inner.live.bind(inner) }),
     };
     return options.transport?.(counted, tab) ?? counted;
   }
@@ -91,7 +96,7 @@ export function tabsWorld(
       ...workerOptions,
     };
     const given = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as SyncWorkerOptions;
-    Comlink.expose(createSyncWorkerApi(given, port1), port1);
+    exposeSyncWorker(given, port1);
     const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
     const closeClient = client.close.bind(client);
     const handle = Object.assign(client, {

@@ -42,7 +42,7 @@ function prebuiltWorkers(files: readonly string[]): { core: number; collections:
  * What a browser-only app gets: pulsesync and what its page, worker and server entry
  * import (@standard-schema/spec: types only, the interface collections' schemas implement).
  */
-const BROWSER_INSTALL = ['@standard-schema/spec', 'comlink', 'idb', 'pulsesync', 'valibot'];
+const BROWSER_INSTALL = ['@standard-schema/spec', 'idb', 'pulsesync', 'valibot'];
 const TOKEN = 'consumer-matrix-token-0123456789';
 /** Where a built app is served. */
 type Site = Pick<StaticFiles, 'url' | 'close'>;

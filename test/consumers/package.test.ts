@@ -61,8 +61,8 @@ describe('the pulsesync tarball', () => {
   });
 
   it('keeps the sync path under its budget (client + worker ≤ 25 KB brotli) and collections and React under their guards', () => {
-    // Measured on the unpacked tarball: what an app installs. Its imports (comlink, idb,
-    // valibot, react) resolve from this repository's node_modules, as in an app.
+    // Measured on the unpacked tarball: what an app installs. Its imports (idb, valibot,
+    // react) resolve from this repository's node_modules, as in an app.
     copyFileSync(join(ROOT, '.size-limit.js'), join(packed.dir, '.size-limit.js'));
     const { checks, stderr } = runSizeLimit(packed.dir, join(ROOT, 'node_modules/size-limit/bin.js'));
     expect(checks, `size-limit failed: ${stderr}`).not.toEqual([]);

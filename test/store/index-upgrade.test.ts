@@ -74,7 +74,7 @@ describe('declared indexes in the replica', () => {
     await old.put('todos', 't1', { createdAt: 1 });
     const current = await open({ todos: { indexes: ['done', ['listId', 'createdAt']] } });
     expect(await layout()).toEqual({ version: 2, indexes: ['ix:done', 'ix:listId+createdAt', 'live'] });
-    expect(heard).toEqual([expect.objectContaining({ code: 'DATABASE_CLOSED', message: expect.stringMatching(/upgrading the database to version 2; reload/) })]);
+    expect(heard).toEqual([expect.objectContaining({ code: 'DATABASE_CLOSED', message: expect.stringMatching(/upgrading it to version 2; reload/) })]);
     expect(await failureCode(old.get('todos', 't1'))).toBe('DATABASE_CLOSED');
     expect((await current.get('todos', 't1'))?.value).toEqual({ createdAt: 1 });
     // Opening again with the same declaration changes nothing.

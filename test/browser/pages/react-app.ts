@@ -69,7 +69,9 @@ const api: ReactAppApi = {
     root = createRoot(document.getElementById('root') as HTMLElement);
     root.render(createElement(App, { client, todos }));
   },
-  add: (id, title, createdAt, done = false) => mounted().todos.put(id, { title, done, createdAt }),
+  add: async (id, title, createdAt, done = false) => {
+    await mounted().todos.put(id, { title, done, createdAt });
+  },
   view: (): ReactAppView => ({
     todos: [...document.querySelectorAll('#todos li')].map((li) => li.textContent ?? ''),
     open: text('#open'),
