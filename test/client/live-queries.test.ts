@@ -1,7 +1,8 @@
 /**
  * Live queries: a watch hears its result at once, then again after each committed
  * change that could alter it — a write in any tab, a pulled batch (once per batch), a
- * delete — and never for another collection. Unsubscribing frees it in the worker.
+ * delete — and never for another collection. Unsubscribing frees it in the worker;
+ * after clearLocalData every tab's watches answer again from the new replica.
  */
 import { describe, expect, it, afterEach } from 'vitest';
 import type { CollectionPage } from '../../src/client/collection-types.ts';
@@ -75,6 +76,28 @@ describe('live queries between tabs and devices', () => {
     await waitFor('the delete', () => seen.length, (n) => n === 3);
     expect(seen).toEqual([undefined, { title: 'a', createdAt: 1 }, undefined]);
     stop();
+  });
+
+  it('answer again from the new replica after clearLocalData, in every tab, and follow its writes', async () => {
+    const w = world();
+    const [one, two] = [w.open({ collections }), w.open({ collections })];
+    const counts: number[][] = [[], []];
+    [one, two].forEach((tab, i) => tab.collection('todos').watchCount(undefined, (n) => counts[i]?.push(n)));
+    await waitFor('the first results', () => counts.map((c) => c.length).join(), (n) => n === '1,1');
+    // A collection's write has a receipt like any other: the server takes it.
+    const receipt = await one.collection('todos').put('t1', { title: 'before', createdAt: 1 });
+    await one.syncOnce();
+    expect(await one.whenPushed(receipt)).toMatchObject({ status: 'accepted' });
+    await waitFor('the write counted in both tabs', () => counts.map((c) => c.at(-1)).join(), (n) => n === '1,1');
+
+    await two.clearLocalData();
+    await waitFor('both tabs answered from the empty replica', () => counts.map((c) => c.at(-1)).join(), (n) => n === '0,0');
+    await two.collection('todos').put('t2', { title: 'after', createdAt: 2 });
+    await waitFor('the new write counted in both tabs', () => counts.map((c) => c.at(-1)).join(), (n) => n === '1,1');
+    expect(counts).toEqual([
+      [0, 1, 0, 1],
+      [0, 1, 0, 1],
+    ]);
   });
 });
 
