@@ -91,6 +91,9 @@ async function createPageServer(serverUrl: string, token: string, dataDir: strin
       // The page imports the SDK by its package name, as an app would.
       alias: [
         { find: /^pulsesync$/, replacement: join(REPO_ROOT, 'src/index.ts') },
+        // Not the package's dist/: one copy of the SDK on the page, so `isSyncError` knows
+        // the errors of the collections client (collections.ts takes pulsesync/client).
+        { find: /^pulsesync\/client$/, replacement: join(REPO_ROOT, 'src/client-entry.ts') },
         { find: /^pulsesync\/worker$/, replacement: join(REPO_ROOT, 'worker/index.ts') },
         { find: /^pulsesync\/engine$/, replacement: join(REPO_ROOT, 'src/engine-entry.ts') },
       ],

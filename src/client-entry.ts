@@ -4,7 +4,23 @@
  * serve one themselves (`workerUrl`). `pulsesync` is this plus the default worker.
  */
 export { createSyncClient } from './client/sync-client.ts';
-export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
+export { defineCollections } from './client/define-collections.ts';
+export type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './client/types.ts';
+export type {
+  Collection,
+  CollectionOf,
+  CollectionOptions,
+  CollectionPage,
+  CollectionQuery,
+  CollectionRecord,
+  CollectionsOptions,
+  CollectionWhere,
+  FieldOf,
+  InputOf,
+  ValueOf,
+  WatchErrorListener,
+} from './client/collection-types.ts';
+export type { Condition, IndexKey, IndexSpec, QueryCursor } from './query/types.ts';
 export type { ClearLocalDataOptions, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
 export type { AckEvent, ChangeRefusal, PushOutcome, RefusalReason, WriteReceipt } from './engine/acks.ts';
 export type { PendingWrite, PendingWritesOptions } from './store/outbox-view.ts';

@@ -7,7 +7,7 @@ import { validateConfig } from '../src/engine/config.ts';
 import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
-import { openReplica } from '../src/store/idb-replica.ts';
+import { openReplica, type ReplicaOptions } from '../src/store/idb-replica.ts';
 import type { LocalStore } from '../src/store/types.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
@@ -27,6 +27,8 @@ export interface ConnectRequest {
   readonly tabId: string;
   /** Hears the other tabs. */
   readonly onTabMessage: (message: TabMessage) => void;
+  /** How the replica opens (collections: with their indexes). */
+  readonly replica?: Pick<ReplicaOptions, 'open'>;
 }
 
 /**
@@ -91,6 +93,7 @@ export class Connection {
     const config = checkedConfig(options, worker);
     const replica = await openReplica({
       name: options.name,
+      ...request.replica,
       ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
       ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
       ...(worker.durability === undefined ? {} : { durability: worker.durability }),

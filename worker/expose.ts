@@ -7,6 +7,7 @@
 import { SyncError } from '../src/protocol/errors.ts';
 import {
   WORKER_EVENT_KEY,
+  type CollectionCalls,
   type SyncWorkerApi,
   type WorkerConnectOptions,
   type WorkerEvent,
@@ -14,11 +15,12 @@ import {
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
 /** Runs `call`; a failure is rethrown as plain SyncErrorData. */
-async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
+export async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -48,9 +50,13 @@ const PASSED = [
 /**
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
  * rejects with plain error data, whose events are posted on `endpoint`, and whose
- * `close()` also releases the page's token proxy.
+ * `close()` also releases the page's token proxy. With `options.collections` it has
+ * the collection calls too.
  */
-export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<WireEndpoint, 'postMessage'>): SyncWorkerApi {
+export function createSyncWorkerApi(
+  options: SyncWorkerOptions,
+  endpoint: Pick<WireEndpoint, 'postMessage'>,
+): SyncWorkerApi & Partial<CollectionCalls> {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
   const api: Partial<Record<keyof SyncWorkerApi, unknown>> = {
@@ -62,6 +68,9 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<W
       }),
     status: () => worker.status(),
     networkBack: () => worker.networkBack(),
+    // query, count, watch, unwatch: only in a worker given collections (workerCollections,
+    // the only value of the opaque option).
+    ...(options.collections as CollectionsSeam | undefined)?.api(worker),
     close: () =>
       plainErrors(async () => {
         try {
@@ -72,7 +81,7 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<W
       }),
   };
   for (const name of PASSED) api[name] = (...args: unknown[]) => plainErrors(() => (worker[name] as (...args: unknown[]) => unknown).apply(worker, args));
-  return api as SyncWorkerApi;
+  return api as SyncWorkerApi & Partial<CollectionCalls>;
 }
 
 /**

@@ -11,6 +11,8 @@
  * - `push-waiters.ts`: the receipts waiting for what the server did with a write;
  * - `replica-life.ts`: the presence lock, clearing local data
  *   with every tab, the gate calls wait at while the session is replaced;
+ * - `worker-collections.ts`, only in a worker given `collections`: declared indexes,
+ *   queries and live queries, around the connection it opens;
  * - here: the API, and the table of handlers for the other tabs' messages.
  *
  * Followers' writes reach the leader as `change` messages (a nudge to push at once), and
@@ -36,6 +38,7 @@ import {
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
@@ -109,14 +112,21 @@ export class SyncWorker {
   /** Opens the replica and the rooms of a session; joins the sync when `wanted` (after a clear). */
   async #openSession(wanted: boolean): Promise<Session> {
     const { options, events, getToken } = this.#request as ConnectArgs;
-    const connection = await Connection.open({
-      options,
-      sink: events,
-      getToken,
-      worker: this.#options,
-      tabId: this.#tabId,
-      onTabMessage: (message) => this.#onTabMessage(message),
-    });
+    // A worker given collections opens the connections of pages that declare some, the
+    // replica made anew after clearLocalData too. (`collections` is opaque in the
+    // options; workerCollections is the only one.)
+    const open = (this.#options.collections as CollectionsSeam | undefined)?.connect ?? Connection.open;
+    const connection = await open(
+      {
+        options,
+        sink: events,
+        getToken,
+        worker: this.#options,
+        tabId: this.#tabId,
+        onTabMessage: (message) => this.#onTabMessage(message),
+      },
+      this,
+    );
     const session = this.#sessionOf(connection);
     this.#session = session;
     connection.keep(connection.replica.subscribe((change) => this.#publish(session, { type: 'change', payload: change })));

@@ -4,6 +4,8 @@
  * local database), so two windows can sync with each other through the server.
  */
 import { createSyncClient, isSyncError, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
+import { ArchiveView } from './archive-view.ts';
+import { ARCHIVE, demoCollections } from './collections.ts';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
@@ -13,11 +15,11 @@ import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 import { OutboxView } from './outbox-view.ts';
 import { ProgressView } from './progress-view.ts';
-import { coalesced, throttled } from './schedule.ts';
-import { SyncSession, type ClientFactory } from './session.ts';
+import { coalesced } from './schedule.ts';
+import { SyncSession, type ClientFactory, type DemoClient } from './session.ts';
 import { SyncView } from './sync-view.ts';
 import { TodoListView } from './todo-view.ts';
-import { byCreation, newTodoId, todoFromRecord, todoValue, TODOS, type Todo } from './todos.ts';
+import { newTodoId, todoFromRecord, todoValue, TODOS, type Todo } from './todos.ts';
 
 const { name: device, invalid } = deviceFromUrl(location.search);
 const dbName = databaseName(device);
@@ -34,7 +36,6 @@ const seedButton = byId('seed', HTMLButtonElement);
 const forgetButton = byId('forget', HTMLButtonElement);
 const directionSelect = byId('direction', HTMLSelectElement);
 const policyRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="policy"]')];
-const archiveCount = byId('archive-count', HTMLElement);
 
 byId('device-name', HTMLElement).textContent = device;
 byId('db-name', HTMLElement).textContent = dbName;
@@ -69,6 +70,7 @@ async function main(config: DemoConfig): Promise<void> {
   const factory: ClientFactory = (options) =>
     createSyncClient({
       ...options,
+      collections: demoCollections,
       worker: new Worker(new URL('./demo-worker.ts', import.meta.url), {
         type: 'module',
         name: encodeWorkerName({ device, offline }),
@@ -79,52 +81,71 @@ async function main(config: DemoConfig): Promise<void> {
   const todoView = new TodoListView(byId('todo-list', HTMLUListElement), byId('todo-empty', HTMLElement), byId('todo-count', HTMLElement), {
     toggle: (todo) => void act('Saving', () => saveTodo({ ...todo, done: !todo.done })),
     rename: (todo, title) => void act('Saving', () => saveTodo({ ...todo, title })),
-    remove: (todo) => void act('Deleting', async () => (await session.current()).delete(TODOS, todo.id)),
+    remove: (todo) => void act('Deleting', async () => (await session.current()).collection('todos').delete(todo.id)),
   });
 
   async function saveTodo(todo: Todo): Promise<WriteReceipt> {
-    return (await session.current()).put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
+    return (await session.current()).collection('todos').put(todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
-  /** Todos that arrived from another device since the last read (they flash). */
+  /** Todos that arrived from another device since the list last rendered (they flash). */
   const arrived = new Set<string>();
-  const refreshTodos = coalesced(async () => {
-    const flash = new Set(arrived);
-    arrived.clear();
+  const archiveView = new ArchiveView(ARCHIVE, (error) => syncView.showNotice(`Reading the archive failed: ${describeError(error)}`, true));
+  /** The todos as the live query last gave them, and which of them have a write waiting. */
+  let shown: readonly Todo[] = [];
+  let waiting: ReadonlySet<string> = new Set();
+
+  /**
+   * The views follow live queries of the current client: the todos in createdAt order
+   * (an index), the open and done counts (count(), no list read), the archive a page
+   * at a time. A settings change makes a new client: its views are watched anew.
+   */
+  function watchViews(client: DemoClient): () => void {
+    const todos = client.collection('todos');
+    const counts = { open: 0, done: 0 };
+    const failed = (error: unknown): void => syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
+    const stops = [
+      todos.watch({ orderBy: 'createdAt' }, (page) => {
+        const flash = new Set(arrived);
+        arrived.clear();
+        shown = page.records.map(todoFromRecord);
+        todoView.render(shown, flash, waiting);
+      }, failed),
+      ...(['open', 'done'] as const).map((which) =>
+        todos.watchCount({ done: which === 'done' }, (n) => {
+          counts[which] = n;
+          todoView.showCounts(counts.open, counts.done);
+        }, failed),
+      ),
+      archiveView.attach(client.collection(ARCHIVE)),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+  let stopViews = (): void => undefined;
+
+  /**
+   * The "synced?" marks (which todos have a write still waiting: one log read in the
+   * worker) and the outbox (what waits for the server, with values to show titles):
+   * after a local write, an ack and a reset.
+   */
+  const refreshWaiting = coalesced(async () => {
     try {
       const client = await session.current();
-      // The "synced?" marks: which todos have a write still waiting (one log read in the worker).
-      const [records, pending] = await Promise.all([client.list(TODOS), client.pendingIds(TODOS)]);
-      todoView.render(records.map(todoFromRecord).sort(byCreation), flash, new Set(pending));
+      const [ids, pending] = await Promise.all([client.pendingIds(TODOS), client.pending({ values: true })]);
+      waiting = new Set(ids);
+      todoView.render(shown, new Set(), waiting);
+      outboxView.show(pending);
     } catch (error) {
-      syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
+      syncView.showNotice(`Reading the outbox failed: ${describeError(error)}`, true);
     }
   });
 
-  /** The outbox: what waits for the server (its values, to show titles). */
-  const refreshOutbox = coalesced(async () => outboxView.show(await (await session.current()).pending({ values: true })));
-
-  // The seeded records: thousands arrive in a catch-up, so count them at most once a second.
-  const refreshArchive = throttled(async () => {
-    const records = await (await session.current()).list(config.seedCollective);
-    archiveCount.textContent =
-      records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
-  }, 1000);
-
+  /** Marks todos that arrived from another device (the next render flashes them); views update by live queries. */
   function onChange(event: ChangeEvent): void {
-    let todos = false;
-    let archive = false;
     for (const change of event.changes) {
-      if (change.collective === TODOS) {
-        todos = true;
-        if (event.source === 'remote' && change.op === 'put') arrived.add(change.id);
-      } else if (change.collective === config.seedCollective) {
-        archive = true;
-      }
+      if (change.collective === TODOS && event.source === 'remote' && change.op === 'put') arrived.add(change.id);
     }
-    if (todos) refreshTodos();
-    if (archive) refreshArchive();
-    if (event.source === 'local') refreshOutbox();
+    if (event.source === 'local') refreshWaiting();
   }
 
   const session = new SyncSession(factory, { name: dbName, url: config.serverUrl, token: config.token }, loadSettings(device), {
@@ -134,21 +155,19 @@ async function main(config: DemoConfig): Promise<void> {
     conflict: (conflict) => conflictView.add(conflict),
     error: (error) => syncView.showNotice(describeError(error), true),
     // The server dealt with writes: their marks and the outbox change.
-    ack: () => {
-      refreshTodos();
-      refreshOutbox();
-    },
-    // Local data cleared (here, or in another tab of this device): all shown is stale.
+    ack: () => refreshWaiting(),
+    // Local data cleared (here, or in another tab of this device): the live queries
+    // answer again from the empty replica by themselves; the marks and outbox are read anew.
     reset: () => {
       progressView.reset('Local data forgotten: this device starts again from the server.');
-      refreshTodos();
-      refreshArchive();
-      refreshOutbox();
+      refreshWaiting();
     },
     ready: () => {
-      refreshTodos();
-      refreshArchive();
-      refreshOutbox();
+      stopViews();
+      session.current().then((client) => {
+        stopViews = watchViews(client);
+      }, () => undefined); // closed meanwhile: nothing to watch
+      refreshWaiting();
     },
   });
 
@@ -164,7 +183,7 @@ async function main(config: DemoConfig): Promise<void> {
     input.value = '';
     input.focus();
     void act('Adding', async () =>
-      (await session.current()).put(TODOS, newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
+      (await session.current()).collection('todos').put(newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
     );
   });
 
@@ -232,7 +251,6 @@ async function main(config: DemoConfig): Promise<void> {
         const result = await seedServer();
         progressView.reset(`The server took ${count(result.seeded)} records in ${duration(result.ms)}. Catching up…`);
       });
-      refreshArchive();
     }).finally(() => {
       seedButton.disabled = false;
     });
@@ -261,6 +279,7 @@ async function main(config: DemoConfig): Promise<void> {
   });
 
   addEventListener('pagehide', () => {
+    stopViews();
     void session.close();
   });
 

@@ -7,10 +7,13 @@
 import { SyncError, type ConflictInfo, type ConflictPolicy, type SyncDirection } from 'pulsesync';
 import type { SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
 import type { AckEvent, ChangeEvent, ClearLocalDataOptions, JsonValue, PendingWrite, PendingWritesOptions, RecordEntry, ResetEvent, SyncConfigInput, WriteReceipt } from 'pulsesync';
+import type { DemoSyncClient } from './collections.ts';
 import type { DeviceSettings } from './device.ts';
 
 /** The part of pulsesync's SyncClient the demo uses. */
 export interface DemoClient {
+  /** The demo's declared collections (collections.ts). */
+  collection: DemoSyncClient['collection'];
   /** Resolves once the worker is connected (its replica open). */
   readonly ready: Promise<void>;
   put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;

@@ -75,9 +75,12 @@ export class TodoListView {
     }
     // A deleted row had focus (its Delete button): keep the keyboard user in the list.
     if (lostFocusAt !== undefined) this.#focusNear(lostFocusAt);
-    const open = todos.filter((t) => !t.done).length;
     this.#empty.hidden = todos.length > 0;
-    this.#counter.textContent = todos.length === 0 ? '' : `${open} open · ${todos.length} in all`;
+  }
+
+  /** Shows the counts (live counts of the collection, not of the rendered rows). */
+  showCounts(open: number, done: number): void {
+    this.#counter.textContent = open + done === 0 ? '' : `${open} open · ${done} done`;
   }
 
   #focusNear(index: number): void {

@@ -9,11 +9,19 @@ import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import { IDLE_STATUS, workerEventOf, type SyncWorkerApi, type WorkerConnectResult, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import {
+  IDLE_STATUS,
+  workerEventOf,
+  type SyncWorkerApi,
+  type WorkerConnectOptions,
+  type WorkerConnectResult,
+  type WorkerEvent,
+} from '../worker-api/sync-worker-api.ts';
 import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
-import type { SyncClient, SyncClientOptions } from './types.ts';
+import type { CollectionsOptions } from './collection-types.ts';
+import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
 export type { SyncClient, SyncClientOptions } from './types.ts';
 
@@ -49,13 +57,17 @@ const PASSED = [
 ] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncClient)[];
 
 // The class's static block defines them (one shape for thirteen methods).
-interface WorkerSyncClient extends Pick<SyncClient, (typeof PASSED)[number]> {}
+export interface WorkerSyncClient extends Pick<SyncClient, (typeof PASSED)[number]> {}
 
-class WorkerSyncClient implements SyncClient {
+/**
+ * The client; see the file comment. Collections extend it (`collections-client.ts`)
+ * with their declarations at connect, their calls and their live queries' events.
+ */
+export class WorkerSyncClient implements SyncClient {
   static {
     for (const name of PASSED) {
       (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
-        return this.#call(name, args);
+        return this.call(name, args);
       };
     }
   }
@@ -74,7 +86,7 @@ class WorkerSyncClient implements SyncClient {
   /** Fails the connection before it is made (worker crashed or never answered). */
   #failConnect: (error: SyncError) => void = () => undefined;
 
-  constructor(options: SyncClientOptions) {
+  constructor(options: SyncClientOptions, connectWith?: Pick<WorkerConnectOptions, 'collections'>) {
     this.#timers = timersOf(options.time);
     this.#endpoint = workerEndpoint(options);
     this.#remote = wireCaller(this.#endpoint);
@@ -91,6 +103,7 @@ class WorkerSyncClient implements SyncClient {
       ...(options.token === undefined ? {} : { token: options.token }),
       ...(getToken === undefined ? {} : { hasGetToken: true }),
       ...(options.config === undefined ? {} : { config: options.config }),
+      ...connectWith,
     };
     const connecting = (this.#remote('APPLY', ['connect'], [raw(connect), tokenSource], transfer) as Promise<WorkerConnectResult>)
       .then(
@@ -165,7 +178,7 @@ class WorkerSyncClient implements SyncClient {
     };
     const off = onProgress === undefined ? undefined : this.#events.on('progress', report);
     try {
-      const final = (await this.#call('initialSync', [])) as SyncProgress;
+      const final = (await this.call('initialSync', [])) as SyncProgress;
       report(final);
       return final;
     } finally {
@@ -210,8 +223,8 @@ class WorkerSyncClient implements SyncClient {
     this.#status = { ...this.#status, state: 'idle', running: false };
   }
 
-  /** Calls the worker's `what` with `args`; a failure comes back as a SyncError. */
-  async #call(what: string, args: readonly unknown[]): Promise<unknown> {
+  /** Calls the worker's `what` with `args` once connected; a failure comes back as a SyncError (SHUTDOWN once closed). */
+  protected async call(what: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#closed !== undefined) {
       throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
     }
@@ -236,15 +249,17 @@ class WorkerSyncClient implements SyncClient {
 
   readonly #onMessage = (message: Event): void => {
     const event = workerEventOf((message as MessageEvent).data);
-    if (event !== undefined) this.#dispatch(event);
+    if (event !== undefined) this.dispatch(event);
   };
 
-  #dispatch(event: WorkerEvent): void {
+  /** One event from the worker, to the client's listeners. */
+  protected dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
     if (event.type === 'status') this.#status = event.payload;
     if (event.type === 'reset') this.#instanceId = event.payload.instanceId;
-    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
-    (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
+    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic
+    // cannot see it. (`watch` events come only to collections' clients, which take them first.)
+    (this.#events.emit as (type: WorkerEvent['type'], payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
   }
 }
 
@@ -280,7 +295,13 @@ async function requestPersistence(): Promise<SyncErrorData | undefined> {
  * client.on('status', (s) => showBadge(s.state));
  * await client.start();
  * await client.put('notes', 'n1', { title: 'Hello' });
+ *
+ * With `collections` (from `defineCollections`) it returns a {@link CollectionsClient}.
  */
+export function createSyncClient<const C extends CollectionsOptions>(
+  options: SyncClientOptions & { readonly collections: DefinedCollections<C> },
+): CollectionsClient<C>;
+export function createSyncClient(options: SyncClientOptions): SyncClient;
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: name must be a non-empty string (the local database name)', {
@@ -292,5 +313,6 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       details: { field: 'url' },
     });
   }
-  return new WorkerSyncClient(options);
+  // The collections' client comes with their declarations: an app that has none bundles none of it.
+  return options.collections?.createClient(options) ?? new WorkerSyncClient(options);
 }

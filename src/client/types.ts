@@ -8,6 +8,7 @@ import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts'
 import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
 import type { RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
 import type { WireEndpoint } from '../worker-api/wire.ts';
+import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 
 /** Options of `createSyncClient`. */
 export interface SyncClientOptions {
@@ -43,6 +44,13 @@ export interface SyncClientOptions {
   readonly persist?: boolean;
   /** Timers of the client's own waits (connect, close). Default the globals. */
   readonly time?: TimeSource;
+  /**
+   * The app's collections, from `defineCollections`: typed values checked by a schema,
+   * indexes, queries and live queries (`client.collection(name)`). With them the
+   * client is a {@link CollectionsClient}, and the default worker is pulsesync's
+   * prebuilt collections worker. An app that declares none downloads none of their code.
+   */
+  readonly collections?: DefinedCollections;
 }
 
 /**
@@ -104,4 +112,26 @@ export interface SyncClient extends SyncEngine, RecordCalls, ReplicaLifeCalls {
   on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
   /** Stops the worker, releases its proxies and ends the client. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** A {@link SyncClient} with declared collections. */
+export interface CollectionsClient<C extends CollectionsOptions = CollectionsOptions> extends SyncClient {
+  /**
+   * The handle of a declared collection: typed values (from its schema), queries over
+   * its indexes and live queries. Fails `INVALID_CONFIG` for a name not declared.
+   */
+  collection<K extends keyof C & string>(name: K): CollectionOf<C[K]>;
+}
+
+/**
+ * An app's collections as `defineCollections` makes them: the declarations, and the
+ * code that serves them, which only apps passing them to `createSyncClient` bundle.
+ */
+export interface DefinedCollections<C extends CollectionsOptions = CollectionsOptions> {
+  /** The declarations, by name. */
+  readonly declared: C;
+  /** Makes the client (`createSyncClient` calls it). */
+  readonly createClient: (options: SyncClientOptions) => CollectionsClient<C>;
+  /** Starts pulsesync's prebuilt collections worker: `defineCollections` from `pulsesync` has it, from `pulsesync/client` not. */
+  readonly startWorker?: () => Worker;
 }

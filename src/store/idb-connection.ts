@@ -46,6 +46,13 @@ export function loadInstanceId(db: IDBDatabase, name: string, expected: Instance
   });
 }
 
+/** Why a `versionchange` closes the replica for good. */
+export function closedByVersionChange(event: IDBVersionChangeEvent): string {
+  return event.newVersion === null
+    ? 'another tab (or the app) is deleting it'
+    : `another tab is upgrading it to version ${event.newVersion}; reload this tab`;
+}
+
 /** The open database of one replica, and the transactions run on it. */
 export class IdbConnection {
   readonly settings: ReplicaSettings;
@@ -95,7 +102,7 @@ export class IdbConnection {
     const chosen = durability ?? (mode === 'readwrite' ? this.settings.durability : undefined);
     // A connection lost under us (Safari) is reopened once; see lost-connection.ts.
     return withOneReconnect(
-      () => this.#connection(),
+      () => this.database(),
       (lost) => {
         if (this.#db === lost) this.#db = undefined;
       },
@@ -116,20 +123,18 @@ export class IdbConnection {
       db.close();
       if (this.#db !== db) return;
       this.#db = undefined;
-      this.#closedBecause ??=
-        event.newVersion === null
-          ? 'another tab (or the app) is deleting it'
-          : `another tab is upgrading it to version ${event.newVersion}; reload this tab`;
+      this.#closedBecause ??= closedByVersionChange(event);
     };
     db.onclose = () => {
       // The browser closed the connection (storage cleared, disk error…). Reopen once on
-      // the next call; `#connection` refuses if the database was deleted.
+      // the next call; `database()` refuses if the database was deleted.
       if (this.#db === db) this.#db = undefined;
     };
     this.#db = db;
   }
 
-  async #connection(): Promise<IDBDatabase> {
+  /** The open database; after the browser closed it, reopened once (refused if it was deleted meanwhile). */
+  async database(): Promise<IDBDatabase> {
     if (this.#closedBecause !== undefined) throw closedError(this.settings.name, this.#closedBecause);
     if (this.#db !== undefined) return this.#db;
     this.#reopening ??= this.#reopen().finally(() => {
@@ -142,6 +147,7 @@ export class IdbConnection {
     const { factory, name, blockedTimeoutMs } = this.settings;
     let db: IDBDatabase | undefined;
     try {
+      // At its current version: with whatever indexes the first open made (`ReplicaOptions.open`).
       db = await openDatabase({ factory, name, blockedTimeoutMs, mustExist: true });
       await loadInstanceId(db, name, this.instanceId);
     } catch (error) {

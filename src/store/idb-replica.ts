@@ -18,7 +18,7 @@ import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts
 import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
-import { openDatabase } from './open-database.ts';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
@@ -55,6 +55,13 @@ export interface ReplicaOptions {
   readonly blockedTimeoutMs?: number;
   /** Wall clock for the hybrid logical clock. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Opens the database. Default: at its current version, making pulsesync's stores in a
+   * new one. Collections give one that also makes their declared indexes in a
+   * versioned upgrade (`openWithIndexes`). A reopen after the browser closed the
+   * connection opens at the current version, indexes included.
+   */
+  readonly open?: (options: OpenDatabaseOptions) => Promise<IDBDatabase>;
 }
 
 /** Default of {@link ReplicaOptions.blockedTimeoutMs}. */
@@ -89,7 +96,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     now: options.now ?? Date.now,
     ...(options.durability === undefined ? {} : { durability: options.durability }),
   };
-  const db = await openDatabase({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
+  const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
   try {
     instanceId = await loadInstanceId(db, settings.name, undefined);
@@ -100,7 +107,8 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   return new IdbReplica(settings, db, instanceId);
 }
 
-class IdbReplica implements LocalStore {
+/** The IndexedDB replica (`openReplica` gives it as a {@link LocalStore}). */
+export class IdbReplica implements LocalStore {
   readonly name: string;
   readonly #conn: IdbConnection;
   readonly #listeners = new ChangeListeners();
@@ -108,6 +116,11 @@ class IdbReplica implements LocalStore {
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.name = settings.name;
     this.#conn = new IdbConnection(settings, db, instanceId);
+  }
+
+  /** Its connection: collections' queries read the records' indexes through it (`read-transaction.ts`). */
+  get connection(): IdbConnection {
+    return this.#conn;
   }
 
   get instanceId(): InstanceId {

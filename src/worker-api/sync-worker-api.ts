@@ -11,6 +11,7 @@ import type { SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
+import type { CollectionDeclarations, QueryPage, QuerySpec, WatchMessage, WatchTarget, Where } from '../query/types.ts';
 
 /** The engine configuration that can cross to a worker: everything but functions. */
 export type WorkerSyncConfig = Omit<SyncConfigInput, 'resolver'>;
@@ -28,6 +29,12 @@ export interface WorkerConnectOptions {
   /** The client has a `getToken` function; the worker calls it through the proxy it receives. */
   readonly hasGetToken?: boolean;
   readonly config?: WorkerSyncConfig;
+  /**
+   * The app's collections: their indexes (made in the replica) and app-data versions.
+   * A worker without collections ignores them (it carries none of their code); the
+   * page's first collection call then fails `INVALID_CONFIG` (`collections-client.ts`).
+   */
+  readonly collections?: CollectionDeclarations;
 }
 
 /** What the worker answers to connect. */
@@ -46,7 +53,9 @@ export type WorkerEvent =
   | { readonly type: 'error'; readonly payload: SyncErrorData }
   | { readonly type: 'ack'; readonly payload: AckEvent }
   /** This tab's replica was replaced by an empty one (local data cleared, here or in another tab). */
-  | { readonly type: 'reset'; readonly payload: ResetEvent };
+  | { readonly type: 'reset'; readonly payload: ResetEvent }
+  /** A live query's result, to this tab's page only. */
+  | { readonly type: 'watch'; readonly payload: WatchMessage };
 
 /** What a tab shows before it knows anything else: not syncing, nothing pending, never synced. */
 export const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
@@ -118,6 +127,22 @@ export interface ReplicaLifeCalls {
    * `DATABASE_BLOCKED` when another tab does not let go in time (a frozen tab).
    */
   clearLocalData(options?: ClearLocalDataOptions): Promise<void>;
+}
+
+/**
+ * The calls behind collections (`client.collection(name)`), over the declared indexes:
+ * only a worker given collections (`exposeSyncWorker({ collections })`, the prebuilt
+ * collections worker) has them.
+ */
+export interface CollectionCalls {
+  /** A page of a declared collection's records. */
+  query(collection: string, query: QuerySpec): Promise<QueryPage>;
+  /** How many records of a declared collection pass `where`. */
+  count(collection: string, where?: Where): Promise<number>;
+  /** Starts live query `id` (the page's number); its results arrive as `watch` events, the first at once. */
+  watch(id: number, target: WatchTarget): Promise<void>;
+  /** Ends live query `id`. */
+  unwatch(id: number): Promise<void>;
 }
 
 /**

@@ -6,17 +6,23 @@
  * is Node's own.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../src/client/sync-client.ts';
+import type { CollectionsOptions } from '../../src/client/collection-types.ts';
+import { createSyncClient } from '../../src/client/sync-client.ts';
+import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from '../../src/client/types.ts';
 import type { Access } from '../../src/server/access.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 import { exposeSyncWorker } from '../../worker/expose.ts';
+import { workerCollections } from '../../worker/worker-collections.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
 import { fakeLocks } from './fake-locks.ts';
 
 type Route = 'handshake' | 'push' | 'pull' | 'health';
+
+/** Worker options of one tab; `undefined` takes an option away (`collections: undefined`: a worker without them). */
+export type TabWorkerOptions = { readonly [K in keyof SyncWorkerOptions]?: SyncWorkerOptions[K] | undefined };
 
 let worlds = 0;
 
@@ -67,6 +73,44 @@ export function tabsWorld(
   }
 
   let tabs = 0;
+  /**
+   * Opens a tab: a worker API on one port, a client on the other; `workerOptions` for
+   * this tab alone. A page that declares collections gets a worker with them unless
+   * `workerOptions` says otherwise (`collections: undefined`).
+   */
+  function open<const C extends CollectionsOptions>(
+    clientOptions: Partial<SyncClientOptions> & { readonly collections: DefinedCollections<C> },
+    workerOptions?: TabWorkerOptions,
+  ): CollectionsClient<C> & { readonly tab: number };
+  function open(clientOptions?: Partial<SyncClientOptions>, workerOptions?: TabWorkerOptions): SyncClient & { readonly tab: number };
+  function open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: TabWorkerOptions = {}): SyncClient & { readonly tab: number } {
+    const tab = ++tabs;
+    const { port1, port2 } = new MessageChannel();
+    const merged: TabWorkerOptions = {
+      indexedDB,
+      IDBKeyRange,
+      locks,
+      transport: (settings) => countingTransport(tab, settings),
+      ...(clientOptions.collections === undefined ? {} : { collections: workerCollections }),
+      ...options.workerOptions,
+      ...workerOptions,
+    };
+    const given = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as SyncWorkerOptions;
+    exposeSyncWorker(given, port1);
+    const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
+    const closeClient = client.close.bind(client);
+    const handle = Object.assign(client, {
+      tab,
+      // The "tab" goes away: the page closes its port, and the worker side too.
+      close: async () => {
+        await closeClient();
+        port1.close();
+      },
+    });
+    clients.push(handle);
+    return handle;
+  }
+
   return {
     name,
     server,
@@ -79,34 +123,7 @@ export function tabsWorld(
     count(route: Route, tab?: number): number {
       return requests.filter((r) => r.route === route && (tab === undefined || r.tab === tab)).length;
     },
-    /** Opens a tab: a worker API on one port, a client on the other; `workerOptions` for this tab alone. */
-    open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: Partial<SyncWorkerOptions> = {}): SyncClient & { readonly tab: number } {
-      const tab = ++tabs;
-      const { port1, port2 } = new MessageChannel();
-      exposeSyncWorker(
-        {
-          indexedDB,
-          IDBKeyRange,
-          locks,
-          transport: (settings) => countingTransport(tab, settings),
-          ...options.workerOptions,
-          ...workerOptions,
-        },
-        port1,
-      );
-      const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
-      const closeClient = client.close.bind(client);
-      const handle = Object.assign(client, {
-        tab,
-        // The "tab" goes away: the page closes its port, and the worker side too.
-        close: async () => {
-          await closeClient();
-          port1.close();
-        },
-      });
-      clients.push(handle);
-      return handle;
-    },
+    open,
     async closeAll(): Promise<void> {
       await Promise.all(clients.map((c) => c.close()));
     },

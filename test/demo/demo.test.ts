@@ -160,7 +160,10 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
     await waitFor('Temporary gone from the laptop', () => items(laptop), (list) => !list.some((i) => i.title === 'Temporary'));
     await editTodo(phone, 'Buy milk', 'Buy oat milk');
     await toggleTodo(laptop, 'Book flights');
-    await converged([laptop, phone], ['Buy oat milk', 'Call mom', 'Book flights']);
+    const ordered = await converged([laptop, phone], ['Buy oat milk', 'Call mom', 'Book flights']);
+    // Ordered by creation through the createdAt index; counts from count() on both devices.
+    expect(ordered[0]?.map((i) => i.title)).toEqual(['Buy oat milk', 'Call mom', 'Book flights']);
+    for (const device of [laptop, phone]) await waitFor(`the counts on ${device.name}`, () => text(device, '#todo-count'), (c) => c === '2 open · 1 done');
 
     // The laptop goes offline and keeps working locally.
     await laptop.page.click('#offline');
@@ -223,6 +226,14 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
       counts.every((c) => c.includes('20,000 seeded records')),
       { timeoutMs: 45_000, everyMs: 250 },
     );
+    // The archive pages 50 at a time through a live query of the collection.
+    await waitFor('the first page of the archive', () => text(laptop, '#archive-page'), (p) => p === '1–50 of 20,000');
+    expect(await texts(laptop, '#archive-list li')).toHaveLength(50);
+    await laptop.page.click('#archive-next');
+    await waitFor('the second page', () => text(laptop, '#archive-page'), (p) => p === '51–100 of 20,000');
+    expect((await texts(laptop, '#archive-list li'))[0]).toMatch(/^Archived note 51 /);
+    await laptop.page.click('#archive-prev');
+    await waitFor('back on the first page', () => text(laptop, '#archive-page'), (p) => p === '1–50 of 20,000');
 
     // Background sync off: changes wait for Sync now. Then on again.
     expect(await text(laptop, '#toggle-background')).toBe('Stop background sync');
