@@ -11,14 +11,14 @@
  *   npx tsx bench/server-load-cli.ts --store sqlite --profile /tmp/prof # the server writes a .cpuprofile there
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { killChildren, spawnTracked, waitForLine } from '../tools/children.ts';
 import { startPostgres, type PgCluster } from '../tools/postgres.ts';
 import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
-import { pullWireBytes, serverLoad, type LoadResult } from './lib/server-load.ts';
+import { childrenCpuMs, pullWireBytes, serverLoad, type LoadResult } from './lib/server-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -109,8 +109,13 @@ async function main(): Promise<void> {
       bytes: Number(values.bytes),
       client: values.client === 'fetch' ? 'fetch' : 'node-http',
       acceptEncoding: values['accept-encoding'] ?? 'gzip, deflate',
+      serverCpuMs: childrenCpuMs,
     });
-    console.log(`${store} ${mode} ${clients} clients, ${round(result.ms)} ms`);
+    const rounds = result.push.requests + (result.pull?.requests ?? 0);
+    console.log(`${store} ${mode} ${clients} clients, ${round(result.ms)} ms; load average ${loadavg()[0]?.toFixed(1)}`);
+    console.log(
+      `  CPU: server ${round(result.serverCpuMs)} ms (${(result.serverCpuMs / rounds).toFixed(2)} ms a request), load generator ${round(result.generatorCpuMs)} ms (${round((100 * result.generatorCpuMs) / result.ms)}% of a core)`,
+    );
     console.log(`  ${line('push', result.push)}`);
     if (result.pull !== undefined) console.log(`  ${line('pull', result.pull)}`);
   } finally {
