@@ -44,8 +44,8 @@ const BEGIN_PUSH = `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xac
 /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
 const UPSERT_ROWS = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`;
 
-/** See {@link PG_SQL.feedPage}; `more` adds columns to the page's one-row head. */
-function feedPage(more: string): string {
+/** The statement of {@link PG_SQL.feedPage}; `more` adds columns to the page's one-row head. */
+function feedPageStatement(more: string): string {
   const floorOfPage = `CASE WHEN $2::text[] IS NULL THEN f.floor
         ELSE (SELECT COALESCE(MAX(g.floor), 0) FROM ${GC_FLOORS} g WHERE g.collective = ANY($2::text[])) END`;
   return `SELECT head.*, page.* FROM (
@@ -123,9 +123,9 @@ export const PG_SQL = {
    * read out (`change-page.ts` cuts the page); the running sum stops at the limit, and a
    * value is not detoasted to be measured.
    */
-  feedPage: feedPage(''),
+  feedPage: feedPageStatement(''),
   /** {@link feedPage} with a column `total`: every matching row after `after`. */
-  feedPageWithTotal: feedPage(`, (SELECT COUNT(*) FROM ${RECORDS} WHERE ${FEED_WHERE}) AS total`),
+  feedPageWithTotal: feedPageStatement(`, (SELECT COUNT(*) FROM ${RECORDS} WHERE ${FEED_WHERE}) AS total`),
   /** Parameters: collectives, floors (arrays of the same length). */
   raiseGcFloors: SHARED.upsertGcFloors(`SELECT * FROM unnest($1::text[], $2::bigint[])`),
   listen: `LISTEN ${POSTGRES_CHANNEL}`,
