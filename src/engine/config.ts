@@ -5,7 +5,8 @@
 import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE, MAX_COLLECTIVE_LENGTH } from '../protocol/validate.ts';
-import type { RetryConfig, SyncConfig } from './types.ts';
+import type { ConflictPolicy } from '../protocol/types.ts';
+import type { RetryConfig, SyncConfig, SyncDirection } from './types.ts';
 
 /** PulseDB's `RetryConfig::default()`: 500 ms, doubling, capped at 30 s, exhausted after 10. */
 export const DEFAULT_RETRY_CONFIG: RetryConfig = Object.freeze({
@@ -62,9 +63,9 @@ function integer(min: number, max: number): FieldCheck {
 }
 
 /** One of `allowed`. */
-function oneOf(...allowed: string[]): FieldCheck {
+function oneOf<T extends string>(...allowed: T[]): FieldCheck {
   return (value, field) => {
-    check(allowed.includes(value as string), field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
+    check(allowed.includes(value as T), field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
     return value;
   };
 }
@@ -110,8 +111,8 @@ const retryFields = /* @__PURE__ */ fields(
 
 const configFields = /* @__PURE__ */ fields(
   {
-    direction: /* @__PURE__ */ oneOf('push-only', 'pull-only', 'bidirectional'),
-    conflictResolution: /* @__PURE__ */ oneOf('last-write-wins', 'server-wins'),
+    direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
+    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins'),
     batchSize: /* @__PURE__ */ integer(1, MAX_BATCH_SIZE),
     pushIntervalMs: timerDelay,
     pullIntervalMs: timerDelay,
