@@ -123,8 +123,8 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 /** The error every pulsesync API throws or reports. */
 export class SyncError extends Error {
   override readonly name = 'SyncError';
-  readonly code: ErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
+  declare readonly code: ErrorCode;
+  declare readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     code: ErrorCode,
