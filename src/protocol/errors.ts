@@ -131,7 +131,8 @@ export class SyncError extends Error {
     message: string,
     options: { cause?: unknown; details?: Readonly<Record<string, unknown>> } = {},
   ) {
-    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    // Error takes `cause` from options that have one (and reads nothing else of them).
+    super(message, options);
     this.code = code;
     this.details = options.details;
   }

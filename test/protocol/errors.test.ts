@@ -53,6 +53,15 @@ describe('SyncError', () => {
     expect(isSyncError(rebuilt, ErrorCode.RATE_LIMITED)).toBe(true);
     expect(rebuilt.message).toBe('slow down');
     expect(rebuilt.details).toEqual({ retryAfterMs: 5 });
+    expect('cause' in rebuilt).toBe(false);
+  });
+
+  it('has a cause only when given one (undefined too), and keeps details out of Error', () => {
+    expect('cause' in new SyncError(ErrorCode.STORAGE, 'x', { details: { a: 1 } })).toBe(false);
+    expect(Object.hasOwn(new SyncError(ErrorCode.STORAGE, 'x', { cause: undefined }), 'cause')).toBe(true);
+    const error = new SyncError(ErrorCode.STORAGE, 'x', { cause: 'why', details: { a: 1 } });
+    expect([error.cause, error.details, error.name, error.message]).toEqual(['why', { a: 1 }, 'SyncError', 'x']);
+    expect(Object.keys(error)).toEqual(['name', 'code', 'details']);
   });
 
   it('wraps anything else under the fallback code, keeping it as the cause', () => {
