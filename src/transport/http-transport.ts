@@ -111,7 +111,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   function tokenFor(refused: TokenPromise | undefined): TokenPromise {
     const getToken = options.getToken;
     if (getToken === undefined) return Promise.resolve(undefined);
-    if (token === undefined || (refused !== undefined && token === refused)) {
+    if (token === undefined || token === refused) {
       const asked = Promise.resolve().then(getToken);
       token = asked;
       // A failed getToken is not kept: the next request asks again.
@@ -160,9 +160,9 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
       const text = await response.text();
       let json: unknown;
       try {
-        json = text === '' ? undefined : (JSON.parse(text) as unknown);
+        json = JSON.parse(text) as unknown;
       } catch {
-        json = undefined;
+        // Not JSON (an empty body, a proxy's page): json stays undefined.
       }
       if (response.ok && json === undefined) {
         throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The ${route} answer is not JSON (is ${base} a pulsesync server?)`, {
