@@ -46,7 +46,14 @@ function replay(seed: number, extra = ''): string {
 }
 
 function failure(seed: number, policy: ChaosPolicy, shape: SeedShape, command: string): string {
-  const network = shape.transport === 'http' ? ' (over HTTP the network may order concurrent calls differently on replay)' : '';
+  // In-process seeds without users replay exactly; the network, and instance keys (signed
+  // by WebCrypto off the event loop), bring timing of their own.
+  const network =
+    shape.transport === 'http'
+      ? ' (over HTTP the network may order concurrent calls differently on replay)'
+      : shape.users === undefined
+        ? ''
+        : ' (instance keys are signed off the event loop: concurrent calls may be ordered differently on replay)';
   return `seed ${seed} (${policy.name}; ${describeShape(shape)}) broke its promises; replay with ${command}${network}`;
 }
 

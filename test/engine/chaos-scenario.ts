@@ -9,10 +9,11 @@
  * faults stop, every replica syncs until the server stops changing, and the end state
  * is checked against the model of every write made (`chaos-checks.ts`).
  *
- * Every random draw comes from the seed, and timers and delays count event-loop turns,
- * not milliseconds, so an in-process seed replays the same way (over HTTP the network's
- * own timing may reorder concurrent calls); `CHAOS_TRACE=collective/id` prints one
- * record's story.
+ * Every random draw comes from the seed, timers and delays count event-loop turns, not
+ * milliseconds, and the clocks count readings (`scenarioClock`), so an in-process seed
+ * without users replays the same way (over HTTP the network's own timing may reorder
+ * concurrent calls, and with users so may the server's WebCrypto, which signs instance
+ * keys off the event loop); `CHAOS_TRACE=collective/id` prints one record's story.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { SyncManager } from '../../src/engine/sync-manager.ts';
@@ -44,9 +45,22 @@ function turnsTimer(callback: () => void, ms: number): void {
   spin();
 }
 
+/**
+ * The scenario's wall clock: real time at the start, then one millisecond more at each
+ * reading, so timestamps follow the order of events and not the speed of the machine
+ * (with `Date.now` the order of two replicas' writes, and so who wins, could differ
+ * between two runs of a seed).
+ */
+function scenarioClock(): () => number {
+  const start = Date.now();
+  let readings = 0;
+  return () => start + ++readings;
+}
+
 /** Timers for background loops in turns: 0 ms is one turn, 50 ms one more turn, capped. */
-function turnTimers() {
+function turnTimers(now: () => number) {
   return {
+    now,
     setTimeout(callback: () => void, ms: number): unknown {
       const handle = { cancelled: false };
       turnsTimer(() => {
@@ -84,6 +98,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
   const answers: ResolverAnswer[] = [];
   const server = await startChaosServer(shape, (options.makeServerStore ?? memoryServerStore)());
   const strict = options.strict ?? false;
+  const now = scenarioClock();
   let writeCount = 0;
   /** A replica took a fresh identity after the instance-key race (`KNOWN_GAPS.instanceKeyRace`). */
   let renewed = false;
@@ -93,7 +108,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     for (const [index, replicaShape] of shape.replicas.entries()) {
       const indexedDB = new IDBFactory();
       const skew = random.int(-3000, 3000); // device clocks disagree
-      const open = () => openReplica({ name: `chaos-${seed}-${index}`, indexedDB, IDBKeyRange, now: () => Date.now() + skew });
+      const open = () => openReplica({ name: `chaos-${seed}-${index}`, indexedDB, IDBKeyRange, now: () => now() + skew });
       const chaos = chaosTransport(traced(server.transportFor(replicaShape), index), {
         seed: random.int(0, 2 ** 31 - 1),
         dropRequestRate: 0.1,
@@ -135,7 +150,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
             ...(shape.resolver ? { resolver: chaosResolver(replica.index, answers) } : {}),
             ...config,
           },
-          turnTimers(),
+          turnTimers(now),
         );
         sync.on('error', (error) => {
           if (!expectedError(replica, error)) problems.push(`replica ${replica.index}: error event ${error.code}: ${error.message}`);
