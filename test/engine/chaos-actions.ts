@@ -29,6 +29,9 @@ export interface ScenarioStats extends ChaosStats {
   resolverMerges: number;
   /** Replicas whose user may not write some collective, their writes there, and the receipts that said `FORBIDDEN`. */
   restrictedReplicas: number;
+  /** Collectives a replica syncs but may only read, and those it may not even read (see `View`). */
+  readOnlyViews: number;
+  ownViews: number;
   forbiddenWrites: number;
   forbiddenReported: number;
   /** Known gaps met and allowed for (see `KNOWN_GAPS` in `chaos-checks.ts`): not features, bugs. */
@@ -41,7 +44,7 @@ export function emptyStats(): ScenarioStats {
   return {
     calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, lateDuplicated: 0, delayed: 0,
     writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0,
-    httpSeeds: 0, filteredReplicas: 0, resolverSeeds: 0, resolverMerges: 0, restrictedReplicas: 0, forbiddenWrites: 0, forbiddenReported: 0,
+    httpSeeds: 0, filteredReplicas: 0, resolverSeeds: 0, resolverMerges: 0, restrictedReplicas: 0, readOnlyViews: 0, ownViews: 0, forbiddenWrites: 0, forbiddenReported: 0,
     knownLostAnswers: 0, knownKeyRaces: 0,
   };
 }

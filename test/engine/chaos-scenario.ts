@@ -26,11 +26,11 @@ import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { act, type ChaosReplica, type ScenarioContext, type ScenarioStats } from './chaos-actions.ts';
 import { checkAppliedSeqs, checkReplicas, checkResolverWrites, checkServer, KNOWN_GAPS, readReceipts, type EndState } from './chaos-checks.ts';
 import { key, recordingEngineWrites, WriteModel } from './chaos-model.ts';
-import { drawWrites } from './chaos-ops.ts';
+import { COLLECTIVES, drawWrites } from './chaos-ops.ts';
 import type { ChaosPolicy } from './chaos-policies.ts';
 import { chaosResolver, type ResolverAnswer } from './chaos-resolver.ts';
 import { startChaosServer, trace, traced } from './chaos-server.ts';
-import { collectivesOf, drawShape, mayWrite, type SeedShape, type ShapeOverrides } from './chaos-shape.ts';
+import { collectivesOf, drawShape, mayWrite, viewOf, type SeedShape, type ShapeOverrides } from './chaos-shape.ts';
 
 /** Errors a fault or a crash may cause; anything else is a bug (but `FORBIDDEN` where the user may not write). */
 const EXPECTED_CODES: ReadonlySet<string> = new Set([ErrorCode.TRANSPORT, ErrorCode.DATABASE_CLOSED]);
@@ -257,6 +257,11 @@ function countShape(shape: SeedShape, stats: ScenarioStats): void {
   for (const replica of shape.replicas) {
     if (replica.collectives !== undefined) stats.filteredReplicas += 1;
     if (collectivesOf(replica).some((collective) => !mayWrite(replica, collective))) stats.restrictedReplicas += 1;
+    for (const collective of COLLECTIVES) {
+      const view = viewOf(replica, collective);
+      if (view === 'read-only') stats.readOnlyViews += 1;
+      if (view === 'own') stats.ownViews += 1;
+    }
   }
 }
 
