@@ -83,14 +83,14 @@ export class WriteModel {
     return byKey;
   }
 
-  /** The latest write a replica made to each record (by its own seq order). */
+  /**
+   * The latest write a replica made to each record: the last one logged, in the order the
+   * replica's write transactions committed (not by seq: a fresh identity numbers its
+   * changes from 1 again).
+   */
   latestOwn(replica: number): Map<string, ModelWrite> {
     const latest = new Map<string, ModelWrite>();
-    for (const w of this.writes) {
-      if (w.replica !== replica) continue;
-      const held = latest.get(w.key);
-      if (held === undefined || w.seq > held.seq) latest.set(w.key, w);
-    }
+    for (const w of this.writes) if (w.replica === replica) latest.set(w.key, w);
     return latest;
   }
 }

@@ -126,9 +126,13 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     /** Is this error one the seed may cause? A refusal only where the replica's user may not write. */
     const expectedError = (replica: ChaosReplica, error: Pick<SyncErrorData, 'code' | 'details' | 'message'>): boolean => {
       if (EXPECTED_CODES.has(error.code)) return true;
-      if (error.code === ErrorCode.INSTANCE_FORBIDDEN && error.message.includes('bound to an instance key this request did not carry') && KNOWN_GAPS.instanceKeyRace && !strict) {
-        renewed = true;
-        return true;
+      if (KNOWN_GAPS.instanceKeyRace && !strict) {
+        if (error.code === ErrorCode.INSTANCE_FORBIDDEN && error.message.includes('bound to an instance key this request did not carry')) {
+          renewed = true;
+          return true;
+        }
+        // Then a tab still in a session under the old id pushes the renumbered log under it.
+        if (error.code === ErrorCode.INSTANCE_CLONED && renewed) return true;
       }
       const collective = (error.details as { collective?: unknown } | undefined)?.collective;
       return error.code === ErrorCode.FORBIDDEN && typeof collective === 'string' && !mayWrite(replica.shape, collective);
