@@ -1,6 +1,6 @@
 /**
  * The promises a chaos seed must have kept, checked once faults stopped and every
- * replica synced. Each returns sentences naming what broke (none when all is well).
+ * replica synced. Each adds to `problems` a sentence for each promise broken.
  *
  * 1. Each replica holds what its view of each collective says (`chaos-shape.ts`):
  *    the server's records where it syncs and may write, nothing outside its
@@ -63,7 +63,7 @@ export interface EndState {
 type Held = readonly [id: string, value: unknown, hlc: string];
 
 const heldOfEntry = (entry: RecordEntry): Held => [entry.id, entry.value, entry.hlc];
-const sameState = (a: RecordState, b: RecordState) => a.op === b.op && (a.op === 'delete' || jsonEqual(a.value, (b as { value: never }).value));
+const sameState = (a: RecordState, b: RecordState) => (a.op === 'delete' ? b.op === 'delete' : b.op === 'put' && jsonEqual(a.value, b.value));
 const show = (held: readonly Held[]) => JSON.stringify(held.map(([id, value]) => [id, value]));
 
 /** What the receipts say, by write. */
