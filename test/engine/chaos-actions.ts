@@ -34,6 +34,12 @@ export interface ScenarioStats extends ChaosStats {
   ownViews: number;
   forbiddenWrites: number;
   forbiddenReported: number;
+  /**
+   * Records a replica ends up holding as its own refused write made them, unlike the
+   * server (a collective it may read but not write): what the engine does today, not a
+   * feature, so it may be 0.
+   */
+  refusedHeld: number;
   /** Known gaps met and allowed for (see `KNOWN_GAPS` in `chaos-checks.ts`): not features, bugs. */
   knownLostAnswers: number;
   knownKeyRaces: number;
@@ -45,7 +51,7 @@ export function emptyStats(): ScenarioStats {
     calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, lateDuplicated: 0, delayed: 0,
     writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0,
     httpSeeds: 0, filteredReplicas: 0, resolverSeeds: 0, resolverMerges: 0, restrictedReplicas: 0, readOnlyViews: 0, ownViews: 0, forbiddenWrites: 0, forbiddenReported: 0,
-    knownLostAnswers: 0, knownKeyRaces: 0,
+    refusedHeld: 0, knownLostAnswers: 0, knownKeyRaces: 0,
   };
 }
 

@@ -108,8 +108,12 @@ export async function readReceipts(state: EndState, problems: string[]): Promise
   return readings;
 }
 
-/** 1. Each replica against the server rows and its own writes. */
-export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<string, ServerRecord>, problems: string[]): Promise<void> {
+/**
+ * 1. Each replica against the server rows and its own writes. Returns how many records
+ * a replica still holds as its own refused write made them, unlike the server.
+ */
+export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<string, ServerRecord>, problems: string[]): Promise<number> {
+  let refusedHeld = 0;
   for (const replica of state.replicas) {
     const pending = await replica.store.pendingCount();
     if (pending !== 0) problems.push(`replica ${replica.index}: ${pending} changes never pushed`);
@@ -144,10 +148,12 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
           const asServer = JSON.stringify(mine) === JSON.stringify(theirs);
           const asOwn = ownLatest !== undefined && JSON.stringify(mine) === JSON.stringify(ownLatest);
           if (!asServer && !asOwn) problems.push(`${says}: holds ${JSON.stringify(mine)} for ${id}, the server ${JSON.stringify(theirs)}, its own latest write ${JSON.stringify(ownLatest)}`);
+          if (!asServer && asOwn) refusedHeld += 1;
         }
       }
     }
   }
+  return refusedHeld;
 }
 
 /** 2, 3. The server's commits against the model. */

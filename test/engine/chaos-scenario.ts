@@ -236,7 +236,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     const page = await server.store.readChanges({ after: 0, limit: 1_000_000 });
     const serverRows = new Map<string, ServerRecord>(page.rows.map((row) => [key(row.collective, row.id), row]));
     const state: EndState = { strict, policy, model, answers, server, replicas };
-    await checkReplicas(state, serverRows, problems);
+    stats.refusedHeld += await checkReplicas(state, serverRows, problems);
     if (renewed) {
       // Writes were re-sent under a new id: the model of writes cannot follow them.
       stats.knownKeyRaces += 1;
