@@ -9,7 +9,9 @@
  * - `CHAOS_TRANSPORT=http …` (or `memory`) runs every seed over that transport;
  * - `CHAOS_STRICT=1 …` allows for no known gap (`KNOWN_GAPS` in `chaos-checks.ts`): the
  *   seeds that meet one fail;
- * - `CHAOS_SEED=123 …` replays one seed (with the same `CHAOS_POLICY`/`CHAOS_TRANSPORT`).
+ * - `CHAOS_SEED=123 …` replays one seed (with the same `CHAOS_POLICY`/`CHAOS_TRANSPORT`),
+ *   and `CHAOS_TRACE=notes/d` prints the story of one record as it does;
+ * - `CHAOS_SQLITE_SEEDS=50 …` runs more of the seeds on the SQLite store (default 10).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
