@@ -14,6 +14,7 @@ import {
   type WorkerEventMessage,
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
+import { PASSED_CALLS } from '../src/worker-api/passed-calls.ts';
 import { releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
 import type { CollectionsSeam } from './collections-seam.ts';
 import { SyncWorker } from './sync-worker.ts';
@@ -30,22 +31,7 @@ export async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
 
 
 /** The calls passed to the {@link SyncWorker} as they are, their failures made plain. */
-const PASSED = [
-  'put',
-  'putMany',
-  'delete',
-  'get',
-  'list',
-  'start',
-  'stop',
-  'syncOnce',
-  'initialSync',
-  'pending',
-  'isPending',
-  'pendingIds',
-  'whenPushed',
-  'clearLocalData',
-] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncWorker)[];
+const PASSED = [...PASSED_CALLS, 'initialSync'] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncWorker)[];
 
 /**
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method

@@ -13,19 +13,19 @@
  *   with every tab, the gate calls wait at while the session is replaced;
  * - `worker-collections.ts`, only in a worker given `collections`: declared indexes,
  *   queries and live queries, around the connection it opens;
- * - here: the API, and the table of handlers for the other tabs' messages.
+ * - `session-rooms.ts`: the rooms of one session wired together, the managers the
+ *   leader runs, and what this tab does with each message of the other tabs;
+ * - here: the API, and opening, replacing and closing sessions.
  *
  * Followers' writes reach the leader as `change` messages (a nudge to push at once), and
  * the leader shares status, progress, changes and conflicts with every tab.
  */
 import type { PushOutcome, WriteReceipt } from '../src/engine/acks.ts';
 import { readSyncFacts } from '../src/engine/sync-facts.ts';
-import { SyncManager } from '../src/engine/sync-manager.ts';
 import { timersOf, type Timers } from '../src/engine/timers.ts';
-import type { SyncEventMap } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
-import { OutboxIndex, pendingWrites, type PendingWrite, type PendingWritesOptions } from '../src/store/outbox-view.ts';
+import { pendingWrites, type PendingWrite, type PendingWritesOptions } from '../src/store/outbox-view.ts';
 import type { LocalStore, LocalWrite, RecordEntry, RecordInput } from '../src/store/types.ts';
 import { recordsToWrites } from '../src/store/write-validation.ts';
 import {
@@ -33,24 +33,20 @@ import {
   type ClearLocalDataOptions,
   type WorkerConnectOptions,
   type WorkerConnectResult,
-  type WorkerEvent,
   type WorkerEventSink,
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
 import type { CollectionsSeam } from './collections-seam.ts';
 import { Connection } from './connection.ts';
-import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
-import type { Fence } from './leader-fence.ts';
-import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { DEFAULT_CLEAR_TIMEOUT_MS, ReplicaLife } from './replica-life.ts';
 import { PushWaiters } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
-import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
-import { TabStatus } from './tab-status.ts';
-import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, type SyncWorkerOptions } from './worker-options.ts';
+import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage } from './tab-channel.ts';
+import { sessionRooms, type SessionRooms } from './session-rooms.ts';
+import type { SyncWorkerOptions } from './worker-options.ts';
 
 /** What the page gave connect(). */
 interface ConnectArgs {
@@ -79,12 +75,24 @@ export class SyncWorker {
   #request: ConnectArgs | undefined;
   #life: ReplicaLife | undefined;
   readonly #waiters = new PushWaiters(() => this.#replica('whenPushed'));
+  /** What the rooms of every session need of this worker (`session-rooms.ts`). */
+  readonly #rooms: SessionRooms;
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
     this.#locks = options.locks ?? defaultLocks();
     this.#online = options.online ?? globalOnlineSignal();
     this.#timers = timersOf(options.time);
+    this.#rooms = sessionRooms({
+      tabId: this.#tabId,
+      options,
+      locks: this.#locks,
+      online: this.#online,
+      timers: this.#timers,
+      waiters: this.#waiters,
+      current: () => this.#session,
+      yieldToClear: () => this.#life?.yieldToClear(),
+    });
   }
 
   // ---- connect ----
@@ -127,9 +135,9 @@ export class SyncWorker {
       },
       this,
     );
-    const session = this.#sessionOf(connection);
+    const session = this.#rooms.sessionOf(connection);
     this.#session = session;
-    connection.keep(connection.replica.subscribe((change) => this.#publish(session, { type: 'change', payload: change })));
+    connection.keep(connection.replica.subscribe((change) => this.#rooms.publish(session, { type: 'change', payload: change })));
     connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
     connection.keep(connection.pending.onChange(() => session.status.share()));
     session.status.restore(await readSyncFacts(connection.replica));
@@ -163,36 +171,6 @@ export class SyncWorker {
     const session = this.#session;
     this.#session = undefined;
     if (session !== undefined) await closeSession(session);
-  }
-
-  #sessionOf(connection: Connection): Session {
-    const terms: LeaderTerms = new LeaderTerms(this.#locks, connection.lockName, {
-      newManager: (fence) => this.#newManager(session, 'leader', fence),
-      beat: () => connection.post({ kind: 'beat', from: this.#tabId }),
-      onLead: (manager) => {
-        connection.post({ kind: 'leader', from: this.#tabId });
-        status.termBegan();
-        status.share();
-        calls.runHere(manager);
-      },
-      onResign: (last) => status.termEnded(last),
-      onFinalFailure: (failure) => {
-        status.setFinalFailure(failure);
-        status.share();
-      },
-      onLeaderGone: () => status.leaderGone(),
-      onError: (error) => connection.publish({ type: 'error', payload: error }),
-    }, { timers: this.#timers, silenceMs: this.#options.leaderSilenceMs ?? DEFAULT_LEADER_SILENCE_MS, jitter: Math.random() });
-    const status = new TabStatus(connection, { leader: () => terms.manager, wantsSync: () => terms.wanted });
-    const calls = new ForwardedCalls({
-      connection,
-      locks: this.#locks,
-      timers: this.#timers,
-      answerTimeoutMs: this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
-      runAlone: (method) => this.#runAlone(session, method),
-    });
-    const session: Session = { connection, terms, calls, status, outbox: new OutboxIndex(connection.replica), handlers: this.#handlers(connection, terms, calls, status) };
-    return session;
   }
 
   // ---- data: every tab writes its own connection to the shared database ----
@@ -328,91 +306,13 @@ export class SyncWorker {
     return calls.call(method, terms.manager);
   }
 
-  /** Runs `method` on a manager made for this one call (this tab holds the lock). */
-  async #runAlone(session: Session, method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const manager = this.#newManager(session, 'one-call');
-    try {
-      return await runOn(manager, method);
-    } finally {
-      await manager.stop();
-    }
-  }
-
-  /**
-   * A manager over this tab's connection and pending count, whose progress, conflict and
-   * error events go to every tab (its `change` events are the replica's, published
-   * already). The leader's status is this tab's; a manager made for one call reports its own.
-   */
-  #newManager(session: Session, role: 'leader' | 'one-call', fence: Fence = (target) => target): SyncManager {
-    const { connection, terms, status } = session;
-    const manager = new SyncManager(fence(connection.replica), fence(connection.transport), connection.config, {
-      ...this.#timers,
-      pendingCount: connection.pending,
-    });
-    manager.setOnline(this.#online.isOnline());
-    for (const type of ['progress', 'conflict', 'error', 'ack'] as const) {
-      manager.on(type, (payload: SyncEventMap[typeof type]) => this.#publish(session, { type, payload } as WorkerEvent));
-    }
-    manager.on('status', (payload) => {
-      if (role === 'one-call') connection.publish({ type: 'status', payload });
-      // Not while a later term runs: a stopped manager may still report late.
-      else if (terms.manager === undefined || terms.manager === manager) status.share();
-    });
-    return manager;
-  }
-
-  /** Tells every tab; this tab's outbox hears it first (`#heard`). */
-  #publish(session: Session, event: WorkerEvent): void {
-    this.#heard(session, event);
-    session.connection.publish(event);
-  }
-
-  /** An event of this tab or another: an ack or a local write changed the log. */
-  #heard(session: Session, event: WorkerEvent): void {
-    if (event.type === 'ack' || (event.type === 'change' && event.payload.source === 'local')) session.outbox.invalidate();
-    if (event.type === 'ack') void this.#waiters.settle();
-  }
-
   #onOnline(online: boolean): void {
     this.#session?.terms.manager?.setOnline(online);
   }
 
-  // ---- the other tabs ----
-
+  /** A message of another tab, for the session open now. */
   #onTabMessage(message: TabMessage): void {
     const session = this.#session;
     if (session !== undefined) dispatchTabMessage(session.handlers, message);
-  }
-
-  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus): TabMessageHandlers {
-    return {
-      event: ({ event }) => {
-        if (event.type === 'status') {
-          if (terms.manager !== undefined) return; // only one leader's status counts: ours
-          status.heard(event.payload);
-          terms.watch();
-          return;
-        }
-        if (event.type === 'change' && event.payload.source === 'local') {
-          // Another tab wrote: the change log grew. As leader, push it now rather than at the next interval.
-          void connection.pending.refresh();
-          terms.manager?.requestPush();
-        }
-        const session = this.#session;
-        if (session !== undefined) this.#heard(session, event);
-        connection.deliver(event);
-      },
-      hello: () => status.answerHello(),
-      beat: () => terms.heard(),
-      leader: () => {
-        calls.resend();
-        terms.watch();
-      },
-      call: (message) => calls.serve(message, terms.manager),
-      accepted: (message) => calls.accepted(message),
-      reply: (message) => calls.replied(message),
-      // Another tab clears the replica: let go, come back when it is done (`replica-life.ts`).
-      clear: () => this.#life?.yieldToClear(),
-    };
   }
 }

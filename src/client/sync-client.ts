@@ -12,12 +12,12 @@ import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts'
 import {
   IDLE_STATUS,
   workerEventOf,
-  type SyncWorkerApi,
   type WorkerConnectOptions,
   type WorkerConnectResult,
   type WorkerEvent,
 } from '../worker-api/sync-worker-api.ts';
 import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
+import { PASSED_CALLS, type PassedCall } from '../worker-api/passed-calls.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { CollectionsOptions } from './collection-types.ts';
@@ -39,25 +39,8 @@ function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
 
-/** The calls passed to the worker as they are: each fails as a SyncError named after it. */
-const PASSED = [
-  'put',
-  'putMany',
-  'delete',
-  'get',
-  'list',
-  'whenPushed',
-  'pending',
-  'isPending',
-  'pendingIds',
-  'clearLocalData',
-  'start',
-  'stop',
-  'syncOnce',
-] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncClient)[];
-
 // The class's static block defines them (one shape for thirteen methods).
-export interface WorkerSyncClient extends Pick<SyncClient, (typeof PASSED)[number]> {}
+export interface WorkerSyncClient extends Pick<SyncClient, PassedCall> {}
 
 /**
  * The client; see the file comment. Collections extend it (`collections-client.ts`)
@@ -65,7 +48,7 @@ export interface WorkerSyncClient extends Pick<SyncClient, (typeof PASSED)[numbe
  */
 export class WorkerSyncClient implements SyncClient {
   static {
-    for (const name of PASSED) {
+    for (const name of PASSED_CALLS) {
       (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
         return this.call(name, args);
       };

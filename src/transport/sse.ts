@@ -14,51 +14,32 @@ import type { LiveHandlers } from './types.ts';
  * ids are not kept.
  */
 export function createSseParser(onEvent: (type: string) => void): { feed(text: string): void } {
+  /** The last line, not yet ended. */
   let buffer = '';
   let type = '';
   let hasData = false;
+  /** The last chunk ended with `\r`: a `\n` opening the next one is the rest of that `\r\n`. */
   let pendingCR = false;
-
-  function line(text: string): void {
-    if (text === '') {
-      if (hasData) onEvent(type === '' ? 'message' : type);
-      type = '';
-      hasData = false;
-      return;
-    }
-    const colon = text.indexOf(':');
-    const field = colon === -1 ? text : text.slice(0, colon);
-    if (field === 'data') hasData = true;
-    else if (field === 'event') type = colon === -1 ? '' : text.slice(colon + 1).replace(/^ /, '');
-    // Comments, `id`, `retry` and unknown fields: our client keeps its own reconnect schedule.
-  }
 
   return {
     feed(text) {
-      let start = 0;
-      for (let i = 0; i < text.length; i++) {
-        const ch = text.charCodeAt(i);
-        if (ch === 10 /* \n */) {
-          if (pendingCR && i === start && buffer === '') {
-            pendingCR = false; // the \n of a \r\n split across chunks
-            start = i + 1;
-            continue;
-          }
-          line(buffer + text.slice(start, i));
-          buffer = '';
-          start = i + 1;
-          pendingCR = false;
-        } else if (ch === 13 /* \r */) {
-          line(buffer + text.slice(start, i));
-          buffer = '';
-          if (text.charCodeAt(i + 1) === 10) i += 1;
-          else pendingCR = i + 1 === text.length;
-          start = i + 1;
+      if (text === '') return;
+      const lines = (buffer + (pendingCR && text.startsWith('\n') ? text.slice(1) : text)).split(/\r\n?|\n/);
+      pendingCR = text.endsWith('\r');
+      buffer = lines.pop() as string;
+      for (const line of lines) {
+        if (line === '') {
+          if (hasData) onEvent(type || 'message');
+          type = '';
+          hasData = false;
         } else {
-          pendingCR = false;
+          const colon = line.indexOf(':');
+          const field = colon === -1 ? line : line.slice(0, colon);
+          if (field === 'data') hasData = true;
+          else if (field === 'event') type = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          // Comments, `id`, `retry` and unknown fields: our client keeps its own reconnect schedule.
         }
       }
-      buffer += text.slice(start);
     },
   };
 }
@@ -68,10 +49,11 @@ export interface SseChannelOptions {
   /** The stream URL. */
   readonly url: string;
   readonly fetch: typeof fetch;
-  /** Headers for each connection attempt (the Authorization header, fresh each time). */
-  readonly headers: () => Promise<Record<string, string>>;
-  /** A 401 on connect: refresh the credentials before the next attempt. */
-  readonly onUnauthorized?: () => void;
+  /**
+   * Headers for each connection attempt (the Authorization header, fresh each time);
+   * `unauthorized`: the last attempt got a 401, so refresh the credentials.
+   */
+  readonly headers: (unauthorized: boolean) => Promise<Record<string, string>>;
   /** Reconnect delays: from `initialDelayMs` doubling up to `maxDelayMs`, jittered. Defaults 500 ms, 30 s. */
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -97,6 +79,7 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
   const timers = options.timers ?? globalTimers;
   let closed = false;
   let attempt = 0;
+  let unauthorized = false;
   let abort: AbortController | undefined;
   /** The pending reconnect, if any (boxed: a fake timer may return any handle, even undefined). */
   let retryTimer: { readonly handle: unknown } | undefined;
@@ -112,13 +95,15 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
     let connected = false;
     try {
       armIdle();
+      const headers = await options.headers(unauthorized);
+      unauthorized = false;
       const response = await options.fetch(options.url, {
         method: 'GET',
-        headers: { accept: 'text/event-stream', ...(await options.headers()) },
+        headers: { accept: 'text/event-stream', ...headers },
         signal: controller.signal,
         cache: 'no-store',
       });
-      if (response.status === 401) options.onUnauthorized?.();
+      unauthorized = response.status === 401;
       const type = response.headers.get('content-type') ?? '';
       if (!response.ok || response.body === null || !type.includes('text/event-stream')) {
         await response.body?.cancel().catch(() => undefined);

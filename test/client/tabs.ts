@@ -17,7 +17,7 @@ import type { SyncTransport } from '../../src/transport/types.ts';
 import { exposeSyncWorker } from '../../worker/expose.ts';
 import { workerCollections } from '../../worker/worker-collections.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
-import { fakeLocks } from './fake-locks.ts';
+import { stealableLocks } from '../worker/stealable-locks.ts';
 
 type Route = 'handshake' | 'push' | 'pull' | 'health';
 
@@ -43,7 +43,10 @@ export function tabsWorld(
   const name = `tabs-${++worlds}-${Date.now()}`;
   const server = options.server ?? createSyncServer({ store: memoryServerStore() });
   const indexedDB = new IDBFactory();
-  const locks = fakeLocks();
+  // One lock manager for the world; each tab requests as its own client, and the test
+  // itself as one more (`world.locks`), as pages of one origin share navigator.locks.
+  const sharedLocks = stealableLocks();
+  const locks = Object.assign(sharedLocks.client('test'), { held: (lock: string) => sharedLocks.holder(lock) !== undefined });
   const requests: { route: Route; tab: number }[] = [];
   const tokens: (string | undefined)[] = [];
   /** `collective/id@seq` of every change sent in a push. */
@@ -89,7 +92,7 @@ export function tabsWorld(
     const merged: TabWorkerOptions = {
       indexedDB,
       IDBKeyRange,
-      locks,
+      locks: sharedLocks.client(`tab-${tab}`),
       transport: (settings) => countingTransport(tab, settings),
       ...(clientOptions.collections === undefined ? {} : { collections: workerCollections }),
       ...options.workerOptions,
