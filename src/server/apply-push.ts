@@ -12,7 +12,7 @@ import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerCon
 import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
 import { isStorableText } from './storable-text.ts';
-import { storedJson, storedPut } from './stored-json.ts';
+import { StoredPut } from './stored-json.ts';
 import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
 import { readsAhead } from './stores/read-ahead.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
@@ -31,10 +31,9 @@ export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise
  * a pulled change with unknown ones.
  */
 export function toPulledChange(row: ServerRecord): PulledChange {
-  const fields = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version };
-  // A stored value stays text, to be spliced into the answer (see `stored-json.ts`).
-  const text = row.op === 'put' ? storedJson(row) : undefined;
-  return text === undefined ? { ...fields, ...recordState(row) } : storedPut(fields, text);
+  // A stored value stays text, to be spliced into the answer (see `stored-json.ts`); it has the fields of a change, no more.
+  if (row instanceof StoredPut) return row;
+  return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
 }
 
 /** The row a change writes: without its `seq` and `baseVersion`. */
@@ -159,7 +158,7 @@ function screen(request: PushRequest, applied: number, access: Access | undefine
 
 /** The bytes a server record takes in an answer. */
 function answerBytes(row: ServerRecord): number {
-  return feedRowBytes(row, row.op === 'put' ? utf8Bytes(storedJson(row) ?? JSON.stringify(row.value)) : 0);
+  return feedRowBytes(row, row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0);
 }
 
 /** What a push did inside its transaction: its answer but for `newCursor`, and the highest version it wrote. */

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { JsonValue, SyncChange } from '../../src/protocol/types.ts';
 import { sqliteServerStore } from '../../src/server/stores/sqlite/sqlite-server-store.ts';
-import { pullAnswerJson, storedJson } from '../../src/server/stored-json.ts';
+import { pullAnswerJson, StoredPut } from '../../src/server/stored-json.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 
 const VALUES: JsonValue[] = [
@@ -43,7 +43,7 @@ describe('pull answers with stored JSON spliced in (SQLite)', () => {
       seq: i + 1,
       source,
       collective: 'notes',
-      id: `n${i}`,
+      id: i === 1 ? 'n1 with "quotes", \\ and é' : `n${i}`, // ids quoted the long way too
       op: 'put',
       value,
       hlc: formatHlc({ wallMs: 1_700_000_000_000 + i, counter: 0, node: source }),
@@ -53,7 +53,7 @@ describe('pull answers with stored JSON spliced in (SQLite)', () => {
     await server.handlePush({ instanceId: source, policy: 'last-write-wins', changes });
 
     const answer = await server.handlePull({ instanceId: randomUUID(), cursor: 0, batchSize: 100, withTotal: true });
-    expect(answer.changes.filter((change) => change.op === 'put' && storedJson(change) !== undefined)).toHaveLength(VALUES.length);
+    expect(answer.changes.filter((change) => change.op === 'put' && StoredPut.textOf(change) !== undefined)).toHaveLength(VALUES.length);
     expect(pullAnswerJson(answer)).toBe(JSON.stringify(answer));
     expect(JSON.parse(pullAnswerJson(answer))).toEqual(JSON.parse(JSON.stringify({ ...answer, changes: changes.map(({ seq, baseVersion: _, ...rest }) => ({ ...rest, version: seq })) })));
     expect(answer.changes.map((change) => (change.op === 'put' ? change.value : 'deleted'))).toEqual([...JSON.parse(JSON.stringify(VALUES)), 'deleted']);

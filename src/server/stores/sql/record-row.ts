@@ -3,7 +3,7 @@
  * delete; JSON text keeps a value exactly as it was pushed, key order included).
  */
 import type { RecordState } from '../../../protocol/types.ts';
-import { storedJson, storedPut } from '../../stored-json.ts';
+import { StoredPut } from '../../stored-json.ts';
 import type { ServerRecord } from '../../types.ts';
 
 /** A records row as a SQL driver returns it (`version` may come back as a string: bigint). */
@@ -25,11 +25,13 @@ export const RECORD_COLUMNS = 'collective, id, op, value, hlc, source, version';
  * something reads it (see `stored-json.ts`): a pull serves it as it is.
  */
 export function recordFromRow(row: RecordRow): ServerRecord {
-  const fields = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: Number(row.version) };
-  return row.op === 'put' ? storedPut(fields, row.value ?? 'null') : { ...fields, op: 'delete' };
+  const version = Number(row.version);
+  return row.op === 'put'
+    ? new StoredPut(row.collective, row.id, row.hlc, row.source, version, row.value ?? 'null')
+    : { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version, op: 'delete' };
 }
 
 /** The value column of a record: NULL for a delete; a stored row's text as it is. */
 export function valueColumn(record: RecordState): string | null {
-  return record.op === 'put' ? (storedJson(record) ?? JSON.stringify(record.value)) : null;
+  return record.op === 'put' ? (StoredPut.textOf(record) ?? JSON.stringify(record.value)) : null;
 }
