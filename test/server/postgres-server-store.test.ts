@@ -52,6 +52,34 @@ function change(source: string, seq: number, id: string): SyncChange {
 }
 
 describe.skipIf(postgresSkipReason() !== undefined)('postgres server store across processes', () => {
+  it('applies a push alone in four round trips: begin with the lock and the latest version, its reads, its writes, commit', async () => {
+    const url = await freshPostgresDatabase('round-trips');
+    let queries: string[] = [];
+    /** Counts the statements sent on the store's pooled connections. */
+    class CountingClient extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super(config);
+        const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+        Object.assign(this, {
+          query: (...args: unknown[]) => {
+            queries.push(typeof args[0] === 'string' ? args[0].slice(0, 40) : 'query');
+            return query(...args);
+          },
+        });
+      }
+    }
+    const store = postgresServerStore({ connectionString: url, Client: CountingClient });
+    opened.push(store);
+    const server = createSyncServer({ store });
+    await server.handlePush({ instanceId: SOURCE_A, policy: 'last-write-wins', changes: [change(SOURCE_A, 1, 'warm')] }); // creates the tables
+    queries = [];
+    const answer = await server.handlePush({ instanceId: SOURCE_B, policy: 'last-write-wins', changes: [change(SOURCE_B, 1, 'x'), change(SOURCE_B, 2, 'y')] });
+    expect(answer).toMatchObject({ accepted: 2, ackedSeq: 2 });
+    expect(queries).toHaveLength(4);
+    expect(queries[0]).toMatch(/^BEGIN/);
+    expect(queries[3]).toBe('COMMIT');
+  });
+
   it("pokes a server's live listeners when another server commits", async () => {
     const url = await freshPostgresDatabase('pokes');
     const one = createSyncServer({ store: open(url) });
