@@ -35,8 +35,10 @@ export function pushTransactionSteps(client: pg.ClientBase, token: string): Tran
   const collectives = new Set<string>();
   let after = Number.POSITIVE_INFINITY;
   let upTo = 0;
-  /** BEGIN has been sent (see the file comment: it waits for the first read). */
+  /** BEGIN has been answered (see the file comment: it waits for the first read). */
   let begun = false;
+  /** BEGIN has been sent, answered or not: a rollback is then due. */
+  let sent = false;
   /** Reads the latest version from the last of `results`, those of {@link PG_SQL.beginPushReadingLatest}. */
   const began = (results: readonly pg.QueryResult[]): void => {
     latest = latestOf(results[results.length - 1] as pg.QueryResult<{ latest: string }>);
@@ -44,7 +46,9 @@ export function pushTransactionSteps(client: pg.ClientBase, token: string): Tran
   };
   const begin = async (): Promise<void> => {
     // A multi-statement query answers one result per statement: the latest version is the last.
-    if (!begun) began((await client.query(PG_SQL.beginPushReadingLatest)) as unknown as pg.QueryResult[]);
+    if (begun) return;
+    sent = true;
+    began((await client.query(PG_SQL.beginPushReadingLatest)) as unknown as pg.QueryResult[]);
   };
   const flushParams = (note: string | null): InlineParam[] => [...(pending.take() as InlineParam[]), note === null ? null : POSTGRES_CHANNEL, note];
   const flush = async (note: string | null): Promise<void> => {
@@ -90,6 +94,7 @@ export function pushTransactionSteps(client: pg.ClientBase, token: string): Tran
       if (begun) ({ rows } = await client.query<RecordRow & { kind: 'r' | 'a' | 'i' }>(PG_SQL.readAhead, params));
       else {
         // With BEGIN, in one round trip: the begin's results, then the reads'.
+        sent = true;
         const results = (await client.query(`${PG_SQL.beginPushReadingLatest}; ${inlineStatement(PG_SQL.readAhead, params)}`)) as unknown as pg.QueryResult[];
         began(results.slice(0, -1));
         rows = (results[results.length - 1] as pg.QueryResult<RecordRow & { kind: 'r' | 'a' | 'i' }>).rows;
@@ -141,7 +146,7 @@ export function pushTransactionSteps(client: pg.ClientBase, token: string): Tran
       else await client.query(`${inlineStatement(PG_SQL.flushWrites, flushParams(note))}; COMMIT`);
     },
     rollback: async () => {
-      if (begun) await client.query('ROLLBACK').catch(() => undefined);
+      if (sent) await client.query('ROLLBACK').catch(() => undefined);
     },
   };
 }
