@@ -76,11 +76,12 @@ describe('chaos findings', () => {
     expect(await readPushOutcome(replica, receipt)).toMatchObject({ status: 'refused', refusals: [{ reason: 'CONFLICT' }] });
   });
 
-  // Open: before its first push a replica has no key bound on the server. Two tabs of it
-  // that shake hands at once are each issued a key of their own; both save theirs, the
-  // first push binds the id to one, and the other tab's next request is refused
-  // INSTANCE_FORBIDDEN: the replica gives up its id and starts a fresh identity.
-  it.fails('two tabs of one replica shaking hands at once both sync under its id', async () => {
+  // Fixed: before its first push a replica has no key bound on the server. Two tabs of it
+  // that shook hands at once were each issued a key of their own; both saved theirs, the
+  // first push bound the id to one, and the other tab's next request was refused
+  // INSTANCE_FORBIDDEN: the replica gave up its id and started a fresh identity. Now a tab
+  // keeps its key only if none was kept since its handshake, and else adopts the kept one.
+  it('two tabs of one replica shaking hands at once both sync under its id', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const transport = memoryTransport(server, { access: fullAccess('me') });
     const { replica, reopen } = await newReplica();
