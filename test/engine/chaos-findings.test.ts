@@ -2,8 +2,8 @@
  * What the widened chaos scenario found, each as the smallest run that shows it. A test
  * marked `it.fails` is a bug still open: it proves the behaviour we want and fails
  * today; once the bug is fixed it passes, vitest reports the `it.fails` as failing, and
- * the mark comes off (and the chaos checks drop their allowance for it, see
- * `KNOWN_GAPS` in `chaos-checks.ts`).
+ * the mark comes off (and the chaos checks drop their allowance for it). All three
+ * found so far are fixed.
  */
 import { describe, expect, it } from 'vitest';
 import { readPushOutcome, type WriteReceipt } from '../../src/engine/acks.ts';
@@ -34,13 +34,12 @@ function firstPushAnswerLost(server: ReturnType<typeof createSyncServer>, access
 }
 
 describe('chaos findings', () => {
-  // Open: the server keeps, per instance, only the highest seq it applied. A push whose
-  // answer is lost is sent again and acknowledged as applied before, with no word of
-  // the refusals and conflicts the first answer carried; the replica then reads the
-  // refused write as accepted. Fixing it needs the server to remember its answers per
-  // instance (a bounded list of refused seqs with their reasons beside the
-  // fingerprints, in all three stores), which is more than a chaos test may change.
-  it.fails('a FORBIDDEN refusal still reaches the receipt when the push’s answer was lost', async () => {
+  // Fixed: the server kept, per instance, only the highest seq it applied. A push whose
+  // answer was lost was sent again and acknowledged as applied before, with no word of
+  // the refusals and conflicts the first answer carried; the replica then read the
+  // refused write as accepted. Now the server keeps its answers per instance
+  // (`src/server/instance-answers.ts`) and tells a re-sent change them again.
+  it('a FORBIDDEN refusal still reaches the receipt when the push’s answer was lost', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const access = collectiveAccess('me', { read: ['notes', 'tags'], write: ['notes'] });
     const { chaos, afterFirstPush } = firstPushAnswerLost(server, access);
@@ -55,10 +54,10 @@ describe('chaos findings', () => {
     expect(await readPushOutcome(replica, receipt)).toMatchObject({ status: 'refused', refusals: [{ reason: 'FORBIDDEN' }] });
   });
 
-  // Open, the same gap under server-wins: the stale change's refusal and its conflict
-  // are lost with the answer, so the receipt reads accepted, no conflict event fires
-  // and a resolver is never asked (its merge never happens).
-  it.fails('a stale server-wins change still gets its conflict when the push’s answer was lost', async () => {
+  // Fixed, the same gap under server-wins: the stale change's refusal and its conflict
+  // were lost with the answer, so the receipt read accepted, no conflict event fired and
+  // a resolver was never asked (its merge never happened).
+  it('a stale server-wins change still gets its conflict when the push’s answer was lost', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const other = await newReplica();
     await other.replica.put('notes', 'n', 'theirs');
