@@ -73,8 +73,7 @@ export async function replayAnswers(
     if (reason !== null) replayed.rejected.push({ seq, collective, id, reason, message: message ?? '' });
     if (policy === null) continue;
     const row = rows.get(recordKey(collective, id));
-    // The replica's own later write stands there now: nothing of another writer to tell.
-    if (row?.source === request.instanceId) continue;
+    // Even the replica's own later write (of the same push, say): what stands instead of the change.
     const server = access !== undefined && !access.canRead(collective) ? undefined : row;
     if (server !== undefined) replayed.bytes += answerBytes(server);
     replayed.conflicts.push({ seq, collective, id, policy, server: server === undefined ? null : toPulledChange(server) });
