@@ -52,6 +52,7 @@ describe('chaos findings', () => {
     afterFirstPush();
     await manager.syncOnce();
     expect(await readPushOutcome(replica, receipt)).toMatchObject({ status: 'refused', refusals: [{ reason: 'FORBIDDEN' }] });
+    expect(errors.filter((error) => error.code === 'FORBIDDEN')).toHaveLength(1);
   });
 
   // Fixed, the same gap under server-wins: the stale change's refusal and its conflict
@@ -97,5 +98,46 @@ describe('chaos findings', () => {
     await managers[0]?.syncOnce();
     expect(errors.map((error) => error.code)).toEqual([]);
     expect((await replica.identity()).instanceId).toBe(id);
+  });
+
+  // Fixed (seed 7885 of the chaos run): after the key race a replica took a fresh
+  // identity, its log renumbered from 1, while a tab's push under the retired id was in
+  // flight; that push's answer then trimmed the renumbered log, and writes of the new id
+  // were dropped unsent. Now an acknowledgement names the id it answers, and the replica
+  // trims nothing for an id it no longer holds.
+  it('an answer to a push under a retired id leaves the renewed log alone', async () => {
+    const server = createSyncServer({ store: memoryServerStore() });
+    const plain = memoryTransport(server);
+    let answered!: () => void;
+    const answerHeld = new Promise<void>((resolve) => (answered = resolve));
+    let pushed!: () => void;
+    const reachedServer = new Promise<void>((resolve) => (pushed = resolve));
+    const held = { ...plain, push: async (request: Parameters<typeof plain.push>[0]) => {
+      const answer = await plain.push(request);
+      pushed();
+      await answerHeld;
+      return answer;
+    } };
+    const { replica, reopen } = await newReplica();
+    const retired = replica.instanceId;
+    await replica.put('notes', 'a', 'one');
+    await replica.put('notes', 'b', 'two');
+    const tab = await reopen();
+    const syncing = connect(replica, held, { direction: 'push-only' }).syncOnce().catch(() => undefined);
+    await reachedServer;
+    const renewed = await tab.startNewIdentity(retired);
+    answered();
+    await syncing;
+    expect((await tab.pendingChanges(10)).map((c) => [c.id, c.seq, c.source])).toEqual([
+      ['a', 1, renewed],
+      ['b', 2, renewed],
+    ]);
+    await connect(tab, plain).syncOnce();
+    expect(await tab.pendingCount()).toBe(0);
+    const rows = (await server.store.readChanges({ after: 0, limit: 10 })).rows;
+    expect(rows.map((row) => [row.id, row.value, row.source])).toEqual([
+      ['a', 'one', renewed],
+      ['b', 'two', renewed],
+    ]);
   });
 });
