@@ -19,8 +19,9 @@
  *   and keeps refusals before it trims), so the answers below `s` are dropped;
  * - by count: at most {@link MAX_KEPT_ANSWERS}, the latest seqs kept, each message cut
  *   to {@link MAX_KEPT_MESSAGE} characters. A replica whose lost answers held more
- *   refusals and conflicts than that (more than a whole default batch) hears only the
- *   latest again.
+ *   refusals and conflicts than that (half a default batch of 500) hears only the
+ *   latest again. So a row holds at most about 90 KB of answers, and nothing (`[]`) for
+ *   an instance whose recent changes were all accepted, the common case.
  * Nothing is kept by age: the memory of an instance that stops pushing is one row that
  * its next push (if any) trims.
  */
