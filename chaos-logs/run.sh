@@ -17,3 +17,7 @@ case "$1" in
   ci) nice -n 10 npx vitest run test/engine/chaos-convergence.test.ts > chaos-logs/ci-200.log 2>&1; echo "exit $?" >> chaos-logs/ci-200.log ;;
   sw3) run sw-2001-3000 CHAOS_POLICY=server-wins CHAOS_FIRST_SEED=2001 CHAOS_SEEDS=1000 ;;
 esac
+case "$1" in
+  lww3) run lww-2001-3000 CHAOS_POLICY=last-write-wins CHAOS_FIRST_SEED=2001 CHAOS_SEEDS=1000 ;;
+  sw4) run sw-3001-4000 CHAOS_POLICY=server-wins CHAOS_FIRST_SEED=3001 CHAOS_SEEDS=1000 ;;
+esac

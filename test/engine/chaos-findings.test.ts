@@ -141,8 +141,10 @@ describe('chaos findings', () => {
     ]);
   });
 
-  // Open (seed 1645 of the server-wins chaos run, 1 seed in 4,000; it replays about one
-  // time in ten, as its users' keys are signed off the event loop): a pull answer that
+  // Open (seeds 1645 and 3919 of the server-wins chaos run, 2 seeds in 4,000, both with
+  // users and a resolver; 1645 replays about one time in ten, as its users' keys are
+  // signed off the event loop; each ends with a replica missing its own write, which
+  // the server holds): a pull answer that
   // left the server before this replica's resolution of a conflict was pushed is applied
   // after that push was acknowledged. The resolution was based on the record's version
   // the answer carries, but with the resolution gone from the log nothing says so, and
