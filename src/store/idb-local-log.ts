@@ -41,17 +41,20 @@ export function writeLocal(
  * Drops every change up to `ackedSeq` from the log (splitting the entry that straddles
  * it) and moves the push cursor of `peer`, never backwards, in one transaction.
  */
-export function acknowledgeLog(conn: IdbConnection, peer: string, ackedSeq: number): Promise<void> {
+export function acknowledgeLog(conn: IdbConnection, peer: string, ackedSeq: number, instanceId?: InstanceId): Promise<void> {
   // Relaxed: if power loss drops this commit the batch is simply pushed again and the
   // server, which keeps the highest seq it applied per source, recognises it.
-  return conn.run('acknowledge', [Stores.log, Stores.cursors], 'readwrite', async (tx) => {
+  return conn.run('acknowledge', [Stores.log, Stores.cursors, Stores.meta], 'readwrite', async (tx) => {
     const log = tx.objectStore(Stores.log);
     const cursors = tx.objectStore(Stores.cursors);
     const upTo = conn.settings.keyRange.upperBound(ackedSeq);
-    const [previous, straddling] = await Promise.all([
+    const [previous, straddling, current] = await Promise.all([
       requestResult(cursors.get(cursorKey.push(peer))) as Promise<number | undefined>,
       lastEntryAtOrBelow(log, upTo),
+      requestResult(tx.objectStore(Stores.meta).get(MetaKey.instanceId)),
     ]);
+    // An answer to a push under a retired id: its seqs are not those of the renumbered log.
+    if (instanceId !== undefined && current !== instanceId) return;
     log.delete(upTo);
     if (straddling !== undefined && lastSeqOf(straddling) > ackedSeq) {
       const rest = trimEntry(straddling, ackedSeq);

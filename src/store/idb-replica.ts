@@ -183,11 +183,11 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('pendingCount', () => readPendingCount(this.#conn));
   }
 
-  acknowledge(peer: string, ackedSeq: number): Promise<void> {
+  acknowledge(peer: string, ackedSeq: number, instanceId?: InstanceId): Promise<void> {
     return this.#conn.guard('acknowledge', () => {
       checkName(peer);
       checkCount(ackedSeq, 'ackedSeq');
-      return acknowledgeLog(this.#conn, peer, ackedSeq);
+      return acknowledgeLog(this.#conn, peer, ackedSeq, instanceId);
     });
   }
 
@@ -247,8 +247,8 @@ export class IdbReplica implements LocalStore {
     });
   }
 
-  saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void> {
-    return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key));
+  saveInstanceKey(instanceId: InstanceId, key: InstanceKey, sent: InstanceKey | undefined): Promise<InstanceKey | undefined> {
+    return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key, sent));
   }
 
   startNewIdentity(retired: InstanceId): Promise<InstanceId> {

@@ -16,7 +16,7 @@ import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, 
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
-import { identityOf, renumberLog } from './replica-identity.ts';
+import { identityOf, keyToKeep, renumberLog } from './replica-identity.ts';
 import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type {
   ApplyResult,
@@ -181,11 +181,12 @@ class MemoryReplica implements LocalStore {
     return this.#db.log.reduce((count, entry) => count + entry.changes.length, 0);
   }
 
-  async acknowledge(peer: string, ackedSeq: number): Promise<void> {
+  async acknowledge(peer: string, ackedSeq: number, instanceId?: InstanceId): Promise<void> {
     this.#open();
     checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
+    if (instanceId !== undefined && db.instanceId !== instanceId) return; // a retired id's answer
     db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
     const key = cursorKey.push(peer);
     if (ackedSeq > (db.cursors.get(key) ?? 0)) db.cursors.set(key, ackedSeq);
@@ -246,9 +247,11 @@ class MemoryReplica implements LocalStore {
     return identityOf(this.#db.instanceId, this.#db.instanceKey, this.#db.writeState);
   }
 
-  async saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void> {
+  async saveInstanceKey(instanceId: InstanceId, key: InstanceKey, sent: InstanceKey | undefined): Promise<InstanceKey | undefined> {
     this.#open();
-    if (this.#db.instanceId === instanceId) this.#db.instanceKey = { instanceId, key };
+    const kept = keyToKeep(instanceId, this.#db.instanceId, this.#db.instanceKey, key, sent);
+    if (kept === key) this.#db.instanceKey = { instanceId, key };
+    return kept;
   }
 
   async startNewIdentity(retired: InstanceId): Promise<InstanceId> {

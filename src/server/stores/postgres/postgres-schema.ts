@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { ROW_FRAME_BYTES } from '../change-page.ts';
-import { INSTANCE_COLUMNS } from '../sql/instance-row.ts';
+import { INSTANCE_ANSWERS_COLUMN, INSTANCE_COLUMNS } from '../sql/instance-row.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { newStoreSecret } from '../store-secret.ts';
@@ -85,18 +85,18 @@ export const PG_SQL = {
    * result of three kinds of row, told apart by `kind`, with the record's columns:
    * `r` a record ({@link RECORD_COLUMNS}); `a` an applied seq (`collective` the source,
    * `version` the seq); `i` an instance record (`collective` the id, `id` the owner, `op`
-   * the key id, `value` the recent fingerprints, `version` the seq).
+   * the key id, `value` the recent fingerprints, `hlc` the kept answers, `version` the seq).
    */
   readAhead: `SELECT 'r' AS kind, ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
     UNION ALL SELECT 'a', source, NULL, NULL, NULL, NULL, NULL, seq FROM ${TABLES.applied} WHERE source = ANY($3::text[])
-    UNION ALL SELECT 'i', instance_id, owner, key_id, recent, NULL, NULL, seq FROM ${TABLES.instances} WHERE instance_id = ANY($4::text[])`,
+    UNION ALL SELECT 'i', instance_id, owner, key_id, recent, answers, NULL, seq FROM ${TABLES.instances} WHERE instance_id = ANY($4::text[])`,
   /** Parameters: collectives, ids (arrays of the same length). */
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
   /**
    * What a push transaction held back (see `pending-writes.ts`), in one statement:
    * record rows ($1–$7, one array per column in {@link RECORD_COLUMNS} order), applied
-   * seqs ($8 sources, $9 seqs), instance records ($10–$14, in `INSTANCE_COLUMNS`
-   * order), and the commit notification ($15 channel, $16 payload; a null channel
+   * seqs ($8 sources, $9 seqs), instance records ($10–$15, in `INSTANCE_COLUMNS`
+   * order), and the commit notification ($16 channel, $17 payload; a null channel
    * sends none). Empty arrays write nothing.
    */
   flushWrites: `WITH written AS (${SHARED.upsertRecords(UPSERT_ROWS)} RETURNING 1),
@@ -105,10 +105,10 @@ export const PG_SQL = {
       ON CONFLICT (source) DO UPDATE SET seq = excluded.seq RETURNING 1),
     instances AS (
       INSERT INTO ${TABLES.instances} (${INSTANCE_COLUMNS})
-        SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[])
+        SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[])
       ON CONFLICT (instance_id) DO UPDATE
-        SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent RETURNING 1)
-    SELECT pg_notify($15::text, $16::text) WHERE $15::text IS NOT NULL`,
+        SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent, answers = excluded.answers RETURNING 1)
+    SELECT pg_notify($16::text, $17::text) WHERE $16::text IS NOT NULL`,
   /**
    * One page of the feed with what the page needs besides its rows, in one statement,
    * so from one snapshot with no transaction around it (a statement's subqueries share
@@ -146,6 +146,8 @@ export async function createSchema(client: pg.ClientBase): Promise<StoreIdentity
   try {
     await client.query(PG_SQL.schemaLock);
     await client.query(PG_SQL.schema);
+    // Tables made before the instances' answers were kept (a no-op on a fresh schema).
+    await client.query(`ALTER TABLE ${TABLES.instances} ADD COLUMN IF NOT EXISTS ${INSTANCE_ANSWERS_COLUMN}`);
     await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
     await client.query(PG_SQL.insertSecret, [newStoreSecret()]);
     const serverId = await client.query<{ value: string }>(PG_SQL.selectServerId);

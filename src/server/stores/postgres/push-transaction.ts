@@ -103,7 +103,7 @@ export function pushTransactionSteps(client: pg.ClientBase, token: string): Tran
       for (const row of rows) {
         if (row.kind === 'r') found.records.set(recordKey(row.collective, row.id), recordFromRow(row));
         else if (row.kind === 'a') found.appliedSeqs.set(row.collective, Number(row.version));
-        else found.instances.set(row.collective, instanceFromRow({ instance_id: row.collective, owner: row.id, key_id: row.op, seq: row.version, recent: row.value ?? '[]' }));
+        else found.instances.set(row.collective, instanceFromRow({ instance_id: row.collective, owner: row.id, key_id: row.op, seq: row.version, recent: row.value ?? '[]', answers: row.hlc }));
       }
       // What this transaction holds and has not sent yet is newer than the database.
       for (const { collective, id } of keys.records) {

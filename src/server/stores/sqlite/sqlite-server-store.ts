@@ -30,7 +30,7 @@ import { changePage, feedFill, feedRowBytes, utf8Bytes } from '../change-page.ts
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
-import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
+import { INSTANCE_ANSWERS_COLUMN, instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
 import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
@@ -115,6 +115,7 @@ class SqliteServerStore implements ServerStore {
   constructor(path: string) {
     this.#writer = openDatabase(path);
     this.#writer.exec(SQL.schema);
+    addAnswersColumn(this.#writer);
     this.#writer.prepare(SQL.insertServerId).run(globalThis.crypto.randomUUID());
     this.#serverId = (this.#writer.prepare(SQL.selectServerId).get() as { value: string }).value;
     this.#writer.prepare(SQL.insertSecret).run(newStoreSecret());
@@ -315,4 +316,13 @@ class SqliteServerStore implements ServerStore {
   #assertOpen(): void {
     if (this.#closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The SQLite server store is closed');
   }
+}
+
+/**
+ * Adds the instances' `answers` column to a database made before it (SQLite has no
+ * `ADD COLUMN IF NOT EXISTS`); a fresh schema has it already.
+ */
+function addAnswersColumn(db: Database.Database): void {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('instances')`).all() as { name: string }[];
+  if (!columns.some((column) => column.name === 'answers')) db.exec(`ALTER TABLE instances ADD COLUMN ${INSTANCE_ANSWERS_COLUMN}`);
 }
