@@ -13,6 +13,7 @@ import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
 import { rememberAnswers, replayAnswers, type KeptAnswer } from './instance-answers.ts';
 import { isStorableText } from './storable-text.ts';
+import { StoredPut } from './stored-json.ts';
 import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
 import { readsAhead } from './stores/read-ahead.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
@@ -38,6 +39,8 @@ export interface Admission {
  * a pulled change with unknown ones.
  */
 export function toPulledChange(row: ServerRecord): PulledChange {
+  // A stored value stays text, to be spliced into the answer (see `stored-json.ts`); it has the fields of a change, no more.
+  if (row instanceof StoredPut) return row;
   return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
 }
 
@@ -163,7 +166,7 @@ function screen(request: PushRequest, applied: number, access: Access | undefine
 
 /** The bytes a server record takes in an answer. */
 export function answerBytes(row: ServerRecord): number {
-  return feedRowBytes(row, row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value)));
+  return feedRowBytes(row, row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0);
 }
 
 /** What a push did inside its transaction: its answer but for `newCursor`, and the highest version it wrote. */
