@@ -48,7 +48,8 @@ export async function launchOnDisk(): Promise<DiskChromium> {
         child.kill('SIGTERM');
       });
     }
-    rmSync(userDataDir, { recursive: true, force: true });
+    // Retried: a helper process of Chromium may still be writing the profile as the browser exits (ENOTEMPTY).
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     // Chromium writes the port it chose, and the browser target's path, to DevToolsActivePort.
