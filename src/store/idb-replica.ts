@@ -15,7 +15,7 @@ import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, 
 import { ChangeListeners } from './change-listeners.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
-import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
+import { acknowledgeLog, writeLocal, type WriteStateGuess } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
@@ -112,6 +112,8 @@ export class IdbReplica implements LocalStore {
   readonly name: string;
   readonly #conn: IdbConnection;
   readonly #listeners = new ChangeListeners();
+  /** What this connection's last local write left (`writeLocal` plans the next from it, and checks). */
+  readonly #guess: WriteStateGuess = { state: undefined };
 
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.name = settings.name;
@@ -268,7 +270,7 @@ export class IdbReplica implements LocalStore {
   /** A local write, then its event once committed. */
   async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
     if (changes.length === 0) return [];
-    const logged = await writeLocal(this.#conn, what, this.instanceId, changes, baseVersion);
+    const logged = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
     this.#listeners.emit({ source: 'local', changes: changes.map(eventChange) });
     return logged;
   }
