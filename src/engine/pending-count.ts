@@ -29,8 +29,15 @@ export class PendingCount {
   /** Follows `store`'s local writes until {@link close}; call {@link refresh} for a first count. */
   constructor(store: LocalStore) {
     this.#store = store;
+    // A local write of this store adds its changes. Unless a count is under way: one
+    // running may have read before the write, so a count is asked for after it instead
+    // (as is the first count, if none was read yet). A count can thus run high, never
+    // low, until the next count (after each push, say), and a count too high costs at
+    // most a push run that finds nothing.
     this.#unsubscribe = store.subscribe((event) => {
-      if (event.source === 'local') this.#added(event.changes.length);
+      if (event.source !== 'local') return;
+      if (this.#value === undefined || this.#counting || this.#queued !== undefined) void this.refresh();
+      else this.#set(this.#value + event.changes.length);
     });
   }
 
@@ -68,18 +75,6 @@ export class PendingCount {
     this.#closed = true;
     this.#unsubscribe();
     this.#listeners.clear();
-  }
-
-  /**
-   * The store committed a local write of `changes`. Added to the count when no count is
-   * under way: one running may have read before the write, so a count is asked for
-   * after it instead (as is the first count, if none was read yet). A count can thus
-   * run high, never low, until the next count (after each push, say), and a count too
-   * high costs at most a push run that finds nothing.
-   */
-  #added(changes: number): void {
-    if (this.#value === undefined || this.#counting || this.#queued !== undefined) void this.refresh();
-    else this.#set(this.#value + changes);
   }
 
   async #countNow(): Promise<void> {

@@ -18,10 +18,6 @@ export interface WriteStateGuess {
   state: WriteState | undefined;
 }
 
-function sameState(a: WriteState, b: WriteState): boolean {
-  return a.seq === b.seq && a.hlc === b.hlc && a.basis === b.basis;
-}
-
 /**
  * One local write transaction: tick the clock once from the write state, number the
  * changes, put the records and ONE log entry, and save the write state. Records, log
@@ -45,39 +41,35 @@ export async function writeLocal(
   changes: readonly LoggedChange[],
   baseVersion?: number,
 ): Promise<SyncChange[]> {
-  let missed = false;
-  const attempt = (trusted: WriteState | undefined): Promise<SyncChange[]> =>
-    conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
-      const meta = tx.objectStore(Stores.meta);
-      const read = requestResult(meta.get(MetaKey.writeState)).then((state) => (state as WriteState | undefined) ?? INITIAL_WRITE_STATE);
-      read.catch(() => undefined); // awaited below unless planning throws first (then the abort fails it)
-      const plan = planLocalWrite({ changes, state: trusted ?? (await read), instanceId, now: conn.settings.now, baseVersion });
-      // Writes of this connection that start before this one commits plan from it
-      // (read-write transactions on one store run in the order they were made).
-      guess.state = plan.state;
-      const records = tx.objectStore(Stores.records);
-      // Not awaited one by one: the requests queue in order and the transaction's
-      // completion (or abort) covers them all.
-      for (const record of plan.records) records.put(toRecordRow(record));
-      tx.objectStore(Stores.log).put(plan.entry);
-      meta.put(plan.state, MetaKey.writeState);
-      if (trusted !== undefined && !sameState(await read, trusted)) {
-        missed = true;
-        throw new Error('the write state moved'); // runTransaction aborts the transaction
-      }
-      return plan.logged;
-    });
-  try {
+  for (let trusted = guess.state; ; trusted = undefined) {
+    let missed = false;
     try {
-      return await attempt(guess.state);
+      return await conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
+        const meta = tx.objectStore(Stores.meta);
+        const read = async (): Promise<WriteState> => ((await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined) ?? INITIAL_WRITE_STATE;
+        const plan = planLocalWrite({ changes, state: trusted ?? (await read()), instanceId, now: conn.settings.now, baseVersion });
+        // This connection's writes that start before this one commits plan from it
+        // (read-write transactions over one store run in the order they were made).
+        guess.state = plan.state;
+        const records = tx.objectStore(Stores.records);
+        // Not awaited one by one: the requests queue in order and the transaction's
+        // completion (or abort) covers them all.
+        for (const record of plan.records) records.put(toRecordRow(record));
+        tx.objectStore(Stores.log).put(plan.entry);
+        const stored = trusted && read(); // before the state's put, which cannot throw here
+        meta.put(plan.state, MetaKey.writeState);
+        // JSON: states are {seq, hlc, basis} in that order, as planned (a row of another
+        // shape only costs one more attempt).
+        if (stored && JSON.stringify(await stored) !== JSON.stringify(trusted)) {
+          missed = true;
+          throw new Error('the write state moved'); // runTransaction aborts the transaction
+        }
+        return plan.logged;
+      });
     } catch (error) {
+      guess.state = undefined; // nothing to plan from: the next write reads
       if (!missed) throw error;
-      guess.state = undefined;
-      return await attempt(undefined);
     }
-  } catch (error) {
-    guess.state = undefined; // a failed write leaves nothing to plan from
-    throw error;
   }
 }
 

@@ -132,21 +132,15 @@ export class IdbReplica implements LocalStore {
   // ---- data ----
 
   put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#conn.guard('put', async () => {
-      await this.#writeLocal('put', toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
-    });
+    return this.#writeQuietly('put', () => [{ op: 'put', collective, id, value }]);
   }
 
   putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#conn.guard('putMany', async () => {
-      await this.#writeLocal('putMany', toLoggedChanges(recordsToWrites(records), 'records'));
-    });
+    return this.#writeQuietly('putMany', () => recordsToWrites(records), 'records');
   }
 
   delete(collective: string, id: string): Promise<void> {
-    return this.#conn.guard('delete', async () => {
-      await this.#writeLocal('delete', toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
-    });
+    return this.#writeQuietly('delete', () => [{ op: 'delete', collective, id }]);
   }
 
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
@@ -265,6 +259,11 @@ export class IdbReplica implements LocalStore {
 
   close(): void {
     this.#conn.close();
+  }
+
+  /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
+  async #writeQuietly(what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> {
+    await this.#conn.guard(what, () => this.#writeLocal(what, toLoggedChanges(writes(), field)));
   }
 
   /** A local write, then its event once committed. */
