@@ -48,6 +48,9 @@ export async function writeLocal(
         const meta = tx.objectStore(Stores.meta);
         const read = async (): Promise<WriteState> => ((await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined) ?? INITIAL_WRITE_STATE;
         const plan = planLocalWrite({ changes, state: trusted ?? (await read()), instanceId, now: conn.settings.now, baseVersion });
+        // The read first: its answer, and the commit it lets go, overlap with the puts
+        // in the browser (the puts of valid JSON do not throw, so it is always awaited).
+        const stored = trusted && read();
         // This connection's writes that start before this one commits plan from it
         // (read-write transactions over one store run in the order they were made).
         guess.state = plan.state;
@@ -56,7 +59,6 @@ export async function writeLocal(
         // completion (or abort) covers them all.
         for (const record of plan.records) records.put(toRecordRow(record));
         tx.objectStore(Stores.log).put(plan.entry);
-        const stored = trusted && read(); // before the state's put, which cannot throw here
         meta.put(plan.state, MetaKey.writeState);
         // JSON: states are {seq, hlc, basis} in that order, as planned (a row of another
         // shape only costs one more attempt).
