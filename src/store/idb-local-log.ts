@@ -46,11 +46,10 @@ export async function writeLocal(
     try {
       return await conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
         const meta = tx.objectStore(Stores.meta);
-        const read = async (): Promise<WriteState> => ((await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined) ?? INITIAL_WRITE_STATE;
-        const plan = planLocalWrite({ changes, state: trusted ?? (await read()), instanceId, now: conn.settings.now, baseVersion });
-        // The read first: its answer, and the commit it lets go, overlap with the puts
-        // in the browser (the puts of valid JSON do not throw, so it is always awaited).
-        const stored = trusted && read();
+        // The read first: its answer, and the commit it lets go, overlap with the puts.
+        // (Planning does not throw, so the read is always awaited or aborted with the rest.)
+        const stored = requestResult(meta.get(MetaKey.writeState)).then((state) => (state as WriteState | undefined) ?? INITIAL_WRITE_STATE);
+        const plan = planLocalWrite({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion });
         // This connection's writes that start before this one commits plan from it
         // (read-write transactions over one store run in the order they were made).
         guess.state = plan.state;
@@ -62,7 +61,7 @@ export async function writeLocal(
         meta.put(plan.state, MetaKey.writeState);
         // JSON: states are {seq, hlc, basis} in that order, as planned (a row of another
         // shape only costs one more attempt).
-        if (stored && JSON.stringify(await stored) !== JSON.stringify(trusted)) {
+        if (trusted && JSON.stringify(await stored) !== JSON.stringify(trusted)) {
           missed = true;
           throw new Error('the write state moved'); // runTransaction aborts the transaction
         }
