@@ -47,8 +47,8 @@ export async function writeLocal(
       return await conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
         const meta = tx.objectStore(Stores.meta);
         // The read first: its answer, and the commit it lets go, overlap with the puts.
-        // (Planning does not throw, so the read is always awaited or aborted with the rest.)
         const stored = requestResult(meta.get(MetaKey.writeState)).then((state) => (state as WriteState | undefined) ?? INITIAL_WRITE_STATE);
+        stored.catch(() => undefined); // awaited below, unless a put throws first (the transaction aborted under it)
         const plan = planLocalWrite({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion });
         // This connection's writes that start before this one commits plan from it
         // (read-write transactions over one store run in the order they were made).
