@@ -65,7 +65,8 @@ export async function launchOnDisk(options: OnDiskOptions = {}): Promise<DiskChr
         child.kill('SIGTERM');
       });
     }
-    if (ownProfile) rmSync(userDataDir, { recursive: true, force: true });
+    // Retried: a helper process of Chromium may still be writing the profile as the browser exits (ENOTEMPTY).
+    if (ownProfile) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     // Chromium writes the port it chose, and the browser target's path, to DevToolsActivePort.

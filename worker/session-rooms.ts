@@ -41,8 +41,8 @@ export interface SessionHost {
 export interface SessionRooms {
   /** The rooms of a session around `connection`, wired to each other and to the host. */
   sessionOf(connection: Connection): Session;
-  /** Tells every tab; this tab's outbox hears it first. */
-  publish(session: Session, event: WorkerEvent): void;
+  /** Tells every tab; this tab's outbox hears it first; with `later`, the other tabs once this task is done. */
+  publish(session: Session, event: WorkerEvent, later?: boolean): void;
 }
 
 /** Builds sessions for `host`. */
@@ -88,10 +88,17 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     return session;
   }
 
-  /** Tells every tab; this tab's outbox hears it first (`heard`). */
-  function publish(session: Session, event: WorkerEvent): void {
+  /**
+   * Tells every tab; this tab's outbox hears it first (`heard`). With `later` the other
+   * tabs hear it once this task is done: a local write's change, whose answer to the
+   * page then goes first (posting to the channel costs about what the answer does).
+   */
+  function publish(session: Session, event: WorkerEvent, later?: boolean): void {
+    const { connection } = session;
     heard(session, event);
-    session.connection.publish(event);
+    if (!later) return connection.publish(event);
+    connection.deliver(event);
+    timers.setTimeout(() => connection.post({ kind: 'event', from: tabId, event }), 0);
   }
 
   /** Runs `method` on a manager made for this one call (this tab holds the lock). */

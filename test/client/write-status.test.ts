@@ -1,0 +1,41 @@
+/**
+ * What a burst of local writes sends the page besides their answers: each write's
+ * `change` event, and the pending count gathered into one status rather than one per
+ * write (a status whose only news is the count waits 50 ms for the counts of later
+ * writes). The worker's timers are fired by hand here.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncStatus } from '../../src/protocol/types.ts';
+import type { ChangeEvent } from '../../src/store/types.ts';
+import { waitFor } from '../support/wait.ts';
+import { manualTimers } from './manual-timers.ts';
+import { tabsWorld } from './tabs.ts';
+
+let world: ReturnType<typeof tabsWorld>;
+
+afterEach(async () => {
+  await world?.closeAll();
+});
+
+describe('statuses of a burst of writes', () => {
+  it('a tab that never started hears every write, and their count in one status', async () => {
+    const timers = manualTimers();
+    world = tabsWorld({ workerOptions: { time: timers } });
+    const tab = world.open();
+    await tab.ready;
+    const statuses: SyncStatus[] = [];
+    const changes: ChangeEvent[] = [];
+    tab.on('status', (status) => statuses.push(status));
+    tab.on('change', (event) => changes.push(event));
+
+    for (let i = 0; i < 100; i++) await tab.put('notes', `n${i}`, i);
+    expect(changes).toHaveLength(100);
+    expect(statuses).toEqual([]);
+
+    expect(timers.set(50)).toBe(true);
+    timers.fire(50);
+    await waitFor('the status of the burst', () => statuses.length, (n) => n > 0);
+    expect(statuses).toEqual([expect.objectContaining({ state: 'idle', pending: 100 })]);
+    expect(tab.status().pending).toBe(100);
+  });
+});
