@@ -141,7 +141,11 @@ async function localWrites(ctx: SectionContext): Promise<SectionReport[]> {
     ],
   };
 
-  const outcome = await runRounds({ section: 'local writes', rounds: ctx.rounds, comparisons: [putMany, putOne], budget: ctx.budget, log: ctx.log });
+  // BENCH_LOCAL=put: the awaited puts alone; BENCH_LIMITS_ONLY=1: no peers or parts (quicker runs while working on one figure).
+  const wanted = process.env['BENCH_LOCAL'] === 'put' ? [putOne] : [putMany, putOne];
+  const limitsOnly = process.env['BENCH_LIMITS_ONLY'] === '1';
+  const comparisons = limitsOnly ? wanted.map((c) => ({ ...c, references: (c.references ?? []).filter((r) => r.role === 'limit') })) : wanted;
+  const outcome = await runRounds({ section: 'local writes', rounds: ctx.rounds, comparisons, budget: ctx.budget, log: ctx.log });
   return [
     {
       title: `1 Local writes: ${COUNT.toLocaleString('en-US')} records of ~${RECORD_BYTES} B, createSyncClient (worker) vs plain IndexedDB in the same page`,

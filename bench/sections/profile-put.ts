@@ -1,10 +1,13 @@
 /**
  * BENCH_PROFILE=put: where the time of one awaited `client.put` goes (issue 15, target
  * 1). CPU profiles of the worker and of the page, taken together over the same run of
- * awaited puts, each printed as its ten functions with the most self time. Idle time is
+ * awaited puts, each printed as its ten functions with the most self time, and kept as
+ * .tmp/put-{worker,page}.cpuprofile. Idle time is
  * the point here too: a put that waits on the browser's IndexedDB process shows up as
  * idle in both threads, work on either side as busy time.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
 import { openBenchBrowser } from '../lib/bench-browser.ts';
 import { sourceLocator, topSelfTime, type CpuProfile, type SelfTimeTop } from '../lib/cpu-profile.ts';
@@ -46,6 +49,11 @@ async function profilePuts(ctx: SectionContext): Promise<SectionReport[]> {
       const { profile: workerCpu } = await worker.send<{ profile: CpuProfile }>('Profiler.stop', {}, 120_000);
       const { profile: pageCpu } = (await page.send('Profiler.stop')) as { profile: CpuProfile };
       await page.detach();
+      // Kept for a closer look (DevTools' Performance panel loads .cpuprofile files).
+      const dir = join(ctx.root, '.tmp');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'put-worker.cpuprofile'), JSON.stringify(workerCpu));
+      writeFileSync(join(dir, 'put-page.cpuprofile'), JSON.stringify(pageCpu));
       const locate = sourceLocator(b.pages.outDir, ctx.root, [b.pages.sourceDir]);
       const workerTop = topSelfTime(workerCpu, TOP, locate);
       const pageTop = topSelfTime(pageCpu, TOP, locate);
