@@ -10,6 +10,7 @@ import type { Timers } from '../src/engine/timers.ts';
 import type { SyncEventMap } from '../src/engine/types.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
 import { OutboxIndex } from '../src/store/outbox-view.ts';
+import type { ChangeEvent } from '../src/store/types.ts';
 import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
 import type { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
@@ -41,17 +42,27 @@ export interface SessionHost {
 export interface SessionRooms {
   /** The rooms of a session around `connection`, wired to each other and to the host. */
   sessionOf(connection: Connection): Session;
-  /** Tells every tab; this tab's outbox hears it first; with `later`, the other tabs once this task is done. */
+  /** Tells every tab; this tab's outbox hears it first; with `later` (local changes), the other tabs after this task, a burst gathered. */
   publish(session: Session, event: WorkerEvent, later?: boolean): void;
 }
+
+/** A burst of local writes is told to the other tabs at most once per this many ms. */
+const TELL_TABS_MS = 16;
 
 /** Builds sessions for `host`. */
 export function sessionRooms(host: SessionHost): SessionRooms {
   const { tabId, options, locks, online, timers, waiters, current, yieldToClear } = host;
+  /** Local changes not yet told to the other tabs, and when some last were. */
+  let untold: { connection: Connection; changes: ChangeEvent['changes'][number][] } | undefined;
+  let toldAt = -Infinity;
   return { sessionOf, publish };
 
   /** The rooms of a session around `connection`, wired to each other and to `host`. */
   function sessionOf(connection: Connection): Session {
+    // A closing tab still tells the others of its last writes.
+    connection.keep(() => {
+      if (untold?.connection === connection) tellUntold();
+    });
     const terms: LeaderTerms = new LeaderTerms(locks, connection.lockName, {
       newManager: (fence) => newManager(session, 'leader', fence),
       beat: () => connection.post({ kind: 'beat', from: tabId }),
@@ -89,16 +100,35 @@ export function sessionRooms(host: SessionHost): SessionRooms {
   }
 
   /**
-   * Tells every tab; this tab's outbox hears it first (`heard`). With `later` the other
-   * tabs hear it once this task is done: a local write's change, whose answer to the
-   * page then goes first (posting to the channel costs about what the answer does).
+   * Tells every tab; this tab's outbox hears it first (`heard`). With `later` (a local
+   * write's change) the other tabs hear it once this task is done, so the answer to the
+   * page goes first, and a burst of writes is told in one change per TELL_TABS_MS: a
+   * post to the channel cost more than the rest of the worker's work on one awaited
+   * put (CPU profile, issue 15). Changes still untold go first whenever anything else
+   * is told, so the other tabs hear everything in order.
    */
   function publish(session: Session, event: WorkerEvent, later?: boolean): void {
     const { connection } = session;
     heard(session, event);
-    if (!later) return connection.publish(event);
+    if (!later || event.type !== 'change') {
+      tellUntold();
+      return connection.publish(event);
+    }
     connection.deliver(event);
-    timers.setTimeout(() => connection.post({ kind: 'event', from: tabId, event }), 0);
+    if (untold?.connection !== connection) {
+      tellUntold();
+      untold = { connection, changes: [] };
+      timers.setTimeout(tellUntold, Math.max(0, toldAt + TELL_TABS_MS - timers.now()));
+    }
+    untold.changes.push(...event.payload.changes);
+  }
+
+  function tellUntold(): void {
+    if (untold === undefined) return;
+    const { connection, changes } = untold;
+    untold = undefined;
+    toldAt = timers.now();
+    connection.tellTabs({ type: 'change', payload: { source: 'local', changes } });
   }
 
   /** Runs `method` on a manager made for this one call (this tab holds the lock). */

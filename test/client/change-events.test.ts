@@ -1,7 +1,8 @@
 /**
  * `change` events carry the written values, so their cost grows with the write: a
- * `putMany` of N reaches every tab's page as ONE event of N entries (one message per
- * transaction), never N events.
+ * `putMany` of N reaches the writer's page as ONE event of N entries (one message per
+ * transaction), never N events, and the other tabs in one message too (gathered with
+ * the writes right after it, if any: a burst is told to the other tabs in one change).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/store/types.ts';
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 describe('change events', () => {
-  it('a putMany of 500 is one change event of 500 entries in every tab, the writer’s included', async () => {
+  it('a putMany of 500 is one change event of 500 entries in the writer’s tab, and never split in the others', async () => {
     world = tabsWorld();
     const tabs = [world.open(), world.open(), world.open()];
     const seen = tabs.map(() => [] as ChangeEvent[]);
@@ -28,7 +29,8 @@ describe('change events', () => {
     await writer!.put('bulk', 'marker', true);
     for (const [i, events] of seen.entries()) {
       await waitFor(`tab ${i + 1} to hear the marker`, () => events.at(-1)?.changes[0]?.id, (id) => id === 'marker');
-      expect(events.map((e) => e.changes.length)).toEqual([500, 1]);
+      // The writer hears each transaction; another tab may hear the marker gathered with the batch.
+      expect(events.map((e) => e.changes.length)).toEqual(i === 0 ? [500, 1] : expect.toBeOneOf([[500, 1], [501]]));
       expect(events[0]).toMatchObject({ source: 'local' });
       expect(events[0]!.changes[499]).toEqual({ collective: 'bulk', id: 'r499', op: 'put', value: { i: 499 } });
     }
