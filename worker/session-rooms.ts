@@ -42,27 +42,24 @@ export interface SessionHost {
 export interface SessionRooms {
   /** The rooms of a session around `connection`, wired to each other and to the host. */
   sessionOf(connection: Connection): Session;
-  /** Tells every tab; this tab's outbox hears it first; with `later` (local changes), the other tabs after this task, a burst gathered. */
+  /** Tells every tab; this tab's outbox hears it first; with `later` (a local change), the other tabs a little later, gathered. */
   publish(session: Session, event: WorkerEvent, later?: boolean): void;
 }
 
-/** A burst of local writes is told to the other tabs at most once per this many ms. */
+/** How long the other tabs wait for a local write's change, gathering those of the writes after it. */
 const TELL_TABS_MS = 16;
 
 /** Builds sessions for `host`. */
 export function sessionRooms(host: SessionHost): SessionRooms {
   const { tabId, options, locks, online, timers, waiters, current, yieldToClear } = host;
-  /** Local changes not yet told to the other tabs, and when some last were. */
-  let untold: { connection: Connection; changes: ChangeEvent['changes'][number][] } | undefined;
-  let toldAt = -Infinity;
+  /** Local changes not yet told to the other tabs (a session's: its close tells them). */
+  let untold: ChangeEvent['changes'][] | undefined;
   return { sessionOf, publish };
 
   /** The rooms of a session around `connection`, wired to each other and to `host`. */
   function sessionOf(connection: Connection): Session {
     // A closing tab still tells the others of its last writes.
-    connection.keep(() => {
-      if (untold?.connection === connection) tellUntold();
-    });
+    connection.keep(() => tellUntold(connection));
     const terms: LeaderTerms = new LeaderTerms(locks, connection.lockName, {
       newManager: (fence) => newManager(session, 'leader', fence),
       beat: () => connection.post({ kind: 'beat', from: tabId }),
@@ -101,34 +98,22 @@ export function sessionRooms(host: SessionHost): SessionRooms {
 
   /**
    * Tells every tab; this tab's outbox hears it first (`heard`). With `later` (a local
-   * write's change) the other tabs hear it once this task is done, so the answer to the
-   * page goes first, and a burst of writes is told in one change per TELL_TABS_MS: a
-   * post to the channel cost more than the rest of the worker's work on one awaited
-   * put (CPU profile, issue 15). Changes still untold go first whenever anything else
-   * is told, so the other tabs hear everything in order.
+   * write's change) the other tabs hear it TELL_TABS_MS later, with the changes of the
+   * writes meanwhile: a post to the channel cost more than the rest of the worker's work
+   * on one awaited put (CPU profile, issue 15), and the answer to the page goes first.
    */
   function publish(session: Session, event: WorkerEvent, later?: boolean): void {
     const { connection } = session;
     heard(session, event);
-    if (!later || event.type !== 'change') {
-      tellUntold();
-      return connection.publish(event);
-    }
+    if (!later) return connection.publish(event);
     connection.deliver(event);
-    if (untold?.connection !== connection) {
-      tellUntold();
-      untold = { connection, changes: [] };
-      timers.setTimeout(tellUntold, Math.max(0, toldAt + TELL_TABS_MS - timers.now()));
-    }
-    untold.changes.push(...event.payload.changes);
+    if (!untold) timers.setTimeout(() => tellUntold(connection), TELL_TABS_MS);
+    (untold ??= []).push((event.payload as ChangeEvent).changes);
   }
 
-  function tellUntold(): void {
-    if (untold === undefined) return;
-    const { connection, changes } = untold;
+  function tellUntold(connection: Connection): void {
+    if (untold) connection.tellTabs({ type: 'change', payload: { source: 'local', changes: untold.flat() } });
     untold = undefined;
-    toldAt = timers.now();
-    connection.tellTabs({ type: 'change', payload: { source: 'local', changes } });
   }
 
   /** Runs `method` on a manager made for this one call (this tab holds the lock). */

@@ -2,8 +2,8 @@
  * What a burst of local writes sends the page besides their answers: each write's
  * `change` event, and the pending count gathered into one status rather than one per
  * write (a status whose only news is the count waits 50 ms for the counts of later
- * writes); and what it sends the other tabs: its changes gathered, in order. The
- * worker's timers are fired by hand here.
+ * writes); and what it sends the other tabs: its changes gathered, in order, 16 ms
+ * after the first. The worker's timers are fired by hand here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../src/protocol/types.ts';
@@ -40,7 +40,7 @@ describe('statuses of a burst of writes', () => {
     expect(tab.status().pending).toBe(100);
   });
 
-  it('another tab hears a burst of writes once this task is done, as one change of all of them in order', async () => {
+  it('another tab hears a burst of writes 16 ms after the first, as one change of all of them in order', async () => {
     const timers = manualTimers();
     world = tabsWorld({ workerOptions: { time: timers } });
     const [writer, other] = [world.open(), world.open()];
@@ -52,8 +52,8 @@ describe('statuses of a burst of writes', () => {
     await writer.delete('notes', 'n3');
     expect(heard).toEqual([]);
 
-    expect(timers.set(0)).toBe(true);
-    timers.fire(0);
+    expect(timers.set(16)).toBe(true);
+    timers.fire(16);
     await waitFor('the other tab to hear the burst', () => heard.length, (n) => n > 0);
     expect(heard).toHaveLength(1);
     expect(heard[0]!.source).toBe('local');
