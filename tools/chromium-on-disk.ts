@@ -65,7 +65,7 @@ export async function launchOnDisk(options: OnDiskOptions = {}): Promise<DiskChr
         child.kill('SIGTERM');
       });
     }
-    if (ownProfile) rmSync(userDataDir, { recursive: true, force: true });
+    if (ownProfile) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     // Chromium writes the port it chose, and the browser target's path, to DevToolsActivePort.
