@@ -21,6 +21,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   direction: 'bidirectional',
   conflictResolution: 'last-write-wins',
   batchSize: 500,
+  pullBatchSize: 2000,
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
   livePullIntervalMs: 30_000,
@@ -41,6 +42,7 @@ const POLICIES: readonly ConflictPolicy[] = ['last-write-wins', 'server-wins'];
 type Bounds = Readonly<Record<string, readonly [number, number]>>;
 const CONFIG_BOUNDS: Bounds = {
   batchSize: [1, MAX_BATCH_SIZE],
+  pullBatchSize: [1, MAX_BATCH_SIZE],
   pushIntervalMs: [1, MAX_TIMER_DELAY_MS],
   pullIntervalMs: [1, MAX_TIMER_DELAY_MS],
   livePullIntervalMs: [1, MAX_TIMER_DELAY_MS],
@@ -150,7 +152,11 @@ export function validateConfig(input: unknown = {}): SyncConfig {
   return Object.freeze({
     direction: oneOf(given['direction'] ?? d.direction, DIRECTIONS, 'config.direction'),
     conflictResolution: oneOf(given['conflictResolution'] ?? d.conflictResolution, POLICIES, 'config.conflictResolution'),
-    ...(integers(given, d, CONFIG_BOUNDS, 'config') as Pick<SyncConfig, 'batchSize' | 'pushIntervalMs' | 'pullIntervalMs' | 'livePullIntervalMs' | 'maxClockDriftMs'>),
+    // An app that sets only batchSize keeps its pulls that size too, as before pullBatchSize.
+    ...(integers(given, { ...d, pullBatchSize: given['batchSize'] ?? d.pullBatchSize }, CONFIG_BOUNDS, 'config') as Pick<
+      SyncConfig,
+      'batchSize' | 'pullBatchSize' | 'pushIntervalMs' | 'pullIntervalMs' | 'livePullIntervalMs' | 'maxClockDriftMs'
+    >),
     retry: validateRetry(given['retry']),
     ...(resolver === undefined ? {} : { resolver: resolver as ConflictResolver }),
     ...(collectives === undefined ? {} : { collectives }),

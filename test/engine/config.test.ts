@@ -19,6 +19,7 @@ describe('validateConfig', () => {
       direction: 'bidirectional',
       conflictResolution: 'last-write-wins',
       batchSize: 500,
+      pullBatchSize: 2000,
       pushIntervalMs: 1000,
       pullIntervalMs: 1000,
       livePullIntervalMs: 30_000,
