@@ -11,7 +11,6 @@ import type { SyncEventMap } from '../src/engine/types.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
 import { OutboxIndex } from '../src/store/outbox-view.ts';
 import type { ChangeEvent } from '../src/store/types.ts';
-import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
 import type { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import type { Fence } from './leader-fence.ts';
@@ -20,7 +19,7 @@ import { LeaderTerms } from './leader-term.ts';
 import type { OnlineSignal } from './online-signal.ts';
 import type { PushWaiters } from './push-waiters.ts';
 import type { Session } from './session.ts';
-import type { ForwardedMethod, TabMessageHandlers } from './tab-channel.ts';
+import type { ForwardedMethod, TabEvent, TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
 import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, type SyncWorkerOptions } from './worker-options.ts';
 
@@ -43,7 +42,7 @@ export interface SessionRooms {
   /** The rooms of a session around `connection`, wired to each other and to the host. */
   sessionOf(connection: Connection): Session;
   /** Tells every tab; this tab's outbox hears it first; with `later` (a local change), the other tabs a little later, gathered. */
-  publish(session: Session, event: WorkerEvent, later?: boolean): void;
+  publish(session: Session, event: TabEvent, later?: boolean): void;
 }
 
 /** How long the other tabs wait for a local write's change, gathering those of the writes after it. */
@@ -102,7 +101,7 @@ export function sessionRooms(host: SessionHost): SessionRooms {
    * writes meanwhile: a post to the channel cost more than the rest of the worker's work
    * on one awaited put (CPU profile, issue 15), and the answer to the page goes first.
    */
-  function publish(session: Session, event: WorkerEvent, later?: boolean): void {
+  function publish(session: Session, event: TabEvent, later?: boolean): void {
     const { connection } = session;
     heard(session, event);
     if (!later) return connection.publish(event);
@@ -139,7 +138,7 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     });
     manager.setOnline(online.isOnline());
     for (const type of ['progress', 'conflict', 'error', 'ack'] as const) {
-      manager.on(type, (payload: SyncEventMap[typeof type]) => publish(session, { type, payload } as WorkerEvent));
+      manager.on(type, (payload: SyncEventMap[typeof type]) => publish(session, { type, payload } as TabEvent));
     }
     manager.on('status', (payload) => {
       if (role === 'one-call') connection.publish({ type: 'status', payload });
@@ -150,7 +149,7 @@ export function sessionRooms(host: SessionHost): SessionRooms {
   }
 
   /** An event of this tab or another: an ack or a local write changed the log. */
-  function heard(session: Session, event: WorkerEvent): void {
+  function heard(session: Session, event: TabEvent): void {
     if (event.type === 'ack' || (event.type === 'change' && event.payload.source === 'local')) session.outbox.invalidate();
     if (event.type === 'ack') void waiters.settle();
   }

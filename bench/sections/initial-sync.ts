@@ -18,7 +18,7 @@ import { dropRound, limitRead, limitSync, observeSync, sdkRead, sdkSync, SYNC_SI
 /** Peers and parts beside the limits: Dexie and RxDB (kept for the read), and the pipeline's halves. */
 function peersAndParts(b: BenchBrowser, seeded: SeededServer, shape: SyncShape, round: SyncRound): Reference[] {
   const server = { url: seeded.url, token: seeded.token };
-  const requestBatch = DEFAULT_SYNC_CONFIG.batchSize;
+  const requestBatch = DEFAULT_SYNC_CONFIG.pullBatchSize;
   const feed = { count: seeded.count, bytes: seeded.bytes, collective: seeded.collective };
   return [
     {

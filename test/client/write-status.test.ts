@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncStatus } from '../../src/protocol/types.ts';
-import type { ChangeEvent } from '../../src/store/types.ts';
+import type { PageChangeEvent as ChangeEvent } from '../../src/worker-api/sync-worker-api.ts';
 import { waitFor } from '../support/wait.ts';
 import { manualTimers } from './manual-timers.ts';
 import { tabsWorld } from './tabs.ts';
