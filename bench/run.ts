@@ -11,7 +11,7 @@
  * Environment:
  *   BENCH_ROUNDS=3          rounds per section (at least 3 for a range worth reading)
  *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, million
- *   BENCH_LOCAL=put         section 1 measures the awaited puts only; BENCH_LIMITS_ONLY=1 drops peers and parts
+ *   BENCH_LOCAL=put         section 1 measures the awaited puts only; BENCH_LIMITS_ONLY=1 drops peers and parts (sections 1-3)
  *   BENCH_MILLION=1         adds the 1,000,000-record initial sync (BENCH_MILLION_ROUNDS, default 1)
  *   BENCH_PROFILE=1         only a CPU profile of the worker during a 100k initial sync
  *   BENCH_PROFILE=put       only CPU profiles of the worker and the page during awaited client.put calls
