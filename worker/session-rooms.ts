@@ -41,8 +41,8 @@ export interface SessionHost {
 export interface SessionRooms {
   /** The rooms of a session around `connection`, wired to each other and to the host. */
   sessionOf(connection: Connection): Session;
-  /** Tells every tab; this tab's outbox hears it first; with `later` (a local change), the other tabs a little later, gathered. */
-  publish(session: Session, event: TabEvent, later?: boolean): void;
+  /** Tells every tab; this tab's outbox hears it first; a local change reaches the other tabs a little later, gathered. */
+  publish(session: Session, event: TabEvent): void;
 }
 
 /** How long the other tabs wait for a local write's change, gathering those of the writes after it. */
@@ -96,15 +96,14 @@ export function sessionRooms(host: SessionHost): SessionRooms {
   }
 
   /**
-   * Tells every tab; this tab's outbox hears it first (`heard`). With `later` (a local
-   * write's change) the other tabs hear it TELL_TABS_MS later, with the changes of the
-   * writes meanwhile: a post to the channel cost more than the rest of the worker's work
-   * on one awaited put (CPU profile, issue 15), and the answer to the page goes first.
+   * Tells every tab; this tab's outbox hears it first (`heard`). A local write's change
+   * reaches the other tabs TELL_TABS_MS later, with the changes of the writes meanwhile:
+   * a post to the channel cost more than the rest of the worker's work on one awaited
+   * put (CPU profile, issue 15), and the answer to the page goes first.
    */
-  function publish(session: Session, event: TabEvent, later?: boolean): void {
+  function publish(session: Session, event: TabEvent): void {
     const { connection } = session;
-    heard(session, event);
-    if (!later) return connection.publish(event);
+    if (!heard(session, event)) return connection.publish(event);
     connection.deliver(event);
     if (!untold) timers.setTimeout(() => tellUntold(connection), TELL_TABS_MS);
     (untold ??= []).push((event.payload as ChangeEvent).changes);
@@ -148,10 +147,12 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     return manager;
   }
 
-  /** An event of this tab or another: an ack or a local write changed the log. */
-  function heard(session: Session, event: TabEvent): void {
-    if (event.type === 'ack' || (event.type === 'change' && event.payload.source === 'local')) session.outbox.invalidate();
+  /** An event of this tab or another: an ack or a local write changed the log; says whether it is a local write's change. */
+  function heard(session: Session, event: TabEvent): boolean {
+    const local = event.type === 'change' && event.payload.source === 'local';
+    if (local || event.type === 'ack') session.outbox.invalidate();
     if (event.type === 'ack') void waiters.settle();
+    return local;
   }
 
   /** What this tab does with each kind of message from the other tabs. */

@@ -140,7 +140,7 @@ export class SyncWorker {
     );
     const session = this.#rooms.sessionOf(connection);
     this.#session = session;
-    connection.keep(connection.replica.subscribe((change) => this.#rooms.publish(session, { type: 'change', payload: change }, change.source === 'local')));
+    connection.keep(connection.replica.subscribe((change) => this.#rooms.publish(session, { type: 'change', payload: change })));
     connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
     // The count moves with every local write: its status goes out at most once per
     // PENDING_STATUS_MS, so a burst of puts sends a few statuses, not one per put

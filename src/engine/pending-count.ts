@@ -22,8 +22,8 @@ export class PendingCount {
   #tail: Promise<void> = Promise.resolve();
   /** A count asked for that has not started yet: later asks join it. */
   #queued: Promise<void> | undefined;
-  /** A count is reading the store. */
-  #counting = false;
+  /** Counts asked for and not finished (running or queued). */
+  #asked = 0;
   #closed = false;
 
   /** Follows `store`'s local writes until {@link close}; call {@link refresh} for a first count. */
@@ -36,7 +36,7 @@ export class PendingCount {
     // most a push run that finds nothing.
     this.#unsubscribe = store.subscribe((event) => {
       if (event.source !== 'local') return;
-      if (this.#value === undefined || this.#counting || this.#queued !== undefined) void this.refresh();
+      if (this.#value === undefined || this.#asked) void this.refresh();
       else this.#set(this.#value + event.changes.length);
     });
   }
@@ -61,6 +61,7 @@ export class PendingCount {
    */
   refresh(): Promise<void> {
     if (this.#queued !== undefined) return this.#queued;
+    this.#asked++;
     const queued = this.#tail.then(() => {
       this.#queued = undefined;
       return this.#countNow();
@@ -78,14 +79,12 @@ export class PendingCount {
   }
 
   async #countNow(): Promise<void> {
-    if (this.#closed) return;
-    this.#counting = true;
     try {
-      this.#set(await this.#store.pendingCount());
+      if (!this.#closed) this.#set(await this.#store.pendingCount());
     } catch {
       // A closed replica: the status says so by other means.
     } finally {
-      this.#counting = false;
+      this.#asked--;
     }
   }
 
