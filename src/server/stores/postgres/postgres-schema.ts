@@ -146,8 +146,14 @@ export async function createSchema(client: pg.ClientBase): Promise<StoreIdentity
   try {
     await client.query(PG_SQL.schemaLock);
     await client.query(PG_SQL.schema);
-    // Tables made before the instances' answers were kept (a no-op on a fresh schema).
-    await client.query(`ALTER TABLE ${TABLES.instances} ADD COLUMN IF NOT EXISTS ${INSTANCE_ANSWERS_COLUMN}`);
+    // Tables made before the instances' answers were kept. Looked up in the catalogue
+    // first: even with IF NOT EXISTS, ALTER TABLE waits for an ACCESS EXCLUSIVE lock, and
+    // a process starting while another one pushes deadlocked on it (the push holds its
+    // row locks on the table and waits for the advisory lock this one holds).
+    const answers = await client.query(
+      `SELECT 1 FROM pg_attribute WHERE attrelid = '${TABLES.instances}'::regclass AND attname = 'answers' AND NOT attisdropped`,
+    );
+    if (answers.rowCount === 0) await client.query(`ALTER TABLE ${TABLES.instances} ADD COLUMN ${INSTANCE_ANSWERS_COLUMN}`);
     await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
     await client.query(PG_SQL.insertSecret, [newStoreSecret()]);
     const serverId = await client.query<{ value: string }>(PG_SQL.selectServerId);
