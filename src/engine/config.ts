@@ -21,7 +21,6 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   direction: 'bidirectional',
   conflictResolution: 'last-write-wins',
   batchSize: 500,
-  pullBatchSize: 2000,
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
   livePullIntervalMs: 30_000,
@@ -96,7 +95,6 @@ function fields(checks: Readonly<Record<string, FieldCheck>>, defaults: object):
 }
 
 const timerDelay = /* @__PURE__ */ integer(1, MAX_TIMER_DELAY_MS);
-const batchSize = /* @__PURE__ */ integer(1, MAX_BATCH_SIZE);
 
 const retryFields = /* @__PURE__ */ fields(
   {
@@ -115,8 +113,7 @@ const configFields = /* @__PURE__ */ fields(
   {
     direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
     conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins'),
-    batchSize: batchSize,
-    pullBatchSize: batchSize,
+    batchSize: /* @__PURE__ */ integer(1, MAX_BATCH_SIZE),
     pushIntervalMs: timerDelay,
     pullIntervalMs: timerDelay,
     livePullIntervalMs: timerDelay,
@@ -160,8 +157,5 @@ const configFields = /* @__PURE__ */ fields(
  * `collectives` comes back sorted and de-duplicated.
  */
 export function validateConfig(input: unknown = {}): SyncConfig {
-  const given = (input ?? {}) as { batchSize?: unknown; pullBatchSize?: unknown };
-  const config = configFields(given, 'config') as SyncConfig;
-  // An app that sets only batchSize keeps its pulls that size too, as before pullBatchSize.
-  return given.pullBatchSize == null && given.batchSize != null ? Object.freeze({ ...config, pullBatchSize: config.batchSize }) : config;
+  return configFields(input ?? {}, 'config') as SyncConfig;
 }

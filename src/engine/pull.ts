@@ -35,7 +35,7 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): Pu
   const request: PullRequest = {
     ...ctx.sender,
     cursor: from,
-    batchSize: config.pullBatchSize,
+    batchSize: config.batchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
   };
