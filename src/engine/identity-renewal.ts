@@ -7,30 +7,58 @@
  * `LocalStore.startNewIdentity`: pending writes kept and renumbered, pulled again from
  * 0) and the run carries on.
  *
- * At most once per cause per start: should the server refuse the new id as
- * well, something else is wrong and renewing again would only spin, so that refusal
- * fails the run like any other and the loops back off.
+ * A client reset is the same step: the server refused the pull cursor, `CURSOR_EXPIRED`
+ * (tombstones after it swept) or `CURSOR_AHEAD` (a restored or replaced server). The
+ * replica pulls a fresh snapshot from 0 and drops at its end what the snapshot lacks
+ * (deletes it missed). Why a new id too: the server hides the puller's own rows from
+ * its feed (echo prevention), so under the old id a snapshot could not tell "still
+ * there, written by me" from "deleted while I was away". Pending writes stay in the
+ * log and are pushed again on top, settled by the conflict policy as usual.
+ *
+ * At most once per cause per start (a reset's cause is its code and the refused
+ * cursor): should the server refuse again for the same cause, something else is wrong
+ * and renewing again would only spin, so that refusal fails the run like any other and
+ * the loops back off.
  */
-import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
+import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
 import type { LocalStore } from '../store/types.ts';
+import type { SyncContext } from './sync-context.ts';
 
 const RENEWING: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
+const RESETTING: ReadonlySet<string> = new Set([ErrorCode.CURSOR_EXPIRED, ErrorCode.CURSOR_AHEAD]);
 
 /**
- * If `error` refuses the identity `retired` for a cause not in `done` (the causes
- * answered since the last start): takes a fresh identity, notes the cause, tells
- * `report` (an `error` event with the cause's code) and answers true, for the run to go
- * again. Otherwise answers false and changes nothing.
+ * If `error` refuses the identity `retired` or the pull cursor, for a cause not in
+ * `done` (the causes answered since the last start): takes a fresh identity (and for a
+ * reset, a snapshot), notes the cause, tells `report` (an `error` event with the
+ * cause's code, or a `reset` event) and answers true, for the run to go again.
+ * Otherwise answers false and changes nothing.
  */
-export async function renewIdentity(store: LocalStore, retired: InstanceId, error: SyncError, done: Set<string>, report: (error: SyncErrorData) => void): Promise<boolean> {
-  if (!RENEWING.has(error.code) || done.has(error.code)) return false;
-  done.add(error.code);
-  const instanceId = await store.startNewIdentity(retired);
-  report(
-    new SyncError(error.code, `Instance id ${retired} was refused (${error.message}); now syncing as ${instanceId}, pending writes kept`, {
-      details: { retired, instanceId },
-    }).toJSON(),
-  );
+export async function renewIdentity(
+  store: LocalStore,
+  retired: InstanceId,
+  error: SyncError,
+  done: Set<string>,
+  report: Pick<SyncContext, 'onError' | 'onReset'>,
+): Promise<boolean> {
+  const { code } = error;
+  const reset = RESETTING.has(code);
+  const cause = reset ? `${code}@${String(error.details?.['cursor'])}` : code;
+  if (done.has(cause)) {
+    if (reset) report.onReset({ cause: code, phase: 'failed' });
+    return false;
+  }
+  if (!reset && !RENEWING.has(code)) return false;
+  done.add(cause);
+  const instanceId = await store.startNewIdentity(retired, reset ? code : undefined);
+  if (reset) report.onReset({ cause: code, phase: 'started' });
+  else {
+    report.onError(
+      new SyncError(code, `Instance id ${retired} was refused (${error.message}); now syncing as ${instanceId}, pending writes kept`, {
+        details: { retired, instanceId },
+      }).toJSON(),
+    );
+  }
   return true;
 }

@@ -19,7 +19,7 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
   readonly stopped: () => boolean;
   readonly shutdownError: (what: string) => SyncError;
   /** Where a run reports conflicts and failures that do not stop it. */
-  readonly report: Pick<SyncContext, 'onConflict' | 'onError'>;
+  readonly report: Pick<SyncContext, 'onConflict' | 'onError' | 'onReset'>;
 }
 
 /** Runs one at a time, in the order asked. */
@@ -83,7 +83,7 @@ export class RunQueue {
       } catch (error) {
         const failure = SyncError.from(error);
         const retired = this.#session?.sender.instanceId ?? store.instanceId;
-        if (!(await renewIdentity(store, retired, failure, this.#renewed, report.onError))) throw failure;
+        if (!(await renewIdentity(store, retired, failure, this.#renewed, report))) throw failure;
         this.#session = undefined; // shake hands as the new id
       }
     }
@@ -100,8 +100,7 @@ export class RunQueue {
       checkpoint: () => {
         if (stopped()) throw shutdownError('sync');
       },
-      onConflict: report.onConflict,
-      onError: report.onError,
+      ...report,
     };
   }
 }

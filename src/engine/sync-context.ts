@@ -6,7 +6,7 @@ import type { SyncErrorData } from '../protocol/errors.ts';
 import type { LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import type { Sender } from './handshake.ts';
-import type { ConflictInfo, SyncConfig } from './types.ts';
+import type { ConflictInfo, ResetEvent, SyncConfig } from './types.ts';
 
 /** Inputs of one push or pull run. */
 export interface SyncContext {
@@ -23,4 +23,6 @@ export interface SyncContext {
   readonly onConflict: (conflict: ConflictInfo) => void;
   /** A failure that does not stop the run (a refused change, a throwing resolver). */
   readonly onError: (error: SyncErrorData) => void;
+  /** A client reset moved on (see `ResetEvent`). */
+  readonly onReset: (event: ResetEvent) => void;
 }

@@ -106,6 +106,7 @@ export class SyncManager implements SyncEngine {
       report: {
         onConflict: (conflict) => this.#events.emit('conflict', conflict),
         onError: (error) => this.#events.emit('error', error),
+        onReset: (event) => this.#events.emit('reset', event),
       },
     });
     this.#listen(

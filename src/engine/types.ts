@@ -78,6 +78,18 @@ export interface SyncConfig {
 /** What callers may pass: any subset, nested `retry` too. */
 export type SyncConfigInput = Partial<Omit<SyncConfig, 'retry'>> & { readonly retry?: Partial<RetryConfig> };
 
+/**
+ * A client reset's progress (see `identity-renewal.ts`): the server refused the pull
+ * cursor (`cause`: `CURSOR_EXPIRED` or `CURSOR_AHEAD`), so the replica pulls a fresh
+ * snapshot, pending writes kept. `done` when its last page is in (`dropped`: local
+ * records the snapshot no longer held); `failed` when refused again for the same cause.
+ */
+export interface ResetEvent {
+  readonly cause: string;
+  readonly phase: 'started' | 'done' | 'failed';
+  readonly dropped?: number;
+}
+
 /** Events a sync engine emits. */
 export interface SyncEventMap {
   readonly status: SyncStatus;
@@ -85,6 +97,7 @@ export interface SyncEventMap {
   readonly change: ChangeEvent;
   readonly conflict: ConflictInfo;
   readonly error: SyncErrorData;
+  readonly reset: ResetEvent;
 }
 
 /** Name of an engine event. */

@@ -6,9 +6,10 @@
 import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
-import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type WriteState } from './schema.ts';
-import type { CursorAdvance } from './types.ts';
-import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } from './write-plans.ts';
+import { recordKey } from '../protocol/record-key.ts';
+import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type ReplicaRecord, type ResetSnapshot, type WriteState } from './schema.ts';
+import type { ApplyResult, CursorAdvance } from './types.ts';
+import { planFeedBatch, planServerStates, staleAfterSnapshot, type ClockBound, type RemotePlan } from './write-plans.ts';
 
 /**
  * A feed batch and its cursor, in one transaction. Never touches the log (echo
@@ -22,24 +23,34 @@ export function applyFeedBatch(
   policy: ConflictPolicy,
   cursor: CursorAdvance,
   clock: ClockBound,
-): Promise<RemotePlan> {
+): Promise<RemotePlan & Pick<ApplyResult, 'reset'> & { dropped: ReplicaRecord[] }> {
   // Relaxed: the batch and its cursor commit together, so power loss can only drop
   // both, and the next pull fetches the same batch again.
   return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta, Stores.cursors], 'readwrite', async (tx) => {
     const meta = tx.objectStore(Stores.meta);
     const cursors = tx.objectStore(Stores.cursors);
     const key = cursorKey.pull(cursor.peer);
-    const [stored, state, entries] = await Promise.all([
+    const [stored, state, entries, snapshot] = await Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
+      requestResult(meta.get(MetaKey.snapshot)) as Promise<ResetSnapshot | undefined>,
     ]);
     const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, state, entries, clock });
     const records = tx.objectStore(Stores.records);
-    for (const change of plan.written) records.put(toRecordRow(change));
+    // Rows a reset's snapshot brings are stamped, so its end knows which it did not.
+    for (const change of plan.written) records.put(snapshot === undefined ? toRecordRow(change) : { ...toRecordRow(change), seen: snapshot.gen });
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
-    return plan;
+    if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
+    if (snapshot === undefined || cursor.last !== true) return { ...plan, dropped: [] };
+    // The snapshot's last page: one pass over the records (a reset is rare).
+    const rows = (await requestResult(records.getAll())) as RecordRow[];
+    const seen = new Set(rows.filter((row) => row.seen === snapshot.gen).map((row) => recordKey(row.collective, row.id)));
+    const dropped = staleAfterSnapshot(rows.map(fromRecordRow), (r) => seen.has(recordKey(r.collective, r.id)), entries, snapshot.gen);
+    for (const record of dropped) records.delete([record.collective, record.id]);
+    meta.delete(MetaKey.snapshot);
+    return { ...plan, dropped, reset: { cause: snapshot.cause, dropped: dropped.length } };
   }, 'relaxed');
 }
 

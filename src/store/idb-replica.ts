@@ -191,6 +191,14 @@ class IdbReplica implements LocalStore {
     });
   }
 
+  snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    return this.#conn.guard('snapshotMark', async () => {
+      checkPeer(peer);
+      const mark = await readCursor(this.#conn, 'snapshotMark', cursorKey.mark(peer));
+      return mark === 0 ? undefined : mark;
+    });
+  }
+
   applyRemote(
     changes: readonly PulledChange[],
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
@@ -200,10 +208,12 @@ class IdbReplica implements LocalStore {
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
       const result =
         options.cursor === undefined
-          ? await applyServerStates(this.#conn, changes, options.policy, clock)
+          ? { ...(await applyServerStates(this.#conn, changes, options.policy, clock)), dropped: [] }
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
-      if (result.written.length > 0) this.#listeners.emit({ source: 'remote', changes: result.written.map(eventChange) });
-      return { applied: result.written.length, conflicts: result.conflicts };
+      const events = [...result.written.map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
+      if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
+      const applied = { applied: result.written.length, conflicts: result.conflicts };
+      return 'reset' in result && result.reset !== undefined ? { ...applied, reset: result.reset } : applied;
     });
   }
 
@@ -221,8 +231,8 @@ class IdbReplica implements LocalStore {
     return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key));
   }
 
-  startNewIdentity(retired: InstanceId): Promise<InstanceId> {
-    return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired)));
+  startNewIdentity(retired: InstanceId, reset?: string): Promise<InstanceId> {
+    return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired, reset)));
   }
 
   // ---- lifecycle ----

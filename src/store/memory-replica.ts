@@ -31,7 +31,7 @@ import type {
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
-import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
+import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, staleAfterSnapshot, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
 interface MemoryDatabase {
@@ -44,6 +44,8 @@ interface MemoryDatabase {
   writeState: WriteState | undefined;
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
+  /** A reset's snapshot under way, and the records it has brought. */
+  snapshot?: { readonly cause: string; readonly seen: Set<string> } | undefined;
 }
 
 /**
@@ -201,6 +203,12 @@ class MemoryReplica implements LocalStore {
     return this.#db.cursors.get(cursorKey.pull(peer)) ?? 0;
   }
 
+  async snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    this.#open();
+    checkPeer(peer);
+    return this.#db.cursors.get(cursorKey.mark(peer));
+  }
+
   async applyRemote(
     changes: readonly PulledChange[],
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
@@ -218,9 +226,26 @@ class MemoryReplica implements LocalStore {
     // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
     for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
-    if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
-    if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });
-    return structuredClone({ applied: plan.written.length, conflicts: plan.conflicts });
+    const events = plan.written.map(eventChange);
+    let reset: ApplyResult['reset'];
+    if (cursor !== undefined) {
+      db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
+      if (cursor.mark !== undefined) db.cursors.set(cursorKey.mark(cursor.peer), cursor.mark);
+      const snapshot = db.snapshot;
+      for (const change of snapshot === undefined ? [] : plan.written) snapshot?.seen.add(recordKey(change.collective, change.id));
+      if (snapshot !== undefined && cursor.last === true) {
+        const stale = staleAfterSnapshot(db.records.values(), (r) => snapshot.seen.has(recordKey(r.collective, r.id)), db.log, db.instanceId);
+        for (const record of stale) {
+          db.records.delete(recordKey(record.collective, record.id));
+          if (record.op === 'put') events.push({ collective: record.collective, id: record.id, op: 'delete' });
+        }
+        db.snapshot = undefined;
+        reset = { cause: snapshot.cause, dropped: stale.length };
+      }
+    }
+    if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(events) });
+    const result = { applied: plan.written.length, conflicts: structuredClone(plan.conflicts) };
+    return reset === undefined ? result : { ...result, reset };
   }
 
   // ---- identity ----
@@ -235,7 +260,7 @@ class MemoryReplica implements LocalStore {
     if (this.#db.instanceId === instanceId) this.#db.instanceKey = { instanceId, key };
   }
 
-  async startNewIdentity(retired: InstanceId): Promise<InstanceId> {
+  async startNewIdentity(retired: InstanceId, reset?: string): Promise<InstanceId> {
     this.#open();
     const db = this.#db;
     if (db.instanceId !== retired) return db.instanceId;
@@ -245,6 +270,7 @@ class MemoryReplica implements LocalStore {
     db.log = renewed.entries;
     db.writeState = renewed.state;
     db.cursors.clear();
+    db.snapshot = reset === undefined ? undefined : { cause: reset, seen: new Set() };
     return db.instanceId;
   }
 

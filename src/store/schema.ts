@@ -6,7 +6,7 @@
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
  * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
  *              `instanceKey` → {@link StoredInstanceKey}
- * - `cursors`  `pull:<peer>` / `push:<peer>` → number
+ * - `cursors`  `pull:<peer>` / `push:<peer>` / `mark:<peer>` (snapshot mark) → number
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
@@ -28,7 +28,18 @@ export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
   instanceKey: 'instanceKey',
+  /** A client reset's snapshot under way: {@link ResetSnapshot}. */
+  snapshot: 'snapshot',
 } as const;
+
+/**
+ * A client reset's snapshot under way (see `LocalStore.startNewIdentity`): its cause,
+ * and the instance id it began under, which stamps (`seen`) the rows the snapshot brings.
+ */
+export interface ResetSnapshot {
+  readonly cause: string;
+  readonly gen: InstanceId;
+}
 
 /**
  * The instance key a server issued, with the id it was issued for: a key is worth
@@ -71,6 +82,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
+  /** The reset snapshot that last wrote this row ({@link ResetSnapshot.gen}). */
+  readonly seen?: InstanceId;
 }
 
 /** The row that stores `record`. */
@@ -122,6 +135,7 @@ export const INITIAL_WRITE_STATE: WriteState = { seq: 0, hlc: HLC_ZERO, basis: n
 export const cursorKey = {
   pull: (peer: string): string => `pull:${peer}`,
   push: (peer: string): string => `push:${peer}`,
+  mark: (peer: string): string => `mark:${peer}`,
 };
 
 /** Creates or migrates the object stores; runs inside the version-change transaction. */

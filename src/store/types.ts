@@ -81,6 +81,10 @@ export interface CursorAdvance {
    */
   readonly from: SyncCursor;
   readonly to: SyncCursor;
+  /** The answer's `snapshotMark` (a pull from 0): kept beside the cursor, sent with later pulls. */
+  readonly mark?: SyncCursor;
+  /** The feed's last page (`hasMore` false): a reset's snapshot ends here. */
+  readonly last?: boolean;
 }
 
 /** What `applyRemote` did. */
@@ -89,6 +93,8 @@ export interface ApplyResult {
   readonly applied: number;
   /** Changes that met a pending local change (last-write-wins). */
   readonly conflicts: readonly LocalConflict[];
+  /** A reset's snapshot ended with this batch: its cause and how many local records it dropped. */
+  readonly reset?: { readonly cause: string; readonly dropped: number };
 }
 
 /** Who the replica is to a server, as a handshake tells it. */
@@ -138,6 +144,8 @@ export interface LocalStore {
   pushCursor(peer: string): Promise<number>;
   /** The pull cursor for `peer`; 0 if none. */
   pullCursor(peer: string): Promise<SyncCursor>;
+  /** The `snapshotMark` kept beside the pull cursor of `peer` (see `CursorAdvance.mark`). */
+  snapshotMark(peer: string): Promise<SyncCursor | undefined>;
   /**
    * Applies changes from the server without logging them (echo prevention). With
    * `cursor`, they are a feed batch and the cursor is written in the same transaction;
@@ -163,8 +171,13 @@ export interface LocalStore {
    * pulled again from 0 (rows written under the old id were hidden from this replica as
    * its echo). Returns the new id; if the replica no longer holds `retired` (another tab
    * renewed first), changes nothing and returns the current one.
+   *
+   * With `reset` (a client reset, its cause): the pull from 0 is also a snapshot. When
+   * its last page is applied, the replica drops every record the snapshot did not
+   * bring, except those written under the new id or with a pending change: deletes
+   * whose tombstones the server has swept while this replica was away.
    */
-  startNewIdentity(retired: InstanceId): Promise<InstanceId>;
+  startNewIdentity(retired: InstanceId, reset?: string): Promise<InstanceId>;
 
   // ---- lifecycle ----
   /** Listens to changes committed through this store object. Returns an unsubscribe. */
