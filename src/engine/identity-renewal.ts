@@ -22,11 +22,12 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
-import type { LocalStore } from '../store/types.ts';
+import type { LocalStore, SnapshotCause } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 
 const RENEWING: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
-const RESETTING: ReadonlySet<string> = new Set([ErrorCode.CURSOR_EXPIRED, ErrorCode.CURSOR_AHEAD]);
+/** The refusals of a pull cursor that start a reset, and the cause each names. */
+const RESET_CAUSES: Partial<Record<string, SnapshotCause>> = { [ErrorCode.CURSOR_EXPIRED]: 'cursor-expired', [ErrorCode.CURSOR_AHEAD]: 'cursor-ahead' };
 
 /**
  * If `error` refuses the identity `retired` or the pull cursor, for a cause not in
@@ -43,19 +44,19 @@ export async function renewIdentity(
   report: Pick<SyncContext, 'onError' | 'onReset'>,
 ): Promise<boolean> {
   const { code } = error;
-  const reset = RESETTING.has(code);
-  const cause = reset ? `${code}@${String(error.details?.['cursor'])}` : code;
+  const reset = RESET_CAUSES[code];
+  const cause = reset === undefined ? code : `${code}@${String(error.details?.['cursor'])}`;
   if (done.has(cause)) {
-    if (reset) report.onReset({ cause: code, phase: 'failed' });
+    if (reset !== undefined) report.onReset({ cause: reset, phase: 'failed', instanceId: retired });
     return false;
   }
-  if (!reset && !RENEWING.has(code)) return false;
+  if (reset === undefined && !RENEWING.has(code)) return false;
   done.add(cause);
-  const instanceId = await store.startNewIdentity(retired, reset ? code : undefined);
-  if (reset) report.onReset({ cause: code, phase: 'started' });
+  const instanceId = await store.startNewIdentity(retired, reset);
+  if (reset !== undefined) report.onReset({ cause: reset, phase: 'started', instanceId });
   else {
     report.onError(
-      new SyncError(code, `Instance id ${retired} was refused (${error.message}); now syncing as ${instanceId}, pending writes kept`, {
+      new SyncError(code, `Instance id ${retired} refused (${error.message}); now ${instanceId}, pending writes kept`, {
         details: { retired, instanceId },
       }).toJSON(),
     );

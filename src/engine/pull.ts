@@ -68,7 +68,7 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
     conflicts = result.conflicts;
-    if (result.reset !== undefined) ctx.onReset({ cause: result.reset.cause, phase: 'done', dropped: result.reset.dropped });
+    if (result.reset !== undefined) ctx.onReset({ ...result.reset, phase: 'done', instanceId: ctx.sender.instanceId });
   } catch (error) {
     if (!isSyncError(error, ErrorCode.CONFLICT)) throw error;
     return undefined;

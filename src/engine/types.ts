@@ -5,7 +5,8 @@
  */
 import type { ConflictPolicy, JsonValue, PulledChange, RecordState, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
-import type { ChangeEvent } from '../store/types.ts';
+import type { ChangeEvent, SnapshotCause } from '../store/types.ts';
+import type { AckEvent } from './acks.ts';
 
 /** Which way changes flow. */
 export type SyncDirection = 'push-only' | 'pull-only' | 'bidirectional';
@@ -64,6 +65,11 @@ export interface SyncConfig {
   readonly pushIntervalMs: number;
   /** Background pull interval. Default 1000 ms. */
   readonly pullIntervalMs: number;
+  /**
+   * Background pull interval while the live channel is connected: pokes bring changes
+   * at once, so this is only a safety poll (a poke lost on the way). Default 30 000 ms.
+   */
+  readonly livePullIntervalMs: number;
   readonly retry: RetryConfig;
   /** Sync only these collectives; undefined = all. */
   readonly collectives?: readonly string[];
@@ -79,16 +85,34 @@ export interface SyncConfig {
 export type SyncConfigInput = Partial<Omit<SyncConfig, 'retry'>> & { readonly retry?: Partial<RetryConfig> };
 
 /**
- * A client reset's progress (see `identity-renewal.ts`): the server refused the pull
- * cursor (`cause`: `CURSOR_EXPIRED` or `CURSOR_AHEAD`), so the replica pulls a fresh
- * snapshot, pending writes kept. `done` when its last page is in (`dropped`: local
- * records the snapshot no longer held); `failed` when refused again for the same cause.
+ * The replica was replaced by an empty one: its local data were cleared
+ * (`clearLocalData()`, in this tab or another). Whatever the app shows from it is gone;
+ * read again. Writes made before it are `unknown` to `whenPushed`.
  */
-export interface ResetEvent {
-  readonly cause: string;
+export interface ClearedEvent {
+  readonly cause: 'local-data-cleared';
+  /** The identity of the new, empty replica. */
+  readonly instanceId: string;
+}
+
+/**
+ * A client reset moved on (see `identity-renewal.ts`): the server refused the pull
+ * cursor, `cursor-expired` (it swept tombstones after it) or `cursor-ahead` (a restored
+ * or replaced server), so the replica pulls a fresh snapshot under a new identity,
+ * pending writes kept and pushed again. `started`, then `done` when the snapshot's last
+ * page is in (`dropped`: local records it no longer held, now gone), or `failed` when
+ * the server refused again for the same cause (the run then fails with that code).
+ */
+export interface SnapshotResetEvent {
+  readonly cause: SnapshotCause;
   readonly phase: 'started' | 'done' | 'failed';
+  /** The identity the replica syncs as. */
+  readonly instanceId: string;
   readonly dropped?: number;
 }
+
+/** The replica was replaced or reset: what the app shows from it may be stale, so read again. */
+export type ResetEvent = ClearedEvent | SnapshotResetEvent;
 
 /** Events a sync engine emits. */
 export interface SyncEventMap {
@@ -97,6 +121,9 @@ export interface SyncEventMap {
   readonly change: ChangeEvent;
   readonly conflict: ConflictInfo;
   readonly error: SyncErrorData;
+  /** The server has dealt with a range of this replica's changes (see `AckEvent`). */
+  readonly ack: AckEvent;
+  /** The replica was replaced (the sync worker's) or reset (the manager's); see `ResetEvent`. */
   readonly reset: ResetEvent;
 }
 

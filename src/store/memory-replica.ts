@@ -28,9 +28,10 @@ import type {
   RecordEntry,
   RecordInput,
   ReplicaIdentity,
+  SnapshotCause,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, staleAfterSnapshot, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
@@ -45,7 +46,9 @@ interface MemoryDatabase {
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
   /** A reset's snapshot under way, and the records it has brought. */
-  snapshot?: { readonly cause: string; readonly seen: Set<string> } | undefined;
+  snapshot?: { readonly cause: SnapshotCause; readonly seen: Set<string> } | undefined;
+  /** Notes by key (see `replica-notes.ts`). */
+  readonly notes: Map<string, unknown>;
 }
 
 /**
@@ -95,7 +98,7 @@ export async function memoryReplica(options: MemoryReplicaOptions): Promise<Loca
   if (map === undefined) throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: databases must come from memoryDatabases()');
   let db = map.get(options.name);
   if (db === undefined) {
-    db = { instanceId: uuidV7(), instanceKey: undefined, records: new Map(), log: [], writeState: undefined, cursors: new Map() };
+    db = { instanceId: uuidV7(), instanceKey: undefined, records: new Map(), log: [], writeState: undefined, cursors: new Map(), notes: new Map() };
     map.set(options.name, db);
   }
   return new MemoryReplica(options.name, db, options.now ?? Date.now);
@@ -140,7 +143,7 @@ class MemoryReplica implements LocalStore {
     this.#open();
     const { baseVersion } = options;
     if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-    return structuredClone(this.#writeLocal(toLoggedChanges(writes), baseVersion));
+    return structuredClone(this.#writeLocal(toLoggedChanges(writes, options.field), baseVersion));
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
@@ -183,7 +186,7 @@ class MemoryReplica implements LocalStore {
 
   async acknowledge(peer: string, ackedSeq: number): Promise<void> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
     db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
@@ -193,19 +196,19 @@ class MemoryReplica implements LocalStore {
 
   async pushCursor(peer: string): Promise<number> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.push(peer)) ?? 0;
   }
 
   async pullCursor(peer: string): Promise<SyncCursor> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.pull(peer)) ?? 0;
   }
 
   async snapshotMark(peer: string): Promise<SyncCursor | undefined> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.mark(peer));
   }
 
@@ -248,6 +251,20 @@ class MemoryReplica implements LocalStore {
     return reset === undefined ? result : { ...result, reset };
   }
 
+  // ---- notes ----
+
+  async readNote(key: string): Promise<unknown> {
+    this.#open();
+    checkName(key, 'note key');
+    return structuredClone(this.#db.notes.get(key));
+  }
+
+  async updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
+    this.#open();
+    checkName(key, 'note key');
+    this.#db.notes.set(key, structuredClone(update(structuredClone(this.#db.notes.get(key)))));
+  }
+
   // ---- identity ----
 
   async identity(): Promise<ReplicaIdentity> {
@@ -260,7 +277,7 @@ class MemoryReplica implements LocalStore {
     if (this.#db.instanceId === instanceId) this.#db.instanceKey = { instanceId, key };
   }
 
-  async startNewIdentity(retired: InstanceId, reset?: string): Promise<InstanceId> {
+  async startNewIdentity(retired: InstanceId, reset?: SnapshotCause): Promise<InstanceId> {
     this.#open();
     const db = this.#db;
     if (db.instanceId !== retired) return db.instanceId;

@@ -7,12 +7,22 @@
  * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
  *              `instanceKey` → {@link StoredInstanceKey}
  * - `cursors`  `pull:<peer>` / `push:<peer>` / `mark:<peer>` (snapshot mark) → number
+ *
+ * The `records` store may also hold the indexes of declared collections
+ * (`record-indexes.ts`, made by `index-upgrade.ts` only when an app declares them).
+ * They change with the app's declarations, so the database version is not fixed: each
+ * change of indexes is one more version, and every open asks for the current one.
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
 import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { SnapshotCause } from './types.ts';
 
-/** Bump with a migration step in {@link upgradeSchema} whenever a store changes. */
+/**
+ * The lowest database version of the current layout. Index changes only add versions
+ * above it, so a future change of stores cannot be told by the version number alone:
+ * it needs a step in {@link upgradeSchema} and a layout mark kept in `meta`.
+ */
 export const SCHEMA_VERSION = 1;
 
 /** Object store names. */
@@ -37,7 +47,7 @@ export const MetaKey = {
  * and the instance id it began under, which stamps (`seen`) the rows the snapshot brings.
  */
 export interface ResetSnapshot {
-  readonly cause: string;
+  readonly cause: SnapshotCause;
   readonly gen: InstanceId;
 }
 
@@ -84,12 +94,16 @@ export interface RecordRow {
   readonly version?: number;
   /** The reset snapshot that last wrote this row ({@link ResetSnapshot.gen}). */
   readonly seen?: InstanceId;
+  /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
+  readonly live?: 1;
 }
 
 /** The row that stores `record`. */
 export function toRecordRow(record: ReplicaRecord): RecordRow {
   const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
-  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false } : { ...row, deleted: true };
+  // `live` on every put, whether or not this app declares collections: an index made
+  // later (or by another version of the app) must find every live row.
+  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false, live: 1 as const } : { ...row, deleted: true };
   return record.version === undefined ? stated : { ...stated, version: record.version };
 }
 

@@ -49,6 +49,12 @@ export interface LocalWriteOptions {
    * than it does not overwrite the pending write.
    */
   readonly baseVersion?: number;
+  /**
+   * How error messages name the argument (`put`, `records`, …); default `writes`. Lets a
+   * host route `put`, `putMany` and `delete` through `write` (for the seqs it returns)
+   * with the messages those calls give.
+   */
+  readonly field?: string;
 }
 
 /** What changed in the replica, for UIs to re-render. */
@@ -87,6 +93,9 @@ export interface CursorAdvance {
   readonly last?: boolean;
 }
 
+/** Why a replica pulls a reset's snapshot: the server refused its pull cursor as too old or as ahead of it. */
+export type SnapshotCause = 'cursor-expired' | 'cursor-ahead';
+
 /** What `applyRemote` did. */
 export interface ApplyResult {
   /** Changes now in the replica. */
@@ -94,7 +103,7 @@ export interface ApplyResult {
   /** Changes that met a pending local change (last-write-wins). */
   readonly conflicts: readonly LocalConflict[];
   /** A reset's snapshot ended with this batch: its cause and how many local records it dropped. */
-  readonly reset?: { readonly cause: string; readonly dropped: number };
+  readonly reset?: { readonly cause: SnapshotCause; readonly dropped: number };
 }
 
 /** Who the replica is to a server, as a handshake tells it. */
@@ -159,6 +168,14 @@ export interface LocalStore {
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult>;
 
+  // ---- notes: small facts the engine keeps beside the data (see `replica-notes.ts`) ----
+  /** The note `key` (a structured-clonable value), or undefined if never written. */
+  readNote(key: string): Promise<unknown>;
+  /**
+   * Replaces the note `key` with `update(current)`, read and written in one transaction,
+   * so two tabs updating it never lose each other's change. `update` must be synchronous.
+   */
+  updateNote(key: string, update: (current: unknown) => unknown): Promise<void>;
   // ---- identity (the engine's side; keys cross only between the engine and the server) ----
   /** The current identity, its key and write counter, read in one transaction. */
   identity(): Promise<ReplicaIdentity>;
@@ -177,7 +194,7 @@ export interface LocalStore {
    * bring, except those written under the new id or with a pending change: deletes
    * whose tombstones the server has swept while this replica was away.
    */
-  startNewIdentity(retired: InstanceId, reset?: string): Promise<InstanceId>;
+  startNewIdentity(retired: InstanceId, reset?: SnapshotCause): Promise<InstanceId>;
 
   // ---- lifecycle ----
   /** Listens to changes committed through this store object. Returns an unsubscribe. */

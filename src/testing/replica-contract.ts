@@ -11,6 +11,7 @@ import type { LocalStore } from '../store/types.ts';
 import type { FreshReplica } from './replica-contract-fixtures.ts';
 import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
+import { noteTests } from './replica-contract-notes.ts';
 import { remoteApplyTests } from './replica-contract-remote.ts';
 
 export { failureCode, pulled } from './replica-contract-fixtures.ts';
@@ -49,6 +50,7 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
 
     localWriteTests(fresh);
     remoteApplyTests(fresh);
+    noteTests(fresh);
     identityTests(fresh);
   });
 }

@@ -52,6 +52,7 @@ async function scenario(seed: number, policy: ConflictPolicy, idb: boolean, tota
       const transport = chaosTransport(memoryTransport(server), { seed: seed * 10 + index, dropRequestRate: 0.1, dropResponseRate: 0.1, duplicateRate: 0.05 });
       const manager = new SyncManager(store, transport, { conflictResolution: policy, batchSize: 3 });
       manager.on('reset', (event: ResetEvent) => {
+        if (!('phase' in event)) return;
         if (event.phase === 'done') {
           totals.resets += 1;
           totals.dropped += event.dropped ?? 0;

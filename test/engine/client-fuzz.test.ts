@@ -130,7 +130,7 @@ async function run(s: Scenario) {
   // purpose: the sample after it may be lower.
   const resetsAt = new Set<number>();
   manager.on('reset', (event) => {
-    if (event.phase === 'started') resetsAt.add(cursors.length);
+    if ('phase' in event && event.phase === 'started') resetsAt.add(cursors.length);
   });
   const writeIds = s.writes.map((w, i) => ({ ...w, collective: w.todo && s.collectives?.includes('todos') !== false ? 'todos' : 'notes', id: `w${i}` }));
   const cursors: number[] = [];

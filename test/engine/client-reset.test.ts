@@ -29,12 +29,13 @@ describe('client reset', () => {
     const events: ResetEvent[] = [];
     manager.on('reset', (event) => events.push(event));
     await expect(manager.syncOnce()).rejects.toMatchObject({ code: ErrorCode.CURSOR_AHEAD });
+    const renewed = replica.instanceId;
     expect(events).toEqual([
-      { cause: ErrorCode.CURSOR_AHEAD, phase: 'started' },
-      { cause: ErrorCode.CURSOR_AHEAD, phase: 'failed' },
+      { cause: 'cursor-ahead', phase: 'started', instanceId: renewed },
+      { cause: 'cursor-ahead', phase: 'failed', instanceId: renewed },
     ]);
     expect(pulls).toBe(2);
-    expect(replica.instanceId).not.toBe(first); // reset under a fresh id
+    expect(renewed).not.toBe(first); // reset under a fresh id
     expect(await replica.pendingCount()).toBe(0); // the write was pushed under it before the pull
     expect(manager.status().error?.code).toBe(ErrorCode.CURSOR_AHEAD);
     await manager.stop();
