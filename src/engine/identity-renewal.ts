@@ -1,4 +1,6 @@
 /**
+ * Refusals a replica answers by starting over, then trying the run again.
+ *
  * A fresh identity when a server refuses the replica's: `INSTANCE_FORBIDDEN` (the id
  * belongs to another identity or key, perhaps taken by someone who read it off a pulled
  * change) or `INSTANCE_CLONED` (another replica writes under it: a copied browser
@@ -7,18 +9,21 @@
  * `LocalStore.startNewIdentity`: pending writes kept and renumbered, pulled again from
  * 0) and the run carries on.
  *
- * A client reset is the same step: the server refused the pull cursor, `CURSOR_EXPIRED`
- * (tombstones after it swept) or `CURSOR_AHEAD` (a restored or replaced server). The
- * replica pulls a fresh snapshot from 0 and drops at its end what the snapshot lacks
- * (deletes it missed). Why a new id too: the server hides the puller's own rows from
- * its feed (echo prevention), so under the old id a snapshot could not tell "still
- * there, written by me" from "deleted while I was away". Pending writes stay in the
- * log and are pushed again on top, settled by the conflict policy as usual.
+ * A client reset when a server refuses the pull cursor: `CURSOR_EXPIRED` (it swept
+ * tombstones after it) or `CURSOR_AHEAD` (a restored or replaced server). The replica
+ * pulls again from 0, a snapshot that drops at its end what the replica held and the
+ * server no longer does (see `LocalStore.resetPull` and `store/pull-snapshot.ts`).
+ * Pending writes stay in the log, receipts and all, and are pushed on top, settled by
+ * the conflict policy as usual. It tells `reset` events: `started`, then `done` (from
+ * the pull, at the snapshot's last page), or `failed`.
  *
- * At most once per cause per start (a reset's cause is its code and the refused
- * cursor): should the server refuse again for the same cause, something else is wrong
- * and renewing again would only spin, so that refusal fails the run like any other and
- * the loops back off.
+ * At most once per cause per start (a reset's cause is its code and details: the
+ * refused cursor, and the gc floor or latest version it was judged by): should the
+ * server refuse again for the same cause, something else is wrong and starting over
+ * again would only spin, so that refusal fails the run like any other and the loops
+ * back off. A refusal for a new cause (the server swept more while a reset's snapshot
+ * was cut short) resets again, but not twice in one run: the second waits for the
+ * loops' next run, so no server makes a replica reset faster than its backoff.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
@@ -30,11 +35,12 @@ const RENEWING: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, Err
 const RESET_CAUSES: Partial<Record<string, SnapshotCause>> = { [ErrorCode.CURSOR_EXPIRED]: 'cursor-expired', [ErrorCode.CURSOR_AHEAD]: 'cursor-ahead' };
 
 /**
- * If `error` refuses the identity `retired` or the pull cursor, for a cause not in
- * `done` (the causes answered since the last start): takes a fresh identity (and for a
- * reset, a snapshot), notes the cause, tells `report` (an `error` event with the
- * cause's code, or a `reset` event) and answers true, for the run to go again.
- * Otherwise answers false and changes nothing.
+ * If `error` refuses the identity `retired`, or the pull cursor of `peer` (undefined:
+ * no reset now), for a cause not in `done` (the causes answered since the last start):
+ * takes a fresh identity or resets the pull, notes the cause, tells `report` (an
+ * `error` event with the cause's code, or a `reset` event) and answers which it did,
+ * for the run to go again. Otherwise answers undefined and changes nothing (but tells
+ * a `failed` reset event for a cause answered already).
  */
 export async function renewIdentity(
   store: LocalStore,
@@ -42,24 +48,29 @@ export async function renewIdentity(
   error: SyncError,
   done: Set<string>,
   report: Pick<SyncContext, 'onError' | 'onReset'>,
-): Promise<boolean> {
+  peer: string | undefined,
+): Promise<'renewed' | 'reset' | undefined> {
   const { code } = error;
   const reset = RESET_CAUSES[code];
-  const cause = reset === undefined ? code : `${code}@${String(error.details?.['cursor'])}`;
+  const cause = reset === undefined ? code : `${code}@${JSON.stringify(error.details)}`;
   if (done.has(cause)) {
     if (reset !== undefined) report.onReset({ cause: reset, phase: 'failed', instanceId: retired });
-    return false;
+    return undefined;
   }
-  if (reset === undefined && !RENEWING.has(code)) return false;
+  if (reset !== undefined) {
+    if (peer === undefined) return undefined;
+    done.add(cause);
+    await store.resetPull(peer, reset);
+    report.onReset({ cause: reset, phase: 'started', instanceId: retired });
+    return 'reset';
+  }
+  if (!RENEWING.has(code)) return undefined;
   done.add(cause);
-  const instanceId = await store.startNewIdentity(retired, reset);
-  if (reset !== undefined) report.onReset({ cause: reset, phase: 'started', instanceId });
-  else {
-    report.onError(
-      new SyncError(code, `Instance id ${retired} refused (${error.message}); now ${instanceId}, pending writes kept`, {
-        details: { retired, instanceId },
-      }).toJSON(),
-    );
-  }
-  return true;
+  const instanceId = await store.startNewIdentity(retired);
+  report.onError(
+    new SyncError(code, `Instance id ${retired} refused (${error.message}); now ${instanceId}, pending writes kept`, {
+      details: { retired, instanceId },
+    }).toJSON(),
+  );
+  return 'renewed';
 }

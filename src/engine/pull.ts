@@ -11,6 +11,7 @@
  */
 import { ErrorCode, isSyncError } from '../protocol/errors.ts';
 import type { PullRequest, PullResponse, SyncCursor, SyncProgress } from '../protocol/types.ts';
+import { readAckState } from './acks.ts';
 import { settleLocalConflict } from './conflicts.ts';
 import { checkPullResponse } from './pull-response-check.ts';
 import type { SyncContext } from './sync-context.ts';
@@ -55,6 +56,8 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
  */
 async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullResponse): Promise<PulledBatch | undefined> {
   let conflicts;
+  // A pull from 0 is a snapshot: writes the server refused stay (see store/pull-snapshot.ts).
+  const keep = from === 0 ? (await readAckState(ctx.store)).kept.refusals : undefined;
   try {
     const result = await ctx.store.applyRemote(response.changes, {
       policy: ctx.config.conflictResolution,
@@ -64,6 +67,8 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
         to: response.newCursor,
         last: !response.hasMore,
         ...(from === 0 && response.snapshotMark !== undefined ? { mark: response.snapshotMark } : {}),
+        collectives: ctx.config.collectives,
+        ...(keep === undefined ? {} : { keep }),
       },
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });

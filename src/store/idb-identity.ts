@@ -8,8 +8,8 @@ import type { InstanceId, InstanceKey } from '../protocol/types.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { identityOf, renumberLog } from './replica-identity.ts';
-import { MetaKey, Stores, type LogEntry, type ResetSnapshot, type StoredInstanceKey, type WriteState } from './schema.ts';
-import type { ReplicaIdentity, SnapshotCause } from './types.ts';
+import { MetaKey, Stores, type LogEntry, type StoredInstanceKey, type WriteState } from './schema.ts';
+import type { ReplicaIdentity } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 
 function readMeta<T>(meta: IDBObjectStore, key: string): Promise<T | undefined> {
@@ -38,7 +38,7 @@ export function writeInstanceKey(conn: IdbConnection, instanceId: InstanceId, ke
 }
 
 /** See `LocalStore.startNewIdentity`: the new id (or the current one if `retired` is already gone). */
-export function renewIdentity(conn: IdbConnection, retired: InstanceId, reset?: SnapshotCause): Promise<InstanceId> {
+export function renewIdentity(conn: IdbConnection, retired: InstanceId): Promise<InstanceId> {
   return conn.run('startNewIdentity', [Stores.meta, Stores.log, Stores.cursors], 'readwrite', async (tx) => {
     const meta = tx.objectStore(Stores.meta);
     const log = tx.objectStore(Stores.log);
@@ -56,8 +56,6 @@ export function renewIdentity(conn: IdbConnection, retired: InstanceId, reset?: 
     meta.delete(MetaKey.instanceKey);
     meta.put(instanceId, MetaKey.instanceId);
     meta.put(renewed.state, MetaKey.writeState);
-    if (reset === undefined) meta.delete(MetaKey.snapshot);
-    else meta.put({ cause: reset, gen: instanceId } satisfies ResetSnapshot, MetaKey.snapshot);
     return instanceId;
   });
 }

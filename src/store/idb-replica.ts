@@ -17,7 +17,7 @@ import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettin
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
 import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
-import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
+import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
@@ -225,7 +225,8 @@ export class IdbReplica implements LocalStore {
         options.cursor === undefined
           ? { ...(await applyServerStates(this.#conn, changes, options.policy, clock)), dropped: [] }
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
-      const events = [...result.written.map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
+      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
+      const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
       if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
       const applied = { applied: result.written.length, conflicts: result.conflicts };
       return 'reset' in result && result.reset !== undefined ? { ...applied, reset: result.reset } : applied;
@@ -262,8 +263,15 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key));
   }
 
-  startNewIdentity(retired: InstanceId, reset?: SnapshotCause): Promise<InstanceId> {
-    return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired, reset)));
+  startNewIdentity(retired: InstanceId): Promise<InstanceId> {
+    return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired)));
+  }
+
+  resetPull(peer: string, cause: SnapshotCause): Promise<void> {
+    return this.#conn.guard('resetPull', () => {
+      checkName(peer);
+      return resetPull(this.#conn, peer, cause);
+    });
   }
 
   // ---- lifecycle ----

@@ -13,9 +13,11 @@ import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import { ackedDeletes } from './acked-tombstones.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
+import { snapshotCandidates, withoutOwnRowsOfPending } from './pull-snapshot.ts';
 import { identityOf, renumberLog } from './replica-identity.ts';
 import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type {
@@ -32,7 +34,7 @@ import type {
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
-import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, staleAfterSnapshot, toRecordEntry } from './write-plans.ts';
+import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
 interface MemoryDatabase {
@@ -45,8 +47,11 @@ interface MemoryDatabase {
   writeState: WriteState | undefined;
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
-  /** A reset's snapshot under way, and the records it has brought. */
-  snapshot?: { readonly cause: SnapshotCause; readonly seen: Set<string> } | undefined;
+  /**
+   * A pull snapshot under way (see `pull-snapshot.ts`): a reset's cause, and its
+   * candidates as held when it began (a record object replaced since was written since).
+   */
+  snapshot?: { readonly cause?: SnapshotCause | undefined; readonly candidates: ReplicaRecord[] } | undefined;
   /** Notes by key (see `replica-notes.ts`). */
   readonly notes: Map<string, unknown>;
 }
@@ -189,6 +194,11 @@ class MemoryReplica implements LocalStore {
     checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
+    for (const { collective, id, hlc } of ackedDeletes(db.log, ackedSeq)) {
+      const key = recordKey(collective, id);
+      const held = db.records.get(key);
+      if (held?.op === 'delete' && held.hlc === hlc) db.records.delete(key);
+    }
     db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
     const key = cursorKey.push(peer);
     if (ackedSeq > (db.cursors.get(key) ?? 0)) db.cursors.set(key, ackedSeq);
@@ -225,25 +235,28 @@ class MemoryReplica implements LocalStore {
     const plan =
       cursor === undefined
         ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
-        : planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
+        : planFeedBatch({ changes: withoutOwnRowsOfPending(incoming, db.log, db.instanceId), policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
+    if (cursor?.from === 0 && cursor.mark !== undefined) {
+      db.snapshot = { cause: db.snapshot?.cause, candidates: snapshotCandidates([...db.records.values()], db.log, cursor) };
+    }
     // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
     for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
-    const events = plan.written.map(eventChange);
+    // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
+    const events = plan.written.filter((c) => c.source !== db.instanceId).map(eventChange);
     let reset: ApplyResult['reset'];
     if (cursor !== undefined) {
       db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
       if (cursor.mark !== undefined) db.cursors.set(cursorKey.mark(cursor.peer), cursor.mark);
       const snapshot = db.snapshot;
-      for (const change of snapshot === undefined ? [] : plan.written) snapshot?.seen.add(recordKey(change.collective, change.id));
       if (snapshot !== undefined && cursor.last === true) {
-        const stale = staleAfterSnapshot(db.records.values(), (r) => snapshot.seen.has(recordKey(r.collective, r.id)), db.log, db.instanceId);
+        const stale = snapshot.candidates.filter((record) => db.records.get(recordKey(record.collective, record.id)) === record);
         for (const record of stale) {
           db.records.delete(recordKey(record.collective, record.id));
           if (record.op === 'put') events.push({ collective: record.collective, id: record.id, op: 'delete' });
         }
         db.snapshot = undefined;
-        reset = { cause: snapshot.cause, dropped: stale.length };
+        if (snapshot.cause !== undefined) reset = { cause: snapshot.cause, dropped: stale.length };
       }
     }
     if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(events) });
@@ -277,7 +290,7 @@ class MemoryReplica implements LocalStore {
     if (this.#db.instanceId === instanceId) this.#db.instanceKey = { instanceId, key };
   }
 
-  async startNewIdentity(retired: InstanceId, reset?: SnapshotCause): Promise<InstanceId> {
+  async startNewIdentity(retired: InstanceId): Promise<InstanceId> {
     this.#open();
     const db = this.#db;
     if (db.instanceId !== retired) return db.instanceId;
@@ -287,8 +300,16 @@ class MemoryReplica implements LocalStore {
     db.log = renewed.entries;
     db.writeState = renewed.state;
     db.cursors.clear();
-    db.snapshot = reset === undefined ? undefined : { cause: reset, seen: new Set() };
     return db.instanceId;
+  }
+
+  async resetPull(peer: string, cause: SnapshotCause): Promise<void> {
+    this.#open();
+    checkName(peer);
+    const db = this.#db;
+    db.cursors.delete(cursorKey.pull(peer));
+    db.cursors.delete(cursorKey.mark(peer));
+    db.snapshot = { cause, candidates: [] };
   }
 
   // ---- lifecycle ----

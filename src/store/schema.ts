@@ -16,7 +16,6 @@
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
 import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
-import type { SnapshotCause } from './types.ts';
 
 /**
  * The lowest database version of the current layout. Index changes only add versions
@@ -38,18 +37,9 @@ export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
   instanceKey: 'instanceKey',
-  /** A client reset's snapshot under way: {@link ResetSnapshot}. */
+  /** A pull snapshot under way: a `PullSnapshot` (see `pull-snapshot.ts`). */
   snapshot: 'snapshot',
 } as const;
-
-/**
- * A client reset's snapshot under way (see `LocalStore.startNewIdentity`): its cause,
- * and the instance id it began under, which stamps (`seen`) the rows the snapshot brings.
- */
-export interface ResetSnapshot {
-  readonly cause: SnapshotCause;
-  readonly gen: InstanceId;
-}
 
 /**
  * The instance key a server issued, with the id it was issued for: a key is worth
@@ -92,8 +82,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
-  /** The reset snapshot that last wrote this row ({@link ResetSnapshot.gen}). */
-  readonly seen?: InstanceId;
+  /** A candidate of the pull snapshot with this `gen`, untouched since it began (see `pull-snapshot.ts`). */
+  readonly stale?: string;
   /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
 }

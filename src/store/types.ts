@@ -87,13 +87,20 @@ export interface CursorAdvance {
    */
   readonly from: SyncCursor;
   readonly to: SyncCursor;
-  /** The answer's `snapshotMark` (a pull from 0): kept beside the cursor, sent with later pulls. */
+  /**
+   * The answer's `snapshotMark` (a pull from 0): kept beside the cursor, sent with later
+   * pulls. A pull from 0 answered with a mark begins a snapshot (see `pull-snapshot.ts`).
+   */
   readonly mark?: SyncCursor;
-  /** The feed's last page (`hasMore` false): a reset's snapshot ends here. */
+  /** The feed's last page (`hasMore` false): a snapshot ends here. */
   readonly last?: boolean;
+  /** The collectives the feed is limited to (undefined: all): a snapshot drops records of these only. */
+  readonly collectives?: readonly string[] | undefined;
+  /** With a pull from 0: records a snapshot keeps though it does not bring them (writes the server refused stay local). */
+  readonly keep?: readonly RecordKey[];
 }
 
-/** Why a replica pulls a reset's snapshot: the server refused its pull cursor as too old or as ahead of it. */
+/** Why a client reset pulls a snapshot: the server refused its pull cursor as too old or as ahead of it. */
 export type SnapshotCause = 'cursor-expired' | 'cursor-ahead';
 
 /** What `applyRemote` did. */
@@ -102,7 +109,7 @@ export interface ApplyResult {
   readonly applied: number;
   /** Changes that met a pending local change (last-write-wins). */
   readonly conflicts: readonly LocalConflict[];
-  /** A reset's snapshot ended with this batch: its cause and how many local records it dropped. */
+  /** A reset's snapshot ended with this batch: its cause and how many local records it dropped (see `resetPull`). */
   readonly reset?: { readonly cause: SnapshotCause; readonly dropped: number };
 }
 
@@ -188,13 +195,15 @@ export interface LocalStore {
    * pulled again from 0 (rows written under the old id were hidden from this replica as
    * its echo). Returns the new id; if the replica no longer holds `retired` (another tab
    * renewed first), changes nothing and returns the current one.
-   *
-   * With `reset` (a client reset, its cause): the pull from 0 is also a snapshot. When
-   * its last page is applied, the replica drops every record the snapshot did not
-   * bring, except those written under the new id or with a pending change: deletes
-   * whose tombstones the server has swept while this replica was away.
    */
-  startNewIdentity(retired: InstanceId, reset?: SnapshotCause): Promise<InstanceId>;
+  startNewIdentity(retired: InstanceId): Promise<InstanceId>;
+  /**
+   * A client reset (the server refused the pull cursor of `peer` for `cause`): forgets
+   * that cursor and its mark, so the next pull starts from 0 and is a snapshot (see
+   * `pull-snapshot.ts`), whose last page reports `cause` in `ApplyResult.reset`. Pending
+   * changes stay as they are, receipts and all.
+   */
+  resetPull(peer: string, cause: SnapshotCause): Promise<void>;
 
   // ---- lifecycle ----
   /** Listens to changes committed through this store object. Returns an unsubscribe. */

@@ -134,16 +134,6 @@ export function planFeedBatch(input: {
   return { written, conflicts, state: { seq: base.seq, hlc: maxHlc, basis: cursor.to } };
 }
 
-/**
- * A reset's snapshot has ended: the records it did not bring (`seen` says which it did),
- * unless written under `instanceId` (after the reset began) or pending. Those are the
- * ones deleted on the server while the replica was away, their tombstones since swept.
- */
-export function staleAfterSnapshot(records: Iterable<ReplicaRecord>, seen: (record: ReplicaRecord) => boolean, entries: readonly LogEntry[], instanceId: InstanceId): ReplicaRecord[] {
-  const pending = pendingByRecord(entries);
-  return [...records].filter((r) => !seen(r) && r.source !== instanceId && !pending.has(recordKey(r.collective, r.id)));
-}
-
 /** Is the server state `incoming` newer than the `held` one under `policy`? (out-of-feed applies) */
 function isNewer(policy: ConflictPolicy, incoming: PulledChange, held: ReplicaRecord | undefined): boolean {
   if (held === undefined) return true;

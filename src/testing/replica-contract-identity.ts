@@ -86,28 +86,5 @@ export function identityTests(fresh: FreshReplica): void {
       expect(other.instanceId).toBe(first);
       expect((await replica.pendingChanges(10)).map((change) => change.seq)).toEqual([1]);
     });
-
-    it('after a reset, drops at the snapshot\'s last page the records it did not bring, keeping pending ones and its mark', async () => {
-      const { replica } = await fresh();
-      const lww = { policy: 'last-write-wins' } as const;
-      await replica.applyRemote([pulled('c', 'kept', 1), pulled('c', 'gone', 2), pulled('c', 'gone-too', 3, { op: 'delete' })], { ...lww, cursor: { peer: PEER, from: 0, to: 3 } });
-      await replica.put('c', 'mine', 1);
-      const events: string[] = [];
-      replica.subscribe((event) => events.push(...event.changes.map((c) => `${c.id}:${c.op}`)));
-      await replica.startNewIdentity(replica.instanceId, 'cursor-expired');
-      expect(await replica.pullCursor(PEER)).toBe(0);
-      const first = await replica.applyRemote([pulled('c', 'kept', 4)], { ...lww, cursor: { peer: PEER, from: 0, to: 4, mark: 9 } });
-      expect(first.reset).toBeUndefined(); // not the last page: nothing dropped yet
-      expect((await replica.get('c', 'gone'))?.value).toEqual({ v: 2 });
-      await replica.put('c', 'later', 1); // written during the snapshot, under the new id
-      const last = await replica.applyRemote([], { ...lww, cursor: { peer: PEER, from: 4, to: 9, last: true } });
-      expect(last.reset).toEqual({ cause: 'cursor-expired', dropped: 2 });
-      expect((await replica.list('c')).map((r) => r.id)).toEqual(['kept', 'later', 'mine']);
-      expect(await replica.snapshotMark(PEER)).toBe(9);
-      expect(await replica.pendingCount()).toBe(2);
-      expect(events).toContain('gone:delete');
-      // The snapshot is over: a later last page drops nothing.
-      expect((await replica.applyRemote([], { ...lww, cursor: { peer: PEER, from: 9, to: 9, last: true } })).reset).toBeUndefined();
-    });
   });
 }
