@@ -56,8 +56,9 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
  */
 async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullResponse): Promise<PulledBatch | undefined> {
   let conflicts;
-  // A pull from 0 is a snapshot: writes the server refused stay (see store/pull-snapshot.ts).
-  const keep = from === 0 ? (await readAckState(ctx.store)).kept.refusals : undefined;
+  // A pull from 0 is a snapshot: writes the server refused stay (see store/pull-snapshot.ts),
+  // but for conflicts, which took the server's record.
+  const keep = from === 0 ? (await readAckState(ctx.store)).kept.refusals.filter((r) => r.reason !== 'CONFLICT') : undefined;
   try {
     const result = await ctx.store.applyRemote(response.changes, {
       policy: ctx.config.conflictResolution,
@@ -66,9 +67,9 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
         from,
         to: response.newCursor,
         last: !response.hasMore,
-        ...(from === 0 && response.snapshotMark !== undefined ? { mark: response.snapshotMark } : {}),
+        mark: from === 0 ? response.snapshotMark : undefined,
         collectives: ctx.config.collectives,
-        ...(keep === undefined ? {} : { keep }),
+        keep,
       },
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });

@@ -48,7 +48,7 @@ export function applyFeedBatch(
       const gen = candidates.length === 0 ? undefined : uuidV7();
       for (const row of candidates) records.put({ ...row, stale: gen });
       const cause = kept?.cause;
-      snapshot = cause === undefined && gen === undefined ? undefined : { ...(cause === undefined ? {} : { cause }), ...(gen === undefined ? {} : { gen }) };
+      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen };
       if (snapshot === undefined) meta.delete(MetaKey.snapshot);
       else meta.put(snapshot, MetaKey.snapshot);
     }
@@ -60,7 +60,7 @@ export function applyFeedBatch(
     const dropped = snapshot.gen === undefined ? [] : (await allRows()).filter((row) => row.stale === snapshot.gen).map(fromRecordRow);
     for (const record of dropped) records.delete([record.collective, record.id]);
     meta.delete(MetaKey.snapshot);
-    return { ...plan, dropped, ...(snapshot.cause === undefined ? {} : { reset: { cause: snapshot.cause, dropped: dropped.length } }) };
+    return { ...plan, dropped, reset: snapshot.cause && { cause: snapshot.cause, dropped: dropped.length } };
   }, 'relaxed');
 }
 

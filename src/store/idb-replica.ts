@@ -228,8 +228,7 @@ export class IdbReplica implements LocalStore {
       // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
       const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
       if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
-      const applied = { applied: result.written.length, conflicts: result.conflicts };
-      return 'reset' in result && result.reset !== undefined ? { ...applied, reset: result.reset } : applied;
+      return { applied: result.written.length, conflicts: result.conflicts, reset: 'reset' in result ? result.reset : undefined };
     });
   }
 

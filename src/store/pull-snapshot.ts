@@ -34,9 +34,9 @@ import type { CursorAdvance, SnapshotCause } from './types.ts';
 
 /** A snapshot under way, kept in `meta`: why (a reset's cause), and the stamp of its candidates. */
 export interface PullSnapshot {
-  readonly cause?: SnapshotCause;
-  /** Set when the first page landed with a mark (there are candidates to drop). */
-  readonly gen?: string;
+  readonly cause?: SnapshotCause | undefined;
+  /** Set when the first page landed with a mark and found candidates to drop. */
+  readonly gen?: string | undefined;
 }
 
 /** The records a snapshot beginning now with `cursor` may drop: held, no pending change, in its collectives, not kept. */

@@ -91,13 +91,13 @@ export interface CursorAdvance {
    * The answer's `snapshotMark` (a pull from 0): kept beside the cursor, sent with later
    * pulls. A pull from 0 answered with a mark begins a snapshot (see `pull-snapshot.ts`).
    */
-  readonly mark?: SyncCursor;
+  readonly mark?: SyncCursor | undefined;
   /** The feed's last page (`hasMore` false): a snapshot ends here. */
   readonly last?: boolean;
   /** The collectives the feed is limited to (undefined: all): a snapshot drops records of these only. */
   readonly collectives?: readonly string[] | undefined;
   /** With a pull from 0: records a snapshot keeps though it does not bring them (writes the server refused stay local). */
-  readonly keep?: readonly RecordKey[];
+  readonly keep?: readonly RecordKey[] | undefined;
 }
 
 /** Why a client reset pulls a snapshot: the server refused its pull cursor as too old or as ahead of it. */
@@ -110,7 +110,7 @@ export interface ApplyResult {
   /** Changes that met a pending local change (last-write-wins). */
   readonly conflicts: readonly LocalConflict[];
   /** A reset's snapshot ended with this batch: its cause and how many local records it dropped (see `resetPull`). */
-  readonly reset?: { readonly cause: SnapshotCause; readonly dropped: number };
+  readonly reset?: { readonly cause: SnapshotCause; readonly dropped: number } | undefined;
 }
 
 /** Who the replica is to a server, as a handshake tells it. */
