@@ -52,20 +52,20 @@ export async function renewIdentity(
 ): Promise<'renewed' | 'reset' | undefined> {
   const { code } = error;
   const reset = RESET_CAUSES[code];
-  const cause = reset === undefined ? code : `${code}@${JSON.stringify(error.details)}`;
-  if (done.has(cause)) {
-    if (reset !== undefined) report.onReset({ cause: reset, phase: 'failed', instanceId: retired });
+  if (reset !== undefined) {
+    const cause = `${code}@${JSON.stringify(error.details)}`;
+    const tell = (phase: 'started' | 'failed'): void => report.onReset({ cause: reset, phase, instanceId: retired });
+    if (done.has(cause)) tell('failed');
+    else if (peer !== undefined) {
+      done.add(cause);
+      await store.resetPull(peer, reset);
+      tell('started');
+      return 'reset';
+    }
     return undefined;
   }
-  if (reset !== undefined) {
-    if (peer === undefined) return undefined;
-    done.add(cause);
-    await store.resetPull(peer, reset);
-    report.onReset({ cause: reset, phase: 'started', instanceId: retired });
-    return 'reset';
-  }
-  if (!RENEWING.has(code)) return undefined;
-  done.add(cause);
+  if (!RENEWING.has(code) || done.has(code)) return undefined;
+  done.add(code);
   const instanceId = await store.startNewIdentity(retired);
   report.onError(
     new SyncError(code, `Instance id ${retired} refused (${error.message}); now ${instanceId}, pending writes kept`, {

@@ -56,7 +56,7 @@ export function applyFeedBatch(
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
-    if (snapshot === undefined || cursor.last !== true) return { ...plan, dropped: [] };
+    if (snapshot === undefined || !cursor.last) return { ...plan, dropped: [] };
     const dropped = snapshot.gen === undefined ? [] : (await allRows()).filter((row) => row.stale === snapshot.gen).map(fromRecordRow);
     for (const record of dropped) records.delete([record.collective, record.id]);
     meta.delete(MetaKey.snapshot);

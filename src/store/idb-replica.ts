@@ -193,25 +193,16 @@ export class IdbReplica implements LocalStore {
   }
 
   pushCursor(peer: string): Promise<number> {
-    return this.#conn.guard('pushCursor', () => {
-      checkName(peer);
-      return readCursor(this.#conn, 'pushCursor', cursorKey.push(peer));
-    });
+    return this.#cursor('pushCursor', cursorKey.push(peer), peer);
   }
 
   pullCursor(peer: string): Promise<SyncCursor> {
-    return this.#conn.guard('pullCursor', () => {
-      checkName(peer);
-      return readCursor(this.#conn, 'pullCursor', cursorKey.pull(peer));
-    });
+    return this.#cursor('pullCursor', cursorKey.pull(peer), peer);
   }
 
-  snapshotMark(peer: string): Promise<SyncCursor | undefined> {
-    return this.#conn.guard('snapshotMark', async () => {
-      checkName(peer);
-      const mark = await readCursor(this.#conn, 'snapshotMark', cursorKey.mark(peer));
-      return mark === 0 ? undefined : mark;
-    });
+  async snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    // 0: no mark kept.
+    return (await this.#cursor('snapshotMark', cursorKey.mark(peer), peer)) || undefined;
   }
 
   applyRemote(
@@ -281,6 +272,14 @@ export class IdbReplica implements LocalStore {
 
   close(): void {
     this.#conn.close();
+  }
+
+  /** The cursor under `key`, of `peer` (checked first), read as `what`. */
+  #cursor(what: string, key: string, peer: string): Promise<number> {
+    return this.#conn.guard(what, () => {
+      checkName(peer);
+      return readCursor(this.#conn, what, key);
+    });
   }
 
   /** A local write, then its event once committed. */
