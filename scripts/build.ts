@@ -72,6 +72,9 @@ async function buildWorker(entry: string, file: string, what: string): Promise<v
     // A bundled package's licence would go to <worker>.js.LEGAL.txt beside the worker
     // (linked from it) rather than into every download of the worker.
     legalComments: 'linked',
+    // Only the prebuilt workers: no conflict resolver can reach them, and the code that
+    // asks one is left out (see src/engine/prebuilt-worker.ts).
+    define: { PULSESYNC_PREBUILT_WORKER: 'true' },
     logLevel: 'warning',
     write: false,
   });
