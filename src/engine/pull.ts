@@ -36,8 +36,9 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
   const request: PullRequest = {
     ...ctx.sender,
     cursor: from,
-    // Only a server announcing `cursor-expiry` sends a mark, so only such a server gets one.
-    ...(mark === undefined || from === 0 ? {} : { snapshotMark: mark }),
+    // Only a server announcing `cursor-expiry` sends a mark, so only such a server gets one
+    // (and reads it only with a cursor above 0).
+    ...(mark === undefined ? {} : { snapshotMark: mark }),
     batchSize: config.batchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
@@ -99,7 +100,7 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // catch-up does not keep every batch it pulled alive until it ends.
   const asked = new Set<Promise<unknown>>();
   // The snapshot mark sent with every pull after the first page of a pull from 0.
-  let mark = await ctx.store.snapshotMark(ctx.peer);
+  let mark: SyncCursor | undefined;
   const ask = (from: SyncCursor, total: boolean): PullInFlight => {
     const request = requestPull(ctx, from, total, mark);
     const settled = request.response.then(
@@ -113,8 +114,13 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // Ask for `total` until an answer has brought it (a first batch lost to another tab
   // did not, and the progress of an initial sync needs it).
   let needTotal = withTotal;
+  /** Asks again from the stored cursor, with the stored mark. */
+  const resume = async (): Promise<PullInFlight> => {
+    mark = await ctx.store.snapshotMark(ctx.peer);
+    return ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+  };
   try {
-    let inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+    let inFlight = await resume();
     for (;;) {
       ctx.checkpoint();
       const response = await inFlight.response;
@@ -128,8 +134,7 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
         // Another tab moved the cursor: what was asked ahead starts from the wrong place.
         onBatch({ received: 0, hasMore: true });
         ctx.checkpoint();
-        mark = await ctx.store.snapshotMark(ctx.peer);
-        inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+        inFlight = await resume();
         continue;
       }
       if (batch.total !== undefined) needTotal = false;

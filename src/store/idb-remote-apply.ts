@@ -7,7 +7,7 @@ import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { snapshotCandidates, withoutOwnRowsOfPending, type PullSnapshot } from './pull-snapshot.ts';
-import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type ReplicaRecord, type WriteState } from './schema.ts';
+import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type WriteState } from './schema.ts';
 import type { ApplyResult, CursorAdvance, SnapshotCause } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } from './write-plans.ts';
@@ -25,7 +25,7 @@ export function applyFeedBatch(
   policy: ConflictPolicy,
   cursor: CursorAdvance,
   clock: ClockBound,
-): Promise<RemotePlan & Pick<ApplyResult, 'reset'> & { dropped: ReplicaRecord[] }> {
+): Promise<RemotePlan & Pick<ApplyResult, 'reset'> & { readonly dropped?: RecordRow[] }> {
   // Relaxed: the batch and its cursor commit together, so power loss can only drop
   // both, and the next pull fetches the same batch again.
   return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta, Stores.cursors], 'readwrite', async (tx) => {
@@ -47,20 +47,20 @@ export function applyFeedBatch(
       // Stamped before the batch is written: a row the batch brings loses its stamp.
       const gen = candidates.length === 0 ? undefined : uuidV7();
       for (const row of candidates) records.put({ ...row, stale: gen });
-      const cause = kept?.cause;
-      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen };
-      if (snapshot === undefined) meta.delete(MetaKey.snapshot);
-      else meta.put(snapshot, MetaKey.snapshot);
+      // Kept even with nothing to drop nor tell: the last page clears it.
+      meta.put((snapshot = { cause: kept?.cause, gen }), MetaKey.snapshot);
     }
     for (const change of plan.written) records.put(toRecordRow(change));
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
-    if (snapshot === undefined || !cursor.last) return { ...plan, dropped: [] };
-    const dropped = snapshot.gen === undefined ? [] : (await allRows()).filter((row) => row.stale === snapshot.gen).map(fromRecordRow);
-    for (const record of dropped) records.delete([record.collective, record.id]);
+    if (snapshot === undefined || !cursor.last) return plan;
+    const { cause, gen } = snapshot;
+    // One read of every row, once per snapshot (as at its first page).
+    const dropped = gen === undefined ? [] : (await allRows()).filter((row) => row.stale === gen);
+    for (const row of dropped) records.delete([row.collective, row.id]);
     meta.delete(MetaKey.snapshot);
-    return { ...plan, dropped, reset: snapshot.cause && { cause: snapshot.cause, dropped: dropped.length } };
+    return { ...plan, dropped, reset: cause && { cause, dropped: dropped.length } };
   }, 'relaxed');
 }
 

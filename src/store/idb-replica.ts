@@ -212,14 +212,18 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('applyRemote', async () => {
       checkRemoteApply(changes, options);
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
-      const result =
+      const result: Awaited<ReturnType<typeof applyFeedBatch>> =
         options.cursor === undefined
-          ? { ...(await applyServerStates(this.#conn, changes, options.policy, clock)), dropped: [] }
+          ? await applyServerStates(this.#conn, changes, options.policy, clock)
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
-      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
-      const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
+      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts);
+      // a live row a snapshot dropped is a delete.
+      const events = [
+        ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
+        ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
+      ];
       if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
-      return { applied: result.written.length, conflicts: result.conflicts, reset: 'reset' in result ? result.reset : undefined };
+      return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });
   }
 
