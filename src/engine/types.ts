@@ -98,7 +98,7 @@ export interface ClearedEvent {
 /**
  * A client reset moved on (see `identity-renewal.ts`): the server refused the pull
  * cursor, `cursor-expired` (it swept tombstones after it) or `cursor-ahead` (a restored
- * or replaced server), so the replica pulls a fresh snapshot under a new identity,
+ * or replaced server), so the replica pulls a fresh snapshot (under the same identity),
  * pending writes kept and pushed again. `started`, then `done` when the snapshot's last
  * page is in (`dropped`: local records it no longer held, now gone), or `failed` when
  * the server refused again for the same cause (the run then fails with that code).
