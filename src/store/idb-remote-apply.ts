@@ -47,8 +47,10 @@ export function applyFeedBatch(
       // Stamped before the batch is written: a row the batch brings loses its stamp.
       const gen = candidates.length === 0 ? undefined : uuidV7();
       for (const row of candidates) records.put({ ...row, stale: gen });
-      // Kept even with nothing to drop nor tell: the last page clears it.
-      meta.put((snapshot = { cause: kept?.cause, gen }), MetaKey.snapshot);
+      const cause = kept?.cause;
+      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen };
+      if (snapshot === undefined) meta.delete(MetaKey.snapshot);
+      else meta.put(snapshot, MetaKey.snapshot);
     }
     for (const change of plan.written) records.put(toRecordRow(change));
     meta.put(plan.state, MetaKey.writeState);

@@ -117,6 +117,24 @@ export function snapshotTests(fresh: FreshReplica): void {
       expect((await replica.list('c')).map((r) => r.id)).toEqual(['a']);
     });
 
+    it('reads a large replica in bounded pages: a snapshot keeps and drops the right ones among 1,201 records', async () => {
+      const { replica } = await fresh();
+      const ids = Array.from({ length: 1_201 }, (_, i) => `r${String(i).padStart(4, '0')}`);
+      await replica.applyRemote(
+        ids.map((id, i) => pulled('c', id, i + 1)),
+        { ...LWW, cursor: { peer: PEER, from: 0, to: ids.length } },
+      );
+      await replica.resetPull(PEER, 'cursor-ahead');
+      // The server still holds every third record; the others are gone from it.
+      const held = ids.filter((_, i) => i % 3 === 0);
+      const last = await replica.applyRemote(
+        held.map((id, i) => pulled('c', id, i + 1)),
+        { ...LWW, cursor: { peer: PEER, from: 0, to: held.length, mark: held.length, last: true } },
+      );
+      expect(last.reset).toEqual({ cause: 'cursor-ahead', dropped: ids.length - held.length });
+      expect((await replica.list('c')).map((r) => r.id)).toEqual(held);
+    });
+
     it('drops its own tombstone once the server has dealt with the delete, and only that one', async () => {
       const { replica } = await fresh();
       await replica.applyRemote([pulled('c', 'theirs', 1, { op: 'delete' })], { ...LWW, cursor: { peer: PEER, from: 0, to: 1 } });
