@@ -69,7 +69,8 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
         to: response.newCursor,
         last: !response.hasMore,
         mark: from === 0 ? response.snapshotMark : undefined,
-        collectives: ctx.config.collectives,
+        // A restricted reader's snapshot says which collectives it covers (see PullResponse.collectives).
+        collectives: response.collectives ?? ctx.config.collectives,
         keep,
       },
       maxClockDriftMs: ctx.config.maxClockDriftMs,

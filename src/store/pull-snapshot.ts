@@ -11,8 +11,9 @@
  * mark), which echo prevention hides otherwise, so "not brought" means "not there".
  *
  * The candidates are the records held when the first page lands (the answer carries a
- * mark: the server is such a server), with no pending change, in the collectives
- * pulled, but for writes the server refused (they stay local, as `push.ts` says). A candidate written since, by a page of the snapshot or locally, is kept:
+ * mark: the server is such a server), with no pending change, in the collectives the
+ * snapshot covers (a restricted reader's answer names them, `PullResponse.collectives`:
+ * one it may write but not read never brings even its own rows), but for writes the server refused (they stay local, as `push.ts` says). A candidate written since, by a page of the snapshot or locally, is kept:
  * the IndexedDB replica stamps candidates (`RecordRow.stale`), and any write of a row
  * replaces it without the stamp; the memory replica compares record objects.
  *
