@@ -43,23 +43,25 @@ export function applyFeedBatch(
     const allRows = () => requestResult(records.getAll()) as Promise<RecordRow[]>;
     let snapshot = kept;
     if (cursor.from === 0 && cursor.mark !== undefined) {
-      const candidates = snapshotCandidates(await allRows(), entries, cursor);
-      // Stamped before the batch is written: a row the batch brings loses its stamp.
-      const gen = candidates.length === 0 ? undefined : uuidV7();
-      for (const row of candidates) records.put({ ...row, stale: gen });
+      // What the snapshot spares is fixed now: pending writes (acknowledged later, they
+      // have no log entry at its end) and the refusals it keeps; and the collectives it covers.
+      const scope = { keep: [...(cursor.keep ?? []), ...entries.flatMap((e) => e.changes.map(({ collective, id }) => ({ collective, id })))], collectives: cursor.collectives };
+      // No write per held row: its pages' rows carry `gen`, local writes a later hlc than `since`.
+      const gen = snapshotCandidates(await allRows(), [], scope).length === 0 ? undefined : uuidV7();
       const cause = kept?.cause;
-      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen };
+      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen, since: state?.hlc ?? '', ...scope };
       if (snapshot === undefined) meta.delete(MetaKey.snapshot);
       else meta.put(snapshot, MetaKey.snapshot);
     }
-    for (const change of plan.written) records.put(toRecordRow(change));
+    const seen = snapshot?.gen;
+    for (const change of plan.written) records.put({ ...toRecordRow(change), seen });
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
     if (snapshot === undefined || !cursor.last) return plan;
-    const { cause, gen } = snapshot;
+    const { cause, gen, since = '' } = snapshot;
     // One read of every row, once per snapshot (as at its first page).
-    const dropped = gen === undefined ? [] : (await allRows()).filter((row) => row.stale === gen);
+    const dropped = gen === undefined ? [] : snapshotCandidates(await allRows(), entries, snapshot).filter((row) => row.seen !== gen && row.hlc <= since);
     for (const row of dropped) records.delete([row.collective, row.id]);
     meta.delete(MetaKey.snapshot);
     return { ...plan, dropped, reset: cause && { cause, dropped: dropped.length } };
@@ -91,13 +93,15 @@ export async function applyServerStates(
   return conn.run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
     const records = tx.objectStore(Stores.records);
     const meta = tx.objectStore(Stores.meta);
-    const [state, ...rows] = await Promise.all([
+    const [state, snapshot, ...rows] = await Promise.all([
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
+      requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
       ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>),
     ]);
     const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
     const plan = planServerStates({ changes, policy, held, state, clock });
-    for (const change of plan.written) records.put(toRecordRow(change));
+    // The server holds these: a snapshot under way keeps them (see pull-snapshot.ts).
+    for (const change of plan.written) records.put({ ...toRecordRow(change), seen: snapshot?.gen });
     if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);
     return plan;
   });

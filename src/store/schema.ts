@@ -82,8 +82,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
-  /** A candidate of the pull snapshot with this `gen`, untouched since it began (see `pull-snapshot.ts`). */
-  readonly stale?: string;
+  /** Written by the pull snapshot with this `gen` while it ran (see `pull-snapshot.ts`). */
+  readonly seen?: string | undefined;
   /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
 }
