@@ -45,11 +45,11 @@ export function applyFeedBatch(
     if (cursor.from === 0 && cursor.mark !== undefined) {
       // What the snapshot spares is fixed now: pending writes (acknowledged later, they
       // have no log entry at its end) and the refusals it keeps; and the collectives it covers.
-      const scope = { keep: [...(cursor.keep ?? []), ...entries.flatMap((e) => e.changes.map(({ collective, id }) => ({ collective, id })))], collectives: cursor.collectives };
+      const scope = { keep: [...(cursor.keep ?? []), ...entries.flatMap((e) => e.changes)], collectives: cursor.collectives };
       // No write per held row: its pages' rows carry `gen`, local writes a later hlc than `since`.
       const gen = snapshotCandidates(await allRows(), [], scope).length === 0 ? undefined : uuidV7();
       const cause = kept?.cause;
-      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen, since: state?.hlc ?? '', ...scope };
+      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen, since: state?.hlc, ...scope };
       if (snapshot === undefined) meta.delete(MetaKey.snapshot);
       else meta.put(snapshot, MetaKey.snapshot);
     }
@@ -59,10 +59,10 @@ export function applyFeedBatch(
     cursors.put(cursor.to, key);
     if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
     if (snapshot === undefined || !cursor.last) return plan;
-    const { cause, gen, since = '' } = snapshot;
+    const { cause, gen, since } = snapshot;
     // One read of every row, once per snapshot (as at its first page).
     const rows = gen === undefined ? [] : await allRows();
-    const dropped = snapshotCandidates(rows, entries, snapshot).filter((row) => row.seen !== gen && row.hlc <= since);
+    const dropped = snapshotCandidates(rows, entries, snapshot).filter((row) => row.seen !== gen && row.hlc <= (since as string));
     // When most rows go, the store is cleared and the rest written back: WebKit's in-memory
     // IndexedDB (its automation, private browsing) did not finish 20,000 deletes in 45 s.
     const gone = new Set(dropped);
