@@ -3,6 +3,11 @@
  * the collectives it asked for and may read, without its own changes (echo
  * prevention) while its cursor still moves past them.
  *
+ * A snapshot's pages keep the caller's own changes: a pull from cursor 0, and the pulls
+ * after it while the cursor is below the answer's `snapshotMark`. A replica drops at a
+ * snapshot's end the records it held and the snapshot did not bring (deletes whose
+ * tombstones were swept), so its own rows must be there to be told apart from those.
+ *
  * What a restricted caller (any but full access) learns. Versions are one sequence for
  * the whole store, so the global latest version counts every user's writes. A
  * restricted caller's `newCursor` therefore moves only over rows of collectives it may
@@ -76,8 +81,9 @@ export async function servePull(
   const page = await store.readChanges({
     after: request.cursor,
     limit: Math.min(request.batchSize, limits.maxPullBatchSize),
-    maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES),
-    excludeSource: request.instanceId,
+    // A restricted snapshot's answer also lists its collectives (see the end).
+    maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES - (restricted && request.cursor === 0 ? JSON.stringify(collectives).length + 16 : 0)),
+    ...(request.cursor === 0 || request.cursor < (request.snapshotMark ?? 0) ? {} : { excludeSource: request.instanceId }),
     ...(collectives === undefined ? {} : { collectives }),
     ...(request.withTotal === true ? { withTotal: true } : {}),
   });
@@ -123,6 +129,7 @@ export async function servePull(
   const answer = page.total === undefined ? response : { ...response, total: page.total };
   if (request.cursor !== 0) return answer;
   // Where this snapshot starts: the latest version the caller may see, as a caught-up
-  // cursor would be (for a restricted caller, readable collectives only).
-  return { ...answer, snapshotMark: restricted ? Math.min(readableLatest, clampTo ?? readableLatest) : latest };
+  // cursor would be (for a restricted caller, readable collectives only, and which they
+  // are: the replica must not drop what it holds in others, see `PullResponse.collectives`).
+  return restricted ? { ...answer, snapshotMark: Math.min(readableLatest, clampTo ?? readableLatest), collectives: collectives as string[] } : { ...answer, snapshotMark: latest };
 }

@@ -17,7 +17,7 @@ import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettin
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
 import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
-import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
+import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
@@ -31,6 +31,7 @@ import type {
   RecordEntry,
   RecordInput,
   ReplicaIdentity,
+  SnapshotCause,
 } from './types.ts';
 import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
@@ -192,17 +193,16 @@ export class IdbReplica implements LocalStore {
   }
 
   pushCursor(peer: string): Promise<number> {
-    return this.#conn.guard('pushCursor', () => {
-      checkName(peer);
-      return readCursor(this.#conn, 'pushCursor', cursorKey.push(peer));
-    });
+    return this.#cursor('pushCursor', cursorKey.push(peer), peer);
   }
 
   pullCursor(peer: string): Promise<SyncCursor> {
-    return this.#conn.guard('pullCursor', () => {
-      checkName(peer);
-      return readCursor(this.#conn, 'pullCursor', cursorKey.pull(peer));
-    });
+    return this.#cursor('pullCursor', cursorKey.pull(peer), peer);
+  }
+
+  async snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    // 0: no mark kept.
+    return (await this.#cursor('snapshotMark', cursorKey.mark(peer), peer)) || undefined;
   }
 
   applyRemote(
@@ -212,12 +212,18 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('applyRemote', async () => {
       checkRemoteApply(changes, options);
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
-      const result =
+      const result: Awaited<ReturnType<typeof applyFeedBatch>> =
         options.cursor === undefined
           ? await applyServerStates(this.#conn, changes, options.policy, clock)
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
-      if (result.written.length > 0) this.#listeners.emit({ source: 'remote', changes: result.written.map(eventChange) });
-      return { applied: result.written.length, conflicts: result.conflicts };
+      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts);
+      // a live row a snapshot dropped is a delete.
+      const events = [
+        ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
+        ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
+      ];
+      if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
+      return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });
   }
 
@@ -255,6 +261,13 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired)));
   }
 
+  resetPull(peer: string, cause: SnapshotCause): Promise<void> {
+    return this.#conn.guard('resetPull', () => {
+      checkName(peer);
+      return resetPull(this.#conn, peer, cause);
+    });
+  }
+
   // ---- lifecycle ----
 
   subscribe(listener: (event: ChangeEvent) => void): () => void {
@@ -263,6 +276,14 @@ export class IdbReplica implements LocalStore {
 
   close(): void {
     this.#conn.close();
+  }
+
+  /** The cursor under `key`, of `peer` (checked first), read as `what`. */
+  #cursor(what: string, key: string, peer: string): Promise<number> {
+    return this.#conn.guard(what, () => {
+      checkName(peer);
+      return readCursor(this.#conn, what, key);
+    });
   }
 
   /** A local write, then its event once committed. */

@@ -6,7 +6,7 @@
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
  * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
  *              `instanceKey` → {@link StoredInstanceKey}
- * - `cursors`  `pull:<peer>` / `push:<peer>` → number
+ * - `cursors`  `pull:<peer>` / `push:<peer>` / `mark:<peer>` (snapshot mark) → number
  *
  * The `records` store may also hold the indexes of declared collections
  * (`record-indexes.ts`, made by `index-upgrade.ts` only when an app declares them).
@@ -37,6 +37,8 @@ export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
   instanceKey: 'instanceKey',
+  /** A pull snapshot under way: a `PullSnapshot` (see `pull-snapshot.ts`). */
+  snapshot: 'snapshot',
 } as const;
 
 /**
@@ -80,6 +82,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
+  /** Written by the pull snapshot with this `gen` while it ran (see `pull-snapshot.ts`). */
+  readonly seen?: string | undefined;
   /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
 }
@@ -135,6 +139,7 @@ export const INITIAL_WRITE_STATE: WriteState = { seq: 0, hlc: HLC_ZERO, basis: n
 export const cursorKey = {
   pull: (peer: string): string => `pull:${peer}`,
   push: (peer: string): string => `push:${peer}`,
+  mark: (peer: string): string => `mark:${peer}`,
 };
 
 /** Creates or migrates the object stores; runs inside the version-change transaction. */

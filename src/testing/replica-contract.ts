@@ -13,6 +13,7 @@ import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
 import { noteTests } from './replica-contract-notes.ts';
 import { remoteApplyTests } from './replica-contract-remote.ts';
+import { snapshotTests } from './replica-contract-snapshot.ts';
 
 export { failureCode, pulled } from './replica-contract-fixtures.ts';
 
@@ -52,5 +53,6 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
     remoteApplyTests(fresh);
     noteTests(fresh);
     identityTests(fresh);
+    snapshotTests(fresh);
   });
 }

@@ -134,7 +134,7 @@ describe('IndexedDB replica: durability', () => {
       { stores: 'records,log,meta', durability: 'strict' },
       { stores: 'records,log,meta,cursors', durability: 'relaxed' },
       { stores: 'records,meta', durability: 'strict' },
-      { stores: 'log,cursors,meta', durability: 'relaxed' },
+      { stores: 'records,log,cursors,meta', durability: 'relaxed' },
     ]);
   });
 });
