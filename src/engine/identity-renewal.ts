@@ -31,8 +31,8 @@ import type { LocalStore, SnapshotCause } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 
 const RENEWING: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
-/** The refusals of a pull cursor that start a reset, and the cause each names. */
-const RESET_CAUSES: Partial<Record<string, SnapshotCause>> = { [ErrorCode.CURSOR_EXPIRED]: 'cursor-expired', [ErrorCode.CURSOR_AHEAD]: 'cursor-ahead' };
+/** The refusals of a pull cursor that start a reset; each names its cause in lower case ('cursor-expired', 'cursor-ahead'). */
+const RESETTING: ReadonlySet<string> = new Set([ErrorCode.CURSOR_EXPIRED, ErrorCode.CURSOR_AHEAD]);
 
 /**
  * If `error` refuses the identity `retired`, or the pull cursor of `peer` (undefined:
@@ -51,8 +51,8 @@ export async function renewIdentity(
   peer: string | undefined,
 ): Promise<'renewed' | 'reset' | undefined> {
   const { code } = error;
-  const reset = RESET_CAUSES[code];
-  if (reset !== undefined) {
+  if (RESETTING.has(code)) {
+    const reset = code.toLowerCase().replace('_', '-') as SnapshotCause;
     const cause = `${code}@${JSON.stringify(error.details)}`;
     const tell = (phase: 'started' | 'failed'): void => report.onReset({ cause: reset, phase, instanceId: retired });
     if (done.has(cause)) tell('failed');
