@@ -21,6 +21,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   direction: 'bidirectional',
   conflictResolution: 'last-write-wins',
   batchSize: 500,
+  pullBatchSize: 2000,
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
   livePullIntervalMs: 30_000,
@@ -95,6 +96,7 @@ function fields(checks: Readonly<Record<string, FieldCheck>>, defaults: object):
 }
 
 const timerDelay = /* @__PURE__ */ integer(1, MAX_TIMER_DELAY_MS);
+const batchSize = /* @__PURE__ */ integer(1, MAX_BATCH_SIZE);
 
 const retryFields = /* @__PURE__ */ fields(
   {
@@ -113,7 +115,8 @@ const configFields = /* @__PURE__ */ fields(
   {
     direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
     conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins'),
-    batchSize: /* @__PURE__ */ integer(1, MAX_BATCH_SIZE),
+    batchSize: batchSize,
+    pullBatchSize: batchSize,
     pushIntervalMs: timerDelay,
     pullIntervalMs: timerDelay,
     livePullIntervalMs: timerDelay,
@@ -157,5 +160,8 @@ const configFields = /* @__PURE__ */ fields(
  * `collectives` comes back sorted and de-duplicated.
  */
 export function validateConfig(input: unknown = {}): SyncConfig {
-  return configFields(input ?? {}, 'config') as SyncConfig;
+  const given = (input ?? {}) as { batchSize?: unknown; pullBatchSize?: unknown };
+  const config = configFields(given, 'config') as SyncConfig;
+  // An app that sets only batchSize keeps its pulls that size too, as before pullBatchSize.
+  return given.pullBatchSize == null && given.batchSize != null ? Object.freeze({ ...config, pullBatchSize: config.batchSize }) : config;
 }

@@ -39,7 +39,7 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
     // Only a server announcing `cursor-expiry` sends a mark, so only such a server gets one
     // (and reads it only with a cursor above 0).
     ...(mark === undefined ? {} : { snapshotMark: mark }),
-    batchSize: config.batchSize,
+    batchSize: config.pullBatchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
   };

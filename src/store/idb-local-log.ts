@@ -8,34 +8,71 @@ import { ackedDeletes } from './acked-tombstones.ts';
 import { lastSeqOf, trimEntry } from './change-log.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
-import { cursorKey, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type RecordRow, type WriteState } from './schema.ts';
+import { cursorKey, INITIAL_WRITE_STATE, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type RecordRow, type WriteState } from './schema.ts';
 import { planLocalWrite } from './write-plans.ts';
 
 /**
- * One local write transaction: read the write state inside it (other tabs write too),
- * tick the clock once, number the changes, put the records and ONE log entry, and save
- * the write state. Records, log entry and counters commit together or not at all.
- * The entry is based on the pull cursor unless `baseVersion` says otherwise.
+ * The write state a connection expects its next local write to find: what its last
+ * local write left. Undefined until the first write, and after any surprise.
  */
-export function writeLocal(
+export interface WriteStateGuess {
+  state: WriteState | undefined;
+}
+
+/**
+ * One local write transaction: tick the clock once from the write state, number the
+ * changes, put the records and ONE log entry, and save the write state. Records, log
+ * entry and counters commit together or not at all. The entry is based on the pull
+ * cursor unless `baseVersion` says otherwise.
+ *
+ * The state is read inside the transaction, since other tabs (and pulls) move it. Why
+ * not wait for that read before the puts: in Chromium that wait is a round trip to the
+ * browser process before the puts even leave, on every write. So the puts go at once,
+ * planned from `guess`, and the read is checked before the transaction may commit:
+ * when it holds anything else (another tab wrote, a pull moved the clock) the
+ * transaction is aborted, nothing of it stays, and the write runs again planned from
+ * the state read. Whatever commits is therefore the plan of the state the transaction
+ * read, as if it had waited.
+ */
+export async function writeLocal(
   conn: IdbConnection,
+  guess: WriteStateGuess,
   what: string,
   instanceId: InstanceId,
   changes: readonly LoggedChange[],
   baseVersion?: number,
 ): Promise<SyncChange[]> {
-  return conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
-    const meta = tx.objectStore(Stores.meta);
-    const state = (await requestResult(meta.get(MetaKey.writeState))) as WriteState | undefined;
-    const plan = planLocalWrite({ changes, state, instanceId, now: conn.settings.now, baseVersion });
-    const records = tx.objectStore(Stores.records);
-    // Not awaited one by one: the requests queue in order and the transaction's
-    // completion (or abort) covers them all.
-    for (const record of plan.records) records.put(toRecordRow(record));
-    tx.objectStore(Stores.log).put(plan.entry);
-    meta.put(plan.state, MetaKey.writeState);
-    return plan.logged;
-  });
+  for (let trusted = guess.state; ; trusted = undefined) {
+    let missed = false;
+    try {
+      return await conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
+        const meta = tx.objectStore(Stores.meta);
+        // The read first: its answer, and the commit it lets go, overlap with the puts.
+        const stored = requestResult(meta.get(MetaKey.writeState)).then((state) => (state as WriteState | undefined) ?? INITIAL_WRITE_STATE);
+        stored.catch(() => undefined); // awaited below, unless a put throws first (the transaction aborted under it)
+        const plan = planLocalWrite({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion });
+        // This connection's writes that start before this one commits plan from it
+        // (read-write transactions over one store run in the order they were made).
+        guess.state = plan.state;
+        const records = tx.objectStore(Stores.records);
+        // Not awaited one by one: the requests queue in order and the transaction's
+        // completion (or abort) covers them all.
+        for (const record of plan.records) records.put(toRecordRow(record));
+        tx.objectStore(Stores.log).put(plan.entry);
+        meta.put(plan.state, MetaKey.writeState);
+        // JSON: states are {seq, hlc, basis} in that order, as planned (a row of another
+        // shape only costs one more attempt).
+        if (trusted && JSON.stringify(await stored) !== JSON.stringify(trusted)) {
+          missed = true;
+          throw new Error('the write state moved'); // runTransaction aborts the transaction
+        }
+        return plan.logged;
+      });
+    } catch (error) {
+      guess.state = undefined; // nothing to plan from: the next write reads
+      if (!missed) throw error;
+    }
+  }
 }
 
 /**

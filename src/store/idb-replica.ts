@@ -15,7 +15,7 @@ import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, 
 import { ChangeListeners } from './change-listeners.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
-import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
+import { acknowledgeLog, writeLocal, type WriteStateGuess } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
@@ -113,6 +113,8 @@ export class IdbReplica implements LocalStore {
   readonly name: string;
   readonly #conn: IdbConnection;
   readonly #listeners = new ChangeListeners();
+  /** What this connection's last local write left (`writeLocal` plans the next from it, and checks). */
+  readonly #guess: WriteStateGuess = { state: undefined };
 
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.name = settings.name;
@@ -131,21 +133,15 @@ export class IdbReplica implements LocalStore {
   // ---- data ----
 
   put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#conn.guard('put', async () => {
-      await this.#writeLocal('put', toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
-    });
+    return this.#writeQuietly('put', () => [{ op: 'put', collective, id, value }]);
   }
 
   putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#conn.guard('putMany', async () => {
-      await this.#writeLocal('putMany', toLoggedChanges(recordsToWrites(records), 'records'));
-    });
+    return this.#writeQuietly('putMany', () => recordsToWrites(records), 'records');
   }
 
   delete(collective: string, id: string): Promise<void> {
-    return this.#conn.guard('delete', async () => {
-      await this.#writeLocal('delete', toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
-    });
+    return this.#writeQuietly('delete', () => [{ op: 'delete', collective, id }]);
   }
 
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
@@ -286,10 +282,15 @@ export class IdbReplica implements LocalStore {
     });
   }
 
+  /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
+  async #writeQuietly(what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> {
+    await this.#conn.guard(what, () => this.#writeLocal(what, toLoggedChanges(writes(), field)));
+  }
+
   /** A local write, then its event once committed. */
   async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
     if (changes.length === 0) return [];
-    const logged = await writeLocal(this.#conn, what, this.instanceId, changes, baseVersion);
+    const logged = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
     this.#listeners.emit({ source: 'local', changes: changes.map(eventChange) });
     return logged;
   }
