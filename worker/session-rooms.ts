@@ -51,14 +51,21 @@ const TELL_TABS_MS = 16;
 /** Builds sessions for `host`. */
 export function sessionRooms(host: SessionHost): SessionRooms {
   const { tabId, options, locks, online, timers, waiters, current, yieldToClear } = host;
-  /** Local changes not yet told to the other tabs (a session's: its close tells them). */
-  let untold: ChangeEvent['changes'][] | undefined;
+  /**
+   * Local changes not yet told to the other tabs, with the connection whose tabs they are
+   * for: a session closed and another opened within TELL_TABS_MS must not have its
+   * changes told on the first one's channel (its close tells them; a timer of a batch
+   * told already does nothing).
+   */
+  let untold: { readonly connection: Connection; readonly changes: ChangeEvent['changes'][] } | undefined;
   return { sessionOf, publish };
 
   /** The rooms of a session around `connection`, wired to each other and to `host`. */
   function sessionOf(connection: Connection): Session {
     // A closing tab still tells the others of its last writes.
-    connection.keep(() => tellUntold(connection));
+    connection.keep(() => {
+      if (untold?.connection === connection) tellUntold();
+    });
     const terms: LeaderTerms = new LeaderTerms(locks, connection.lockName, {
       newManager: (fence) => newManager(session, 'leader', fence),
       beat: () => connection.post({ kind: 'beat', from: tabId }),
@@ -105,12 +112,18 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     const { connection } = session;
     if (!heard(session, event)) return connection.publish(event);
     connection.deliver(event);
-    if (!untold) timers.setTimeout(() => tellUntold(connection), TELL_TABS_MS);
-    (untold ??= []).push((event.payload as ChangeEvent).changes);
+    if (untold?.connection !== connection) {
+      tellUntold();
+      const batch = (untold = { connection, changes: [] });
+      timers.setTimeout(() => {
+        if (untold === batch) tellUntold();
+      }, TELL_TABS_MS);
+    }
+    untold.changes.push((event.payload as ChangeEvent).changes);
   }
 
-  function tellUntold(connection: Connection): void {
-    if (untold) connection.tellTabs({ type: 'change', payload: { source: 'local', changes: untold.flat() } });
+  function tellUntold(): void {
+    untold?.connection.tellTabs({ type: 'change', payload: { source: 'local', changes: untold.changes.flat() } });
     untold = undefined;
   }
 

@@ -60,3 +60,22 @@ describe('statuses of a burst of writes', () => {
     expect(heard[0]!.changes.map((c) => `${c.op} ${c.id}`)).toEqual([...Array.from({ length: 20 }, (_, i) => `put n${i}`), 'delete n3']);
   });
 });
+
+describe('writes on both sides of a clear', () => {
+  it('another tab hears the writes made after a clear, not on the cleared session’s channel', async () => {
+    const timers = manualTimers();
+    world = tabsWorld({ workerOptions: { time: timers } });
+    const [writer, other] = [world.open(), world.open()];
+    await Promise.all([writer.ready, other.ready]);
+    const heard: string[] = [];
+    other.on('change', (event) => heard.push(...event.changes.map((c) => `${c.op} ${c.id}`)));
+
+    // A write's change waits 16 ms for the other tabs; the clear closes its session meanwhile.
+    await writer.put('notes', 'before', 1);
+    await writer.clearLocalData({ discardPending: true });
+    await writer.put('notes', 'after', 2);
+    while (timers.set(16)) timers.fire(16);
+    await waitFor('the other tab to hear the write after the clear', () => heard, (h) => h.includes('put after'));
+    expect(heard.filter((h) => h === 'put after')).toHaveLength(1);
+  });
+});

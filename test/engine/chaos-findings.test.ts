@@ -15,6 +15,7 @@ import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
+import type { SyncTransport } from '../../src/transport/types.ts';
 import { connect, memoryTransport, newReplica } from './fixtures.ts';
 
 async function write(replica: LocalStore, writes: readonly LocalWrite[]): Promise<WriteReceipt> {
@@ -31,6 +32,25 @@ function firstPushAnswerLost(server: ReturnType<typeof createSyncServer>, access
     chaos,
     afterFirstPush: () => chaos.setFaults(false),
   };
+}
+
+/**
+ * `transport` with the answers of `method` held on their way back: `served` settles once
+ * the server has answered the first call, and the answers go on only after `release()`.
+ */
+function holdAnswers(transport: SyncTransport, method: 'push' | 'pull') {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let answered!: () => void;
+  const served = new Promise<void>((resolve) => (answered = resolve));
+  const call = transport[method].bind(transport) as (request: unknown) => Promise<unknown>;
+  const held = { ...transport, [method]: async (request: unknown) => {
+    const answer = await call(request);
+    answered();
+    await released;
+    return answer;
+  } } as SyncTransport;
+  return { transport: held, served, release };
 }
 
 describe('chaos findings', () => {
@@ -108,25 +128,16 @@ describe('chaos findings', () => {
   it('an answer to a push under a retired id leaves the renewed log alone', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const plain = memoryTransport(server);
-    let answered!: () => void;
-    const answerHeld = new Promise<void>((resolve) => (answered = resolve));
-    let pushed!: () => void;
-    const reachedServer = new Promise<void>((resolve) => (pushed = resolve));
-    const held = { ...plain, push: async (request: Parameters<typeof plain.push>[0]) => {
-      const answer = await plain.push(request);
-      pushed();
-      await answerHeld;
-      return answer;
-    } };
+    const held = holdAnswers(plain, 'push');
     const { replica, reopen } = await newReplica();
     const retired = replica.instanceId;
     await replica.put('notes', 'a', 'one');
     await replica.put('notes', 'b', 'two');
     const tab = await reopen();
-    const syncing = connect(replica, held, { direction: 'push-only' }).syncOnce().catch(() => undefined);
-    await reachedServer;
+    const syncing = connect(replica, held.transport, { direction: 'push-only' }).syncOnce().catch(() => undefined);
+    await held.served;
     const renewed = await tab.startNewIdentity(retired);
-    answered();
+    held.release();
     await syncing;
     expect((await tab.pendingChanges(10)).map((c) => [c.id, c.seq, c.source])).toEqual([
       ['a', 1, renewed],
@@ -159,26 +170,17 @@ describe('chaos findings', () => {
     await connect(other.replica, plain).syncOnce();
     const { replica, reopen } = await newReplica();
     await replica.put('notes', 'n', 'mine');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let answered!: () => void;
-    const pullAnswered = new Promise<void>((resolve) => (answered = resolve));
-    const slowPull = { ...plain, pull: async (request: Parameters<typeof plain.pull>[0]) => {
-      const answer = await plain.pull(request);
-      answered();
-      await held;
-      return answer;
-    } };
+    const slowPull = holdAnswers(plain, 'pull');
     // One tab pulls, its answer (the record at v1, 'theirs') held on the way back...
-    const pulling = connect(await reopen(), slowPull, { conflictResolution: 'server-wins', direction: 'pull-only' }).syncOnce();
-    await pullAnswered;
+    const pulling = connect(await reopen(), slowPull.transport, { conflictResolution: 'server-wins', direction: 'pull-only' }).syncOnce();
+    await slowPull.served;
     // ...while the other pushes: refused CONFLICT, the resolver keeps 'mine' (a write
     // based on v1), which is pushed and accepted.
     const config = { conflictResolution: 'server-wins', direction: 'push-only', resolver: (): ConflictResolution => 'local' } as const;
     await connect(replica, plain, config).syncOnce();
     await connect(replica, plain, config).syncOnce();
     expect(await replica.pendingCount()).toBe(0);
-    release();
+    slowPull.release();
     await pulling;
     await connect(replica, plain, { conflictResolution: 'server-wins' }).syncOnce();
     const row = (await server.store.readChanges({ after: 0, limit: 10 })).rows.find((r) => r.id === 'n');

@@ -103,6 +103,10 @@ describe.skipIf(postgresSkipReason() !== undefined)('postgres server store acros
       expect(rows.map((row) => row.t)).toEqual([...texts, null]);
       expect(rows.map((row) => Number(row.n))).toEqual([...texts.map((_, i) => i), 2 ** 53 - 1]);
       await client.query('ROLLBACK');
+      // Texts on their own, ending in the start of a tag (an id may end in `$p0`).
+      const ends = ['id$p0', 'id$p', 'id$', '$p0'];
+      const own = await client.query<{ a: string; b: string; c: string; d: string }>(inlineStatement('SELECT $1::text AS a, $2::text AS b, $3::text AS c, $4::text AS d', ends));
+      expect(Object.values(own.rows[0] ?? {})).toEqual(ends);
     } finally {
       await client.end();
     }

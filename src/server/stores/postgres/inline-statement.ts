@@ -21,11 +21,15 @@ import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
 /** A parameter as `pg` takes it here: a text, a number, null, or an array of those. */
 export type InlineParam = string | number | null | readonly (string | number | null)[];
 
-/** A dollar-quote tag found in none of `texts`. */
+/**
+ * A dollar-quote tag that closes none of `texts` early: found neither in a text nor
+ * across its end (a text ending in `$p0` followed by the tag `$p0$` reads `$p0$` there,
+ * which would close the quote three characters early).
+ */
 function freeTag(texts: readonly string[]): string {
   for (let n = 0; ; n++) {
     const tag = `$p${n}$`;
-    if (!texts.some((text) => text.includes(tag))) return tag;
+    if (!texts.some((text) => (text + tag).indexOf(tag) < text.length)) return tag;
   }
 }
 
