@@ -51,12 +51,12 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): Pu
  * transaction: if another tab applied the batch first (the store answers `CONFLICT`),
  * nothing is written and `undefined` says to start again from the stored cursor.
  */
-async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullResponse): Promise<PulledBatch | undefined> {
+async function applyPulled(ctx: SyncContext, from: SyncCursor, acked: number, response: PullResponse): Promise<PulledBatch | undefined> {
   let conflicts;
   try {
     const result = await ctx.store.applyRemote(response.changes, {
       policy: ctx.config.conflictResolution,
-      cursor: { peer: ctx.peer, from, to: response.newCursor },
+      cursor: { peer: ctx.peer, from, to: response.newCursor, acked },
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
     conflicts = result.conflicts;
@@ -96,8 +96,17 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // Ask for `total` until an answer has brought it (a first batch lost to another tab
   // did not, and the progress of an initial sync needs it).
   let needTotal = withTotal;
+  // The push cursor, read before the first request of a run and kept for each request
+  // asked after it: a batch is applied only if no push was acknowledged since (see
+  // `CursorAdvance.acked`); reading it before asking is what makes that safe.
+  let acked = 0;
+  const restart = async (): Promise<PullInFlight> => {
+    const [from, pushed] = await Promise.all([ctx.store.pullCursor(ctx.peer), ctx.store.pushCursor(ctx.peer)]);
+    acked = pushed;
+    return ask(from, needTotal);
+  };
   try {
-    let inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+    let inFlight = await restart();
     for (;;) {
       ctx.checkpoint();
       const response = await inFlight.response;
@@ -105,12 +114,13 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
       // fit its request is not applied, and its cursor is not followed.
       checkPullResponse(inFlight.request, response);
       const next = response.hasMore ? ask(response.newCursor, false) : undefined;
-      const batch = await applyPulled(ctx, inFlight.request.cursor, response);
+      const batch = await applyPulled(ctx, inFlight.request.cursor, acked, response);
       if (batch === undefined) {
-        // Another tab moved the cursor: what was asked ahead starts from the wrong place.
+        // Another tab moved the cursor, or a push was acknowledged: what was asked ahead
+        // starts from the wrong place, or may be as stale.
         onBatch({ received: 0, hasMore: true });
         ctx.checkpoint();
-        inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+        inFlight = await restart();
         continue;
       }
       if (batch.total !== undefined) needTotal = false;

@@ -29,12 +29,13 @@ export function applyFeedBatch(
     const meta = tx.objectStore(Stores.meta);
     const cursors = tx.objectStore(Stores.cursors);
     const key = cursorKey.pull(cursor.peer);
-    const [stored, state, entries] = await Promise.all([
+    const [stored, storedAcked, state, entries] = await Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
+      requestResult(cursors.get(cursorKey.push(cursor.peer))) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
     ]);
-    const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, state, entries, clock });
+    const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, storedAcked, state, entries, clock });
     const records = tx.objectStore(Stores.records);
     for (const change of plan.written) records.put(toRecordRow(change));
     meta.put(plan.state, MetaKey.writeState);

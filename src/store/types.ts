@@ -87,6 +87,14 @@ export interface CursorAdvance {
    */
   readonly from: SyncCursor;
   readonly to: SyncCursor;
+  /**
+   * The push cursor of `peer` read before the pull was asked. If the stored one differs,
+   * a push was acknowledged since: the answer may predate it and carry a record's older
+   * state, and the acknowledgement took the log entry that would have kept the pushed
+   * write from it (echo prevention never brings that write back). Nothing is written and
+   * the call fails with `CONFLICT`; a pull asked now sees the push. Unchecked if absent.
+   */
+  readonly acked?: number | undefined;
 }
 
 /** What `applyRemote` did. */
