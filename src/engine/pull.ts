@@ -101,9 +101,8 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // `CursorAdvance.acked`); reading it before asking is what makes that safe.
   let acked = 0;
   const restart = async (): Promise<PullInFlight> => {
-    const [from, pushed] = await Promise.all([ctx.store.pullCursor(ctx.peer), ctx.store.pushCursor(ctx.peer)]);
-    acked = pushed;
-    return ask(from, needTotal);
+    acked = await ctx.store.pushCursor(ctx.peer);
+    return ask(await ctx.store.pullCursor(ctx.peer), needTotal);
   };
   try {
     let inFlight = await restart();

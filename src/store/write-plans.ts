@@ -112,10 +112,11 @@ export function planFeedBatch(input: {
   // log entry, the server-wins base and last-write-wins clock that would have kept it),
   // and the server never sends the replica its own write back. An acknowledgement read
   // before the pull was asked came after the push was stored, so that answer has it.
-  if (current !== cursor.from || (cursor.acked !== undefined && cursor.acked !== (input.storedAcked ?? 0))) {
+  const acked = input.storedAcked ?? 0;
+  if (current !== cursor.from || (cursor.acked ?? acked) !== acked) {
     throw new SyncError(
       ErrorCode.CONFLICT,
-      `Pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}, or a push was acknowledged since the pull: batch applied already (another tab?) or stale; pull from ${current}`,
+      `Stale pull of "${cursor.peer}" from ${cursor.from}: the cursor is ${current} (another tab?) or a push was acked since; pull again`,
       { details: { peer: cursor.peer, stored: current, from: cursor.from } },
     );
   }
