@@ -55,7 +55,7 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
  * transaction: if another tab applied the batch first (the store answers `CONFLICT`),
  * nothing is written and `undefined` says to start again from the stored cursor.
  */
-async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullResponse): Promise<PulledBatch | undefined> {
+async function applyPulled(ctx: SyncContext, from: SyncCursor, acked: number, response: PullResponse): Promise<PulledBatch | undefined> {
   let conflicts;
   // A pull from 0 is a snapshot: writes the server refused stay (see store/pull-snapshot.ts),
   // but for conflicts, which took the server's record.
@@ -72,6 +72,7 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
         // A restricted reader's snapshot says which collectives it covers (see PullResponse.collectives).
         collectives: response.collectives ?? ctx.config.collectives,
         keep,
+        acked,
       },
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
@@ -115,9 +116,14 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // Ask for `total` until an answer has brought it (a first batch lost to another tab
   // did not, and the progress of an initial sync needs it).
   let needTotal = withTotal;
+  // The push cursor, read before the first request of a run and kept for each request
+  // asked after it: a batch is applied only if no push was acknowledged since (see
+  // `CursorAdvance.acked`); reading it before asking is what makes that safe.
+  let acked = 0;
   /** Asks again from the stored cursor, with the stored mark. */
   const resume = async (): Promise<PullInFlight> => {
     mark = await ctx.store.snapshotMark(ctx.peer);
+    acked = await ctx.store.pushCursor(ctx.peer);
     return ask(await ctx.store.pullCursor(ctx.peer), needTotal);
   };
   try {
@@ -130,9 +136,10 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
       checkPullResponse(inFlight.request, response);
       if (inFlight.request.cursor === 0) mark = response.snapshotMark;
       const next = response.hasMore ? ask(response.newCursor, false) : undefined;
-      const batch = await applyPulled(ctx, inFlight.request.cursor, response);
+      const batch = await applyPulled(ctx, inFlight.request.cursor, acked, response);
       if (batch === undefined) {
-        // Another tab moved the cursor: what was asked ahead starts from the wrong place.
+        // Another tab moved the cursor, or a push was acknowledged: what was asked ahead
+        // starts from the wrong place, or may be as stale.
         onBatch({ received: 0, hasMore: true });
         ctx.checkpoint();
         inFlight = await resume();

@@ -33,13 +33,14 @@ export function applyFeedBatch(
     const cursors = tx.objectStore(Stores.cursors);
     const records = tx.objectStore(Stores.records);
     const key = cursorKey.pull(cursor.peer);
-    const [stored, state, entries, kept] = await Promise.all([
+    const [stored, storedAcked, state, entries, kept] = await Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
+      requestResult(cursors.get(cursorKey.push(cursor.peer))) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
       requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
     ]);
-    const plan = planFeedBatch({ changes: withoutOwnRowsOfPending(changes, entries, conn.instanceId), policy, cursor, storedCursor: stored, state, entries, clock });
+    const plan = planFeedBatch({ changes: withoutOwnRowsOfPending(changes, entries, conn.instanceId), policy, cursor, storedCursor: stored, storedAcked, state, entries, clock });
     const allRows = () => requestResult(records.getAll()) as Promise<RecordRow[]>;
     let snapshot = kept;
     if (cursor.from === 0 && cursor.mark !== undefined) {

@@ -236,7 +236,7 @@ class MemoryReplica implements LocalStore {
     const plan =
       cursor === undefined
         ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
-        : planFeedBatch({ changes: withoutOwnRowsOfPending(incoming, db.log, db.instanceId), policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
+        : planFeedBatch({ changes: withoutOwnRowsOfPending(incoming, db.log, db.instanceId), policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), storedAcked: db.cursors.get(cursorKey.push(cursor.peer)), state: db.writeState, entries: db.log, clock });
     if (cursor?.from === 0 && cursor.mark !== undefined) {
       db.snapshot = { cause: db.snapshot?.cause, candidates: snapshotCandidates([...db.records.values()], db.log, cursor) };
     }

@@ -98,6 +98,14 @@ export interface CursorAdvance {
   readonly collectives?: readonly string[] | undefined;
   /** With a pull from 0: records a snapshot keeps though it does not bring them (writes the server refused stay local). */
   readonly keep?: readonly RecordKey[] | undefined;
+  /**
+   * The push cursor of `peer` read before the pull was asked. If the stored one differs,
+   * a push was acknowledged since: the answer may predate it and carry a record's older
+   * state, and the acknowledgement took the log entry that would have kept the pushed
+   * write from it (echo prevention never brings that write back). Nothing is written and
+   * the call fails with `CONFLICT`; a pull asked now sees the push. Unchecked if absent.
+   */
+  readonly acked?: number | undefined;
 }
 
 /** Why a client reset pulls a snapshot: the server refused its pull cursor as too old or as ahead of it. */

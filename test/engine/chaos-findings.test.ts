@@ -152,17 +152,14 @@ describe('chaos findings', () => {
     ]);
   });
 
-  // Open (seeds 1645 and 3919 of the server-wins chaos run, 2 seeds in 4,000, both with
-  // users and a resolver; 1645 replays about one time in ten, as its users' keys are
-  // signed off the event loop; each ends with a replica missing its own write, which
-  // the server holds): a pull answer that
-  // left the server before this replica's resolution of a conflict was pushed is applied
-  // after that push was acknowledged. The resolution was based on the record's version
-  // the answer carries, but with the resolution gone from the log nothing says so, and
-  // under server-wins the older state overwrites it. The server holds the resolution as
-  // the replica's own write, which its pulls leave out, so the replica never gets it back.
-  // (Not this branch's: the feed's apply, `write-plans.ts`, is another helper's.)
-  it.fails('a pull answer older than a pushed resolution does not overwrite it', async () => {
+  // Seeds 1645 and 3919 of the server-wins chaos run (2 seeds in 4,000, both with users
+  // and a resolver), and seed 3601 of last-write-wins over HTTP with a resolver: a pull
+  // answer that left the server before this replica's resolution of a conflict was
+  // pushed was applied after that push was acknowledged. The acknowledgement had taken
+  // the resolution's log entry, so nothing said the answer was older, and the server
+  // never sends the replica its own write back. A batch is now refused (and pulled
+  // again) when a push was acknowledged since it was asked (`CursorAdvance.acked`).
+  it('a pull answer older than a pushed resolution does not overwrite it', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const plain = memoryTransport(server);
     const other = await newReplica();
