@@ -122,9 +122,9 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   let acked = 0;
   /** Asks again from the stored cursor, with the stored mark. */
   const resume = async (): Promise<PullInFlight> => {
-    mark = await ctx.store.snapshotMark(ctx.peer);
-    acked = await ctx.store.pushCursor(ctx.peer);
-    return ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+    let cursor;
+    [mark, acked, cursor] = await Promise.all([ctx.store.snapshotMark(ctx.peer), ctx.store.pushCursor(ctx.peer), ctx.store.pullCursor(ctx.peer)]);
+    return ask(cursor, needTotal);
   };
   try {
     let inFlight = await resume();
