@@ -15,7 +15,8 @@ import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
-import type { SyncTransport } from '../../src/transport/types.ts';
+import { holdAnswers } from './chaos-race.ts';
+import { emptyTotals, runResetScenario } from './chaos-reset-scenario.ts';
 import { connect, memoryTransport, newReplica } from './fixtures.ts';
 
 async function write(replica: LocalStore, writes: readonly LocalWrite[]): Promise<WriteReceipt> {
@@ -32,25 +33,6 @@ function firstPushAnswerLost(server: ReturnType<typeof createSyncServer>, access
     chaos,
     afterFirstPush: () => chaos.setFaults(false),
   };
-}
-
-/**
- * `transport` with the answers of `method` held on their way back: `served` settles once
- * the server has answered the first call, and the answers go on only after `release()`.
- */
-function holdAnswers(transport: SyncTransport, method: 'push' | 'pull') {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let answered!: () => void;
-  const served = new Promise<void>((resolve) => (answered = resolve));
-  const call = transport[method].bind(transport) as (request: unknown) => Promise<unknown>;
-  const held = { ...transport, [method]: async (request: unknown) => {
-    const answer = await call(request);
-    answered();
-    await released;
-    return answer;
-  } } as SyncTransport;
-  return { transport: held, served, release };
 }
 
 describe('chaos findings', () => {
@@ -184,4 +166,22 @@ describe('chaos findings', () => {
     expect(row?.value).toBe('mine');
     expect((await replica.get('notes', 'n'))?.value).toBe('mine');
   });
+
+  // Open, the known gap of `client-reset.test.ts` ("a write a pull gave up for a tombstone
+  // that gc then removed"), now met by the reset chaos since its push and pull race:
+  // seeds 184 and 232 (server-wins, memory replicas; each replays exactly with
+  // `CHAOS_SEED=184 npx vitest run test/engine/chaos-reset.test.ts`). In both, a race's
+  // push side fails before it pushes (its handshake is lost), so its pull runs alone: it
+  // takes the server's tombstone over the replica's pending put (server-wins: the server
+  // would refuse the put as stale). A sweep then removes the tombstone; the next push
+  // finds no record, the server takes the put, and the replica, which gave it up, never
+  // sees it again (its own row, hidden from its feed as its echo). The replica lacks a
+  // record the server holds. The fix is not in test code nor small: the server would
+  // have to refuse a put based on a version older than its sweeps, or the pull drop the
+  // write it gives up from the outbox (and settle its receipt).
+  for (const seed of [184, 232]) {
+    it.fails(`reset chaos seed ${seed}: a write a racing pull gave up for a tombstone that gc then removed is not lost on the replica`, async () => {
+      expect(await runResetScenario(seed, emptyTotals())).toEqual([]);
+    });
+  }
 });

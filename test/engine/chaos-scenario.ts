@@ -114,7 +114,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
         delayMs: 4,
         setTimeout: turnsTimer,
       });
-      replicas.push({ index, shape: replicaShape, store: await open(), open, chaos });
+      replicas.push({ index, shape: replicaShape, store: await open(), open, chaos, startsOffline: false });
     }
     countShape(shape, stats);
 
@@ -128,10 +128,10 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     const s: ScenarioContext = {
       random,
       stats,
-      manager(replica, store = replica.store, config = {}) {
+      manager(replica, store = replica.store, config = {}, transport = replica.chaos) {
         const sync = new SyncManager(
           recordingEngineWrites(store, model, replica.index),
-          replica.chaos,
+          transport,
           {
             conflictResolution: policy.conflictResolution,
             batchSize: random.pick([1, 2, 3, 4, 500]),
@@ -196,6 +196,15 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
       },
       drawWrites: (replica) => drawWrites(random, collectivesOf(replica.shape), () => ({ w: `${replica.index}-${++writeCount}`, n: writeCount })),
     };
+
+    // Some replicas start offline: they write before they ever sync (their cursor at 0),
+    // and their first step pulls a snapshot across their first push (see `act`).
+    for (const replica of replicas) {
+      if (!random.chance(0.3)) continue;
+      replica.startsOffline = true;
+      stats.offlineStarts += 1;
+      for (let batch = random.int(1, 3); batch > 0; batch--) await s.write(replica, s.drawWrites(replica), false);
+    }
 
     const steps = random.int(15, 30);
     for (let step = 0; step < steps; step++) {
