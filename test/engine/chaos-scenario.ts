@@ -2,8 +2,10 @@
  * One seeded chaos scenario: 3–5 replicas (clocks skewed) write at random and sync in
  * random order through a chaos transport (lost requests, responses lost after the
  * server applied, duplicates at once and late, delays), while replicas crash mid-sync, a
- * second tab syncs the same database at the same time, writes land during syncs and
- * background loops start and stop (`chaos-actions.ts`). The seed also draws its shape
+ * second tab syncs the same database at the same time, writes land during syncs,
+ * background loops start and stop, and a replica's push and pull race each other with
+ * one's answer held across the other (`chaos-actions.ts`, `chaos-race.ts`); some
+ * replicas start offline, with writes and no sync yet. The seed also draws its shape
  * (`chaos-shape.ts`): the real HTTP server instead of the in-process one, users refused
  * some collectives, replicas syncing only some collectives, a custom resolver. Then
  * faults stop, every replica syncs until the server stops changing, and the end state
