@@ -14,7 +14,7 @@
  * (no pending write was lost by a reset).
  *
  * Run by `chaos-reset.test.ts`. Every draw comes from the seed and the clocks are manual:
- * a seed replays exactly.
+ * a seed replays exactly; `CHAOS_TRACE=notes/d` prints one record's story as it does.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { SyncManager } from '../../src/engine/sync-manager.ts';
@@ -31,6 +31,7 @@ import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 import { drawRace, runRace, type RacePlan } from './chaos-race.ts';
+import { trace, traceStep, traced } from './chaos-server.ts';
 
 const COLLECTIVES = ['notes', 'todos'];
 const IDS = ['a', 'b', 'c', 'd', 'e'];
@@ -82,7 +83,7 @@ export async function runResetScenario(seed: number, totals: Totals): Promise<st
     [0, 1, 2].map(async (index) => {
       const name = `reset-${seed}-${index}`;
       const store: LocalStore = idb ? await openReplica({ name, indexedDB, IDBKeyRange, now: () => now }) : await memoryReplica({ name, databases, now: () => now });
-      const transport = chaosTransport(memoryTransport(server), { seed: seed * 10 + index, dropRequestRate: 0.1, dropResponseRate: 0.1, duplicateRate: 0.05 });
+      const transport = chaosTransport(traced(memoryTransport(server), index), { seed: seed * 10 + index, dropRequestRate: 0.1, dropResponseRate: 0.1, duplicateRate: 0.05 });
       return { index, store, transport, manager: managerOf(index, store, transport), offline: false, startsOffline: false };
     }),
   );
@@ -92,6 +93,7 @@ export async function runResetScenario(seed: number, totals: Totals): Promise<st
       await run();
     } catch (error) {
       const code = SyncError.from(error).code;
+      traceStep(`R${replica.index} sync failed: ${String(error)}`);
       if (!EXPECTED.has(code)) problems.push(`replica ${replica.index}: sync failed ${code}: ${String(error)}`);
     }
   };
@@ -99,6 +101,7 @@ export async function runResetScenario(seed: number, totals: Totals): Promise<st
   /** The replica's push and pull race (`chaos-race.ts`), each on a one-way manager of its own. */
   const race = (replica: Replica, plan: RacePlan) => {
     totals.races += 1;
+    traceStep(`R${replica.index} race ${plan.kind}`);
     return runRace(plan, replica.transport, (direction, transport) => {
       const manager = managerOf(replica.index, replica.store, transport, { direction });
       return () => judged(replica, () => manager.syncOnce()).finally(() => manager.stop());
@@ -108,6 +111,7 @@ export async function runResetScenario(seed: number, totals: Totals): Promise<st
     const collective = random.pick(COLLECTIVES);
     const id = random.pick(IDS);
     const value = random.chance(0.3) ? null : `${replica.index}:${step}`;
+    trace(`${collective}/${id}`, `R${replica.index} writes ${JSON.stringify(value)} at step ${step}`);
     const [logged] = await replica.store.write([value === null ? { op: 'delete', collective, id } : { op: 'put', collective, id, value }]);
     const key = `${collective}/${id}`;
     if (logged !== undefined && (newest.get(key)?.hlc ?? '') < logged.hlc) newest.set(key, { hlc: logged.hlc, value });
@@ -136,7 +140,9 @@ export async function runResetScenario(seed: number, totals: Totals): Promise<st
       replica.offline = !replica.offline;
     } else {
       now += HORIZON_MS * 2;
-      totals.sweeps += (await server.collectGarbage()).removed > 0 ? 1 : 0;
+      const { removed } = await server.collectGarbage();
+      traceStep(`step ${step}: gc removed ${removed} tombstones`);
+      totals.sweeps += removed > 0 ? 1 : 0;
     }
   }
   for (const replica of replicas) replica.transport.setFaults(false);
