@@ -14,7 +14,7 @@ for path in sorted(glob.glob(os.path.join(logs, '*.log'))):
             for p, stats in data.items(): totals[p].update(stats)
         else:
             totals['reset'].update(data)
-    m = re.search(r'Tests\s+(.*)', text)
+    m = re.search(r'^\s*Tests\s+(.*)', text, re.M)
     print(name, m.group(1) if m else 'running')
     # The runner's verbose reporter prints one line per test.
     marks = re.findall(r'^\s*([✓×]) .*?(?:converges|every replica converges) for seed (\d+)', text, re.M)
