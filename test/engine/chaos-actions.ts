@@ -10,7 +10,9 @@ import type { SyncConfigInput } from '../../src/engine/types.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import type { ChaosStats, ChaosTransport } from '../../src/testing/chaos-transport.ts';
 import type { SeededRandom } from '../../src/testing/seeded-random.ts';
+import type { SyncTransport } from '../../src/transport/types.ts';
 import { pickWeighted } from './chaos-ops.ts';
+import { drawRace, runRace, type RaceKind, type RacePlan } from './chaos-race.ts';
 import type { ReplicaShape } from './chaos-shape.ts';
 
 /** What happened in a scenario, summed over seeds to prove every feature ran. */
@@ -20,6 +22,9 @@ export interface ScenarioStats extends ChaosStats {
   crashes: number;
   secondTabs: number;
   backgroundRuns: number;
+  /** Races of a replica's push and pull (`chaos-race.ts`), and replicas that wrote before their first sync. */
+  races: number;
+  offlineStarts: number;
   /** Seeds over the real HTTP server. */
   httpSeeds: number;
   /** Replicas syncing only some collectives. */
@@ -48,7 +53,7 @@ export interface ScenarioStats extends ChaosStats {
 export function emptyStats(): ScenarioStats {
   return {
     calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, lateDuplicated: 0, delayed: 0,
-    writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0,
+    writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0, races: 0, offlineStarts: 0,
     httpSeeds: 0, filteredReplicas: 0, resolverSeeds: 0, resolverMerges: 0, restrictedReplicas: 0, readOnlyViews: 0, ownViews: 0, forbiddenWrites: 0, forbiddenReported: 0,
     refusedHeld: 0, resentChanges: 0,
   };
@@ -62,14 +67,16 @@ export interface ChaosReplica {
   /** Opens its database again (after a crash, or as a second tab). */
   readonly open: () => Promise<LocalStore>;
   readonly chaos: ChaosTransport;
+  /** It wrote before it ever synced: its first step is a race whose pull (a snapshot from 0) is held across the push. */
+  startsOffline: boolean;
 }
 
 /** What actions use of the running scenario. */
 export interface ScenarioContext {
   readonly random: SeededRandom;
   readonly stats: ScenarioStats;
-  /** A manager of `replica` over `store` (default its own), configured for the seed. */
-  manager(replica: ChaosReplica, store?: LocalStore, config?: SyncConfigInput): SyncManager;
+  /** A manager of `replica` over `store` (default its own) and `transport` (default its chaos transport), configured for the seed. */
+  manager(replica: ChaosReplica, store?: LocalStore, config?: SyncConfigInput, transport?: SyncTransport): SyncManager;
   /** Runs one manager call; a fault is fine, anything else is noted. Stops the manager after. */
   faultsOnly(replica: ChaosReplica, sync: SyncManager, run: (sync: SyncManager) => Promise<unknown>): Promise<void>;
   /** Writes through `write()`; a failure is a problem unless `mayFail` (a crash may catch it). */
@@ -96,11 +103,26 @@ export async function turns(count: number): Promise<void> {
 
 const syncOnce = (s: ScenarioContext, replica: ChaosReplica, store?: LocalStore) => s.faultsOnly(replica, s.manager(replica, store), (m) => m.syncOnce());
 
-/** Every action, weighted as the scenario has always drawn them. */
+/** The replica's push and pull race each other as `plan` says (`chaos-race.ts`): two one-way managers of its database. */
+export function race(s: ScenarioContext, replica: ChaosReplica, plan: RacePlan): Promise<void> {
+  s.stats.races += 1;
+  return runRace(plan, replica.chaos, (direction, transport) => {
+    const sync = s.manager(replica, undefined, { direction }, transport);
+    return () => s.faultsOnly(replica, sync, (m) => m.syncOnce());
+  });
+}
+
+const raceAction = (kind: RaceKind, weight: number): ChaosAction => ({ name: `race ${kind}`, weight, run: (s, replica) => race(s, replica, drawRace(s.random, kind)) });
+
+/** Every action, weighted (the races took 6 of the 17 of `syncOnce`, so a seed syncs about as often as before). */
 export const CHAOS_ACTIONS: readonly ChaosAction[] = [
   { name: 'write', weight: 30, run: (s, replica) => s.write(replica, s.drawWrites(replica), false) },
   { name: 'putMany', weight: 8, run: (s, replica) => s.putMany(replica, s.drawWrites(replica).filter((w) => w.op === 'put')) },
-  { name: 'syncOnce', weight: 17, run: (s, replica) => syncOnce(s, replica) },
+  { name: 'syncOnce', weight: 11, run: (s, replica) => syncOnce(s, replica) },
+  // A replica's push and pull overlap (two managers of its database): see `chaos-race.ts`.
+  raceAction('pull-held', 4),
+  raceAction('push-held', 2),
+  raceAction('together', 3),
   { name: 'initialSync', weight: 7, run: (s, replica) => s.faultsOnly(replica, s.manager(replica), (m) => m.initialSync()) },
   { name: 'push-only', weight: 5, run: (s, replica) => s.faultsOnly(replica, s.manager(replica, undefined, { direction: 'push-only' }), (m) => m.syncOnce()) },
   {
@@ -163,7 +185,14 @@ export const CHAOS_ACTIONS: readonly ChaosAction[] = [
   },
 ];
 
-/** Draws one action for `replica` and runs it. */
+/**
+ * Draws one action for `replica` and runs it; a replica that wrote before it ever
+ * synced starts with its first pull (a snapshot from 0) held across its push.
+ */
 export function act(s: ScenarioContext, replica: ChaosReplica): Promise<void> {
+  if (replica.startsOffline) {
+    replica.startsOffline = false;
+    return race(s, replica, drawRace(s.random, 'pull-held'));
+  }
   return pickWeighted(s.random, CHAOS_ACTIONS).run(s, replica);
 }

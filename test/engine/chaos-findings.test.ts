@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readPushOutcome, type WriteReceipt } from '../../src/engine/acks.ts';
-import type { ConflictInfo, ConflictResolution } from '../../src/engine/types.ts';
+import type { ConflictInfo, ConflictResolution, ResetEvent } from '../../src/engine/types.ts';
 import type { SyncErrorData } from '../../src/protocol/errors.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
 import { collectiveAccess, fullAccess } from '../../src/server/access.ts';
@@ -15,7 +15,8 @@ import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
-import type { SyncTransport } from '../../src/transport/types.ts';
+import { holdAnswers } from './chaos-race.ts';
+import { emptyTotals, runResetScenario } from './chaos-reset-scenario.ts';
 import { connect, memoryTransport, newReplica } from './fixtures.ts';
 
 async function write(replica: LocalStore, writes: readonly LocalWrite[]): Promise<WriteReceipt> {
@@ -32,25 +33,6 @@ function firstPushAnswerLost(server: ReturnType<typeof createSyncServer>, access
     chaos,
     afterFirstPush: () => chaos.setFaults(false),
   };
-}
-
-/**
- * `transport` with the answers of `method` held on their way back: `served` settles once
- * the server has answered the first call, and the answers go on only after `release()`.
- */
-function holdAnswers(transport: SyncTransport, method: 'push' | 'pull') {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let answered!: () => void;
-  const served = new Promise<void>((resolve) => (answered = resolve));
-  const call = transport[method].bind(transport) as (request: unknown) => Promise<unknown>;
-  const held = { ...transport, [method]: async (request: unknown) => {
-    const answer = await call(request);
-    answered();
-    await released;
-    return answer;
-  } } as SyncTransport;
-  return { transport: held, served, release };
 }
 
 describe('chaos findings', () => {
@@ -183,5 +165,72 @@ describe('chaos findings', () => {
     const row = (await server.store.readChanges({ after: 0, limit: 10 })).rows.find((r) => r.id === 'n');
     expect(row?.value).toBe('mine');
     expect((await replica.get('notes', 'n'))?.value).toBe('mine');
+  });
+
+  // Open, the known gap of `client-reset.test.ts` ("a write a pull gave up for a tombstone
+  // that gc then removed"), now met by the reset chaos since its push and pull race: in
+  // 2,000 seeds, 184, 232, 596, 741, 895, 996, 1120 and 1240 (each replays exactly with
+  // `CHAOS_SEED=184 npx vitest run test/engine/chaos-reset.test.ts`; 741 and 895
+  // last-write-wins, the others server-wins). In each, a race's push side fails (its
+  // handshake or push lost), so its pull runs alone: it takes the server's tombstone over
+  // the replica's pending put (server-wins: the server would refuse the put as stale;
+  // last-write-wins: the delete is later). A sweep then removes the tombstone; the next
+  // push finds no record, the server takes the put, and the replica, which gave it up,
+  // never sees it again (its own row, hidden from its feed as its echo). The fix is not in
+  // test code nor small: the server would have to refuse a put based on a version older
+  // than its sweeps, or the pull drop the write it gives up from the outbox (and settle
+  // its receipt).
+  for (const seed of [184, 232, 596, 741, 895, 996, 1120, 1240]) {
+    it.fails(`reset chaos seed ${seed}: a write a racing pull gave up for a tombstone that gc then removed is not lost on the replica`, async () => {
+      expect(await runResetScenario(seed, emptyTotals())).toEqual([]);
+    });
+  }
+
+  // Open (reset chaos seed 544, server-wins, in a `push-held` race; replay with
+  // `CHAOS_SEED=544 npx vitest run test/engine/chaos-reset.test.ts`): a put refused
+  // CONFLICT for a delete has its answer lost; gc sweeps the tombstone; the put is sent
+  // again and refused again, but the server has no record left to send with the replayed
+  // refusal (`server: null`), and that answer comes back after a pull, its cursor now
+  // expired, ran a client reset. The snapshot spared the put (still pending) and ended
+  // past the swept delete; with no record in the answer, nothing settles the refusal
+  // (`settleServerConflict` in `conflicts.ts`; a bidirectional manager leaves it to the
+  // pull, "sure to bring the record", which cannot). The replica keeps the refused put for
+  // good; the server holds nothing. The stale-pull rule does not cover it: the pull ended
+  // before the acknowledgement. Not small: a refusal with no record means "gone" only to
+  // a replica that may read the collective, and the pull cannot tell a snapshot since the
+  // change was written from a feed that will still bring the record.
+  it.fails('a put refused for a delete, told after a reset\'s snapshot that spared it and gc swept the delete, does not outlive it on the replica', async () => {
+    let now = Date.now();
+    const server = createSyncServer({ store: memoryServerStore(), now: () => now, tombstoneHorizonMs: 1_000, gcIntervalMs: 0 });
+    const config = { conflictResolution: 'server-wins' } as const;
+    const plain = memoryTransport(server);
+    const other = await newReplica();
+    await other.replica.put('notes', 'x', 'theirs');
+    await connect(other.replica, plain, config).syncOnce();
+    const { replica } = await newReplica();
+    await connect(replica, plain, config).syncOnce();
+    await other.replica.delete('notes', 'x');
+    await connect(other.replica, plain, config).syncOnce();
+    await replica.put('notes', 'x', 'mine'); // based on v1, the delete is v2: refused
+    const pushOnly = { ...config, direction: 'push-only' } as const;
+    await expect(connect(replica, firstPushAnswerLost(server).chaos, pushOnly).syncOnce()).rejects.toThrow(/response lost/);
+    await server.collectGarbage(); // as in client-reset.test.ts: the horizon runs from a sweep before
+    now += 2_000;
+    expect((await server.collectGarbage()).removed).toBe(1);
+    // Sent again: refused again, with no record left to send with the refusal.
+    const held = holdAnswers(plain, 'push');
+    const pushing = connect(replica, held.transport, pushOnly).syncOnce();
+    await held.served;
+    const resets: ResetEvent[] = [];
+    const pull = connect(replica, plain, { ...config, direction: 'pull-only' });
+    pull.on('reset', (event) => resets.push(event));
+    await pull.syncOnce(); // CURSOR_EXPIRED: a reset, whose snapshot spares the pending put
+    expect(resets.map((event) => ('phase' in event ? event.phase : undefined)).at(-1)).toBe('done');
+    held.release();
+    await pushing;
+    await connect(replica, plain, config).syncOnce();
+    expect(await replica.pendingCount()).toBe(0);
+    expect((await server.store.readChanges({ after: 0, limit: 10 })).rows.filter((row) => row.id === 'x')).toEqual([]);
+    expect(await replica.get('notes', 'x')).toBeUndefined();
   });
 });

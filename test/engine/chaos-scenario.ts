@@ -2,8 +2,10 @@
  * One seeded chaos scenario: 3–5 replicas (clocks skewed) write at random and sync in
  * random order through a chaos transport (lost requests, responses lost after the
  * server applied, duplicates at once and late, delays), while replicas crash mid-sync, a
- * second tab syncs the same database at the same time, writes land during syncs and
- * background loops start and stop (`chaos-actions.ts`). The seed also draws its shape
+ * second tab syncs the same database at the same time, writes land during syncs,
+ * background loops start and stop, and a replica's push and pull race each other with
+ * one's answer held across the other (`chaos-actions.ts`, `chaos-race.ts`); some
+ * replicas start offline, with writes and no sync yet. The seed also draws its shape
  * (`chaos-shape.ts`): the real HTTP server instead of the in-process one, users refused
  * some collectives, replicas syncing only some collectives, a custom resolver. Then
  * faults stop, every replica syncs until the server stops changing, and the end state
@@ -114,7 +116,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
         delayMs: 4,
         setTimeout: turnsTimer,
       });
-      replicas.push({ index, shape: replicaShape, store: await open(), open, chaos });
+      replicas.push({ index, shape: replicaShape, store: await open(), open, chaos, startsOffline: false });
     }
     countShape(shape, stats);
 
@@ -128,10 +130,10 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     const s: ScenarioContext = {
       random,
       stats,
-      manager(replica, store = replica.store, config = {}) {
+      manager(replica, store = replica.store, config = {}, transport = replica.chaos) {
         const sync = new SyncManager(
           recordingEngineWrites(store, model, replica.index),
-          replica.chaos,
+          transport,
           {
             conflictResolution: policy.conflictResolution,
             batchSize: random.pick([1, 2, 3, 4, 500]),
@@ -196,6 +198,15 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
       },
       drawWrites: (replica) => drawWrites(random, collectivesOf(replica.shape), () => ({ w: `${replica.index}-${++writeCount}`, n: writeCount })),
     };
+
+    // Some replicas start offline: they write before they ever sync (their cursor at 0),
+    // and their first step pulls a snapshot across their first push (see `act`).
+    for (const replica of replicas) {
+      if (!random.chance(0.3)) continue;
+      replica.startsOffline = true;
+      stats.offlineStarts += 1;
+      for (let batch = random.int(1, 3); batch > 0; batch--) await s.write(replica, s.drawWrites(replica), false);
+    }
 
     const steps = random.int(15, 30);
     for (let step = 0; step < steps; step++) {

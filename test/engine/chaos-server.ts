@@ -77,6 +77,11 @@ export function trace(record: string, line: string): void {
   if (record === TRACED) console.log(`[${record}] ${line}`);
 }
 
+/** Prints `line` when a record is traced at all (steps that touch every record: a sweep, a sync). */
+export function traceStep(line: string): void {
+  if (TRACED !== undefined) console.log(`[*] ${line}`);
+}
+
 /** Traces what crosses the wire about the traced record. */
 export function traced(transport: SyncTransport, index: number): SyncTransport {
   if (TRACED === undefined) return transport;
