@@ -37,6 +37,7 @@ import type { InstanceId, PushRequest, PushResponse, RecordKey } from '../protoc
 import { isFullAccess, type Access } from './access.ts';
 import { applyPush, applyPushIn, appliedSeqKey, pushCursor, type AdmitPush, type AppliedPush, type PushBounds } from './apply-push.ts';
 import { nextTurn } from './next-turn.ts';
+import { pushGroupTrace } from './server-trace.ts';
 import { isStorableText } from './storable-text.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { readsAhead, type ReadAheadKeys } from './stores/read-ahead.ts';
@@ -171,6 +172,8 @@ interface Waiting {
   readonly push: QueuedPush;
   readonly resolve: (answer: PushResponse) => void;
   readonly reject: (error: unknown) => void;
+  /** When it arrived (`performance.now`), for {@link pushGroupTrace}. */
+  readonly queuedAt: number;
 }
 
 type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError };
@@ -225,8 +228,11 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
     const fullAccess = group.some((entry) => isFullAccess(entry.push.access));
     /** The latest version as the transaction ended, where the store says so without a read. */
     let latestAtCommit: number | undefined;
+    const traced = pushGroupTrace.active;
+    const times = { start: traced ? performance.now() : 0, begun: 0, applied: 0 };
     try {
       await store.transaction(async (tx) => {
+        if (traced) times.begun = performance.now();
         // One budget for the group: it yields when the group has held the loop long enough, not per push.
         const budget = turnBudget();
         const reads = groupReads(tx);
@@ -236,7 +242,18 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
           outcomes.push(await member(reads.tx, entry.push, budget));
         }
         if (fullAccess && readsAhead(tx)) latestAtCommit = await tx.latestVersion();
+        if (traced) times.applied = performance.now();
       });
+      if (traced) {
+        pushGroupTrace.publish({
+          pushes: group.length,
+          changes: group.reduce((sum, entry) => sum + entry.push.request.changes.length, 0),
+          waitMs: group.map((entry) => times.start - entry.queuedAt),
+          beginMs: times.begun - times.start,
+          applyMs: times.applied - times.begun,
+          commitMs: performance.now() - times.applied,
+        });
+      }
     } catch (error) {
       // Rolled back, so none of it is stored: each push again, alone, so that a failure
       // is the failing push's own and the others are applied. A push that was alone
@@ -272,7 +289,7 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
   return {
     apply(push) {
       return new Promise<PushResponse>((resolve, reject) => {
-        waiting.push({ push, resolve, reject });
+        waiting.push({ push, resolve, reject, queuedAt: pushGroupTrace.active ? performance.now() : 0 });
         if (!running) void drain();
       });
     },

@@ -24,6 +24,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
+import { walFlushTrace } from '../../server-trace.ts';
 
 /** The flushes of one database's WAL file. */
 export interface WalSync {
@@ -75,8 +76,10 @@ export function walSync(walPath: string): WalSync {
       { cause: error },
     );
   const run = async (): Promise<void> => {
+    const start = walFlushTrace.active ? performance.now() : 0;
     try {
       await (await file()).datasync();
+      if (walFlushTrace.active) walFlushTrace.publish({ ms: performance.now() - start });
     } catch (error) {
       failure ??= broken(error);
       throw failure;
