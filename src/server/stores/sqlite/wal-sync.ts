@@ -10,8 +10,10 @@
  * frames are in the WAL file, i.e. the OS, when COMMIT returns; only a power loss or a
  * crash of the OS could lose it), and this module makes up the one flush FULL would have
  * made: right after COMMIT, `fdatasync` of the WAL file on libuv's thread pool, and no
- * push is answered, no poke sent and no read served until it has finished. That is the
- * same guarantee as FULL: the commit's frames are on disk before anyone hears of them.
+ * push is answered and no poke sent until it has finished, and no read sees the commit
+ * before (reads are served meanwhile from the snapshot before it: see
+ * `sqlite-server-store.ts`). That is the same guarantee as FULL: the commit's frames are
+ * on disk before anyone hears of them.
  * (Under NORMAL, SQLite still flushes the WAL before every checkpoint and the database
  * after it, so frames that a checkpoint moves into the database file are on disk there
  * before the WAL is reused.)
@@ -30,33 +32,15 @@ import { walFlushTrace } from '../../server-trace.ts';
 export interface WalSync {
   /** Flushes the WAL file to disk (everything committed so far); rejects, and breaks the store, if it cannot. */
   flush(): Promise<void>;
-  /** A flush is in flight: what a read would see now may not be on disk yet. */
-  readonly busy: boolean;
-  /** Resolves (never rejects) once the flush in flight, if any, has ended. */
-  settled(): Promise<void>;
   /** Throws once a flush has failed. */
   assertHealthy(): void;
   /** Closes the file handle (after SQLite's connections have closed). */
   close(): Promise<void>;
 }
 
-/**
- * Runs `read` once no flush is in flight (and none has failed), in the same turn as
- * that check, so that a commit made meanwhile cannot slip in before it.
- */
-export async function whenFlushed<T>(wal: WalSync | undefined, read: () => T): Promise<T> {
-  if (wal === undefined) return read();
-  while (wal.busy) await wal.settled();
-  wal.assertHealthy();
-  return read();
-}
-
 /** The flushes of the WAL file at `walPath` (`<database>-wal`, which must exist). */
 export function walSync(walPath: string): WalSync {
   let handle: Promise<FileHandle> | undefined;
-  /** How many flushes are in flight. */
-  let running = 0;
-  let inFlight: Promise<void> = Promise.resolve();
   let failure: SyncError | undefined;
   /** The WAL file, opened on the first flush; and its directory flushed once, since FULL would flush the directory of a new WAL file. */
   const file = (): Promise<FileHandle> =>
@@ -83,22 +67,13 @@ export function walSync(walPath: string): WalSync {
     } catch (error) {
       failure ??= broken(error);
       throw failure;
-    } finally {
-      running--;
     }
   };
   return {
     flush() {
       if (failure !== undefined) return Promise.reject(failure);
-      running++;
-      const flushing = run();
-      inFlight = flushing.catch(() => undefined);
-      return flushing;
+      return run();
     },
-    get busy() {
-      return running > 0;
-    },
-    settled: () => inFlight,
     assertHealthy() {
       if (failure !== undefined) throw failure;
     },
