@@ -66,7 +66,8 @@ async function startInstrumented(args: readonly string[]): Promise<ServerProcess
   });
   const match = await waitForLine(child, /(http:\/\/127\.0\.0\.1:\d+)/, 30_000);
   child.stdout?.resume();
-  child.stderr?.resume();
+  // What the server says on stderr (a failure) is this command's to show.
+  child.stderr?.on('data', (chunk: Buffer) => void process.stderr.write(chunk));
   const stop = (): Promise<void> =>
     new Promise((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -12,7 +12,7 @@
  * writing to its own open handle), so the store's flush cannot open it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,5 +116,44 @@ describe('SQLite store: the flush of a commit', () => {
     const size = statSync(`${path}-wal`).size;
     await commits(2 * CHECKPOINT_AFTER.commits);
     expect(statSync(`${path}-wal`).size).toBeLessThan(1.5 * size);
+  });
+
+  it('flushes the database after a checkpoint, and writes nothing over the WAL before that flush has ended', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
+    const path = join(dir, 'database-flush.db');
+    server = createSyncServer({ store: sqliteServerStore(path) });
+    const source = randomUUID();
+    let seq = 0;
+    const next = () => {
+      const request = push(source, `r${++seq}`);
+      return server!.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq })) });
+    };
+    for (let i = 1; i < CHECKPOINT_AFTER.commits; i++) await next();
+    // The database file's flushes held until released (Linux names each handle's file in /proc).
+    const probe = await open(path, 'r');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = prototype.datasync;
+    let flushStarted!: () => void;
+    const started = new Promise<void>((resolve) => (flushStarted = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
+      if (readlinkSync(`/proc/self/fd/${this.fd}`) === path) {
+        flushStarted();
+        await released;
+      }
+      return datasync.call(this);
+    });
+    const answered: string[] = [];
+    const due = next().then(() => answered.push('checkpointing push'));
+    await started;
+    const after = next().then(() => answered.push('push after it'));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toEqual([]);
+    release();
+    await Promise.all([due, after]);
+    expect(answered).toEqual(['checkpointing push', 'push after it']);
+    expect((await readAll(server.store)).length).toBe(seq);
   });
 });

@@ -18,10 +18,11 @@ afterEach(() => {
 describe('flushes of a WAL file', () => {
   it('that fails breaks every later flush, saying to restart', async () => {
     dir = mkdtempSync(join(tmpdir(), 'pulsesync-wal-'));
-    const wal = walSync(join(dir, 'missing-wal'));
+    const wal = walSync(join(dir, 'missing-wal'), join(dir, 'missing'));
     await expect(wal.flush()).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/restart the server/) });
     expect(() => wal.assertHealthy()).toThrow(/restart the server/);
     await expect(wal.flush()).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(wal.flushDatabase()).rejects.toMatchObject({ code: 'INTERNAL' });
     await wal.close();
   });
 });
