@@ -163,6 +163,12 @@ function groupKeys(group: readonly Waiting[]): ReadAheadKeys {
 export interface PushGroups {
   /** Applies `push` in the next group; resolves with its own answer or rejects with its own failure. */
   apply(push: QueuedPush): Promise<PushResponse>;
+  /**
+   * Resolves once no group is being applied (at once when none is): where a pull waits
+   * before its page is read (see `sync-server.ts`). A group's apply phase is its reads
+   * and writes before COMMIT; it never waits for the disk.
+   */
+  applied(): Promise<void>;
 }
 
 /** Refusals of the instance rules: thrown by `admit` before its push wrote anything, never by a failed query. */
@@ -182,6 +188,8 @@ type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError
 export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushGroupLimits = DEFAULT_PUSH_GROUP_LIMITS): PushGroups {
   const waiting: Waiting[] = [];
   let running = false;
+  /** Settles when the group being applied now has been (see {@link PushGroups.applied}). */
+  let applying: { readonly done: Promise<void>; readonly end: () => void } | undefined;
 
   /** The next group: the longest run of waiting pushes within the limits, at least one. */
   function nextGroup(): Waiting[] {
@@ -233,15 +241,22 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
     try {
       await store.transaction(async (tx) => {
         if (traced) times.begun = performance.now();
-        // One budget for the group: it yields when the group has held the loop long enough, not per push.
-        const budget = turnBudget();
-        const reads = groupReads(tx);
-        await reads.prefetch(groupKeys(group), budget);
-        for (const entry of group) {
-          await budget.pause();
-          outcomes.push(await member(reads.tx, entry.push, budget));
+        let end!: () => void;
+        applying = { done: new Promise<void>((resolve) => (end = resolve)), end };
+        try {
+          // One budget for the group: it yields when the group has held the loop long enough, not per push.
+          const budget = turnBudget();
+          const reads = groupReads(tx);
+          await reads.prefetch(groupKeys(group), budget);
+          for (const entry of group) {
+            await budget.pause();
+            outcomes.push(await member(reads.tx, entry.push, budget));
+          }
+          if (fullAccess && readsAhead(tx)) latestAtCommit = await tx.latestVersion();
+        } finally {
+          applying = undefined;
+          end();
         }
-        if (fullAccess && readsAhead(tx)) latestAtCommit = await tx.latestVersion();
         if (traced) times.applied = performance.now();
       });
       if (traced) {
@@ -287,6 +302,7 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
   }
 
   return {
+    applied: () => applying?.done ?? Promise.resolve(),
     apply(push) {
       return new Promise<PushResponse>((resolve, reject) => {
         waiting.push({ push, resolve, reject, queuedAt: pushGroupTrace.active ? performance.now() : 0 });
