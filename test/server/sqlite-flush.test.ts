@@ -20,7 +20,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
-import { CHECKPOINT_AFTER, sqliteServerStore } from '../../src/server/stores/sqlite/sqlite-server-store.ts';
+import { CHECKPOINT_AFTER } from '../../src/server/stores/sqlite/flushed-commit.ts';
+import { sqliteServerStore } from '../../src/server/stores/sqlite/sqlite-server-store.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { readAll } from '../../src/testing/server-store-fixture.ts';
 

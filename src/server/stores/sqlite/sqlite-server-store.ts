@@ -10,17 +10,8 @@
  *
  * Durability: a commit is flushed to disk before it is answered, poked or read, as
  * `synchronous = FULL` would, but by a flush off the event loop (see `wal-sync.ts`).
- *
- * Reads do not wait for that flush. Before each COMMIT the reader opens a read
- * transaction, so it keeps the snapshot from before the commit (every commit in it
- * flushed already) until the commit's flush has ended; reads meanwhile are served from
- * it. Reads used to wait for the flush instead, and under load a flush was in flight
- * half of the time: pulls piled up behind each one and ran in one burst after it, a
- * hundred milliseconds and more of the event loop that every push then waited for.
- * Since that snapshot would keep SQLite's automatic checkpoint one commit behind for
- * ever (the WAL restarts only once wholly copied back, so it would grow while commits
- * keep coming), the store checkpoints itself, after a flush with the reader let go (see
- * {@link CHECKPOINT_AFTER}).
+ * Reads do not wait for that flush: the reader serves the snapshot from before a commit
+ * until it is flushed, and the store makes its own checkpoints (`flushed-commit.ts`).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -48,6 +39,7 @@ import { storeSql } from '../sql/store-sql.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
+import { flushedCommits, type FlushedCommits } from './flushed-commit.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 
 /** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
@@ -100,17 +92,10 @@ function flushesOf(writer: Database.Database, path: string): WalSync | undefined
   const walPath = `${resolve(path)}-wal`;
   if (!existsSync(walPath)) return undefined;
   writer.pragma('synchronous = NORMAL');
-  // The store checkpoints itself (see the file comment).
+  // The store checkpoints itself (see flushed-commit.ts).
   writer.pragma('wal_autocheckpoint = 0');
   return walSync(walPath, resolve(path));
 }
-
-/**
- * A checkpoint (copying the WAL back into the database, see the file comment) after this
- * many records written or commits made since the last, whichever comes first: about
- * SQLite's own automatic checkpoint of 1,000 pages for records of a few hundred bytes.
- */
-export const CHECKPOINT_AFTER = { records: 10_000, commits: 200 } as const;
 
 type Latest = { latest: number };
 type Floor = { floor: number };
@@ -129,8 +114,8 @@ class SqliteServerStore implements ServerStore {
   readonly #sql;
   /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
   readonly #byCollective: CollectiveFeed;
-  /** Written since the last checkpoint (see {@link CHECKPOINT_AFTER}). */
-  readonly #sinceCheckpoint = { records: 0, commits: 0 };
+  /** COMMITs with their flushes, the reader's snapshots and checkpoints. */
+  readonly #commits: FlushedCommits;
   /** The sweep's statements on the writer, prepared on first use. */
   readonly #sweepStatements = new Map<string, Database.Statement>();
 
@@ -144,6 +129,7 @@ class SqliteServerStore implements ServerStore {
     this.#secret = (this.#writer.prepare(SQL.selectSecret).get() as { value: string }).value;
     this.#reader = openDatabase(path);
     this.#wal = flushesOf(this.#writer, path);
+    this.#commits = flushedCommits(this.#writer, this.#reader, this.#wal);
     const w = this.#writer;
     const r = this.#reader;
     this.#byCollective = collectiveFeed(r);
@@ -156,8 +142,6 @@ class SqliteServerStore implements ServerStore {
       page: r.prepare<[Record<string, unknown>], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
       count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
       latest: r.prepare<[], Latest>(SQL.latestVersion),
-      // A read that starts the reader's snapshot (see #pinReader).
-      snapshot: r.prepare<[], Latest>(SQL.latestVersion),
       collectives: r.prepare<[], { collective: string }>(SQL.listCollectives),
       latestIn: r.prepare<[string], Latest>(SQL.latestVersionIn),
       getInstance: w.prepare<[string], InstanceRow>(SQL.getInstance),
@@ -212,7 +196,7 @@ class SqliteServerStore implements ServerStore {
         let version = (sql.writerLatest.get() as Latest).latest;
         const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
         for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version);
-        this.#sinceCheckpoint.records += written.length;
+        this.#commits.wrote(written.length);
         return written;
       },
     };
@@ -224,62 +208,11 @@ class SqliteServerStore implements ServerStore {
       },
       // Every commit is flushed, not only those that wrote rows: an applied seq or an
       // instance record alone is what a re-sent batch's acknowledgement stands on.
-      commit: () => this.#commit(),
+      commit: () => this.#commits.commit(),
       rollback: () => {
         if (writer.inTransaction) writer.exec('ROLLBACK');
       },
     };
-  }
-
-  /**
-   * COMMIT on the writer, then its flush to disk (see `wal-sync.ts`); the queue waits for
-   * both. Meanwhile the reader serves the snapshot from before the commit (see the file
-   * comment), and once the flush has ended, the next read sees the commit.
-   */
-  async #commit(): Promise<void> {
-    if (this.#wal === undefined) {
-      this.#writer.exec('COMMIT');
-      return;
-    }
-    this.#pinReader();
-    try {
-      this.#writer.exec('COMMIT');
-      await this.#wal.flush();
-    } finally {
-      this.#reader.exec('COMMIT');
-    }
-    this.#sinceCheckpoint.commits++;
-    await this.#checkpointWhenDue(this.#wal);
-  }
-
-  /** Opens a read transaction on the reader and reads, which fixes its snapshot: what is committed now. */
-  #pinReader(): void {
-    this.#reader.exec('BEGIN');
-    this.#sql.snapshot.get();
-  }
-
-  /**
-   * A passive checkpoint when enough was written since the last (see
-   * {@link CHECKPOINT_AFTER}); no reader holds a snapshot now. SQLite would flush the WAL
-   * before it and the database after it, with the event loop standing still for both
-   * (40 ms and more a checkpoint under load). The WAL is on disk already (every commit
-   * was flushed before it was answered), so the checkpoint runs without SQLite's flushes
-   * and the database is flushed after it on the thread pool. The queue waits for that
-   * flush, so no transaction writes over the WAL before what it held is on disk in the
-   * database (until then, a crash leaves the WAL whole, and SQLite copies it back again).
-   */
-  async #checkpointWhenDue(wal: WalSync): Promise<void> {
-    const since = this.#sinceCheckpoint;
-    if (since.records < CHECKPOINT_AFTER.records && since.commits < CHECKPOINT_AFTER.commits) return;
-    since.records = 0;
-    since.commits = 0;
-    this.#writer.pragma('synchronous = OFF');
-    try {
-      this.#writer.pragma('wal_checkpoint(PASSIVE)');
-    } finally {
-      this.#writer.pragma('synchronous = NORMAL');
-    }
-    await wal.flushDatabase();
   }
 
   /** `read` on the reader: its snapshot holds flushed commits only (see the file comment). */
@@ -334,7 +267,7 @@ class SqliteServerStore implements ServerStore {
             this.#wal?.assertHealthy();
             writer.exec('BEGIN IMMEDIATE');
           },
-          commit: () => this.#commit(),
+          commit: () => this.#commits.commit(),
           rollback: () => {
             if (writer.inTransaction) writer.exec('ROLLBACK');
           },
