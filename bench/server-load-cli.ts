@@ -9,6 +9,9 @@
  *   npx tsx bench/server-load-cli.ts --server-root /tmp/base           # the server of another checkout (before/after)
  *   npx tsx bench/server-load-cli.ts --store sqlite --wire-bytes        # bytes per pulled record by encoding
  *   npx tsx bench/server-load-cli.ts --store sqlite --profile /tmp/prof # the server writes a .cpuprofile there
+ *   npx tsx bench/server-load-cli.ts --store sqlite --probe /tmp/p.json # event-loop delay and push phases (lib/server-probe.ts)
+ *
+ * Every run is warmed up first, untimed, as section 5b does (10 clients, 5 rounds).
  */
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     client: { type: 'string', default: 'node-http' },
     'accept-encoding': { type: 'string', default: 'gzip, deflate' },
     profile: { type: 'string' },
+    probe: { type: 'string' },
     'server-root': { type: 'string' },
     'wire-bytes': { type: 'boolean', default: false },
   },
@@ -44,31 +48,38 @@ const line = (what: string, r: LoadResult): string =>
   `${what}: ${r.requests} req, ${round(r.requestsPerSec)} req/s, ${round(r.recordsPerSec)} rec/s, p50 ${round(r.p50Ms)} ms, p99 ${round(r.p99Ms)} ms, errors ${r.errors}`;
 
 /**
- * The command under `node --cpu-prof` (a flag NODE_OPTIONS refuses), started as
- * `startServerProcess` starts it; it writes its profile when it exits on SIGTERM.
+ * The command under `node --cpu-prof` (a flag NODE_OPTIONS refuses) and/or with the
+ * probe of `lib/server-probe.ts` loaded, started as `startServerProcess` starts it; it
+ * writes its profile and the probe's figures when it exits on SIGTERM. `restart()`
+ * starts the probe's figures afresh.
  */
-async function startProfiled(args: readonly string[], profileDir: string): Promise<ServerProcess> {
+async function startInstrumented(args: readonly string[]): Promise<ServerProcess & { restart(): void }> {
   const token = 'bench-token';
   const bin = join(root, 'bin/pulsesync-server.js');
-  const child = spawnTracked(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, bin, '--host', '127.0.0.1', '--port', '0', '--token', token, ...args], {
+  const flags = [
+    ...(values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values.profile)}`]),
+    ...(values.probe === undefined ? [] : ['--import', 'tsx', '--import', join(import.meta.dirname, 'lib/server-probe.ts')]),
+  ];
+  const child = spawnTracked(process.execPath, [...flags, bin, '--host', '127.0.0.1', '--port', '0', '--token', token, ...args], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...(values.probe === undefined ? {} : { PULSESYNC_PROBE_OUT: resolve(values.probe) }) },
   });
   const match = await waitForLine(child, /(http:\/\/127\.0\.0\.1:\d+)/, 30_000);
   child.stdout?.resume();
-  child.stderr?.resume();
+  // What the server says on stderr (a failure) is this command's to show.
+  child.stderr?.on('data', (chunk: Buffer) => void process.stderr.write(chunk));
   const stop = (): Promise<void> =>
     new Promise((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done();
       child.once('exit', () => done());
       child.kill('SIGTERM');
     });
-  return { url: (match[1] as string).replace(/\/$/, ''), token, stop };
+  return { url: (match[1] as string).replace(/\/$/, ''), token, stop, restart: () => void child.kill('SIGUSR2') };
 }
 
-async function startServer(storage: LoadStorage): Promise<ServerProcess> {
+async function startServer(storage: LoadStorage): Promise<ServerProcess & { restart?(): void }> {
   const args = await storage.fresh();
-  return values.profile === undefined ? startServerProcess(root, args) : startProfiled(args, resolve(values.profile));
+  return values.profile === undefined && values.probe === undefined ? startServerProcess(root, args) : startInstrumented(args);
 }
 
 async function main(): Promise<void> {
@@ -89,15 +100,16 @@ async function main(): Promise<void> {
     }
     const mode = values.mode === 'push-only' ? 'push-only' : 'mixed';
     const clients = Number(values.clients);
+    const shape = { batch: Number(values.batch), bytes: Number(values.bytes), client: values.client === 'fetch' ? 'fetch' : 'node-http' } as const;
+    await serverLoad(target, { clients: 10, mode: 'mixed', requestsPerClient: 5, maxMs: 5_000, collective: 'warm-up', ...shape });
+    server.restart?.();
     log(`${store}: ${clients} clients (${values.client}), ${mode}, up to ${values.requests} rounds of ${values.batch} × ~${values.bytes} B or ${values.seconds} s`);
     const result = await serverLoad(target, {
       clients,
       mode,
       requestsPerClient: Number(values.requests),
       maxMs: Number(values.seconds) * 1000,
-      batch: Number(values.batch),
-      bytes: Number(values.bytes),
-      client: values.client === 'fetch' ? 'fetch' : 'node-http',
+      ...shape,
       acceptEncoding: values['accept-encoding'] ?? 'gzip, deflate',
       serverCpuMs: childrenCpuMs,
     });

@@ -37,6 +37,7 @@ import type { InstanceId, PushRequest, PushResponse, RecordKey } from '../protoc
 import { isFullAccess, type Access } from './access.ts';
 import { applyPush, applyPushIn, appliedSeqKey, pushCursor, type AdmitPush, type AppliedPush, type PushBounds } from './apply-push.ts';
 import { nextTurn } from './next-turn.ts';
+import { pushGroupTrace } from './server-trace.ts';
 import { isStorableText } from './storable-text.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { readsAhead, type ReadAheadKeys } from './stores/read-ahead.ts';
@@ -162,6 +163,12 @@ function groupKeys(group: readonly Waiting[]): ReadAheadKeys {
 export interface PushGroups {
   /** Applies `push` in the next group; resolves with its own answer or rejects with its own failure. */
   apply(push: QueuedPush): Promise<PushResponse>;
+  /**
+   * Resolves once no group is being applied (at once when none is): where a pull waits
+   * before its page is read (see `sync-server.ts`). A group's apply phase is its reads
+   * and writes before COMMIT; it never waits for the disk.
+   */
+  applied(): Promise<void>;
 }
 
 /** Refusals of the instance rules: thrown by `admit` before its push wrote anything, never by a failed query. */
@@ -171,6 +178,8 @@ interface Waiting {
   readonly push: QueuedPush;
   readonly resolve: (answer: PushResponse) => void;
   readonly reject: (error: unknown) => void;
+  /** When it arrived (`performance.now`), for {@link pushGroupTrace}. */
+  readonly queuedAt: number;
 }
 
 type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError };
@@ -179,6 +188,8 @@ type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError
 export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushGroupLimits = DEFAULT_PUSH_GROUP_LIMITS): PushGroups {
   const waiting: Waiting[] = [];
   let running = false;
+  /** Settles when the group being applied now has been (see {@link PushGroups.applied}). */
+  let applying: { readonly done: Promise<void>; readonly end: () => void } | undefined;
 
   /** The next group: the longest run of waiting pushes within the limits, at least one. */
   function nextGroup(): Waiting[] {
@@ -225,18 +236,39 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
     const fullAccess = group.some((entry) => isFullAccess(entry.push.access));
     /** The latest version as the transaction ended, where the store says so without a read. */
     let latestAtCommit: number | undefined;
+    const traced = pushGroupTrace.active;
+    const times = { start: traced ? performance.now() : 0, begun: 0, applied: 0 };
     try {
       await store.transaction(async (tx) => {
-        // One budget for the group: it yields when the group has held the loop long enough, not per push.
-        const budget = turnBudget();
-        const reads = groupReads(tx);
-        await reads.prefetch(groupKeys(group), budget);
-        for (const entry of group) {
-          await budget.pause();
-          outcomes.push(await member(reads.tx, entry.push, budget));
+        if (traced) times.begun = performance.now();
+        let end!: () => void;
+        applying = { done: new Promise<void>((resolve) => (end = resolve)), end };
+        try {
+          // One budget for the group: it yields when the group has held the loop long enough, not per push.
+          const budget = turnBudget();
+          const reads = groupReads(tx);
+          await reads.prefetch(groupKeys(group), budget);
+          for (const entry of group) {
+            await budget.pause();
+            outcomes.push(await member(reads.tx, entry.push, budget));
+          }
+          if (fullAccess && readsAhead(tx)) latestAtCommit = await tx.latestVersion();
+        } finally {
+          applying = undefined;
+          end();
         }
-        if (fullAccess && readsAhead(tx)) latestAtCommit = await tx.latestVersion();
+        if (traced) times.applied = performance.now();
       });
+      if (traced) {
+        pushGroupTrace.publish({
+          pushes: group.length,
+          changes: group.reduce((sum, entry) => sum + entry.push.request.changes.length, 0),
+          waitMs: group.map((entry) => times.start - entry.queuedAt),
+          beginMs: times.begun - times.start,
+          applyMs: times.applied - times.begun,
+          commitMs: performance.now() - times.applied,
+        });
+      }
     } catch (error) {
       // Rolled back, so none of it is stored: each push again, alone, so that a failure
       // is the failing push's own and the others are applied. A push that was alone
@@ -270,9 +302,10 @@ export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushG
   }
 
   return {
+    applied: () => applying?.done ?? Promise.resolve(),
     apply(push) {
       return new Promise<PushResponse>((resolve, reject) => {
-        waiting.push({ push, resolve, reject });
+        waiting.push({ push, resolve, reject, queuedAt: pushGroupTrace.active ? performance.now() : 0 });
         if (!running) void drain();
       });
     },

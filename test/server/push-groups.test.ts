@@ -23,6 +23,8 @@ function gated(inner: ServerStore) {
   let calls = 0;
   /** A write of a record with this id fails, as a full disk would. */
   let poisonId: string | undefined;
+  /** The next write waits for this. */
+  let writeGate: Promise<void> | undefined;
   async function transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
     calls++;
     const waitFor = gate;
@@ -33,6 +35,9 @@ function gated(inner: ServerStore) {
         ...tx,
         writeRecords: async (rows) => {
           if (rows.some((row) => row.id === poisonId)) throw new Error('disk full (injected)');
+          const waitFor = writeGate;
+          writeGate = undefined;
+          await waitFor;
           return tx.writeRecords(rows);
         },
       }),
@@ -52,6 +57,12 @@ function gated(inner: ServerStore) {
     hold(): () => void {
       let open!: () => void;
       gate = new Promise<void>((resolve) => (open = resolve));
+      return () => open();
+    },
+    /** The next write, inside its transaction, waits until the returned function is called. */
+    holdWrite(): () => void {
+      let open!: () => void;
+      writeGate = new Promise<void>((resolve) => (open = resolve));
       return () => open();
     },
     transactions: () => calls,
@@ -132,6 +143,22 @@ describe.each(storeKinds())('push groups ($kind)', (kind) => {
       ['shared', { value: 2 }],
       ['c1', { value: 3 }],
     ]);
+  });
+
+  it('reads the page of a pull that comes while a group is applied once the group has written, and answers it', async () => {
+    const g = await setup();
+    const [writer, reader] = [randomUUID(), randomUUID()];
+    await g.server.handlePush(push(writer, [change(writer, 1, 'before', 0)]));
+    const release = g.holdWrite();
+    const pushed = g.server.handlePush(push(writer, [change(writer, 2, 'during', 1)]));
+    await arrive();
+    let answered = false;
+    const pulled = g.server.handlePull({ instanceId: reader, cursor: 0, batchSize: 10 }).then((page) => ((answered = true), page));
+    await arrive();
+    expect(answered).toBe(false);
+    release();
+    expect((await pulled).changes.map((row) => row.id)).toContain('before');
+    expect((await pushed).ackedSeq).toBe(2);
   });
 
   it('applies pushes that arrive in the same turn together, though none had to wait (SQLite and memory never yield inside a push)', async () => {

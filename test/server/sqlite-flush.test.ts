@@ -4,17 +4,23 @@
  * not the pushes of the group whose commit it was, not a push after it, and no read is
  * served, until the server is restarted.
  *
+ * Reads do not wait for a flush: they are served from the snapshot before the commit
+ * being flushed, and see the commit once it is flushed. The store checkpoints on its
+ * own, so that snapshot does not keep the WAL growing.
+ *
  * The failure is a real one: the WAL file is unlinked under the store (SQLite keeps
  * writing to its own open handle), so the store's flush cannot open it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
+import { CHECKPOINT_AFTER } from '../../src/server/stores/sqlite/flushed-commit.ts';
 import { sqliteServerStore } from '../../src/server/stores/sqlite/sqlite-server-store.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { readAll } from '../../src/testing/server-store-fixture.ts';
@@ -22,6 +28,7 @@ import { readAll } from '../../src/testing/server-store-fixture.ts';
 let dir: string | undefined;
 let server: SyncServer | undefined;
 afterEach(async () => {
+  vi.restoreAllMocks();
   await server?.close().catch(() => undefined);
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   server = undefined;
@@ -57,5 +64,97 @@ describe('SQLite store: the flush of a commit', () => {
     await expect(server.handlePush(push(randomUUID(), 'd'))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/restart the server/) });
     await expect(store.readChanges({ after: 0, limit: 10 })).rejects.toMatchObject({ code: 'INTERNAL' });
     await expect(store.latestVersion()).rejects.toMatchObject({ code: 'INTERNAL' });
+  });
+
+  it('serves reads while a commit is flushed, from the snapshot before it, and the commit once it is flushed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
+    const path = join(dir, 'snapshot.db');
+    const store = sqliteServerStore(path);
+    server = createSyncServer({ store });
+    await server.handlePush(push(randomUUID(), 'a'));
+    // The store's flushes, held until released: FileHandle's datasync, on its prototype.
+    const probe = await open(`${path}-wal`, 'r');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = prototype.datasync;
+    let flushStarted!: () => void;
+    const started = new Promise<void>((resolve) => (flushStarted = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
+      flushStarted();
+      await released;
+      return datasync.call(this);
+    });
+    let answered = false;
+    const second = server.handlePush(push(randomUUID(), 'b')).then((answer) => ((answered = true), answer));
+    await started;
+    // The commit of b is made and being flushed: reads answer at once, without it.
+    expect((await readAll(store)).map((row) => row.id)).toEqual(['a']);
+    expect(await store.latestVersion()).toBe(1);
+    expect(answered).toBe(false);
+    release();
+    expect((await second).ackedSeq).toBe(1);
+    expect((await readAll(store)).map((row) => row.id)).toEqual(['a', 'b']);
+    expect(await store.latestVersion()).toBe(2);
+  });
+
+  it('checkpoints on its own, so that the WAL stops growing while commits keep coming', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
+    const path = join(dir, 'checkpoints.db');
+    server = createSyncServer({ store: sqliteServerStore(path) });
+    const source = randomUUID();
+    let seq = 0;
+    const commits = async (count: number): Promise<void> => {
+      for (let i = 0; i < count; i++) {
+        const request = push(source, `r${seq}`);
+        await server!.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq: ++seq })) });
+      }
+    };
+    // Each push is one commit; every CHECKPOINT_AFTER.commits the WAL is copied back and
+    // starts over at its head. Without that, three times the commits make a WAL three times as long.
+    await commits(CHECKPOINT_AFTER.commits + 10);
+    const size = statSync(`${path}-wal`).size;
+    await commits(2 * CHECKPOINT_AFTER.commits);
+    expect(statSync(`${path}-wal`).size).toBeLessThan(1.5 * size);
+  });
+
+  it('flushes the database after a checkpoint, and writes nothing over the WAL before that flush has ended', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
+    const path = join(dir, 'database-flush.db');
+    server = createSyncServer({ store: sqliteServerStore(path) });
+    const source = randomUUID();
+    let seq = 0;
+    const next = () => {
+      const request = push(source, `r${++seq}`);
+      return server!.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq })) });
+    };
+    for (let i = 1; i < CHECKPOINT_AFTER.commits; i++) await next();
+    // The database file's flushes held until released (Linux names each handle's file in /proc).
+    const probe = await open(path, 'r');
+    const prototype = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const datasync = prototype.datasync;
+    let flushStarted!: () => void;
+    const started = new Promise<void>((resolve) => (flushStarted = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
+      if (readlinkSync(`/proc/self/fd/${this.fd}`) === path) {
+        flushStarted();
+        await released;
+      }
+      return datasync.call(this);
+    });
+    const answered: string[] = [];
+    const due = next().then(() => answered.push('checkpointing push'));
+    await started;
+    const after = next().then(() => answered.push('push after it'));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toEqual([]);
+    release();
+    await Promise.all([due, after]);
+    expect(answered).toEqual(['checkpointing push', 'push after it']);
+    expect((await readAll(server.store)).length).toBe(seq);
   });
 });

@@ -45,6 +45,9 @@ import { postgresSweepRunner } from './postgres-sweep.ts';
 import { createSchema, PG_SQL, type StoreIdentity } from './postgres-schema.ts';
 import { latestOf, pushTransactionSteps } from './push-transaction.ts';
 
+/** Connections of the write transactions' own pool (see `PostgresServerStore`). */
+const WRITE_CONNECTIONS = 2;
+
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
 export type PostgresServerStoreOptions = pg.PoolConfig & {
   readonly connectionString: string;
@@ -73,6 +76,15 @@ type FeedPageRow = { readonly latest: string; readonly floor: string; readonly t
 export class PostgresServerStore implements ServerStore {
   readonly kind = 'postgres';
   readonly #pool: pg.Pool;
+  /**
+   * Connections for write transactions (pushes, sweeps) only. Pulls and the checks
+   * before them take the main pool's connections, ten by default, and under load they
+   * all waited in its queue: a push group waited there behind dozens of pulls (up to
+   * 100 ms) while the pushes gathered behind it waited longer still. Pushes of this
+   * process go one group at a time (`push-groups.ts`), so two connections serve them
+   * and a sweep.
+   */
+  readonly #writers: pg.Pool;
   readonly #listeners = commitListeners();
   readonly #listener: PostgresListener;
   /** Tells this store's own notifications apart (it pokes its listeners directly). */
@@ -83,8 +95,10 @@ export class PostgresServerStore implements ServerStore {
   constructor(options: PostgresServerStoreOptions) {
     const { timers = globalTimers, ...config } = options;
     this.#pool = new pg.Pool(config);
+    this.#writers = new pg.Pool({ ...config, max: WRITE_CONNECTIONS });
     // An idle pooled connection that dies emits here; the next checkout reconnects.
     this.#pool.on('error', () => undefined);
+    this.#writers.on('error', () => undefined);
     this.#listener = new PostgresListener({
       config,
       timers,
@@ -120,7 +134,7 @@ export class PostgresServerStore implements ServerStore {
 
   async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.#assertOpen();
-    const client = await this.#pool.connect();
+    const client = await this.#writers.connect();
     let broken: Error | undefined;
     try {
       return await fn(client);
@@ -211,7 +225,7 @@ export class PostgresServerStore implements ServerStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
-    await Promise.all([this.#listener.close(), this.#pool.end().catch(() => undefined)]);
+    await Promise.all([this.#listener.close(), this.#pool.end().catch(() => undefined), this.#writers.end().catch(() => undefined)]);
   }
 
   #assertOpen(): void {

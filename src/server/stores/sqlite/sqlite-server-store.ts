@@ -10,6 +10,8 @@
  *
  * Durability: a commit is flushed to disk before it is answered, poked or read, as
  * `synchronous = FULL` would, but by a flush off the event loop (see `wal-sync.ts`).
+ * Reads do not wait for that flush: the reader serves the snapshot from before a commit
+ * until it is flushed, and the store makes its own checkpoints (`flushed-commit.ts`).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -37,7 +39,8 @@ import { storeSql } from '../sql/store-sql.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
-import { walSync, whenFlushed, type WalSync } from './wal-sync.ts';
+import { flushedCommits, type FlushedCommits } from './flushed-commit.ts';
+import { walSync, type WalSync } from './wal-sync.ts';
 
 /** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
 const SQL = storeSql({
@@ -89,7 +92,9 @@ function flushesOf(writer: Database.Database, path: string): WalSync | undefined
   const walPath = `${resolve(path)}-wal`;
   if (!existsSync(walPath)) return undefined;
   writer.pragma('synchronous = NORMAL');
-  return walSync(walPath);
+  // The store checkpoints itself (see flushed-commit.ts).
+  writer.pragma('wal_autocheckpoint = 0');
+  return walSync(walPath, resolve(path));
 }
 
 type Latest = { latest: number };
@@ -109,6 +114,8 @@ class SqliteServerStore implements ServerStore {
   readonly #sql;
   /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
   readonly #byCollective: CollectiveFeed;
+  /** COMMITs with their flushes, the reader's snapshots and checkpoints. */
+  readonly #commits: FlushedCommits;
   /** The sweep's statements on the writer, prepared on first use. */
   readonly #sweepStatements = new Map<string, Database.Statement>();
 
@@ -122,6 +129,7 @@ class SqliteServerStore implements ServerStore {
     this.#secret = (this.#writer.prepare(SQL.selectSecret).get() as { value: string }).value;
     this.#reader = openDatabase(path);
     this.#wal = flushesOf(this.#writer, path);
+    this.#commits = flushedCommits(this.#writer, this.#reader, this.#wal);
     const w = this.#writer;
     const r = this.#reader;
     this.#byCollective = collectiveFeed(r);
@@ -188,6 +196,7 @@ class SqliteServerStore implements ServerStore {
         let version = (sql.writerLatest.get() as Latest).latest;
         const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
         for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version);
+        this.#commits.wrote(written.length);
         return written;
       },
     };
@@ -199,26 +208,18 @@ class SqliteServerStore implements ServerStore {
       },
       // Every commit is flushed, not only those that wrote rows: an applied seq or an
       // instance record alone is what a re-sent batch's acknowledgement stands on.
-      commit: () => this.#commit(),
+      commit: () => this.#commits.commit(),
       rollback: () => {
         if (writer.inTransaction) writer.exec('ROLLBACK');
       },
     };
   }
 
-  /** COMMIT on the writer, then its flush to disk (see `wal-sync.ts`); the queue waits for both. */
-  async #commit(): Promise<void> {
-    this.#writer.exec('COMMIT');
-    await this.#wal?.flush();
-  }
-
-  /** `read` on the reader once what it would see is on disk (see `wal-sync.ts`). */
+  /** `read` on the reader: its snapshot holds flushed commits only (see the file comment). */
   async #read<T>(read: () => T): Promise<T> {
     this.#assertOpen();
-    return whenFlushed(this.#wal, () => {
-      this.#assertOpen(); // closed while it waited
-      return read();
-    });
+    this.#wal?.assertHealthy();
+    return read();
   }
 
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
@@ -266,7 +267,7 @@ class SqliteServerStore implements ServerStore {
             this.#wal?.assertHealthy();
             writer.exec('BEGIN IMMEDIATE');
           },
-          commit: () => this.#commit(),
+          commit: () => this.#commits.commit(),
           rollback: () => {
             if (writer.inTransaction) writer.exec('ROLLBACK');
           },

@@ -10,11 +10,14 @@
  * frames are in the WAL file, i.e. the OS, when COMMIT returns; only a power loss or a
  * crash of the OS could lose it), and this module makes up the one flush FULL would have
  * made: right after COMMIT, `fdatasync` of the WAL file on libuv's thread pool, and no
- * push is answered, no poke sent and no read served until it has finished. That is the
- * same guarantee as FULL: the commit's frames are on disk before anyone hears of them.
- * (Under NORMAL, SQLite still flushes the WAL before every checkpoint and the database
- * after it, so frames that a checkpoint moves into the database file are on disk there
- * before the WAL is reused.)
+ * push is answered and no poke sent until it has finished, and no read sees the commit
+ * before (reads are served meanwhile from the snapshot before it: see
+ * `sqlite-server-store.ts`). That is the same guarantee as FULL: the commit's frames are
+ * on disk before anyone hears of them.
+ * Checkpoints are the store's own (see `sqlite-server-store.ts`): it runs them without
+ * SQLite's flushes and then flushes the database file here, before the WAL is reused,
+ * so frames that a checkpoint moves into the database file are on disk there first, as
+ * under NORMAL.
  *
  * A failed flush cannot be retried safely (after a failed write-back Linux may mark the
  * pages clean, so a second `fdatasync` succeeds without them), so it breaks the store:
@@ -24,38 +27,27 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
+import { walFlushTrace } from '../../server-trace.ts';
 
 /** The flushes of one database's WAL file. */
 export interface WalSync {
   /** Flushes the WAL file to disk (everything committed so far); rejects, and breaks the store, if it cannot. */
   flush(): Promise<void>;
-  /** A flush is in flight: what a read would see now may not be on disk yet. */
-  readonly busy: boolean;
-  /** Resolves (never rejects) once the flush in flight, if any, has ended. */
-  settled(): Promise<void>;
+  /**
+   * Flushes the database file to disk, as SQLite does after a checkpoint (before the WAL
+   * it copied back may be written over); rejects, and breaks the store, if it cannot.
+   */
+  flushDatabase(): Promise<void>;
   /** Throws once a flush has failed. */
   assertHealthy(): void;
   /** Closes the file handle (after SQLite's connections have closed). */
   close(): Promise<void>;
 }
 
-/**
- * Runs `read` once no flush is in flight (and none has failed), in the same turn as
- * that check, so that a commit made meanwhile cannot slip in before it.
- */
-export async function whenFlushed<T>(wal: WalSync | undefined, read: () => T): Promise<T> {
-  if (wal === undefined) return read();
-  while (wal.busy) await wal.settled();
-  wal.assertHealthy();
-  return read();
-}
-
-/** The flushes of the WAL file at `walPath` (`<database>-wal`, which must exist). */
-export function walSync(walPath: string): WalSync {
+/** The flushes of the WAL file at `walPath` (`<database>-wal`, which must exist) and of the database file at `databasePath`. */
+export function walSync(walPath: string, databasePath: string): WalSync {
   let handle: Promise<FileHandle> | undefined;
-  /** How many flushes are in flight. */
-  let running = 0;
-  let inFlight: Promise<void> = Promise.resolve();
+  let databaseHandle: Promise<FileHandle> | undefined;
   let failure: SyncError | undefined;
   /** The WAL file, opened on the first flush; and its directory flushed once, since FULL would flush the directory of a new WAL file. */
   const file = (): Promise<FileHandle> =>
@@ -71,37 +63,28 @@ export function walSync(walPath: string): WalSync {
   const broken = (error: unknown): SyncError =>
     new SyncError(
       ErrorCode.INTERNAL,
-      `The SQLite store could not flush its write-ahead log ${walPath} to disk, so its latest commits may not be durable; it answers nothing more: restart the server (SQLite then recovers what is on disk)`,
+      `The SQLite store could not flush its write-ahead log ${walPath} or its database to disk, so its latest commits may not be durable; it answers nothing more: restart the server (SQLite then recovers what is on disk)`,
       { cause: error },
     );
-  const run = async (): Promise<void> => {
+  const run = async (handle: () => Promise<FileHandle>): Promise<void> => {
+    if (failure !== undefined) throw failure;
+    const start = walFlushTrace.active ? performance.now() : 0;
     try {
-      await (await file()).datasync();
+      await (await handle()).datasync();
+      if (walFlushTrace.active) walFlushTrace.publish({ ms: performance.now() - start });
     } catch (error) {
       failure ??= broken(error);
       throw failure;
-    } finally {
-      running--;
     }
   };
   return {
-    flush() {
-      if (failure !== undefined) return Promise.reject(failure);
-      running++;
-      const flushing = run();
-      inFlight = flushing.catch(() => undefined);
-      return flushing;
-    },
-    get busy() {
-      return running > 0;
-    },
-    settled: () => inFlight,
+    flush: () => run(file),
+    flushDatabase: () => run(() => (databaseHandle ??= open(databasePath, 'r+'))),
     assertHealthy() {
       if (failure !== undefined) throw failure;
     },
     async close() {
-      if (handle === undefined) return;
-      await (await handle.catch(() => undefined))?.close();
+      for (const opened of [handle, databaseHandle]) await (await opened?.catch(() => undefined))?.close();
     },
   };
 }
