@@ -46,7 +46,7 @@ import { PushWaiters } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage } from './tab-channel.ts';
 import { sessionRooms, type SessionRooms } from './session-rooms.ts';
-import type { SyncWorkerOptions } from './worker-options.ts';
+import { injected, type SyncWorkerOptions } from './worker-options.ts';
 
 /** What the page gave connect(). */
 interface ConnectArgs {
@@ -83,9 +83,9 @@ export class SyncWorker {
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
-    this.#locks = options.locks ?? defaultLocks();
-    this.#online = options.online ?? globalOnlineSignal();
-    this.#timers = timersOf(options.time);
+    this.#locks = injected(options, 'locks') ?? defaultLocks();
+    this.#online = injected(options, 'online') ?? globalOnlineSignal();
+    this.#timers = timersOf(injected(options, 'time'));
     this.#rooms = sessionRooms({
       tabId: this.#tabId,
       options,
@@ -162,8 +162,8 @@ export class SyncWorker {
 
   /** The replica's life in this tab: presence, clearing, the session replaced after a clear. */
   #lifeOf(name: string): ReplicaLife {
-    const timeoutMs = this.#options.clearTimeoutMs ?? DEFAULT_CLEAR_TIMEOUT_MS;
-    const factory = this.#options.indexedDB ?? globalThis.indexedDB;
+    const timeoutMs = injected(this.#options, 'clearTimeoutMs') ?? DEFAULT_CLEAR_TIMEOUT_MS;
+    const factory = injected(this.#options, 'indexedDB') ?? globalThis.indexedDB;
     return new ReplicaLife({ locks: this.#locks, name, factory, timers: this.#timers, timeoutMs, tabId: this.#tabId }, {
       current: () => this.#session,
       close: () => this.#closeSession(),

@@ -9,7 +9,9 @@
  * module: `exposeSyncWorker({ conflictResolver })`). The code that asks a resolver and
  * writes its answer back is dead there, and the flag lets the bundler leave it out
  * (~420 B brotli of the default worker). No behaviour differs: with no resolver, the
- * conflict policy decides, in every build.
+ * conflict policy decides, in every build. Likewise the worker's options
+ * (`SyncWorkerOptions`): the prebuilt workers are started with none but `collections`,
+ * so the code reading the others is left out there (`injected` in worker/worker-options.ts).
  */
 declare const PULSESYNC_PREBUILT_WORKER: boolean | undefined;
 

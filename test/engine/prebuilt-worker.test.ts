@@ -31,4 +31,12 @@ describe('the prebuilt worker and conflict resolvers', () => {
     // The policy's own conflict reasons stay in both.
     expect(prebuilt.includes('last-write-wins kept the server')).toBe(true);
   }, 60_000);
+
+  it("leaves out the worker options' reads in the prebuilt build (started with none), and keeps them anywhere else", async () => {
+    const [prebuilt, own] = await Promise.all([bundle(true), bundle(false)]);
+    for (const option of ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver']) {
+      expect(own.includes(option), option).toBe(true);
+      expect(prebuilt.includes(option), option).toBe(false);
+    }
+  }, 60_000);
 });
