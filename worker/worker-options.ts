@@ -2,7 +2,7 @@
  * How an app's own worker module sets up sync: what cannot be sent from the page
  * (functions), and the browser globals the worker uses, injectable for tests.
  */
-import { IN_PREBUILT_WORKER } from '../src/engine/prebuilt-worker.ts';
+import { notInPrebuiltWorker } from '../src/engine/prebuilt-worker.ts';
 import type { TimeSource } from '../src/engine/timers.ts';
 import type { ConflictResolver } from '../src/engine/types.ts';
 import type { KeyRangeFactory } from '../src/store/idb-replica.ts';
@@ -83,7 +83,7 @@ export interface WorkerCollections {
  * (see `prebuilt-worker.ts`); an app's own worker module reads what it was given.
  */
 export function injected<K extends Exclude<keyof SyncWorkerOptions, 'collections'>>(options: SyncWorkerOptions, key: K): SyncWorkerOptions[K] | undefined {
-  return IN_PREBUILT_WORKER ? undefined : options[key];
+  return notInPrebuiltWorker(options, key);
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -17,3 +17,12 @@ declare const PULSESYNC_PREBUILT_WORKER: boolean | undefined;
 
 /** True only in pulsesync's prebuilt workers (see the file comment). */
 export const IN_PREBUILT_WORKER: boolean = typeof PULSESYNC_PREBUILT_WORKER !== 'undefined' && PULSESYNC_PREBUILT_WORKER;
+
+/**
+ * `options[key]` where the prebuilt workers never give it: undefined there, so the
+ * bundler leaves out the code that would use it (an option of an app's own worker
+ * module, or of a replica the worker opens itself), and the option anywhere else.
+ */
+export function notInPrebuiltWorker<T, K extends keyof T>(options: T, key: K): T[K] | undefined {
+  return IN_PREBUILT_WORKER ? undefined : options[key];
+}

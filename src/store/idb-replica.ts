@@ -9,6 +9,7 @@
  * the connection (`idb-connection.ts`), reads (`idb-reads.ts`), local writes and their
  * acknowledgement (`idb-local-log.ts`), and server states (`idb-remote-apply.ts`).
  */
+import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
@@ -77,25 +78,31 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'openReplica: name must be a non-empty string');
   }
-  const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
-  if (!Number.isFinite(blockedTimeoutMs) || blockedTimeoutMs < 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${blockedTimeoutMs}`);
+  // The worker opens its replica with nothing but the name (and collections' open):
+  // in a prebuilt worker, the code of the other options is left out.
+  const given = <K extends keyof ReplicaOptions>(key: K): ReplicaOptions[K] | undefined => notInPrebuiltWorker(options, key);
+  const timeoutGiven = given('blockedTimeoutMs');
+  // (null counts as left out, as `??` reads it)
+  if (timeoutGiven != null && !(Number.isFinite(timeoutGiven) && timeoutGiven >= 0)) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${timeoutGiven}`);
   }
-  const factory = options.indexedDB ?? globalThis.indexedDB;
-  const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;
+  const blockedTimeoutMs = timeoutGiven ?? DEFAULT_BLOCKED_TIMEOUT_MS;
+  const factory = given('indexedDB') ?? globalThis.indexedDB;
+  const keyRange = given('IDBKeyRange') ?? globalThis.IDBKeyRange;
   if (factory === undefined || keyRange === undefined) {
     throw new SyncError(
       ErrorCode.STORAGE,
       'openReplica: no IndexedDB here; pass `indexedDB` and `IDBKeyRange` (fake-indexeddb in Node)',
     );
   }
+  const durability = given('durability');
   const settings: ReplicaSettings = {
     name: options.name,
     factory,
     keyRange,
     blockedTimeoutMs,
-    now: options.now ?? Date.now,
-    ...(options.durability === undefined ? {} : { durability: options.durability }),
+    now: given('now') ?? Date.now,
+    ...(durability === undefined ? {} : { durability }),
   };
   const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;

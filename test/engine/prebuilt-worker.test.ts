@@ -34,7 +34,8 @@ describe('the prebuilt worker and conflict resolvers', () => {
 
   it("leaves out the worker options' reads in the prebuilt build (started with none), and keeps them anywhere else", async () => {
     const [prebuilt, own] = await Promise.all([bundle(true), bundle(false)]);
-    for (const option of ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver']) {
+    // The worker's own options, and those of the replica it opens (only the name, and collections' open).
+    for (const option of ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver', 'blockedTimeoutMs must be']) {
       expect(own.includes(option), option).toBe(true);
       expect(prebuilt.includes(option), option).toBe(false);
     }
