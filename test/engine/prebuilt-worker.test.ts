@@ -34,8 +34,10 @@ describe('the prebuilt worker and conflict resolvers', () => {
 
   it("leaves out the worker options' reads in the prebuilt build (started with none), and keeps them anywhere else", async () => {
     const [prebuilt, own] = await Promise.all([bundle(true), bundle(false)]);
-    // The worker's own options, and those of the replica it opens (only the name, and collections' open).
-    for (const option of ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver', 'blockedTimeoutMs must be']) {
+    // The worker's own options, those of the replica it opens (only the name, and collections' open)
+    // and of the transport it makes (only the url and the token source).
+    const options = ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver', 'blockedTimeoutMs must be', 'liveOptions', 'idleTimeoutMs'];
+    for (const option of options) {
       expect(own.includes(option), option).toBe(true);
       expect(prebuilt.includes(option), option).toBe(false);
     }
