@@ -4,6 +4,7 @@
  * back to this tab's page. Closing it ends them all.
  */
 import { validateConfig } from '../src/engine/config.ts';
+import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
 import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
@@ -90,7 +91,7 @@ export class Connection {
     const durability = injected(worker, 'durability');
     const replica = await openReplica({
       name: options.name,
-      ...request.replica,
+      ...(WITH_COLLECTIONS ? request.replica : undefined),
       ...(indexedDB === undefined ? {} : { indexedDB }),
       ...(IDBKeyRange === undefined ? {} : { IDBKeyRange }),
       ...(durability === undefined ? {} : { durability }),

@@ -37,6 +37,7 @@ import {
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
 import type { CollectionsSeam } from './collections-seam.ts';
 import { Connection } from './connection.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
@@ -126,7 +127,7 @@ export class SyncWorker {
     // A worker given collections opens the connections of pages that declare some, the
     // replica made anew after clearLocalData too. (`collections` is opaque in the
     // options; workerCollections is the only one.)
-    const open = (this.#options.collections as CollectionsSeam | undefined)?.connect ?? Connection.open;
+    const open = (WITH_COLLECTIONS ? (this.#options.collections as CollectionsSeam | undefined) : undefined)?.connect ?? Connection.open;
     const connection = await open(
       {
         options,

@@ -26,3 +26,13 @@ export const IN_PREBUILT_WORKER: boolean = typeof PULSESYNC_PREBUILT_WORKER !== 
 export function notInPrebuiltWorker<T, K extends keyof T>(options: T, key: K): T[K] | undefined {
   return IN_PREBUILT_WORKER ? undefined : options[key];
 }
+
+declare const PULSESYNC_WORKER_COLLECTIONS: boolean | undefined;
+
+/**
+ * False only in pulsesync's prebuilt default worker, which is started without
+ * collections (`default-worker.ts`; `scripts/build.ts` defines
+ * `PULSESYNC_WORKER_COLLECTIONS` as false there): the code that reaches them (the
+ * seam's connect and calls, the replica's open with indexes) is left out of it.
+ */
+export const WITH_COLLECTIONS: boolean = typeof PULSESYNC_WORKER_COLLECTIONS === 'undefined' || PULSESYNC_WORKER_COLLECTIONS;

@@ -9,7 +9,7 @@
  * the connection (`idb-connection.ts`), reads (`idb-reads.ts`), local writes and their
  * acknowledgement (`idb-local-log.ts`), and server states (`idb-remote-apply.ts`).
  */
-import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
+import { notInPrebuiltWorker, WITH_COLLECTIONS } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
@@ -104,7 +104,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     now: given('now') ?? Date.now,
     ...(durability === undefined ? {} : { durability }),
   };
-  const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
+  const db = await ((WITH_COLLECTIONS ? options.open : undefined) ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
   try {
     instanceId = await loadInstanceId(db, settings.name, undefined);

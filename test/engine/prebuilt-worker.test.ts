@@ -16,7 +16,7 @@ async function bundle(prebuilt: boolean): Promise<string> {
     target: 'es2022',
     minify: true,
     write: false,
-    ...(prebuilt ? { define: { PULSESYNC_PREBUILT_WORKER: 'true' } } : {}),
+    ...(prebuilt ? { define: { PULSESYNC_PREBUILT_WORKER: 'true', PULSESYNC_WORKER_COLLECTIONS: 'false' } } : {}),
   });
   const squeezed = await minify(result.outputFiles[0]?.text ?? '', { module: true, ecma: 2020, compress: { passes: 2, pure_getters: true, hoist_funs: true }, mangle: true });
   return squeezed.code ?? '';
