@@ -35,8 +35,8 @@ describe('the prebuilt worker and conflict resolvers', () => {
   it("leaves out the worker options' reads in the prebuilt build (started with none), and keeps them anywhere else", async () => {
     const [prebuilt, own] = await Promise.all([bundle(true), bundle(false)]);
     // The worker's own options, those of the replica it opens (only the name, and collections' open)
-    // and of the transport it makes (only the url and the token source).
-    const options = ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver', 'blockedTimeoutMs must be', 'liveOptions', 'idleTimeoutMs'];
+    // and of the transport it makes (only the url and the token source); its clocks keep the default bound.
+    const options = ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver', 'blockedTimeoutMs must be', 'liveOptions', 'idleTimeoutMs', 'maxDriftMs must be'];
     for (const option of options) {
       expect(own.includes(option), option).toBe(true);
       expect(prebuilt.includes(option), option).toBe(false);
