@@ -5,7 +5,7 @@
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import { assertCollective, assertJsonValue, assertRecordId } from '../protocol/validate.ts';
-import { hlcRule, opRule, policyRule } from '../protocol/wire-rules.ts';
+import { hlcRule, nonEmptyStringRule, opRule, policyRule } from '../protocol/wire-rules.ts';
 import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
 import type { LoggedChange } from './schema.ts';
 
@@ -65,7 +65,7 @@ export function checkRemoteApply(
   }
   if (options.cursor !== undefined) {
     const { peer, from, to } = options.cursor;
-    if (typeof peer !== 'string' || peer.length === 0) throw invalid('cursor.peer must be a non-empty string');
+    checkName(peer, 'cursor.peer');
     assertCursor(from, 'cursor.from');
     assertCursor(to, 'cursor.to');
   }
@@ -82,7 +82,7 @@ export function checkRemoteApply(
 
 /** Checks a name: a peer (the server id plus collective filter the engine keys cursors by) or a note key. */
 export function checkName(name: unknown, what = 'peer'): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) throw invalid(`${what} must be a non-empty string`);
+  if (!nonEmptyStringRule.test(name)) throw invalid(`${what} ${nonEmptyStringRule.must}`);
 }
 
 /** Checks a positive or zero integer argument such as `limit` or `ackedSeq`. */
