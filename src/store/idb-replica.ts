@@ -13,7 +13,7 @@ import { notInPrebuiltWorker, WITH_COLLECTIONS } from '../engine/prebuilt-worker
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
-import { ChangeListeners } from './change-listeners.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
 import { acknowledgeLog, writeLocal, type WriteStateGuess } from './idb-local-log.ts';
@@ -119,7 +119,8 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
 export class IdbReplica implements LocalStore {
   readonly name: string;
   readonly #conn: IdbConnection;
-  readonly #listeners = new ChangeListeners();
+  /** The app's change listeners (one that throws is logged: a committed write does not fail for it). */
+  readonly #listeners = new EventEmitter<{ change: ChangeEvent }>();
   /** What this connection's last local write left (`writeLocal` plans the next from it, and checks). */
   readonly #guess: WriteStateGuess = { state: undefined };
 
@@ -225,7 +226,7 @@ export class IdbReplica implements LocalStore {
         ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
         ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
       ];
-      if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
+      if (events.length > 0) this.#listeners.emit('change', { source: 'remote', changes: events });
       return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });
   }
@@ -274,7 +275,7 @@ export class IdbReplica implements LocalStore {
   // ---- lifecycle ----
 
   subscribe(listener: (event: ChangeEvent) => void): () => void {
-    return this.#listeners.subscribe(listener);
+    return this.#listeners.on('change', listener);
   }
 
   close(): void {
@@ -298,7 +299,7 @@ export class IdbReplica implements LocalStore {
   async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
     if (changes.length === 0) return [];
     const logged = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
-    this.#listeners.emit({ source: 'local', changes: changes.map(eventChange) });
+    this.#listeners.emit('change', { source: 'local', changes: changes.map(eventChange) });
     return logged;
   }
 }
