@@ -5,6 +5,7 @@
  * every call reaches it: `guard` (any failure reaches the caller as a SyncError) and
  * `run` (one transaction on the current connection).
  */
+import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
@@ -99,7 +100,8 @@ export class IdbConnection {
     body: (tx: IDBTransaction) => Promise<T> | T,
     durability?: IDBTransactionDurability,
   ): Promise<T> {
-    const chosen = durability ?? (mode === 'readwrite' ? this.settings.durability : undefined);
+    // (A prebuilt worker's replica is given no durability: see openReplica.)
+    const chosen = durability ?? (mode === 'readwrite' ? notInPrebuiltWorker(this.settings, 'durability') : undefined);
     // A connection lost under us (Safari) is reopened once; see lost-connection.ts.
     return withOneReconnect(
       () => this.database(),
