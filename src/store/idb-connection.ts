@@ -83,7 +83,7 @@ export class IdbConnection {
       const mapped = toSyncError(error, what);
       // The connection went away under the call (versionchange, close()): say why.
       if (mapped.code === ErrorCode.DATABASE_CLOSED && this.#closedBecause !== undefined) {
-        throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause: error });
+        throw this.#closedWith(error);
       }
       throw mapped;
     }
@@ -145,6 +145,11 @@ export class IdbConnection {
     return this.#reopening;
   }
 
+  /** The replica is closed (`#closedBecause` says why), on account of `cause`. */
+  #closedWith(cause: unknown): SyncError {
+    return new SyncError(ErrorCode.DATABASE_CLOSED, closedError(this.settings.name, this.#closedBecause as string).message, { cause });
+  }
+
   async #reopen(): Promise<IDBDatabase> {
     const { factory, name, blockedTimeoutMs } = this.settings;
     let db: IDBDatabase | undefined;
@@ -156,7 +161,7 @@ export class IdbConnection {
       db?.close();
       const cause = toSyncError(error, 'reopening');
       this.#closedBecause ??= `the browser closed it, reopening failed (${cause.message})`;
-      throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause });
+      throw this.#closedWith(cause);
     }
     if (this.#closedBecause !== undefined) {
       // close() was called while reopening.
