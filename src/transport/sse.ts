@@ -4,7 +4,7 @@
  * header and is missing in Web Workers of some browsers; `fetch` has neither problem.
  */
 import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
-import { globalTimers, type TransportTimers } from './timers.ts';
+import type { TransportTimers } from './timers.ts';
 import type { LiveHandlers } from './types.ts';
 
 /**
@@ -62,8 +62,8 @@ export interface SseChannelOptions {
   readonly idleTimeoutMs?: number;
   /** Jitter source; default Math.random. */
   readonly random?: () => number;
-  /** Timers of the reconnect delay and the idle timeout. Default the global ones. */
-  readonly timers?: TransportTimers;
+  /** Timers of the reconnect delay and the idle timeout (the transport's). */
+  readonly timers: TransportTimers;
 }
 
 /**
@@ -79,7 +79,7 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
   const maxDelay = given('maxDelayMs') ?? 30_000;
   const idleTimeout = given('idleTimeoutMs') ?? 45_000;
   const random = given('random') ?? Math.random;
-  const timers = options.timers ?? globalTimers;
+  const { timers } = options;
   let closed = false;
   let attempt = 0;
   let unauthorized = false;
