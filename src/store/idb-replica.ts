@@ -9,7 +9,7 @@
  * the connection (`idb-connection.ts`), reads (`idb-reads.ts`), local writes and their
  * acknowledgement (`idb-local-log.ts`), and server states (`idb-remote-apply.ts`).
  */
-import { notInPrebuiltWorker, WITH_COLLECTIONS } from '../engine/prebuilt-worker.ts';
+import { IN_PREBUILT_WORKER, notInPrebuiltWorker, WITH_COLLECTIONS } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
@@ -115,8 +115,33 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   return new IdbReplica(settings, db, instanceId);
 }
 
+// The class's static block defines put, putMany and delete.
+export interface IdbReplica extends Pick<LocalStore, 'put' | 'putMany' | 'delete'> {}
+
 /** The IndexedDB replica (`openReplica` gives it as a {@link LocalStore}). */
 export class IdbReplica implements LocalStore {
+  static {
+    // put, putMany and delete: nothing calls them in the worker, which writes through
+    // write() (its seqs make the receipts), so a prebuilt worker leaves them out.
+    if (!IN_PREBUILT_WORKER) {
+      /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
+      const quietly = async (replica: IdbReplica, what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> => {
+        await replica.#conn.guard(what, () => replica.#writeLocal(what, toLoggedChanges(writes(), field)));
+      };
+      Object.assign(IdbReplica.prototype, {
+        put(this: IdbReplica, collective: string, id: string, value: JsonValue): Promise<void> {
+          return quietly(this, 'put', () => [{ op: 'put', collective, id, value }]);
+        },
+        putMany(this: IdbReplica, records: readonly RecordInput[]): Promise<void> {
+          return quietly(this, 'putMany', () => recordsToWrites(records), 'records');
+        },
+        delete(this: IdbReplica, collective: string, id: string): Promise<void> {
+          return quietly(this, 'delete', () => [{ op: 'delete', collective, id }]);
+        },
+      });
+    }
+  }
+
   readonly name: string;
   readonly #conn: IdbConnection;
   /** The app's change listeners (one that throws is logged: a committed write does not fail for it). */
@@ -139,18 +164,6 @@ export class IdbReplica implements LocalStore {
   }
 
   // ---- data ----
-
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#writeQuietly('put', () => [{ op: 'put', collective, id, value }]);
-  }
-
-  putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#writeQuietly('putMany', () => recordsToWrites(records), 'records');
-  }
-
-  delete(collective: string, id: string): Promise<void> {
-    return this.#writeQuietly('delete', () => [{ op: 'delete', collective, id }]);
-  }
 
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
     return this.#conn.guard('write', () => {
@@ -288,11 +301,6 @@ export class IdbReplica implements LocalStore {
       checkName(peer);
       return readCursor(this.#conn, what, key);
     });
-  }
-
-  /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
-  async #writeQuietly(what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> {
-    await this.#conn.guard(what, () => this.#writeLocal(what, toLoggedChanges(writes(), field)));
   }
 
   /** A local write, then its event once committed. */
