@@ -167,7 +167,8 @@ export class IdbReplica implements LocalStore {
 
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
     return this.#conn.guard('write', () => {
-      const { baseVersion } = options;
+      // Only a resolver's answer is written with a base, which no prebuilt worker asks (see prebuilt-worker.ts).
+      const baseVersion = notInPrebuiltWorker(options, 'baseVersion');
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
       return this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion);
     });
