@@ -56,8 +56,8 @@ for (const entry of readdirSync(DIST, { recursive: true, withFileTypes: true }))
 // esbuild bundles (and minifies, so terser starts from a small input); terser then
 // squeezes what esbuild leaves (two passes): ~3.5% of the worker's brotli bytes,
 // which is what keeps client + worker inside the 25 KB budget (.size-limit.js).
-/** Bundles worker `entry` into `file`; `what` says what it is in the file's declaration. */
-async function buildWorker(entry: string, file: string, what: string): Promise<void> {
+/** Bundles worker `entry` into `file`; `what` says what it is in the file's declaration; `collections`: whether it is given them. */
+async function buildWorker(entry: string, file: string, what: string, collections: boolean): Promise<void> {
   const name = basename(file);
   const bundled = await build({
     entryPoints: [join(ROOT, entry)],
@@ -74,7 +74,9 @@ async function buildWorker(entry: string, file: string, what: string): Promise<v
     legalComments: 'linked',
     // Only the prebuilt workers: no conflict resolver can reach them, and the code that
     // asks one is left out (see src/engine/prebuilt-worker.ts).
-    define: { PULSESYNC_PREBUILT_WORKER: 'true' },
+    // PULSESYNC_WORKER_COLLECTIONS: whether the worker is given collections (the
+    // default worker is not: what reaches them is left out of it).
+    define: { PULSESYNC_PREBUILT_WORKER: 'true', PULSESYNC_WORKER_COLLECTIONS: String(collections) },
     logLevel: 'warning',
     write: false,
   });
@@ -110,7 +112,7 @@ async function buildWorker(entry: string, file: string, what: string): Promise<v
   );
 }
 
-await buildWorker('worker/default-worker.ts', WORKER_FILE, 'sync worker');
-await buildWorker('worker/collections-worker.ts', COLLECTIONS_WORKER_FILE, 'sync worker with collections (declared indexes, queries, live queries)');
+await buildWorker('worker/default-worker.ts', WORKER_FILE, 'sync worker', false);
+await buildWorker('worker/collections-worker.ts', COLLECTIONS_WORKER_FILE, 'sync worker with collections (declared indexes, queries, live queries)', true);
 
 console.log(`build: dist/ written in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -4,6 +4,7 @@
  * back to this tab's page. Closing it ends them all.
  */
 import { validateConfig } from '../src/engine/config.ts';
+import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
 import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
@@ -15,7 +16,7 @@ import type { WorkerConnectOptions, WorkerEventSink, WorkerTokenSource } from '.
 import { SDK_VERSION } from '../src/worker-api/version.ts';
 import { leaderLockName } from './leader-lock.ts';
 import { defaultBroadcastChannel, TabChannel, tabChannelName, type TabEvent, type TabMessage } from './tab-channel.ts';
-import type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
+import { injected, type SyncWorkerOptions, type TransportSettings } from './worker-options.ts';
 
 /** What the page sent to connect, with the worker's own options. */
 export interface ConnectRequest {
@@ -45,10 +46,8 @@ function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions)
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
   }
-  const config: SyncConfigInput = {
-    ...options.config,
-    ...(worker.conflictResolver === undefined ? {} : { resolver: worker.conflictResolver }),
-  };
+  const resolver = injected(worker, 'conflictResolver');
+  const config: SyncConfigInput = { ...options.config, ...(resolver === undefined ? {} : { resolver }) };
   validateConfig(config);
   return config;
 }
@@ -87,23 +86,26 @@ export class Connection {
   static async open(request: ConnectRequest): Promise<Connection> {
     const { options, worker } = request;
     const config = checkedConfig(options, worker);
+    const indexedDB = injected(worker, 'indexedDB');
+    const IDBKeyRange = injected(worker, 'IDBKeyRange');
+    const durability = injected(worker, 'durability');
     const replica = await openReplica({
       name: options.name,
-      ...request.replica,
-      ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
-      ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
-      ...(worker.durability === undefined ? {} : { durability: worker.durability }),
+      ...(WITH_COLLECTIONS ? request.replica : undefined),
+      ...(indexedDB === undefined ? {} : { indexedDB }),
+      ...(IDBKeyRange === undefined ? {} : { IDBKeyRange }),
+      ...(durability === undefined ? {} : { durability }),
     });
     let transport: SyncTransport;
     try {
       const getToken = tokenSource(options, request.getToken);
       const settings: TransportSettings = getToken === undefined ? { url: options.url } : { url: options.url, getToken };
-      transport = worker.transport?.(settings) ?? httpTransport(settings);
+      transport = injected(worker, 'transport')?.(settings) ?? httpTransport(settings);
     } catch (error) {
       replica.close(); // a transport that cannot be built: do not keep the database open
       throw error;
     }
-    const channel = new TabChannel((worker.broadcastChannel ?? defaultBroadcastChannel)(tabChannelName(options.name)), request.onTabMessage);
+    const channel = new TabChannel((injected(worker, 'broadcastChannel') ?? defaultBroadcastChannel)(tabChannelName(options.name)), request.onTabMessage);
     const connection = new Connection(
       { replica, transport, channel, config, lockName: leaderLockName(options.name), tabId: request.tabId },
       request.sink,

@@ -4,6 +4,7 @@
  * arrive as its message alone), so the client can rebuild a SyncError with the same
  * `code`.
  */
+import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
 import { SyncError } from '../src/protocol/errors.ts';
 import {
   WORKER_EVENT_KEY,
@@ -56,7 +57,7 @@ export function createSyncWorkerApi(
     networkBack: () => worker.networkBack(),
     // query, count, watch, unwatch: only in a worker given collections (workerCollections,
     // the only value of the opaque option).
-    ...(options.collections as CollectionsSeam | undefined)?.api(worker),
+    ...(WITH_COLLECTIONS ? (options.collections as CollectionsSeam | undefined) : undefined)?.api(worker),
     close: () =>
       plainErrors(async () => {
         try {

@@ -21,7 +21,7 @@ import type { PushWaiters } from './push-waiters.ts';
 import type { Session } from './session.ts';
 import type { ForwardedMethod, TabEvent, TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
-import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, type SyncWorkerOptions } from './worker-options.ts';
+import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, injected, type SyncWorkerOptions } from './worker-options.ts';
 
 /** What the rooms need of the tab's worker, which outlives its sessions. */
 export interface SessionHost {
@@ -82,13 +82,13 @@ export function sessionRooms(host: SessionHost): SessionRooms {
       },
       onLeaderGone: () => status.leaderGone(),
       onError: (error) => connection.publish({ type: 'error', payload: error }),
-    }, { timers: timers, silenceMs: options.leaderSilenceMs ?? DEFAULT_LEADER_SILENCE_MS, jitter: Math.random() });
+    }, { timers: timers, silenceMs: injected(options, 'leaderSilenceMs') ?? DEFAULT_LEADER_SILENCE_MS, jitter: Math.random() });
     const status = new TabStatus(connection, { leader: () => terms.manager, wantsSync: () => terms.wanted });
     const calls = new ForwardedCalls({
       connection,
       locks: locks,
       timers: timers,
-      answerTimeoutMs: options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
+      answerTimeoutMs: injected(options, 'leaderAnswerTimeoutMs') ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
       runAlone: (method) => runAlone(session, method),
     });
     const session: Session = {

@@ -37,6 +37,7 @@ import {
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
 import type { CollectionsSeam } from './collections-seam.ts';
 import { Connection } from './connection.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
@@ -46,7 +47,7 @@ import { PushWaiters } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage } from './tab-channel.ts';
 import { sessionRooms, type SessionRooms } from './session-rooms.ts';
-import type { SyncWorkerOptions } from './worker-options.ts';
+import { injected, type SyncWorkerOptions } from './worker-options.ts';
 
 /** What the page gave connect(). */
 interface ConnectArgs {
@@ -83,9 +84,9 @@ export class SyncWorker {
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
-    this.#locks = options.locks ?? defaultLocks();
-    this.#online = options.online ?? globalOnlineSignal();
-    this.#timers = timersOf(options.time);
+    this.#locks = injected(options, 'locks') ?? defaultLocks();
+    this.#online = injected(options, 'online') ?? globalOnlineSignal();
+    this.#timers = timersOf(injected(options, 'time'));
     this.#rooms = sessionRooms({
       tabId: this.#tabId,
       options,
@@ -126,7 +127,7 @@ export class SyncWorker {
     // A worker given collections opens the connections of pages that declare some, the
     // replica made anew after clearLocalData too. (`collections` is opaque in the
     // options; workerCollections is the only one.)
-    const open = (this.#options.collections as CollectionsSeam | undefined)?.connect ?? Connection.open;
+    const open = (WITH_COLLECTIONS ? (this.#options.collections as CollectionsSeam | undefined) : undefined)?.connect ?? Connection.open;
     const connection = await open(
       {
         options,
@@ -162,8 +163,8 @@ export class SyncWorker {
 
   /** The replica's life in this tab: presence, clearing, the session replaced after a clear. */
   #lifeOf(name: string): ReplicaLife {
-    const timeoutMs = this.#options.clearTimeoutMs ?? DEFAULT_CLEAR_TIMEOUT_MS;
-    const factory = this.#options.indexedDB ?? globalThis.indexedDB;
+    const timeoutMs = injected(this.#options, 'clearTimeoutMs') ?? DEFAULT_CLEAR_TIMEOUT_MS;
+    const factory = injected(this.#options, 'indexedDB') ?? globalThis.indexedDB;
     return new ReplicaLife({ locks: this.#locks, name, factory, timers: this.#timers, timeoutMs, tabId: this.#tabId }, {
       current: () => this.#session,
       close: () => this.#closeSession(),

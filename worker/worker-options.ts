@@ -2,6 +2,7 @@
  * How an app's own worker module sets up sync: what cannot be sent from the page
  * (functions), and the browser globals the worker uses, injectable for tests.
  */
+import { notInPrebuiltWorker } from '../src/engine/prebuilt-worker.ts';
 import type { TimeSource } from '../src/engine/timers.ts';
 import type { ConflictResolver } from '../src/engine/types.ts';
 import type { KeyRangeFactory } from '../src/store/idb-replica.ts';
@@ -73,6 +74,16 @@ export interface SyncWorkerOptions {
 export interface WorkerCollections {
   /** What this option holds (a tag: only `workerCollections` is one). */
   readonly kind: 'collections';
+}
+
+/**
+ * The option `key` of `options`, as the worker reads it. pulsesync's prebuilt workers are
+ * started with no option but `collections` (`default-worker.ts`, `collections-worker.ts`),
+ * so there it is undefined, and the bundler leaves out the code that would use one
+ * (see `prebuilt-worker.ts`); an app's own worker module reads what it was given.
+ */
+export function injected<K extends Exclude<keyof SyncWorkerOptions, 'collections'>>(options: SyncWorkerOptions, key: K): SyncWorkerOptions[K] | undefined {
+  return notInPrebuiltWorker(options, key);
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

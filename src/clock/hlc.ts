@@ -5,6 +5,7 @@
  * order the clock order, with ties broken by instance id, so timestamps compare with
  * `<` in JS, in IndexedDB keys and in SQL alike.
  */
+import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
 
 /** A serialised HLC timestamp; compare with {@link compareHlc} or plain `<`. */
 export type Hlc = string;
@@ -103,10 +104,13 @@ export class HybridClock {
     if (options.node.length === 0 || options.node.includes(':')) {
       throw new TypeError('HybridClock: node must be a non-empty string, no ":"');
     }
-    const maxDriftMs = options.maxDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
-    if (!Number.isFinite(maxDriftMs) || maxDriftMs < 0) {
-      throw new TypeError(`HybridClock: maxDriftMs must be a number >= 0, got ${maxDriftMs}`);
+    // A replica's clocks keep the default bound (see write-plans.ts): a prebuilt worker
+    // leaves out the code of another.
+    const givenDrift = notInPrebuiltWorker(options, 'maxDriftMs');
+    if (givenDrift != null && !(Number.isFinite(givenDrift) && givenDrift >= 0)) {
+      throw new TypeError(`HybridClock: maxDriftMs must be a number >= 0, got ${givenDrift}`);
     }
+    const maxDriftMs = givenDrift ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
     this.node = options.node;
     this.#now = options.now ?? Date.now;
     this.#maxDriftMs = maxDriftMs;

@@ -10,6 +10,7 @@
  * run's last word with "nothing new". A call always hears its catch-up end.
  */
 import type { SyncProgress } from '../protocol/types.ts';
+import { IN_PREBUILT_WORKER } from './prebuilt-worker.ts';
 import { initialPull } from './pull.ts';
 import type { SyncContext } from './sync-context.ts';
 
@@ -54,7 +55,9 @@ export class CatchUp {
    */
   join(kind: CatchUpKind, onProgress?: (progress: SyncProgress) => void): Promise<SyncProgress> {
     const run = this.#inFlight ?? this.#start(kind);
-    if (onProgress === undefined) return run;
+    // A worker's managers are asked with none (its pages hear `progress` events): a
+    // prebuilt worker leaves out the rest.
+    if (onProgress === undefined || IN_PREBUILT_WORKER) return run;
     let heard = 0;
     const off = this.#host.listen((progress) => {
       heard = progress.batch;

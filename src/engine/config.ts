@@ -4,7 +4,8 @@
  */
 import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import { MAX_BATCH_SIZE, MAX_COLLECTIVE_LENGTH } from '../protocol/validate.ts';
+import { MAX_BATCH_SIZE } from '../protocol/validate.ts';
+import { collectiveRule } from '../protocol/wire-rules.ts';
 import type { ConflictPolicy } from '../protocol/types.ts';
 import type { RetryConfig, SyncConfig, SyncDirection } from './types.ts';
 
@@ -143,7 +144,7 @@ const configFields = /* @__PURE__ */ fields(
       const seen = new Set<string>();
       names.forEach((name, i) => {
         const at = `${field}[${i}]`;
-        check(typeof name === 'string' && name.length > 0 && name.length <= MAX_COLLECTIVE_LENGTH, at, `must be a non-empty string of at most ${MAX_COLLECTIVE_LENGTH} characters`, name);
+        check(collectiveRule.test(name), at, collectiveRule.must, name);
         if (seen.has(name as string)) throw invalid(`${at} repeats ${JSON.stringify(name)}`, at);
         seen.add(name as string);
       });

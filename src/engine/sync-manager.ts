@@ -21,6 +21,7 @@ import { fullCycle, pushCycle } from './push-then-pull.ts';
 import { RunQueue, type RunOptions } from './run-queue.ts';
 import type { SyncContext } from './sync-context.ts';
 import { SyncStatusBook, type Lifecycle, type RunKind } from './sync-status.ts';
+import { IN_PREBUILT_WORKER } from './prebuilt-worker.ts';
 import { timersOf, type TimeSource, type Timers } from './timers.ts';
 import type { SyncConfig, SyncConfigInput, SyncEngine, SyncEventMap, SyncEventName } from './types.ts';
 
@@ -94,8 +95,11 @@ export class SyncManager implements SyncEngine {
     this.#store = store;
     this.#transport = transport;
     this.#timers = timersOf(options);
-    this.#ownsPending = options.pendingCount === undefined;
-    this.#pending = options.pendingCount ?? new PendingCount(store);
+    // The worker lends every manager its tab's count: a prebuilt worker leaves out a count of the manager's own.
+    const lent = options.pendingCount;
+    const owns = !IN_PREBUILT_WORKER && lent === undefined;
+    this.#ownsPending = owns;
+    this.#pending = owns ? new PendingCount(store) : (lent as PendingCount);
     this.#pushDemand = new PushDemand(this.#pending, { now: this.#timers.now, safetyEveryMs: this.config.livePullIntervalMs });
     this.#book = new SyncStatusBook({
       lifecycle: () => this.#lifecycle,
@@ -124,7 +128,7 @@ export class SyncManager implements SyncEngine {
       }),
     );
     this.#listen(this.#pending.onChange(() => this.#book.report()));
-    if (this.#ownsPending) void this.#pending.refresh();
+    if (owns) void this.#pending.refresh();
   }
 
   // ---- lifecycle ----

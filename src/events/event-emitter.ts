@@ -31,9 +31,4 @@ export class EventEmitter<Events extends object> {
       }
     }
   }
-
-  /** Does `event` have any listener? */
-  has(event: keyof Events): boolean {
-    return (this.#listeners.get(event)?.size ?? 0) > 0;
-  }
 }

@@ -38,6 +38,11 @@ function boundedString(max: number): WireRule<string> {
   };
 }
 
+/** A string, not empty: a server id, a peer, a note key. */
+export const nonEmptyStringRule: WireRule<string> = {
+  test: (value): value is string => typeof value === 'string' && value !== '',
+  must: 'must be a non-empty string',
+};
 /** A cursor, a version, a count of things: a safe integer ≥ 0. */
 export const countRule: WireRule<number> = {
   test: (value): value is number => Number.isSafeInteger(value) && (value as number) >= 0,

@@ -5,6 +5,7 @@
  * every call reaches it: `guard` (any failure reaches the caller as a SyncError) and
  * `run` (one transaction on the current connection).
  */
+import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
@@ -82,7 +83,7 @@ export class IdbConnection {
       const mapped = toSyncError(error, what);
       // The connection went away under the call (versionchange, close()): say why.
       if (mapped.code === ErrorCode.DATABASE_CLOSED && this.#closedBecause !== undefined) {
-        throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause: error });
+        throw this.#closedWith(error);
       }
       throw mapped;
     }
@@ -99,7 +100,8 @@ export class IdbConnection {
     body: (tx: IDBTransaction) => Promise<T> | T,
     durability?: IDBTransactionDurability,
   ): Promise<T> {
-    const chosen = durability ?? (mode === 'readwrite' ? this.settings.durability : undefined);
+    // (A prebuilt worker's replica is given no durability: see openReplica.)
+    const chosen = durability ?? (mode === 'readwrite' ? notInPrebuiltWorker(this.settings, 'durability') : undefined);
     // A connection lost under us (Safari) is reopened once; see lost-connection.ts.
     return withOneReconnect(
       () => this.database(),
@@ -143,6 +145,11 @@ export class IdbConnection {
     return this.#reopening;
   }
 
+  /** The replica is closed (`#closedBecause` says why), on account of `cause`. */
+  #closedWith(cause: unknown): SyncError {
+    return new SyncError(ErrorCode.DATABASE_CLOSED, closedError(this.settings.name, this.#closedBecause as string).message, { cause });
+  }
+
   async #reopen(): Promise<IDBDatabase> {
     const { factory, name, blockedTimeoutMs } = this.settings;
     let db: IDBDatabase | undefined;
@@ -154,7 +161,7 @@ export class IdbConnection {
       db?.close();
       const cause = toSyncError(error, 'reopening');
       this.#closedBecause ??= `the browser closed it, reopening failed (${cause.message})`;
-      throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause });
+      throw this.#closedWith(cause);
     }
     if (this.#closedBecause !== undefined) {
       // close() was called while reopening.

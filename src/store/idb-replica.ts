@@ -9,10 +9,11 @@
  * the connection (`idb-connection.ts`), reads (`idb-reads.ts`), local writes and their
  * acknowledgement (`idb-local-log.ts`), and server states (`idb-remote-apply.ts`).
  */
+import { IN_PREBUILT_WORKER, notInPrebuiltWorker, WITH_COLLECTIONS } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
-import { ChangeListeners } from './change-listeners.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
 import { acknowledgeLog, writeLocal, type WriteStateGuess } from './idb-local-log.ts';
@@ -77,27 +78,33 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'openReplica: name must be a non-empty string');
   }
-  const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
-  if (!Number.isFinite(blockedTimeoutMs) || blockedTimeoutMs < 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${blockedTimeoutMs}`);
+  // The worker opens its replica with nothing but the name (and collections' open):
+  // in a prebuilt worker, the code of the other options is left out.
+  const given = <K extends keyof ReplicaOptions>(key: K): ReplicaOptions[K] | undefined => notInPrebuiltWorker(options, key);
+  const timeoutGiven = given('blockedTimeoutMs');
+  // (null counts as left out, as `??` reads it)
+  if (timeoutGiven != null && !(Number.isFinite(timeoutGiven) && timeoutGiven >= 0)) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${timeoutGiven}`);
   }
-  const factory = options.indexedDB ?? globalThis.indexedDB;
-  const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;
+  const blockedTimeoutMs = timeoutGiven ?? DEFAULT_BLOCKED_TIMEOUT_MS;
+  const factory = given('indexedDB') ?? globalThis.indexedDB;
+  const keyRange = given('IDBKeyRange') ?? globalThis.IDBKeyRange;
   if (factory === undefined || keyRange === undefined) {
     throw new SyncError(
       ErrorCode.STORAGE,
       'openReplica: no IndexedDB here; pass `indexedDB` and `IDBKeyRange` (fake-indexeddb in Node)',
     );
   }
+  const durability = given('durability');
   const settings: ReplicaSettings = {
     name: options.name,
     factory,
     keyRange,
     blockedTimeoutMs,
-    now: options.now ?? Date.now,
-    ...(options.durability === undefined ? {} : { durability: options.durability }),
+    now: given('now') ?? Date.now,
+    ...(durability === undefined ? {} : { durability }),
   };
-  const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
+  const db = await ((WITH_COLLECTIONS ? options.open : undefined) ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
   try {
     instanceId = await loadInstanceId(db, settings.name, undefined);
@@ -108,11 +115,37 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   return new IdbReplica(settings, db, instanceId);
 }
 
+// The class's static block defines put, putMany and delete.
+export interface IdbReplica extends Pick<LocalStore, 'put' | 'putMany' | 'delete'> {}
+
 /** The IndexedDB replica (`openReplica` gives it as a {@link LocalStore}). */
 export class IdbReplica implements LocalStore {
+  static {
+    // put, putMany and delete: nothing calls them in the worker, which writes through
+    // write() (its seqs make the receipts), so a prebuilt worker leaves them out.
+    if (!IN_PREBUILT_WORKER) {
+      /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
+      const quietly = async (replica: IdbReplica, what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> => {
+        await replica.#conn.guard(what, () => replica.#writeLocal(what, toLoggedChanges(writes(), field)));
+      };
+      Object.assign(IdbReplica.prototype, {
+        put(this: IdbReplica, collective: string, id: string, value: JsonValue): Promise<void> {
+          return quietly(this, 'put', () => [{ op: 'put', collective, id, value }]);
+        },
+        putMany(this: IdbReplica, records: readonly RecordInput[]): Promise<void> {
+          return quietly(this, 'putMany', () => recordsToWrites(records), 'records');
+        },
+        delete(this: IdbReplica, collective: string, id: string): Promise<void> {
+          return quietly(this, 'delete', () => [{ op: 'delete', collective, id }]);
+        },
+      });
+    }
+  }
+
   readonly name: string;
   readonly #conn: IdbConnection;
-  readonly #listeners = new ChangeListeners();
+  /** The app's change listeners (one that throws is logged: a committed write does not fail for it). */
+  readonly #listeners = new EventEmitter<{ change: ChangeEvent }>();
   /** What this connection's last local write left (`writeLocal` plans the next from it, and checks). */
   readonly #guess: WriteStateGuess = { state: undefined };
 
@@ -132,21 +165,10 @@ export class IdbReplica implements LocalStore {
 
   // ---- data ----
 
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#writeQuietly('put', () => [{ op: 'put', collective, id, value }]);
-  }
-
-  putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#writeQuietly('putMany', () => recordsToWrites(records), 'records');
-  }
-
-  delete(collective: string, id: string): Promise<void> {
-    return this.#writeQuietly('delete', () => [{ op: 'delete', collective, id }]);
-  }
-
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
     return this.#conn.guard('write', () => {
-      const { baseVersion } = options;
+      // Only a resolver's answer is written with a base, which no prebuilt worker asks (see prebuilt-worker.ts).
+      const baseVersion = notInPrebuiltWorker(options, 'baseVersion');
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
       return this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion);
     });
@@ -218,7 +240,7 @@ export class IdbReplica implements LocalStore {
         ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
         ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
       ];
-      if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
+      if (events.length > 0) this.#listeners.emit('change', { source: 'remote', changes: events });
       return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });
   }
@@ -267,7 +289,7 @@ export class IdbReplica implements LocalStore {
   // ---- lifecycle ----
 
   subscribe(listener: (event: ChangeEvent) => void): () => void {
-    return this.#listeners.subscribe(listener);
+    return this.#listeners.on('change', listener);
   }
 
   close(): void {
@@ -282,16 +304,11 @@ export class IdbReplica implements LocalStore {
     });
   }
 
-  /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
-  async #writeQuietly(what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> {
-    await this.#conn.guard(what, () => this.#writeLocal(what, toLoggedChanges(writes(), field)));
-  }
-
   /** A local write, then its event once committed. */
   async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
     if (changes.length === 0) return [];
     const logged = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
-    this.#listeners.emit({ source: 'local', changes: changes.map(eventChange) });
+    this.#listeners.emit('change', { source: 'local', changes: changes.map(eventChange) });
     return logged;
   }
 }

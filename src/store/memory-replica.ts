@@ -15,7 +15,7 @@ import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { ackedDeletes } from './acked-tombstones.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
-import { ChangeListeners } from './change-listeners.ts';
+import { EventEmitter } from '../events/event-emitter.ts';
 import { closedError } from './idb-errors.ts';
 import { snapshotCandidates, withoutOwnRowsOfPending } from './pull-snapshot.ts';
 import { identityOf, keyToKeep, renumberLog } from './replica-identity.ts';
@@ -113,7 +113,8 @@ class MemoryReplica implements LocalStore {
   readonly name: string;
   readonly #db: MemoryDatabase;
   readonly #now: () => number;
-  readonly #listeners = new ChangeListeners();
+  /** The app's change listeners (one that throws is logged: a committed write does not fail for it). */
+  readonly #listeners = new EventEmitter<{ change: ChangeEvent }>();
   #closed = false;
 
   constructor(name: string, db: MemoryDatabase, now: () => number) {
@@ -260,7 +261,7 @@ class MemoryReplica implements LocalStore {
         if (snapshot.cause !== undefined) reset = { cause: snapshot.cause, dropped: stale.length };
       }
     }
-    if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(events) });
+    if (events.length > 0) this.#listeners.emit('change', { source: 'remote', changes: structuredClone(events) });
     const result = { applied: plan.written.length, conflicts: structuredClone(plan.conflicts) };
     return reset === undefined ? result : { ...result, reset };
   }
@@ -318,7 +319,7 @@ class MemoryReplica implements LocalStore {
   // ---- lifecycle ----
 
   subscribe(listener: (event: ChangeEvent) => void): () => void {
-    return this.#listeners.subscribe(listener);
+    return this.#listeners.on('change', listener);
   }
 
   close(): void {
@@ -340,7 +341,7 @@ class MemoryReplica implements LocalStore {
     for (const record of plan.records) db.records.set(recordKey(record.collective, record.id), record);
     db.log.push(plan.entry);
     db.writeState = plan.state;
-    this.#listeners.emit({ source: 'local', changes: structuredClone(stored).map(eventChange) });
+    this.#listeners.emit('change', { source: 'local', changes: structuredClone(stored).map(eventChange) });
     return plan.logged;
   }
 }

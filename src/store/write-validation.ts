@@ -2,10 +2,10 @@
  * Checks of what callers hand the replica, done before any transaction opens so a bad
  * argument fails with `INVALID_PAYLOAD` and nothing is written.
  */
-import { isHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import { assertCollective, assertJsonValue, assertRecordId } from '../protocol/validate.ts';
+import { hlcRule, nonEmptyStringRule, opRule, policyRule } from '../protocol/wire-rules.ts';
 import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
 import type { LoggedChange } from './schema.ts';
 
@@ -29,7 +29,7 @@ export function toLoggedChanges(writes: readonly LocalWrite[], field = 'writes')
     assertCollective(write.collective, `${at}.collective`);
     assertRecordId(write.id, `${at}.id`);
     if (write.op === 'delete') return { collective: write.collective, id: write.id, op: 'delete' };
-    if (write.op !== 'put') throw invalid(`${at}.op must be "put" or "delete"`);
+    if (write.op !== 'put') throw invalid(`${at}.op ${opRule.must}`);
     assertJsonValue(write.value, `${at}.value`);
     return { collective: write.collective, id: write.id, op: 'put', value: write.value };
   });
@@ -43,8 +43,6 @@ export function recordsToWrites(records: readonly RecordInput[]): LocalWrite[] {
     return { op: 'put', collective: record.collective, id: record.id, value: record.value };
   });
 }
-
-const POLICIES: ReadonlySet<unknown> = new Set<ConflictPolicy>(['last-write-wins', 'server-wins']);
 
 function assertCursor(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -62,12 +60,12 @@ export function checkRemoteApply(
   options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
 ): void {
   assertArray(changes, 'changes');
-  if (typeof options !== 'object' || options === null || !POLICIES.has(options.policy)) {
-    throw invalid(`policy must be "last-write-wins" or "server-wins", got ${String(options?.policy)}`);
+  if (typeof options !== 'object' || options === null || !policyRule.test(options.policy)) {
+    throw invalid(`policy ${policyRule.must}, got ${String(options?.policy)}`);
   }
   if (options.cursor !== undefined) {
     const { peer, from, to } = options.cursor;
-    if (typeof peer !== 'string' || peer.length === 0) throw invalid('cursor.peer must be a non-empty string');
+    checkName(peer, 'cursor.peer');
     assertCursor(from, 'cursor.from');
     assertCursor(to, 'cursor.to');
   }
@@ -76,15 +74,15 @@ export function checkRemoteApply(
     if (typeof change !== 'object' || change === null) throw invalid(`${at} must be an object`);
     assertCollective(change.collective, `${at}.collective`);
     assertRecordId(change.id, `${at}.id`);
-    if (change.op !== 'put' && change.op !== 'delete') throw invalid(`${at}.op must be "put" or "delete"`);
-    if (!isHlc(change.hlc)) throw invalid(`${at}.hlc must be a hybrid logical clock timestamp`);
+    if (change.op !== 'put' && change.op !== 'delete') throw invalid(`${at}.op ${opRule.must}`);
+    if (!hlcRule.test(change.hlc)) throw invalid(`${at}.hlc ${hlcRule.must}`);
     if (typeof change.version !== 'number') throw invalid(`${at}.version must be a number`);
   });
 }
 
 /** Checks a name: a peer (the server id plus collective filter the engine keys cursors by) or a note key. */
 export function checkName(name: unknown, what = 'peer'): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) throw invalid(`${what} must be a non-empty string`);
+  if (!nonEmptyStringRule.test(name)) throw invalid(`${what} ${nonEmptyStringRule.must}`);
 }
 
 /** Checks a positive or zero integer argument such as `limit` or `ackedSeq`. */

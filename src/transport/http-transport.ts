@@ -2,6 +2,7 @@
  * The network transport: the sync protocol over `fetch` (in a Web Worker, a page or
  * Node), every response validated, every failure a SyncError the engine can act on.
  */
+import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError, isSyncErrorData } from '../protocol/errors.ts';
 import {
   parseHandshakeResponse,
@@ -86,11 +87,14 @@ const CODE_OF_STATUS: Readonly<Partial<Record<number, ErrorCode>>> = {
  * const transport = httpTransport({ url: 'https://sync.example.com', getToken: () => session.token });
  */
 export function httpTransport(options: HttpTransportOptions): SyncTransport {
+  // A prebuilt worker builds its transport of the url and the token source only: the
+  // code of the other options is left out of it.
+  const given = <K extends keyof HttpTransportOptions>(key: K): HttpTransportOptions[K] | undefined => notInPrebuiltWorker(options, key);
   const base = options.url.replace(/\/+$/, '');
-  const fetchFn = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const timers = options.timers ?? globalTimers;
-  const now = options.now ?? (() => Date.now());
+  const fetchFn = given('fetch') ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const timeoutMs = given('timeoutMs') ?? 30_000;
+  const timers = given('timers') ?? globalTimers;
+  const now = given('now') ?? (() => Date.now());
   type TokenPromise = Promise<string | null | undefined>;
   let token: TokenPromise | undefined;
 
@@ -114,7 +118,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
 
   /** Headers for one request, and the token promise they were made from. */
   async function headers(refused: TokenPromise | undefined): Promise<{ headers: Record<string, string>; used: TokenPromise }> {
-    const all: Record<string, string> = { ...options.headers };
+    const all: Record<string, string> = { ...given('headers') };
     const used = tokenFor(refused);
     let value: string | null | undefined;
     try {
@@ -202,7 +206,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     pull: (request) => call('pull', request, parsePullResponse),
     health: () => call('health', undefined, parseHealthResponse),
   };
-  if (options.live !== false) {
+  if (given('live') !== false) {
     transport.live = (handlers: LiveHandlers) => {
       /** The token of the last attempt: after a 401, the refused one. */
       let used: TokenPromise | undefined;
@@ -216,7 +220,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
             used = made.used;
             return made.headers;
           },
-          ...options.liveOptions,
+          ...given('liveOptions'),
         },
         handlers,
       );

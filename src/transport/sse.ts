@@ -3,7 +3,8 @@
  * streaming. Not `EventSource`, because EventSource cannot send an `Authorization`
  * header and is missing in Web Workers of some browsers; `fetch` has neither problem.
  */
-import { globalTimers, type TransportTimers } from './timers.ts';
+import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
+import type { TransportTimers } from './timers.ts';
 import type { LiveHandlers } from './types.ts';
 
 /**
@@ -61,8 +62,8 @@ export interface SseChannelOptions {
   readonly idleTimeoutMs?: number;
   /** Jitter source; default Math.random. */
   readonly random?: () => number;
-  /** Timers of the reconnect delay and the idle timeout. Default the global ones. */
-  readonly timers?: TransportTimers;
+  /** Timers of the reconnect delay and the idle timeout (the transport's). */
+  readonly timers: TransportTimers;
 }
 
 /**
@@ -72,11 +73,13 @@ export interface SseChannelOptions {
  * called. Never throws and never rejects: failures only delay the next attempt.
  */
 export function openSseChannel(options: SseChannelOptions, handlers: LiveHandlers): () => void {
-  const initialDelay = options.initialDelayMs ?? 500;
-  const maxDelay = options.maxDelayMs ?? 30_000;
-  const idleTimeout = options.idleTimeoutMs ?? 45_000;
-  const random = options.random ?? Math.random;
-  const timers = options.timers ?? globalTimers;
+  // A prebuilt worker's transport is given no liveOptions: their code is left out of it.
+  const given = <K extends keyof SseChannelOptions>(key: K): SseChannelOptions[K] | undefined => notInPrebuiltWorker(options, key);
+  const initialDelay = given('initialDelayMs') ?? 500;
+  const maxDelay = given('maxDelayMs') ?? 30_000;
+  const idleTimeout = given('idleTimeoutMs') ?? 45_000;
+  const random = given('random') ?? Math.random;
+  const { timers } = options;
   let closed = false;
   let attempt = 0;
   let unauthorized = false;

@@ -16,7 +16,7 @@ async function bundle(prebuilt: boolean): Promise<string> {
     target: 'es2022',
     minify: true,
     write: false,
-    ...(prebuilt ? { define: { PULSESYNC_PREBUILT_WORKER: 'true' } } : {}),
+    ...(prebuilt ? { define: { PULSESYNC_PREBUILT_WORKER: 'true', PULSESYNC_WORKER_COLLECTIONS: 'false' } } : {}),
   });
   const squeezed = await minify(result.outputFiles[0]?.text ?? '', { module: true, ecma: 2020, compress: { passes: 2, pure_getters: true, hoist_funs: true }, mangle: true });
   return squeezed.code ?? '';
@@ -30,5 +30,16 @@ describe('the prebuilt worker and conflict resolvers', () => {
     expect(prebuilt.includes(resolverMessage)).toBe(false);
     // The policy's own conflict reasons stay in both.
     expect(prebuilt.includes('last-write-wins kept the server')).toBe(true);
+  }, 60_000);
+
+  it("leaves out the worker options' reads in the prebuilt build (started with none), and keeps them anywhere else", async () => {
+    const [prebuilt, own] = await Promise.all([bundle(true), bundle(false)]);
+    // The worker's own options, those of the replica it opens (only the name, and collections' open)
+    // and of the transport it makes (only the url and the token source); its clocks keep the default bound.
+    const options = ['leaderSilenceMs', 'leaderAnswerTimeoutMs', 'clearTimeoutMs', 'broadcastChannel', 'conflictResolver', 'blockedTimeoutMs must be', 'liveOptions', 'idleTimeoutMs', 'maxDriftMs must be'];
+    for (const option of options) {
+      expect(own.includes(option), option).toBe(true);
+      expect(prebuilt.includes(option), option).toBe(false);
+    }
   }, 60_000);
 });
