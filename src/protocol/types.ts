@@ -4,6 +4,8 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { SyncErrorData } from './errors.ts';
+import type { FieldPath } from './field-path.ts';
+import type { WriteStamp } from './write-order.ts';
 
 /** Bumped on any incompatible change to a message below; checked at handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -38,8 +40,52 @@ export interface RecordKey {
   readonly id: string;
 }
 
-/** Conflict policies. */
+/**
+ * Conflict policies. `field-last-write-wins` settles each field on its own (see
+ * `field-merge.ts`): concurrent changes to different fields of one record both
+ * survive, and the same field goes by {@link WriteStamp} order as `last-write-wins` does.
+ */
 export type ConflictPolicy = 'last-write-wins' | 'server-wins';
+
+/**
+ * One entry of a patch: `value` written at `path`, or, without a value, the key at
+ * `path` deleted. `path` is never `[]` (a write of the whole record is a put).
+ */
+export interface FieldPatch {
+  readonly path: FieldPath;
+  readonly value?: JsonValue;
+}
+
+/**
+ * What a patch does: writes some fields of a record and leaves the others as they are.
+ * No entry's path is another's or lies inside another's.
+ */
+export interface PatchState {
+  readonly op: 'patch';
+  readonly fields: readonly FieldPatch[];
+  readonly value?: never;
+}
+
+/**
+ * When and by whom one path of a field-level record was written, as the server keeps
+ * it and feeds it beside the merged value (see `field-merge.ts`).
+ */
+export interface FieldStamp extends WriteStamp {
+  readonly path: FieldPath;
+  /** The write deleted the path (`[]`: deleted the record). Absent: it set a value. */
+  readonly deleted?: true;
+  /**
+   * The server version of the write that brought this stamp. Absent: the version of
+   * the record that carries it (on the wire and in the stores), or not yet known (a
+   * replica's own unpushed write).
+   */
+  readonly version?: number;
+  /**
+   * Writes this one overruled (wholly or in part) that its writer had not seen: their
+   * writers learn from it that they lost a conflict. Set by the server once.
+   */
+  readonly over?: readonly WriteStamp[];
+}
 
 /**
  * One change to one record, as a replica pushes it.
@@ -62,6 +108,15 @@ export type SyncChange = RecordKey &
      */
     readonly baseVersion: number | null;
   };
+
+/**
+ * A patch as a replica pushes it: the fields of {@link SyncChange} with a
+ * {@link PatchState} for a state. Only under `field-last-write-wins`.
+ */
+export type PatchChange = RecordKey & PatchState & Omit<SyncChange, keyof RecordKey | 'op' | 'value'>;
+
+/** Any change a push carries: a whole record's ({@link SyncChange}) or a patch. */
+export type PushedChange = SyncChange | PatchChange;
 
 /** A change as the server feeds it: the record's latest state and its server version. */
 export type PulledChange = RecordKey &
@@ -174,14 +229,22 @@ export interface RejectedChange {
   readonly message: string;
 }
 
-/** A change that met a newer state on the server, and what the server kept. */
+/**
+ * A change that met a newer state on the server, and what the server kept.
+ *
+ * Under `field-last-write-wins` a change is reported here when it met writes, on the
+ * paths it wrote, that its writer had not seen (written after its `baseVersion` by
+ * another replica), or when any part of it lost: whether it won or lost each path is
+ * in the stamps. `server` is then the record as the change found it, before the
+ * change was merged in: merged with the change, it gives the server's new state.
+ */
 export interface ServerConflict {
   readonly seq: number;
   readonly collective: string;
   readonly id: string;
   /** Which rule settled it. */
   readonly policy: ConflictPolicy;
-  /** The server's state of the record that won; `null` if it has none. */
+  /** The server's state of the record that won (see above for field-level records); `null` if it has none. */
   readonly server: PulledChange | null;
 }
 
