@@ -11,15 +11,18 @@
  * may add some), except in a pulled change, which is strict like the request's.
  */
 import { ErrorCode, SyncError } from './errors.ts';
-import type { ChangeOp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse, RejectReason } from './types.ts';
+import type { ChangeOp, FieldStamp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse, RejectReason } from './types.ts';
+import type { WriteStamp } from './write-order.ts';
 import {
   collectiveRule,
   countRule,
+  fieldPathRule,
   hlcRule,
   instanceKeyRule,
   jsonValueRule,
   MAX_BATCH_SIZE,
   MAX_CAPABILITIES,
+  MAX_RECORD_FIELDS,
   oneOf,
   opRule,
   policyRule,
@@ -104,6 +107,22 @@ function object<T>(shape: Shape<T>, optional: readonly OptionalKey<T>[] = [], st
   };
 }
 
+const writeStamp = object<WriteStamp>({ hlc: is(hlcRule), source: is(uuidRule) }, [], true);
+
+/** A field-level record's stamp (`fields` of a pulled change); strict, as the change is. */
+const fieldStamp = object<FieldStamp>(
+  {
+    path: is(fieldPathRule),
+    hlc: is(hlcRule),
+    source: is(uuidRule),
+    deleted: is({ test: (value): value is true => value === true, must: 'must be true when present' }),
+    version: positiveCount,
+    over: list(writeStamp, MAX_RECORD_FIELDS),
+  },
+  ['deleted', 'version', 'over'],
+  true,
+);
+
 /** A pulled change before its op and value are known to agree (not yet the union). */
 type PulledChangeFields = Omit<PulledChange, 'op' | 'value'> & { readonly op: ChangeOp; readonly value?: JsonValue };
 
@@ -116,8 +135,9 @@ const pulledChangeFields = object<PulledChangeFields>(
       hlc: is(hlcRule),
       source: is(uuidRule),
       version: positiveCount,
+      fields: list(fieldStamp, MAX_RECORD_FIELDS),
     },
-    ['value'],
+    ['value', 'fields'],
     true,
   );
 

@@ -48,6 +48,15 @@ export type FieldWrite = FieldStamp & { readonly value?: JsonValue };
 /** A record none has written. */
 export const EMPTY_FIELD_RECORD: FieldRecord = { op: 'delete', fields: [] };
 
+/**
+ * The writer a field-level record names when writes of several replicas make it (the
+ * nil UUID, which no replica takes: ids are v7). Its stamps name each writer. The
+ * server's feed leaves out a record for the one replica that wrote all of it (echo
+ * prevention); a record of several writers it serves to each of them, since each lacks
+ * the others' writes until it pulls them.
+ */
+export const SEVERAL_WRITERS = '00000000-0000-0000-0000-000000000000';
+
 /** The order writes apply in: by stamp, and within one stamp a parent before its children. */
 function compareApply(a: FieldWrite, b: FieldWrite): number {
   return compareWrites(a, b) || a.path.length - b.path.length || comparePaths(a.path, b.path);
@@ -145,6 +154,22 @@ export function asFieldRecord(record: RecordState & WriteStamp & { readonly vers
   const [write] = changeWrites(record) as [FieldWrite];
   const versioned = record.version === undefined ? write : { ...write, version: record.version };
   return recordOfWrites([versioned]);
+}
+
+/**
+ * `record` with every stamp that names no version given `version`: stored and fed
+ * records leave out the version of the writes that made their own (see
+ * {@link FieldStamp.version}); a holder that keeps them beside other versions fills it in.
+ */
+export function withVersions(record: FieldRecord, version: number): FieldRecord {
+  if (record.fields.every((stamp) => stamp.version !== undefined)) return record;
+  return { ...record, fields: record.fields.map((stamp) => (stamp.version === undefined ? { ...stamp, version } : stamp)) };
+}
+
+/** The one replica whose writes make `fields`, or {@link SEVERAL_WRITERS}. */
+export function writerOf(fields: readonly FieldStamp[]): string {
+  const [first, ...rest] = fields;
+  return first !== undefined && rest.every((stamp) => stamp.source === first.source) ? first.source : SEVERAL_WRITERS;
 }
 
 /** Do two field-level records hold the same state and stamps? */

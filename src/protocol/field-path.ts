@@ -48,6 +48,16 @@ export function comparePaths(a: FieldPath, b: FieldPath): number {
   return a.length - b.length;
 }
 
+/**
+ * Do any two of `paths` overlap (one is the other, or holds it)? Sorted, a path's
+ * descendants follow it at once, so neighbours tell.
+ */
+export function anyPathsOverlap(paths: readonly FieldPath[]): boolean {
+  const sorted = [...paths].sort(comparePaths);
+  for (let i = 1; i < sorted.length; i++) if (isPathPrefix(sorted[i - 1] as FieldPath, sorted[i] as FieldPath)) return true;
+  return false;
+}
+
 /** A map key of a path: distinct paths, distinct keys. */
 export function pathKey(path: FieldPath): string {
   return JSON.stringify(path);

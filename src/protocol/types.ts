@@ -45,7 +45,7 @@ export interface RecordKey {
  * `field-merge.ts`): concurrent changes to different fields of one record both
  * survive, and the same field goes by {@link WriteStamp} order as `last-write-wins` does.
  */
-export type ConflictPolicy = 'last-write-wins' | 'server-wins';
+export type ConflictPolicy = 'last-write-wins' | 'server-wins' | 'field-last-write-wins';
 
 /**
  * One entry of a patch: `value` written at `path`, or, without a value, the key at
@@ -121,18 +121,28 @@ export type PushedChange = SyncChange | PatchChange;
 /** A change as the server feeds it: the record's latest state and its server version. */
 export type PulledChange = RecordKey &
   RecordState & {
+    /** When this state was written; for a field-level record, its latest stamp's clock. */
     readonly hlc: Hlc;
-    /** The replica that wrote this state. */
+    /**
+     * The replica that wrote this state. A field-level record written by several names
+     * the nil UUID (`SEVERAL_WRITERS` in `field-merge.ts`); its stamps name each writer.
+     */
     readonly source: InstanceId;
     /** Server sequence of the write; increases on every accepted write. */
     readonly version: number;
+    /**
+     * Under `field-last-write-wins`: a stamp per written path, in path order. Absent on
+     * records written whole (then the record is one write of every field).
+     */
+    readonly fields?: readonly FieldStamp[];
   };
 
 /**
  * Named optional features; both sides announce theirs at handshake. `instance-key`: the
  * server binds instance ids to their writers and issues {@link InstanceKey}s.
+ * `field-last-write-wins`: the server takes patches and keeps field-level records.
  */
-export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key';
+export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key' | 'field-last-write-wins';
 
 /**
  * A secret the server issues for one instance id and one identity at handshake
@@ -214,8 +224,8 @@ export interface PushRequest {
   readonly instanceKey?: InstanceKey;
   /** How the server settles a change that meets a newer one. */
   readonly policy: ConflictPolicy;
-  /** In increasing `seq` order, every one with `source === instanceId`. */
-  readonly changes: readonly SyncChange[];
+  /** In increasing `seq` order, every one with `source === instanceId`; patches only under `field-last-write-wins`. */
+  readonly changes: readonly PushedChange[];
 }
 
 /** Why the server refused one change. */

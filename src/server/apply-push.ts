@@ -4,16 +4,18 @@
  * commits with its writes (a batch re-sent after a lost response is acknowledged, not
  * applied again).
  */
-import { compareHlc, DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
 import { recordState } from '../protocol/record-state.ts';
 import { assertHlcWithinDrift } from '../protocol/validate.ts';
-import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { PulledChange, PushedChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import { compareWrites } from '../protocol/write-order.ts';
+import { fieldVerdict, settleFieldChange } from './field-push.ts';
 import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
 import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
-import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
+import { feedRowBytes, fieldsJsonBytes, utf8Bytes } from './stores/change-page.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
 /**
@@ -29,7 +31,8 @@ export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise
  * a pulled change with unknown ones.
  */
 export function toPulledChange(row: ServerRecord): PulledChange {
-  return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
+  const change: PulledChange = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
+  return row.fields === undefined ? change : { ...change, fields: row.fields };
 }
 
 /** The row a change writes: without its `seq` and `baseVersion`. */
@@ -38,9 +41,8 @@ function toWrite(change: SyncChange): ServerRecordWrite {
 }
 
 /** Last-write-wins order: the later HLC, ties broken by instance id. */
-function isLater(change: SyncChange, row: ServerRecord): boolean {
-  const order = compareHlc(change.hlc, row.hlc);
-  return order !== 0 ? order > 0 : change.source > row.source;
+function isLater(change: PushedChange, row: ServerRecord): boolean {
+  return compareWrites(change, row) > 0;
 }
 
 /**
@@ -48,7 +50,7 @@ function isLater(change: SyncChange, row: ServerRecord): boolean {
  * Refusing the change alone, not the push, keeps one bad write from blocking its
  * replica's log.
  */
-function unstorable(change: SyncChange): string | undefined {
+function unstorable(change: PushedChange): string | undefined {
   for (const field of ['collective', 'id', 'hlc'] as const) {
     if (!isStorableText(change[field])) return `${field} contains a NUL character or a lone UTF-16 surrogate`;
   }
@@ -63,10 +65,13 @@ function unstorable(change: SyncChange): string | undefined {
  */
 export const PUSH_STEP = 128;
 
-/** What the rules say about one change meeting the record's current row. */
-type Verdict = 'write' | 'stale' | 'lost' | 'same';
+/**
+ * What the rules say about one change meeting the record's current row. `merged`: a
+ * field-level change written, and told in the answer too (it met writes it had not seen).
+ */
+export type Verdict = 'write' | 'stale' | 'lost' | 'same' | 'merged';
 
-function judge(request: PushRequest, change: SyncChange, row: ServerRecord | undefined): Verdict {
+function judge(request: PushRequest, change: PushedChange, row: ServerRecord | undefined): Verdict {
   if (row === undefined) return 'write';
   if (request.policy === 'server-wins') {
     // Optimistic concurrency: somebody else wrote the record after the version this
@@ -90,6 +95,8 @@ export interface PushBounds {
   readonly maxAnswerBytes: number;
   /** The server's wall clock, in epoch milliseconds. */
   readonly now: () => number;
+  /** Largest value a record may hold, in bytes of its JSON (a patched record may grow to it, not past). */
+  readonly maxValueBytes: number;
   /**
    * How far ahead of {@link now} a pushed clock may run. A change stamped further ahead
    * is refused `INVALID`, so that no writer can plant a clock that the replicas pulling
@@ -106,18 +113,21 @@ export interface PushBounds {
  * (default `Date.now`). Throws INVALID_CONFIG for a bound that is not a whole number of
  * milliseconds, 0 or more.
  */
-export function pushBounds(limits: Pick<ServerLimits, 'maxPullBytes'>, options: { readonly maxClockDriftMs?: number; readonly now?: () => number }): PushBounds {
+export function pushBounds(
+  limits: Pick<ServerLimits, 'maxPullBytes' | 'maxValueBytes'>,
+  options: { readonly maxClockDriftMs?: number; readonly now?: () => number },
+): PushBounds {
   const maxClockDriftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
   if (!Number.isSafeInteger(maxClockDriftMs) || maxClockDriftMs < 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, `maxClockDriftMs must be a whole number of milliseconds, 0 or more, got ${String(maxClockDriftMs)}`, {
       details: { field: 'maxClockDriftMs' },
     });
   }
-  return { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs };
+  return { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs, maxValueBytes: limits.maxValueBytes };
 }
 
 /** Why a change's clock runs too far ahead of the server's, or undefined. */
-function clockTooFarAhead(change: SyncChange, index: number, nowMs: number, bounds: PushBounds): string | undefined {
+function clockTooFarAhead(change: PushedChange, index: number, nowMs: number, bounds: PushBounds): string | undefined {
   try {
     assertHlcWithinDrift(change.hlc, nowMs, bounds.maxClockDriftMs, `changes[${index}].hlc`);
     return undefined;
@@ -128,9 +138,9 @@ function clockTooFarAhead(change: SyncChange, index: number, nowMs: number, boun
 }
 
 /** Changes the rules refused before looking at the store, and those left to judge. */
-function screen(request: PushRequest, applied: number, access: Access | undefined, bounds: PushBounds): { rejected: RejectedChange[]; candidates: SyncChange[] } {
+function screen(request: PushRequest, applied: number, access: Access | undefined, bounds: PushBounds): { rejected: RejectedChange[]; candidates: PushedChange[] } {
   const rejected: RejectedChange[] = [];
-  const candidates: SyncChange[] = [];
+  const candidates: PushedChange[] = [];
   const nowMs = bounds.now();
   for (const [index, change] of request.changes.entries()) {
     if (change.seq <= applied) continue; // applied before: a re-sent batch
@@ -154,7 +164,7 @@ function screen(request: PushRequest, applied: number, access: Access | undefine
 
 /** The bytes a server record takes in an answer. */
 function answerBytes(row: ServerRecord): number {
-  return feedRowBytes(row, row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value)));
+  return feedRowBytes(row, (row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value))) + fieldsJsonBytes(row.fields));
 }
 
 /**
@@ -199,12 +209,19 @@ export async function applyPush(
         current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
       }
       const key = recordKey(change.collective, change.id);
+      // Field-level records merge instead (see field-push.ts), with what this batch wrote too.
+      const field = request.policy === 'field-last-write-wins' ? settleFieldChange(current.get(key), writes.get(key), change, bounds) : undefined;
+      if (field?.refused !== undefined) {
+        rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: field.refused });
+        continue;
+      }
       // A record written earlier in this batch was written by this same source with a
-      // lower seq (and an earlier HLC): the later change replaces it.
-      const verdict = writes.has(key) ? 'write' : judge(request, change, current.get(key));
+      // lower seq (and an earlier HLC): the later change replaces it. (Patches come only
+      // with a field verdict, the schema sees to it: hence the cast.)
+      const verdict = field !== undefined ? fieldVerdict(field) : writes.has(key) ? 'write' : judge(request, change, current.get(key));
       if (verdict === 'write') {
         writes.delete(key);
-        writes.set(key, toWrite(change));
+        writes.set(key, field?.write ?? toWrite(change as SyncChange));
         accepted++;
       } else if (verdict !== 'same') {
         const server = current.get(key) as ServerRecord;
@@ -225,6 +242,11 @@ export async function applyPush(
             reason: 'CONFLICT',
             message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
           });
+        }
+        if (verdict === 'merged' && field?.write !== undefined) {
+          writes.delete(key);
+          writes.set(key, field.write);
+          accepted++;
         }
       }
     }

@@ -76,7 +76,7 @@ export interface SyncServer {
 }
 
 /** What this server can do, announced at handshake. */
-export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key'];
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key', 'field-last-write-wins'];
 
 /** The protocol version a handshake body asks for, if it names one at all. */
 function requestedVersion(body: unknown): unknown {
@@ -109,7 +109,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   function checkPushSize(request: PushRequest): void {
     for (const change of request.changes) {
       if (change.op === 'delete') continue;
-      const bytes = encoder.encode(JSON.stringify(change.value)).length;
+      // A patch is measured by its entries (paths and values): what it adds to the record.
+      const bytes = encoder.encode(JSON.stringify(change.op === 'patch' ? change.fields : change.value)).length;
       if (bytes > limits.maxValueBytes) {
         throw new SyncError(
           ErrorCode.PAYLOAD_TOO_LARGE,

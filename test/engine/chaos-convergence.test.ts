@@ -23,7 +23,7 @@ function seedList(): number[] {
 }
 
 const seeds = seedList();
-const totals: Record<ConflictPolicy, ScenarioStats> = {
+const totals: Record<Exclude<ConflictPolicy, 'field-last-write-wins'>, ScenarioStats> = {
   'last-write-wins': emptyStats(),
   'server-wins': emptyStats(),
 };

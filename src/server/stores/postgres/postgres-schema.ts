@@ -5,7 +5,7 @@
  * NOTIFY) is here.
  */
 import type pg from 'pg';
-import { ROW_FRAME_BYTES } from '../change-page.ts';
+import { FIELDS_FRAME_BYTES, ROW_FRAME_BYTES } from '../change-page.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { newStoreSecret } from '../store-secret.ts';
@@ -19,7 +19,8 @@ const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2:
 
 /** A row's `feedRowBytes` (see `change-page.ts`), in SQL: `to_json` quotes a text as `JSON.stringify` does. */
 const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) + octet_length(to_json(id)::text)
-  + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)`;
+  + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)
+  + COALESCE(${FIELDS_FRAME_BYTES} + octet_length(fields), 0)`;
 
 /** Every statement the Postgres store runs. */
 export const PG_SQL = {
@@ -38,7 +39,17 @@ export const PG_SQL = {
   /** Parameters: collectives, ids (arrays of the same length). */
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
   /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
-  upsertRows: `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])`,
+  upsertRows: `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
+  /** Column `found`: the records table has its `fields` column. */
+  hasFieldsColumn: `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = '${RECORDS}' AND column_name = 'fields') AS found`,
+  /**
+   * Gives a records table made by an older version its `fields` column (NULL in every
+   * old row: all written whole). Only when it is missing: even with IF NOT EXISTS the
+   * ALTER waits for an exclusive lock, and deadlocks with a push that read the table and
+   * writes it next (another process's, already open).
+   */
+  addFieldsColumn: `ALTER TABLE ${RECORDS} ADD COLUMN IF NOT EXISTS fields text`,
   /**
    * Parameters: after, collectives (null: all), excluded source (null: none), limit,
    * byte cap (null: none). Column `size`: {@link ROW_SIZE}. Within the limit, only rows
@@ -73,6 +84,8 @@ export async function createSchema(client: pg.ClientBase): Promise<StoreIdentity
   try {
     await client.query(PG_SQL.schemaLock);
     await client.query(PG_SQL.schema);
+    const { rows } = await client.query<{ found: boolean }>(PG_SQL.hasFieldsColumn);
+    if (rows[0]?.found !== true) await client.query(PG_SQL.addFieldsColumn);
     await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
     await client.query(PG_SQL.insertSecret, [newStoreSecret()]);
     const serverId = await client.query<{ value: string }>(PG_SQL.selectServerId);

@@ -37,7 +37,7 @@ import {
 import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
-import { recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { fieldsColumn, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
 import { PostgresListener } from './postgres-listener.ts';
@@ -199,6 +199,7 @@ export class PostgresServerStore implements ServerStore {
           column('hlc'),
           column('source'),
           column('version'),
+          final.map(fieldsColumn),
         ]);
         return written;
       },

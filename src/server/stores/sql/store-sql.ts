@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS ${records} (
   hlc text NOT NULL,
   source text NOT NULL,
   version bigint NOT NULL UNIQUE,
+  fields text,
   PRIMARY KEY (collective, id)
 )${options};
 CREATE INDEX IF NOT EXISTS ${records}_by_collective ON ${records} (collective, version);
@@ -99,7 +100,7 @@ CREATE TABLE IF NOT EXISTS ${instances} (
     upsertRecords: (rows) =>
       `INSERT INTO ${records} (${RECORD_COLUMNS}) ${rows}
        ON CONFLICT (collective, id) DO UPDATE
-         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version`,
+         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version, fields = excluded.fields`,
   };
 }
 

@@ -21,13 +21,13 @@ import {
   type ServerStoreTransaction,
   type StoreCommit,
 } from '../../types.ts';
-import { changePage, feedFill, feedRowBytes, utf8Bytes } from '../change-page.ts';
+import { changePage, feedFill, feedRowBytes, FIELDS_FRAME_BYTES, utf8Bytes } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
 import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
-import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { fieldsColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 
@@ -72,6 +72,19 @@ function openDatabase(path: string): Database.Database {
 
 type Latest = { latest: number };
 
+/**
+ * Brings a file made by an older version up to this schema: the records table gets
+ * its `fields` column (NULL in every old row: they were all written whole). SQLite has
+ * no `ADD COLUMN IF NOT EXISTS`, so the columns are read first, in a write transaction
+ * in case another process opens the file at the same moment.
+ */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('records')`).all();
+    if (!columns.some((column) => column.name === 'fields')) db.exec('ALTER TABLE records ADD COLUMN fields text');
+  }).immediate();
+}
+
 class SqliteServerStore implements ServerStore {
   readonly kind = 'sqlite';
   readonly #writer: Database.Database;
@@ -88,6 +101,7 @@ class SqliteServerStore implements ServerStore {
   constructor(path: string) {
     this.#writer = openDatabase(path);
     this.#writer.exec(SQL.schema);
+    migrate(this.#writer);
     this.#writer.prepare(SQL.insertServerId).run(globalThis.crypto.randomUUID());
     this.#serverId = (this.#writer.prepare(SQL.selectServerId).get() as { value: string }).value;
     this.#writer.prepare(SQL.insertSecret).run(newStoreSecret());
@@ -101,7 +115,7 @@ class SqliteServerStore implements ServerStore {
       getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
       setApplied: w.prepare<[string, number]>(SQL.setAppliedSeq),
       writerLatest: w.prepare<[], Latest>(SQL.latestVersion),
-      upsert: w.prepare<[string, string, string, string | null, string, string, number]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?)')),
+      upsert: w.prepare<[string, string, string, string | null, string, string, number, string | null]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?, ?)')),
       page: r.prepare<[Record<string, unknown>], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
       count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
       latest: r.prepare<[], Latest>(SQL.latestVersion),
@@ -155,7 +169,7 @@ class SqliteServerStore implements ServerStore {
       writeRecords: async (rows) => {
         let version = (sql.writerLatest.get() as Latest).latest;
         const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
-        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version);
+        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version, fieldsColumn(r));
         return written;
       },
     };
@@ -187,7 +201,8 @@ class SqliteServerStore implements ServerStore {
     const read = this.#reader.transaction(() => {
       const fill = feedFill(query);
       for (const row of this.#byCollective.page(query, params) ?? sql.page.iterate({ ...params, limit: query.limit + 1 })) {
-        if (!fill.add(feedRowBytes(row, row.value === null ? 0 : utf8Bytes(row.value)), () => recordFromRow(row))) break;
+        const stored = (row.value === null ? 0 : utf8Bytes(row.value)) + (row.fields === null ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(row.fields));
+        if (!fill.add(feedRowBytes(row, stored), () => recordFromRow(row))) break;
       }
       return {
         fill,
