@@ -7,7 +7,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordState } from '../protocol/record-state.ts';
-import type { JsonValue, PulledChange, RecordState, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { JsonValue, PulledChange, PushedChange, RecordState, ServerConflict } from '../protocol/types.ts';
 import type { LocalConflict, LocalWrite } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ConflictInfo, ConflictResolution } from './types.ts';
@@ -65,14 +65,18 @@ function askResolver(
   return { state: { op: 'put', value: resolution.value }, outcome: 'merged' };
 }
 
+/** The state of the record the replica holds. */
+async function heldState(ctx: SyncContext, collective: string, id: string): Promise<RecordState> {
+  const held = await ctx.store.get(collective, id);
+  return held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
+}
+
 /**
  * Writes `wanted` as a new local change unless the replica already holds it.
  * `basedOn`: see `writeLocal`.
  */
 async function writeIfDifferent(ctx: SyncContext, collective: string, id: string, wanted: RecordState, basedOn: PulledChange | null = null): Promise<void> {
-  const held = await ctx.store.get(collective, id);
-  const heldState: RecordState = held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
-  if (sameState(heldState, wanted)) return;
+  if (sameState(await heldState(ctx, collective, id), wanted)) return;
   await writeLocal(ctx, collective, id, wanted, basedOn);
 }
 
@@ -89,7 +93,7 @@ async function writeLocal(ctx: SyncContext, collective: string, id: string, want
   await ctx.store.write([write], basedOn === null ? {} : { baseVersion: basedOn.version });
 }
 
-function describeServerConflict(conflict: ServerConflict, local: SyncChange): string {
+function describeServerConflict(conflict: ServerConflict, local: PushedChange): string {
   const server = conflict.server;
   if (server === null) return `the server refused the change to ${conflict.collective}/${conflict.id} and holds no record of it`;
   if (conflict.policy === 'server-wins') {
@@ -124,7 +128,7 @@ function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
  * replica, of any collective (issue 11). Throws `INVALID_RESPONSE`; the push is then
  * not acknowledged, so the change stays pending and is sent again.
  */
-function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
+function assertAboutLocal(conflict: ServerConflict, local: PushedChange): void {
   const about = [conflict, ...(conflict.server === null ? [] : [conflict.server])];
   if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
   throw new SyncError(
@@ -147,11 +151,12 @@ function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
  */
 export async function settleServerConflict(
   ctx: SyncContext,
-  local: SyncChange,
+  local: PushedChange,
   conflict: ServerConflict,
   options: { readonly supersededLocally?: boolean } = {},
 ): Promise<ConflictInfo> {
-  const localState = stateOf(local);
+  // A patch names fields, not a state: the local side is the record the replica holds.
+  const localState = local.op === 'patch' ? await heldState(ctx, local.collective, local.id) : stateOf(local);
   const info = (outcome: ConflictInfo['outcome'], reason: string): ConflictInfo => ({
     collective: conflict.collective,
     id: conflict.id,

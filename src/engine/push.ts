@@ -2,7 +2,7 @@
  * Push: send the change log to the server, batch by batch, until it is drained.
  */
 import { ErrorCode, SyncError, isSyncError, type ErrorCode as Code } from '../protocol/errors.ts';
-import type { PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
+import type { PushedChange, PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
 import { settleServerConflict } from './conflicts.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { inCollectives } from './peer-key.ts';
@@ -132,7 +132,7 @@ async function latestLocalSeqs(ctx: SyncContext): Promise<Map<string, number>> {
   return latest;
 }
 
-async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], response: PushResponse): Promise<void> {
+async function settleResponse(ctx: SyncContext, sent: readonly PushedChange[], response: PushResponse): Promise<void> {
   const bySeq = new Map(sent.map((change) => [change.seq, change]));
   const conflictSeqs = new Set<number>();
   const latestLocal = response.conflicts.length === 0 ? undefined : await latestLocalSeqs(ctx);

@@ -14,7 +14,8 @@ import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } fro
  * A feed batch and its cursor, in one transaction. Never touches the log (echo
  * prevention). No per-record reads: the server's row is newer than any acknowledged
  * local state, so only records with a pending local change need a decision, and those
- * come from one read of the (small) log.
+ * come from one read of the (small) log. Under `field-last-write-wins` each record is
+ * read (all at once), to merge with (see `field-plans.ts`).
  */
 export function applyFeedBatch(
   conn: IdbConnection,
@@ -29,18 +30,26 @@ export function applyFeedBatch(
     const meta = tx.objectStore(Stores.meta);
     const cursors = tx.objectStore(Stores.cursors);
     const key = cursorKey.pull(cursor.peer);
-    const [stored, state, entries] = await Promise.all([
+    const records = tx.objectStore(Stores.records);
+    const merging = policy === 'field-last-write-wins';
+    const [stored, state, entries, rows] = await Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
+      merging ? readRows(records, changes) : undefined,
     ]);
-    const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, state, entries, clock });
-    const records = tx.objectStore(Stores.records);
+    const held = rows === undefined ? {} : { held: rows.map((row) => (row === undefined ? undefined : fromRecordRow(row))) };
+    const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, state, entries, clock, ...held });
     for (const change of plan.written) records.put(toRecordRow(change));
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     return plan;
   }, 'relaxed');
+}
+
+/** The stored rows of `changes`' records, every request issued at once. */
+function readRows(records: IDBObjectStore, changes: readonly PulledChange[]): Promise<(RecordRow | undefined)[]> {
+  return Promise.all(changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>));
 }
 
 /**
@@ -58,10 +67,7 @@ export async function applyServerStates(
   return conn.run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
     const records = tx.objectStore(Stores.records);
     const meta = tx.objectStore(Stores.meta);
-    const [state, ...rows] = await Promise.all([
-      requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
-      ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>),
-    ]);
+    const [state, rows] = await Promise.all([requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>, readRows(records, changes)]);
     const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
     const plan = planServerStates({ changes, policy, held, state, clock });
     for (const change of plan.written) records.put(toRecordRow(change));

@@ -11,7 +11,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, FieldPatch, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
@@ -31,7 +31,7 @@ import type {
   RecordInput,
   ReplicaIdentity,
 } from './types.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
 
 export type { KeyRangeFactory } from './idb-connection.ts';
@@ -133,11 +133,18 @@ class IdbReplica implements LocalStore {
     });
   }
 
+  patch(collective: string, id: string, fields: readonly FieldPatch[]): Promise<void> {
+    return this.#conn.guard('patch', async () => {
+      await this.#writeLocal('patch', [toLoggedPatch(collective, id, fields)]);
+    });
+  }
+
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
-    return this.#conn.guard('write', () => {
+    return this.#conn.guard('write', async () => {
       const { baseVersion } = options;
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-      return this.#writeLocal('write', toLoggedChanges(writes), baseVersion);
+      // Puts and deletes log whole-record changes.
+      return (await this.#writeLocal('write', toLoggedChanges(writes), baseVersion)) as SyncChange[];
     });
   }
 
@@ -158,7 +165,7 @@ class IdbReplica implements LocalStore {
 
   // ---- sync ----
 
-  pendingChanges(limit: number): Promise<SyncChange[]> {
+  pendingChanges(limit: number): Promise<PushedChange[]> {
     return this.#conn.guard('pendingChanges', async () => {
       checkCount(limit, 'limit');
       return limit === 0 ? [] : readPendingChanges(this.#conn, this.instanceId, limit);
@@ -235,11 +242,11 @@ class IdbReplica implements LocalStore {
     this.#conn.close();
   }
 
-  /** A local write, then its event once committed. */
-  async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
+  /** A local write, then its event once committed (the records' new states: a patch's is the merged record). */
+  async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<PushedChange[]> {
     if (changes.length === 0) return [];
-    const logged = await writeLocal(this.#conn, what, this.instanceId, changes, baseVersion);
-    this.#listeners.emit({ source: 'local', changes: changes.map(eventChange) });
-    return logged;
+    const plan = await writeLocal(this.#conn, what, this.instanceId, changes, baseVersion);
+    this.#listeners.emit({ source: 'local', changes: plan.records.map(eventChange) });
+    return plan.logged;
   }
 }

@@ -12,7 +12,7 @@
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, FieldPatch, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
@@ -30,7 +30,7 @@ import type {
   ReplicaIdentity,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
 import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
@@ -134,11 +134,17 @@ class MemoryReplica implements LocalStore {
     this.#writeLocal(toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
   }
 
+  async patch(collective: string, id: string, fields: readonly FieldPatch[]): Promise<void> {
+    this.#open();
+    this.#writeLocal([toLoggedPatch(collective, id, fields)]);
+  }
+
   async write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
     this.#open();
     const { baseVersion } = options;
     if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-    return structuredClone(this.#writeLocal(toLoggedChanges(writes), baseVersion));
+    // Puts and deletes log whole-record changes.
+    return structuredClone(this.#writeLocal(toLoggedChanges(writes), baseVersion)) as SyncChange[];
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
@@ -163,10 +169,10 @@ class MemoryReplica implements LocalStore {
 
   // ---- sync ----
 
-  async pendingChanges(limit: number): Promise<SyncChange[]> {
+  async pendingChanges(limit: number): Promise<PushedChange[]> {
     this.#open();
     checkCount(limit, 'limit');
-    const out: SyncChange[] = [];
+    const out: PushedChange[] = [];
     for (const entry of this.#db.log) {
       if (out.length >= limit) break;
       appendSyncChanges(out, entry, this.instanceId, limit);
@@ -211,10 +217,20 @@ class MemoryReplica implements LocalStore {
     const db = this.#db;
     const { policy, cursor } = options;
     const clock = clockBound(options.maxClockDriftMs, this.#now());
+    const held = () => incoming.map((c) => db.records.get(recordKey(c.collective, c.id)));
     const plan =
       cursor === undefined
-        ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
-        : planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), state: db.writeState, entries: db.log, clock });
+        ? planServerStates({ changes: incoming, policy, held: structuredClone(held()), state: db.writeState, clock })
+        : planFeedBatch({
+            changes: incoming,
+            policy,
+            cursor,
+            storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)),
+            state: db.writeState,
+            entries: db.log,
+            clock,
+            ...(policy === 'field-last-write-wins' ? { held: structuredClone(held()) } : {}),
+          });
     // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
     for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
@@ -265,15 +281,17 @@ class MemoryReplica implements LocalStore {
   }
 
   /** One local write: records, one log entry and the write state, all at once. */
-  #writeLocal(changes: readonly LoggedChange[], baseVersion?: number): SyncChange[] {
+  #writeLocal(changes: readonly LoggedChange[], baseVersion?: number): PushedChange[] {
     if (changes.length === 0) return [];
     const db = this.#db;
     const stored = structuredClone(changes);
-    const plan = planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion });
+    // The records a patch merges into (a copy: the plan's records are stored as they are).
+    const held = new Map(stored.filter((c) => c.op === 'patch').map((c) => [recordKey(c.collective, c.id), structuredClone(db.records.get(recordKey(c.collective, c.id)))]));
+    const plan = planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion, held });
     for (const record of plan.records) db.records.set(recordKey(record.collective, record.id), record);
     db.log.push(plan.entry);
     db.writeState = plan.state;
-    this.#listeners.emit({ source: 'local', changes: structuredClone(stored).map(eventChange) });
+    this.#listeners.emit({ source: 'local', changes: structuredClone(plan.records.map(eventChange)) });
     return plan.logged;
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
-import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { FieldStamp, InstanceId, InstanceKey, JsonValue, PatchState, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /** Bump with a migration step in {@link upgradeSchema} whenever a store changes. */
 export const SCHEMA_VERSION = 1;
@@ -51,6 +51,12 @@ export type ReplicaRecord = RecordKey &
     readonly source: InstanceId;
     /** Server version, when this state came from the server. */
     readonly version?: number;
+    /**
+     * A field-level record's stamps (`field-last-write-wins`), each with its server
+     * version where known (none on this replica's own unpushed writes). Absent on a
+     * record written whole.
+     */
+    readonly fields?: readonly FieldStamp[];
   };
 
 /**
@@ -71,13 +77,16 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
+  /** A field-level record's stamps; absent on records written whole (and on every 0.1 row). */
+  readonly fields?: readonly FieldStamp[];
 }
 
 /** The row that stores `record`. */
 export function toRecordRow(record: ReplicaRecord): RecordRow {
   const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
   const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false } : { ...row, deleted: true };
-  return record.version === undefined ? stated : { ...stated, version: record.version };
+  const versioned = record.version === undefined ? stated : { ...stated, version: record.version };
+  return record.fields === undefined ? versioned : { ...versioned, fields: record.fields };
 }
 
 /** The record a row stores. */
@@ -85,11 +94,15 @@ export function fromRecordRow(row: RecordRow): ReplicaRecord {
   const record = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.origin };
   // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
   const stated: ReplicaRecord = row.deleted ? { ...record, op: 'delete' } : { ...record, op: 'put', value: row.value ?? null };
-  return row.version === undefined ? stated : { ...stated, version: row.version };
+  const versioned = row.version === undefined ? stated : { ...stated, version: row.version };
+  return row.fields === undefined ? versioned : { ...versioned, fields: row.fields };
 }
 
-/** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
-export type LoggedChange = RecordKey & RecordState;
+/**
+ * One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. A
+ * patch is logged as the patch (its fields), and pushed as one.
+ */
+export type LoggedChange = RecordKey & (RecordState | PatchState);
 
 /** The change-log entry of one local write transaction. */
 export interface LogEntry {

@@ -6,10 +6,12 @@
 import type { Hlc } from '../clock/hlc.ts';
 import type {
   ConflictPolicy,
+  FieldPatch,
   InstanceId,
   InstanceKey,
   JsonValue,
   PulledChange,
+  PushedChange,
   RecordKey,
   RecordState,
   SyncChange,
@@ -87,7 +89,7 @@ export interface CursorAdvance {
 export interface ApplyResult {
   /** Changes now in the replica. */
   readonly applied: number;
-  /** Changes that met a pending local change (last-write-wins). */
+  /** Changes that met a pending local change (last-write-wins; under `field-last-write-wins` none yet, they merge). */
   readonly conflicts: readonly LocalConflict[];
 }
 
@@ -117,6 +119,14 @@ export interface LocalStore {
   putMany(records: readonly RecordInput[]): Promise<void>;
   /** Deletes a record (keeps a tombstone for sync) and logs it, in one transaction. */
   delete(collective: string, id: string): Promise<void>;
+  /**
+   * Writes some fields of a record, leaving the others as they are, and logs the patch,
+   * in one transaction. Each entry sets `value` at `path`, or without a value deletes
+   * the key there; no path may be another's or lie inside another's. A record missing
+   * or deleted is made of the patched fields alone (the field rules of `field-merge.ts`).
+   * Pushed as a patch, which only a server under `field-last-write-wins` takes.
+   */
+  patch(collective: string, id: string, fields: readonly FieldPatch[]): Promise<void>;
   /** Puts and deletes together, in one transaction. Returns the logged changes. */
   write(writes: readonly LocalWrite[], options?: LocalWriteOptions): Promise<readonly SyncChange[]>;
   /** One live record, or undefined if absent or deleted. */
@@ -125,8 +135,8 @@ export interface LocalStore {
   list(collective: string): Promise<RecordEntry[]>;
 
   // ---- sync (the engine's side) ----
-  /** The oldest unacknowledged changes, in seq order, at most `limit`. */
-  pendingChanges(limit: number): Promise<SyncChange[]>;
+  /** The oldest unacknowledged changes, in seq order, at most `limit`; patches as patches. */
+  pendingChanges(limit: number): Promise<PushedChange[]>;
   /** How many changes wait in the change log. */
   pendingCount(): Promise<number>;
   /**
@@ -142,7 +152,8 @@ export interface LocalStore {
    * Applies changes from the server without logging them (echo prevention). With
    * `cursor`, they are a feed batch and the cursor is written in the same transaction;
    * without, they are server states learnt from a push's conflicts and each is written
-   * only if newer than what the replica holds. A change's clock more than
+   * only if newer than what the replica holds. Under `field-last-write-wins` each is
+   * merged with the record held instead (so pending writes stay). A change's clock more than
    * `maxClockDriftMs` (by default and at most `DEFAULT_MAX_CLOCK_DRIFT_MS`) ahead of the
    * wall clock is applied but not adopted: later local writes are not stamped after it.
    */

@@ -9,15 +9,17 @@ import { DEFAULT_MAX_CLOCK_DRIFT_MS, HybridClock, isWithinDrift } from '../clock
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { recordState } from '../protocol/record-state.ts';
-import type { ConflictPolicy, InstanceId, PulledChange, RecordKey, RecordState, SyncChange } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, PulledChange, PushedChange, RecordKey, RecordState } from '../protocol/types.ts';
 import { appendSyncChanges, basesAbove, pendingByRecord } from './change-log.ts';
+import { mergeRemoteStates, patchedRecord } from './field-plans.ts';
 import { INITIAL_WRITE_STATE, type LogEntry, type LoggedChange, type ReplicaRecord, type WriteState } from './schema.ts';
 import type { ChangeEvent, CursorAdvance, LocalConflict, RecordEntry } from './types.ts';
 
 /** A record as the app sees it; undefined for a tombstone or nothing. */
 export function toRecordEntry(record: ReplicaRecord | undefined): RecordEntry | undefined {
   if (record === undefined || record.op === 'delete') return undefined;
-  const { op, ...entry } = record;
+  // Field stamps stay in the replica: the app sees the value, its writer and clock.
+  const { op, fields, ...entry } = record;
   return entry;
 }
 
@@ -32,13 +34,15 @@ export interface LocalWritePlan {
   readonly entry: LogEntry;
   readonly state: WriteState;
   /** The entry's changes in wire form, as `write()` returns them. */
-  readonly logged: SyncChange[];
+  readonly logged: PushedChange[];
 }
 
 /**
  * One local write: tick the clock once from the stored write state, number the changes
  * after the last seq, and base the entry on the pull cursor unless `baseVersion` says
- * otherwise. Records, entry and state must then be written together.
+ * otherwise. A patch merges into the record it finds in `held` (by `recordKey`; read
+ * before, for the patched records only). Records, entry and state must then be written
+ * together.
  */
 export function planLocalWrite(input: {
   readonly changes: readonly LoggedChange[];
@@ -46,14 +50,21 @@ export function planLocalWrite(input: {
   readonly instanceId: InstanceId;
   readonly now: () => number;
   readonly baseVersion?: number | undefined;
+  readonly held?: ReadonlyMap<string, ReplicaRecord | undefined>;
 }): LocalWritePlan {
   const { changes, instanceId } = input;
   const state = input.state ?? INITIAL_WRITE_STATE;
   const hlc = new HybridClock({ node: instanceId, now: input.now, last: state.hlc }).tick();
   const firstSeq = state.seq + 1;
-  const records = changes.map((change): ReplicaRecord => ({ ...change, hlc, source: instanceId }));
+  const current = new Map(input.held);
+  const records = changes.map((change): ReplicaRecord => {
+    const key = recordKey(change.collective, change.id);
+    const record: ReplicaRecord = change.op === 'patch' ? patchedRecord(current.get(key), change, { hlc, source: instanceId }) : { ...change, hlc, source: instanceId };
+    current.set(key, record);
+    return record;
+  });
   const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: input.baseVersion ?? state.basis, changes };
-  const logged: SyncChange[] = [];
+  const logged: PushedChange[] = [];
   appendSyncChanges(logged, entry, instanceId, changes.length);
   return { records, entry, state: { seq: firstSeq + changes.length - 1, hlc, basis: state.basis }, logged };
 }
@@ -101,6 +112,8 @@ export function planFeedBatch(input: {
   readonly state: WriteState | undefined;
   readonly entries: readonly LogEntry[];
   readonly clock: ClockBound;
+  /** Under `field-last-write-wins`, the stored record of each change (read before). */
+  readonly held?: readonly (ReplicaRecord | undefined)[];
 }): RemotePlan & { readonly state: WriteState } {
   const { changes, policy, cursor, entries } = input;
   const current = input.storedCursor ?? 0;
@@ -120,6 +133,11 @@ export function planFeedBatch(input: {
   const conflicts: LocalConflict[] = [];
   const base = input.state ?? INITIAL_WRITE_STATE;
   let maxHlc = base.hlc;
+  if (policy === 'field-last-write-wins') {
+    // Pending writes are in the held records already: merging keeps them (field-plans.ts).
+    for (const change of changes) maxHlc = adopt(maxHlc, change.hlc, input.clock);
+    return { written: mergeRemoteStates(changes, input.held ?? []), conflicts: [], state: { seq: base.seq, hlc: maxHlc, basis: cursor.to } };
+  }
   for (const change of changes) {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
     if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
@@ -165,9 +183,10 @@ export function planServerStates(input: {
   for (const change of changes) {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
     const key = recordKey(change.collective, change.id);
-    if (!isNewer(policy, change, current.get(key))) continue;
+    if (policy === 'field-last-write-wins' || !isNewer(policy, change, current.get(key))) continue;
     current.set(key, change);
     written.push(change);
   }
+  if (policy === 'field-last-write-wins') written.push(...mergeRemoteStates(changes, input.held));
   return { written, conflicts: [], state: maxHlc === base.hlc ? undefined : { ...base, hlc: maxHlc } };
 }

@@ -4,8 +4,9 @@
  */
 import { isHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
+import type { ConflictPolicy, FieldPatch, PulledChange } from '../protocol/types.ts';
 import { assertCollective, assertJsonValue, assertRecordId } from '../protocol/validate.ts';
+import { fieldPathRule, MAX_PATCH_FIELDS, PATCH_FIELDS_MUST, patchFieldsFit } from '../protocol/wire-rules.ts';
 import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
 import type { LoggedChange } from './schema.ts';
 
@@ -35,6 +36,27 @@ export function toLoggedChanges(writes: readonly LocalWrite[], field = 'writes')
   });
 }
 
+/**
+ * Validates a patch and copies it into change-log form; fails `INVALID_PAYLOAD` naming
+ * the entry, as the server's schema would refuse it.
+ */
+export function toLoggedPatch(collective: string, id: string, fields: readonly FieldPatch[]): LoggedChange {
+  assertCollective(collective);
+  assertRecordId(id);
+  assertArray(fields, 'fields');
+  if (fields.length === 0 || fields.length > MAX_PATCH_FIELDS) throw invalid(`fields must hold 1 to ${MAX_PATCH_FIELDS} entries, got ${fields.length}`);
+  const copied = fields.map((field, i): FieldPatch => {
+    const at = `fields[${i}]`;
+    if (typeof field !== 'object' || field === null) throw invalid(`${at} must be an object`);
+    if (!fieldPathRule.test(field.path)) throw invalid(`${at}.path ${fieldPathRule.must}`);
+    if (field.value === undefined) return { path: [...field.path] };
+    assertJsonValue(field.value, `${at}.value`);
+    return { path: [...field.path], value: field.value };
+  });
+  if (!patchFieldsFit(copied)) throw invalid(`fields ${PATCH_FIELDS_MUST}`);
+  return { collective, id, op: 'patch', fields: copied };
+}
+
 /** Validates records for `putMany` and turns them into puts. */
 export function recordsToWrites(records: readonly RecordInput[]): LocalWrite[] {
   assertArray(records, 'records');
@@ -44,7 +66,7 @@ export function recordsToWrites(records: readonly RecordInput[]): LocalWrite[] {
   });
 }
 
-const POLICIES: ReadonlySet<unknown> = new Set<ConflictPolicy>(['last-write-wins', 'server-wins']);
+const POLICIES: ReadonlySet<unknown> = new Set<ConflictPolicy>(['last-write-wins', 'server-wins', 'field-last-write-wins']);
 
 function assertCursor(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -63,7 +85,7 @@ export function checkRemoteApply(
 ): void {
   assertArray(changes, 'changes');
   if (typeof options !== 'object' || options === null || !POLICIES.has(options.policy)) {
-    throw invalid(`policy must be "last-write-wins" or "server-wins", got ${String(options?.policy)}`);
+    throw invalid(`policy must be "last-write-wins", "server-wins" or "field-last-write-wins", got ${String(options?.policy)}`);
   }
   if (options.cursor !== undefined) {
     const { peer, from, to } = options.cursor;

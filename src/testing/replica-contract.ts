@@ -8,6 +8,7 @@
  */
 import { afterEach, describe } from 'vitest';
 import type { LocalStore } from '../store/types.ts';
+import { fieldTests } from './replica-contract-fields.ts';
 import type { FreshReplica } from './replica-contract-fixtures.ts';
 import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
@@ -50,5 +51,6 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
     localWriteTests(fresh);
     remoteApplyTests(fresh);
     identityTests(fresh);
+    fieldTests(fresh);
   });
 }
