@@ -19,16 +19,17 @@
  *
  * A delete against a patch: the later one wins, as for any two writes. A delete later
  * than a patch removes the record, patched fields and all. A patch later than a delete
- * brings the record back, holding only the fields written after the delete (a
- * concurrent patch resurrects the record; it never brings back fields the delete
- * removed). A record exists while any write that is not hidden sets a value.
+ * brings the record back, holding only the fields written after the delete: a
+ * concurrent patch with the later clock resurrects the record, but never the fields the
+ * delete removed. A record exists while any write that is not hidden sets a value (a
+ * patch that only deletes fields brings nothing back).
  *
  * What is kept: the merged value and a {@link FieldStamp} per write that is not hidden.
  * The value a write holds is read back from the merged value ({@link writesOfRecord}).
- * Below a nested write that reads back the nested write's value, not the one the outer
- * write made (a value that was not an object, a key a nested delete removed); the
- * difference never shows, since the nested write applies after it, and only a write
- * that hides both can remove the nested one.
+ * Where a nested write lies below it, what reads back there is the nested write's value,
+ * not what the outer write once held (a value that was not an object, a key a nested
+ * delete removed). The difference never shows: the nested write applies after it, and
+ * nothing removes the nested write without hiding the outer write there too.
  *
  * Two writes with one stamp at one path are one write (seen twice); the copy that
  * carries a server version is kept. Two writes with one stamp at a parent and a child
