@@ -38,7 +38,7 @@ function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions)
   if (options?.version !== SDK_VERSION) {
     throw new SyncError(
       ErrorCode.VERSION_MISMATCH,
-      `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds — usually a stale worker script in the browser's cache. Reload the page; if it persists, make sure the worker is bundled with the same pulsesync version as the page.`,
+      `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds (a stale cached worker?). Reload the page; if it persists, bundle the worker with the page's pulsesync version.`,
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
   }

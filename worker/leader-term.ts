@@ -4,23 +4,41 @@
  * neither leads nor waits — watching the lock to learn when no tab leads any more.
  *
  * ```
- *   connected ──join()──► waiting in line ──lock granted──► leading (a term)
- *       ▲                                                       │
- *       └──── leave() / close() / a final refusal: lock freed ◄─┘
+ *   connected ──join()──► waiting in line ──lock granted, or stolen from a silent leader──► leading (a term)
+ *       ▲                        ▲                                                            │
+ *       │                        └─── lock stolen, or own beat late by the bound: back in line ◄┤
+ *       └──────────────── leave() / close() / a final refusal: lock freed ◄───────────────────┘
  * ```
  *
- * Retrying belongs to the manager (its connect loop); a term ends only when the app
- * stops, the tab closes, or the manager stops for good (a refusal, the database gone).
+ * Retrying belongs to the manager (its connect loop); a term ends when the app stops,
+ * the tab closes, the manager stops for good (a refusal, the database gone), or this tab
+ * went silent for the bound — frozen, paused, hung — and may have been replaced (see
+ * `leader-heartbeat.ts`).
+ *
+ * A leader that wakes from a freeze runs what waited before it hears that its lock was
+ * stolen (Chromium delivers a timer or an answer that waited before that news). So its
+ * manager's store and transport are fenced: every call first checks that this tab's
+ * beats are on time, which no tab steals from. A call that finds them late by the bound
+ * ends the term there and then, sending and writing nothing, and the tab queues again:
+ * if no other tab took the lock meanwhile, it is granted back at once and a new term
+ * begins. The store's cursor check stays the last line behind that fence.
  */
 import type { SyncManager } from '../src/engine/sync-manager.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncStatus } from '../src/protocol/types.ts';
+import { fenced, type Fence } from './leader-fence.ts';
+import { LeaderHeartbeat, type HeartbeatOptions } from './leader-heartbeat.ts';
 import { acquireLock, isSoloLocks, type HeldLock, type LockManagerLike } from './leader-lock.ts';
+
+/** The heartbeat's time, bound and jitter (see `leader-heartbeat.ts`). */
+export type LeaderHeartbeatSettings = Pick<HeartbeatOptions, 'timers' | 'silenceMs' | 'jitter'>;
 
 /** What a term tells the rest of the worker. */
 export interface LeaderTermHooks {
-  /** A manager for a new term, its events wired to the tabs. */
-  newManager(): SyncManager;
+  /** A manager for a new term over its store and transport passed through `fence`, its events wired to the tabs. */
+  newManager(fence: Fence): SyncManager;
+  /** Tells the other tabs this one still leads (see `leader-heartbeat.ts`). */
+  beat(): void;
   /** This tab leads now; its manager has just been started. */
   onLead(manager: SyncManager): void;
   /** The term ended; `last` is its manager's last status. */
@@ -53,11 +71,23 @@ export class LeaderTerms {
   /** Cancels our watch of the lock (see {@link LeaderTerms.watch}). */
   #watch: AbortController | undefined;
   #term: Term | undefined;
+  readonly #heartbeat: LeaderHeartbeat;
 
-  constructor(locks: LockManagerLike, lockName: string, hooks: LeaderTermHooks) {
+  constructor(
+    locks: LockManagerLike,
+    lockName: string,
+    hooks: LeaderTermHooks,
+    heartbeat: LeaderHeartbeatSettings,
+  ) {
     this.#locks = locks;
     this.#lockName = lockName;
     this.#hooks = hooks;
+    this.#heartbeat = new LeaderHeartbeat({
+      ...heartbeat,
+      beat: () => hooks.beat(),
+      late: () => this.#term && this.#lose(this.#term),
+      silent: () => void this.#steal(),
+    });
   }
 
   /** Does the app want sync in this tab (between start() and stop())? */
@@ -80,20 +110,44 @@ export class LeaderTerms {
     this.#unwatch(); // from now on this tab waits in line, or leads
     const lock = await acquireLock(this.#locks, this.#lockName, { ifAvailable: true });
     if (lock !== undefined) {
-      await this.#lead(lock, { reportFinal: true });
+      await this.#lead(lock, true);
       return;
     }
+    this.#queueUp();
+  }
+
+  /** A leader beat (another tab's): a tab waiting in line starts its wait for silence again. */
+  heard(): void {
+    this.#heartbeat.heard();
+  }
+
+  #queueUp(): void {
     const queue = new AbortController();
     this.#queue = queue;
-    void acquireLock(this.#locks, this.#lockName, { signal: queue.signal }).then(async (granted) => {
+    this.#heartbeat.watch();
+    void acquireLock(this.#locks, this.#lockName, { signal: queue.signal }).then((granted) => {
       if (granted === undefined) return;
       if (this.#queue === queue) this.#queue = undefined;
-      try {
-        await this.#lead(granted, { reportFinal: false });
-      } catch (error) {
-        this.#hooks.onError(SyncError.from(error).toJSON());
-      }
+      return this.#leadLater(granted);
     });
+  }
+
+  /** The leader has been silent too long: take the lock from it, and lead. */
+  async #steal(): Promise<void> {
+    if (this.#queue === undefined) return; // (a tab in line wants sync)
+    this.#queue.abort();
+    this.#queue = undefined;
+    const lock = await acquireLock(this.#locks, this.#lockName, { steal: true });
+    if (lock !== undefined) await this.#leadLater(lock);
+  }
+
+  /** Leads with a lock that came while nobody waited for the answer: a failure goes to `onError`. */
+  async #leadLater(lock: HeldLock): Promise<void> {
+    try {
+      await this.#lead(lock, false);
+    } catch (error) {
+      this.#hooks.onError(SyncError.from(error).toJSON());
+    }
   }
 
   /** Leaves the sync: a leading tab stops its manager and hands the lock on. */
@@ -135,12 +189,13 @@ export class LeaderTerms {
     this.#watch = undefined;
   }
 
-  async #lead(lock: HeldLock, options: { reportFinal: boolean }): Promise<void> {
+  /** Leads with `lock`; with `reportFinal`, a final refusal of the first handshake is thrown (to start()). */
+  async #lead(lock: HeldLock, reportFinal: boolean): Promise<void> {
     if (!this.#wanted || this.#term !== undefined) {
       lock.release();
       return;
     }
-    const manager = this.#hooks.newManager();
+    const manager = this.#hooks.newManager((target) => fenced(target, () => this.#term === term && (this.#heartbeat.fresh() || (this.#lose(term), false))));
     const off = [
       // The manager stopped by itself (a final refusal on a later handshake): not by us,
       // since every way we stop it stops wanting sync first.
@@ -155,16 +210,19 @@ export class LeaderTerms {
     ];
     const term: Term = { lock, manager, off };
     this.#term = term;
+    lock.onLost = () => this.#lose(term);
+    this.#heartbeat.lead();
     const started = manager.start(); // running from here on, whatever its first attempt says
     this.#hooks.onLead(manager);
     try {
       await started;
     } catch (error) {
-      // Stopped by us meanwhile (SHUTDOWN): every way we stop a manager stops wanting sync first.
-      if (!this.#wanted && term.ending === undefined) return;
+      // Stopped by us meanwhile (SHUTDOWN): every way we stop a manager stops wanting sync
+      // first, or (the lock stolen) ends the term first.
+      if (this.#term !== term || (!this.#wanted && term.ending === undefined)) return;
       await this.#giveUp(term, SyncError.from(error).toJSON());
       // A tab taking over cannot throw to anyone: status and the error event say why.
-      if (options.reportFinal) throw error;
+      if (reportFinal) throw error;
     }
   }
 
@@ -179,8 +237,26 @@ export class LeaderTerms {
     return term.ending;
   }
 
+  /**
+   * Another tab stole the lock, or may have (this tab's beats came late by the bound):
+   * the term ends at once, before its manager has stopped, so the fence refuses its
+   * every call and its status is no longer the tabs'. The tab still wants sync: it
+   * queues again.
+   */
+  #lose(term: Term): void {
+    if (this.#term !== term) return;
+    this.#term = undefined;
+    this.#heartbeat.stop();
+    for (const off of term.off) off();
+    this.#hooks.onResign(term.manager.status());
+    term.lock.release(); // nothing if stolen; else the next in line (maybe this tab again) gets it
+    void term.manager.stop();
+    if (this.#wanted) this.#queueUp();
+  }
+
   /** Stops leading (if this tab leads) and leaves the line for the lock. */
   async #resign(): Promise<void> {
+    this.#heartbeat.stop();
     this.#queue?.abort();
     this.#queue = undefined;
     const term = this.#term;

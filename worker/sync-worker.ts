@@ -30,11 +30,12 @@ import { SDK_VERSION } from '../src/worker-api/version.ts';
 import { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
+import type { Fence } from './leader-fence.ts';
 import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
-import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, type SyncWorkerOptions } from './worker-options.ts';
+import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, type SyncWorkerOptions } from './worker-options.ts';
 
 /** The rooms of one connection. */
 interface Session {
@@ -100,7 +101,8 @@ export class SyncWorker {
 
   #sessionOf(connection: Connection): Session {
     const terms: LeaderTerms = new LeaderTerms(this.#locks, connection.lockName, {
-      newManager: () => this.#newManager(session, 'leader'),
+      newManager: (fence) => this.#newManager(session, 'leader', fence),
+      beat: () => connection.post({ kind: 'beat', from: this.#tabId }),
       onLead: (manager) => {
         connection.post({ kind: 'leader', from: this.#tabId });
         status.termBegan();
@@ -114,7 +116,7 @@ export class SyncWorker {
       },
       onLeaderGone: () => status.leaderGone(),
       onError: (error) => connection.publish({ type: 'error', payload: error }),
-    });
+    }, { timers: this.#timers, silenceMs: this.#options.leaderSilenceMs ?? DEFAULT_LEADER_SILENCE_MS, jitter: Math.random() });
     const status = new TabStatus(connection, { leader: () => terms.manager, wantsSync: () => terms.wanted });
     const calls = new ForwardedCalls({
       connection,
@@ -237,9 +239,9 @@ export class SyncWorker {
    * error events go to every tab (its `change` events are the replica's, published
    * already). The leader's status is this tab's; a manager made for one call reports its own.
    */
-  #newManager(session: Session, role: 'leader' | 'one-call'): SyncManager {
+  #newManager(session: Session, role: 'leader' | 'one-call', fence: Fence = (target) => target): SyncManager {
     const { connection, terms, status } = session;
-    const manager = new SyncManager(connection.replica, connection.transport, connection.config, {
+    const manager = new SyncManager(fence(connection.replica), fence(connection.transport), connection.config, {
       ...this.#timers,
       pendingCount: connection.pending,
     });
@@ -283,6 +285,7 @@ export class SyncWorker {
         connection.deliver(event);
       },
       hello: () => status.answerHello(),
+      beat: () => terms.heard(),
       leader: () => {
         calls.resend();
         terms.watch();

@@ -23,6 +23,8 @@ export type TabMessage =
   | { readonly kind: 'event'; readonly from: string; readonly event: WorkerEvent }
   /** A tab joined: the leader answers with its status. */
   | { readonly kind: 'hello'; readonly from: string }
+  /** `from` leads and is alive (see leader-heartbeat.ts). */
+  | { readonly kind: 'beat'; readonly from: string }
   /** `from` became the leader: re-send calls still waiting for an answer. */
   | { readonly kind: 'leader'; readonly from: string }
   | { readonly kind: 'call'; readonly from: string; readonly id: string; readonly method: ForwardedMethod }
@@ -71,7 +73,7 @@ export function defaultBroadcastChannel(name: string): BroadcastChannelLike {
   return { postMessage: () => undefined, addEventListener: () => undefined, close: () => undefined };
 }
 
-const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'leader', 'call', 'accepted', 'reply']);
+const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'beat', 'leader', 'call', 'accepted', 'reply']);
 
 function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;

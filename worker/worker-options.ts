@@ -46,7 +46,16 @@ export interface SyncWorkerOptions {
    * taken, the call runs as long as it needs. Default 5000 ms.
    */
   readonly leaderAnswerTimeoutMs?: number;
+  /**
+   * How long the tab that leads may go without a sign of life (a frozen background tab,
+   * a debugger pause, a hung script) before a tab that waits to lead takes over; the
+   * old leader then sends and writes nothing more. Default 10000 ms.
+   */
+  readonly leaderSilenceMs?: number;
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */
 export const DEFAULT_LEADER_ANSWER_TIMEOUT_MS = 5000;
+
+/** Default of {@link SyncWorkerOptions.leaderSilenceMs}. */
+export const DEFAULT_LEADER_SILENCE_MS = 10_000;

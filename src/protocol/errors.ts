@@ -74,6 +74,14 @@ export const ErrorCode = {
    * browser may evict the replica under storage pressure.
    */
   NOT_PERSISTED: 'NOT_PERSISTED',
+  /**
+   * The pull cursor is older than the server's tombstone horizon: deletes written after
+   * it have since been removed, so the feed from there would miss them. Nothing was
+   * sent. Run a client reset: pull a fresh snapshot from cursor 0 (dropping local rows
+   * it does not hold), keep the pending writes and push them again on top.
+   * `details.floor` is the version the cursor must reach (see `PullRequest.snapshotMark`).
+   */
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
 } as const;
 
 /** One of the stable error codes. */

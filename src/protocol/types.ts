@@ -141,8 +141,10 @@ export type PulledChange = RecordKey &
  * Named optional features; both sides announce theirs at handshake. `instance-key`: the
  * server binds instance ids to their writers and issues {@link InstanceKey}s.
  * `field-last-write-wins`: the server takes patches and keeps field-level records.
+ * `cursor-expiry`: the server removes tombstones older than its horizon; see
+ * {@link PullRequest.snapshotMark} for what a client does about it.
  */
-export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key' | 'field-last-write-wins';
+export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key' | 'field-last-write-wins' | 'cursor-expiry';
 
 /**
  * A secret the server issues for one instance id and one identity at handshake
@@ -203,6 +205,30 @@ export interface PullRequest {
   readonly collectives?: readonly string[];
   /** Ask for `total`, the number of changes still to pull including this batch. */
   readonly withTotal?: boolean;
+  /**
+   * The {@link PullResponse.snapshotMark} of the answer to this replica's last pull from
+   * cursor 0, sent with every later pull (only to a server announcing `cursor-expiry`,
+   * whose pull schema knows the field).
+   *
+   * Why: a server that announces `cursor-expiry` removes tombstones older than its
+   * horizon, and records the highest version it removed (its gc floor, kept per
+   * collective). A replica whose cursor is below that floor may hold a record whose
+   * delete it will now never see, so the server refuses its pull `CURSOR_EXPIRED` and
+   * the replica runs a client reset: it pulls a fresh snapshot from cursor 0, drops the
+   * local records that snapshot does not hold, and pushes its pending writes again.
+   * But the pages of that snapshot advance their cursor through old rows, below the
+   * floor too. The mark tells the server where the snapshot started: tombstones at or
+   * below it were removed before the replica read anything, so they cannot concern it.
+   * The server refuses a pull when `cursor > 0` and its floor for the pulled
+   * collectives is above both `cursor` and `snapshotMark` (absent: 0), and never a pull
+   * from cursor 0. Keep the mark beside the cursor (written with the first page), and
+   * replace it only with the answer to the next pull from 0.
+   *
+   * There is no early warning at handshake: a floor there would have to be the floor
+   * of every collective the caller may read, which is not the one its pulls are
+   * judged by. The refusal comes at the first pull, before any row is sent.
+   */
+  readonly snapshotMark?: SyncCursor;
 }
 
 export interface PullResponse {
@@ -216,6 +242,13 @@ export interface PullResponse {
   readonly newCursor: SyncCursor;
   /** Changes remaining from `cursor` on, this batch included; when asked for. */
   readonly total?: number;
+  /**
+   * In the answer to a pull from cursor 0 by a server announcing `cursor-expiry`: where
+   * the snapshot starts, to send back as {@link PullRequest.snapshotMark} with every
+   * later pull. Like `newCursor`, for a restricted caller it counts only rows of
+   * collectives it may read.
+   */
+  readonly snapshotMark?: SyncCursor;
 }
 
 export interface PushRequest {

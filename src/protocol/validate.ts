@@ -128,6 +128,7 @@ export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   batchSize: /* @__PURE__ */ batchSize(),
   collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
   withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
+  snapshotMark: /* @__PURE__ */ v.exactOptional(count),
 });
 
 export const PushRequestSchema = /* @__PURE__ */ v.pipe(

@@ -80,6 +80,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, stor
     requireInstanceKeys: command.requireInstanceKeys,
     ...(authenticate === undefined ? {} : { authenticate }),
     ...(command.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: command.maxClockDriftMs }),
+    ...(command.tombstoneHorizonMs === undefined ? {} : { tombstoneHorizonMs: command.tombstoneHorizonMs }),
   });
   const handler = createFetchHandler(server, { basePath: command.basePath, cors: { origin: command.corsOrigin } });
   let http;

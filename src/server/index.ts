@@ -12,6 +12,8 @@ export type { SyncServer, SyncServerOptions } from './sync-server.ts';
 export { fullAccess, collectiveAccess } from './access.ts';
 export type { Access, Authenticate } from './access.ts';
 export { DEFAULT_LIMITS } from './limits.ts';
+export { DEFAULT_GC_BATCH_ROWS, DEFAULT_GC_INTERVAL_MS, DEFAULT_TOMBSTONE_HORIZON_MS } from './tombstone-gc.ts';
+export type { GarbageReport } from './tombstone-gc.ts';
 export type { ServerLimits } from './limits.ts';
 export { recordKey } from './types.ts';
 export type {
@@ -21,6 +23,8 @@ export type {
   ServerRecordWrite,
   ServerStore,
   ServerStoreTransaction,
+  SweepResult,
+  TombstoneSweep,
 } from './types.ts';
 export { memoryServerStore } from './stores/memory-server-store.ts';
 export type { ServerTimers } from './timers.ts';

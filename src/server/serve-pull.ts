@@ -12,6 +12,13 @@
  * with the global latest version (it guards against a data set that went back in time)
  * but does not say it. What remains: versions on rows and on its own writes tell a
  * caller how many writes came between them, at the moments it writes or reads.
+ *
+ * Expired cursors. Once tombstones are swept (see `stores/tombstone-sweep.ts`), a pull
+ * whose cursor is below the gc floor of its collectives may have missed a delete: it is
+ * refused `CURSOR_EXPIRED`, unless the cursor is 0 (a fresh snapshot) or the pull's
+ * `snapshotMark` says its snapshot started at or above the floor (see
+ * `PullRequest.snapshotMark`). The floor is that of the collectives the page read, so a
+ * restricted caller is judged, and told, only by collectives it may read.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { PullRequest, PullResponse } from '../protocol/types.ts';
@@ -23,8 +30,8 @@ import type { ServerStore } from './types.ts';
 
 /**
  * What a pull answer holds besides its changes, at most:
- * `{"changes":[],"hasMore":false,"newCursor":9007199254740991,"total":9007199254740991}`
- * is 84 bytes. The page's changes get `maxPullBytes` less this.
+ * `{"changes":[],"hasMore":false,"newCursor":9007199254740991,"total":9007199254740991,"snapshotMark":9007199254740991}`
+ * is 116 bytes. The page's changes get `maxPullBytes` less this.
  */
 export const PULL_ENVELOPE_BYTES = 128;
 
@@ -47,7 +54,8 @@ async function readableCollectives(store: ServerStore, request: PullRequest, acc
  * Serves a validated pull request for `access` (undefined: full access), at most
  * `maxPullBatchSize` changes and `maxPullBytes` of JSON (but always one change when one
  * follows the cursor). Fails `CURSOR_AHEAD` when the cursor is past anything this
- * server has written (the client synced with another data set under this server id).
+ * server has written (the client synced with another data set under this server id),
+ * and `CURSOR_EXPIRED` when tombstones after it have been swept (see the file comment).
  */
 export async function servePull(
   store: ServerStore,
@@ -84,6 +92,16 @@ export async function servePull(
       { details: restricted ? { cursor: request.cursor } : { cursor: request.cursor, latest } },
     );
   }
+  const floor = page.gcFloor ?? 0;
+  if (request.cursor > 0 && floor > Math.max(request.cursor, request.snapshotMark ?? 0)) {
+    // The floor is that of the collectives read, so saying it tells a restricted caller
+    // nothing of others' collectives.
+    throw new SyncError(
+      ErrorCode.CURSOR_EXPIRED,
+      `The pull cursor ${request.cursor} is older than this server's tombstone horizon: deletes up to version ${floor} have been removed, so the feed from this cursor would miss them. Run a client reset: pull again from cursor 0 (a fresh snapshot), keep the pending writes and push them again`,
+      { details: { cursor: request.cursor, floor } },
+    );
+  }
   let rows = page.rows;
   let hasMore = page.hasMore;
   let newCursor = page.newCursor;
@@ -101,6 +119,10 @@ export async function servePull(
     const served = rows[rows.length - 1]?.version ?? request.cursor;
     newCursor = hasMore ? served : Math.max(request.cursor, served, Math.min(readableLatest, clampTo ?? readableLatest));
   }
-  const response = { changes: rows.map(toPulledChange), hasMore, newCursor };
-  return page.total === undefined ? response : { ...response, total: page.total };
+  const response: PullResponse = { changes: rows.map(toPulledChange), hasMore, newCursor };
+  const answer = page.total === undefined ? response : { ...response, total: page.total };
+  if (request.cursor !== 0) return answer;
+  // Where this snapshot starts: the latest version the caller may see, as a caught-up
+  // cursor would be (for a restricted caller, readable collectives only).
+  return { ...answer, snapshotMark: restricted ? Math.min(readableLatest, clampTo ?? readableLatest) : latest };
 }

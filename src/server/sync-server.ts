@@ -21,6 +21,8 @@ import { applyPush, pushBounds } from './apply-push.ts';
 import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { servePull } from './serve-pull.ts';
+import { globalTimers, type ServerTimers } from './timers.ts';
+import { resolveGcSettings, tombstoneCollector, type GarbageReport } from './tombstone-gc.ts';
 import type { ServerStore, StoreCommit } from './types.ts';
 
 /** Options of {@link createSyncServer}. */
@@ -44,6 +46,22 @@ export interface SyncServerOptions {
   readonly maxClockDriftMs?: number;
   /** The server's wall clock in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * How long the tombstone of a deleted record is kept; then a sweep removes it, and a
+   * client whose cursor is older gets `CURSOR_EXPIRED` and resets (see
+   * `PullRequest.snapshotMark`). Default 30 days (`DEFAULT_TOMBSTONE_HORIZON_MS`);
+   * `Infinity` keeps every tombstone. A tombstone goes up to 1% of this, plus
+   * `gcIntervalMs`, later.
+   */
+  readonly tombstoneHorizonMs?: number;
+  /** Time between two sweeps the server runs on its own. Default 1 hour; 0: only {@link SyncServer.collectGarbage}. */
+  readonly gcIntervalMs?: number;
+  /** Most rows one sweep transaction looks at. Default 1,000. */
+  readonly gcBatchRows?: number;
+  /** Where the sweeps are scheduled. Default the runtime's timers (which do not keep a Node process alive for them). */
+  readonly timers?: Pick<ServerTimers, 'setTimeout' | 'clearTimeout'>;
+  /** Told when a scheduled sweep fails (the next interval tries again). Default: `console.error`. */
+  readonly onGcError?: (error: unknown) => void;
 }
 
 /** A sync server over one store. */
@@ -71,12 +89,17 @@ export interface SyncServer {
    * stream learns nothing of other users' writes.
    */
   onChanges(listener: (commit: StoreCommit) => void, access?: Access): () => void;
-  /** Stops listening, aborts {@link signal} (ending live streams) and closes the store. Handlers then fail `SHUTDOWN`. */
+  /**
+   * Removes the tombstones older than the horizon now, in bounded batches, after a sweep
+   * under way; resolves with what it did. The server also does this every `gcIntervalMs`.
+   */
+  collectGarbage(): Promise<GarbageReport>;
+  /** Stops sweeping and listening, aborts {@link signal} (ending live streams) and closes the store. Handlers then fail `SHUTDOWN`. */
   close(): Promise<void>;
 }
 
 /** What this server can do, announced at handshake. */
-export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key', 'field-last-write-wins'];
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key', 'cursor-expiry', 'field-last-write-wins'];
 
 /** The protocol version a handshake body asks for, if it names one at all. */
 function requestedVersion(body: unknown): unknown {
@@ -100,6 +123,16 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   let closed = false;
   const encoder = new TextEncoder();
   const instances = instanceGuard(store, { requireKeys: options.requireInstanceKeys ?? false });
+  const gcSettings = resolveGcSettings({
+    ...(options.tombstoneHorizonMs === undefined ? {} : { horizonMs: options.tombstoneHorizonMs }),
+    ...(options.gcIntervalMs === undefined ? {} : { intervalMs: options.gcIntervalMs }),
+    ...(options.gcBatchRows === undefined ? {} : { batchRows: options.gcBatchRows }),
+  });
+  const collector = tombstoneCollector(store, gcSettings, {
+    now: options.now ?? Date.now,
+    timers: options.timers ?? globalTimers,
+    onError: options.onGcError ?? ((error: unknown) => console.error('pulsesync: a tombstone sweep failed; the next interval tries again:', error)),
+  });
 
   function assertOpen(): void {
     if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
@@ -184,11 +217,18 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       return entry;
     },
 
+    async collectGarbage() {
+      assertOpen();
+      return collector.collect();
+    },
+
     async close() {
       if (closed) return;
       closed = true;
       closing.abort();
       for (const unsubscribe of [...unsubscribes]) unsubscribe();
+      // A sweep under way ends after its batch, before the store closes under it.
+      await collector.close();
       await store.close();
     },
   };

@@ -6,6 +6,9 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { FieldStamp, InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { SweepResult, TombstoneSweep } from './stores/tombstone-sweep.ts';
+
+export type { SweepResult, TombstoneSweep } from './stores/tombstone-sweep.ts';
 
 /** The server's one row per record: its latest state (deletes as tombstones). */
 export type ServerRecord = ServerRecordWrite & {
@@ -67,6 +70,12 @@ export interface ChangePage {
   readonly latest: SyncCursor;
   /** Number of matching rows after `after`, when asked. */
   readonly total?: number;
+  /**
+   * The highest version of a row removed by {@link ServerStore.sweepTombstones} among the
+   * page's collectives (all of them when the query names none), read from the same
+   * snapshot. Absent when none was removed.
+   */
+  readonly gcFloor?: SyncCursor;
 }
 
 /**
@@ -125,18 +134,31 @@ export interface ServerStore {
   transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T>;
   /** One page of the change feed. */
   readChanges(query: ChangeQuery): Promise<ChangePage>;
-  /** Highest version written so far (0 when empty). */
+  /**
+   * Highest version written so far (0 when empty), rows removed by a tombstone sweep
+   * included: a version is never handed out twice, and no cursor goes back.
+   */
   latestVersion(): Promise<SyncCursor>;
   /**
-   * Highest version among the rows of these collectives (0 when they hold none): where
-   * a restricted reader's cursor may go. One index seek per collective.
+   * Highest version among the rows of these collectives, removed tombstones included
+   * (0 when they never held one): where a restricted reader's cursor may go. One index
+   * seek per collective.
    */
   latestVersionIn(collectives: readonly string[]): Promise<SyncCursor>;
   /**
-   * Every collective that holds at least one row (tombstones included), in any order.
-   * Grows with the server: only for callers whose readable collectives are not a list.
+   * Every collective that holds at least one row (tombstones included) or had one
+   * removed by a tombstone sweep, in any order. Grows with the server: only for callers
+   * whose readable collectives are not a list.
    */
   listCollectives(): Promise<string[]>;
+  /**
+   * Removes, in one transaction, tombstones written longer than `sweep.horizonMs` ago,
+   * looking at no more than `sweep.maxRows` rows, and raises the gc floors (store-wide
+   * and per collective: the highest version removed) in the same transaction. Call again
+   * while `done` is false. Optional: a store without it keeps its tombstones, and its
+   * pulls are never refused `CURSOR_EXPIRED`. See `stores/tombstone-sweep.ts`.
+   */
+  sweepTombstones?(sweep: TombstoneSweep): Promise<SweepResult>;
   /** What the server knows of this instance id (committed state). */
   getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined>;
   /**

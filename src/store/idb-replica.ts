@@ -77,7 +77,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   if (factory === undefined || keyRange === undefined) {
     throw new SyncError(
       ErrorCode.STORAGE,
-      'openReplica: IndexedDB is not available here; pass `indexedDB` and `IDBKeyRange` (e.g. from fake-indexeddb in Node)',
+      'openReplica: no IndexedDB here; pass `indexedDB` and `IDBKeyRange` (e.g. from fake-indexeddb in Node)',
     );
   }
   const settings: ReplicaSettings = {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { recordKey, type ServerStoreTransaction } from '../server/types.ts';
 import { runFieldStoreContract } from './server-store-contract-fields.ts';
 import { runInstanceStoreContract } from './server-store-contract-instances.ts';
+import { runTombstoneSweepContract } from './server-store-contract-gc.ts';
 import { runSharedStoreContract } from './server-store-contract-shared.ts';
 import { put, readAll, SOURCE_A, SOURCE_B, tick, eventually, tombstone, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
 
@@ -246,5 +247,6 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
   });
   runInstanceStoreContract(name, open);
   runFieldStoreContract(name, open);
+  runTombstoneSweepContract(name, open);
   runSharedStoreContract(name, open);
 }

@@ -9,7 +9,7 @@ import type { ErrorResponse } from '../../protocol/types.ts';
 /**
  * The status of each code. The choices that are not obvious:
  * - `INVALID_PAYLOAD` is 400: the request itself is malformed, resending it is useless.
- * - `PROTOCOL_VERSION` and `CURSOR_AHEAD` are 409: the request is well formed but does
+ * - `PROTOCOL_VERSION`, `CURSOR_AHEAD` and `CURSOR_EXPIRED` are 409: the request is well formed but does
  *   not fit the server's state (another protocol, another or a reset data set); the
  *   client must change something (update, or forget its cursor) before trying again.
  * - `RATE_LIMITED` is 429 with `Retry-After` (seconds, from `details.retryAfterMs`).
@@ -23,6 +23,7 @@ export const STATUS_OF_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCode.INVALID_CONFIG]: 400,
   [ErrorCode.PROTOCOL_VERSION]: 409,
   [ErrorCode.CURSOR_AHEAD]: 409,
+  [ErrorCode.CURSOR_EXPIRED]: 409,
   [ErrorCode.CONFLICT]: 409,
   [ErrorCode.HANDSHAKE_REJECTED]: 403,
   [ErrorCode.UNAUTHORIZED]: 401,

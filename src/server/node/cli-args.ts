@@ -28,6 +28,8 @@ export interface ServerCommand {
   readonly maxClockDriftMs: number | undefined;
   /** Refuse pulls and pushes without a valid instance key (`--require-instance-keys`). */
   readonly requireInstanceKeys: boolean;
+  /** How long tombstones are kept (`--tombstone-horizon-days`); undefined: the server's default. */
+  readonly tombstoneHorizonMs: number | undefined;
 }
 
 /** A command line the command cannot run with; the message says what to fix. */
@@ -57,6 +59,8 @@ export const USAGE = `Usage: pulsesync-server [options]
                          server's clock (default ${DEFAULT_MAX_CLOCK_DRIFT_MS})
   --require-instance-keys  refuse pulls and pushes without the instance key a handshake
                          issues (turn on once every client sends keys)
+  --tombstone-horizon-days N  keep deleted records' tombstones N days (default 30); a
+                         client offline longer resets (pulls afresh, keeps its writes)
   --help                 this text
 `;
 
@@ -74,6 +78,7 @@ const VALUE_FLAGS = new Set([
   'request-timeout-ms',
   'max-connections',
   'max-clock-drift-ms',
+  'tombstone-horizon-days',
 ]);
 const SWITCHES = new Set(['insecure-no-auth', 'require-instance-keys', 'help']);
 
@@ -179,5 +184,6 @@ export function parseServerArgs(
     maxConnections: counted('max-connections', DEFAULT_CONNECTION_LIMITS.maxConnections),
     maxClockDriftMs: get('max-clock-drift-ms') === undefined ? undefined : counted('max-clock-drift-ms', 0),
     requireInstanceKeys: flags.has('require-instance-keys'),
+    tombstoneHorizonMs: get('tombstone-horizon-days') === undefined ? undefined : counted('tombstone-horizon-days', 1) * 24 * 60 * 60 * 1000,
   };
 }

@@ -110,6 +110,8 @@ export interface FeedRead {
   readonly latest: SyncCursor;
   /** Every matching row after the cursor; read only when `query.withTotal`. */
   readonly total?: number | undefined;
+  /** The gc floor of the query's collectives in the snapshot (0 or absent: nothing removed). */
+  readonly gcFloor?: SyncCursor | undefined;
 }
 
 /**
@@ -123,7 +125,9 @@ export function changePage(query: ChangeQuery, read: FeedRead): ChangePage {
   const { rows, hasMore } = read.fill;
   const last = rows[rows.length - 1];
   const newCursor = hasMore && last !== undefined ? last.version : Math.max(query.after, latest);
-  const page: ChangePage = { rows: [...rows], hasMore, newCursor, latest };
+  const floor = read.gcFloor ?? 0;
+  // Only when something was removed, so a store that never sweeps answers as it always has.
+  const page: ChangePage = floor > 0 ? { rows: [...rows], hasMore, newCursor, latest, gcFloor: floor } : { rows: [...rows], hasMore, newCursor, latest };
   if (query.withTotal !== true) return page;
   if (read.total === undefined) throw new SyncError(ErrorCode.INTERNAL, 'A server store was asked for the total of a page and did not count it');
   return { ...page, total: read.total };

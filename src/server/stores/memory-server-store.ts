@@ -21,6 +21,7 @@ import { commitListeners } from './commit-listeners.ts';
 import { serialQueue } from './serial-queue.ts';
 import { newStoreSecret } from './store-secret.ts';
 import { runTransaction, type TransactionSteps } from './store-transaction.ts';
+import { runSweep, type GcMark, type SweepResult, type SweepSteps, type TombstoneSweep } from './tombstone-sweep.ts';
 
 /** A fresh, empty in-memory server store with its own server id. */
 export function memoryServerStore(): ServerStore {
@@ -46,6 +47,11 @@ class MemoryServerStore implements ServerStore {
   readonly #applied = new Map<InstanceId, number>();
   readonly #instances = new Map<InstanceId, InstanceRecord>();
   #latest = 0;
+  /** The tombstone sweep's state (see tombstone-sweep.ts): floors, how far it got, its marks. */
+  #gcFloor = 0;
+  readonly #gcFloors = new Map<string, number>();
+  #scanned = 0;
+  #marks: GcMark[] = [];
   readonly #queue = serialQueue();
   readonly #listeners = commitListeners();
   #closed = false;
@@ -133,7 +139,63 @@ class MemoryServerStore implements ServerStore {
         filling = fill.add(feedRowBytes(entry, valueBytes + fieldsJsonBytes(entry.fields)), () => copyRecord(entry));
       } else if (query.withTotal !== true) break;
     }
-    return changePage(query, { fill, latest: this.#latest, total });
+    return changePage(query, { fill, latest: this.#latest, total, gcFloor: this.#floorOf(query.collectives) });
+  }
+
+  /** The gc floor of some collectives; the store-wide one for undefined. */
+  #floorOf(collectives: readonly string[] | undefined): number {
+    if (collectives === undefined) return this.#gcFloor;
+    return collectives.reduce((floor, collective) => Math.max(floor, this.#gcFloors.get(collective) ?? 0), 0);
+  }
+
+  sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
+    return this.#queue.run(async () => runSweep(this.#sweepSteps(), sweep));
+  }
+
+  /** One sweep's steps: like a transaction's, they buffer and the commit applies. */
+  #sweepSteps(): SweepSteps {
+    this.#assertOpen();
+    let marks = [...this.#marks];
+    let removed: ServerRecord[] = [];
+    let saved: { floor: number; scanned: number; floors: ReadonlyMap<string, number> } | undefined;
+    return {
+      begin: () => undefined,
+      rollback: () => undefined,
+      readState: async () => ({ floor: this.#gcFloor, scanned: this.#scanned, marks }),
+      latestVersion: async () => this.#latest,
+      putMark: async (mark) => {
+        marks = [...marks.filter((kept) => kept.at !== mark.at), mark];
+      },
+      dropMarksBefore: async (at) => {
+        marks = marks.filter((mark) => mark.at >= at);
+      },
+      scan: async (after, upTo, limit) => {
+        let rows = 0;
+        let last = after;
+        for (const entry of this.#current(after, upTo)) {
+          if (rows === limit) break;
+          rows++;
+          last = entry.version;
+        }
+        return { rows, last };
+      },
+      removeTombstones: async (after, through) => {
+        removed = [...this.#current(after, through)].filter((entry) => entry.op === 'delete');
+        return removed.map(({ collective, version }) => ({ collective, version }));
+      },
+      saveState: async (floor, scanned, floors) => {
+        saved = { floor, scanned, floors };
+      },
+      commit: () => {
+        this.#marks = marks;
+        for (const entry of removed) this.#rows.delete(recordKey(entry.collective, entry.id));
+        if (saved === undefined) return;
+        this.#gcFloor = saved.floor;
+        this.#scanned = saved.scanned;
+        for (const [collective, floor] of saved.floors) this.#gcFloors.set(collective, Math.max(floor, this.#gcFloors.get(collective) ?? 0));
+        this.#compact();
+      },
+    };
   }
 
   async latestVersion(): Promise<SyncCursor> {
@@ -145,16 +207,19 @@ class MemoryServerStore implements ServerStore {
     this.#assertOpen();
     // Newest first: the first entry still current in a wanted collective is the answer.
     const wanted = new Set(collectives);
+    // A removed tombstone's version counts too (see ServerStore.latestVersionIn).
+    const floor = this.#floorOf(collectives);
     for (let i = this.#feed.length - 1; i >= 0 && wanted.size > 0; i--) {
       const entry = this.#feed[i] as ServerRecord;
+      if (entry.version <= floor) break;
       if (wanted.has(entry.collective) && this.#rows.get(recordKey(entry.collective, entry.id)) === entry) return entry.version;
     }
-    return 0;
+    return floor;
   }
 
   async listCollectives(): Promise<string[]> {
     this.#assertOpen();
-    return [...new Set([...this.#rows.values()].map((row) => row.collective))];
+    return [...new Set([...[...this.#rows.values()].map((row) => row.collective), ...this.#gcFloors.keys()])];
   }
 
   async getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
@@ -170,6 +235,15 @@ class MemoryServerStore implements ServerStore {
     this.#closed = true;
     this.#listeners.clear();
     await this.#queue.idle(); // let a transaction in flight finish
+  }
+
+  /** Current rows with versions in (after, upTo], in version order. */
+  *#current(after: number, upTo: number): Generator<ServerRecord> {
+    for (let i = this.#firstAfter(after); i < this.#feed.length; i++) {
+      const entry = this.#feed[i] as ServerRecord;
+      if (entry.version > upTo) return;
+      if (this.#rows.get(recordKey(entry.collective, entry.id)) === entry) yield entry;
+    }
   }
 
   /** Index of the first feed entry with a version above `after` (binary search). */

@@ -47,6 +47,13 @@ describe('pulsesync-server flags', () => {
     expect(() => parse(['--token', 'secret-token', '--require-instance-keys=yes'])).toThrow(/takes no value/);
   });
 
+  it('keeps tombstones the server default unless --tombstone-horizon-days says how many days', () => {
+    expect(parse(['--token', 'x'])).toMatchObject({ tombstoneHorizonMs: undefined });
+    expect(parse(['--token', 'x', '--tombstone-horizon-days', '7'])).toMatchObject({ tombstoneHorizonMs: 7 * 24 * 60 * 60 * 1000 });
+    expect(() => parse(['--token', 'x', '--tombstone-horizon-days', '0'])).toThrow(/--tombstone-horizon-days must be an integer of at least 1/);
+    expect(() => parse(['--token', 'x', '--tombstone-horizon-days', '1.5'])).toThrow(/--tombstone-horizon-days must be an integer/);
+  });
+
   it('runs open only with --insecure-no-auth', () => {
     expect(() => parse([])).toThrow(/No authentication configured/);
     expect(parse(['--insecure-no-auth'])).toMatchObject({ auth: { kind: 'none' } });

@@ -14,6 +14,7 @@ import { newStoreSecret } from '../store-secret.ts';
 export const POSTGRES_CHANNEL = 'pulsesync_changes';
 
 const RECORDS = 'pulsesync_records';
+const GC_FLOORS = 'pulsesync_gc_floors';
 /** The feed filter: after a version, in some collectives (null: all), not from a source (null: none). */
 const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2::text[])) AND ($3::text IS NULL OR source <> $3::text)`;
 
@@ -22,14 +23,16 @@ const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) +
   + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)
   + COALESCE(${FIELDS_FRAME_BYTES} + octet_length(fields), 0)`;
 
-/** Every statement the Postgres store runs. */
-export const PG_SQL = {
-  ...storeSql({
-    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied', instances: 'pulsesync_instances' },
+const STORE_SQL = storeSql({
+    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied', instances: 'pulsesync_instances', gcFloors: GC_FLOORS, gcMarks: 'pulsesync_gc_marks' },
     tableOptions: '',
     param: (n) => `$${n}`,
     collectiveList: () => '(SELECT unnest($1::text[]) AS collective)',
-  }),
+});
+
+/** Every statement the Postgres store runs. */
+export const PG_SQL = {
+  ...STORE_SQL,
   /** Column `collective`: the collectives of the rows at versions above $1 up to $2. */
   collectivesBetween: `SELECT DISTINCT collective FROM ${RECORDS} WHERE version > $1 AND version <= $2`,
   /** Serialises schema creation across processes that start together. */
@@ -64,6 +67,16 @@ export const PG_SQL = {
     ) page WHERE $5::bigint IS NULL OR n <= 2 OR running - size <= $5::bigint ORDER BY version`,
   /** Parameters: as {@link feedPage}, without the limit. */
   feedCount: `SELECT COUNT(*) AS total FROM ${RECORDS} WHERE ${FEED_WHERE}`,
+  /**
+   * Parameter: the page's collectives (null: all). Columns `latest` (as `latestVersion`)
+   * and `floor`, the gc floor of those collectives: one round trip for both in a page's
+   * snapshot.
+   */
+  latestAndFloor: `SELECT l.latest, CASE WHEN $1::text[] IS NULL THEN f.floor
+        ELSE (SELECT COALESCE(MAX(g.floor), 0) FROM ${GC_FLOORS} g WHERE g.collective = ANY($1::text[])) END AS floor
+      FROM (${STORE_SQL.latestVersion}) l, (${STORE_SQL.gcFloor}) f`,
+  /** Parameters: collectives, floors (arrays of the same length). */
+  raiseGcFloors: STORE_SQL.upsertGcFloors(`SELECT * FROM unnest($1::text[], $2::bigint[])`),
   /** Parameters: channel, payload. Delivered when the transaction commits. */
   notify: 'SELECT pg_notify($1, $2)',
   listen: `LISTEN ${POSTGRES_CHANNEL}`,

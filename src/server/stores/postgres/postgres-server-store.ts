@@ -38,9 +38,12 @@ import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { fieldsColumn, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
 import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
 import { PostgresListener } from './postgres-listener.ts';
+import { postgresSweepRunner } from './postgres-sweep.ts';
 import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
@@ -233,15 +236,21 @@ export class PostgresServerStore implements ServerStore {
         const { rows } = await client.query<RecordRow & { size: number | string }>(PG_SQL.feedPage, [...params, query.limit + 1, query.maxBytes ?? null]);
         const fill = feedFill(query);
         for (const row of rows) if (!fill.add(Number(row.size), () => recordFromRow(row))) break;
-        const latest = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
+        const { rows: [both] } = await client.query<{ latest: string; floor: string }>(PG_SQL.latestAndFloor, [query.collectives ?? null]);
+        const latest = Number(both?.latest);
         const total = query.withTotal === true ? Number((await client.query<{ total: string }>(PG_SQL.feedCount, params)).rows[0]?.total) : undefined;
         await client.query('COMMIT');
-        return changePage(query, { fill, latest, total });
+        return changePage(query, { fill, latest, total, gcFloor: Number(both?.floor) });
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
+  }
+
+  async sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
+    await this.#init();
+    return this.#withClient((client) => runSweep(sqlSweepSteps(postgresSweepRunner(client), PG_SQL), sweep));
   }
 
   async latestVersion(): Promise<SyncCursor> {

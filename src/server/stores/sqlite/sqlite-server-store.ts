@@ -29,11 +29,13 @@ import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instan
 import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
 import { fieldsColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
+import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
 
 /** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
 const SQL = storeSql({
-  tables: { meta: 'meta', records: 'records', applied: 'applied', instances: 'instances' },
+  tables: { meta: 'meta', records: 'records', applied: 'applied', instances: 'instances', gcFloors: 'gc_floors', gcMarks: 'gc_marks' },
   tableOptions: ' WITHOUT ROWID',
   param: () => '?',
   // The list comes as JSON text: SQLite binds no arrays.
@@ -71,6 +73,7 @@ function openDatabase(path: string): Database.Database {
 }
 
 type Latest = { latest: number };
+type Floor = { floor: number };
 
 /**
  * Brings a file made by an older version up to this schema: the records table gets
@@ -97,6 +100,8 @@ class SqliteServerStore implements ServerStore {
   readonly #sql;
   /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
   readonly #byCollective: CollectiveFeed;
+  /** The sweep's statements on the writer, prepared on first use. */
+  readonly #sweepStatements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.#writer = openDatabase(path);
@@ -124,6 +129,9 @@ class SqliteServerStore implements ServerStore {
       getInstance: w.prepare<[string], InstanceRow>(SQL.getInstance),
       putInstance: w.prepare<ReturnType<typeof instanceParams>>(SQL.putInstance),
       readInstance: r.prepare<[string], InstanceRow>(SQL.getInstance),
+      floor: r.prepare<[], Floor>(SQL.gcFloor),
+      floorIn: r.prepare<[string], Floor>(SQL.gcFloorIn),
+      raiseFloor: w.prepare<[string, number]>(SQL.upsertGcFloors('VALUES (?, ?)')),
     };
   }
 
@@ -208,9 +216,40 @@ class SqliteServerStore implements ServerStore {
         fill,
         latest: (sql.latest.get() as Latest).latest,
         total: query.withTotal === true ? (this.#byCollective.count(query, params) ?? (sql.count.get(params) as { total: number }).total) : undefined,
+        gcFloor: ((params.collectives === null ? sql.floor.get() : sql.floorIn.get(params.collectives)) as Floor).floor,
       };
     });
     return changePage(query, read());
+  }
+
+  sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
+    return this.#queue.run(async () => {
+      this.#assertOpen();
+      const writer = this.#writer;
+      const statements = this.#sweepStatements;
+      const steps = sqlSweepSteps(
+        {
+          rows: async <T>(text: string, params: readonly unknown[]): Promise<T[]> => {
+            let statement = statements.get(text);
+            if (statement === undefined) statements.set(text, (statement = writer.prepare(text)));
+            if (statement.reader) return statement.all(...params) as T[];
+            statement.run(...params);
+            return [];
+          },
+          // IMMEDIATE: the write lock from the start, as a push takes it.
+          begin: () => void writer.exec('BEGIN IMMEDIATE'),
+          commit: () => void writer.exec('COMMIT'),
+          rollback: () => {
+            if (writer.inTransaction) writer.exec('ROLLBACK');
+          },
+          raiseFloors: async (floors) => {
+            for (const [collective, floor] of floors) this.#sql.raiseFloor.run(collective, floor);
+          },
+        },
+        SQL,
+      );
+      return runSweep(steps, sweep);
+    });
   }
 
   async latestVersion(): Promise<SyncCursor> {
