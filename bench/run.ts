@@ -1,95 +1,124 @@
 /**
- * `npm run bench`: measures pulsesync against the physical limit of IndexedDB in
- * headless Chromium, the server alone over loopback, and the bundle footprint. Prints
- * one table and writes bench-output/results.json. Every figure is the median of several
- * runs, and the SDK and its limits are measured side by side, interleaved run by run,
- * so their ratios hold on a noisy machine.
+ * `npm run bench`: pulsesync measured against the limit of what it is built on, in the
+ * same run. In headless Chromium, one page holds pulsesync (createSyncClient: worker,
+ * Comlink, HTTP to a real server on 127.0.0.1), plain IndexedDB doing the same writes
+ * and reads with the same row shape, batching and durability (the limit), Dexie and
+ * RxDB (peers), and pieces of pulsesync alone (parts). Every section measures in rounds
+ * through bench/lib/rounds.ts: order alternating round to round, a ratio per round,
+ * median and range of those ratios, targets judged on the median. Prints one table and
+ * writes .tmp/bench-result.json.
  *
- * Time: sections get budgets (browser by 7 min, server by 9) and run fewer repetitions
- * rather than overrun; a watchdog at 9.5 min prints what was measured and exits.
- *
- * Environment: BENCH_RUNS (default 5; initial sync and server use max(3, BENCH_RUNS-2)),
- * BENCH_ONLY (comma list of footprint,server,browser), CHROMIUM_PATH.
+ * Environment:
+ *   BENCH_ROUNDS=3          rounds per section (at least 3 for a range worth reading)
+ *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, million
+ *   BENCH_MILLION=1         adds the 1,000,000-record initial sync (BENCH_MILLION_ROUNDS, default 1)
+ *   BENCH_PROFILE=1         only a CPU profile of the worker during a 100k initial sync
+ *   CHROMIUM_PATH           default /usr/bin/chromium
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { budgetUntil } from './lib/budget.ts';
 import { killChildren } from '../tools/children.ts';
-import { renderTable, type ResultRow } from './lib/table.ts';
-import { runFootprint } from './sections/footprint.ts';
-import { runServer } from './sections/server.ts';
-import { runBrowser } from './sections/browser.ts';
+import { openBenchBrowser, type BenchBrowser } from './lib/bench-browser.ts';
+import { budgetUntil } from './lib/budget.ts';
+import { renderReport, type SectionReport } from './lib/report.ts';
+import { failedSection, INITIAL, type Section, type SectionContext } from './lib/section.ts';
+import { startSeededServer, type SeededServer } from './lib/seeded-server.ts';
+import { footprintSection } from './sections/footprint.ts';
+import { initialSyncSection } from './sections/initial-sync.ts';
+import { latencySection } from './sections/latency.ts';
+import { localWritesSection } from './sections/local-writes.ts';
+import { millionSection } from './sections/million.ts';
+import { profileSection } from './sections/profile.ts';
+import { serverSection } from './sections/server.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const OUT_DIR = fileURLToPath(new URL('../bench-output/', import.meta.url));
-/** Hard stop: the whole run must end within 10 minutes. */
-const DEADLINE_MS = 9.5 * 60_000;
+const RESULT_FILE = fileURLToPath(new URL('../.tmp/bench-result.json', import.meta.url));
 
-const runs = Math.max(1, Number(process.env['BENCH_RUNS'] ?? 5));
-const only = new Set((process.env['BENCH_ONLY'] ?? 'footprint,server,browser').split(',').map((s) => s.trim()));
+const env = process.env;
+const rounds = Math.max(1, Math.floor(Number(env['BENCH_ROUNDS'] ?? 3)) || 3);
+const only = env['BENCH_ONLY'] === undefined ? undefined : new Set(env['BENCH_ONLY'].split(',').map((s) => s.trim()));
+const profileOnly = env['BENCH_PROFILE'] === '1';
+
+const plan: Section[] = profileOnly
+  ? [profileSection]
+  : [
+      footprintSection, // first: seconds, and it needs no browser or server
+      localWritesSection,
+      initialSyncSection,
+      latencySection,
+      serverSection,
+      // ---- SERVER TAIL: reserved place ---------------------------------------------
+      // The "server tail" section (request latency tail under load) goes here: a
+      // `Section` in bench/sections/, measuring with runRounds (bench/lib/rounds.ts)
+      // and calling the load generator of bench/lib/server-load.ts (owned by the
+      // server-load branch), added to this list as `serverTailSection,`.
+      // -------------------------------------------------------------------------------
+      ...(env['BENCH_MILLION'] === '1' ? [millionSection] : []),
+    ].filter((s) => only === undefined || only.has(s.key));
 
 const started = Date.now();
-const rows: ResultRow[] = [];
-const log = (message: string): void => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
+const log = (message: string): void => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}`);
+const reports: SectionReport[] = [];
 
-/** Section budgets (from the start): the browser sections by 7 min, the server by 9. */
-const BROWSER_DONE_MS = 7 * 60_000;
-const SERVER_DONE_MS = 9 * 60_000;
-
+/** Hard stop: the sum of the sections' budgets and two minutes. */
+const deadlineMs = plan.reduce((sum, s) => sum + s.minutes, 2) * 60_000;
 let current = '';
 const watchdog = setTimeout(() => {
-  console.error(`bench: deadline of ${DEADLINE_MS / 60_000} minutes passed during ${current}; printing what was measured`);
-  killChildren();
-  rows.push({ section: '9 Run', figure: `${current} section`, value: 'stopped: deadline passed', unit: '' });
+  log(`deadline of ${deadlineMs / 60_000} min passed during ${current}; printing what was measured`);
+  reports.push(failedSection(`${current}: stopped`, new Error('the run passed its deadline')));
   finish(2);
-}, DEADLINE_MS);
+}, deadlineMs);
 watchdog.unref();
 
-async function section(name: string, run: () => Promise<ResultRow[]>, fallbackSection: string): Promise<void> {
-  if (!only.has(name)) return;
-  current = name;
-  log(`${name}…`);
-  try {
-    rows.push(...(await run()));
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    rows.push({ section: fallbackSection, figure: `${name} section`, value: `failed: ${message}`, unit: '' });
-    log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  }
-}
+// Shared by the browser sections, opened on first use.
+let browser: Promise<BenchBrowser> | undefined;
+let seeded: Promise<SeededServer> | undefined;
+const shared = new Map<string, number>();
 
-/** Prints the table, writes results.json and exits. */
+/** Prints the table, writes the JSON summary and exits. */
 function finish(code: number): never {
-  const order = (s: string): number => Number.parseFloat(s) || 99;
-  const sorted = [...rows].sort((a, b) => order(a.section) - order(b.section));
-  console.log(renderTable(sorted));
-  mkdirSync(OUT_DIR, { recursive: true });
-  writeFileSync(
-    `${OUT_DIR}results.json`,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: loadavg() },
-        runs,
-        elapsedMs: Date.now() - started,
-        rows: sorted,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench-output/results.json`);
   clearTimeout(watchdog);
+  const order = (r: SectionReport): number => Number.parseFloat(r.title) || 99;
+  const sorted = [...reports].sort((a, b) => order(a) - order(b));
+  console.log(renderReport(sorted));
+  mkdirSync(fileURLToPath(new URL('../.tmp/', import.meta.url)), { recursive: true });
+  const summary = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: loadavg() },
+    settings: { rounds, only: only === undefined ? null : [...only], million: env['BENCH_MILLION'] === '1', profile: profileOnly },
+    elapsedMs: Date.now() - started,
+    sections: sorted,
+  };
+  writeFileSync(RESULT_FILE, `${JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote .tmp/bench-result.json`);
+  killChildren();
   process.exit(code);
 }
 
 try {
-  // Footprint first: a few seconds, and it needs no browser or server.
-  await section('footprint', () => runFootprint({ root: ROOT }), '5 Footprint');
-  await section('browser', () => runBrowser({ root: ROOT, runs, log, budget: budgetUntil(started + BROWSER_DONE_MS) }), '1–3 Browser');
-  await section('server', () => runServer({ root: ROOT, runs: Math.max(3, runs - 2), log, budget: budgetUntil(started + SERVER_DONE_MS) }), '4 Server');
+  log(`${plan.map((s) => s.key).join(', ')}; ${rounds} rounds; deadline ${deadlineMs / 60_000} min`);
+  for (const section of plan) {
+    current = section.title;
+    log(`${section.title}…`);
+    const ctx: SectionContext = {
+      root: ROOT,
+      rounds,
+      log,
+      budget: budgetUntil(Date.now() + section.minutes * 60_000),
+      browser: () => (browser ??= openBenchBrowser(log)),
+      seeded: () => (seeded ??= startSeededServer(ROOT, INITIAL, log)),
+      shared,
+    };
+    try {
+      reports.push(...(await section.run(ctx)));
+    } catch (error) {
+      log(`${section.title} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      reports.push(failedSection(section.title, error));
+    }
+  }
 } finally {
-  killChildren();
+  await (await browser?.catch(() => undefined))?.close();
+  await (await seeded?.catch(() => undefined))?.stop();
 }
 finish(0);

@@ -91,13 +91,16 @@ async function createPageServer(serverUrl: string, token: string, dataDir: strin
       // The page imports the SDK by its package name, as an app would.
       alias: [
         { find: /^pulsesync$/, replacement: join(REPO_ROOT, 'src/index.ts') },
+        // Not the package's dist/: one copy of the SDK on the page, so `isSyncError` knows
+        // the errors of the collections client (collections.ts takes pulsesync/client).
+        { find: /^pulsesync\/client$/, replacement: join(REPO_ROOT, 'src/client-entry.ts') },
         { find: /^pulsesync\/worker$/, replacement: join(REPO_ROOT, 'worker/index.ts') },
         { find: /^pulsesync\/engine$/, replacement: join(REPO_ROOT, 'src/engine-entry.ts') },
       ],
     },
     // Pre-bundle the SDK's dependencies up front: discovering them while the page
     // loads would make Vite reload the page mid-way.
-    optimizeDeps: { entries: ['index.html'], include: ['comlink', 'idb', 'valibot'] },
+    optimizeDeps: { entries: ['index.html'], include: ['idb', 'valibot'] },
     worker: { format: 'es' },
     server: {
       host: '127.0.0.1',

@@ -4,8 +4,26 @@
  * serve one themselves (`workerUrl`). `pulsesync` is this plus the default worker.
  */
 export { createSyncClient } from './client/sync-client.ts';
-export type { SyncClient, SyncClientOptions } from './client/sync-client.ts';
-export type { WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export { defineCollections } from './client/define-collections.ts';
+export type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './client/types.ts';
+export type {
+  Collection,
+  CollectionOf,
+  CollectionOptions,
+  CollectionPage,
+  CollectionQuery,
+  CollectionRecord,
+  CollectionsOptions,
+  CollectionWhere,
+  FieldOf,
+  InputOf,
+  ValueOf,
+  WatchErrorListener,
+} from './client/collection-types.ts';
+export type { Condition, IndexKey, IndexSpec, QueryCursor } from './query/types.ts';
+export type { ClearLocalDataOptions, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { AckEvent, ChangeRefusal, PushOutcome, RefusalReason, WriteReceipt } from './engine/acks.ts';
+export type { PendingWrite, PendingWritesOptions } from './store/outbox-view.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
 export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
@@ -18,6 +36,7 @@ export type {
   JsonValue,
   PulledChange,
   SyncCursor,
+  SyncCursors,
   SyncProgress,
   SyncState,
   SyncStatus,
@@ -25,6 +44,7 @@ export type {
 export type { ChangeEvent, RecordEntry, RecordInput } from './store/types.ts';
 export type {
   ConflictInfo,
+  ResetEvent,
   RetryConfig,
   SyncConfigInput,
   SyncDirection,

@@ -5,7 +5,9 @@
  * (`pulsesync/worker`) or without one (`pulsesync/engine`). The server is
  * `pulsesync/server`.
  */
-// The explicit export below wins over the star's `createSyncClient` (ES module rule):
-// same API as `pulsesync/client`, plus the default worker.
+// The explicit exports below win over the star's `createSyncClient` and
+// `defineCollections` (ES module rule): same API as `pulsesync/client`, plus the
+// default workers (with and without collections).
 export * from './client-entry.ts';
 export { createSyncClient } from './client/with-default-worker.ts';
+export { defineCollections } from './client/with-collections-worker.ts';

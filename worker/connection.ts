@@ -7,7 +7,7 @@ import { validateConfig } from '../src/engine/config.ts';
 import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
-import { openReplica } from '../src/store/idb-replica.ts';
+import { openReplica, type ReplicaOptions } from '../src/store/idb-replica.ts';
 import type { LocalStore } from '../src/store/types.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
@@ -27,25 +27,23 @@ export interface ConnectRequest {
   readonly tabId: string;
   /** Hears the other tabs. */
   readonly onTabMessage: (message: TabMessage) => void;
+  /** How the replica opens (collections: with their indexes). */
+  readonly replica?: Pick<ReplicaOptions, 'open'>;
 }
 
 /**
- * Checks what the page sent before anything opens: the same build, a server URL, a
- * valid configuration (failing here, at connect, rather than when this tab first leads).
+ * Checks what the page sent before anything opens: the same build, a valid
+ * configuration (failing here, at connect, rather than when this tab first leads). The
+ * name and the server URL are the page's to check (`createSyncClient`), before any worker starts.
  * Returns the configuration, with the worker's resolver.
  */
 function checkedConfig(options: WorkerConnectOptions, worker: SyncWorkerOptions): SyncConfigInput {
   if (options?.version !== SDK_VERSION) {
     throw new SyncError(
       ErrorCode.VERSION_MISMATCH,
-      `The pulsesync worker (build ${SDK_VERSION}) and the page's client (build ${String(options?.version)}) come from different builds (a stale cached worker?). Reload the page; if it persists, bundle the worker with the page's pulsesync version.`,
+      `Worker build ${SDK_VERSION}, page build ${String(options?.version)} (a stale cached worker?): reload the page, or bundle both from one pulsesync`,
       { details: { worker: SDK_VERSION, client: String(options?.version) } },
     );
-  }
-  if (typeof options.url !== 'string' || options.url.length === 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: url must be the sync server base URL, e.g. "https://example.com"', {
-      details: { field: 'url' },
-    });
   }
   const config: SyncConfigInput = {
     ...options.config,
@@ -95,6 +93,7 @@ export class Connection {
     const config = checkedConfig(options, worker);
     const replica = await openReplica({
       name: options.name,
+      ...request.replica,
       ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
       ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
       ...(worker.durability === undefined ? {} : { durability: worker.durability }),
@@ -126,7 +125,7 @@ export class Connection {
   /** Delivers an event to this tab's page only. */
   deliver(event: WorkerEvent): void {
     try {
-      // A Comlink proxy call: returns a promise, rejected once the page is gone.
+      // A call back to the page over the wire: returns a promise, rejected once the page is gone.
       Promise.resolve(this.#sink(event)).catch(() => undefined);
     } catch {
       // The page side is gone; nothing to tell.

@@ -1,16 +1,27 @@
 /**
- * Puts a {@link SyncWorker} behind Comlink. Every method's failure is sent as plain
- * `SyncErrorData` (Comlink would reduce an Error to its message), so the client can
- * rebuild a SyncError with the same `code`.
+ * Puts a {@link SyncWorker} on the page↔worker wire (`src/worker-api/wire.ts`, Comlink's
+ * protocol). Every method's failure is sent as plain `SyncErrorData` (an Error would
+ * arrive as its message alone), so the client can rebuild a SyncError with the same
+ * `code`.
  */
-import * as Comlink from 'comlink';
 import { SyncError } from '../src/protocol/errors.ts';
-import { WORKER_EVENT_KEY, type SyncWorkerApi, type WorkerEvent, type WorkerEventMessage, type WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import {
+  WORKER_EVENT_KEY,
+  type CollectionCalls,
+  type SyncWorkerApi,
+  type WorkerConnectOptions,
+  type WorkerEvent,
+  type WorkerEventMessage,
+  type WorkerTokenSource,
+} from '../src/worker-api/sync-worker-api.ts';
+import { PASSED_CALLS } from '../src/worker-api/passed-calls.ts';
+import { releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
 /** Runs `call`; a failure is rethrown as plain SyncErrorData. */
-async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
+export async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -18,49 +29,45 @@ async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-/** Drops a Comlink proxy received from the page, if it is one. */
-function release(value: unknown): void {
-  const releaser = (value as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
-  if (typeof releaser === 'function') releaser.call(value);
-}
+
+/** The calls passed to the {@link SyncWorker} as they are, their failures made plain. */
+const PASSED = [...PASSED_CALLS, 'initialSync'] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncWorker)[];
 
 /**
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
  * rejects with plain error data, whose events are posted on `endpoint`, and whose
- * `close()` also releases the page's token proxy.
+ * `close()` also releases the page's token proxy. With `options.collections` it has
+ * the collection calls too.
  */
-export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<Comlink.Endpoint, 'postMessage'>): SyncWorkerApi {
+export function createSyncWorkerApi(
+  options: SyncWorkerOptions,
+  endpoint: Pick<WireEndpoint, 'postMessage'>,
+): SyncWorkerApi & Partial<CollectionCalls> {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
-  const events = (event: WorkerEvent): void => {
-    endpoint.postMessage({ [WORKER_EVENT_KEY]: event } satisfies WorkerEventMessage);
-  };
-  return {
-    connect: (connectOptions, getToken?: WorkerTokenSource) =>
+  const api: Partial<Record<keyof SyncWorkerApi, unknown>> = {
+    connect: (connectOptions: WorkerConnectOptions, getToken?: WorkerTokenSource) =>
       plainErrors(() => {
         proxies.push(getToken);
+        const events = (event: WorkerEvent): void => endpoint.postMessage({ [WORKER_EVENT_KEY]: event } satisfies WorkerEventMessage);
         return worker.connect(connectOptions, events, getToken);
       }),
-    put: (collective, id, value) => plainErrors(() => worker.put(collective, id, value)),
-    putMany: (records) => plainErrors(() => worker.putMany(records)),
-    delete: (collective, id) => plainErrors(() => worker.delete(collective, id)),
-    get: (collective, id) => plainErrors(() => worker.get(collective, id)),
-    list: (collective) => plainErrors(() => worker.list(collective)),
-    start: () => plainErrors(() => worker.start()),
-    stop: () => plainErrors(() => worker.stop()),
-    syncOnce: () => plainErrors(() => worker.syncOnce()),
-    initialSync: () => plainErrors(() => worker.initialSync()),
     status: () => worker.status(),
     networkBack: () => worker.networkBack(),
+    // query, count, watch, unwatch: only in a worker given collections (workerCollections,
+    // the only value of the opaque option).
+    ...(options.collections as CollectionsSeam | undefined)?.api(worker),
     close: () =>
       plainErrors(async () => {
         try {
           await worker.close();
         } finally {
-          for (const proxy of proxies.splice(0)) release(proxy);
+          for (const proxy of proxies.splice(0)) releaseRemote(proxy);
         }
       }),
   };
+  for (const name of PASSED) api[name] = (...args: unknown[]) => plainErrors(() => (worker[name] as (...args: unknown[]) => unknown).apply(worker, args));
+  return api as SyncWorkerApi & Partial<CollectionCalls>;
 }
 
 /**
@@ -79,6 +86,6 @@ export function createSyncWorkerApi(options: SyncWorkerOptions, endpoint: Pick<C
  *   worker: new Worker(new URL('./my-sync-worker.ts', import.meta.url), { type: 'module' }),
  * });
  */
-export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: Comlink.Endpoint = globalThis as unknown as Comlink.Endpoint): void {
-  Comlink.expose(createSyncWorkerApi(options, endpoint), endpoint);
+export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: WireEndpoint = globalThis as unknown as WireEndpoint): void {
+  serveWire(createSyncWorkerApi(options, endpoint), endpoint);
 }

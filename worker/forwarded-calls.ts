@@ -114,7 +114,7 @@ export class ForwardedCalls {
     this.#closed = true;
     for (const id of [...this.#waiting.keys()]) {
       const call = this.#take(id);
-      call?.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the sync client was closed before the leader tab answered`));
+      call?.reject(new SyncError(ErrorCode.SHUTDOWN, `${call.method}(): the client closed before the leading tab answered`));
     }
   }
 
@@ -147,7 +147,7 @@ export class ForwardedCalls {
       this.#take(id)?.reject(
         new SyncError(
           ErrorCode.TIMEOUT,
-          `${call.method}(): the tab that leads sync did not take the call within ${answerTimeoutMs} ms. It may run another version of this app (reload the other tabs) or be frozen in the background.`,
+          `${call.method}(): the leading tab did not take the call in ${answerTimeoutMs} ms (frozen, or another app version? reload the other tabs)`,
           { details: { timeoutMs: answerTimeoutMs } },
         ),
       );

@@ -6,7 +6,9 @@
 export { exposeSyncWorker, createSyncWorkerApi } from './expose.ts';
 export { SyncWorker } from './sync-worker.ts';
 export { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS } from './worker-options.ts';
-export type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
+export { DEFAULT_CLEAR_TIMEOUT_MS } from './replica-life.ts';
+export type { SyncWorkerOptions, TransportSettings, WorkerCollections } from './worker-options.ts';
+export { workerCollections } from './worker-collections.ts';
 export { leaderLockName } from './leader-lock.ts';
 export type { LockManagerLike, LockRequestOptions } from './leader-lock.ts';
 export type { OnlineSignal } from './online-signal.ts';

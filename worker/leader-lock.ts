@@ -11,6 +11,7 @@ export interface LockRequestOptions {
   ifAvailable?: boolean;
   signal?: AbortSignal;
   steal?: boolean;
+  mode?: 'exclusive' | 'shared';
 }
 
 /** The part of `navigator.locks` used here (injectable: Node has none). */

@@ -256,17 +256,23 @@ export class LeaderTerms {
 
   /** Stops leading (if this tab leads) and leaves the line for the lock. */
   async #resign(): Promise<void> {
-    this.#heartbeat.stop();
     this.#queue?.abort();
     this.#queue = undefined;
     const term = this.#term;
-    if (term === undefined) return;
+    if (term === undefined) {
+      this.#heartbeat.stop(); // in line: watch no more
+      return;
+    }
     try {
+      // Still the leader while its manager ends the batch in flight and saves when it
+      // last synced: it beats on until then, or the fence (beats late: `fresh()` false)
+      // would refuse those last writes and end the term as if the lock were stolen.
       await term.manager.stop();
     } finally {
       for (const off of term.off) off();
       if (this.#term === term) {
         this.#term = undefined;
+        this.#heartbeat.stop();
         this.#hooks.onResign(term.manager.status());
       }
       term.lock.release();

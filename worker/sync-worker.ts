@@ -8,52 +8,60 @@
  * - `leader-term.ts`: waiting in line, leading, resigning, watching the leader lock;
  * - `forwarded-calls.ts`: `syncOnce`/`initialSync`, run by whichever tab leads;
  * - `tab-status.ts`: the status this tab shows and shares;
- * - here: the API, and the table of handlers for the other tabs' messages.
+ * - `push-waiters.ts`: the receipts waiting for what the server did with a write;
+ * - `replica-life.ts`: the presence lock, clearing local data
+ *   with every tab, the gate calls wait at while the session is replaced;
+ * - `worker-collections.ts`, only in a worker given `collections`: declared indexes,
+ *   queries and live queries, around the connection it opens;
+ * - `session-rooms.ts`: the rooms of one session wired together, the managers the
+ *   leader runs, and what this tab does with each message of the other tabs;
+ * - here: the API, and opening, replacing and closing sessions.
  *
  * Followers' writes reach the leader as `change` messages (a nudge to push at once), and
  * the leader shares status, progress, changes and conflicts with every tab.
  */
-import { SyncManager } from '../src/engine/sync-manager.ts';
+import type { PushOutcome, WriteReceipt } from '../src/engine/acks.ts';
+import { readSyncFacts } from '../src/engine/sync-facts.ts';
 import { timersOf, type Timers } from '../src/engine/timers.ts';
-import type { SyncEventMap } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../src/protocol/types.ts';
-import type { LocalStore, RecordEntry, RecordInput } from '../src/store/types.ts';
-import type {
-  WorkerConnectOptions,
-  WorkerConnectResult,
-  WorkerEvent,
-  WorkerEventSink,
-  WorkerTokenSource,
+import { pendingWrites, type PendingWrite, type PendingWritesOptions } from '../src/store/outbox-view.ts';
+import type { LocalStore, LocalWrite, RecordEntry, RecordInput } from '../src/store/types.ts';
+import { recordsToWrites } from '../src/store/write-validation.ts';
+import {
+  IDLE_STATUS,
+  type ClearLocalDataOptions,
+  type WorkerConnectOptions,
+  type WorkerConnectResult,
+  type WorkerEventSink,
+  type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import type { CollectionsSeam } from './collections-seam.ts';
 import { Connection } from './connection.ts';
-import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
-import type { Fence } from './leader-fence.ts';
-import { LeaderTerms } from './leader-term.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
-import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage, type TabMessageHandlers } from './tab-channel.ts';
-import { TabStatus } from './tab-status.ts';
-import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, type SyncWorkerOptions } from './worker-options.ts';
+import { DEFAULT_CLEAR_TIMEOUT_MS, ReplicaLife } from './replica-life.ts';
+import { PushWaiters } from './push-waiters.ts';
+import { closeSession, type Session } from './session.ts';
+import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage } from './tab-channel.ts';
+import { sessionRooms, type SessionRooms } from './session-rooms.ts';
+import type { SyncWorkerOptions } from './worker-options.ts';
 
-/** The rooms of one connection. */
-interface Session {
-  readonly connection: Connection;
-  readonly terms: LeaderTerms;
-  readonly calls: ForwardedCalls;
-  readonly status: TabStatus;
-  /** What this tab does with each kind of message from the other tabs. */
-  readonly handlers: TabMessageHandlers;
+/** What the page gave connect(). */
+interface ConnectArgs {
+  readonly options: WorkerConnectOptions;
+  readonly events: WorkerEventSink;
+  readonly getToken: WorkerTokenSource | undefined;
 }
 
 function notConnected(what: string): SyncError {
-  return new SyncError(ErrorCode.SHUTDOWN, `${what}: the sync worker is not connected (call connect() first) or was closed`);
+  return new SyncError(ErrorCode.SHUTDOWN, `${what}: the worker is not connected (connect() first) or closed`);
 }
 
 /**
  * One tab's sync worker: the methods of `SyncWorkerApi` (`createSyncWorkerApi` puts it
- * behind Comlink), with the event sink given to `connect` directly.
+ * on the wire), with the event sink given to `connect` directly.
  */
 export class SyncWorker {
   readonly #options: SyncWorkerOptions;
@@ -63,96 +71,170 @@ export class SyncWorker {
   readonly #timers: Timers;
   #session: Session | undefined;
   #connecting = false;
+  /** What connect() was given: a session replaced after a clear is opened with it again. */
+  #request: ConnectArgs | undefined;
+  #life: ReplicaLife | undefined;
+  readonly #waiters = new PushWaiters(() => this.#replica('whenPushed'));
+  /** What the rooms of every session need of this worker (`session-rooms.ts`). */
+  readonly #rooms: SessionRooms;
 
   constructor(options: SyncWorkerOptions = {}) {
     this.#options = options;
     this.#locks = options.locks ?? defaultLocks();
     this.#online = options.online ?? globalOnlineSignal();
     this.#timers = timersOf(options.time);
+    this.#rooms = sessionRooms({
+      tabId: this.#tabId,
+      options,
+      locks: this.#locks,
+      online: this.#online,
+      timers: this.#timers,
+      waiters: this.#waiters,
+      current: () => this.#session,
+      yieldToClear: () => this.#life?.yieldToClear(),
+    });
   }
 
   // ---- connect ----
 
   async connect(options: WorkerConnectOptions, events: WorkerEventSink, getToken?: WorkerTokenSource): Promise<WorkerConnectResult> {
     if (this.#session !== undefined || this.#connecting) {
-      throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): this sync worker is already connected; create a new worker per client');
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'connect(): already connected; one worker per client');
     }
     this.#connecting = true;
+    const life = this.#lifeOf(options.name);
     try {
-      const connection = await Connection.open({
+      this.#request = { options, events, getToken };
+      await life.enter(); // waits while another tab clears the replica
+      const session = await this.#openSession(false);
+      this.#life = life;
+      return { version: SDK_VERSION, instanceId: session.connection.replica.instanceId, status: session.status.answerConnect() };
+    } catch (error) {
+      life.leave();
+      throw error;
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  /** Opens the replica and the rooms of a session; joins the sync when `wanted` (after a clear). */
+  async #openSession(wanted: boolean): Promise<Session> {
+    const { options, events, getToken } = this.#request as ConnectArgs;
+    // A worker given collections opens the connections of pages that declare some, the
+    // replica made anew after clearLocalData too. (`collections` is opaque in the
+    // options; workerCollections is the only one.)
+    const open = (this.#options.collections as CollectionsSeam | undefined)?.connect ?? Connection.open;
+    const connection = await open(
+      {
         options,
         sink: events,
         getToken,
         worker: this.#options,
         tabId: this.#tabId,
         onTabMessage: (message) => this.#onTabMessage(message),
-      });
-      const session = this.#sessionOf(connection);
-      this.#session = session;
-      connection.keep(connection.replica.subscribe((change) => connection.publish({ type: 'change', payload: change })));
-      connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
-      connection.keep(connection.pending.onChange(() => session.status.share()));
-      connection.post({ kind: 'hello', from: this.#tabId });
-      return { version: SDK_VERSION, instanceId: connection.replica.instanceId, status: session.status.answerConnect() };
-    } finally {
-      this.#connecting = false;
-    }
+      },
+      this,
+    );
+    const session = this.#rooms.sessionOf(connection);
+    this.#session = session;
+    connection.keep(connection.replica.subscribe((change) => this.#rooms.publish(session, { type: 'change', payload: change })));
+    connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
+    connection.keep(connection.pending.onChange(() => session.status.share()));
+    session.status.restore(await readSyncFacts(connection.replica));
+    connection.post({ kind: 'hello', from: this.#tabId });
+    if (wanted) session.terms.join().catch((error: unknown) => connection.deliver({ type: 'error', payload: SyncError.from(error).toJSON() }));
+    void this.#waiters.settle(); // receipts of a replica this one replaced are unknown now
+    return session;
   }
 
-  #sessionOf(connection: Connection): Session {
-    const terms: LeaderTerms = new LeaderTerms(this.#locks, connection.lockName, {
-      newManager: (fence) => this.#newManager(session, 'leader', fence),
-      beat: () => connection.post({ kind: 'beat', from: this.#tabId }),
-      onLead: (manager) => {
-        connection.post({ kind: 'leader', from: this.#tabId });
-        status.termBegan();
-        status.share();
-        calls.runHere(manager);
+  /** The replica's life in this tab: presence, clearing, the session replaced after a clear. */
+  #lifeOf(name: string): ReplicaLife {
+    const timeoutMs = this.#options.clearTimeoutMs ?? DEFAULT_CLEAR_TIMEOUT_MS;
+    const factory = this.#options.indexedDB ?? globalThis.indexedDB;
+    return new ReplicaLife({ locks: this.#locks, name, factory, timers: this.#timers, timeoutMs, tabId: this.#tabId }, {
+      current: () => this.#session,
+      close: () => this.#closeSession(),
+      reopen: async (wanted, before) => {
+        await this.#closeSession(); // still open if a clear failed before closing it
+        const session = await this.#openSession(wanted);
+        const { instanceId } = session.connection.replica;
+        if (instanceId === before) return;
+        // The replica was replaced: this tab's page hears `reset`, then where sync stands.
+        session.connection.deliver({ type: 'reset', payload: { cause: 'local-data-cleared', instanceId } });
+        session.status.share();
       },
-      onResign: (last) => status.termEnded(last),
-      onFinalFailure: (failure) => {
-        status.setFinalFailure(failure);
-        status.share();
-      },
-      onLeaderGone: () => status.leaderGone(),
-      onError: (error) => connection.publish({ type: 'error', payload: error }),
-    }, { timers: this.#timers, silenceMs: this.#options.leaderSilenceMs ?? DEFAULT_LEADER_SILENCE_MS, jitter: Math.random() });
-    const status = new TabStatus(connection, { leader: () => terms.manager, wantsSync: () => terms.wanted });
-    const calls = new ForwardedCalls({
-      connection,
-      locks: this.#locks,
-      timers: this.#timers,
-      answerTimeoutMs: this.#options.leaderAnswerTimeoutMs ?? DEFAULT_LEADER_ANSWER_TIMEOUT_MS,
-      runAlone: (method) => this.#runAlone(session, method),
     });
-    const session: Session = { connection, terms, calls, status, handlers: this.#handlers(connection, terms, calls, status) };
-    return session;
+  }
+
+  /** Ends the session, if any: its sync, rooms and replica. */
+  async #closeSession(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    if (session !== undefined) await closeSession(session);
   }
 
   // ---- data: every tab writes its own connection to the shared database ----
 
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#replica('put').put(collective, id, value);
+  put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt> {
+    return this.#write('put', () => [{ op: 'put', collective, id, value }]);
   }
 
-  putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#replica('putMany').putMany(records);
+  putMany(records: readonly RecordInput[]): Promise<WriteReceipt> {
+    return this.#write('putMany', () => recordsToWrites(records), 'records');
   }
 
-  delete(collective: string, id: string): Promise<void> {
-    return this.#replica('delete').delete(collective, id);
+  delete(collective: string, id: string): Promise<WriteReceipt> {
+    return this.#write('delete', () => [{ op: 'delete', collective, id }]);
   }
 
-  get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return this.#replica('get').get(collective, id);
+  async get(collective: string, id: string): Promise<RecordEntry | undefined> {
+    return (await this.#replica('get')).get(collective, id);
   }
 
-  list(collective: string): Promise<RecordEntry[]> {
-    return this.#replica('list').list(collective);
+  async list(collective: string): Promise<RecordEntry[]> {
+    return (await this.#replica('list')).list(collective);
   }
 
-  #replica(what: string): LocalStore {
-    return this.#connected(what).connection.replica;
+  /** A write through `write()`, whose logged seqs make its receipt; its messages name `field`. */
+  async #write(what: string, writes: () => LocalWrite[], field = what): Promise<WriteReceipt> {
+    const replica = await this.#replica(what);
+    const logged = await replica.write(writes(), { field });
+    return { instanceId: replica.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
+  }
+
+  /** The replica, once no clear is replacing it. */
+  async #replica(what: string): Promise<LocalStore> {
+    return (await this.#ready(what)).connection.replica;
+  }
+
+  // ---- the outbox and the replica's life (issue 12) ----
+
+  async pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
+    return pendingWrites(await this.#replica('pending'), options, this.#timers.now());
+  }
+
+  async isPending(collective: string, id: string): Promise<boolean> {
+    return (await this.#ready('isPending')).outbox.isPending(collective, id);
+  }
+
+  async pendingIds(collective: string): Promise<string[]> {
+    return (await this.#ready('pendingIds')).outbox.pendingIds(collective);
+  }
+
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome> {
+    return this.#waiters.whenPushed(receipt);
+  }
+
+  /** Clears the replica's local data with every tab (`replica-life.ts`). */
+  async clearLocalData(options: ClearLocalDataOptions = {}): Promise<void> {
+    await this.#ready('clearLocalData');
+    await (this.#life as ReplicaLife).clear(options);
+  }
+
+  /** The session, once no clear is replacing it. */
+  async #ready(what: string): Promise<Session> {
+    await this.#life?.ready();
+    return this.#connected(what);
   }
 
   // ---- lifecycle ----
@@ -164,9 +246,9 @@ export class SyncWorker {
    * the tab queues for the lock and resolves at once. Fails `ALREADY_STARTED` when started.
    */
   async start(): Promise<void> {
-    const { terms, status } = this.#connected('start');
+    const { terms, status } = await this.#ready('start');
     if (terms.wanted) {
-      throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): sync is already started in this tab; call stop() first');
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'start(): already started; stop() first');
     }
     status.setFinalFailure(undefined);
     await terms.join();
@@ -175,7 +257,7 @@ export class SyncWorker {
 
   /** Leaves the sync; a leading tab stops its loop and hands the lock to the next tab. */
   async stop(): Promise<void> {
-    const { terms, status } = this.#connected('stop');
+    const { terms, status } = await this.#ready('stop');
     await terms.leave();
     status.share();
   }
@@ -198,19 +280,19 @@ export class SyncWorker {
 
   /** What this tab shows (see `TabStatus.current`); `idle` before connect. */
   status(): SyncStatus {
-    return this.#session?.status.current() ?? { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
+    return this.#session?.status.current() ?? IDLE_STATUS;
   }
 
   /** Stops, leaves the tabs, closes the replica. The connection is over. */
   async close(): Promise<void> {
-    const session = this.#session;
-    if (session === undefined) return;
+    const life = this.#life;
+    this.#life = undefined;
+    await life?.ready();
     try {
-      await session.terms.close();
+      await this.#closeSession();
     } finally {
-      session.calls.close();
-      this.#session = undefined;
-      session.connection.close();
+      life?.leave();
+      await this.#waiters.settle(); // no replica now: waiting receipts fail SHUTDOWN
     }
   }
 
@@ -219,80 +301,18 @@ export class SyncWorker {
     return this.#session;
   }
 
-  #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const { calls, terms } = this.#connected(method);
+  async #leaderCall(method: ForwardedMethod): Promise<SyncProgress | undefined> {
+    const { calls, terms } = await this.#ready(method);
     return calls.call(method, terms.manager);
-  }
-
-  /** Runs `method` on a manager made for this one call (this tab holds the lock). */
-  async #runAlone(session: Session, method: ForwardedMethod): Promise<SyncProgress | undefined> {
-    const manager = this.#newManager(session, 'one-call');
-    try {
-      return await runOn(manager, method);
-    } finally {
-      await manager.stop();
-    }
-  }
-
-  /**
-   * A manager over this tab's connection and pending count, whose progress, conflict and
-   * error events go to every tab (its `change` events are the replica's, published
-   * already). The leader's status is this tab's; a manager made for one call reports its own.
-   */
-  #newManager(session: Session, role: 'leader' | 'one-call', fence: Fence = (target) => target): SyncManager {
-    const { connection, terms, status } = session;
-    const manager = new SyncManager(fence(connection.replica), fence(connection.transport), connection.config, {
-      ...this.#timers,
-      pendingCount: connection.pending,
-    });
-    manager.setOnline(this.#online.isOnline());
-    for (const type of ['progress', 'conflict', 'error'] as const) {
-      manager.on(type, (payload: SyncEventMap[typeof type]) => connection.publish({ type, payload } as WorkerEvent));
-    }
-    manager.on('status', (payload) => {
-      if (role === 'one-call') connection.publish({ type: 'status', payload });
-      // Not while a later term runs: a stopped manager may still report late.
-      else if (terms.manager === undefined || terms.manager === manager) status.share();
-    });
-    return manager;
   }
 
   #onOnline(online: boolean): void {
     this.#session?.terms.manager?.setOnline(online);
   }
 
-  // ---- the other tabs ----
-
+  /** A message of another tab, for the session open now. */
   #onTabMessage(message: TabMessage): void {
     const session = this.#session;
     if (session !== undefined) dispatchTabMessage(session.handlers, message);
-  }
-
-  #handlers(connection: Connection, terms: LeaderTerms, calls: ForwardedCalls, status: TabStatus): TabMessageHandlers {
-    return {
-      event: ({ event }) => {
-        if (event.type === 'status') {
-          if (terms.manager !== undefined) return; // only one leader's status counts: ours
-          status.heard(event.payload);
-          terms.watch();
-          return;
-        }
-        if (event.type === 'change' && event.payload.source === 'local') {
-          // Another tab wrote: the change log grew. As leader, push it now rather than at the next interval.
-          void connection.pending.refresh();
-          terms.manager?.requestPush();
-        }
-        connection.deliver(event);
-      },
-      hello: () => status.answerHello(),
-      beat: () => terms.heard(),
-      leader: () => {
-        calls.resend();
-        terms.watch();
-      },
-      call: (message) => calls.serve(message, terms.manager),
-      accepted: (message) => calls.accepted(message),
-      reply: (message) => calls.replied(message),
-    };
   }
 }

@@ -30,6 +30,8 @@ export type TabMessage =
   | { readonly kind: 'call'; readonly from: string; readonly id: string; readonly method: ForwardedMethod }
   /** The leader took call `id` of tab `to`; its reply will follow. */
   | { readonly kind: 'accepted'; readonly from: string; readonly to: string; readonly id: string }
+  /** `from` clears the replica's local data: let go of the database (see `clear-data.ts`). */
+  | { readonly kind: 'clear'; readonly from: string }
   | {
       readonly kind: 'reply';
       readonly from: string;
@@ -73,7 +75,7 @@ export function defaultBroadcastChannel(name: string): BroadcastChannelLike {
   return { postMessage: () => undefined, addEventListener: () => undefined, close: () => undefined };
 }
 
-const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'beat', 'leader', 'call', 'accepted', 'reply']);
+const KINDS: ReadonlySet<string> = new Set<TabMessage['kind']>(['event', 'hello', 'beat', 'leader', 'call', 'accepted', 'reply', 'clear']);
 
 function isTabMessage(data: unknown): data is TabMessage {
   if (typeof data !== 'object' || data === null) return false;

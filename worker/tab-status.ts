@@ -4,12 +4,13 @@
  * told (`idle` once no tab leads). Whatever the tab, `pending` is its own count of the
  * shared replica, and `running` is true while the app wants sync in this tab.
  */
+import type { SyncFacts } from '../src/engine/sync-facts.ts';
 import type { SyncManager } from '../src/engine/sync-manager.ts';
 import type { SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncStatus } from '../src/protocol/types.ts';
+import { IDLE_STATUS } from '../src/worker-api/sync-worker-api.ts';
 import type { Connection } from './connection.ts';
 
-const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 /** What the status reads from the leader term. */
 export interface LeaderView {
@@ -95,6 +96,13 @@ export class TabStatus {
   leaderGone(): void {
     this.#leaderStatus = { ...IDLE_STATUS, lastSyncedAt: this.#leaderStatus.lastSyncedAt };
     this.share();
+  }
+
+  /** What the replica remembers of its sync (a reload): shown until a leader speaks. */
+  restore(facts: SyncFacts): void {
+    if (this.#leaderStatus.lastSyncedAt !== null) return;
+    const { lastSyncedAt, cursors } = facts;
+    this.#leaderStatus = { ...this.#leaderStatus, lastSyncedAt, ...(cursors === undefined ? {} : { cursors }) };
   }
 
   /** This tab leads now: the other tabs hear its status whatever they heard before. */

@@ -52,6 +52,27 @@ export interface SyncWorkerOptions {
    * old leader then sends and writes nothing more. Default 10000 ms.
    */
   readonly leaderSilenceMs?: number;
+  /**
+   * How long `clearLocalData()` waits for the other tabs of the replica to let go of the
+   * database before failing `DATABASE_BLOCKED` (a frozen tab). Default 10 000 ms.
+   */
+  readonly clearTimeoutMs?: number;
+  /**
+   * Collections in this worker: declared indexes, queries and live queries
+   * (`workerCollections` from `pulsesync/worker`; pulsesync's prebuilt collections
+   * worker has it). Without it, a page that declares collections is refused at connect
+   * (`INVALID_CONFIG`), and the worker carries none of their code.
+   */
+  readonly collections?: WorkerCollections;
+}
+
+/**
+ * Collections for a sync worker: `workerCollections` from `pulsesync/worker`, opaque.
+ * How the sync worker reaches them is `collections-seam.ts`.
+ */
+export interface WorkerCollections {
+  /** What this option holds (a tag: only `workerCollections` is one). */
+  readonly kind: 'collections';
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -20,3 +20,18 @@ export function percentile(samples: readonly number[], p: number): number {
 export function perSecond(count: number, ms: number): number {
   return ms > 0 ? (count * 1000) / ms : Number.NaN;
 }
+
+/** Median and range of a series; `n` counts the finite samples (failed rounds are NaN). */
+export interface Summary {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly n: number;
+}
+
+/** Median, min and max over the finite samples; NaNs (failed rounds) are left out. */
+export function summarize(samples: readonly number[]): Summary {
+  const finite = samples.filter((x) => Number.isFinite(x));
+  if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), n: finite.length };
+}

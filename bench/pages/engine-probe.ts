@@ -5,11 +5,11 @@
  * the other store calls. Beside the SDK figure it shows what the worker and Comlink add,
  * and whether the steps run one after another or overlap.
  */
-import { deleteDB } from 'idb';
 import { SyncManager } from '../../src/engine/index.ts';
 import { openReplica, type LocalStore } from '../../src/store/index.ts';
 import { httpTransport } from '../../src/transport/http-transport.ts';
 import type { SyncTransport } from '../../src/transport/index.ts';
+import { deleteDb, freshName } from './plain-idb.ts';
 
 /** Where one in-page initial sync spent its time, ms. */
 export interface EngineSyncRun {
@@ -23,8 +23,6 @@ export interface EngineSyncRun {
   /** Summed time inside the other replica calls the engine made (cursor reads…). */
   readonly otherStoreMs: number;
 }
-
-let counter = 0;
 
 /** Wraps every function-valued property so the time until its promise settles is added to `into`. */
 function timed<T extends object>(target: T, into: (name: string, ms: number) => void): T {
@@ -45,7 +43,7 @@ function timed<T extends object>(target: T, into: (name: string, ms: number) => 
 
 /** Runs `initialSync` in the page with batches of `batch`; see {@link EngineSyncRun}. */
 export async function engineInitialSync(options: { url: string; token: string; batch: number }): Promise<EngineSyncRun> {
-  const name = `engine-${Date.now()}-${counter++}`;
+  const name = freshName('engine');
   const replica = await openReplica({ name });
   const spent = new Map<string, number>();
   const add = (key: string, ms: number): void => void spent.set(key, (spent.get(key) ?? 0) + ms);
@@ -73,6 +71,6 @@ export async function engineInitialSync(options: { url: string; token: string; b
   } finally {
     await manager.stop();
     replica.close();
-    await deleteDB(name);
+    await deleteDb(name);
   }
 }

@@ -38,3 +38,14 @@ export function longTaskWatch(name: string, action: 'start' | 'stop'): { maxMs: 
   watches.delete(name);
   return { maxMs: watch.max, count: watch.count };
 }
+
+/**
+ * Stops a watch once the current task has ended. An awaited call resumes inside the
+ * task that delivered its answer (for a large answer, the task that deserialised it),
+ * and that task's entry exists only once it ends: stopping at once would miss the very
+ * task most likely to be long. Not timed: call it after the clock has stopped.
+ */
+export async function longTaskWatchEnd(name: string): Promise<{ maxMs: number; count: number }> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return longTaskWatch(name, 'stop');
+}

@@ -1,11 +1,40 @@
 /**
- * The network half of an initial sync, without the replica: pull the whole feed over
- * HTTP from the page, parse and validate each response as the HTTP transport does,
- * apply nothing. Beside the store-alone apply figure, it shows which half limits the
- * end-to-end sync.
+ * The sync protocol spoken from the page with `fetch`, no SDK: the network half of an
+ * initial sync measured alone (pull the whole feed, parse and validate each page as the
+ * HTTP transport does, apply nothing), and the pull pages the RxDB peer replicates from.
  */
 import { PROTOCOL_VERSION } from '../../src/protocol/types.ts';
 import { parsePullResponse } from '../../src/protocol/validate.ts';
+
+/** Where the server is. */
+export interface PageServer {
+  readonly url: string;
+  readonly token: string;
+}
+
+async function post(server: PageServer, path: string, body: unknown): Promise<string> {
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+    body: JSON.stringify(body),
+    cache: 'no-store',
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${text.slice(0, 200)}`);
+  return text;
+}
+
+/** Handshakes a new instance; returns its id. */
+export async function handshake(server: PageServer): Promise<string> {
+  const instanceId = crypto.randomUUID();
+  await post(server, '/sync/handshake', { instanceId, protocolVersion: PROTOCOL_VERSION, capabilities: ['total'] });
+  return instanceId;
+}
+
+/** One pull page, as the server's JSON text. */
+export function pullPage(server: PageServer, instanceId: string, cursor: number, batchSize: number): Promise<string> {
+  return post(server, '/sync/pull', { instanceId, cursor, batchSize });
+}
 
 /** What one wire pull run measured. */
 export interface WirePullRun {
@@ -16,31 +45,17 @@ export interface WirePullRun {
   readonly parseMs: number;
 }
 
-async function post(url: string, token: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
-    cache: 'no-store',
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${text.slice(0, 200)}`);
-  return text;
-}
-
 /** Pulls the feed from cursor 0 to the end in pages of `batch`; ms and counts. */
-export async function wirePull(options: { url: string; token: string; batch: number }): Promise<WirePullRun> {
-  const instanceId = crypto.randomUUID();
-  await post(`${options.url}/sync/handshake`, options.token, { instanceId, protocolVersion: PROTOCOL_VERSION, capabilities: ['total'] });
+export async function wirePull(options: PageServer & { batch: number }): Promise<WirePullRun> {
+  const instanceId = await handshake(options);
   let cursor = 0;
   let pulled = 0;
   let requests = 0;
   let parseMs = 0;
   const start = performance.now();
-  // Bounded: a feed of 10M rows at batch 1 would still end; a server that never says
-  // hasMore=false is stopped after 100k requests.
+  // Bounded: a server that never says hasMore=false is left after 100k requests.
   for (let hasMore = true; hasMore && requests < 100_000; requests++) {
-    const text = (await post(`${options.url}/sync/pull`, options.token, { instanceId, cursor, batchSize: options.batch })) as string;
+    const text = await pullPage(options, instanceId, cursor, options.batch);
     const t = performance.now();
     const response = parsePullResponse(JSON.parse(text));
     parseMs += performance.now() - t;

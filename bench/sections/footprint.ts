@@ -1,13 +1,14 @@
 /**
- * Section 5: the bytes an app pays — the main-thread client entry and the worker
+ * Section 6: the bytes an app pays — the main-thread client entry and the worker
  * bundle, minified and brotli-compressed — against the 25 KB target for both together.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureEntry, type ChunkSize } from '../lib/footprint.ts';
-import type { ResultRow } from '../lib/table.ts';
+import { figureRow, type ReportRow, type SectionReport } from '../lib/report.ts';
+import type { Section, SectionContext } from '../lib/section.ts';
 
-const SECTION = '5 Footprint';
+const TITLE = '6 Footprint: what an app ships (minified, brotli 11); measured once, it does not vary';
 const TARGET_KB = 25;
 
 const kb = (bytes: number): number => bytes / 1024;
@@ -35,54 +36,43 @@ function appEntry(root: string): { file: string; from: string } | undefined {
 }
 
 /** Builds and measures the client entry and the worker. */
-export async function runFootprint(options: { root: string }): Promise<ResultRow[]> {
-  const entry = appEntry(options.root);
-  if (entry === undefined) {
-    return [{ section: SECTION, figure: 'client + worker (brotli)', value: 'not available yet: no src/client', unit: '' }];
-  }
-  const client = await measureEntry(entry.file, options.root);
+async function runFootprint(ctx: SectionContext): Promise<SectionReport[]> {
+  const entry = appEntry(ctx.root);
+  if (entry === undefined) return [{ title: TITLE, rows: [figureRow('client + worker (brotli)', 'not available: no src/client', '')], notes: [] }];
+  const client = await measureEntry(entry.file, ctx.root);
   let clientChunks: readonly ChunkSize[] = client.chunks.filter((c) => !isWorkerChunk(c));
   let workerChunks: readonly ChunkSize[] = client.chunks.filter(isWorkerChunk);
   let workerSource = `emitted by createSyncClient's new Worker(new URL(…))`;
   if (workerChunks.length === 0) {
     // The client does not spawn a bundled worker itself: measure the worker entry.
-    const workerEntry = ['worker/default-worker.ts', 'worker/index.ts'].map((p) => join(options.root, p)).find((p) => existsSync(p));
+    const workerEntry = ['worker/default-worker.ts', 'worker/index.ts'].map((p) => join(ctx.root, p)).find((p) => existsSync(p));
     if (workerEntry !== undefined) {
-      workerChunks = (await measureEntry(workerEntry, options.root)).chunks;
-      workerSource = workerEntry.slice(options.root.length);
+      workerChunks = (await measureEntry(workerEntry, ctx.root)).chunks;
+      workerSource = workerEntry.slice(ctx.root.length);
     }
   } else {
     clientChunks = clientChunks.length > 0 ? clientChunks : client.chunks;
   }
   const clientBr = clientChunks.reduce((s, c) => s + c.brotli, 0);
   const workerBr = workerChunks.reduce((s, c) => s + c.brotli, 0);
-  const total = clientBr + workerBr;
-  const rows: ResultRow[] = [
-    {
-      section: SECTION, figure: 'client: createSyncClient (brotli)', value: kb(clientBr), unit: 'KB',
-      note: `import { createSyncClient } from '${entry.from}', tree-shaken, minified → ${describe(clientChunks)}`,
-    },
-    workerChunks.length === 0
-      ? { section: SECTION, figure: 'worker (brotli)', value: 'not available yet: no worker entry', unit: '' }
-      : { section: SECTION, figure: 'worker (brotli)', value: kb(workerBr), unit: 'KB', note: `${workerSource} → ${describe(workerChunks)}` },
-    {
-      section: SECTION,
-      figure: 'client + worker (brotli)',
-      value: kb(total),
-      unit: 'KB',
-      target: `< ${TARGET_KB} KB`,
-      ...(workerChunks.length > 0 ? { met: kb(total) < TARGET_KB } : {}),
-    },
+  const rows: ReportRow[] = [
+    figureRow('client: createSyncClient (brotli)', kb(clientBr), 'KB'),
+    workerChunks.length === 0 ? figureRow('worker (brotli)', 'not available: no worker entry', '') : figureRow('worker (brotli)', kb(workerBr), 'KB'),
+    figureRow('client + worker (brotli)', workerChunks.length === 0 ? 'n/a' : kb(clientBr + workerBr), 'KB', { below: TARGET_KB }),
+  ];
+  const notes = [
+    `client: import { createSyncClient } from '${entry.from}', tree-shaken, minified → ${describe(clientChunks)}`,
+    `worker: ${workerSource} → ${describe(workerChunks)}`,
   ];
   // For reference: the whole entry with every export kept (no tree-shaking).
-  const index = join(options.root, 'src/index.ts');
+  const index = join(ctx.root, 'src/index.ts');
   if (existsSync(index)) {
-    const whole = await measureEntry(index, options.root);
-    const wholeBr = whole.chunks.filter((c) => !isWorkerChunk(c)).reduce((s, c) => s + c.brotli, 0);
-    rows.push({
-      section: SECTION, figure: 'src/index.ts, every export kept', value: kb(wholeBr), unit: 'KB',
-      note: 'the package entry with nothing tree-shaken (store, engine, transports, protocol, clock): what a bundler that cannot shake pays on the main thread; not part of the target',
-    });
+    const whole = await measureEntry(index, ctx.root);
+    rows.push(figureRow('src/index.ts, every export kept', kb(whole.chunks.filter((c) => !isWorkerChunk(c)).reduce((s, c) => s + c.brotli, 0)), 'KB'));
+    notes.push('src/index.ts with nothing tree-shaken: what a bundler that cannot shake pays on the main thread; not part of the target');
   }
-  return rows;
+  return [{ title: TITLE, rows, notes }];
 }
+
+/** Section 6. */
+export const footprintSection: Section = { key: 'footprint', title: '6 Footprint', minutes: 3, run: runFootprint };

@@ -1,10 +1,11 @@
 /**
  * The demo's own sync worker: pulsesync's worker (`exposeSyncWorker`) given an online
- * signal and a transport that obey the page's Offline switch (see offline-switch.ts).
+ * signal and a transport that obey the page's Offline switch (see offline-switch.ts),
+ * and the worker side of the page's collections.
  * This is the SDK's documented way to customise what cannot be sent to a worker.
  */
 import { ErrorCode, SyncError, httpTransport, wrapTransport, type SyncTransport } from 'pulsesync/engine';
-import { exposeSyncWorker, type OnlineSignal } from 'pulsesync/worker';
+import { exposeSyncWorker, workerCollections, type OnlineSignal } from 'pulsesync/worker';
 import { decodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 
 const { device, offline: startOffline } = decodeWorkerName(self.name);
@@ -70,4 +71,6 @@ function switchedTransport(inner: SyncTransport): SyncTransport {
 exposeSyncWorker({
   online,
   transport: (settings) => switchedTransport(httpTransport(settings)),
+  // The page declares collections (collections.ts): this worker serves them.
+  collections: workerCollections,
 });

@@ -3,20 +3,23 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import { createSyncClient, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData } from 'pulsesync';
+import { createSyncClient, isSyncError, type ChangeEvent, type ConflictPolicy, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
+import { ArchiveView } from './archive-view.ts';
+import { ARCHIVE, demoCollections } from './collections.ts';
 import { ConflictView } from './conflict-view.ts';
 import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
 import { byId } from './dom.ts';
+import { ForgetDialog } from './forget-dialog.ts';
 import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
+import { OutboxView } from './outbox-view.ts';
 import { ProgressView } from './progress-view.ts';
-import { ReplicaReader } from './replica-facts.ts';
-import { coalesced, throttled } from './schedule.ts';
-import { SyncSession, type ClientFactory } from './session.ts';
+import { coalesced } from './schedule.ts';
+import { SyncSession, type ClientFactory, type DemoClient } from './session.ts';
 import { SyncView } from './sync-view.ts';
 import { TodoListView } from './todo-view.ts';
-import { byCreation, newTodoId, todoFromRecord, todoValue, TODOS, type Todo } from './todos.ts';
+import { newTodoId, todoFromRecord, todoValue, TODOS, type Todo } from './todos.ts';
 
 const { name: device, invalid } = deviceFromUrl(location.search);
 const dbName = databaseName(device);
@@ -24,6 +27,8 @@ const dbName = databaseName(device);
 const syncView = new SyncView();
 const progressView = new ProgressView();
 const conflictView = new ConflictView();
+const outboxView = new OutboxView();
+const forgetDialog = new ForgetDialog();
 const offlineBox = byId('offline', HTMLInputElement);
 const syncNowButton = byId('sync-now', HTMLButtonElement);
 const backgroundButton = byId('toggle-background', HTMLButtonElement);
@@ -31,7 +36,6 @@ const seedButton = byId('seed', HTMLButtonElement);
 const forgetButton = byId('forget', HTMLButtonElement);
 const directionSelect = byId('direction', HTMLSelectElement);
 const policyRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="policy"]')];
-const archiveCount = byId('archive-count', HTMLElement);
 
 byId('device-name', HTMLElement).textContent = device;
 byId('db-name', HTMLElement).textContent = dbName;
@@ -49,16 +53,6 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Deletes a database; other tabs of this device let go of it when asked (versionchange). */
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error ?? new Error(`could not delete ${name}`));
-    request.onblocked = () => syncView.showNotice(`Waiting for other tabs of device “${device}” to close its database…`);
-  });
-}
-
 /** Runs a user action; a failure is shown on the page, never thrown at the console. */
 async function act(what: string, run: () => Promise<unknown>): Promise<void> {
   try {
@@ -72,11 +66,11 @@ async function main(config: DemoConfig): Promise<void> {
   byId('server-url', HTMLElement).textContent = config.serverUrl;
   let offline = false;
   const offlineChannel = new BroadcastChannel(offlineChannelName(device));
-  const replicaReader = new ReplicaReader(dbName, config.serverUrl, config.token);
 
   const factory: ClientFactory = (options) =>
     createSyncClient({
       ...options,
+      collections: demoCollections,
       worker: new Worker(new URL('./demo-worker.ts', import.meta.url), {
         type: 'module',
         name: encodeWorkerName({ device, offline }),
@@ -87,64 +81,93 @@ async function main(config: DemoConfig): Promise<void> {
   const todoView = new TodoListView(byId('todo-list', HTMLUListElement), byId('todo-empty', HTMLElement), byId('todo-count', HTMLElement), {
     toggle: (todo) => void act('Saving', () => saveTodo({ ...todo, done: !todo.done })),
     rename: (todo, title) => void act('Saving', () => saveTodo({ ...todo, title })),
-    remove: (todo) => void act('Deleting', async () => (await session.current()).delete(TODOS, todo.id)),
+    remove: (todo) => void act('Deleting', async () => (await session.current()).collection('todos').delete(todo.id)),
   });
 
-  async function saveTodo(todo: Todo): Promise<void> {
-    return (await session.current()).put(TODOS, todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
+  async function saveTodo(todo: Todo): Promise<WriteReceipt> {
+    return (await session.current()).collection('todos').put(todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
-  /** Todos that arrived from another device since the last read (they flash). */
+  /** Todos that arrived from another device since the list last rendered (they flash). */
   const arrived = new Set<string>();
-  const refreshTodos = coalesced(async () => {
-    const flash = new Set(arrived);
-    arrived.clear();
+  const archiveView = new ArchiveView(ARCHIVE, (error) => syncView.showNotice(`Reading the archive failed: ${describeError(error)}`, true));
+  /** The todos as the live query last gave them, and which of them have a write waiting. */
+  let shown: readonly Todo[] = [];
+  let waiting: ReadonlySet<string> = new Set();
+
+  /**
+   * The views follow live queries of the current client: the todos in createdAt order
+   * (an index), the open and done counts (count(), no list read), the archive a page
+   * at a time. A settings change makes a new client: its views are watched anew.
+   */
+  function watchViews(client: DemoClient): () => void {
+    const todos = client.collection('todos');
+    const counts = { open: 0, done: 0 };
+    const failed = (error: unknown): void => syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
+    const stops = [
+      todos.watch({ orderBy: 'createdAt' }, (page) => {
+        const flash = new Set(arrived);
+        arrived.clear();
+        shown = page.records.map(todoFromRecord);
+        todoView.render(shown, flash, waiting);
+      }, failed),
+      ...(['open', 'done'] as const).map((which) =>
+        todos.watchCount({ done: which === 'done' }, (n) => {
+          counts[which] = n;
+          todoView.showCounts(counts.open, counts.done);
+        }, failed),
+      ),
+      archiveView.attach(client.collection(ARCHIVE)),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+  let stopViews = (): void => undefined;
+
+  /**
+   * The "synced?" marks (which todos have a write still waiting: one log read in the
+   * worker) and the outbox (what waits for the server, with values to show titles):
+   * after a local write, an ack and a reset.
+   */
+  const refreshWaiting = coalesced(async () => {
     try {
-      const todos = (await (await session.current()).list(TODOS)).map(todoFromRecord).sort(byCreation);
-      todoView.render(todos, flash);
+      const client = await session.current();
+      const [ids, pending] = await Promise.all([client.pendingIds(TODOS), client.pending({ values: true })]);
+      waiting = new Set(ids);
+      todoView.render(shown, new Set(), waiting);
+      outboxView.show(pending);
     } catch (error) {
-      syncView.showNotice(`Reading todos failed: ${describeError(error)}`, true);
+      syncView.showNotice(`Reading the outbox failed: ${describeError(error)}`, true);
     }
   });
 
-  // The seeded records: thousands arrive in a catch-up, so count them at most once a second.
-  const refreshArchive = throttled(async () => {
-    const records = await (await session.current()).list(config.seedCollective);
-    archiveCount.textContent =
-      records.length === 0 ? '' : `Also on this device: ${count(records.length)} seeded records in “${config.seedCollective}”.`;
-  }, 1000);
-
-  // Pending count and cursors, from the replica, after each status and change.
-  const refreshFacts = coalesced(async () => syncView.showFacts(await replicaReader.read(!offline)));
-
+  /** Marks todos that arrived from another device (the next render flashes them); views update by live queries. */
   function onChange(event: ChangeEvent): void {
-    let todos = false;
-    let archive = false;
     for (const change of event.changes) {
-      if (change.collective === TODOS) {
-        todos = true;
-        if (event.source === 'remote' && change.op === 'put') arrived.add(change.id);
-      } else if (change.collective === config.seedCollective) {
-        archive = true;
-      }
+      if (change.collective === TODOS && event.source === 'remote' && change.op === 'put') arrived.add(change.id);
     }
-    if (todos) refreshTodos();
-    if (archive) refreshArchive();
-    refreshFacts();
+    if (event.source === 'local') refreshWaiting();
   }
 
   const session = new SyncSession(factory, { name: dbName, url: config.serverUrl, token: config.token }, loadSettings(device), {
-    status: (status) => {
-      syncView.showStatus(status);
-      refreshFacts();
-    },
+    status: (status) => syncView.showStatus(status),
     progress: (progress) => progressView.show(progress),
     change: onChange,
     conflict: (conflict) => conflictView.add(conflict),
     error: (error) => syncView.showNotice(describeError(error), true),
+    // The server dealt with writes: their marks and the outbox change.
+    ack: () => refreshWaiting(),
+    // Local data cleared (here, or in another tab of this device): the live queries
+    // answer again from the empty replica by themselves; the marks and outbox are read anew.
+    reset: () => {
+      progressView.reset('Local data forgotten: this device starts again from the server.');
+      refreshWaiting();
+    },
     ready: () => {
-      refreshTodos();
-      refreshArchive();
+      stopViews();
+      session.current().then((client) => {
+        stopViews = watchViews(client);
+      }, () => undefined); // closed meanwhile: nothing to watch
+      refreshWaiting();
     },
   });
 
@@ -160,7 +183,7 @@ async function main(config: DemoConfig): Promise<void> {
     input.value = '';
     input.focus();
     void act('Adding', async () =>
-      (await session.current()).put(TODOS, newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
+      (await session.current()).collection('todos').put(newTodoId(), todoValue({ title, done: false, createdAt: now, updatedBy: device, updatedAt: now })),
     );
   });
 
@@ -185,7 +208,6 @@ async function main(config: DemoConfig): Promise<void> {
     offline = value;
     offlineBox.checked = value;
     syncView.showOffline(value);
-    if (!value) refreshFacts();
   };
   offlineBox.addEventListener('change', () => {
     setOffline(offlineBox.checked);
@@ -229,26 +251,35 @@ async function main(config: DemoConfig): Promise<void> {
         const result = await seedServer();
         progressView.reset(`The server took ${count(result.seeded)} records in ${duration(result.ms)}. Catching up…`);
       });
-      refreshArchive();
     }).finally(() => {
       seedButton.disabled = false;
     });
   });
 
+  // Forget: the SDK clears the replica in every tab of this device (each gets `reset`
+  // and, syncing, catches up again). It refuses while changes wait: then ask first.
   forgetButton.addEventListener('click', () => {
     forgetButton.disabled = true;
     void act('Forgetting local data', async () => {
-      await session.close();
-      await replicaReader.close();
-      await deleteDatabase(dbName);
-      location.reload();
+      const client = await session.current();
+      try {
+        await client.clearLocalData();
+      } catch (error) {
+        if (!isSyncError(error, 'PENDING_WRITES')) throw error;
+        const pending = Number(error.details?.['pending'] ?? 0);
+        if (!(await forgetDialog.ask(pending))) {
+          syncView.showNotice('Kept this device’s data and its unsynced changes.');
+          return;
+        }
+        await client.clearLocalData({ discardPending: true });
+      }
     }).finally(() => {
       forgetButton.disabled = false;
     });
   });
 
   addEventListener('pagehide', () => {
-    void replicaReader.close();
+    stopViews();
     void session.close();
   });
 

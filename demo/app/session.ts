@@ -6,26 +6,34 @@
  */
 import { SyncError, type ConflictInfo, type ConflictPolicy, type SyncDirection } from 'pulsesync';
 import type { SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
-import type { ChangeEvent, JsonValue, RecordEntry, SyncConfigInput } from 'pulsesync';
+import type { AckEvent, ChangeEvent, ClearLocalDataOptions, JsonValue, PendingWrite, PendingWritesOptions, RecordEntry, ResetEvent, SyncConfigInput, WriteReceipt } from 'pulsesync';
+import type { DemoSyncClient } from './collections.ts';
 import type { DeviceSettings } from './device.ts';
 
 /** The part of pulsesync's SyncClient the demo uses. */
 export interface DemoClient {
+  /** The demo's declared collections (collections.ts). */
+  collection: DemoSyncClient['collection'];
   /** Resolves once the worker is connected (its replica open). */
   readonly ready: Promise<void>;
-  put(collective: string, id: string, value: JsonValue): Promise<void>;
-  delete(collective: string, id: string): Promise<void>;
+  put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;
+  delete(collective: string, id: string): Promise<WriteReceipt>;
   list(collective: string): Promise<RecordEntry[]>;
   start(): Promise<void>;
   stop(): Promise<void>;
   syncOnce(): Promise<void>;
   initialSync(): Promise<SyncProgress>;
   status(): SyncStatus | Promise<SyncStatus>;
+  pending(options?: PendingWritesOptions): Promise<PendingWrite[]>;
+  pendingIds(collective: string): Promise<string[]>;
+  clearLocalData(options?: ClearLocalDataOptions): Promise<void>;
   on(event: 'status', listener: (status: SyncStatus) => void): () => void;
   on(event: 'progress', listener: (progress: SyncProgress) => void): () => void;
   on(event: 'change', listener: (change: ChangeEvent) => void): () => void;
   on(event: 'conflict', listener: (conflict: ConflictInfo) => void): () => void;
   on(event: 'error', listener: (error: SyncErrorData) => void): () => void;
+  on(event: 'ack', listener: (ack: AckEvent) => void): () => void;
+  on(event: 'reset', listener: (reset: ResetEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -44,6 +52,10 @@ export interface SessionListeners {
   change(change: ChangeEvent): void;
   conflict(conflict: ConflictInfo): void;
   error(error: SyncErrorData): void;
+  /** The server dealt with some writes (the outbox shrank). */
+  ack(ack: AckEvent): void;
+  /** The local data were cleared (here or in another tab): everything shown is stale. */
+  reset(reset: ResetEvent): void;
   /** A new client is in place (after open or a settings change). */
   ready(): void;
 }
@@ -170,6 +182,8 @@ export class SyncSession {
       client.on('change', (c) => l.change(c)),
       client.on('conflict', (c) => l.conflict(c)),
       client.on('error', (e) => l.error(e)),
+      client.on('ack', (a) => l.ack(a)),
+      client.on('reset', (r) => l.reset(r)),
     ];
     l.ready();
     l.status(await client.status());

@@ -1,8 +1,7 @@
-/** The sync card: status pill and detail, last sync, pending count and cursors. */
+/** The sync card: status pill and detail, last sync, pending count and cursors (all from the status). */
 import type { SyncDirection, SyncStatus } from 'pulsesync';
 import { byId } from './dom.ts';
 import { ago, count, duration, timeOfDay } from './format.ts';
-import type { ReplicaFacts } from './replica-facts.ts';
 
 /** How long a notice stays. */
 const NOTICE_MS = 10_000;
@@ -20,7 +19,6 @@ export class SyncView {
   readonly #background = byId('toggle-background', HTMLButtonElement);
   #status: SyncStatus | undefined;
   #offline = false;
-  #facts: ReplicaFacts | undefined;
   #direction: SyncDirection = 'bidirectional';
 
   constructor() {
@@ -61,18 +59,11 @@ export class SyncView {
     }, NOTICE_MS);
   }
 
-  /** Pending changes and cursors as read from the replica (they beat the status's). */
-  showFacts(facts: ReplicaFacts | undefined): void {
-    this.#facts = facts;
-    this.#pullCursor.textContent = facts?.cursors === undefined ? '–' : count(facts.cursors.pull);
-    this.#pushCursor.textContent = facts?.cursors === undefined ? '–' : count(facts.cursors.push);
-    this.#render();
-  }
-
   #render(): void {
-    const status = this.#status;
-    if (status === undefined) return;
-    const s = this.#facts === undefined ? status : { ...status, pending: this.#facts.pending };
+    const s = this.#status;
+    if (s === undefined) return;
+    this.#pullCursor.textContent = s.cursors === undefined ? '–' : count(s.cursors.pull);
+    this.#pushCursor.textContent = s.cursors === undefined ? '–' : count(s.cursors.push);
     const state = !s.running && s.state === 'idle' ? 'stopped' : s.state;
     this.#pill.dataset['state'] = state;
     this.#pill.textContent = state;

@@ -1,6 +1,7 @@
 /**
  * The todo list: keyed rendering (a re-render after a sync keeps focus and an edit in
- * progress), inline editing with Enter to save and Escape to cancel.
+ * progress), inline editing with Enter to save and Escape to cancel, and a "synced?"
+ * mark per todo (from `client.pendingIds()`).
  */
 import { el } from './dom.ts';
 import { timeOfDay } from './format.ts';
@@ -17,6 +18,8 @@ interface Row {
   readonly li: HTMLLIElement;
   todo: Todo;
   editing: boolean;
+  /** Has the server taken its last change? */
+  synced: boolean;
 }
 
 /** Renders todos into a `<ul>`. */
@@ -34,19 +37,27 @@ export class TodoListView {
     this.#actions = actions;
   }
 
-  /** Shows `todos` in order; rows in `arrived` flash (they came from another device). */
-  render(todos: readonly Todo[], arrived: ReadonlySet<string> = new Set()): void {
+  /**
+   * Shows `todos` in order; rows in `arrived` flash (they came from another device);
+   * rows in `pending` are marked as not synced yet.
+   */
+  render(todos: readonly Todo[], arrived: ReadonlySet<string> = new Set(), pending: ReadonlySet<string> = new Set()): void {
     const seen = new Set<string>();
     let previous: HTMLLIElement | undefined;
     for (const todo of todos) {
       seen.add(todo.id);
+      const synced = !pending.has(todo.id);
       let row = this.#rows.get(todo.id);
       if (row === undefined) {
-        row = { li: el('li', { class: 'todo', 'data-id': todo.id }), todo, editing: false };
+        row = { li: el('li', { class: 'todo', 'data-id': todo.id }), todo, editing: false, synced };
         this.#rows.set(todo.id, row);
         this.#fill(row);
       } else if (!sameTodo(row.todo, todo)) {
         row.todo = todo;
+        row.synced = synced;
+        if (!row.editing) this.#fill(row);
+      } else if (row.synced !== synced) {
+        row.synced = synced;
         if (!row.editing) this.#fill(row);
       }
       if (arrived.has(todo.id)) flash(row.li);
@@ -64,9 +75,12 @@ export class TodoListView {
     }
     // A deleted row had focus (its Delete button): keep the keyboard user in the list.
     if (lostFocusAt !== undefined) this.#focusNear(lostFocusAt);
-    const open = todos.filter((t) => !t.done).length;
     this.#empty.hidden = todos.length > 0;
-    this.#counter.textContent = todos.length === 0 ? '' : `${open} open · ${todos.length} in all`;
+  }
+
+  /** Shows the counts (live counts of the collection, not of the rendered rows). */
+  showCounts(open: number, done: number): void {
+    this.#counter.textContent = open + done === 0 ? '' : `${open} open · ${done} done`;
   }
 
   #focusNear(index: number): void {
@@ -87,9 +101,14 @@ export class TodoListView {
     const remove = el('button', { type: 'button', class: 'delete', 'aria-label': `Delete “${todo.title}”` }, 'Delete');
     remove.addEventListener('click', () => this.#actions.remove(row.todo));
     const meta = `${todo.updatedBy}${todo.updatedAt > 0 ? ` · ${timeOfDay(todo.updatedAt)}` : ''}`;
+    const mark = el(
+      'span',
+      { class: 'sync-mark', 'data-synced': String(row.synced), title: row.synced ? 'The server has this change' : 'Waiting to be pushed to the server' },
+      row.synced ? '✓ synced' : '● not synced yet',
+    );
     li.replaceChildren(
       checkbox,
-      el('span', { class: 'text' }, el('span', { class: 'title' }, todo.title), el('span', { class: 'meta' }, meta)),
+      el('span', { class: 'text' }, el('span', { class: 'title' }, todo.title), el('span', { class: 'meta' }, meta, ' · ', mark)),
       el('span', { class: 'buttons' }, edit, remove),
     );
   }

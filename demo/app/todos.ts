@@ -1,5 +1,6 @@
-/** The app's data: todos as pulsesync records in the `todos` collective. */
-import type { JsonValue, RecordEntry } from 'pulsesync';
+/** The app's data: todos in the `todos` collection (declared in collections.ts). */
+import type { CollectionRecord, JsonValue } from 'pulsesync';
+import type { TodoValue } from './collections.ts';
 
 /** The collective todos live in. */
 export const TODOS = 'todos';
@@ -16,8 +17,8 @@ export interface Todo {
   readonly updatedAt: number;
 }
 
-/** The stored value of a todo (a JSON object). */
-export function todoValue(todo: Omit<Todo, 'id'>): JsonValue {
+/** The stored value of a todo (checked by the collection's schema when written). */
+export function todoValue(todo: Omit<Todo, 'id'>): TodoValue {
   return {
     title: todo.title,
     done: todo.done,
@@ -27,17 +28,9 @@ export function todoValue(todo: Omit<Todo, 'id'>): JsonValue {
   };
 }
 
-/** Reads a record as a todo; fills in what an odd value lacks rather than failing. */
-export function todoFromRecord(record: RecordEntry): Todo {
-  const v = typeof record.value === 'object' && record.value !== null && !Array.isArray(record.value) ? record.value : {};
-  return {
-    id: record.id,
-    title: typeof v['title'] === 'string' ? v['title'] : '(untitled)',
-    done: v['done'] === true,
-    createdAt: typeof v['createdAt'] === 'number' ? v['createdAt'] : 0,
-    updatedBy: typeof v['updatedBy'] === 'string' ? v['updatedBy'] : '?',
-    updatedAt: typeof v['updatedAt'] === 'number' ? v['updatedAt'] : 0,
-  };
+/** A record of the collection as the list shows it. */
+export function todoFromRecord(record: CollectionRecord<TodoValue>): Todo {
+  return { id: record.id, ...record.value };
 }
 
 /** The title a stored value shows (for the conflict log). */
@@ -50,9 +43,4 @@ export function titleOf(value: JsonValue | undefined): string | undefined {
 /** A new id: time first, so ids of one device sort by creation. */
 export function newTodoId(): string {
   return `${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
-}
-
-/** Oldest first, ties by id. */
-export function byCreation(a: Todo, b: Todo): number {
-  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -3,7 +3,8 @@
  * returns the app's handle on it.
  */
 export { createSyncClient } from './with-default-worker.ts';
-export type { SyncClient, SyncClientOptions } from './types.ts';
+export { defineCollections } from './with-collections-worker.ts';
+export type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 export { SDK_VERSION } from '../worker-api/version.ts';
 export type {
   SyncWorkerApi,

@@ -1,19 +1,27 @@
 /**
- * The main-thread client: a thin facade over the sync worker, reached through Comlink.
+ * The main-thread client: a thin facade over the sync worker, reached over the wire
+ * (`../worker-api/wire.ts`, Comlink's protocol).
  * The page never runs the sync loop; it sends calls, receives events, and gets
  * failures back as SyncErrors with their `code`.
  */
-import * as Comlink from 'comlink';
 import { timersOf, type Timers } from '../engine/timers.ts';
 import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
-import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import type { RecordEntry, RecordInput } from '../store/types.ts';
-import { workerEventOf, type SyncWorkerApi, type WorkerEvent } from '../worker-api/sync-worker-api.ts';
+import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import {
+  IDLE_STATUS,
+  workerEventOf,
+  type WorkerConnectOptions,
+  type WorkerConnectResult,
+  type WorkerEvent,
+} from '../worker-api/sync-worker-api.ts';
+import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
+import { PASSED_CALLS, type PassedCall } from '../worker-api/passed-calls.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
-import type { SyncClient, SyncClientOptions } from './types.ts';
+import type { CollectionsOptions } from './collection-types.ts';
+import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
 export type { SyncClient, SyncClientOptions } from './types.ts';
 
@@ -26,46 +34,61 @@ const CLOSE_TIMEOUT_MS = 3000;
  */
 const CONNECT_TIMEOUT_MS = 20_000;
 
-const INITIAL_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
 
-class WorkerSyncClient implements SyncClient {
+// The class's static block defines them (one shape for thirteen methods).
+export interface WorkerSyncClient extends Pick<SyncClient, PassedCall> {}
+
+/**
+ * The client; see the file comment. Collections extend it (`collections-client.ts`)
+ * with their declarations at connect, their calls and their live queries' events.
+ */
+export class WorkerSyncClient implements SyncClient {
+  static {
+    for (const name of PASSED_CALLS) {
+      (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
+        return this.call(name, args);
+      };
+    }
+  }
+
   readonly ready: Promise<void>;
-  readonly #endpoint: Comlink.Endpoint;
-  readonly #remote: Comlink.Remote<SyncWorkerApi>;
+  readonly #endpoint: WireEndpoint;
+  readonly #remote: WireCall;
   readonly #events = new EventEmitter<SyncEventMap>();
   readonly #timers: Timers;
   readonly #connected: Promise<{ instanceId: InstanceId }>;
-  #status: SyncStatus = INITIAL_STATUS;
+  /** The replica's identity: from connect, then from each `reset`. */
+  #instanceId: InstanceId | undefined;
+  #status: SyncStatus = IDLE_STATUS;
   #closed: Promise<void> | undefined;
   #isConnected = false;
   /** Fails the connection before it is made (worker crashed or never answered). */
   #failConnect: (error: SyncError) => void = () => undefined;
 
-  constructor(options: SyncClientOptions) {
+  constructor(options: SyncClientOptions, connectWith?: Pick<WorkerConnectOptions, 'collections'>) {
     this.#timers = timersOf(options.time);
     this.#endpoint = workerEndpoint(options);
-    this.#remote = Comlink.wrap<SyncWorkerApi>(this.#endpoint);
+    this.#remote = wireCaller(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);
     this.#endpoint.addEventListener('error', this.#onWorkerError);
     const getToken = options.getToken;
-    const tokenSource =
-      getToken === undefined ? undefined : Comlink.proxy(async () => (await getToken()) ?? undefined);
-    const connecting = this.#remote
-      .connect(
-        {
-          version: SDK_VERSION,
-          name: options.name,
-          url: options.url,
-          ...(options.token === undefined ? {} : { token: options.token }),
-          ...(getToken === undefined ? {} : { hasGetToken: true }),
-          ...(options.config === undefined ? {} : { config: options.config }),
-        },
-        tokenSource,
-      )
+    // The token source goes as a function the worker calls back, on a port of its own.
+    const transfer: Transferable[] = [];
+    const tokenSource = getToken === undefined ? raw(undefined) : proxied(async () => (await getToken()) ?? undefined, transfer);
+    const connect = {
+      version: SDK_VERSION,
+      name: options.name,
+      url: options.url,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(getToken === undefined ? {} : { hasGetToken: true }),
+      ...(options.config === undefined ? {} : { config: options.config }),
+      ...connectWith,
+    };
+    const connecting = (this.#remote('APPLY', ['connect'], [raw(connect), tokenSource], transfer) as Promise<WorkerConnectResult>)
       .then(
         (result) => {
           if (result.version !== SDK_VERSION) {
@@ -76,6 +99,7 @@ class WorkerSyncClient implements SyncClient {
             );
           }
           this.#status = result.status;
+          this.#instanceId ??= result.instanceId;
           this.#isConnected = true;
           return { instanceId: result.instanceId };
         },
@@ -114,43 +138,12 @@ class WorkerSyncClient implements SyncClient {
 
   /** Relays the page's `online` event: workers do not get it in Chromium. */
   readonly #onNetworkBack = (): void => {
-    if (this.#isConnected && this.#closed === undefined) this.#remote.networkBack().catch(() => undefined);
+    if (this.#isConnected && this.#closed === undefined) this.#remote('APPLY', ['networkBack']).catch(() => undefined);
   };
 
   async instanceId(): Promise<InstanceId> {
-    return (await this.#connected).instanceId;
-  }
-
-  put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#call('put', (api) => api.put(collective, id, value));
-  }
-
-  putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#call('putMany', (api) => api.putMany(records));
-  }
-
-  delete(collective: string, id: string): Promise<void> {
-    return this.#call('delete', (api) => api.delete(collective, id));
-  }
-
-  get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return this.#call('get', (api) => api.get(collective, id));
-  }
-
-  list(collective: string): Promise<RecordEntry[]> {
-    return this.#call('list', (api) => api.list(collective));
-  }
-
-  start(): Promise<void> {
-    return this.#call('start', (api) => api.start());
-  }
-
-  stop(): Promise<void> {
-    return this.#call('stop', (api) => api.stop());
-  }
-
-  syncOnce(): Promise<void> {
-    return this.#call('syncOnce', (api) => api.syncOnce());
+    const { instanceId } = await this.#connected;
+    return this.#instanceId ?? instanceId;
   }
 
   /**
@@ -168,7 +161,7 @@ class WorkerSyncClient implements SyncClient {
     };
     const off = onProgress === undefined ? undefined : this.#events.on('progress', report);
     try {
-      const final = await this.#call('initialSync', (api) => api.initialSync());
+      const final = (await this.call('initialSync', [])) as SyncProgress;
       report(final);
       return final;
     } finally {
@@ -194,7 +187,7 @@ class WorkerSyncClient implements SyncClient {
     let timer: unknown;
     try {
       await Promise.race([
-        this.#connected.then(() => this.#remote.close()),
+        this.#connected.then(() => this.#remote('APPLY', ['close'])),
         new Promise<void>((resolve) => {
           timer = this.#timers.setTimeout(resolve, CLOSE_TIMEOUT_MS);
         }),
@@ -207,20 +200,20 @@ class WorkerSyncClient implements SyncClient {
     globalThis.removeEventListener?.('online', this.#onNetworkBack);
     this.#endpoint.removeEventListener('message', this.#onMessage);
     this.#endpoint.removeEventListener('error', this.#onWorkerError);
-    this.#remote[Comlink.releaseProxy]();
     const endpoint = this.#endpoint as Partial<Worker & MessagePort>;
     if (typeof endpoint.terminate === 'function') endpoint.terminate();
     else if (typeof endpoint.close === 'function') endpoint.close();
     this.#status = { ...this.#status, state: 'idle', running: false };
   }
 
-  async #call<T>(what: string, call: (api: Comlink.Remote<SyncWorkerApi>) => Promise<T>): Promise<T> {
+  /** Calls the worker's `what` with `args` once connected; a failure comes back as a SyncError (SHUTDOWN once closed). */
+  protected async call(what: string, args: readonly unknown[]): Promise<unknown> {
     if (this.#closed !== undefined) {
       throw new SyncError(ErrorCode.SHUTDOWN, `${what}(): this sync client is closed; create a new one with createSyncClient()`);
     }
     await this.#connected;
     try {
-      return await call(this.#remote);
+      return await this.#remote('APPLY', [what], args.map(raw));
     } catch (error) {
       throw rebuild(error);
     }
@@ -239,14 +232,17 @@ class WorkerSyncClient implements SyncClient {
 
   readonly #onMessage = (message: Event): void => {
     const event = workerEventOf((message as MessageEvent).data);
-    if (event !== undefined) this.#dispatch(event);
+    if (event !== undefined) this.dispatch(event);
   };
 
-  #dispatch(event: WorkerEvent): void {
+  /** One event from the worker, to the client's listeners. */
+  protected dispatch(event: WorkerEvent): void {
     if (this.#closed !== undefined) return;
     if (event.type === 'status') this.#status = event.payload;
-    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic cannot see it.
-    (this.#events.emit as (type: SyncEventName, payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
+    if (event.type === 'reset') this.#instanceId = event.payload.instanceId;
+    // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic
+    // cannot see it. (`watch` events come only to collections' clients, which take them first.)
+    (this.#events.emit as (type: WorkerEvent['type'], payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
   }
 }
 
@@ -282,7 +278,13 @@ async function requestPersistence(): Promise<SyncErrorData | undefined> {
  * client.on('status', (s) => showBadge(s.state));
  * await client.start();
  * await client.put('notes', 'n1', { title: 'Hello' });
+ *
+ * With `collections` (from `defineCollections`) it returns a {@link CollectionsClient}.
  */
+export function createSyncClient<const C extends CollectionsOptions>(
+  options: SyncClientOptions & { readonly collections: DefinedCollections<C> },
+): CollectionsClient<C>;
+export function createSyncClient(options: SyncClientOptions): SyncClient;
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: name must be a non-empty string (the local database name)', {
@@ -294,5 +296,6 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       details: { field: 'url' },
     });
   }
-  return new WorkerSyncClient(options);
+  // The collections' client comes with their declarations: an app that has none bundles none of it.
+  return options.collections?.createClient(options) ?? new WorkerSyncClient(options);
 }

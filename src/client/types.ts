@@ -2,11 +2,13 @@
  * The app's side of the client: its options and its handle on sync. What crosses to the
  * worker is in `src/worker-api/`.
  */
-import type * as Comlink from 'comlink';
 import type { TimeSource } from '../engine/timers.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
-import type { RecordCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
+import type { RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { WireEndpoint } from '../worker-api/wire.ts';
+import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 
 /** Options of `createSyncClient`. */
 export interface SyncClientOptions {
@@ -24,10 +26,10 @@ export interface SyncClientOptions {
   /** Engine configuration (everything but a resolver: give that to your own worker). */
   readonly config?: WorkerSyncConfig;
   /**
-   * The worker to use (your own module calling `exposeSyncWorker`), or any Comlink
-   * endpoint (a MessagePort in tests). Default (from `pulsesync`): the prebuilt worker.
+   * The worker to use (your own module calling `exposeSyncWorker`), or any endpoint of
+   * one (a MessagePort in tests). Default (from `pulsesync`): the prebuilt worker.
    */
-  readonly worker?: Worker | Comlink.Endpoint;
+  readonly worker?: Worker | WireEndpoint;
   /**
    * Where the app serves the worker script, when it serves it itself (a CDN, a bundler
    * that does not follow `new URL(…, import.meta.url)`): started as a module worker.
@@ -42,6 +44,13 @@ export interface SyncClientOptions {
   readonly persist?: boolean;
   /** Timers of the client's own waits (connect, close). Default the globals. */
   readonly time?: TimeSource;
+  /**
+   * The app's collections, from `defineCollections`: typed values checked by a schema,
+   * indexes, queries and live queries (`client.collection(name)`). With them the
+   * client is a {@link CollectionsClient}, and the default worker is pulsesync's
+   * prebuilt collections worker. An app that declares none downloads none of their code.
+   */
+  readonly collections?: DefinedCollections;
 }
 
 /**
@@ -49,11 +58,20 @@ export interface SyncClientOptions {
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient extends SyncEngine, RecordCalls {
+export interface SyncClient extends SyncEngine, RecordCalls, ReplicaLifeCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
-  /** The replica's id, once {@link ready}. */
+  /** The replica's id, once {@link ready} (a new one after `clearLocalData`, told by `reset`). */
   instanceId(): Promise<InstanceId>;
+  /**
+   * Resolves once the server has dealt with the write of `receipt` (what `put`,
+   * `putMany` and `delete` return): `accepted`, or `refused` with each refused change and
+   * its reason (`FORBIDDEN`, `CONFLICT` under server-wins, `PAYLOAD_TOO_LARGE`,
+   * `INVALID_PAYLOAD`, `LOCAL_ONLY`), or `unknown` when the replica was cleared since.
+   * Works for a write made in another tab, or before a reload (keep the receipt).
+   * Waits as long as the write waits (offline, say); fails `SHUTDOWN` if the client closes.
+   */
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome>;
   /**
    * Joins the sync: the catch-up (with `progress` events), then push and pull in the
    * background. The first tab of an app to start leads and runs the loop; others
@@ -77,8 +95,10 @@ export interface SyncClient extends SyncEngine, RecordCalls {
    */
   status(): SyncStatus;
   /**
-   * Listens to `status`, `progress`, `change`, `conflict` or `error`; returns the
-   * unsubscribe.
+   * Listens to `status`, `progress`, `change`, `conflict`, `error`, `ack` (the server
+   * dealt with a range of this replica's writes: which were refused and why, in every
+   * tab) or `reset` (the replica was cleared, here or in another tab: read again);
+   * returns the unsubscribe.
    *
    * `change` comes once per committed transaction, in every tab of the app: a local
    * write in any tab, or a pulled batch. It carries the written values, so its cost
@@ -92,4 +112,26 @@ export interface SyncClient extends SyncEngine, RecordCalls {
   on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
   /** Stops the worker, releases its proxies and ends the client. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** A {@link SyncClient} with declared collections. */
+export interface CollectionsClient<C extends CollectionsOptions = CollectionsOptions> extends SyncClient {
+  /**
+   * The handle of a declared collection: typed values (from its schema), queries over
+   * its indexes and live queries. Fails `INVALID_CONFIG` for a name not declared.
+   */
+  collection<K extends keyof C & string>(name: K): CollectionOf<C[K]>;
+}
+
+/**
+ * An app's collections as `defineCollections` makes them: the declarations, and the
+ * code that serves them, which only apps passing them to `createSyncClient` bundle.
+ */
+export interface DefinedCollections<C extends CollectionsOptions = CollectionsOptions> {
+  /** The declarations, by name. */
+  readonly declared: C;
+  /** Makes the client (`createSyncClient` calls it). */
+  readonly createClient: (options: SyncClientOptions) => CollectionsClient<C>;
+  /** Starts pulsesync's prebuilt collections worker: `defineCollections` from `pulsesync` has it, from `pulsesync/client` not. */
+  readonly startWorker?: () => Worker;
 }

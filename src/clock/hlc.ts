@@ -101,11 +101,11 @@ export class HybridClock {
 
   constructor(options: HybridClockOptions) {
     if (options.node.length === 0 || options.node.includes(':')) {
-      throw new TypeError('HybridClock: node must be a non-empty string without ":"');
+      throw new TypeError('HybridClock: node must be a non-empty string, no ":"');
     }
     const maxDriftMs = options.maxDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
     if (!Number.isFinite(maxDriftMs) || maxDriftMs < 0) {
-      throw new TypeError(`HybridClock: maxDriftMs must be a finite non-negative number, got ${maxDriftMs}`);
+      throw new TypeError(`HybridClock: maxDriftMs must be a number >= 0, got ${maxDriftMs}`);
     }
     this.node = options.node;
     this.#now = options.now ?? Date.now;

@@ -7,8 +7,9 @@
  * ```
  *   start ──► connect loop ──handshake ok──► push loop: push (then pull after conflicts), every pushIntervalMs
  *              │      ▲                      pull loop: the catch-up, then pull, every pullIntervalMs
- *    retryable │      │ backoff, or            live channel: a poke asks the pull loop for a cycle
- *    failure ──┘      │ resume() when online
+ *    retryable │      │ backoff, or                     (livePullIntervalMs while the live channel is up)
+ *    failure ──┘      │ resume() when online   live channel: a poke asks the pull loop for a cycle,
+ *                                                        at most one per POKE_PULL_GAP_MS
  *                                            final refusal (UNAUTHORIZED, FORBIDDEN, PROTOCOL_VERSION,
  *                                            HANDSHAKE_REJECTED): every loop ends, `onRefused`
  * ```
@@ -23,13 +24,13 @@ import { SyncLoop } from './sync-loop.ts';
 import type { Timers } from './timers.ts';
 import type { SyncConfig } from './types.ts';
 
-
 /**
  * The least time between two requested pull starts: a live channel poking every
  * millisecond makes at most 4 pulls a second (one in flight, one queued), instead of
  * one per poke.
  */
 export const POKE_PULL_GAP_MS = 250;
+
 /** Which loop a cycle belongs to. */
 export type LoopKind = 'connect' | 'push' | 'pull';
 
@@ -70,6 +71,8 @@ export class BackgroundLoops {
   #push: SyncLoop | undefined;
   #pull: SyncLoop | undefined;
   #closeLive: (() => void) | undefined;
+  /** Is the live channel up? Then pokes bring changes and the pull loop only polls for safety. */
+  #liveUp = false;
   #paused = false;
   #closed = false;
 
@@ -129,7 +132,7 @@ export class BackgroundLoops {
     return [this.#connect, this.#push, this.#pull].filter((loop) => loop !== undefined);
   }
 
-  #loop(kind: LoopKind, intervalMs: number): SyncLoop {
+  #loop(kind: LoopKind, intervalMs: number | (() => number)): SyncLoop {
     const { config, timers } = this.#options;
     return new SyncLoop(
       {
@@ -157,17 +160,18 @@ export class BackgroundLoops {
     void this.#connect?.close();
     this.#connect = undefined;
     if (this.#closed) return;
-    const { direction, pushIntervalMs, pullIntervalMs } = this.#options.config;
+    const { direction, pushIntervalMs, pullIntervalMs, livePullIntervalMs } = this.#options.config;
     if (direction !== 'pull-only') this.#push = this.#loop('push', pushIntervalMs);
-    if (direction !== 'push-only') this.#pull = this.#loop('pull', pullIntervalMs);
+    if (direction !== 'push-only') this.#pull = this.#loop('pull', () => (this.#liveUp ? livePullIntervalMs : pullIntervalMs));
     const { transport } = this.#options;
     if (transport.live !== undefined && this.#pull !== undefined) {
       this.#closeLive = transport.live({
         onPoke: () => this.requestPull(),
-        // Back after a drop: catch up on what was missed. While it is down, the
-        // interval loop carries on as before.
+        // Up: catch up on what was missed while down, then poll slowly. Down: pull now
+        // (a poke may have been lost with it), then poll at the usual interval.
         onState: (connected) => {
-          if (connected) this.requestPull();
+          this.#liveUp = connected;
+          this.requestPull();
         },
       });
     }

@@ -23,6 +23,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   batchSize: 500,
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
+  livePullIntervalMs: 30_000,
   retry: DEFAULT_RETRY_CONFIG,
   maxClockDriftMs: DEFAULT_MAX_CLOCK_DRIFT_MS,
 });
@@ -35,18 +36,24 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const DIRECTIONS: readonly SyncDirection[] = ['push-only', 'pull-only', 'bidirectional'];
 const POLICIES: readonly ConflictPolicy[] = ['last-write-wins', 'server-wins'];
-const CONFIG_KEYS = new Set([
-  'direction',
-  'conflictResolution',
-  'resolver',
-  'batchSize',
-  'pushIntervalMs',
-  'pullIntervalMs',
-  'retry',
-  'collectives',
-  'maxClockDriftMs',
-]);
-const RETRY_KEYS = new Set(['initialDelayMs', 'multiplier', 'maxDelayMs', 'maxRetries']);
+
+/** The integer fields: the least and the greatest value each takes. */
+type Bounds = Readonly<Record<string, readonly [number, number]>>;
+const CONFIG_BOUNDS: Bounds = {
+  batchSize: [1, MAX_BATCH_SIZE],
+  pushIntervalMs: [1, MAX_TIMER_DELAY_MS],
+  pullIntervalMs: [1, MAX_TIMER_DELAY_MS],
+  livePullIntervalMs: [1, MAX_TIMER_DELAY_MS],
+  // At most the default: the replica's own writes are stamped by a clock the store
+  // bounds at the default (it knows no sync config), so a wider bound here would adopt
+  // clocks the next local write drops again. Tightening it is what makes sense anyway.
+  maxClockDriftMs: [1, DEFAULT_MAX_CLOCK_DRIFT_MS],
+};
+const RETRY_BOUNDS: Bounds = {
+  initialDelayMs: [1, MAX_TIMER_DELAY_MS],
+  maxDelayMs: [1, MAX_TIMER_DELAY_MS],
+  maxRetries: [0, Number.POSITIVE_INFINITY],
+};
 
 function invalid(message: string, field: string): SyncError {
   return new SyncError(ErrorCode.INVALID_CONFIG, message, { details: { field } });
@@ -59,31 +66,29 @@ function show(value: unknown): string {
   return String(value);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function rejectUnknownKeys(input: Record<string, unknown>, known: ReadonlySet<string>, prefix: string): void {
+/** `input` as an object of known keys only (the keys of `defaults`, and `extra`): a typo is refused, not ignored. */
+function knownKeys(input: unknown, defaults: object, field: string, extra: readonly string[] = []): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid(`${field} must be an object, got ${show(input)}`, field);
+  const known = [...Object.keys(defaults), ...extra];
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) {
-      throw invalid(`${prefix}.${key} is not a configuration option (known: ${[...known].join(', ')})`, `${prefix}.${key}`);
+    if (!known.includes(key)) throw invalid(`${field}.${key} is not a configuration option (known: ${known.join(', ')})`, `${field}.${key}`);
+  }
+  return input as Record<string, unknown>;
+}
+
+/** The integer fields of `bounds`, each given or its default, checked. */
+function integers(input: Record<string, unknown>, defaults: object, bounds: Bounds, prefix: string): Record<string, number> {
+  const checked: Record<string, number> = {};
+  for (const [key, [min, max]] of Object.entries(bounds)) {
+    const field = `${prefix}.${key}`;
+    const value = input[key] ?? (defaults as Record<string, unknown>)[key];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+      throw invalid(`${field} must be a ${min > 0 ? 'positive' : 'non-negative'} integer, got ${show(value)}`, field);
     }
+    if (value > max) throw invalid(`${field} must be at most ${max}, got ${value}`, field);
+    checked[key] = value;
   }
-}
-
-function positiveInteger(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw invalid(`${field} must be a positive integer, got ${show(value)}`, field);
-  }
-  if (value > max) throw invalid(`${field} must be at most ${max}, got ${value}`, field);
-  return value;
-}
-
-function nonNegativeInteger(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalid(`${field} must be a non-negative integer, got ${show(value)}`, field);
-  }
-  return value;
+  return checked;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
@@ -95,23 +100,16 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: s
 
 function validateRetry(input: unknown): RetryConfig {
   if (input === undefined) return DEFAULT_RETRY_CONFIG;
-  if (!isPlainObject(input)) throw invalid(`config.retry must be an object, got ${show(input)}`, 'config.retry');
-  rejectUnknownKeys(input, RETRY_KEYS, 'config.retry');
-  const d = DEFAULT_RETRY_CONFIG;
-  const initialDelayMs = positiveInteger(input['initialDelayMs'] ?? d.initialDelayMs, 'config.retry.initialDelayMs', MAX_TIMER_DELAY_MS);
-  const maxDelayMs = positiveInteger(input['maxDelayMs'] ?? d.maxDelayMs, 'config.retry.maxDelayMs', MAX_TIMER_DELAY_MS);
-  const multiplier = input['multiplier'] ?? d.multiplier;
+  const given = knownKeys(input, DEFAULT_RETRY_CONFIG, 'config.retry');
+  const retry = integers(given, DEFAULT_RETRY_CONFIG, RETRY_BOUNDS, 'config.retry') as Omit<RetryConfig, 'multiplier'>;
+  const multiplier = given['multiplier'] ?? DEFAULT_RETRY_CONFIG.multiplier;
   if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
-    throw invalid(`config.retry.multiplier must be a finite number of at least 1, got ${show(multiplier)}`, 'config.retry.multiplier');
+    throw invalid(`config.retry.multiplier must be a number >= 1, got ${show(multiplier)}`, 'config.retry.multiplier');
   }
-  const maxRetries = nonNegativeInteger(input['maxRetries'] ?? d.maxRetries, 'config.retry.maxRetries');
-  if (maxDelayMs < initialDelayMs) {
-    throw invalid(
-      `config.retry.maxDelayMs (${maxDelayMs}) must not be less than config.retry.initialDelayMs (${initialDelayMs})`,
-      'config.retry.maxDelayMs',
-    );
+  if (retry.maxDelayMs < retry.initialDelayMs) {
+    throw invalid(`config.retry.maxDelayMs (${retry.maxDelayMs}) must be >= initialDelayMs (${retry.initialDelayMs})`, 'config.retry.maxDelayMs');
   }
-  return Object.freeze({ initialDelayMs, multiplier, maxDelayMs, maxRetries });
+  return Object.freeze({ ...retry, multiplier });
 }
 
 function validateCollectives(input: unknown): readonly string[] | undefined {
@@ -121,7 +119,7 @@ function validateCollectives(input: unknown): readonly string[] | undefined {
   }
   if (input.length === 0) {
     // An empty filter would sync nothing at all; leaving the option out means "all".
-    throw invalid('config.collectives must not be empty (leave it out to sync every collective)', 'config.collectives');
+    throw invalid('config.collectives must not be empty (leave it out to sync all)', 'config.collectives');
   }
   const seen = new Set<string>();
   input.forEach((name: unknown, i) => {
@@ -142,28 +140,19 @@ function validateCollectives(input: unknown): readonly string[] | undefined {
  * `collectives` comes back sorted and de-duplicated.
  */
 export function validateConfig(input: unknown = {}): SyncConfig {
-  if (input === undefined || input === null) input = {};
-  if (!isPlainObject(input)) throw invalid(`config must be an object, got ${show(input)}`, 'config');
-  rejectUnknownKeys(input, CONFIG_KEYS, 'config');
   const d = DEFAULT_SYNC_CONFIG;
-  const resolver = input['resolver'];
+  const given = knownKeys(input ?? {}, d, 'config', ['resolver', 'collectives']);
+  const resolver = given['resolver'];
   if (resolver !== undefined && typeof resolver !== 'function') {
     throw invalid(`config.resolver must be a function, got ${show(resolver)}`, 'config.resolver');
   }
-  const collectives = validateCollectives(input['collectives']);
-  const config: SyncConfig = {
-    direction: oneOf(input['direction'] ?? d.direction, DIRECTIONS, 'config.direction'),
-    conflictResolution: oneOf(input['conflictResolution'] ?? d.conflictResolution, POLICIES, 'config.conflictResolution'),
-    batchSize: positiveInteger(input['batchSize'] ?? d.batchSize, 'config.batchSize', MAX_BATCH_SIZE),
-    pushIntervalMs: positiveInteger(input['pushIntervalMs'] ?? d.pushIntervalMs, 'config.pushIntervalMs', MAX_TIMER_DELAY_MS),
-    pullIntervalMs: positiveInteger(input['pullIntervalMs'] ?? d.pullIntervalMs, 'config.pullIntervalMs', MAX_TIMER_DELAY_MS),
-    retry: validateRetry(input['retry']),
-    // At most the default: the replica's own writes are stamped by a clock the store
-    // bounds at the default (it knows no sync config), so a wider bound here would adopt
-    // clocks the next local write drops again. Tightening it is what makes sense anyway.
-    maxClockDriftMs: positiveInteger(input['maxClockDriftMs'] ?? d.maxClockDriftMs, 'config.maxClockDriftMs', DEFAULT_MAX_CLOCK_DRIFT_MS),
+  const collectives = validateCollectives(given['collectives']);
+  return Object.freeze({
+    direction: oneOf(given['direction'] ?? d.direction, DIRECTIONS, 'config.direction'),
+    conflictResolution: oneOf(given['conflictResolution'] ?? d.conflictResolution, POLICIES, 'config.conflictResolution'),
+    ...(integers(given, d, CONFIG_BOUNDS, 'config') as Pick<SyncConfig, 'batchSize' | 'pushIntervalMs' | 'pullIntervalMs' | 'livePullIntervalMs' | 'maxClockDriftMs'>),
+    retry: validateRetry(given['retry']),
     ...(resolver === undefined ? {} : { resolver: resolver as ConflictResolver }),
     ...(collectives === undefined ? {} : { collectives }),
-  };
-  return Object.freeze(config);
+  });
 }

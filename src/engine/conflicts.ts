@@ -53,7 +53,7 @@ function askResolver(
     resolution = resolver({ collective, id, local, remote });
   } catch (error) {
     ctx.onError(
-      new SyncError(ErrorCode.INTERNAL, `The conflict resolver threw on ${collective}/${id}; the policy's outcome stands: ${String(error)}`, {
+      new SyncError(ErrorCode.INTERNAL, `The conflict resolver threw on ${collective}/${id} (the policy's outcome stands): ${String(error)}`, {
         details: { collective, id },
       }).toJSON(),
     );
@@ -95,11 +95,11 @@ async function writeLocal(ctx: SyncContext, collective: string, id: string, want
 
 function describeServerConflict(conflict: ServerConflict, local: PushedChange): string {
   const server = conflict.server;
-  if (server === null) return `the server refused the change to ${conflict.collective}/${conflict.id} and holds no record of it`;
+  if (server === null) return `the server refused ${conflict.collective}/${conflict.id} and has no record of it`;
   if (conflict.policy === 'server-wins') {
-    return `the server's version (v${server.version}) was newer than the one this change was based on (${local.baseVersion === null ? 'none' : `v${local.baseVersion}`}); server-wins kept the server's record`;
+    return `server-wins kept the server's version v${server.version}, newer than the base (${local.baseVersion === null ? 'none' : `v${local.baseVersion}`})`;
   }
-  return `the server's record was written later (${server.hlc}) than this change (${local.hlc}); last-write-wins kept the server's record`;
+  return `the server's record (${server.hlc}) is later than this change (${local.hlc}); last-write-wins kept the server's`;
 }
 
 /**
@@ -133,7 +133,7 @@ function assertAboutLocal(conflict: ServerConflict, local: PushedChange): void {
   if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
   throw new SyncError(
     ErrorCode.INVALID_RESPONSE,
-    `The server answered a push of ${local.collective}/${local.id} (seq ${local.seq}) with a conflict about ${conflict.server?.collective ?? conflict.collective}/${conflict.server?.id ?? conflict.id}. Nothing of it was applied; the change stays pending and is sent again.`,
+    `The server's conflict for ${local.collective}/${local.id} (seq ${local.seq}) is about another record: ignored, the change is sent again`,
     { details: { rule: 'conflict-not-about-change', seq: local.seq } },
   );
 }
@@ -168,7 +168,7 @@ export async function settleServerConflict(
   });
   assertAboutLocal(conflict, local);
   if (options.supersededLocally === true) {
-    return info('local', '; this replica has written the record again since, and that later write will be settled when it is pushed');
+    return info('local', '; written again here since, that write settles when pushed');
   }
   const byPull = leaveToPull(ctx, conflict);
   if (conflict.server !== null && !byPull) {
@@ -187,7 +187,12 @@ export async function settleServerConflict(
     // pull does not overwrite it with that record (the store sees the base).
     await writeLocal(ctx, conflict.collective, conflict.id, resolved.state, basedOn);
   }
-  return info(resolved.outcome, `; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`);
+  return info(resolved.outcome, chose(resolved.outcome));
+}
+
+/** What a conflict's reason adds when the resolver decided. */
+function chose(outcome: ConflictInfo['outcome']): string {
+  return `; the resolver chose ${outcome === 'merged' ? 'a merge' : `the ${outcome} side`}`;
 }
 
 /** A pulled change met a pending local change; the store already kept the later one. */
@@ -197,8 +202,8 @@ export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConfl
   if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
   const policyReason =
     conflict.winner === 'remote'
-      ? `the server's change (${conflict.remote.hlc}) was written later than the pending local change (${conflict.local.hlc}); last-write-wins kept the server's`
-      : `the pending local change (${conflict.local.hlc}) was written later than the server's (${conflict.remote.hlc}); last-write-wins kept it and will push it`;
+      ? `the server's change (${conflict.remote.hlc}) is later than the pending one (${conflict.local.hlc}); last-write-wins kept the server's`
+      : `the pending change (${conflict.local.hlc}) is later than the server's (${conflict.remote.hlc}); last-write-wins kept it, to push`;
   return {
     collective: conflict.collective,
     id: conflict.id,
@@ -206,9 +211,6 @@ export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConfl
     local: localState,
     remote: conflict.remote,
     outcome: resolved?.outcome ?? conflict.winner,
-    reason:
-      resolved === undefined
-        ? policyReason
-        : `${policyReason}; the resolver chose ${resolved.outcome === 'merged' ? 'a merged value' : `the ${resolved.outcome} side`}`,
+    reason: policyReason + (resolved === undefined ? '' : chose(resolved.outcome)),
   };
 }

@@ -44,7 +44,7 @@ export async function handshake(transport: SyncTransport, store: LocalStore): Pr
   if (response.protocolVersion !== PROTOCOL_VERSION) {
     throw new SyncError(
       ErrorCode.PROTOCOL_VERSION,
-      `The server speaks sync protocol version ${response.protocolVersion}, this client ${PROTOCOL_VERSION}: update the ${response.protocolVersion > PROTOCOL_VERSION ? 'client' : 'server'}`,
+      `Server protocol ${response.protocolVersion}, client ${PROTOCOL_VERSION}: update the ${response.protocolVersion > PROTOCOL_VERSION ? 'client' : 'server'}`,
       { details: { client: PROTOCOL_VERSION, server: response.protocolVersion } },
     );
   }

@@ -28,7 +28,7 @@ export async function renewIdentity(store: LocalStore, retired: InstanceId, erro
   done.add(error.code);
   const instanceId = await store.startNewIdentity(retired);
   report(
-    new SyncError(error.code, `Instance id ${retired} was refused (${error.message}); now syncing as ${instanceId}, pending writes kept`, {
+    new SyncError(error.code, `Instance id ${retired} refused (${error.message}); now ${instanceId}, pending writes kept`, {
       details: { retired, instanceId },
     }).toJSON(),
   );

@@ -6,10 +6,15 @@ export { DEFAULT_RETRY_CONFIG, DEFAULT_SYNC_CONFIG, validateConfig } from './con
 export { retryDelay } from './backoff.ts';
 export type { RetryState } from './backoff.ts';
 export { peerKey } from './peer-key.ts';
+export { readPushOutcome, readAckState, outcomeOf, MAX_KEPT_REFUSALS } from './acks.ts';
+export type { AckEvent, AckState, ChangeRefusal, KeptRefusals, PushOutcome, RefusalReason, WriteReceipt } from './acks.ts';
+export { readSyncFacts } from './sync-facts.ts';
+export type { SyncFacts } from './sync-facts.ts';
 export type {
   ConflictInfo,
   ConflictResolution,
   ConflictResolver,
+  ResetEvent,
   RetryConfig,
   SyncConfig,
   SyncConfigInput,

@@ -31,7 +31,7 @@ export type PullRule =
 function refuse(rule: PullRule, request: PullRequest, response: PullResponse, what: string): SyncError {
   return new SyncError(
     ErrorCode.INVALID_RESPONSE,
-    `The server's answer to a pull from cursor ${request.cursor} ${what}. Nothing of it was applied and the cursor stays at ${request.cursor}; sync backs off and asks again (if it persists, the server or a proxy before it is broken).`,
+    `The answer to a pull from ${request.cursor} ${what}; nothing applied, retrying (if it persists, the server or a proxy is broken)`,
     { details: { rule, cursor: request.cursor, newCursor: response.newCursor } },
   );
 }
@@ -53,13 +53,13 @@ export function checkPullResponse(request: PullRequest, response: PullResponse):
   const to = response.newCursor;
   if (to < from) throw refuse('cursor-backwards', request, response, `moved the cursor back from ${from} to ${to}`);
   if (to > MAX_PLAUSIBLE_CURSOR) {
-    throw refuse('cursor-implausible', request, response, `moved the cursor to ${to}, past ${MAX_PLAUSIBLE_CURSOR}, more writes than any server makes`);
+    throw refuse('cursor-implausible', request, response, `moved the cursor to ${to}, past ${MAX_PLAUSIBLE_CURSOR}`);
   }
   if (response.hasMore && to === from) {
-    throw refuse('cursor-stalled', request, response, 'says it has more but did not move the cursor, so the next pull would get the same answer');
+    throw refuse('cursor-stalled', request, response, 'says it has more but did not move the cursor');
   }
   if (response.changes.length > request.batchSize) {
-    throw refuse('too-many-changes', request, response, `carries ${response.changes.length} changes where at most ${request.batchSize} were asked for`);
+    throw refuse('too-many-changes', request, response, `has ${response.changes.length} changes for ${request.batchSize} asked`);
   }
   const asked = request.collectives === undefined ? undefined : new Set(request.collectives);
   let previous = from;
@@ -69,7 +69,7 @@ export function checkPullResponse(request: PullRequest, response: PullResponse):
         'version-out-of-order',
         request,
         response,
-        `has changes[${i}] at version ${change.version}, outside the feed order (after ${previous}, at most ${to})`,
+        `has changes[${i}] at version ${change.version}, not in (${previous}, ${to}]`,
       );
     }
     if (asked !== undefined && !asked.has(change.collective)) {

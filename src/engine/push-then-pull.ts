@@ -7,7 +7,7 @@
  * and `pushCycle` (the push loop).
  */
 import { pullUntilCaughtUp } from './pull.ts';
-import { pushPending, type PushOutcome } from './push.ts';
+import { pushPending } from './push.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ConflictInfo } from './types.ts';
 
@@ -23,11 +23,11 @@ export interface PullAfterPush {
 }
 
 /** Pushes until the log is drained, then pulls until caught up (see the file comment). */
-export async function pushThenPull(ctx: SyncContext, pull: PullAfterPush): Promise<PushOutcome> {
+export async function pushThenPull(ctx: SyncContext, pull: PullAfterPush): Promise<void> {
   const held: ConflictInfo[] = [];
   try {
-    const outcome = await pushPending({ ...ctx, onConflict: (conflict) => held.push(conflict) });
-    if (pull.when === 'always' || outcome.conflicts > 0) {
+    const conflicts = await pushPending({ ...ctx, onConflict: (conflict) => held.push(conflict) });
+    if (pull.when === 'always' || conflicts > 0) {
       try {
         await pullUntilCaughtUp(ctx);
       } catch (error) {
@@ -35,7 +35,6 @@ export async function pushThenPull(ctx: SyncContext, pull: PullAfterPush): Promi
         pull.onFailure(error);
       }
     }
-    return outcome;
   } finally {
     for (const conflict of held) ctx.onConflict(conflict);
   }

@@ -1,35 +1,20 @@
 /**
  * Push: send the change log to the server, batch by batch, until it is drained.
  */
-import { ErrorCode, SyncError, isSyncError, type ErrorCode as Code } from '../protocol/errors.ts';
-import type { PushedChange, PushResponse, RejectReason, SyncChange } from '../protocol/types.ts';
+import { ErrorCode, SyncError, isSyncError } from '../protocol/errors.ts';
+import type { PushedChange, PushResponse, SyncChange } from '../protocol/types.ts';
+import { keepAck, REFUSAL_OF_REJECT, type ChangeRefusal } from './acks.ts';
 import { settleServerConflict } from './conflicts.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { inCollectives } from './peer-key.ts';
 import type { SyncContext } from './sync-context.ts';
 
-/** What one push run did. */
-export interface PushOutcome {
-  /** Changes sent (duplicates after a lost response included). */
-  readonly sent: number;
-  /** Changes the server wrote. */
-  readonly accepted: number;
-  readonly conflicts: number;
-  readonly rejected: number;
-  /** Changes outside the collective filter, dropped from the log unsent. */
-  readonly localOnly: number;
-  /** Changes the server refused as too large even alone, dropped from the log (reported as `error`s). */
-  readonly tooLarge: number;
-}
-
-const REJECT_CODES: Record<RejectReason, Code> = {
-  FORBIDDEN: ErrorCode.FORBIDDEN,
-  INVALID: ErrorCode.INVALID_PAYLOAD,
-  CONFLICT: ErrorCode.CONFLICT,
-};
+/** Why a local-only change is never sent. */
+const LOCAL_ONLY = 'outside config.collectives: kept in this replica, never sent';
 
 /**
- * Pushes pending changes until the log is drained (a batch shorter than `batchSize`).
+ * Pushes pending changes until the log is drained (a batch shorter than `batchSize`);
+ * returns how many conflicts the server answered.
  *
  * Changes to collectives outside `config.collectives` are **local-only**: they are
  * dropped from the change log without being sent, and are not sent later either, even
@@ -44,15 +29,13 @@ const REJECT_CODES: Record<RejectReason, Code> = {
  * A request the server finds too large (`PAYLOAD_TOO_LARGE`) is split in halves; a
  * single change still too large is reported and dropped from the log, so it cannot
  * hold back the changes after it (the record stays in the replica, unsynced).
+ *
+ * Every change that leaves the log unaccepted (refused, too large, local-only) is kept
+ * as a refusal first, and each acknowledgement is told as an `ack` event (`acks.ts`).
  */
-export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
+export async function pushPending(ctx: SyncContext): Promise<number> {
   const { store, transport, config } = ctx;
-  let sent = 0;
-  let accepted = 0;
   let conflicts = 0;
-  let rejected = 0;
-  let localOnly = 0;
-  let tooLarge = 0;
   /**
    * Changes per request: halved while the server finds a request too large, then grown
    * back, but never again to a size that failed (until the culprit is found alone).
@@ -68,6 +51,8 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
     const lastSeq = (batch[batch.length - 1] as SyncChange).seq;
     const outgoing = batch.filter((change) => inCollectives(change.collective, config.collectives));
     let ackedSeq = lastSeq;
+    // Never sent, they stay local: refused as such once the server deals with the changes around them.
+    const refusals = batch.filter((change) => !outgoing.includes(change)).map((change) => refusal(change, 'LOCAL_ONLY', LOCAL_ONLY));
     if (outgoing.length > 0) {
       let response: PushResponse;
       try {
@@ -80,23 +65,20 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
           continue;
         }
         // One change the server will never take: waiting would hold back every later one.
-        tooLarge += 1;
-        reportTooLarge(ctx, outgoing[0] as SyncChange, error);
-        await store.acknowledge(ctx.peer, lastSeq);
+        const change = outgoing[0] as SyncChange;
+        reportTooLarge(ctx, change, error);
+        await acknowledge(ctx, firstSeq, lastSeq, [refusal(change, 'PAYLOAD_TOO_LARGE', error.message)]);
         ceiling = config.batchSize;
         continue;
       }
-      sent += outgoing.length;
-      accepted += response.accepted;
       conflicts += response.conflicts.length;
-      rejected += response.rejected.length;
       await settleResponse(ctx, outgoing, response);
       const lastOutgoing = (outgoing[outgoing.length - 1] as SyncChange).seq;
       // The server dealt with everything sent: the local-only changes around them go too.
       ackedSeq = response.ackedSeq >= lastOutgoing ? lastSeq : Math.min(response.ackedSeq, lastSeq);
+      refusals.push(...response.rejected.map((r) => refusal(r, REFUSAL_OF_REJECT[r.reason], r.message)));
     }
-    localOnly += batch.length - outgoing.length;
-    if (ackedSeq >= firstSeq) await store.acknowledge(ctx.peer, ackedSeq);
+    if (ackedSeq >= firstSeq) await acknowledge(ctx, firstSeq, ackedSeq, refusals);
     if (batch.length < asked) break;
     limit = Math.min(ceiling, limit * 2);
     if (ackedSeq < lastSeq) {
@@ -105,15 +87,31 @@ export async function pushPending(ctx: SyncContext): Promise<PushOutcome> {
       break;
     }
   }
-  return { sent, accepted, conflicts, rejected, localOnly, tooLarge };
+  return conflicts;
 }
+
+/**
+ * The server has dealt with `from`…`upTo`: keep the refusals among them, then drop them
+ * from the log (the refusals first: a crash in between re-sends the batch, and its
+ * refusals are kept already), then tell the `ack` event.
+ */
+async function acknowledge(ctx: SyncContext, from: number, upTo: number, refusals: readonly ChangeRefusal[]): Promise<void> {
+  const ack = await keepAck(ctx.store, from, upTo, refusals);
+  await ctx.store.acknowledge(ctx.peer, upTo);
+  ctx.onAck(ack);
+}
+
+function refusal(change: Pick<SyncChange, 'seq' | 'collective' | 'id'>, reason: ChangeRefusal['reason'], message: string): ChangeRefusal {
+  return { seq: change.seq, collective: change.collective, id: change.id, reason, message };
+}
+
 
 /** Tells the app that a change stays local: the server refuses it as too large. */
 function reportTooLarge(ctx: SyncContext, change: SyncChange, error: SyncError): void {
   ctx.onError(
     new SyncError(
       ErrorCode.PAYLOAD_TOO_LARGE,
-      `The server refused the change to ${change.collective}/${change.id} (seq ${change.seq}) as too large (${error.message}). It stays in this replica but will not sync; write a smaller value to sync the record again.`,
+      `The server refused ${change.collective}/${change.id} (seq ${change.seq}) as too large (${error.message}); it stays here, unsynced: write a smaller value`,
       { details: { seq: change.seq, collective: change.collective, id: change.id }, cause: error },
     ).toJSON(),
   );
@@ -147,8 +145,8 @@ async function settleResponse(ctx: SyncContext, sent: readonly PushedChange[], r
     if (refusal.reason === 'CONFLICT' && conflictSeqs.has(refusal.seq)) continue;
     ctx.onError(
       new SyncError(
-        REJECT_CODES[refusal.reason],
-        `The server refused the change to ${refusal.collective}/${refusal.id} (seq ${refusal.seq}): ${refusal.message}`,
+        REFUSAL_OF_REJECT[refusal.reason],
+        `The server refused ${refusal.collective}/${refusal.id} (seq ${refusal.seq}): ${refusal.message}`,
         { details: { seq: refusal.seq, collective: refusal.collective, id: refusal.id, reason: refusal.reason } },
       ).toJSON(),
     );

@@ -3,6 +3,7 @@
  * transport, the configuration, the peer key and where to report.
  */
 import type { SyncErrorData } from '../protocol/errors.ts';
+import type { AckEvent } from './acks.ts';
 import type { LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import type { Sender } from './handshake.ts';
@@ -23,4 +24,6 @@ export interface SyncContext {
   readonly onConflict: (conflict: ConflictInfo) => void;
   /** A failure that does not stop the run (a refused change, a throwing resolver). */
   readonly onError: (error: SyncErrorData) => void;
+  /** The server dealt with a range of changes (their refusals kept already): the `ack` event. */
+  readonly onAck: (ack: AckEvent) => void;
 }

@@ -21,6 +21,8 @@
  * - `request()` while waiting after a success runs the cycle at once (or once `floor`
  *   allows); while waiting out a backoff it does nothing (the server is struggling: do
  *   not hammer it); while running it queues one more run right after (same floor).
+ * - The wait after a success is `intervalMs`, read at each wait: a loop's owner may
+ *   change it (the pull loop waits longer while the live channel brings pokes).
  * - A failure while paused or closed is not counted: being offline burns no retries.
  * - `start()` runs the first cycle at once, in the call; `start({ paused: true })` goes
  *   straight to `paused` (the owner is offline) and the first cycle runs on `resume()`.
@@ -47,7 +49,8 @@ export interface SyncLoopDelegate {
 
 /** Options of a {@link SyncLoop}. */
 export interface SyncLoopOptions {
-  readonly intervalMs: number;
+  /** The wait after a success: a number, or a function read at each wait. */
+  readonly intervalMs: number | (() => number);
   readonly retry: RetryConfig;
   readonly timers: TimerFunctions;
   /**
@@ -181,7 +184,8 @@ export class SyncLoop {
     let delayMs: number;
     if (error === undefined) {
       this.#backoff.reset();
-      delayMs = this.#requested ? this.#floorDelay() : this.#options.intervalMs;
+      const { intervalMs } = this.#options;
+      delayMs = this.#requested ? this.#floorDelay() : typeof intervalMs === 'number' ? intervalMs : intervalMs();
       this.#requested = false;
       this.#delegate.onSuccess();
     } else {

@@ -16,8 +16,9 @@ import { BackgroundLoops, type LoopSteps } from './background-loops.ts';
 import { validateConfig } from './config.ts';
 import { PendingCount } from './pending-count.ts';
 import { pullUntilCaughtUp } from './pull.ts';
+import { PushDemand } from './push-demand.ts';
 import { fullCycle, pushCycle } from './push-then-pull.ts';
-import { RunQueue } from './run-queue.ts';
+import { RunQueue, type RunOptions } from './run-queue.ts';
 import type { SyncContext } from './sync-context.ts';
 import { SyncStatusBook, type Lifecycle, type RunKind } from './sync-status.ts';
 import { timersOf, type TimeSource, type Timers } from './timers.ts';
@@ -44,12 +45,17 @@ export interface SyncManagerOptions extends TimeSource {
  *   store object): push soon. Writes through the manager's own store object ask by
  *   themselves. `requestPull()`: a nudge to pull now (a poke relayed from elsewhere);
  * - events (`on(name, listener)` returns the unsubscribe): `status` (state `idle` |
- *   `syncing` | `error` | `disconnected`, `pending`, `lastSyncedAt`, `error`, `retry`;
- *   emitted only when it changed), `progress` (the catch-up, after each batch),
- *   `change` (the store's own events: committed through this manager's store object,
- *   `local`, or `remote` from sync), `conflict` (settled, with the outcome and why)
- *   and `error` (a failed run or a change the server refused; the run's own failure
- *   also shows in `status`).
+ *   `syncing` | `error` | `disconnected`, `pending`, `lastSyncedAt`, `cursors`, `error`,
+ *   `retry`; emitted only when something a user could see changed: see
+ *   `sync-status.ts`), `progress` (the catch-up, after each batch), `change` (the
+ *   store's own events: committed through this manager's store object, `local`, or
+ *   `remote` from sync), `conflict` (settled, with the outcome and why), `ack` (the
+ *   server dealt with a range of seqs: which were refused, and why) and `error` (a
+ *   failed run or a change the server refused; the run's own failure also shows in
+ *   `status`).
+ *
+ * Idle with the live channel up it is quiet: it pushes only what is pending, pulls on
+ * pokes and on a slow safety poll, and shows neither as `syncing`.
  *
  * @example
  * const manager = new SyncManager(replica, memoryTransport(server), { batchSize: 200 });
@@ -70,6 +76,7 @@ export class SyncManager implements SyncEngine {
   /** Unsubscribes what this manager listens to (its store, the pending count, `change` listeners). */
   readonly #listening = new Set<() => void>();
   readonly #runs: RunQueue;
+  readonly #pushDemand: PushDemand;
   #lifecycle: Lifecycle = 'new';
   /** The loops of the current start (none before the first). */
   #loops: BackgroundLoops | undefined;
@@ -89,6 +96,7 @@ export class SyncManager implements SyncEngine {
     this.#timers = timersOf(options);
     this.#ownsPending = options.pendingCount === undefined;
     this.#pending = options.pendingCount ?? new PendingCount(store);
+    this.#pushDemand = new PushDemand(this.#pending, { now: this.#timers.now, safetyEveryMs: this.config.livePullIntervalMs });
     this.#book = new SyncStatusBook({
       lifecycle: () => this.#lifecycle,
       pending: () => this.#pending.value ?? 0,
@@ -106,6 +114,7 @@ export class SyncManager implements SyncEngine {
       report: {
         onConflict: (conflict) => this.#events.emit('conflict', conflict),
         onError: (error) => this.#events.emit('error', error),
+        onAck: (ack) => this.#events.emit('ack', ack),
       },
     });
     this.#listen(
@@ -134,7 +143,7 @@ export class SyncManager implements SyncEngine {
    */
   async start(): Promise<void> {
     if (this.#lifecycle === 'running') {
-      throw new SyncError(ErrorCode.ALREADY_STARTED, 'SyncManager.start(): sync is already running; call stop() first');
+      throw new SyncError(ErrorCode.ALREADY_STARTED, 'SyncManager.start(): already running; stop() first');
     }
     if (this.#lifecycle === 'stopped') throw this.#shutdownError('start');
     this.#lifecycle = 'running';
@@ -144,6 +153,7 @@ export class SyncManager implements SyncEngine {
       this.#started = { resolve, reject };
     });
     const offline = !this.#book.online;
+    this.#pushDemand.ask(); // a new start pushes what waits, whatever was asked before
     this.#loops = new BackgroundLoops(this.#loopSteps(), { config: this.config, timers: this.#timers, transport: this.#transport });
     this.#loops.start(offline);
     if (offline) this.#settleStart(); // nothing to wait for: status says disconnected
@@ -165,6 +175,7 @@ export class SyncManager implements SyncEngine {
     for (const off of [...this.#listening]) off();
     if (this.#ownsPending) this.#pending.close();
     await Promise.all([this.#loops?.close(), this.#runs.idle].map((p) => p?.catch(() => undefined)));
+    await this.#runs.flushFacts();
     this.#book.forget();
     this.#book.report();
   }
@@ -197,6 +208,7 @@ export class SyncManager implements SyncEngine {
 
   /** Asks for a push soon (a write in another tab, say). Ignored unless running. */
   requestPush(): void {
+    this.#pushDemand.ask();
     this.#loops?.requestPush();
   }
 
@@ -276,22 +288,29 @@ export class SyncManager implements SyncEngine {
     started?.resolve();
   }
 
+  /** A push cycle: a run when something is pending or was asked for (`push-demand.ts`). */
   #pushRun(): Promise<void> {
-    return this.#run('push', async (ctx) => {
-      await pushCycle(ctx, () => this.requestPull());
-      await this.#pending.refresh();
-    });
+    return this.#pushDemand.run(() =>
+      this.#run('push', async (ctx) => {
+        await pushCycle(ctx, () => this.requestPull());
+        await this.#pending.refresh();
+      }),
+    );
   }
 
-  /** Until the catch-up of this start has gone through, a pull cycle is that catch-up. */
+  /**
+   * Until the catch-up of this start has gone through, a pull cycle is that catch-up.
+   * After it, a pull (a poll, a poke's) is quiet: no `syncing` for a pull that may well
+   * bring nothing; what it brings shows as changes and moved cursors.
+   */
   #pullRun(): Promise<unknown> {
     if (!this.#catchUp.done) return this.#catchUp.join('pull');
-    return this.#run('pull', (ctx) => pullUntilCaughtUp(ctx));
+    return this.#run('pull', (ctx) => pullUntilCaughtUp(ctx), { quiet: true });
   }
 
   /** A run through the queue; one that gets through while the connect loop waits connects it now. */
-  async #run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>): Promise<T> {
-    const result = await this.#runs.run(kind, body);
+  async #run<T>(kind: RunKind, body: (ctx: SyncContext) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    const result = await this.#runs.run(kind, body, options);
     if (kind !== 'connect') this.#loops?.connectNow();
     return result;
   }
@@ -307,6 +326,6 @@ export class SyncManager implements SyncEngine {
   }
 
   #shutdownError(what: string): SyncError {
-    return new SyncError(ErrorCode.SHUTDOWN, `SyncManager.${what}: sync has been stopped; create a new SyncManager to sync again`);
+    return new SyncError(ErrorCode.SHUTDOWN, `SyncManager.${what}: stopped; make a new SyncManager`);
   }
 }

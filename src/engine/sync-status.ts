@@ -1,12 +1,19 @@
 /**
  * What a manager's `status()` is made of, kept in one place: whether it runs, the runs
  * in flight, the latest failure of each kind of run (with its retry schedule), the
- * last success, online or not, and the pending count. It emits a `status` event only
- * when the status really changed.
+ * last success, the cursors, online or not, and the pending count. It emits a `status`
+ * event only when something a user could see changed:
+ *
+ * - a quiet run (the pull loop's poll or a poke's pull, once caught up) shows
+ *   `syncing` only once it brings changes: on an idle device it would flap
+ *   syncing/idle twice a poll for nothing;
+ * - `lastSyncedAt` moving on alone (a poll that found nothing) fires nothing; the next
+ *   event carries it. Its first value (never synced → synced) does fire.
  */
 import { ErrorCode, type SyncError, type SyncErrorData } from '../protocol/errors.ts';
-import type { SyncStatus } from '../protocol/types.ts';
+import type { SyncCursors, SyncStatus } from '../protocol/types.ts';
 import type { RetryState } from './backoff.ts';
+import type { SyncFacts } from './sync-facts.ts';
 
 /** Which run a failure came from: one of the loops, or a call (`syncOnce`, `initialSync`). */
 export type RunKind = 'connect' | 'push' | 'pull' | 'manual';
@@ -38,24 +45,28 @@ export class SyncStatusBook {
   online = true;
   readonly #sources: StatusSources;
   readonly #failures = new Map<RunKind, Failure>();
+  /** Runs in flight that show as `syncing` (quiet ones do not). */
   #inFlight = 0;
   #lastSyncedAt: number | null = null;
+  #cursors: SyncCursors | undefined;
+  /** The last status emitted, as compared (see {@link SyncStatusBook.report}). */
   #last: string;
 
   constructor(sources: StatusSources) {
     this.#sources = sources;
-    this.#last = JSON.stringify(this.status());
+    this.#last = this.#compared(this.status());
   }
 
-  /** A run begins: `syncing` until it ends. */
-  runStarted(): void {
+  /** A run begins: `syncing` until it ends, unless `quiet`. */
+  runStarted(quiet = false): void {
+    if (quiet) return;
     this.#inFlight += 1;
     this.report();
   }
 
   /** A run ended well: its kind's failure, and any call's, are stale now. */
-  runSucceeded(kind: RunKind): void {
-    this.#inFlight -= 1;
+  runSucceeded(kind: RunKind, quiet = false): void {
+    if (!quiet) this.#inFlight -= 1;
     this.#lastSyncedAt = this.#sources.now();
     this.#failures.delete(kind);
     this.#failures.delete('manual');
@@ -66,8 +77,25 @@ export class SyncStatusBook {
    * A run failed. A loop's failure is recorded by the loop (`fail`, with the retry
    * schedule it alone knows); reporting here would show the previous schedule for a moment.
    */
-  runFailed(): void {
-    this.#inFlight -= 1;
+  runFailed(quiet = false): void {
+    if (!quiet) this.#inFlight -= 1;
+  }
+
+  /** When the last run went through; null before any (and nothing remembered). */
+  get lastSyncedAt(): number | null {
+    return this.#lastSyncedAt;
+  }
+
+  /** The cursors after a run (reported with its end). */
+  setCursors(cursors: SyncCursors): void {
+    this.#cursors = cursors;
+  }
+
+  /** What the replica remembered from before (a reload): shown until this manager knows better. */
+  restore(facts: SyncFacts): void {
+    if (this.#lastSyncedAt === null) this.#lastSyncedAt = facts.lastSyncedAt;
+    if (this.#cursors === undefined && facts.cursors !== undefined) this.#cursors = facts.cursors;
+    this.report();
   }
 
   /** Records the latest failure of `kind` and reports it (`error`, then `status`); the latest of all is the one status shows. */
@@ -93,7 +121,12 @@ export class SyncStatusBook {
   /** The current status. */
   status(): SyncStatus {
     const lifecycle = this.#sources.lifecycle();
-    const base = { running: lifecycle === 'running', pending: this.#sources.pending(), lastSyncedAt: this.#lastSyncedAt };
+    const base = {
+      running: lifecycle === 'running',
+      pending: this.#sources.pending(),
+      lastSyncedAt: this.#lastSyncedAt,
+      ...(this.#cursors === undefined ? {} : { cursors: this.#cursors }),
+    };
     if (lifecycle === 'stopped') return { state: 'idle', ...base };
     if (!this.online) return { state: 'disconnected', ...base };
     if (this.#inFlight > 0) return { state: 'syncing', ...base };
@@ -107,12 +140,17 @@ export class SyncStatusBook {
     };
   }
 
-  /** Emits the status if it changed since the last one emitted. */
+  /** Emits the status if it changed since the last one emitted (see the file comment). */
   report(): void {
     const status = this.status();
-    const serialised = JSON.stringify(status);
-    if (serialised === this.#last) return;
-    this.#last = serialised;
+    const compared = this.#compared(status);
+    if (compared === this.#last) return;
+    this.#last = compared;
     this.#sources.emit(status);
+  }
+
+  /** A status as compared with the last emitted: `lastSyncedAt` counts only as known or not. */
+  #compared(status: SyncStatus): string {
+    return JSON.stringify({ ...status, lastSyncedAt: status.lastSyncedAt !== null });
   }
 }

@@ -6,6 +6,7 @@
 import type { ConflictPolicy, JsonValue, PulledChange, RecordState, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { ChangeEvent } from '../store/types.ts';
+import type { AckEvent } from './acks.ts';
 
 /** Which way changes flow. */
 export type SyncDirection = 'push-only' | 'pull-only' | 'bidirectional';
@@ -64,6 +65,11 @@ export interface SyncConfig {
   readonly pushIntervalMs: number;
   /** Background pull interval. Default 1000 ms. */
   readonly pullIntervalMs: number;
+  /**
+   * Background pull interval while the live channel is connected: pokes bring changes
+   * at once, so this is only a safety poll (a poke lost on the way). Default 30 000 ms.
+   */
+  readonly livePullIntervalMs: number;
   readonly retry: RetryConfig;
   /** Sync only these collectives; undefined = all. */
   readonly collectives?: readonly string[];
@@ -78,6 +84,17 @@ export interface SyncConfig {
 /** What callers may pass: any subset, nested `retry` too. */
 export type SyncConfigInput = Partial<Omit<SyncConfig, 'retry'>> & { readonly retry?: Partial<RetryConfig> };
 
+/**
+ * The replica was replaced by an empty one: its local data were cleared
+ * (`clearLocalData()`, in this tab or another). Whatever the app shows from it is gone;
+ * read again. Writes made before it are `unknown` to `whenPushed`.
+ */
+export interface ResetEvent {
+  readonly cause: 'local-data-cleared';
+  /** The identity of the new, empty replica. */
+  readonly instanceId: string;
+}
+
 /** Events a sync engine emits. */
 export interface SyncEventMap {
   readonly status: SyncStatus;
@@ -85,6 +102,10 @@ export interface SyncEventMap {
   readonly change: ChangeEvent;
   readonly conflict: ConflictInfo;
   readonly error: SyncErrorData;
+  /** The server has dealt with a range of this replica's changes (see `AckEvent`). */
+  readonly ack: AckEvent;
+  /** The replica was replaced (see `ResetEvent`); the sync worker's, not the manager's. */
+  readonly reset: ResetEvent;
 }
 
 /** Name of an engine event. */

@@ -82,6 +82,8 @@ export const ErrorCode = {
    * `details.floor` is the version the cursor must reach (see `PullRequest.snapshotMark`).
    */
   CURSOR_EXPIRED: 'CURSOR_EXPIRED',
+  /** Writes are still waiting to be pushed, and the call would lose them (`clearLocalData`). */
+  PENDING_WRITES: 'PENDING_WRITES',
 } as const;
 
 /** One of the stable error codes. */

@@ -268,7 +268,7 @@ export function assertJsonValue(value: unknown, field = 'value'): asserts value 
   if (!jsonValueRule.test(value)) {
     throw new SyncError(
       ErrorCode.INVALID_PAYLOAD,
-      `${field} must be a plain JSON value (null, boolean, finite number, string, array or plain object), got ${describe(value)}`,
+      `${field} must be plain JSON (null, boolean, finite number, string, array, plain object), got ${describe(value)}`,
     );
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Applying a push: the server's write rules, once for every store. Runs in one store
- * transaction, so a push is written whole or not at all, and the source's applied seq
- * commits with its writes (a batch re-sent after a lost response is acknowledged, not
- * applied again).
+ * transaction (its own, or that of a group of pushes: see `push-groups.ts`), so a push
+ * is written whole or not at all, and the source's applied seq commits with its writes
+ * (a batch re-sent after a lost response is acknowledged, not applied again).
  */
 import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
@@ -13,9 +13,9 @@ import { compareWrites } from '../protocol/write-order.ts';
 import { fieldVerdict, settleFieldChange } from './field-push.ts';
 import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
-import { nextTurn } from './next-turn.ts';
 import { isStorableText } from './storable-text.ts';
 import { feedRowBytes, fieldsJsonBytes, utf8Bytes } from './stores/change-page.ts';
+import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
 /**
@@ -58,10 +58,10 @@ function unstorable(change: PushedChange): string | undefined {
 }
 
 /**
- * Changes dealt with per step of a push. Between steps the push yields to the event loop,
- * so a push of 10,000 changes (hundreds of milliseconds of store work) does not hold it
- * all that time (issue 11, finding 3); each step also holds at most this many current
- * records in memory.
+ * Changes dealt with per step of a push. Between steps the push yields to the event loop
+ * once its work has held it for a while (see `turn-budget.ts`), so a push of 10,000
+ * changes (hundreds of milliseconds of store work) does not hold it all that time
+ * (issue 11, finding 3); each step also holds at most this many current records in memory.
  */
 export const PUSH_STEP = 128;
 
@@ -167,17 +167,25 @@ function answerBytes(row: ServerRecord): number {
   return feedRowBytes(row, (row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value))) + fieldsJsonBytes(row.fields));
 }
 
+/** What a push did inside its transaction: its answer but for `newCursor`, and the highest version it wrote. */
+export interface AppliedPush {
+  readonly answer: Omit<PushResponse, 'newCursor'>;
+  /** 0 when it wrote nothing. */
+  readonly highestWritten: number;
+}
+
+/**
+ * The `newCursor` of a push's answer: the latest version of the store, read after the
+ * push committed, for a caller with full access; the latest version it wrote itself for
+ * any other, since the latest version counts every user's writes.
+ */
+export function pushCursor(access: Access | undefined, applied: AppliedPush, latest: number): number {
+  return isFullAccess(access) ? latest : applied.highestWritten;
+}
+
 /**
  * Applies a validated push request for `access` (undefined: full access), once `admit`
- * lets it.
- * - Changes at or below the source's applied seq were applied before: acknowledged only.
- * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
- *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
- * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
- * - last-write-wins: a change older than the server's record is reported in
- *   `conflicts` only (dealt with: the server's record stands).
- * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
- *   with up to the change before, and acknowledged that far.
+ * lets it, in its own store transaction (see {@link applyPushIn} for the rules).
  */
 export async function applyPush(
   store: ServerStore,
@@ -186,86 +194,109 @@ export async function applyPush(
   bounds: PushBounds,
   admit?: AdmitPush,
 ): Promise<PushResponse> {
+  const applied = await store.transaction((tx) => applyPushIn(tx, request, access, bounds, admit));
+  const latest = isFullAccess(access) ? await store.latestVersion() : 0;
+  return { ...applied.answer, newCursor: pushCursor(access, applied, latest) };
+}
+
+/**
+ * Applies a validated push request for `access` (undefined: full access) inside `tx`,
+ * once `admit` lets it; the caller commits.
+ * - Changes at or below the source's applied seq were applied before: acknowledged only.
+ * - Changes the caller may not write are refused `FORBIDDEN`, those no store can keep
+ *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
+ * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
+ * - last-write-wins: a change older than the server's record is reported in
+ *   `conflicts` only (dealt with: the server's record stands).
+ * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
+ *   with up to the change before, and acknowledged that far.
+ * Nothing is written before `admit` returns, so a push it refuses leaves `tx` as it found it.
+ * Between steps it yields when `budget` says so (a group's pushes share one).
+ */
+export async function applyPushIn(
+  tx: ServerStoreTransaction,
+  request: PushRequest,
+  access: Access | undefined,
+  bounds: PushBounds,
+  admit?: AdmitPush,
+  budget: TurnBudget = turnBudget(),
+): Promise<AppliedPush> {
   const seqKey = appliedSeqKey(request.instanceId, access);
   let highestWritten = 0;
-  const result = await store.transaction(async (tx) => {
-    const applied = await tx.getAppliedSeq(seqKey);
-    // When the answer's bound stops the push early, the record still names the request's
-    // last seq and fingerprints: harmless, since the changes after the stop are sent
-    // again above the applied seq, where fingerprints are not compared.
-    const instance = await admit?.(tx, applied);
-    const { rejected, candidates } = screen(request, applied, access, bounds);
-    const conflicts: ServerConflict[] = [];
-    const writes = new Map<string, ServerRecordWrite>();
-    let accepted = 0;
-    let conflictBytes = 0;
-    /** The first change not dealt with, when the answer's byte bound stopped the push. */
-    let stoppedAt: number | undefined;
-    let current = new Map<string, ServerRecord>();
-    for (const [i, change] of candidates.entries()) {
-      if (i % PUSH_STEP === 0) {
-        if (i > 0) await nextTurn();
-        const step = candidates.slice(i, i + PUSH_STEP);
-        current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
+  const applied = await tx.getAppliedSeq(seqKey);
+  // When the answer's bound stops the push early, the record still names the request's
+  // last seq and fingerprints: harmless, since the changes after the stop are sent
+  // again above the applied seq, where fingerprints are not compared.
+  const instance = await admit?.(tx, applied);
+  const { rejected, candidates } = screen(request, applied, access, bounds);
+  const conflicts: ServerConflict[] = [];
+  const writes = new Map<string, ServerRecordWrite>();
+  let accepted = 0;
+  let conflictBytes = 0;
+  /** The first change not dealt with, when the answer's byte bound stopped the push. */
+  let stoppedAt: number | undefined;
+  let current = new Map<string, ServerRecord>();
+  for (const [i, change] of candidates.entries()) {
+    if (i % PUSH_STEP === 0) {
+      if (i > 0) await budget.pause();
+      const step = candidates.slice(i, i + PUSH_STEP);
+      current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
+    }
+    const key = recordKey(change.collective, change.id);
+    // Field-level records merge instead (see field-push.ts), with what this batch wrote too.
+    const field = request.policy === 'field-last-write-wins' ? settleFieldChange(current.get(key), writes.get(key), change, bounds) : undefined;
+    if (field?.refused !== undefined) {
+      rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: field.refused });
+      continue;
+    }
+    // A record written earlier in this batch was written by this same source with a
+    // lower seq (and an earlier HLC): the later change replaces it. (Patches come only
+    // with a field verdict, the schema sees to it: hence the cast.)
+    const verdict = field !== undefined ? fieldVerdict(field) : writes.has(key) ? 'write' : judge(request, change, current.get(key));
+    if (verdict === 'write') {
+      writes.delete(key);
+      writes.set(key, field?.write ?? toWrite(change as SyncChange));
+      accepted++;
+    } else if (verdict !== 'same') {
+      const server = current.get(key) as ServerRecord;
+      // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
+      const visible = access === undefined || access.canRead(change.collective);
+      const bytes = visible ? answerBytes(server) : 0;
+      if (conflicts.length > 0 && conflictBytes + bytes > bounds.maxAnswerBytes) {
+        stoppedAt = change.seq;
+        break;
       }
-      const key = recordKey(change.collective, change.id);
-      // Field-level records merge instead (see field-push.ts), with what this batch wrote too.
-      const field = request.policy === 'field-last-write-wins' ? settleFieldChange(current.get(key), writes.get(key), change, bounds) : undefined;
-      if (field?.refused !== undefined) {
-        rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: field.refused });
-        continue;
+      conflictBytes += bytes;
+      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
+      if (verdict === 'stale') {
+        rejected.push({
+          seq: change.seq,
+          collective: change.collective,
+          id: change.id,
+          reason: 'CONFLICT',
+          message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
+        });
       }
-      // A record written earlier in this batch was written by this same source with a
-      // lower seq (and an earlier HLC): the later change replaces it. (Patches come only
-      // with a field verdict, the schema sees to it: hence the cast.)
-      const verdict = field !== undefined ? fieldVerdict(field) : writes.has(key) ? 'write' : judge(request, change, current.get(key));
-      if (verdict === 'write') {
+      if (verdict === 'merged' && field?.write !== undefined) {
         writes.delete(key);
-        writes.set(key, field?.write ?? toWrite(change as SyncChange));
+        writes.set(key, field.write);
         accepted++;
-      } else if (verdict !== 'same') {
-        const server = current.get(key) as ServerRecord;
-        // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
-        const visible = access === undefined || access.canRead(change.collective);
-        const bytes = visible ? answerBytes(server) : 0;
-        if (conflicts.length > 0 && conflictBytes + bytes > bounds.maxAnswerBytes) {
-          stoppedAt = change.seq;
-          break;
-        }
-        conflictBytes += bytes;
-        conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
-        if (verdict === 'stale') {
-          rejected.push({
-            seq: change.seq,
-            collective: change.collective,
-            id: change.id,
-            reason: 'CONFLICT',
-            message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
-          });
-        }
-        if (verdict === 'merged' && field?.write !== undefined) {
-          writes.delete(key);
-          writes.set(key, field.write);
-          accepted++;
-        }
       }
     }
-    const rows = [...writes.values()];
-    for (let i = 0; i < rows.length; i += PUSH_STEP) {
-      if (i > 0) await nextTurn();
-      const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
-      highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
-    }
-    const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
-    const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;
-    if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
-    if (instance !== undefined) await tx.putInstance(instance);
-    const answered = stoppedAt === undefined ? rejected : rejected.filter((change) => change.seq < stoppedAt);
-    answered.sort((a, b) => a.seq - b.seq);
-    return { accepted, ackedSeq: Math.max(applied, lastSeq), rejected: answered, conflicts };
-  });
-  // The latest version counts every user's writes: a restricted caller learns only its own.
-  return { ...result, newCursor: isFullAccess(access) ? await store.latestVersion() : highestWritten };
+  }
+  const rows = [...writes.values()];
+  for (let i = 0; i < rows.length; i += PUSH_STEP) {
+    if (i > 0) await budget.pause();
+    const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
+    highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
+  }
+  const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
+  const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;
+  if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
+  if (instance !== undefined) await tx.putInstance(instance);
+  const answered = stoppedAt === undefined ? rejected : rejected.filter((change) => change.seq < stoppedAt);
+  answered.sort((a, b) => a.seq - b.seq);
+  return { answer: { accepted, ackedSeq: Math.max(applied, lastSeq), rejected: answered, conflicts }, highestWritten };
 }
 
 /**

@@ -17,9 +17,10 @@ import {
 } from '../protocol/types.ts';
 import { assertListLength, parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import { isFullAccess, type Access, type Authenticate } from './access.ts';
-import { applyPush, pushBounds } from './apply-push.ts';
+import { pushBounds } from './apply-push.ts';
 import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
+import { pushGroups } from './push-groups.ts';
 import { servePull } from './serve-pull.ts';
 import { globalTimers, type ServerTimers } from './timers.ts';
 import { resolveGcSettings, tombstoneCollector, type GarbageReport } from './tombstone-gc.ts';
@@ -77,7 +78,7 @@ export interface SyncServer {
   readonly signal: AbortSignal;
   /** Checks the protocol version; answers the server's id and capabilities. */
   handleHandshake(body: unknown, access?: Access): Promise<HandshakeResponse>;
-  /** Applies a push in one store transaction. */
+  /** Applies a push in one store transaction (shared with the pushes that wait with it; see `push-groups.ts`). */
   handlePush(body: unknown, access?: Access): Promise<PushResponse>;
   /** Serves one page of the change feed. */
   handlePull(body: unknown, access?: Access): Promise<PullResponse>;
@@ -133,6 +134,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     timers: options.timers ?? globalTimers,
     onError: options.onGcError ?? ((error: unknown) => console.error('pulsesync: a tombstone sweep failed; the next interval tries again:', error)),
   });
+  const pushes = pushGroups(store, bounds);
 
   function assertOpen(): void {
     if (closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The sync server is shutting down; try again shortly');
@@ -183,7 +185,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
       const request = parsePushRequest(body);
       checkPushSize(request);
       const claim = await instances.claim(request, access);
-      return applyPush(store, request, access, bounds, (tx, applied) => instances.admitPush(tx, request, access, claim, applied));
+      // Applied together with the pushes waiting with it (see push-groups.ts), answered alone.
+      return pushes.apply({ request, access, admit: (tx, applied) => instances.admitPush(tx, request, access, claim, applied) });
     },
 
     async handlePull(body, access) {

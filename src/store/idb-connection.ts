@@ -37,13 +37,20 @@ export function loadInstanceId(db: IDBDatabase, name: string, expected: Instance
     const meta = tx.objectStore(Stores.meta);
     const stored = (await requestResult(meta.get(MetaKey.instanceId))) as InstanceId | undefined;
     if (expected !== undefined && stored !== expected) {
-      throw closedError(name, 'it was deleted (by another tab, the user or the browser) while this replica was using it');
+      throw closedError(name, 'it was deleted while in use');
     }
     if (stored !== undefined) return stored;
     const instanceId = uuidV7();
     meta.put(instanceId, MetaKey.instanceId);
     return instanceId;
   });
+}
+
+/** Why a `versionchange` closes the replica for good. */
+export function closedByVersionChange(event: IDBVersionChangeEvent): string {
+  return event.newVersion === null
+    ? 'another tab (or the app) is deleting it'
+    : `another tab is upgrading it to version ${event.newVersion}; reload this tab`;
 }
 
 /** The open database of one replica, and the transactions run on it. */
@@ -95,7 +102,7 @@ export class IdbConnection {
     const chosen = durability ?? (mode === 'readwrite' ? this.settings.durability : undefined);
     // A connection lost under us (Safari) is reopened once; see lost-connection.ts.
     return withOneReconnect(
-      () => this.#connection(),
+      () => this.database(),
       (lost) => {
         if (this.#db === lost) this.#db = undefined;
       },
@@ -116,20 +123,18 @@ export class IdbConnection {
       db.close();
       if (this.#db !== db) return;
       this.#db = undefined;
-      this.#closedBecause ??=
-        event.newVersion === null
-          ? 'another tab (or the app) is deleting the database'
-          : `another tab is upgrading the database to version ${event.newVersion}; reload this tab`;
+      this.#closedBecause ??= closedByVersionChange(event);
     };
     db.onclose = () => {
       // The browser closed the connection (storage cleared, disk error…). Reopen once on
-      // the next call; `#connection` refuses if the database was deleted.
+      // the next call; `database()` refuses if the database was deleted.
       if (this.#db === db) this.#db = undefined;
     };
     this.#db = db;
   }
 
-  async #connection(): Promise<IDBDatabase> {
+  /** The open database; after the browser closed it, reopened once (refused if it was deleted meanwhile). */
+  async database(): Promise<IDBDatabase> {
     if (this.#closedBecause !== undefined) throw closedError(this.settings.name, this.#closedBecause);
     if (this.#db !== undefined) return this.#db;
     this.#reopening ??= this.#reopen().finally(() => {
@@ -142,12 +147,13 @@ export class IdbConnection {
     const { factory, name, blockedTimeoutMs } = this.settings;
     let db: IDBDatabase | undefined;
     try {
+      // At its current version: with whatever indexes the first open made (`ReplicaOptions.open`).
       db = await openDatabase({ factory, name, blockedTimeoutMs, mustExist: true });
       await loadInstanceId(db, name, this.instanceId);
     } catch (error) {
       db?.close();
       const cause = toSyncError(error, 'reopening');
-      this.#closedBecause ??= `the browser closed it and reopening failed (${cause.message})`;
+      this.#closedBecause ??= `the browser closed it, reopening failed (${cause.message})`;
       throw new SyncError(ErrorCode.DATABASE_CLOSED, closedError(name, this.#closedBecause).message, { cause });
     }
     if (this.#closedBecause !== undefined) {

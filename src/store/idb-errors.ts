@@ -23,7 +23,7 @@ export function toSyncError(error: unknown, what: string): SyncError {
     case 'QuotaExceededError':
       return new SyncError(
         ErrorCode.QUOTA_EXCEEDED,
-        `${what} failed: the browser refused to store more data (storage quota exceeded); nothing was written. Free some space or delete data.`,
+        `${what} failed: storage quota exceeded, nothing written; free some space or delete data`,
         { cause: error },
       );
     case 'InvalidStateError':
@@ -33,7 +33,7 @@ export function toSyncError(error: unknown, what: string): SyncError {
     case 'VersionError':
       return new SyncError(
         ErrorCode.STORAGE,
-        `${what} failed: the local database was created by a newer version of pulsesync; reload the app to update it${detail}`,
+        `${what} failed: the local database is from a newer pulsesync; reload the app${detail}`,
         { cause: error },
       );
     default:

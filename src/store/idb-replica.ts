@@ -18,8 +18,9 @@ import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts
 import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
-import { openDatabase } from './open-database.ts';
-import { cursorKey, type LoggedChange } from './schema.ts';
+import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
+import { readNoteIn, updateNoteIn } from './replica-notes.ts';
+import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
   ChangeEvent,
@@ -31,7 +32,7 @@ import type {
   RecordInput,
   ReplicaIdentity,
 } from './types.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
 
 export type { KeyRangeFactory } from './idb-connection.ts';
@@ -54,6 +55,13 @@ export interface ReplicaOptions {
   readonly blockedTimeoutMs?: number;
   /** Wall clock for the hybrid logical clock. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Opens the database. Default: at its current version, making pulsesync's stores in a
+   * new one. Collections give one that also makes their declared indexes in a
+   * versioned upgrade (`openWithIndexes`). A reopen after the browser closed the
+   * connection opens at the current version, indexes included.
+   */
+  readonly open?: (options: OpenDatabaseOptions) => Promise<IDBDatabase>;
 }
 
 /** Default of {@link ReplicaOptions.blockedTimeoutMs}. */
@@ -70,14 +78,14 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   }
   const blockedTimeoutMs = options.blockedTimeoutMs ?? DEFAULT_BLOCKED_TIMEOUT_MS;
   if (!Number.isFinite(blockedTimeoutMs) || blockedTimeoutMs < 0) {
-    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a non-negative number, got ${blockedTimeoutMs}`);
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `openReplica: blockedTimeoutMs must be a number >= 0, got ${blockedTimeoutMs}`);
   }
   const factory = options.indexedDB ?? globalThis.indexedDB;
   const keyRange = options.IDBKeyRange ?? globalThis.IDBKeyRange;
   if (factory === undefined || keyRange === undefined) {
     throw new SyncError(
       ErrorCode.STORAGE,
-      'openReplica: no IndexedDB here; pass `indexedDB` and `IDBKeyRange` (e.g. from fake-indexeddb in Node)',
+      'openReplica: no IndexedDB here; pass `indexedDB` and `IDBKeyRange` (fake-indexeddb in Node)',
     );
   }
   const settings: ReplicaSettings = {
@@ -88,7 +96,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     now: options.now ?? Date.now,
     ...(options.durability === undefined ? {} : { durability: options.durability }),
   };
-  const db = await openDatabase({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
+  const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
   try {
     instanceId = await loadInstanceId(db, settings.name, undefined);
@@ -99,7 +107,8 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
   return new IdbReplica(settings, db, instanceId);
 }
 
-class IdbReplica implements LocalStore {
+/** The IndexedDB replica (`openReplica` gives it as a {@link LocalStore}). */
+export class IdbReplica implements LocalStore {
   readonly name: string;
   readonly #conn: IdbConnection;
   readonly #listeners = new ChangeListeners();
@@ -107,6 +116,11 @@ class IdbReplica implements LocalStore {
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.name = settings.name;
     this.#conn = new IdbConnection(settings, db, instanceId);
+  }
+
+  /** Its connection: collections' queries read the records' indexes through it (`read-transaction.ts`). */
+  get connection(): IdbConnection {
+    return this.#conn;
   }
 
   get instanceId(): InstanceId {
@@ -144,7 +158,7 @@ class IdbReplica implements LocalStore {
       const { baseVersion } = options;
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
       // Puts and deletes log whole-record changes.
-      return (await this.#writeLocal('write', toLoggedChanges(writes), baseVersion)) as SyncChange[];
+      return (await this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion)) as SyncChange[];
     });
   }
 
@@ -178,7 +192,7 @@ class IdbReplica implements LocalStore {
 
   acknowledge(peer: string, ackedSeq: number): Promise<void> {
     return this.#conn.guard('acknowledge', () => {
-      checkPeer(peer);
+      checkName(peer);
       checkCount(ackedSeq, 'ackedSeq');
       return acknowledgeLog(this.#conn, peer, ackedSeq);
     });
@@ -186,14 +200,14 @@ class IdbReplica implements LocalStore {
 
   pushCursor(peer: string): Promise<number> {
     return this.#conn.guard('pushCursor', () => {
-      checkPeer(peer);
+      checkName(peer);
       return readCursor(this.#conn, 'pushCursor', cursorKey.push(peer));
     });
   }
 
   pullCursor(peer: string): Promise<SyncCursor> {
     return this.#conn.guard('pullCursor', () => {
-      checkPeer(peer);
+      checkName(peer);
       return readCursor(this.#conn, 'pullCursor', cursorKey.pull(peer));
     });
   }
@@ -211,6 +225,22 @@ class IdbReplica implements LocalStore {
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
       if (result.written.length > 0) this.#listeners.emit({ source: 'remote', changes: result.written.map(eventChange) });
       return { applied: result.written.length, conflicts: result.conflicts };
+    });
+  }
+
+  // ---- notes ----
+
+  readNote(key: string): Promise<unknown> {
+    return this.#conn.guard('readNote', () => {
+      checkName(key, 'note key');
+      return this.#conn.run('readNote', [Stores.meta], 'readonly', (tx) => readNoteIn(tx, key));
+    });
+  }
+
+  updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
+    return this.#conn.guard('updateNote', () => {
+      checkName(key, 'note key');
+      return this.#conn.run('updateNote', [Stores.meta], 'readwrite', (tx) => updateNoteIn(tx, key, update));
     });
   }
 

@@ -5,6 +5,8 @@
 export { openReplica, DEFAULT_BLOCKED_TIMEOUT_MS } from './idb-replica.ts';
 export type { ReplicaOptions, KeyRangeFactory } from './idb-replica.ts';
 export { memoryDatabases, memoryReplica } from './memory-replica.ts';
+export { OutboxIndex, pendingWrites } from './outbox-view.ts';
+export type { PendingWrite, PendingWritesOptions } from './outbox-view.ts';
 export type { MemoryDatabases, MemoryReplicaOptions } from './memory-replica.ts';
 export type {
   ApplyResult,

@@ -30,7 +30,7 @@ import type {
   ReplicaIdentity,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
-import { checkCount, checkPeer, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
 import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
@@ -44,6 +44,8 @@ interface MemoryDatabase {
   writeState: WriteState | undefined;
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
+  /** Notes by key (see `replica-notes.ts`). */
+  readonly notes: Map<string, unknown>;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function memoryReplica(options: MemoryReplicaOptions): Promise<Loca
   if (map === undefined) throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: databases must come from memoryDatabases()');
   let db = map.get(options.name);
   if (db === undefined) {
-    db = { instanceId: uuidV7(), instanceKey: undefined, records: new Map(), log: [], writeState: undefined, cursors: new Map() };
+    db = { instanceId: uuidV7(), instanceKey: undefined, records: new Map(), log: [], writeState: undefined, cursors: new Map(), notes: new Map() };
     map.set(options.name, db);
   }
   return new MemoryReplica(options.name, db, options.now ?? Date.now);
@@ -144,7 +146,7 @@ class MemoryReplica implements LocalStore {
     const { baseVersion } = options;
     if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
     // Puts and deletes log whole-record changes.
-    return structuredClone(this.#writeLocal(toLoggedChanges(writes), baseVersion)) as SyncChange[];
+    return structuredClone(this.#writeLocal(toLoggedChanges(writes, options.field), baseVersion)) as SyncChange[];
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
@@ -187,7 +189,7 @@ class MemoryReplica implements LocalStore {
 
   async acknowledge(peer: string, ackedSeq: number): Promise<void> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
     db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
@@ -197,13 +199,13 @@ class MemoryReplica implements LocalStore {
 
   async pushCursor(peer: string): Promise<number> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.push(peer)) ?? 0;
   }
 
   async pullCursor(peer: string): Promise<SyncCursor> {
     this.#open();
-    checkPeer(peer);
+    checkName(peer);
     return this.#db.cursors.get(cursorKey.pull(peer)) ?? 0;
   }
 
@@ -237,6 +239,20 @@ class MemoryReplica implements LocalStore {
     if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
     if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });
     return structuredClone({ applied: plan.written.length, conflicts: plan.conflicts });
+  }
+
+  // ---- notes ----
+
+  async readNote(key: string): Promise<unknown> {
+    this.#open();
+    checkName(key, 'note key');
+    return structuredClone(this.#db.notes.get(key));
+  }
+
+  async updateNote(key: string, update: (current: unknown) => unknown): Promise<void> {
+    this.#open();
+    checkName(key, 'note key');
+    this.#db.notes.set(key, structuredClone(update(structuredClone(this.#db.notes.get(key)))));
   }
 
   // ---- identity ----

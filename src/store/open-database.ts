@@ -5,7 +5,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { toSyncError } from './idb-errors.ts';
-import { SCHEMA_VERSION, upgradeSchema } from './schema.ts';
+import { upgradeSchema } from './schema.ts';
 
 /** What {@link openDatabase} needs. */
 export interface OpenDatabaseOptions {
@@ -19,8 +19,15 @@ export interface OpenDatabaseOptions {
    * starting an empty replica under a new identity.
    */
   readonly mustExist: boolean;
-  /** Schema version to open at. Default {@link SCHEMA_VERSION}; other values are for tests. */
+  /**
+   * Version to open at. Default: the database's current one (a new database starts at
+   * 1), so an app that declares no collections opens a database whose indexes another
+   * version of it made; `openWithIndexes` (index-upgrade.ts) asks for the next one when
+   * the declared indexes change.
+   */
   readonly version?: number;
+  /** A step after pulsesync's stores in an upgrade, in its version-change transaction (collections' indexes). */
+  readonly upgrade?: (tx: IDBTransaction) => void;
 }
 
 /**
@@ -32,10 +39,11 @@ export interface OpenDatabaseOptions {
  * upgrade runs, the clock stops: a long migration is not a blocked one.
  */
 export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase> {
-  const { factory, name, blockedTimeoutMs, mustExist, version = SCHEMA_VERSION } = options;
+  const { factory, name, blockedTimeoutMs, mustExist, version } = options;
   return new Promise<IDBDatabase>((resolve, reject) => {
     let request: IDBOpenDBRequest;
     try {
+      // An undefined version is an absent one (WebIDL): the database's current version.
       request = factory.open(name, version);
     } catch (error) {
       reject(toSyncError(error, `opening "${name}"`));
@@ -54,7 +62,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
       fail(
         new SyncError(
           ErrorCode.DATABASE_BLOCKED,
-          `Opening the local database "${name}" is blocked: another tab keeps it open at an older version, or is upgrading or deleting it. Close or reload the other tabs of this app.`,
+          `Opening "${name}" is blocked by another tab (older version, upgrading or deleting it): close or reload the other tabs`,
           { details: { database: name, blockedTimeoutMs } },
         ),
       );
@@ -70,6 +78,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
       }
       try {
         upgradeSchema(request.result, event.oldVersion);
+        options.upgrade?.(tx as IDBTransaction);
       } catch (error) {
         tx?.abort();
         fail(toSyncError(error, `upgrading "${name}"`));
@@ -94,7 +103,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
         fail(
           new SyncError(
             ErrorCode.DATABASE_CLOSED,
-            `The local database "${name}" was deleted (by another tab, the user or the browser); this replica cannot continue. Open a new one.`,
+            `The local database "${name}" was deleted (by another tab, the user or the browser): open a new one`,
             { details: { database: name } },
           ),
         );

@@ -7,12 +7,21 @@
  * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
  *              `instanceKey` → {@link StoredInstanceKey}
  * - `cursors`  `pull:<peer>` / `push:<peer>` → number
+ *
+ * The `records` store may also hold the indexes of declared collections
+ * (`record-indexes.ts`, made by `index-upgrade.ts` only when an app declares them).
+ * They change with the app's declarations, so the database version is not fixed: each
+ * change of indexes is one more version, and every open asks for the current one.
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
 import type { FieldStamp, InstanceId, InstanceKey, JsonValue, PatchState, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
-/** Bump with a migration step in {@link upgradeSchema} whenever a store changes. */
+/**
+ * The lowest database version of the current layout. Index changes only add versions
+ * above it, so a future change of stores cannot be told by the version number alone:
+ * it needs a step in {@link upgradeSchema} and a layout mark kept in `meta`.
+ */
 export const SCHEMA_VERSION = 1;
 
 /** Object store names. */
@@ -77,6 +86,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
+  /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
+  readonly live?: 1;
   /** A field-level record's stamps; absent on records written whole (and on every 0.1 row). */
   readonly fields?: readonly FieldStamp[];
 }
@@ -84,7 +95,9 @@ export interface RecordRow {
 /** The row that stores `record`. */
 export function toRecordRow(record: ReplicaRecord): RecordRow {
   const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
-  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false } : { ...row, deleted: true };
+  // `live` on every put, whether or not this app declares collections: an index made
+  // later (or by another version of the app) must find every live row.
+  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false, live: 1 as const } : { ...row, deleted: true };
   const versioned = record.version === undefined ? stated : { ...stated, version: record.version };
   return record.fields === undefined ? versioned : { ...versioned, fields: record.fields };
 }

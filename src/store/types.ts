@@ -51,6 +51,12 @@ export interface LocalWriteOptions {
    * than it does not overwrite the pending write.
    */
   readonly baseVersion?: number;
+  /**
+   * How error messages name the argument (`put`, `records`, …); default `writes`. Lets a
+   * host route `put`, `putMany` and `delete` through `write` (for the seqs it returns)
+   * with the messages those calls give.
+   */
+  readonly field?: string;
 }
 
 /** What changed in the replica, for UIs to re-render. */
@@ -162,6 +168,14 @@ export interface LocalStore {
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult>;
 
+  // ---- notes: small facts the engine keeps beside the data (see `replica-notes.ts`) ----
+  /** The note `key` (a structured-clonable value), or undefined if never written. */
+  readNote(key: string): Promise<unknown>;
+  /**
+   * Replaces the note `key` with `update(current)`, read and written in one transaction,
+   * so two tabs updating it never lose each other's change. `update` must be synchronous.
+   */
+  updateNote(key: string, update: (current: unknown) => unknown): Promise<void>;
   // ---- identity (the engine's side; keys cross only between the engine and the server) ----
   /** The current identity, its key and write counter, read in one transaction. */
   identity(): Promise<ReplicaIdentity>;

@@ -120,7 +120,7 @@ export function planFeedBatch(input: {
   if (current !== cursor.from) {
     throw new SyncError(
       ErrorCode.CONFLICT,
-      `The pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: this batch was already applied (another tab, or a late leader). Nothing was written; pull again from ${current}.`,
+      `Pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: batch applied already (another tab?); pull from ${current}`,
       { details: { peer: cursor.peer, stored: current, from: cursor.from } },
     );
   }

@@ -104,9 +104,9 @@ export function checkRemoteApply(
   });
 }
 
-/** Checks a peer name (the server id plus collective filter the engine keys cursors by). */
-export function checkPeer(peer: unknown): asserts peer is string {
-  if (typeof peer !== 'string' || peer.length === 0) throw invalid('peer must be a non-empty string');
+/** Checks a name: a peer (the server id plus collective filter the engine keys cursors by) or a note key. */
+export function checkName(name: unknown, what = 'peer'): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) throw invalid(`${what} must be a non-empty string`);
 }
 
 /** Checks a positive or zero integer argument such as `limit` or `ackedSeq`. */

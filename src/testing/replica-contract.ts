@@ -12,6 +12,7 @@ import { fieldTests } from './replica-contract-fields.ts';
 import type { FreshReplica } from './replica-contract-fixtures.ts';
 import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
+import { noteTests } from './replica-contract-notes.ts';
 import { remoteApplyTests } from './replica-contract-remote.ts';
 
 export { failureCode, pulled } from './replica-contract-fixtures.ts';
@@ -50,6 +51,7 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
 
     localWriteTests(fresh);
     remoteApplyTests(fresh);
+    noteTests(fresh);
     identityTests(fresh);
     fieldTests(fresh);
   });

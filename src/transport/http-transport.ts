@@ -25,6 +25,7 @@ export interface HttpTransportOptions {
   /**
    * The bearer token. Asked once and kept; after a 401 it is asked again, once, and
    * the request retried before failing `UNAUTHORIZED` — so return a fresh token then.
+   * If it throws, the request fails `TRANSPORT` (retried, and asked again next time).
    */
   readonly getToken?: TokenSource;
   /** Default `globalThis.fetch`. */
@@ -129,7 +130,10 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
     try {
       value = await used;
     } catch (error) {
-      throw new SyncError(ErrorCode.UNAUTHORIZED, `getToken() failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      // A getToken that throws could not get a token now (its own service unreachable, as
+      // when an app starts offline): retried like a network failure. A token the server
+      // refuses is UNAUTHORIZED, final; failing that here stopped sync for good offline.
+      throw new SyncError(ErrorCode.TRANSPORT, `getToken() failed (retrying): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     if (typeof value === 'string' && value !== '') all['authorization'] = `Bearer ${value}`;
     return { headers: all, used };
@@ -161,7 +165,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
         json = undefined;
       }
       if (response.ok && json === undefined) {
-        throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The server's ${route} response is not JSON (is ${base} a pulsesync server?)`, {
+        throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The ${route} answer is not JSON (is ${base} a pulsesync server?)`, {
           details: { status: response.status },
         });
       }

@@ -6,41 +6,31 @@
 import { globalTimers, type TransportTimers } from './timers.ts';
 import type { LiveHandlers } from './types.ts';
 
-/** One parsed SSE event. */
-export interface SseEvent {
-  readonly event: string;
-  readonly data: string;
-  readonly id?: string;
-}
-
 /**
  * An incremental SSE parser (the WHATWG "event stream interpretation"): feed it text as
- * it arrives, in chunks cut anywhere; it calls `onEvent` for each complete event.
- * Comments (heartbeats) produce no event.
+ * it arrives, in chunks cut anywhere; it calls `onEvent` with the type of each complete
+ * event (`message` when unnamed). Comments (heartbeats) and events without data produce
+ * none. The live channel only tells events apart by type (`poke`), so their data and
+ * ids are not kept.
  */
-export function createSseParser(onEvent: (event: SseEvent) => void): { feed(text: string): void } {
+export function createSseParser(onEvent: (type: string) => void): { feed(text: string): void } {
   let buffer = '';
-  let eventName = '';
-  let data: string[] = [];
-  let id: string | undefined;
+  let type = '';
+  let hasData = false;
   let pendingCR = false;
 
   function line(text: string): void {
     if (text === '') {
-      if (data.length > 0) onEvent({ event: eventName === '' ? 'message' : eventName, data: data.join('\n'), ...(id === undefined ? {} : { id }) });
-      eventName = '';
-      data = [];
+      if (hasData) onEvent(type === '' ? 'message' : type);
+      type = '';
+      hasData = false;
       return;
     }
-    if (text.startsWith(':')) return;
     const colon = text.indexOf(':');
     const field = colon === -1 ? text : text.slice(0, colon);
-    let value = colon === -1 ? '' : text.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') eventName = value;
-    else if (field === 'data') data.push(value);
-    else if (field === 'id' && !value.includes('\u0000')) id = value;
-    // `retry` and unknown fields: our client keeps its own reconnect schedule.
+    if (field === 'data') hasData = true;
+    else if (field === 'event') type = colon === -1 ? '' : text.slice(colon + 1).replace(/^ /, '');
+    // Comments, `id`, `retry` and unknown fields: our client keeps its own reconnect schedule.
   }
 
   return {
@@ -137,8 +127,8 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
       connected = true;
       attempt = 0;
       handlers.onState?.(true);
-      const parser = createSseParser((event) => {
-        if (event.event === 'poke' && !closed) handlers.onPoke();
+      const parser = createSseParser((type) => {
+        if (type === 'poke' && !closed) handlers.onPoke();
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {

@@ -1,14 +1,17 @@
 /**
  * The contract between the main-thread client and the sync worker: what crosses the
- * Comlink boundary. Only plain data crosses it (errors as {@link SyncErrorData}), so
+ * wire (`wire.ts`). Only plain data crosses it (errors as {@link SyncErrorData}), so
  * the client and the worker can be different bundles — and must be the same build,
  * which `SDK_VERSION` (`version.ts`) checks at connect. Both sides import this module;
  * neither imports the other.
  */
-import type { SyncConfigInput, ConflictInfo } from '../engine/types.ts';
+import type { AckEvent, PushOutcome, WriteReceipt } from '../engine/acks.ts';
+import type { SyncConfigInput, ConflictInfo, ResetEvent } from '../engine/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
+import type { CollectionDeclarations, QueryPage, QuerySpec, WatchMessage, WatchTarget, Where } from '../query/types.ts';
 
 /** The engine configuration that can cross to a worker: everything but functions. */
 export type WorkerSyncConfig = Omit<SyncConfigInput, 'resolver'>;
@@ -26,6 +29,12 @@ export interface WorkerConnectOptions {
   /** The client has a `getToken` function; the worker calls it through the proxy it receives. */
   readonly hasGetToken?: boolean;
   readonly config?: WorkerSyncConfig;
+  /**
+   * The app's collections: their indexes (made in the replica) and app-data versions.
+   * A worker without collections ignores them (it carries none of their code); the
+   * page's first collection call then fails `INVALID_CONFIG` (`collections-client.ts`).
+   */
+  readonly collections?: CollectionDeclarations;
 }
 
 /** What the worker answers to connect. */
@@ -41,14 +50,22 @@ export type WorkerEvent =
   | { readonly type: 'progress'; readonly payload: SyncProgress }
   | { readonly type: 'change'; readonly payload: ChangeEvent }
   | { readonly type: 'conflict'; readonly payload: ConflictInfo }
-  | { readonly type: 'error'; readonly payload: SyncErrorData };
+  | { readonly type: 'error'; readonly payload: SyncErrorData }
+  | { readonly type: 'ack'; readonly payload: AckEvent }
+  /** This tab's replica was replaced by an empty one (local data cleared, here or in another tab). */
+  | { readonly type: 'reset'; readonly payload: ResetEvent }
+  /** A live query's result, to this tab's page only. */
+  | { readonly type: 'watch'; readonly payload: WatchMessage };
+
+/** What a tab shows before it knows anything else: not syncing, nothing pending, never synced. */
+export const IDLE_STATUS: SyncStatus = { state: 'idle', running: false, pending: 0, lastSyncedAt: null };
 
 /** Receives the worker's events. */
 export type WorkerEventSink = (event: WorkerEvent) => unknown;
 
 /**
- * Events travel on the worker's own endpoint, beside Comlink's replies (which carry an
- * `id`; these do not, so Comlink ignores them). One port keeps one order: a call's
+ * Events travel on the worker's own endpoint, beside the wire's answers (which carry an
+ * `id`; these do not, so the caller ignores them). One port keeps one order: a call's
  * answer comes after every event the call caused.
  */
 export const WORKER_EVENT_KEY = 'pulsesync:event';
@@ -64,33 +81,82 @@ export function workerEventOf(data: unknown): WorkerEvent | undefined {
   return (data as WorkerEventMessage)[WORKER_EVENT_KEY];
 }
 
-/** Fetches a fresh token (a Comlink proxy of the client's `getToken`). */
+/** Fetches a fresh token (the client's `getToken`, called back over the wire). */
 export type WorkerTokenSource = () => Promise<string | undefined> | string | undefined;
 
-/** The data calls, the same in the client and the worker: answered from the local replica. */
+/**
+ * The data calls, the same in the client and the worker: answered from the local
+ * replica. A write returns its receipt, to ask what the server did with it
+ * (`whenPushed`).
+ */
 export interface RecordCalls {
   /** Writes one record (and its change-log entry) in one transaction. */
-  put(collective: string, id: string, value: JsonValue): Promise<void>;
+  put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;
   /** Writes many records in one transaction: all or none. */
-  putMany(records: readonly RecordInput[]): Promise<void>;
+  putMany(records: readonly RecordInput[]): Promise<WriteReceipt>;
   /** Deletes a record (a tombstone syncs the delete). */
-  delete(collective: string, id: string): Promise<void>;
+  delete(collective: string, id: string): Promise<WriteReceipt>;
   /** One live record, or undefined. */
   get(collective: string, id: string): Promise<RecordEntry | undefined>;
   /** Every live record of a collective, ordered by id. */
   list(collective: string): Promise<RecordEntry[]>;
 }
 
+/** Options of `clearLocalData`. */
+export interface ClearLocalDataOptions {
+  /** Clear even though writes are still waiting to be pushed (they are lost). Default false. */
+  readonly discardPending?: boolean;
+}
+
+/**
+ * The life of writes and of the replica, the same in the client and the worker: the
+ * outbox, and clearing local data. Answered from the shared replica, whichever tab leads.
+ */
+export interface ReplicaLifeCalls {
+  /** The writes waiting to be pushed, oldest first: collective, id, op, seq, age (values when asked). */
+  pending(options?: PendingWritesOptions): Promise<PendingWrite[]>;
+  /** Does this record have a write waiting? Cheap: one log read serves every question until the log changes. */
+  isPending(collective: string, id: string): Promise<boolean>;
+  /** The ids of a collective with a write waiting (a "synced?" mark per row of a list), sorted. */
+  pendingIds(collective: string): Promise<string[]>;
+  /**
+   * Deletes this replica's local data, coordinated with every open tab of it: they let
+   * go of the database, it is deleted and made anew (a new `instanceId`), and every tab
+   * carries on with the empty replica (syncing again if it was) and gets a `reset` event.
+   * Fails `PENDING_WRITES` while writes wait to be pushed, unless `discardPending`;
+   * `DATABASE_BLOCKED` when another tab does not let go in time (a frozen tab).
+   */
+  clearLocalData(options?: ClearLocalDataOptions): Promise<void>;
+}
+
+/**
+ * The calls behind collections (`client.collection(name)`), over the declared indexes:
+ * only a worker given collections (`exposeSyncWorker({ collections })`, the prebuilt
+ * collections worker) has them.
+ */
+export interface CollectionCalls {
+  /** A page of a declared collection's records. */
+  query(collection: string, query: QuerySpec): Promise<QueryPage>;
+  /** How many records of a declared collection pass `where`. */
+  count(collection: string, where?: Where): Promise<number>;
+  /** Starts live query `id` (the page's number); its results arrive as `watch` events, the first at once. */
+  watch(id: number, target: WatchTarget): Promise<void>;
+  /** Ends live query `id`. */
+  unwatch(id: number): Promise<void>;
+}
+
 /**
  * The API a sync worker exposes. Every method rejects with plain {@link SyncErrorData}
- * (never an Error object: Comlink would keep only its message); the client rebuilds a
+ * (never an Error object: the wire would keep only its name and message); the client rebuilds a
  * SyncError from it.
  */
-export interface SyncWorkerApi extends RecordCalls {
+export interface SyncWorkerApi extends RecordCalls, ReplicaLifeCalls {
+  /** Resolves with what the server did with the write of `receipt`, once it has dealt with all of it. */
+  whenPushed(receipt: WriteReceipt): Promise<PushOutcome>;
   /**
    * Checks the version, opens the replica and joins the tabs of `name`. Must come
    * first, once. From then on events arrive as {@link WorkerEventMessage}s on the
-   * worker's endpoint. `getToken` (a Comlink proxy) is asked for a token when the
+   * worker's endpoint. `getToken` (called back over the wire) is asked for a token when the
    * client has one.
    */
   connect(options: WorkerConnectOptions, getToken?: WorkerTokenSource): Promise<WorkerConnectResult>;

@@ -126,7 +126,7 @@ describe('client over a MessageChannel', () => {
     const api = createSyncWorkerApi({}, { postMessage: () => undefined });
     const error = await rejection(api.connect({ version: '0.0.1+api.0', name: 'x', url: 'memory://x' }));
     expect(error).toMatchObject({ code: ErrorCode.VERSION_MISMATCH });
-    expect((error as { message: string }).message).toMatch(/different builds.*Reload the page/s);
+    expect((error as { message: string }).message).toMatch(/stale cached worker.*reload the page/s);
 
     // A stale worker that does not check versions itself: the client checks its answer.
     const { port1, port2 } = new MessageChannel();

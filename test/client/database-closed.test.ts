@@ -39,7 +39,7 @@ describe('the database closed under a tab', () => {
       (error: unknown) => error,
     );
     expect(failure).toMatchObject({ code: ErrorCode.DATABASE_CLOSED });
-    expect((failure as Error).message).toMatch(/upgrading the database to version 99; reload this tab/);
+    expect((failure as Error).message).toMatch(/upgrading it to version 99; reload this tab/);
     await waitFor('the lock to be free', () => world.locks.held(`pulsesync:${world.name}`), (held) => !held);
     const status = await waitFor('status error', () => client.status(), (s) => s.state === 'error');
     expect(status).toMatchObject({ running: false, error: { code: ErrorCode.DATABASE_CLOSED } });

@@ -7,8 +7,8 @@ import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
 import type { SyncStatus } from '../../src/protocol/types.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 import { wrapTransport } from '../../src/transport/wrap-transport.ts';
-import type { OnlineSignal } from '../../worker/online-signal.ts';
 import { waitFor } from '../support/wait.ts';
+import { switchableOnline } from './switchable-online.ts';
 import { tabsWorld } from './tabs.ts';
 
 let world: ReturnType<typeof tabsWorld>;
@@ -16,22 +16,6 @@ let world: ReturnType<typeof tabsWorld>;
 afterEach(async () => {
   await world?.closeAll();
 });
-
-function switchableOnline(): OnlineSignal & { set(online: boolean): void } {
-  let online = true;
-  const listeners = new Set<(online: boolean) => void>();
-  return {
-    isOnline: () => online,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set(value) {
-      online = value;
-      for (const listener of listeners) listener(value);
-    },
-  };
-}
 
 /** `inner`, except that a handshake fails with `failure()` while it returns an error. */
 function handshakesFail(inner: SyncTransport, failure: () => SyncError | undefined): SyncTransport {

@@ -1,22 +1,28 @@
 /**
- * "Tabs" in one Node process: each is a sync worker API exposed with Comlink on one
+ * "Tabs" in one Node process: each is a sync worker API exposed (exposeSyncWorker) on one
  * end of a MessageChannel and a `createSyncClient` on the other, as page and worker
  * would be. Tabs of one {@link TabsWorld} share a fake IndexedDB, a lock manager and a
  * sync server (memory store, memory transport that counts requests); BroadcastChannel
  * is Node's own.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import * as Comlink from 'comlink';
-import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../src/client/sync-client.ts';
+import type { CollectionsOptions } from '../../src/client/collection-types.ts';
+import { createSyncClient } from '../../src/client/sync-client.ts';
+import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from '../../src/client/types.ts';
+import type { Access } from '../../src/server/access.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
-import { createSyncWorkerApi } from '../../worker/expose.ts';
+import { exposeSyncWorker } from '../../worker/expose.ts';
+import { workerCollections } from '../../worker/worker-collections.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
-import { fakeLocks } from './fake-locks.ts';
+import { stealableLocks } from '../worker/stealable-locks.ts';
 
 type Route = 'handshake' | 'push' | 'pull' | 'health';
+
+/** Worker options of one tab; `undefined` takes an option away (`collections: undefined`: a worker without them). */
+export type TabWorkerOptions = { readonly [K in keyof SyncWorkerOptions]?: SyncWorkerOptions[K] | undefined };
 
 let worlds = 0;
 
@@ -28,12 +34,19 @@ export function tabsWorld(
     workerOptions?: Partial<SyncWorkerOptions>;
     /** Wraps each tab's transport (`tab` is 1-based, in opening order). */
     transport?: (inner: SyncTransport, tab: number) => SyncTransport;
+    /** Who the tabs are to the server (default: full access). */
+    access?: Access;
+    /** Open the server's live (poke) channel. Default false: requests come from loops and nudges only. */
+    live?: boolean;
   } = {},
 ) {
   const name = `tabs-${++worlds}-${Date.now()}`;
   const server = options.server ?? createSyncServer({ store: memoryServerStore() });
   const indexedDB = new IDBFactory();
-  const locks = fakeLocks();
+  // One lock manager for the world; each tab requests as its own client, and the test
+  // itself as one more (`world.locks`), as pages of one origin share navigator.locks.
+  const sharedLocks = stealableLocks();
+  const locks = Object.assign(sharedLocks.client('test'), { held: (lock: string) => sharedLocks.holder(lock) !== undefined });
   const requests: { route: Route; tab: number }[] = [];
   const tokens: (string | undefined)[] = [];
   /** `collective/id@seq` of every change sent in a push. */
@@ -41,7 +54,7 @@ export function tabsWorld(
   const clients: SyncClient[] = [];
 
   function countingTransport(tab: number, settings: TransportSettings): SyncTransport {
-    const inner = memoryTransport(server, { live: false });
+    const inner = memoryTransport(server, { live: options.live === true, ...(options.access === undefined ? {} : { access: options.access }) });
     const wrap =
       <A extends unknown[], R>(route: Route, call: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
@@ -57,11 +70,50 @@ export function tabsWorld(
       }),
       pull: wrap('pull', (r) => inner.pull(r)),
       health: wrap('health', () => inner.health()),
+      ...(inner.live === undefined ? {} : { live: inner.live.bind(inner) }),
     };
     return options.transport?.(counted, tab) ?? counted;
   }
 
   let tabs = 0;
+  /**
+   * Opens a tab: a worker API on one port, a client on the other; `workerOptions` for
+   * this tab alone. A page that declares collections gets a worker with them unless
+   * `workerOptions` says otherwise (`collections: undefined`).
+   */
+  function open<const C extends CollectionsOptions>(
+    clientOptions: Partial<SyncClientOptions> & { readonly collections: DefinedCollections<C> },
+    workerOptions?: TabWorkerOptions,
+  ): CollectionsClient<C> & { readonly tab: number };
+  function open(clientOptions?: Partial<SyncClientOptions>, workerOptions?: TabWorkerOptions): SyncClient & { readonly tab: number };
+  function open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: TabWorkerOptions = {}): SyncClient & { readonly tab: number } {
+    const tab = ++tabs;
+    const { port1, port2 } = new MessageChannel();
+    const merged: TabWorkerOptions = {
+      indexedDB,
+      IDBKeyRange,
+      locks: sharedLocks.client(`tab-${tab}`),
+      transport: (settings) => countingTransport(tab, settings),
+      ...(clientOptions.collections === undefined ? {} : { collections: workerCollections }),
+      ...options.workerOptions,
+      ...workerOptions,
+    };
+    const given = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as SyncWorkerOptions;
+    exposeSyncWorker(given, port1);
+    const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
+    const closeClient = client.close.bind(client);
+    const handle = Object.assign(client, {
+      tab,
+      // The "tab" goes away: the page closes its port, and the worker side too.
+      close: async () => {
+        await closeClient();
+        port1.close();
+      },
+    });
+    clients.push(handle);
+    return handle;
+  }
+
   return {
     name,
     server,
@@ -74,34 +126,7 @@ export function tabsWorld(
     count(route: Route, tab?: number): number {
       return requests.filter((r) => r.route === route && (tab === undefined || r.tab === tab)).length;
     },
-    /** Opens a tab: a worker API on one port, a client on the other; `workerOptions` for this tab alone. */
-    open(clientOptions: Partial<SyncClientOptions> = {}, workerOptions: Partial<SyncWorkerOptions> = {}): SyncClient & { readonly tab: number } {
-      const tab = ++tabs;
-      const { port1, port2 } = new MessageChannel();
-      Comlink.expose(
-        createSyncWorkerApi({
-          indexedDB,
-          IDBKeyRange,
-          locks,
-          transport: (settings) => countingTransport(tab, settings),
-          ...options.workerOptions,
-          ...workerOptions,
-        }, port1),
-        port1,
-      );
-      const client = createSyncClient({ name, url: 'memory://server', worker: port2, ...clientOptions });
-      const closeClient = client.close.bind(client);
-      const handle = Object.assign(client, {
-        tab,
-        // The "tab" goes away: the page closes its port, and the worker side too.
-        close: async () => {
-          await closeClient();
-          port1.close();
-        },
-      });
-      clients.push(handle);
-      return handle;
-    },
+    open,
     async closeAll(): Promise<void> {
       await Promise.all(clients.map((c) => c.close()));
     },

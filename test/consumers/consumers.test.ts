@@ -23,6 +23,8 @@ interface DeviceApi {
   start(): Promise<void>;
   put(id: string, value: unknown): Promise<void>;
   get(id: string): Promise<unknown>;
+  /** collections-app and own-worker-app: the ids of the notes `from` wrote, through an index. */
+  idsFrom(from: string): Promise<string[]>;
 }
 declare global {
   interface Window {
@@ -30,8 +32,17 @@ declare global {
   }
 }
 
-/** What a browser-only app gets: pulsesync and what its page, worker and server entry import. */
-const BROWSER_INSTALL = ['comlink', 'idb', 'pulsesync', 'valibot'];
+/** How many of `files` are each prebuilt worker (Vite names them `<name>-<hash>.js`). */
+function prebuiltWorkers(files: readonly string[]): { core: number; collections: number } {
+  const collections = files.filter((file) => file.startsWith('pulsesync-worker-collections')).length;
+  return { core: files.filter((file) => file.startsWith('pulsesync-worker')).length - collections, collections };
+}
+
+/**
+ * What a browser-only app gets: pulsesync and what its page, worker and server entry
+ * import (@standard-schema/spec: types only, the interface collections' schemas implement).
+ */
+const BROWSER_INSTALL = ['@standard-schema/spec', 'idb', 'pulsesync', 'valibot'];
 const TOKEN = 'consumer-matrix-token-0123456789';
 /** Where a built app is served. */
 type Site = Pick<StaticFiles, 'url' | 'close'>;
@@ -103,7 +114,8 @@ describe('a server app that adds the SQLite driver', () => {
 describe('a TypeScript app using every entry under the strictest settings (skipLibCheck: false)', () => {
   beforeAll(() => {
     // vitest: pulsesync/testing's contract suites register vitest tests (an optional peer).
-    project.linkFromRepository(['@types/node', '@types/better-sqlite3', '@types/pg', 'vitest']);
+    // @types/react: pulsesync/react's declarations import React's types (an optional peer).
+    project.linkFromRepository(['@types/node', '@types/better-sqlite3', '@types/pg', '@types/react', 'vitest']);
     project.addFixture('types');
   });
 
@@ -123,6 +135,8 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
   const served: Site[] = [];
   const contexts: BrowserContext[] = [];
   const errors = new Map<Page, string[]>();
+  /** The prebuilt worker scripts each page fetched (file names). */
+  const workerFetches = new Map<Page, string[]>();
 
   beforeAll(async () => {
     project.linkFromRepository(['better-sqlite3']);
@@ -149,6 +163,12 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
     page.on('console', (message) => {
       if (message.type() === 'error') seen.push(message.text());
     });
+    const fetched: string[] = [];
+    workerFetches.set(page, fetched);
+    page.on('request', (request) => {
+      const file = new URL(request.url()).pathname.split('/').at(-1) ?? '';
+      if (file.startsWith('pulsesync-worker')) fetched.push(file);
+    });
     const query = new URLSearchParams({ name, server: server.url, token: TOKEN });
     await page.goto(`${site.url}index.html?${query}`);
     await page.waitForFunction(() => window.device !== undefined, undefined, { timeout: 20_000 });
@@ -161,8 +181,8 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
     return page.evaluate((key) => window.device.get(key), id);
   }
 
-  /** Two devices start, each writes a note, and each sees the other's. */
-  async function expectTwoDevicesToSync(out: string | Site, label: string): Promise<void> {
+  /** Two devices start, each writes a note, and each sees the other's; returns their pages. */
+  async function expectTwoDevicesToSync(out: string | Site, label: string): Promise<[Page, Page]> {
     const site = typeof out === 'string' ? await serveStaticFiles(out) : out;
     served.push(site);
     const [laptop, phone] = await Promise.all([openDevice(site, 'notes'), openDevice(site, 'notes')]);
@@ -171,6 +191,7 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
     await phone.evaluate((id) => window.device.put(id, { from: 'phone' }), `${label}-2`);
     await expectNote(phone, `${label}-1`, 'laptop', [laptop, phone]);
     await expectNote(laptop, `${label}-2`, 'phone', [laptop, phone]);
+    return [laptop, phone];
   }
 
   /** Waits (bounded) until `page` holds note `id` written by `from`; fails with the pages' errors. */
@@ -183,10 +204,25 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
     }
   }
 
-  it('Vite: `vite build` with no configuration, two devices sync', async () => {
+  it('Vite: `vite build` with no configuration, two devices sync; no collections worker is built or fetched', async () => {
     const out = await buildWithVite(project.addFixture('device-app', 'vite-app'));
-    expect(emittedScripts(out).filter((name) => name.startsWith('pulsesync-worker'))).toHaveLength(1);
-    await expectTwoDevicesToSync(out, 'vite');
+    expect(prebuiltWorkers(emittedScripts(out))).toEqual({ core: 1, collections: 0 });
+    const pages = await expectTwoDevicesToSync(out, 'vite');
+    for (const page of pages) expect(prebuiltWorkers(workerFetches.get(page) ?? [])).toEqual({ core: 1, collections: 0 });
+  }, 90_000);
+
+  it('Vite: an app that declares collections starts the collections worker (only that one is fetched), syncs, and queries an index', async () => {
+    // device-app's page, with collections-app's main.js over its own.
+    project.addFixture('device-app', 'collections-app');
+    const out = await buildWithVite(project.addFixture('collections-app'));
+    // The default worker is emitted too (createSyncClient can reach it), but never fetched.
+    expect(prebuiltWorkers(emittedScripts(out))).toEqual({ core: 1, collections: 1 });
+    const [laptop, phone] = await expectTwoDevicesToSync(out, 'collections');
+    for (const page of [laptop, phone]) expect(prebuiltWorkers(workerFetches.get(page) ?? [])).toEqual({ core: 0, collections: 1 });
+    // The server holds every app's notes of this run: the laptop's are there, the phone's not.
+    const ids = await phone.evaluate((from) => window.device.idsFrom(from), 'laptop');
+    expect(ids).toContain('collections-1');
+    expect(ids).not.toContain('collections-2');
   }, 90_000);
 
   it('Vite: the dev server with no configuration, two devices sync', async () => {
@@ -203,11 +239,14 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
     await expectTwoDevicesToSync(out, 'esbuild');
   }, 90_000);
 
-  it('an app with its own worker (pulsesync/client) builds without the prebuilt worker, and syncs', async () => {
+  it('an app with its own worker (pulsesync/client, workerCollections) builds without the prebuilt workers, syncs, and queries an index', async () => {
     const out = await buildWithVite(project.addFixture('own-worker-app'));
     const scripts = emittedScripts(out);
-    expect(scripts.filter((name) => name.startsWith('pulsesync-worker'))).toEqual([]);
+    expect(prebuiltWorkers(scripts)).toEqual({ core: 0, collections: 0 });
     expect(scripts.filter((name) => name.startsWith('sync-worker'))).toHaveLength(1);
-    await expectTwoDevicesToSync(out, 'own-worker');
+    const [, phone] = await expectTwoDevicesToSync(out, 'own-worker');
+    const ids = await phone.evaluate((from) => window.device.idsFrom(from), 'laptop');
+    expect(ids).toContain('own-worker-1');
+    expect(ids).not.toContain('own-worker-2');
   }, 90_000);
 });

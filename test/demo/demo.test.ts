@@ -1,17 +1,20 @@
 /**
  * The demo, driven the way a person uses it, in every engine: two devices (the second
  * with `?device=phone`) add and edit todos with real clicks and keys, one goes offline
- * with the page's switch, edits, comes back and syncs; both lists agree; a conflicting
- * edit lands in the conflict log; seeding 20,000 records fills the progress bar to 100%.
- * Screenshots of both devices go to test-output/. No console errors allowed (WebKit:
- * from just after each load, the page's own catch, as its driver has no event channel).
+ * with the page's switch, edits (its outbox and "synced?" marks show what waits), comes
+ * back and syncs; both lists agree; a conflicting edit lands in the conflict log;
+ * seeding 20,000 records fills the progress bar to 100%; Forget asks first while a
+ * change waits, then clears the phone in both of its tabs, which catch up again without
+ * a reload. Screenshots of both devices go to test-output/. No console errors allowed
+ * (WebKit: from just after each load, the page's own catch, as its driver has no event
+ * channel).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserEngine, EngineName, EnginePage } from '../../tools/browser-engine.ts';
+import type { BrowserEngine, EngineDevice, EngineName, EnginePage } from '../../tools/browser-engine.ts';
 import { startDemo, type RunningDemo } from '../../demo/start-demo.ts';
 import { engines, launchEngine } from '../support/engines.ts';
 import { waitFor } from '../support/wait.ts';
@@ -21,11 +24,15 @@ const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 interface Device {
   readonly name: string;
   readonly page: EnginePage;
+  /** The browser device the tab belongs to (its storage); another tab opens there. */
+  readonly storage: EngineDevice;
 }
 
 interface Item {
   readonly title: string;
   readonly done: boolean;
+  /** Its "synced?" mark. */
+  readonly synced: boolean;
 }
 
 /** The page still shows the document it first loaded: a marker set then is still there. */
@@ -41,8 +48,19 @@ function items(device: Device): Promise<Item[]> {
     [...document.querySelectorAll('#todo-list .todo')].map((row) => ({
       title: row.querySelector('.title')?.textContent ?? '',
       done: row.querySelector<HTMLInputElement>('input[type="checkbox"]')?.checked ?? false,
+      synced: row.querySelector<HTMLElement>('.sync-mark')?.dataset['synced'] === 'true',
     })),
   );
+}
+
+/** What the outbox card lists. */
+function outbox(device: Device): Promise<string[]> {
+  return texts(device, '#outbox-list li');
+}
+
+/** Is the Forget dialog open? */
+function dialogOpen(device: Device): Promise<boolean> {
+  return device.page.evaluate(() => document.querySelector<HTMLDialogElement>('#forget-dialog')?.open === true);
 }
 
 function text(device: Device, selector: string): Promise<string> {
@@ -89,10 +107,6 @@ function converged(devices: readonly Device[], titles: readonly string[]): Promi
   );
 }
 
-/** Is the page on a new document (it reloaded itself) that is ready? Errors while it loads count as no. */
-async function reloadedAndReady(device: Device): Promise<boolean> {
-  return device.page.evaluate(() => window.firstDocument === undefined && document.body?.dataset['ready'] === 'true').catch(() => false);
-}
 
 describe.each(engines)('the demo page in %s', (engine: EngineName) => {
   let demo: RunningDemo | undefined;
@@ -112,15 +126,21 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
 
   /** A new device: its own storage, the demo page open and ready. */
   async function openDevice(name: string, query: string): Promise<Device> {
-    if (browser === undefined || demo === undefined) throw new Error('the demo is not running');
-    const page = await (await browser.newDevice()).newPage();
+    if (browser === undefined) throw new Error('the demo is not running');
+    return openTab(name, await browser.newDevice(), query);
+  }
+
+  /** A tab of `storage` (a new device's first, or another of the same device), the demo page open and ready. */
+  async function openTab(name: string, storage: EngineDevice, query: string): Promise<Device> {
+    if (demo === undefined) throw new Error('the demo is not running');
+    const page = await storage.newPage();
     await page.setViewport(1180, 900);
     await page.goto(`${demo.url}${query}`);
     await page.waitForFunction(() => document.body.dataset['ready'] === 'true', undefined, 45_000);
     await page.evaluate(() => {
       window.firstDocument = true;
     });
-    return { name, page };
+    return { name, page, storage };
   }
 
   it('syncs two devices by hand: edits, offline and back, a conflict, a 20,000-record catch-up', async () => {
@@ -140,7 +160,10 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
     await waitFor('Temporary gone from the laptop', () => items(laptop), (list) => !list.some((i) => i.title === 'Temporary'));
     await editTodo(phone, 'Buy milk', 'Buy oat milk');
     await toggleTodo(laptop, 'Book flights');
-    await converged([laptop, phone], ['Buy oat milk', 'Call mom', 'Book flights']);
+    const ordered = await converged([laptop, phone], ['Buy oat milk', 'Call mom', 'Book flights']);
+    // Ordered by creation through the createdAt index; counts from count() on both devices.
+    expect(ordered[0]?.map((i) => i.title)).toEqual(['Buy oat milk', 'Call mom', 'Book flights']);
+    for (const device of [laptop, phone]) await waitFor(`the counts on ${device.name}`, () => text(device, '#todo-count'), (c) => c === '2 open · 1 done');
 
     // The laptop goes offline and keeps working locally.
     await laptop.page.click('#offline');
@@ -148,6 +171,13 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
     await addTodo(laptop, 'Plan the trip');
     await editTodo(laptop, 'Call mom', 'Call mom tonight');
     await waitFor('laptop changes pending', () => text(laptop, '#pending'), (n) => Number(n) >= 2);
+    // The outbox lists them, and their todos are marked as not synced; the others are.
+    const waiting = await waitFor('the outbox to list the offline edits', () => outbox(laptop), (rows) => rows.length >= 2);
+    expect(waiting.join('\n')).toContain('Plan the trip');
+    const marks = await waitFor('the marks', () => items(laptop), (list) => list.some((i) => i.title === 'Plan the trip' && !i.synced));
+    expect(marks.find((i) => i.title === 'Buy oat milk')?.synced).toBe(true);
+    mkdirSync(OUTPUT, { recursive: true });
+    await laptop.page.screenshot(join(OUTPUT, `demo-laptop-offline-outbox-${engine}.png`));
     // Sync now while offline fails visibly, and sends nothing.
     await laptop.page.click('#sync-now');
     await waitFor('the offline failure on the laptop', () => text(laptop, '#notice'), (s) => s.includes('Sync now failed') && s.includes('offline'));
@@ -165,6 +195,9 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
       waitFor('laptop back to idle with nothing pending', async () => [await text(laptop, '#status-pill'), await text(laptop, '#pending')], ([s, n]) => s === 'idle' && n === '0'),
     ]);
     expect(lists[0]?.find((i) => i.title === 'Book flights')?.done).toBe(true);
+    await waitFor('every laptop todo synced, its outbox empty', async () => [await items(laptop), await outbox(laptop)] as const, ([list, rows]) =>
+      list.every((i) => i.synced) && rows.length === 0,
+    );
     expect(lists[0]?.map((i) => i.title)).not.toContain('Call mom tonight');
 
     // The laptop's offline edit lost to the phone's newer one, and the log says so.
@@ -193,6 +226,14 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
       counts.every((c) => c.includes('20,000 seeded records')),
       { timeoutMs: 45_000, everyMs: 250 },
     );
+    // The archive pages 50 at a time through a live query of the collection.
+    await waitFor('the first page of the archive', () => text(laptop, '#archive-page'), (p) => p === '1–50 of 20,000');
+    expect(await texts(laptop, '#archive-list li')).toHaveLength(50);
+    await laptop.page.click('#archive-next');
+    await waitFor('the second page', () => text(laptop, '#archive-page'), (p) => p === '51–100 of 20,000');
+    expect((await texts(laptop, '#archive-list li'))[0]).toMatch(/^Archived note 51 /);
+    await laptop.page.click('#archive-prev');
+    await waitFor('back on the first page', () => text(laptop, '#archive-page'), (p) => p === '1–50 of 20,000');
 
     // Background sync off: changes wait for Sync now. Then on again.
     expect(await text(laptop, '#toggle-background')).toBe('Stop background sync');
@@ -216,11 +257,31 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
     await addTodo(phone, 'Made under server-wins');
     await converged([laptop, phone], ['Sent by hand', 'Made under server-wins']);
 
-    // The phone forgets its data and reloads: a fresh initial sync of everything.
+    // Forget on the phone, with a second tab of it open. A change waits: it asks first.
+    const phoneTab = await openTab('phone (2nd tab)', phone.storage, '?device=phone');
+    await phone.page.click('#offline');
+    await addTodo(phone, 'Not synced on the phone');
     await phone.page.click('#forget');
-    await waitFor('the phone reloaded and ready', () => reloadedAndReady(phone), (yes) => yes, { timeoutMs: 45_000, everyMs: 200 });
-    expect(await text(phone, '#progress-label')).toMatch(/^Caught up: 20,0\d\d changes in \d+ batches/);
-    await converged([laptop, phone], ['Sent by hand', 'Made under server-wins', 'Buy oat milk']);
+    await waitFor('the Forget dialog', () => dialogOpen(phone), (open) => open);
+    expect(await text(phone, '#forget-title')).toBe('Forget unsynced changes?');
+    expect(await text(phone, '#forget-text')).toContain('1 change made on this device has not reached the server yet');
+    await phone.page.screenshot(join(OUTPUT, `demo-phone-forget-asks-${engine}.png`));
+    await phone.page.click('#forget-dialog button[value="keep"]');
+    await waitFor('the notice that it kept them', () => text(phone, '#notice'), (n) => n.includes('Kept'));
+    expect((await items(phone)).map((i) => i.title)).toContain('Not synced on the phone');
+
+    // Online again, nothing waits: Forget clears at once, in both tabs, and they catch up again (no reload).
+    await phone.page.click('#offline');
+    await waitFor('the phone’s change pushed', () => text(phone, '#pending'), (n) => n === '0', { timeoutMs: 20_000 });
+    await phone.page.click('#forget');
+    for (const device of [phone, phoneTab]) {
+      await waitFor(`${device.name} caught up again`, () => text(device, '#progress-label'), (l) => /^Caught up: 20,0\d\d changes in \d+ batches/.test(l), {
+        timeoutMs: 45_000,
+        everyMs: 200,
+      });
+    }
+    expect(await dialogOpen(phone)).toBe(false);
+    await converged([laptop, phone, phoneTab], ['Sent by hand', 'Made under server-wins', 'Buy oat milk', 'Not synced on the phone']);
     await waitFor('the seeded records counted again on the phone', () => text(phone, '#archive-count'), (c) => c.includes('20,000 seeded records'));
 
     mkdirSync(OUTPUT, { recursive: true });
@@ -229,8 +290,8 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
     await phone.page.setViewport(390, 844);
     await phone.page.screenshot(join(OUTPUT, `demo-phone-narrow-${engine}.png`));
 
-    expect([...(await laptop.page.errors()), ...(await phone.page.errors())]).toEqual([]);
-    // The laptop never reloaded; the phone did, once, when it forgot its data.
-    expect(await laptop.page.evaluate(() => window.firstDocument)).toBe(true);
+    expect([...(await laptop.page.errors()), ...(await phone.page.errors()), ...(await phoneTab.page.errors())]).toEqual([]);
+    // No tab reloaded, not even the phone's when it forgot its data.
+    for (const device of [laptop, phone, phoneTab]) expect(await device.page.evaluate(() => window.firstDocument)).toBe(true);
   }, 180_000);
 });

@@ -68,7 +68,7 @@ describe('conflicts', () => {
     expect(await b.pendingCount()).toBe(0);
     expect(conflictsB).toHaveLength(1);
     expect(conflictsB[0]).toMatchObject({ policy: 'server-wins', outcome: 'remote', remote: { value: { by: 'a' } } });
-    expect(conflictsB[0]?.reason).toMatch(/server's version .* newer/);
+    expect(conflictsB[0]?.reason).toMatch(/server's version v\d+, newer/);
   });
 
   it('server-wins: a later local write survives the refusal of an earlier stale one', async () => {

@@ -172,9 +172,11 @@ describe('initialSync', () => {
     const scripted = scriptedTransport(memoryTransport(server));
     scripted.fail('pull', new SyncError(ErrorCode.TRANSPORT, 'connection reset'), 1);
     const manager = connect(reader.replica, scripted.transport, { batchSize: 10, retry: { initialDelayMs: 1, maxDelayMs: 1 } });
-    const waiting = manager.initialSync();
+    // Expected before start() is awaited: the catch-up may fail first, and an await in
+    // between would leave its rejection unhandled for a moment.
+    const failed = expect(manager.initialSync()).rejects.toMatchObject({ code: ErrorCode.TRANSPORT });
     await manager.start();
-    await expect(waiting).rejects.toMatchObject({ code: ErrorCode.TRANSPORT });
+    await failed;
     await until(() => manager.status().running && manager.status().state === 'idle' && manager.status().lastSyncedAt !== null, 'the loop caught up');
     await until(() => scripted.callsOf('pull').length >= 4, 'the retried catch-up');
     expect(await reader.replica.list('notes')).toHaveLength(30);

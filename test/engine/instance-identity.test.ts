@@ -124,7 +124,7 @@ describe('a cloned replica', () => {
 
     expect(clone.instanceId).not.toBe(original.instanceId);
     expect(b.errors.map((error) => error.code)).toEqual([ErrorCode.INSTANCE_CLONED]);
-    expect(b.errors[0]?.message).toContain(`now syncing as ${clone.instanceId}`);
+    expect(b.errors[0]?.message).toContain(`now ${clone.instanceId}`);
     expect(await clone.pendingCount()).toBe(0);
     expect(b.manager.status()).toMatchObject({ state: 'idle', pending: 0 });
     await a.manager.syncOnce();

@@ -22,7 +22,7 @@ describe('push against server limits', () => {
 
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { collective: 'notes', id: 'huge' } });
-    expect(errors[0]?.message).toMatch(/notes\/huge .*stays in this replica/);
+    expect(errors[0]?.message).toMatch(/notes\/huge .*stays here, unsynced/);
     expect(await replica.pendingCount()).toBe(0);
     expect((await replica.get('notes', 'huge'))?.value).toEqual({ text: 'x'.repeat(500) });
     const onServer = (await store.readChanges({ after: 0, limit: 100 })).rows.map((r) => r.id).sort();

@@ -32,7 +32,7 @@ describe('sync status', () => {
     await until(() => manager.status().pending === 3, 'three pending changes');
     expect(statuses.map((s) => s.pending)).toContain(3);
     await manager.syncOnce();
-    expect(manager.status()).toEqual({ state: 'idle', running: false, pending: 0, lastSyncedAt: 1_700_000_000_000 });
+    expect(manager.status()).toEqual({ state: 'idle', running: false, pending: 0, lastSyncedAt: 1_700_000_000_000, cursors: { push: 3, pull: 3 } });
     expect(statuses.at(-1)).toEqual(manager.status());
     expect(statuses.some((s) => s.state === 'syncing' && s.pending === 3)).toBe(true);
   });

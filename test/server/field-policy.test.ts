@@ -4,6 +4,7 @@
  * pulled stamps (to the writer whose value was overruled), whole-record policies stay
  * as they were on the wire, and every answer reads with the client's parsers.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { SEVERAL_WRITERS } from '../../src/protocol/field-merge.ts';
@@ -148,6 +149,35 @@ describe.each(storeKinds())('field-last-write-wins ($kind store)', (kind) => {
     const grown = await a.patch(id, [{ path: ['b'], value: 'y'.repeat(120) }]);
     expect(grown.rejected).toEqual([expect.objectContaining({ reason: 'INVALID', message: expect.stringContaining('at most 200') })]);
     expect(Object.keys(((await row(id))?.value ?? {}) as object)).toEqual(['a']);
+  });
+
+  it('merges patches that arrive together and go in one push group, as if each came alone', async () => {
+    // A store that counts transactions: pushes sent in one turn are applied in one (push-groups.ts).
+    let transactions = 0;
+    const store = new Proxy(opened.store, {
+      get(target, name) {
+        const member: unknown = Reflect.get(target, name);
+        if (typeof member !== 'function') return member;
+        const bound = (member as (...args: unknown[]) => unknown).bind(target);
+        return name === 'transaction' ? (...args: unknown[]) => (transactions++, bound(...args)) : bound;
+      },
+    });
+    const grouped = createSyncServer({ store, limits: { maxValueBytes: 200 } });
+    const [ga, gb] = [replica(() => grouped, randomUUID()), replica(() => grouped, randomUUID())];
+    const id = fresh();
+    const base = (await ga.put(id, { title: 'milk', done: false, by: 'nobody' })).newCursor;
+    const before = transactions;
+    wall += 10;
+    // B's edit of `by` is the older one (made offline): it loses that field, keeps `done`.
+    const [fromA, fromB] = await Promise.all([
+      ga.patch(id, [{ path: ['title'], value: 'oat milk' }, { path: ['by'], value: 'a' }], base),
+      (wall -= 5, gb.patch(id, [{ path: ['done'], value: true }, { path: ['by'], value: 'b' }], base)),
+    ]);
+    expect(transactions - before).toBe(1);
+    expect((await row(id))?.value).toEqual({ title: 'oat milk', done: true, by: 'a' });
+    // A went first and met nothing; B met A's write, not yet committed, as it would have after A's commit.
+    expect(fromA.conflicts).toEqual([]);
+    expect(fromB.conflicts).toEqual([expect.objectContaining({ id, server: expect.objectContaining({ value: { title: 'oat milk', done: false, by: 'a' } }) })]);
   });
 
   it('refuses patches outside the field policy, and patches whose paths overlap', async () => {

@@ -3,15 +3,17 @@
  * between them, survive a dropped LISTEN connection, and a batch re-sent to two
  * processes at once is applied once.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
 import { postgresServerStore, type PostgresServerStore } from '../../src/server/postgres.ts';
-import { createSyncServer } from '../../src/server/sync-server.ts';
+import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
+import type { ServerStoreTransaction } from '../../src/server/types.ts';
 import { globalTimers, type ServerTimers } from '../../src/server/timers.ts';
 import { freshPostgresDatabase, postgresSkipReason } from '../setup/postgres.ts';
-import { SOURCE_A, SOURCE_B } from '../../src/testing/server-store-fixture.ts';
+import { readAll, SOURCE_A, SOURCE_B } from '../../src/testing/server-store-fixture.ts';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -113,5 +115,44 @@ describe.skipIf(postgresSkipReason() !== undefined)('postgres server store acros
     expect(responses.map((r) => r.accepted).sort()).toEqual([0, 2]);
     expect(responses.map((r) => r.ackedSeq)).toEqual([2, 2]);
     expect(await servers[0]?.store.latestVersion()).toBe(2);
+  });
+
+  it('applies pushes grouped in two processes at once with gap-free versions, each answered', async () => {
+    const url = await freshPostgresDatabase('groups');
+    const servers = [createSyncServer({ store: open(url) }), createSyncServer({ store: open(url) })];
+    const sources = Array.from({ length: 40 }, () => randomUUID());
+    const answers = await Promise.all(
+      sources.map((source, i) => (servers[i % 2] as SyncServer).handlePush({ instanceId: source, policy: 'last-write-wins', changes: [1, 2, 3, 4, 5].map((seq) => change(source, seq, `${i}-${seq}`)) })),
+    );
+    expect(answers.map((answer) => [answer.accepted, answer.ackedSeq])).toEqual(sources.map(() => [5, 5]));
+    const rows = await readAll(servers[0]?.store as PostgresServerStore);
+    expect(rows.map((row) => row.version)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  it('sends the rows of a large transaction past 4 MiB at once, and still commits or rolls them back with the rest', async () => {
+    const store = open(await freshPostgresDatabase('large'));
+    const big = (id: string) => ({ collective: 'notes', id, op: 'put' as const, value: 'x'.repeat(1024 * 1024), hlc: change(SOURCE_A, 1, id).hlc, source: SOURCE_A });
+    const writeAll = async (tx: ServerStoreTransaction) => {
+      for (const id of ['a', 'b', 'c', 'd', 'e']) await tx.writeRecords([big(id)]);
+      await tx.writeRecords([{ ...big('f'), value: 'small' }]);
+      await tx.setAppliedSeq(SOURCE_A, 6);
+      // Read back from the database (a), and from what is still held (f).
+      const seen = await tx.getRecords([{ collective: 'notes', id: 'a' }, { collective: 'notes', id: 'f' }]);
+      expect([...seen.values()].map((row) => [row.id, row.version])).toEqual([
+        ['a', 1],
+        ['f', 6],
+      ]);
+    };
+    await expect(
+      store.transaction(async (tx) => {
+        await writeAll(tx);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await store.latestVersion()).toBe(0);
+    expect(await store.transaction((tx) => tx.getAppliedSeq(SOURCE_A))).toBe(0);
+    await store.transaction(writeAll);
+    expect((await readAll(store)).map((row) => [row.id, row.version])).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => [id, i + 1]));
+    expect(await store.transaction((tx) => tx.getAppliedSeq(SOURCE_A))).toBe(6);
   });
 });

@@ -4,13 +4,14 @@
  * worker runtime.
  *
  * Routes, under an optional `basePath`:
- *   POST /sync/handshake | /sync/push | /sync/pull   JSON in, JSON out
+ *   POST /sync/handshake | /sync/push | /sync/pull   JSON in, JSON out (gzipped when accepted: json-answer.ts)
  *   GET  /sync/health                                no auth
  *   GET  /sync/live                                  Server-Sent Events: `poke` on commit
  * Failures answer `{ error: { code, message } }` with the status of `error-response.ts`.
  */
 import { ErrorCode, SyncError } from '../../protocol/errors.ts';
 import { errorResponse, jsonResponse } from './error-response.ts';
+import { jsonAnswer, type AnswerCompression } from './json-answer.ts';
 import { readJsonBody } from './read-body.ts';
 import { DEFAULT_HEARTBEAT_MS, openLiveStream, type LiveStream } from './live-stream.ts';
 import type { Access, Authenticate } from '../access.ts';
@@ -53,6 +54,12 @@ export interface FetchHandlerOptions {
   readonly heartbeatMs?: number | undefined;
   /** Where live-stream heartbeats are scheduled. Default the runtime's timers. */
   readonly timers?: ServerTimers | undefined;
+  /**
+   * Gzip for answers of 1 KiB of JSON or more when the caller accepts it (browsers and
+   * Node's fetch do, and decode on their own), or `false` for none (say, behind a proxy
+   * that compresses). Default on.
+   */
+  readonly compression?: AnswerCompression | false | undefined;
   /** Where unexpected failures (answered 500 INTERNAL) are reported. Default `console.error`. */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
@@ -98,6 +105,7 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
   const authenticate = options.authenticate ?? server.authenticate;
   const report = options.onError ?? ((error: unknown) => console.error('pulsesync-server: unexpected failure', error));
   const streams = new Set<LiveStream>();
+  const compression = options.compression ?? {};
   let closed = false;
 
   function corsHeaders(request: Request): Headers {
@@ -133,11 +141,11 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
       case 'live':
         return live(request, access);
       case 'handshake':
-        return jsonResponse(await server.handleHandshake(await body(request), access), 200);
+        return jsonAnswer(request, await server.handleHandshake(await body(request), access), compression);
       case 'push':
-        return jsonResponse(await server.handlePush(await body(request), access), 200);
+        return jsonAnswer(request, await server.handlePush(await body(request), access), compression);
       case 'pull':
-        return jsonResponse(await server.handlePull(await body(request), access), 200);
+        return jsonAnswer(request, await server.handlePull(await body(request), access), compression);
     }
   }
 
@@ -174,7 +182,8 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
   async function handle(request: Request): Promise<Response> {
     const cors = corsHeaders(request);
     const withCors = (response: Response): Response => {
-      for (const [name, value] of cors) response.headers.set(name, value);
+      // Vary adds to the answer's own (Accept-Encoding); the rest replaces.
+      for (const [name, value] of cors) response.headers[name === 'vary' ? 'append' : 'set'](name, value);
       return response;
     };
     const { pathname } = new URL(request.url);

@@ -4,9 +4,11 @@
  * them with `page.evaluate` (functions cannot cross). Types only, so the Node side
  * type-checks without the page bundle.
  */
-import type { SyncConfigInput } from '../../../src/engine/types.ts';
+import type { AckEvent, PushOutcome, WriteReceipt } from '../../../src/engine/acks.ts';
+import type { ResetEvent, SyncConfigInput } from '../../../src/engine/types.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
+import type { PendingWrite } from '../../../src/store/outbox-view.ts';
 import type { RecordEntry, RecordInput } from '../../../src/store/types.ts';
 import type { LoseConnectionHow } from './lost-connection-api.ts';
 
@@ -41,6 +43,8 @@ export interface ClientEventLog {
   readonly conflicts: number;
   readonly errors: readonly SyncErrorData[];
   readonly initialSync: InitialSyncOutcome | undefined;
+  readonly acks: readonly AckEvent[];
+  readonly resets: readonly ResetEvent[];
 }
 
 /** What the records of a collective look like, counted in the page (no 20k-record clone). */
@@ -64,9 +68,16 @@ export interface LongTaskReport {
 /** `window.pulse`. Every call takes the replica name of a client opened with `open`. */
 export interface PulsePageApi {
   open(options: PageClientOptions): Promise<void>;
-  put(name: string, collective: string, id: string, value: JsonValue): Promise<void>;
-  putMany(name: string, records: readonly RecordInput[]): Promise<void>;
-  remove(name: string, collective: string, id: string): Promise<void>;
+  put(name: string, collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;
+  putMany(name: string, records: readonly RecordInput[]): Promise<WriteReceipt>;
+  remove(name: string, collective: string, id: string): Promise<WriteReceipt>;
+  whenPushed(name: string, receipt: WriteReceipt): Promise<PushOutcome>;
+  pending(name: string): Promise<PendingWrite[]>;
+  pendingIds(name: string, collective: string): Promise<string[]>;
+  clearLocalData(name: string, options?: { discardPending?: boolean }): Promise<void>;
+  instanceId(name: string): Promise<string>;
+  /** The names of this origin's IndexedDB databases (`indexedDB.databases()`). */
+  databases(): Promise<string[]>;
   list(name: string, collective: string): Promise<RecordEntry[]>;
   /** Counts `collective`; with `expected`, checks for ids `r0000000 … r{expected-1}`. */
   census(name: string, collective: string, expected?: number): Promise<Census>;

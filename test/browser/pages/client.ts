@@ -6,6 +6,8 @@ import { createSyncClient, type SyncClient } from '../../../src/client/index.ts'
 import { SyncError } from '../../../src/protocol/errors.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
+import type { AckEvent } from '../../../src/engine/acks.ts';
+import type { ResetEvent } from '../../../src/engine/types.ts';
 import type { ClientEventLog, InitialSyncOutcome, LongTaskReport, PulsePageApi } from './client-api.ts';
 import { LOSE_CONNECTION_CHANNEL, type LoseConnectionAnswer, type LoseConnectionRequest } from './lost-connection-api.ts';
 import './page-api.ts';
@@ -17,6 +19,8 @@ interface Recorder {
   conflicts: number;
   errors: SyncErrorData[];
   initialSync: InitialSyncOutcome | undefined;
+  acks: AckEvent[];
+  resets: ResetEvent[];
 }
 
 interface Opened {
@@ -29,7 +33,7 @@ interface Opened {
 const clients = new Map<string, Opened>();
 
 function emptyLog(): Recorder {
-  return { status: [], progress: [], changedRecords: 0, conflicts: 0, errors: [], initialSync: undefined };
+  return { status: [], progress: [], changedRecords: 0, conflicts: 0, errors: [], initialSync: undefined, acks: [], resets: [] };
 }
 
 /**
@@ -91,12 +95,20 @@ const api: PulsePageApi = {
       entry.log.conflicts++;
     });
     client.on('error', (error) => entry.log.errors.push(error));
+    client.on('ack', (ack) => entry.log.acks.push(ack));
+    client.on('reset', (reset) => entry.log.resets.push(reset));
     clients.set(options.name, entry);
     await call(options.name, (c) => c.ready);
   },
   put: (name, collective, id, value) => call(name, (c) => c.put(collective, id, value)),
   putMany: (name, records) => call(name, (c) => c.putMany(records)),
   remove: (name, collective, id) => call(name, (c) => c.delete(collective, id)),
+  whenPushed: (name, receipt) => call(name, (c) => c.whenPushed(receipt)),
+  pending: (name) => call(name, (c) => c.pending()),
+  pendingIds: (name, collective) => call(name, (c) => c.pendingIds(collective)),
+  clearLocalData: (name, options) => call(name, (c) => c.clearLocalData(options)),
+  instanceId: (name) => call(name, (c) => c.instanceId()),
+  databases: async () => (await indexedDB.databases()).flatMap((d) => (d.name === undefined ? [] : [d.name])),
   list: (name, collective) => call(name, (c) => c.list(collective)),
   async census(name, collective, expected) {
     const records = await call(name, (c) => c.list(collective));

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { FIELDS_FRAME_BYTES, ROW_FRAME_BYTES } from '../change-page.ts';
+import { INSTANCE_COLUMNS } from '../sql/instance-row.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { newStoreSecret } from '../store-secret.ts';
@@ -15,6 +16,14 @@ export const POSTGRES_CHANNEL = 'pulsesync_changes';
 
 const RECORDS = 'pulsesync_records';
 const GC_FLOORS = 'pulsesync_gc_floors';
+const TABLES = {
+  meta: 'pulsesync_meta',
+  records: RECORDS,
+  applied: 'pulsesync_applied',
+  instances: 'pulsesync_instances',
+  gcFloors: GC_FLOORS,
+  gcMarks: 'pulsesync_gc_marks',
+} as const;
 /** The feed filter: after a version, in some collectives (null: all), not from a source (null: none). */
 const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2::text[])) AND ($3::text IS NULL OR source <> $3::text)`;
 
@@ -23,26 +32,32 @@ const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) +
   + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)
   + COALESCE(${FIELDS_FRAME_BYTES} + octet_length(fields), 0)`;
 
-const STORE_SQL = storeSql({
-    tables: { meta: 'pulsesync_meta', records: RECORDS, applied: 'pulsesync_applied', instances: 'pulsesync_instances', gcFloors: GC_FLOORS, gcMarks: 'pulsesync_gc_marks' },
-    tableOptions: '',
-    param: (n) => `$${n}`,
-    collectiveList: () => '(SELECT unnest($1::text[]) AS collective)',
+const SHARED = storeSql({
+  tables: TABLES,
+  tableOptions: '',
+  param: (n) => `$${n}`,
+  collectiveList: () => '(SELECT unnest($1::text[]) AS collective)',
 });
+
+/** One column array per parameter, in {@link RECORD_COLUMNS} order. */
+const UPSERT_ROWS = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`;
 
 /** Every statement the Postgres store runs. */
 export const PG_SQL = {
-  ...STORE_SQL,
+  ...SHARED,
   /** Column `collective`: the collectives of the rows at versions above $1 up to $2. */
   collectivesBetween: `SELECT DISTINCT collective FROM ${RECORDS} WHERE version > $1 AND version <= $2`,
   /** Serialises schema creation across processes that start together. */
   schemaLock: `SELECT pg_advisory_xact_lock(hashtext('pulsesync:schema'))`,
-  /** Serialises pushes across processes: see the comment of `postgres-server-store.ts`. */
-  pushLock: `SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`,
+  /**
+   * Begins a push transaction and takes the lock that serialises pushes across
+   * processes (see the comment of `postgres-server-store.ts`), in one round trip.
+   * READ COMMITTED whatever the database's default: each statement must see what
+   * pushes before the lock committed (REPEATABLE READ would snapshot before the lock).
+   */
+  beginPush: `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`,
   /** Parameters: collectives, ids (arrays of the same length). */
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-  /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
-  upsertRows: `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
   /** Column `found`: the records table has its `fields` column. */
   hasFieldsColumn: `SELECT EXISTS (SELECT 1 FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = '${RECORDS}' AND column_name = 'fields') AS found`,
@@ -53,6 +68,23 @@ export const PG_SQL = {
    * writes it next (another process's, already open).
    */
   addFieldsColumn: `ALTER TABLE ${RECORDS} ADD COLUMN IF NOT EXISTS fields text`,
+  /**
+   * What a push transaction held back (see `pending-writes.ts`), in one statement:
+   * record rows ($1–$8, one array per column in {@link RECORD_COLUMNS} order), applied
+   * seqs ($9 sources, $10 seqs), instance records ($11–$15, in `INSTANCE_COLUMNS`
+   * order), and the commit notification ($16 channel, $17 payload; a null channel
+   * sends none). Empty arrays write nothing.
+   */
+  flushWrites: `WITH written AS (${SHARED.upsertRecords(UPSERT_ROWS)} RETURNING 1),
+    applied AS (
+      INSERT INTO ${TABLES.applied} (source, seq) SELECT * FROM unnest($9::text[], $10::bigint[])
+      ON CONFLICT (source) DO UPDATE SET seq = excluded.seq RETURNING 1),
+    instances AS (
+      INSERT INTO ${TABLES.instances} (${INSTANCE_COLUMNS})
+        SELECT * FROM unnest($11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[])
+      ON CONFLICT (instance_id) DO UPDATE
+        SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent RETURNING 1)
+    SELECT pg_notify($16::text, $17::text) WHERE $16::text IS NOT NULL`,
   /**
    * Parameters: after, collectives (null: all), excluded source (null: none), limit,
    * byte cap (null: none). Column `size`: {@link ROW_SIZE}. Within the limit, only rows
@@ -74,11 +106,9 @@ export const PG_SQL = {
    */
   latestAndFloor: `SELECT l.latest, CASE WHEN $1::text[] IS NULL THEN f.floor
         ELSE (SELECT COALESCE(MAX(g.floor), 0) FROM ${GC_FLOORS} g WHERE g.collective = ANY($1::text[])) END AS floor
-      FROM (${STORE_SQL.latestVersion}) l, (${STORE_SQL.gcFloor}) f`,
+      FROM (${SHARED.latestVersion}) l, (${SHARED.gcFloor}) f`,
   /** Parameters: collectives, floors (arrays of the same length). */
-  raiseGcFloors: STORE_SQL.upsertGcFloors(`SELECT * FROM unnest($1::text[], $2::bigint[])`),
-  /** Parameters: channel, payload. Delivered when the transaction commits. */
-  notify: 'SELECT pg_notify($1, $2)',
+  raiseGcFloors: SHARED.upsertGcFloors(`SELECT * FROM unnest($1::text[], $2::bigint[])`),
   listen: `LISTEN ${POSTGRES_CHANNEL}`,
 } as const;
 

@@ -10,10 +10,13 @@
  * lock before it reads anything, assigns versions as `max(version) + 1…` under it, and
  * holds it until COMMIT: versions are assigned and become visible strictly in order,
  * and any snapshot holds a gap-free prefix of them. The cost is that pushes, from all
- * processes, are applied one at a time; each is one short transaction, and the
- * alternative (a commit-order watermark) adds state to every read for little gain at
- * the scale one Postgres serves. The same lock makes a batch re-sent to two processes
- * at once apply once (the second sees the first's applied seq).
+ * processes, are applied one at a time; the alternative (a commit-order watermark) adds
+ * state to every read for little gain at the scale one Postgres serves. So the lock is
+ * held as briefly as can be: each process applies the pushes waiting in it as one
+ * transaction (`push-groups.ts`), which sends its writes in one statement before
+ * COMMIT (`pending-writes.ts`), leaving each push three reads under the lock. The same
+ * lock makes a batch re-sent to two processes at once apply once (the second sees the
+ * first's applied seq).
  *
  * Pokes across processes: a push that wrote rows sends `NOTIFY pulsesync_changes`
  * (delivered at commit) naming the collectives it touched (see `commit-note.ts`); each
@@ -36,12 +39,13 @@ import {
 } from '../../types.ts';
 import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
-import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
-import { fieldsColumn, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { instanceFromRow, type InstanceRow } from '../sql/instance-row.ts';
+import { recordFromRow, type RecordRow } from '../sql/record-row.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
 import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
+import { MAX_PENDING_BYTES, pendingWrites } from './pending-writes.ts';
 import { PostgresListener } from './postgres-listener.ts';
 import { postgresSweepRunner } from './postgres-sweep.ts';
 import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
@@ -62,13 +66,6 @@ export type PostgresServerStoreOptions = pg.PoolConfig & {
  */
 export function postgresServerStore(options: string | PostgresServerStoreOptions): PostgresServerStore {
   return new PostgresServerStore(typeof options === 'string' ? { connectionString: options } : options);
-}
-
-/** Keeps only the last write per record, in order: one INSERT cannot touch a row twice. */
-function lastPerRecord(rows: readonly ServerRecord[]): ServerRecord[] {
-  const byKey = new Map<string, ServerRecord>();
-  for (const row of rows) byKey.set(recordKey(row.collective, row.id), row);
-  return [...byKey.values()];
 }
 
 /** A bigint column as pg returns it (text), as a number. */
@@ -157,67 +154,73 @@ export class PostgresServerStore implements ServerStore {
     return this.#withClient((client) => runTransaction(this.#steps(client), this.#listeners, fn));
   }
 
-  /** One transaction's steps, on a pooled connection. */
+  /**
+   * One transaction's steps, on a pooled connection. Writes are held in this process
+   * and sent in one statement before COMMIT (see `pending-writes.ts`); reads see them
+   * over what the database has.
+   */
   #steps(client: pg.PoolClient): TransactionSteps {
+    const pending = pendingWrites();
+    /** The highest version so far: read once, under the push lock, which no other writer holds meanwhile. */
+    let latest: number | undefined;
     // What the commit's notification names: collectives written, and the versions.
     const collectives = new Set<string>();
     let after = Number.POSITIVE_INFINITY;
     let upTo = 0;
+    const flush = async (note: string | null): Promise<void> => {
+      if (pending.empty && note === null) return;
+      await client.query(PG_SQL.flushWrites, [...pending.take(), note === null ? null : POSTGRES_CHANNEL, note]);
+    };
     const tx: ServerStoreTransaction = {
       getRecords: async (keys) => {
         const found = new Map<string, ServerRecord>();
         if (keys.length === 0) return found;
         const { rows } = await client.query<RecordRow>(PG_SQL.getRecords, [keys.map((k) => k.collective), keys.map((k) => k.id)]);
         for (const row of rows) found.set(recordKey(row.collective, row.id), recordFromRow(row));
+        for (const { collective, id } of keys) {
+          const held = pending.row(collective, id);
+          if (held !== undefined) found.set(recordKey(collective, id), held);
+        }
         return found;
       },
       getAppliedSeq: async (source) => {
+        const held = pending.applied.get(source);
+        if (held !== undefined) return held;
         const { rows } = await client.query<{ seq: string }>(PG_SQL.getAppliedSeq, [source]);
         return rows[0] === undefined ? 0 : Number(rows[0].seq);
       },
       setAppliedSeq: async (source, seq) => {
-        await client.query(PG_SQL.setAppliedSeq, [source, seq]);
+        pending.applied.set(source, seq);
       },
       getInstance: async (instanceId) => {
+        const held = pending.instances.get(instanceId);
+        if (held !== undefined) return held;
         const { rows } = await client.query<InstanceRow>(PG_SQL.getInstance, [instanceId]);
         return rows[0] === undefined ? undefined : instanceFromRow(rows[0]);
       },
       putInstance: async (record) => {
-        await client.query(PG_SQL.putInstance, instanceParams(record));
+        pending.instances.set(record.instanceId, record);
       },
       writeRecords: async (writes) => {
         if (writes.length === 0) return [];
-        let version = latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion));
+        let version = (latest ??= latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion)));
         after = Math.min(after, version);
         const written = writes.map((row): ServerRecord => ({ ...row, version: ++version }));
-        upTo = version;
+        latest = upTo = version;
         for (const row of written) collectives.add(row.collective);
-        const final = lastPerRecord(written);
-        const column = <K extends keyof ServerRecord>(name: K) => final.map((r) => r[name]);
-        await client.query(PG_SQL.upsertRecords(PG_SQL.upsertRows), [
-          column('collective'),
-          column('id'),
-          column('op'),
-          final.map(valueColumn),
-          column('hlc'),
-          column('source'),
-          column('version'),
-          final.map(fieldsColumn),
-        ]);
+        pending.addRows(written);
+        if (pending.bytes > MAX_PENDING_BYTES) await flush(null);
         return written;
       },
     };
     return {
       tx,
       begin: async () => {
-        // READ COMMITTED whatever the database's default: each statement must see what
-        // pushes before the lock committed (REPEATABLE READ would snapshot before the lock).
-        await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-        // See the file comment: versions are assigned and committed in order.
-        await client.query(PG_SQL.pushLock);
+        await client.query(PG_SQL.beginPush);
       },
       commit: async (wrote) => {
-        if (wrote) await client.query(PG_SQL.notify, [POSTGRES_CHANNEL, encodeCommitNote(this.#token, [...collectives], [after, upTo])]);
+        // The notification is delivered when the transaction commits.
+        await flush(wrote ? encodeCommitNote(this.#token, [...collectives], [after, upTo]) : null);
         await client.query('COMMIT');
       },
       rollback: async () => {

@@ -13,8 +13,7 @@ export function postgresSweepRunner(client: pg.ClientBase): SweepRunner {
   return {
     rows: async <T>(text: string, params: readonly unknown[]) => (await client.query(text, [...params])).rows as T[],
     begin: async () => {
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      await client.query(PG_SQL.pushLock);
+      await client.query(PG_SQL.beginPush);
     },
     commit: async () => void (await client.query('COMMIT')),
     rollback: async () => void (await client.query('ROLLBACK').catch(() => undefined)),

@@ -1,0 +1,223 @@
+/**
+ * Group commit of pushes. Pushes are applied one at a time whatever the store (the
+ * SQLite and memory stores queue their transactions, Postgres takes one advisory lock
+ * across processes: see `postgres-server-store.ts`), and with 50 clients pushing, each
+ * push waited for every one before it, each with its own BEGIN, COMMIT and disk flush,
+ * on Postgres each holding a pooled connection while it waited for the lock.
+ *
+ * So a push does not start its own transaction while another push's runs: it waits,
+ * with the others that arrive meanwhile, and when the running one ends, all of them are
+ * applied in one transaction, one after another, as if each had its own. What each one
+ * sees and does is what it would have seen and done alone in that order (a push sees
+ * the writes of those before it in the group), and it gets its own answer.
+ *
+ * What a failure does:
+ * - A push the instance rules refuse (`INSTANCE_FORBIDDEN`, `INSTANCE_CLONED`) is refused
+ *   before it writes anything, and by no failed query: it is answered its refusal and the
+ *   group goes on.
+ * - Anything else (a failed query, a failed commit, a bug) rolls the whole group back,
+ *   so nothing of it is stored; then every push of the group is applied again alone, in
+ *   its own transaction, and answered what that gives. A push whose group committed
+ *   without the server hearing so is acknowledged, not applied twice, as a client's
+ *   re-sent batch is (the applied seq and fingerprints commit with the writes).
+ *
+ * When no push is being applied, the first to arrive waits for the end of the event
+ * loop's turn (a `setImmediate`), so that the pushes that become ready in the same turn
+ * go together: the SQLite and memory stores apply a push without ever yielding, so
+ * without that wait no push would ever find another waiting, and SQLite would still
+ * flush the disk once per push, with the event loop blocked while it does (this was
+ * half of the server's time with 200 clients pushing). An idle server adds one turn.
+ */
+import { ErrorCode, isSyncError, type SyncError } from '../protocol/errors.ts';
+import type { PushRequest, PushResponse, RecordKey } from '../protocol/types.ts';
+import { isFullAccess, type Access } from './access.ts';
+import { applyPush, applyPushIn, pushCursor, type AdmitPush, type AppliedPush, type PushBounds } from './apply-push.ts';
+import { nextTurn } from './next-turn.ts';
+import { turnBudget, type TurnBudget } from './turn-budget.ts';
+import { recordKey, type ServerRecord, type ServerStore, type ServerStoreTransaction } from './types.ts';
+
+/** A validated push waiting for its transaction. */
+export interface QueuedPush {
+  readonly request: PushRequest;
+  /** Undefined: full access. */
+  readonly access: Access | undefined;
+  /** The instance rules' check, in the transaction (see `apply-push.ts`). */
+  readonly admit?: AdmitPush;
+}
+
+/** How large a group may grow. */
+export interface PushGroupLimits {
+  /** Most pushes in one transaction. */
+  readonly maxPushes: number;
+  /** Most changes in one transaction (a larger push still goes, alone). */
+  readonly maxChanges: number;
+}
+
+/**
+ * The defaults: 64 pushes or 10,000 changes (one largest push) per transaction, about
+ * what SQLite applies in a few tens of milliseconds.
+ */
+export const DEFAULT_PUSH_GROUP_LIMITS: PushGroupLimits = { maxPushes: 64, maxChanges: 10_000 };
+
+/** Keys per read of a group's records before its pushes are applied. */
+const PREFETCH_STEP = 1_000;
+
+/**
+ * `tx` with the records a group will look at read up front, a thousand keys a query,
+ * instead of one query per push: on Postgres each is a round trip under the push lock.
+ * What the group writes replaces what was read, so each push still sees the pushes
+ * before it; nobody else writes while the group holds its transaction.
+ */
+function groupReads(tx: ServerStoreTransaction): { readonly tx: ServerStoreTransaction; prefetch(keys: readonly RecordKey[]): Promise<void> } {
+  /** Known rows by key; undefined for a record known not to exist. */
+  const known = new Map<string, ServerRecord | undefined>();
+  async function read(keys: readonly RecordKey[]): Promise<void> {
+    const missing = keys.filter(({ collective, id }) => !known.has(recordKey(collective, id)));
+    if (missing.length === 0) return;
+    const found = await tx.getRecords(missing);
+    for (const { collective, id } of missing) {
+      const key = recordKey(collective, id);
+      known.set(key, found.get(key));
+    }
+  }
+  return {
+    prefetch: read,
+    tx: {
+      ...tx,
+      async getRecords(keys) {
+        await read(keys);
+        const rows = new Map<string, ServerRecord>();
+        for (const { collective, id } of keys) {
+          const key = recordKey(collective, id);
+          const row = known.get(key);
+          if (row !== undefined) rows.set(key, row);
+        }
+        return rows;
+      },
+      async writeRecords(rows) {
+        const written = await tx.writeRecords(rows);
+        for (const row of written) known.set(recordKey(row.collective, row.id), row);
+        return written;
+      },
+    },
+  };
+}
+
+/** Pushes applied in groups. */
+export interface PushGroups {
+  /** Applies `push` in the next group; resolves with its own answer or rejects with its own failure. */
+  apply(push: QueuedPush): Promise<PushResponse>;
+}
+
+/** Refusals of the instance rules: thrown by `admit` before its push wrote anything, never by a failed query. */
+const REFUSALS: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
+
+interface Waiting {
+  readonly push: QueuedPush;
+  readonly resolve: (answer: PushResponse) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly applied: AppliedPush } | { readonly refused: SyncError };
+
+/** Groups the pushes applied to `store` under `bounds`. */
+export function pushGroups(store: ServerStore, bounds: PushBounds, limits: PushGroupLimits = DEFAULT_PUSH_GROUP_LIMITS): PushGroups {
+  const waiting: Waiting[] = [];
+  let running = false;
+
+  /** The next group: the longest run of waiting pushes within the limits, at least one. */
+  function nextGroup(): Waiting[] {
+    let count = 0;
+    let changes = 0;
+    while (count < waiting.length && count < limits.maxPushes) {
+      const size = (waiting[count] as Waiting).push.request.changes.length;
+      if (count > 0 && changes + size > limits.maxChanges) break;
+      changes += size;
+      count++;
+    }
+    return waiting.splice(0, count);
+  }
+
+  async function alone(entry: Waiting): Promise<void> {
+    const { request, access, admit } = entry.push;
+    await applyPush(store, request, access, bounds, admit).then(entry.resolve, entry.reject);
+  }
+
+  /** Applies one push of a group in `tx`; a refusal of the instance rules is its outcome, anything else fails the group. */
+  async function member(tx: ServerStoreTransaction, push: QueuedPush, budget: TurnBudget): Promise<Outcome> {
+    let refusal: unknown;
+    const admit: AdmitPush | undefined =
+      push.admit === undefined
+        ? undefined
+        : async (t, applied) => {
+            try {
+              return await (push.admit as AdmitPush)(t, applied);
+            } catch (error) {
+              refusal = error;
+              throw error;
+            }
+          };
+    try {
+      return { applied: await applyPushIn(tx, push.request, push.access, bounds, admit, budget) };
+    } catch (error) {
+      if (error === refusal && isSyncError(error) && REFUSALS.has(error.code)) return { refused: error };
+      throw error;
+    }
+  }
+
+  async function together(group: readonly Waiting[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await store.transaction(async (tx) => {
+        // One budget for the group: it yields when the group has held the loop long enough, not per push.
+        const budget = turnBudget();
+        const reads = groupReads(tx);
+        const keys = group.flatMap((entry) => entry.push.request.changes.map(({ collective, id }) => ({ collective, id })));
+        for (let i = 0; i < keys.length; i += PREFETCH_STEP) {
+          await budget.pause();
+          await reads.prefetch(keys.slice(i, i + PREFETCH_STEP));
+        }
+        for (const entry of group) {
+          await budget.pause();
+          outcomes.push(await member(reads.tx, entry.push, budget));
+        }
+      });
+    } catch {
+      // Rolled back, so none of it is stored: each push again, alone, so that a failure
+      // is the failing push's own and the others are applied.
+      for (const entry of group) await alone(entry);
+      return;
+    }
+    // Committed. Without the latest version no answer can be made: as alone, such a push
+    // fails, and its re-sent batch is acknowledged.
+    const latest = group.some((entry) => isFullAccess(entry.push.access)) ? await store.latestVersion().catch((error: unknown) => ({ error })) : 0;
+    for (const [i, entry] of group.entries()) {
+      const outcome = outcomes[i] as Outcome;
+      if ('refused' in outcome) entry.reject(outcome.refused);
+      else if (typeof latest !== 'number') entry.reject(latest.error);
+      else entry.resolve({ ...outcome.applied.answer, newCursor: pushCursor(entry.push.access, outcome.applied, latest) });
+    }
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      await nextTurn(); // gather the pushes of this turn (see the file comment)
+      while (waiting.length > 0) {
+        const group = nextGroup();
+        await (group.length === 1 ? alone(group[0] as Waiting) : together(group));
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    apply(push) {
+      return new Promise<PushResponse>((resolve, reject) => {
+        waiting.push({ push, resolve, reject });
+        if (!running) void drain();
+      });
+    },
+  };
+}
