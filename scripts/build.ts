@@ -57,9 +57,10 @@ for (const entry of readdirSync(DIST, { recursive: true, withFileTypes: true }))
 // squeezes what esbuild leaves (several passes): ~3.5% of the worker's brotli bytes,
 // which is what keeps client + worker inside the 25 KB budget (.size-limit.js).
 /** Bundles worker `entry` into `file`; `what` says what it is in the file's declaration. */
-async function buildWorker(entry: string, file: string, what: string): Promise<void> {
+async function buildWorker(entry: string, file: string, what: string, define: Record<string, string> = {}): Promise<void> {
   const name = basename(file);
   const bundled = await build({
+    define,
     entryPoints: [join(ROOT, entry)],
     outfile: file,
     bundle: true,
@@ -100,7 +101,9 @@ async function buildWorker(entry: string, file: string, what: string): Promise<v
   );
 }
 
-await buildWorker('worker/default-worker.ts', WORKER_FILE, 'sync worker');
+// The default worker never has field-level records (opt-in, in the collections worker):
+// it is built without the code that would reach them (`FIELDS_BUILT` in field-seam.ts).
+await buildWorker('worker/default-worker.ts', WORKER_FILE, 'sync worker', { 'globalThis.PULSESYNC_FIELDS': 'false' });
 await buildWorker('worker/collections-worker.ts', COLLECTIONS_WORKER_FILE, 'sync worker with collections (declared indexes, queries, live queries)');
 
 console.log(`build: dist/ written in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -8,11 +8,13 @@ import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import { openReplica, type ReplicaOptions } from '../src/store/idb-replica.ts';
+import { FIELDS_BUILT, fieldsMissing } from '../src/store/field-seam.ts';
 import type { LocalStore } from '../src/store/types.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
 import type { WorkerConnectOptions, WorkerEvent, WorkerEventSink, WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import type { FieldsSeam } from './fields-seam.ts';
 import { leaderLockName } from './leader-lock.ts';
 import { defaultBroadcastChannel, TabChannel, tabChannelName, type TabMessage } from './tab-channel.ts';
 import type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
@@ -91,12 +93,17 @@ export class Connection {
   static async open(request: ConnectRequest): Promise<Connection> {
     const { options, worker } = request;
     const config = checkedConfig(options, worker);
+    // Field-level records (and record history) are opt-in code, and only for their policy:
+    // a worker without them refuses it now, not at its first pull.
+    const seam = FIELDS_BUILT ? (worker.fields as FieldsSeam | undefined) : undefined;
+    const fields = config.conflictResolution === 'field-last-write-wins' ? (seam ?? fieldsMissing(config.conflictResolution)).replica : undefined;
     const replica = await openReplica({
       name: options.name,
       ...request.replica,
       ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
       ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
       ...(worker.durability === undefined ? {} : { durability: worker.durability }),
+      fields,
     });
     let transport: SyncTransport;
     try {

@@ -42,7 +42,7 @@ import { Connection } from './connection.ts';
 import { defaultLocks, type LockManagerLike } from './leader-lock.ts';
 import { globalOnlineSignal, type OnlineSignal } from './online-signal.ts';
 import { DEFAULT_CLEAR_TIMEOUT_MS, ReplicaLife } from './replica-life.ts';
-import { PushWaiters } from './push-waiters.ts';
+import { PushWaiters, receiptOf } from './push-waiters.ts';
 import { closeSession, type Session } from './session.ts';
 import { dispatchTabMessage, randomId, type ForwardedMethod, type TabMessage } from './tab-channel.ts';
 import { sessionRooms, type SessionRooms } from './session-rooms.ts';
@@ -198,13 +198,17 @@ export class SyncWorker {
   /** A write through `write()`, whose logged seqs make its receipt; its messages name `field`. */
   async #write(what: string, writes: () => LocalWrite[], field = what): Promise<WriteReceipt> {
     const replica = await this.#replica(what);
-    const logged = await replica.write(writes(), { field });
-    return { instanceId: replica.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
+    return receiptOf(replica, await replica.write(writes(), { field }));
   }
 
   /** The replica, once no clear is replacing it. */
   async #replica(what: string): Promise<LocalStore> {
-    return (await this.#ready(what)).connection.replica;
+    return (await this.connectionFor(what)).replica;
+  }
+
+  /** This tab's connection, once no clear is replacing it: what the calls of `workerFields` work on. */
+  async connectionFor(what: string): Promise<Connection> {
+    return (await this.#ready(what)).connection;
   }
 
   // ---- the outbox and the replica's life (issue 12) ----

@@ -64,6 +64,13 @@ export interface SyncWorkerOptions {
    * (`INVALID_CONFIG`), and the worker carries none of their code.
    */
   readonly collections?: WorkerCollections;
+  /**
+   * Field-level records (`conflictResolution: 'field-last-write-wins'`, `patch`) and
+   * record history (`explain`): `workerFields` from `pulsesync/worker` (pulsesync's full
+   * worker has it). Without it, a page configured for that policy is refused at connect
+   * (`INVALID_CONFIG`), and the worker carries none of their code.
+   */
+  readonly fields?: WorkerFields;
 }
 
 /**
@@ -73,6 +80,15 @@ export interface SyncWorkerOptions {
 export interface WorkerCollections {
   /** What this option holds (a tag: only `workerCollections` is one). */
   readonly kind: 'collections';
+}
+
+/**
+ * Field-level records for a sync worker: `workerFields` from `pulsesync/worker`, opaque.
+ * How the sync worker reaches them is `fields-seam.ts`.
+ */
+export interface WorkerFields {
+  /** What this option holds (a tag: only `workerFields` is one). */
+  readonly kind: 'fields';
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -9,12 +9,13 @@ import { defineCollections as defineWithoutWorker } from './define-collections.t
 import type { DefinedCollections } from './types.ts';
 
 /**
- * Starts the collections worker: one self-contained ESM file in the published package
- * (the default worker with collections' indexes, queries and live queries), and in
- * this repository a one-line module importing its source. The pattern in one
+ * Starts the collections worker, pulsesync's full worker: one self-contained ESM file
+ * in the published package (the default worker with collections' indexes, queries and
+ * live queries, and field-level records), and in this repository a one-line module
+ * importing its source. The pattern in one
  * expression is what Vite and webpack 5 recognise (see with-default-worker.ts).
  */
-function startCollectionsWorker(): Worker {
+export function startCollectionsWorker(): Worker {
   return new Worker(new URL('./pulsesync-worker-collections.js', import.meta.url), { type: 'module', name: 'pulsesync-worker' });
 }
 

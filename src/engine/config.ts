@@ -35,7 +35,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const DIRECTIONS: readonly SyncDirection[] = ['push-only', 'pull-only', 'bidirectional'];
-const POLICIES: readonly ConflictPolicy[] = ['last-write-wins', 'server-wins'];
+const POLICIES: readonly ConflictPolicy[] = ['last-write-wins', 'server-wins', 'field-last-write-wins'];
 
 /** The integer fields: the least and the greatest value each takes. */
 type Bounds = Readonly<Record<string, readonly [number, number]>>;

@@ -4,10 +4,16 @@
  * `applyRemote`'s `conflicts`, last-write-wins). The policy decides by default; a
  * custom resolver may keep either side or merge, and whatever it picks is written as a
  * new local change when the replica does not already hold it, so it wins everywhere.
+ *
+ * Under `field-last-write-wins` the store's merge decides, field by field, and names
+ * the writes of this replica that lost (`field-plans.ts`): still pending, or pushed and
+ * overruled by a write that had not seen them. The resolver is not asked: no field is
+ * lost to a policy it could override, only to a later write, which every replica keeps.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordState } from '../protocol/record-state.ts';
-import type { JsonValue, PulledChange, PushedChange, RecordState, ServerConflict } from '../protocol/types.ts';
+import type { JsonValue, PulledChange, PushedChange, RecordState, ServerConflict, SyncChange } from '../protocol/types.ts';
+import { FIELDS_BUILT } from '../store/field-seam.ts';
 import type { LocalConflict, LocalWrite } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ConflictInfo, ConflictResolution } from './types.ts';
@@ -65,18 +71,14 @@ function askResolver(
   return { state: { op: 'put', value: resolution.value }, outcome: 'merged' };
 }
 
-/** The state of the record the replica holds. */
-async function heldState(ctx: SyncContext, collective: string, id: string): Promise<RecordState> {
-  const held = await ctx.store.get(collective, id);
-  return held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
-}
-
 /**
  * Writes `wanted` as a new local change unless the replica already holds it.
  * `basedOn`: see `writeLocal`.
  */
 async function writeIfDifferent(ctx: SyncContext, collective: string, id: string, wanted: RecordState, basedOn: PulledChange | null = null): Promise<void> {
-  if (sameState(await heldState(ctx, collective, id), wanted)) return;
+  const held = await ctx.store.get(collective, id);
+  const heldState: RecordState = held === undefined ? { op: 'delete' } : { op: 'put', value: held.value };
+  if (sameState(heldState, wanted)) return;
   await writeLocal(ctx, collective, id, wanted, basedOn);
 }
 
@@ -154,9 +156,19 @@ export async function settleServerConflict(
   local: PushedChange,
   conflict: ServerConflict,
   options: { readonly supersededLocally?: boolean } = {},
-): Promise<ConflictInfo> {
-  // A patch names fields, not a state: the local side is the record the replica holds.
-  const localState = local.op === 'patch' ? await heldState(ctx, local.collective, local.id) : stateOf(local);
+): Promise<readonly ConflictInfo[]> {
+  assertAboutLocal(conflict, local);
+  if (FIELDS_BUILT && conflict.policy === 'field-last-write-wins') {
+    // The merge decides field by field and keeps every write of this replica that did
+    // not lose, later ones too: the store names what was lost, if anything (a change
+    // that met a concurrent write and won lost nothing). A record this replica may not
+    // read has nothing to merge with. No resolver: see the file comment.
+    if (conflict.server === null) return [];
+    const { conflicts } = await ctx.store.applyRemote([conflict.server], { policy: conflict.policy, maxClockDriftMs: ctx.config.maxClockDriftMs });
+    return conflicts.map((lost) => lost.report as ConflictInfo);
+  }
+  // Only a field-level change is a patch.
+  const localState = stateOf(local as SyncChange);
   const info = (outcome: ConflictInfo['outcome'], reason: string): ConflictInfo => ({
     collective: conflict.collective,
     id: conflict.id,
@@ -166,16 +178,15 @@ export async function settleServerConflict(
     outcome,
     reason: `${describeServerConflict(conflict, local)}${reason}`,
   });
-  assertAboutLocal(conflict, local);
   if (options.supersededLocally === true) {
-    return info('local', '; written again here since, that write settles when pushed');
+    return [info('local', '; written again here since, that write settles when pushed')];
   }
   const byPull = leaveToPull(ctx, conflict);
   if (conflict.server !== null && !byPull) {
     await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution, maxClockDriftMs: ctx.config.maxClockDriftMs });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
-  if (resolved === undefined) return info('remote', '');
+  if (resolved === undefined) return [info('remote', '')];
   // Under server-wins the resolution is based on the server's record it was made
   // against (last-write-wins ignores the base).
   const basedOn = conflict.policy === 'server-wins' ? conflict.server : null;
@@ -187,7 +198,7 @@ export async function settleServerConflict(
     // pull does not overwrite it with that record (the store sees the base).
     await writeLocal(ctx, conflict.collective, conflict.id, resolved.state, basedOn);
   }
-  return info(resolved.outcome, chose(resolved.outcome));
+  return [info(resolved.outcome, chose(resolved.outcome))];
 }
 
 /** What a conflict's reason adds when the resolver decided. */
@@ -195,8 +206,12 @@ function chose(outcome: ConflictInfo['outcome']): string {
   return `; the resolver chose ${outcome === 'merged' ? 'a merge' : `the ${outcome} side`}`;
 }
 
-/** A pulled change met a pending local change; the store already kept the later one. */
+/**
+ * A pulled change met a pending local change; the store already kept the later one.
+ * Under `field-last-write-wins` the store merged, and names the fields this replica lost.
+ */
 export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConflict): Promise<ConflictInfo> {
+  if (FIELDS_BUILT && conflict.report !== undefined) return conflict.report;
   const localState = stateOf(conflict.local);
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.remote);
   if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);

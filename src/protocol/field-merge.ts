@@ -173,6 +173,11 @@ export function writerOf(fields: readonly FieldStamp[]): string {
   return first !== undefined && rest.every((stamp) => stamp.source === first.source) ? first.source : SEVERAL_WRITERS;
 }
 
+/** Which write a stamp is: its path, clock and writer (not its version, nor what it overruled). */
+export function stampKey(stamp: FieldStamp): string {
+  return `${pathKey(stamp.path)}|${stamp.hlc}|${stamp.source}`;
+}
+
 /** Do two field-level records hold the same state and stamps? */
 export function sameFieldRecord(a: FieldRecord, b: FieldRecord): boolean {
   return canonicalJson(a as unknown as JsonValue) === canonicalJson(b as unknown as JsonValue);

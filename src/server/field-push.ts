@@ -21,14 +21,15 @@ import {
   latestStamp,
   recordOfWrites,
   sameFieldRecord,
+  stampKey,
   withVersions,
   writerOf,
   writesOfRecord,
   type FieldRecord,
   type FieldWrite,
 } from '../protocol/field-merge.ts';
-import { pathKey, pathsOverlap } from '../protocol/field-path.ts';
-import type { FieldStamp, PushedChange } from '../protocol/types.ts';
+import { pathsOverlap } from '../protocol/field-path.ts';
+import type { PushedChange } from '../protocol/types.ts';
 import { MAX_RECORD_FIELDS } from '../protocol/wire-rules.ts';
 import { compareWrites, type WriteStamp } from '../protocol/write-order.ts';
 import type { Verdict } from './apply-push.ts';
@@ -49,11 +50,6 @@ export interface FieldVerdict {
 export interface FieldLimits {
   /** Largest value of a record, in bytes of its JSON. */
   readonly maxValueBytes: number;
-}
-
-/** Which write a stamp is: its path and its stamp. */
-function stampKey(stamp: FieldStamp): string {
-  return `${pathKey(stamp.path)}|${stamp.hlc}|${stamp.source}`;
 }
 
 /** The verdict of `apply-push.ts` for a settled field-level change. */

@@ -40,15 +40,14 @@ export type PendingState = RecordState & { readonly hlc: Hlc };
 
 /**
  * The latest pending state of every record with a change in `entries` (in seq order),
- * for last-write-wins. Patches are left out: they name fields, not a state, and only
- * `field-last-write-wins` pushes them (it merges instead, see `write-plans.ts`).
+ * for last-write-wins (patches, which name fields and not a state, are only written
+ * under `field-last-write-wins`, which merges instead: see `replica-fields.ts`).
  */
 export function pendingByRecord(entries: readonly LogEntry[]): Map<string, PendingState> {
   const pending = new Map<string, PendingState>();
   for (const entry of entries) {
     for (const change of entry.changes) {
-      if (change.op === 'patch') continue;
-      pending.set(recordKey(change.collective, change.id), { ...recordState(change), hlc: entry.hlc });
+      pending.set(recordKey(change.collective, change.id), { ...recordState(change as RecordState), hlc: entry.hlc });
     }
   }
   return pending;

@@ -9,28 +9,35 @@
  * (pending, or pushed while this batch was on its way), and the merge keeps them
  * whatever the order things arrive in. It costs a read of each record the batch
  * brings, which last-write-wins does without.
+ *
+ * What this replica lost. A write of this replica that a merge hides lost a conflict
+ * when it was still pending (the server had not seen it, so the winner could not have
+ * either), or when the winning stamp names it in `over`: the server saw the winner
+ * written without knowledge of it (`server/field-push.ts`). A write hidden by one made
+ * after seeing it (no `over`) lost nothing: it was edited, not overruled.
  */
 import {
   asFieldRecord,
   changeWrites,
-  EMPTY_FIELD_RECORD,
   latestStamp,
   mergeFieldRecords,
   recordOfWrites,
   sameFieldRecord,
+  stampKey,
   withVersions,
   writerOf,
+  writesOfRecord,
   type FieldRecord,
 } from '../protocol/field-merge.ts';
+import { isPathPrefix, readPath } from '../protocol/field-path.ts';
 import { recordKey } from '../protocol/record-key.ts';
-import type { PatchState, PulledChange, RecordKey } from '../protocol/types.ts';
+import { recordState } from '../protocol/record-state.ts';
+import type { InstanceId, PatchState, PulledChange, RecordKey } from '../protocol/types.ts';
 import type { WriteStamp } from '../protocol/write-order.ts';
-import type { ReplicaRecord } from './schema.ts';
-
-/** A held record as a field-level one (a record written whole is one write of `[]`). */
-function fieldsOf(held: ReplicaRecord | undefined): FieldRecord {
-  return held === undefined ? EMPTY_FIELD_RECORD : asFieldRecord(held);
-}
+import type { FieldLoss, RemoteMeeting } from './field-seam.ts';
+import { fieldsOf, RULE, withHistory } from './record-history.ts';
+import type { LogEntry, ReplicaRecord } from './schema.ts';
+import type { LocalConflict } from './types.ts';
 
 /**
  * The record a local patch makes of `held`: merged with the patch's writes, stamped
@@ -41,35 +48,96 @@ export function patchedRecord(held: ReplicaRecord | undefined, change: RecordKey
   return { collective: change.collective, id: change.id, ...after, ...stamp };
 }
 
+/** `recordKey|hlc` of every change waiting in `entries`: this replica's pending writes. */
+function pendingWrites(entries: readonly LogEntry[]): Set<string> {
+  const pending = new Set<string>();
+  for (const entry of entries) for (const change of entry.changes) pending.add(`${recordKey(change.collective, change.id)}|${entry.hlc}`);
+  return pending;
+}
+
+/**
+ * The writes of `instanceId` in `before` that `after` hides and that lost a conflict
+ * (see the file comment), each with what won. `isPending` says whether a write of this
+ * record still waits to be pushed.
+ */
+export function lostWrites(before: FieldRecord, after: FieldRecord, instanceId: InstanceId, isPending: (hlc: string) => boolean): FieldLoss[] {
+  const kept = new Set(after.fields.map(stampKey));
+  const afterValue = after.op === 'put' ? after.value : undefined;
+  const losses: FieldLoss[] = [];
+  for (const had of writesOfRecord(before)) {
+    if (had.source !== instanceId || kept.has(stampKey(had))) continue;
+    // The write that hid it lies at its path or above (only those hide a write).
+    const won = after.fields.find((stamp) => isPathPrefix(stamp.path, had.path) && stamp.source !== instanceId);
+    if (won === undefined) continue;
+    const pending = isPending(had.hlc);
+    if (!pending && won.over?.some((over) => over.hlc === had.hlc && over.source === had.source) !== true) continue;
+    const wonValue = won.deleted === true ? {} : { value: readPath(afterValue, won.path) ?? null };
+    const wonVersion = won.version === undefined ? {} : { version: won.version };
+    losses.push({
+      path: had.path,
+      had: { hlc: had.hlc, source: had.source, ...(had.deleted === true ? {} : { value: had.value ?? null }) },
+      won: { hlc: won.hlc, source: won.source, ...wonValue, ...wonVersion },
+      pending,
+    });
+  }
+  return losses;
+}
+
+/** Why this replica lost `loss`, in words. */
+function describeLoss({ path, had, won, pending }: FieldLoss): string {
+  const field = path.length === 0 ? 'the record' : path.join('.');
+  return `${field}: this replica's ${pending ? 'pending write' : 'write'} (${had.hlc}) lost to ${won.source}'s later one (${won.hlc})${pending ? '' : ', made without seeing it'}`;
+}
+
+/** The conflict of a server state that overruled `fields` of this replica's writes in `held`. */
+function lostConflict(held: ReplicaRecord, remote: PulledChange, fields: readonly FieldLoss[]): LocalConflict {
+  const local = recordState(held);
+  // The fields that did not lose stay beside those that won, unless the whole record lost.
+  const outcome = fields.some((loss) => loss.path.length === 0) ? 'remote' : 'merged';
+  const reason = `${fields.map(describeLoss).join('; ')}; ${RULE}`;
+  const { collective, id } = remote;
+  return { collective, id, local: { ...local, hlc: held.hlc }, remote, winner: 'remote', report: { collective, id, policy: 'field-last-write-wins', local, remote, outcome, reason, fields } };
+}
+
 /**
  * The record the replica holds once a server state `incoming` meets `held`, or
  * undefined when the merge changes nothing. It names the latest stamp's clock, the one
  * writer of all its stamps (or `SEVERAL_WRITERS`), and the higher server version.
  */
-export function mergedRemote(held: ReplicaRecord | undefined, incoming: PulledChange): PulledChange | undefined {
+export function mergedRemote(held: ReplicaRecord | undefined, incoming: PulledChange): (PulledChange & { readonly before: FieldRecord }) | undefined {
   const before = fieldsOf(held);
   const after = mergeFieldRecords(before, withVersions(asFieldRecord(incoming), incoming.version));
   if (held !== undefined && sameFieldRecord(after, before)) return undefined;
   const latest = latestStamp(after.fields) ?? incoming;
   const version = Math.max(held?.version ?? 0, incoming.version);
-  return { collective: incoming.collective, id: incoming.id, ...after, hlc: latest.hlc, source: writerOf(after.fields), version };
+  return { collective: incoming.collective, id: incoming.id, ...after, hlc: latest.hlc, source: writerOf(after.fields), version, before };
 }
 
 /**
- * Server states merged into the records held (`held[i]` is the stored record of
+ * Server states met with the records held (`held[i]` is the stored record of
  * `changes[i]`, read before); a record met twice merges twice. Returns the records to
- * write, each once, in the order first met.
+ * write, each once, in the order first met, with their history, and a conflict for
+ * each record where this replica lost writes.
  */
-export function mergeRemoteStates(changes: readonly PulledChange[], held: readonly (ReplicaRecord | undefined)[]): PulledChange[] {
+export function mergeRemoteStates(meeting: RemoteMeeting): { written: PulledChange[]; conflicts: LocalConflict[] } {
+  // Both replicas always say who they are (`meet`, the memory replica's own plans).
+  const { changes, instanceId = '' } = meeting;
+  const pending = pendingWrites(meeting.entries ?? []);
   const current = new Map<string, ReplicaRecord | undefined>();
   const written = new Map<string, PulledChange>();
+  const conflicts: LocalConflict[] = [];
   changes.forEach((change, i) => {
     const key = recordKey(change.collective, change.id);
-    if (!current.has(key)) current.set(key, held[i]);
-    const merged = mergedRemote(current.get(key), change);
+    if (!current.has(key)) current.set(key, meeting.held?.[i]);
+    const held = current.get(key);
+    const merged = mergedRemote(held, change);
     if (merged === undefined) return;
-    current.set(key, merged);
-    written.set(key, merged);
+    const { before, ...record } = merged;
+    const fields = lostWrites(before, asFieldRecord(record), instanceId, (hlc) => pending.has(`${key}|${hlc}`));
+    const noted = withHistory(held, record, 'server', instanceId, fields) as PulledChange;
+    current.set(key, noted);
+    written.set(key, noted);
+    if (held !== undefined && fields.length > 0) conflicts.push(lostConflict(held, change, fields));
   });
-  return [...written.values()];
+  return { written: [...written.values()], conflicts };
 }

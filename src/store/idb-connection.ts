@@ -7,6 +7,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
+import type { ReplicaFields } from './field-seam.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { withOneReconnect } from './lost-connection.ts';
@@ -25,6 +26,8 @@ export interface ReplicaSettings {
   readonly blockedTimeoutMs: number;
   readonly now: () => number;
   readonly durability?: IDBTransactionDurability;
+  /** Field-level records and history (`ReplicaOptions.fields`). */
+  readonly fields?: ReplicaFields | undefined;
 }
 
 /**

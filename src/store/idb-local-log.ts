@@ -3,20 +3,20 @@
  * log entry and the write state in one transaction) and the acknowledgement that
  * trims the log and moves the push cursor.
  */
-import { recordKey } from '../protocol/record-key.ts';
 import type { InstanceId } from '../protocol/types.ts';
 import { lastSeqOf, trimEntry } from './change-log.ts';
+import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
-import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type RecordRow, type ReplicaRecord, type WriteState } from './schema.ts';
+import { cursorKey, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type WriteState } from './schema.ts';
 import { planLocalWrite, type LocalWritePlan } from './write-plans.ts';
 
 /**
  * One local write transaction: read the write state inside it (other tabs write too),
- * and the records a patch merges into, tick the clock once, number the changes, put the
- * records and ONE log entry, and save the write state. Records, log entry and counters
- * commit together or not at all. The entry is based on the pull cursor unless
- * `baseVersion` says otherwise.
+ * tick the clock once, number the changes, put the records and ONE log entry, and save
+ * the write state. Records, log entry and counters commit together or not at all.
+ * The entry is based on the pull cursor unless `baseVersion` says otherwise. With
+ * field-level records their plan decides, given what it meets (`field-seam.ts`).
  */
 export function writeLocal(
   conn: IdbConnection,
@@ -27,15 +27,11 @@ export function writeLocal(
 ): Promise<LocalWritePlan> {
   return conn.run(what, [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
     const meta = tx.objectStore(Stores.meta);
+    const read = requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>;
+    const fields = fieldsIn(conn.settings);
+    const met = await fields?.meet(conn, tx, changes);
+    const plan = (fields?.planLocalWrite ?? planLocalWrite)({ changes, state: await read, instanceId, now: conn.settings.now, baseVersion, ...met });
     const records = tx.objectStore(Stores.records);
-    const patched = changes.filter((change) => change.op === 'patch');
-    // All requests at once; puts and deletes need no read (they replace the record).
-    const [state, ...rows] = await Promise.all([
-      requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
-      ...patched.map((change) => requestResult(records.get([change.collective, change.id])) as Promise<RecordRow | undefined>),
-    ]);
-    const held = new Map<string, ReplicaRecord | undefined>(patched.map((change, i) => [recordKey(change.collective, change.id), rows[i] && fromRecordRow(rows[i])]));
-    const plan = planLocalWrite({ changes, state, instanceId, now: conn.settings.now, baseVersion, held });
     // Not awaited one by one: the requests queue in order and the transaction's
     // completion (or abort) covers them all.
     for (const record of plan.records) records.put(toRecordRow(record));

@@ -4,6 +4,7 @@
  * one transaction; the decisions are the shared plans of `write-plans.ts`.
  */
 import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
+import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type WriteState } from './schema.ts';
@@ -14,8 +15,9 @@ import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } fro
  * A feed batch and its cursor, in one transaction. Never touches the log (echo
  * prevention). No per-record reads: the server's row is newer than any acknowledged
  * local state, so only records with a pending local change need a decision, and those
- * come from one read of the (small) log. Under `field-last-write-wins` each record is
- * read (all at once), to merge with (see `field-plans.ts`).
+ * come from one read of the (small) log. With field-level records their plan decides,
+ * given what it meets: each record of the batch, read in the batch's transaction
+ * (`field-seam.ts`).
  */
 export function applyFeedBatch(
   conn: IdbConnection,
@@ -30,26 +32,21 @@ export function applyFeedBatch(
     const meta = tx.objectStore(Stores.meta);
     const cursors = tx.objectStore(Stores.cursors);
     const key = cursorKey.pull(cursor.peer);
-    const records = tx.objectStore(Stores.records);
-    const merging = policy === 'field-last-write-wins';
-    const [stored, state, entries, rows] = await Promise.all([
+    const read = Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
-      merging ? readRows(records, changes) : undefined,
     ]);
-    const held = rows === undefined ? {} : { held: rows.map((row) => (row === undefined ? undefined : fromRecordRow(row))) };
-    const plan = planFeedBatch({ changes, policy, cursor, storedCursor: stored, state, entries, clock, ...held });
+    const fields = fieldsIn(conn.settings);
+    const met = await fields?.meet(conn, tx, changes);
+    const [stored, state, entries] = await read;
+    const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes, policy, cursor, storedCursor: stored, state, entries, clock, ...met });
+    const records = tx.objectStore(Stores.records);
     for (const change of plan.written) records.put(toRecordRow(change));
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     return plan;
   }, 'relaxed');
-}
-
-/** The stored rows of `changes`' records, every request issued at once. */
-function readRows(records: IDBObjectStore, changes: readonly PulledChange[]): Promise<(RecordRow | undefined)[]> {
-  return Promise.all(changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>));
 }
 
 /**
@@ -64,12 +61,19 @@ export async function applyServerStates(
   clock: ClockBound,
 ): Promise<RemotePlan> {
   if (changes.length === 0) return { written: [], conflicts: [], state: undefined };
-  return conn.run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
+  // The log too, for field-level records: its pending writes tell which writes of this replica a state overruled.
+  return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
     const records = tx.objectStore(Stores.records);
     const meta = tx.objectStore(Stores.meta);
-    const [state, rows] = await Promise.all([requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>, readRows(records, changes)]);
+    const read = Promise.all([
+      requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
+      ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>),
+    ]);
+    const fields = fieldsIn(conn.settings);
+    const met = await fields?.meet(conn, tx, changes);
+    const [state, ...rows] = await read;
     const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
-    const plan = planServerStates({ changes, policy, held, state, clock });
+    const plan = (fields?.planServerStates ?? planServerStates)({ changes, policy, held, state, clock, ...met });
     for (const change of plan.written) records.put(toRecordRow(change));
     if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);
     return plan;

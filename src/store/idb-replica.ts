@@ -11,7 +11,7 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, FieldPatch, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
@@ -20,6 +20,7 @@ import { readCollective, readCursor, readPendingChanges, readPendingCount, readR
 import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
+import { fieldsIn, type ReplicaFields } from './field-seam.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
@@ -32,7 +33,7 @@ import type {
   RecordInput,
   ReplicaIdentity,
 } from './types.ts';
-import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
 
 export type { KeyRangeFactory } from './idb-connection.ts';
@@ -62,6 +63,13 @@ export interface ReplicaOptions {
    * connection opens at the current version, indexes included.
    */
   readonly open?: (options: OpenDatabaseOptions) => Promise<IDBDatabase>;
+  /**
+   * Field-level records (`field-last-write-wins`, `patch`) and record history
+   * (`explain`): `replicaFields` from `pulsesync/engine` (pulsesync's full worker gives
+   * it). Opt-in code; without it the replica keeps whole records, has no `patch` and no
+   * `explain`, and refuses `field-last-write-wins` (`INVALID_CONFIG`).
+   */
+  readonly fields?: ReplicaFields | undefined;
 }
 
 /** Default of {@link ReplicaOptions.blockedTimeoutMs}. */
@@ -95,6 +103,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     blockedTimeoutMs,
     now: options.now ?? Date.now,
     ...(options.durability === undefined ? {} : { durability: options.durability }),
+    fields: options.fields,
   };
   const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
@@ -104,7 +113,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     db.close();
     throw error;
   }
-  return new IdbReplica(settings, db, instanceId);
+  return new (fieldsIn(settings)?.IdbReplica ?? IdbReplica)(settings, db, instanceId);
 }
 
 /** The IndexedDB replica (`openReplica` gives it as a {@link LocalStore}). */
@@ -131,25 +140,19 @@ export class IdbReplica implements LocalStore {
 
   put(collective: string, id: string, value: JsonValue): Promise<void> {
     return this.#conn.guard('put', async () => {
-      await this.#writeLocal('put', toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
+      await this.writeLogged('put', toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
     });
   }
 
   putMany(records: readonly RecordInput[]): Promise<void> {
     return this.#conn.guard('putMany', async () => {
-      await this.#writeLocal('putMany', toLoggedChanges(recordsToWrites(records), 'records'));
+      await this.writeLogged('putMany', toLoggedChanges(recordsToWrites(records), 'records'));
     });
   }
 
   delete(collective: string, id: string): Promise<void> {
     return this.#conn.guard('delete', async () => {
-      await this.#writeLocal('delete', toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
-    });
-  }
-
-  patch(collective: string, id: string, fields: readonly FieldPatch[]): Promise<void> {
-    return this.#conn.guard('patch', async () => {
-      await this.#writeLocal('patch', [toLoggedPatch(collective, id, fields)]);
+      await this.writeLogged('delete', toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
     });
   }
 
@@ -158,7 +161,7 @@ export class IdbReplica implements LocalStore {
       const { baseVersion } = options;
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
       // Puts and deletes log whole-record changes.
-      return (await this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion)) as SyncChange[];
+      return (await this.writeLogged('write', toLoggedChanges(writes, options.field), baseVersion)) as SyncChange[];
     });
   }
 
@@ -217,7 +220,7 @@ export class IdbReplica implements LocalStore {
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult> {
     return this.#conn.guard('applyRemote', async () => {
-      checkRemoteApply(changes, options);
+      checkRemoteApply(changes, options, fieldsIn(this.#conn.settings));
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
       const result =
         options.cursor === undefined
@@ -272,8 +275,12 @@ export class IdbReplica implements LocalStore {
     this.#conn.close();
   }
 
-  /** A local write, then its event once committed (the records' new states: a patch's is the merged record). */
-  async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<PushedChange[]> {
+  /**
+   * A local write of changes in change-log form, then its event once committed (the
+   * records' new states: a patch's is the merged record). For the calls of the
+   * subclass with field-level records (`idb-field-replica.ts`).
+   */
+  async writeLogged(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<PushedChange[]> {
     if (changes.length === 0) return [];
     const plan = await writeLocal(this.#conn, what, this.instanceId, changes, baseVersion);
     this.#listeners.emit({ source: 'local', changes: plan.records.map(eventChange) });

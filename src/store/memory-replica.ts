@@ -12,7 +12,7 @@
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, FieldPatch, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
@@ -30,8 +30,10 @@ import type {
   ReplicaIdentity,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
-import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges, toLoggedPatch } from './write-validation.ts';
-import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
+import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
+import type { PatchInput, RecordExplanation } from './field-seam.ts';
+import { replicaFields as fields } from './replica-fields.ts';
+import { clockBound, eventChange, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
 interface MemoryDatabase {
@@ -136,9 +138,16 @@ class MemoryReplica implements LocalStore {
     this.#writeLocal(toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
   }
 
-  async patch(collective: string, id: string, fields: readonly FieldPatch[]): Promise<void> {
+  async patch(collective: string, id: string, patch: PatchInput): Promise<PushedChange[]> {
     this.#open();
-    this.#writeLocal([toLoggedPatch(collective, id, fields)]);
+    return structuredClone(this.#writeLocal([fields.loggedPatch(collective, id, patch)]));
+  }
+
+  async explain(collective: string, id: string): Promise<RecordExplanation> {
+    this.#open();
+    assertCollective(collective);
+    assertRecordId(id);
+    return structuredClone(fields.explain(collective, id, this.#db.records.get(recordKey(collective, id))));
   }
 
   async write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
@@ -214,25 +223,17 @@ class MemoryReplica implements LocalStore {
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult> {
     this.#open();
-    checkRemoteApply(changes, options);
+    checkRemoteApply(changes, options, fields);
     const incoming = structuredClone(changes);
     const db = this.#db;
     const { policy, cursor } = options;
     const clock = clockBound(options.maxClockDriftMs, this.#now());
-    const held = () => incoming.map((c) => db.records.get(recordKey(c.collective, c.id)));
+    const held = structuredClone(incoming.map((c) => db.records.get(recordKey(c.collective, c.id))));
+    const met = { held, state: db.writeState, clock, entries: db.log, instanceId: this.instanceId };
     const plan =
       cursor === undefined
-        ? planServerStates({ changes: incoming, policy, held: structuredClone(held()), state: db.writeState, clock })
-        : planFeedBatch({
-            changes: incoming,
-            policy,
-            cursor,
-            storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)),
-            state: db.writeState,
-            entries: db.log,
-            clock,
-            ...(policy === 'field-last-write-wins' ? { held: structuredClone(held()) } : {}),
-          });
+        ? fields.planServerStates({ changes: incoming, policy, ...met })
+        : fields.planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), ...met });
     // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
     for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
@@ -301,9 +302,9 @@ class MemoryReplica implements LocalStore {
     if (changes.length === 0) return [];
     const db = this.#db;
     const stored = structuredClone(changes);
-    // The records a patch merges into (a copy: the plan's records are stored as they are).
-    const held = new Map(stored.filter((c) => c.op === 'patch').map((c) => [recordKey(c.collective, c.id), structuredClone(db.records.get(recordKey(c.collective, c.id)))]));
-    const plan = planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion, held });
+    // The records written meet what they find (a copy: the plan's records are stored as they are).
+    const held = structuredClone(stored.map((c) => db.records.get(recordKey(c.collective, c.id))));
+    const plan = fields.planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion, held, entries: db.log });
     for (const record of plan.records) db.records.set(recordKey(record.collective, record.id), record);
     db.log.push(plan.entry);
     db.writeState = plan.state;

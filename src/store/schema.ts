@@ -15,6 +15,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
+import type { HistoryEntry } from './field-seam.ts';
 import type { FieldStamp, InstanceId, InstanceKey, JsonValue, PatchState, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /**
@@ -66,6 +67,8 @@ export type ReplicaRecord = RecordKey &
      * record written whole.
      */
     readonly fields?: readonly FieldStamp[];
+    /** The record's recent history (`record-history.ts`); kept only by replicas given `fields`. */
+    readonly history?: readonly HistoryEntry[];
   };
 
 /**
@@ -90,25 +93,26 @@ export interface RecordRow {
   readonly live?: 1;
   /** A field-level record's stamps; absent on records written whole (and on every 0.1 row). */
   readonly fields?: readonly FieldStamp[];
+  readonly history?: readonly HistoryEntry[];
 }
 
-/** The row that stores `record`. */
+/**
+ * The row that stores `record`. What the row does not rename (key, clock, version,
+ * field stamps, history) it keeps as it is, so a property added to records is stored
+ * without a change here.
+ */
 export function toRecordRow(record: ReplicaRecord): RecordRow {
-  const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
+  const { source, op, value, ...kept } = record;
   // `live` on every put, whether or not this app declares collections: an index made
   // later (or by another version of the app) must find every live row.
-  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false, live: 1 as const } : { ...row, deleted: true };
-  const versioned = record.version === undefined ? stated : { ...stated, version: record.version };
-  return record.fields === undefined ? versioned : { ...versioned, fields: record.fields };
+  return op === 'put' ? { ...kept, origin: source, value: value as JsonValue, deleted: false, live: 1 } : { ...kept, origin: source, deleted: true };
 }
 
 /** The record a row stores. */
 export function fromRecordRow(row: RecordRow): ReplicaRecord {
-  const record = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.origin };
+  const { origin, deleted, value, live: _live, ...kept } = row;
   // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
-  const stated: ReplicaRecord = row.deleted ? { ...record, op: 'delete' } : { ...record, op: 'put', value: row.value ?? null };
-  const versioned = row.version === undefined ? stated : { ...stated, version: row.version };
-  return row.fields === undefined ? versioned : { ...versioned, fields: row.fields };
+  return deleted ? { ...kept, source: origin, op: 'delete' } : { ...kept, source: origin, op: 'put', value: value ?? null };
 }
 
 /**

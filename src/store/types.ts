@@ -4,9 +4,9 @@
  * the same contract suite (`src/testing/replica-contract.ts`).
  */
 import type { Hlc } from '../clock/hlc.ts';
+import type { FieldConflict, PatchInput, RecordExplanation } from './field-seam.ts';
 import type {
   ConflictPolicy,
-  FieldPatch,
   InstanceId,
   InstanceKey,
   JsonValue,
@@ -66,16 +66,22 @@ export interface ChangeEvent {
   readonly changes: readonly (RecordKey & RecordState)[];
 }
 
-/** A pulled change that met a local change not yet pushed (last-write-wins only). */
+/**
+ * A pulled change that met a local change not yet pushed (last-write-wins), or, under
+ * `field-last-write-wins`, a server state that overruled writes of this replica: still
+ * pending, or pushed and overruled by a write that had not seen them.
+ */
 export interface LocalConflict {
   readonly collective: string;
   readonly id: string;
-  /** The pending local state and its timestamp. */
+  /** The pending local state and its timestamp (field-level: the record held before the merge). */
   readonly local: RecordState & { readonly hlc: Hlc };
   /** The incoming server state. */
   readonly remote: PulledChange;
-  /** Which side the replica now holds. */
+  /** Which side the replica now holds (field-level: `remote`, in the fields lost; the others stay merged). */
   readonly winner: 'local' | 'remote';
+  /** Field-level: the conflict as the engine reports it, the fields lost named (see `FieldConflict`). */
+  readonly report?: FieldConflict;
 }
 
 /** Where a pulled batch moves the pull cursor; checked and written in the batch's transaction. */
@@ -127,12 +133,19 @@ export interface LocalStore {
   delete(collective: string, id: string): Promise<void>;
   /**
    * Writes some fields of a record, leaving the others as they are, and logs the patch,
-   * in one transaction. Each entry sets `value` at `path`, or without a value deletes
-   * the key there; no path may be another's or lie inside another's. A record missing
-   * or deleted is made of the patched fields alone (the field rules of `field-merge.ts`).
-   * Pushed as a patch, which only a server under `field-last-write-wins` takes.
+   * in one transaction; returns the logged change. Each entry sets its value at its
+   * path, or, without a value (`undefined`), deletes the key there; no path may be
+   * another's or lie inside another's. A record missing or deleted is made of the
+   * patched fields alone (the field rules of `field-merge.ts`). Pushed as a patch, which
+   * only a server under `field-last-write-wins` takes. Only on a replica with field-level
+   * records (the memory replica, `openReplica({ fields: replicaFields })`).
    */
-  patch(collective: string, id: string, fields: readonly FieldPatch[]): Promise<void>;
+  patch?(collective: string, id: string, fields: PatchInput): Promise<readonly PushedChange[]>;
+  /**
+   * Why the record holds its value: its writes and recent history as this replica knows
+   * them (`record-history.ts`). Only on a replica with field-level records, as `patch`.
+   */
+  explain?(collective: string, id: string): Promise<RecordExplanation>;
   /** Puts and deletes together, in one transaction. Returns the logged changes. */
   write(writes: readonly LocalWrite[], options?: LocalWriteOptions): Promise<readonly SyncChange[]>;
   /** One live record, or undefined if absent or deleted. */

@@ -11,15 +11,14 @@ import { recordKey } from '../protocol/record-key.ts';
 import { recordState } from '../protocol/record-state.ts';
 import type { ConflictPolicy, InstanceId, PulledChange, PushedChange, RecordKey, RecordState } from '../protocol/types.ts';
 import { appendSyncChanges, basesAbove, pendingByRecord } from './change-log.ts';
-import { mergeRemoteStates, patchedRecord } from './field-plans.ts';
 import { INITIAL_WRITE_STATE, type LogEntry, type LoggedChange, type ReplicaRecord, type WriteState } from './schema.ts';
 import type { ChangeEvent, CursorAdvance, LocalConflict, RecordEntry } from './types.ts';
 
 /** A record as the app sees it; undefined for a tombstone or nothing. */
 export function toRecordEntry(record: ReplicaRecord | undefined): RecordEntry | undefined {
   if (record === undefined || record.op === 'delete') return undefined;
-  // Field stamps stay in the replica: the app sees the value, its writer and clock.
-  const { op, fields, ...entry } = record;
+  // Field stamps and history stay in the replica: the app sees the value, its writer and clock.
+  const { op, fields, history, ...entry } = record;
   return entry;
 }
 
@@ -40,9 +39,7 @@ export interface LocalWritePlan {
 /**
  * One local write: tick the clock once from the stored write state, number the changes
  * after the last seq, and base the entry on the pull cursor unless `baseVersion` says
- * otherwise. A patch merges into the record it finds in `held` (by `recordKey`; read
- * before, for the patched records only). Records, entry and state must then be written
- * together.
+ * otherwise. Records, entry and state must then be written together.
  */
 export function planLocalWrite(input: {
   readonly changes: readonly LoggedChange[];
@@ -50,19 +47,13 @@ export function planLocalWrite(input: {
   readonly instanceId: InstanceId;
   readonly now: () => number;
   readonly baseVersion?: number | undefined;
-  readonly held?: ReadonlyMap<string, ReplicaRecord | undefined>;
 }): LocalWritePlan {
   const { changes, instanceId } = input;
   const state = input.state ?? INITIAL_WRITE_STATE;
   const hlc = new HybridClock({ node: instanceId, now: input.now, last: state.hlc }).tick();
   const firstSeq = state.seq + 1;
-  const current = new Map(input.held);
-  const records = changes.map((change): ReplicaRecord => {
-    const key = recordKey(change.collective, change.id);
-    const record: ReplicaRecord = change.op === 'patch' ? patchedRecord(current.get(key), change, { hlc, source: instanceId }) : { ...change, hlc, source: instanceId };
-    current.set(key, record);
-    return record;
-  });
+  // A patch is a change of `fields` only, which plan their own (replica-fields.ts).
+  const records = changes.map((change) => ({ ...change, hlc, source: instanceId }) as ReplicaRecord);
   const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: input.baseVersion ?? state.basis, changes };
   const logged: PushedChange[] = [];
   appendSyncChanges(logged, entry, instanceId, changes.length);
@@ -112,8 +103,6 @@ export function planFeedBatch(input: {
   readonly state: WriteState | undefined;
   readonly entries: readonly LogEntry[];
   readonly clock: ClockBound;
-  /** Under `field-last-write-wins`, the stored record of each change (read before). */
-  readonly held?: readonly (ReplicaRecord | undefined)[];
 }): RemotePlan & { readonly state: WriteState } {
   const { changes, policy, cursor, entries } = input;
   const current = input.storedCursor ?? 0;
@@ -133,11 +122,6 @@ export function planFeedBatch(input: {
   const conflicts: LocalConflict[] = [];
   const base = input.state ?? INITIAL_WRITE_STATE;
   let maxHlc = base.hlc;
-  if (policy === 'field-last-write-wins') {
-    // Pending writes are in the held records already: merging keeps them (field-plans.ts).
-    for (const change of changes) maxHlc = adopt(maxHlc, change.hlc, input.clock);
-    return { written: mergeRemoteStates(changes, input.held ?? []), conflicts: [], state: { seq: base.seq, hlc: maxHlc, basis: cursor.to } };
-  }
   for (const change of changes) {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
     if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
@@ -183,10 +167,9 @@ export function planServerStates(input: {
   for (const change of changes) {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
     const key = recordKey(change.collective, change.id);
-    if (policy === 'field-last-write-wins' || !isNewer(policy, change, current.get(key))) continue;
+    if (!isNewer(policy, change, current.get(key))) continue;
     current.set(key, change);
     written.push(change);
   }
-  if (policy === 'field-last-write-wins') written.push(...mergeRemoteStates(changes, input.held));
   return { written, conflicts: [], state: maxHlc === base.hlc ? undefined : { ...base, hlc: maxHlc } };
 }

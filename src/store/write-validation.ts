@@ -4,17 +4,19 @@
  */
 import { isHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import type { ConflictPolicy, FieldPatch, PulledChange } from '../protocol/types.ts';
+import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import { assertCollective, assertJsonValue, assertRecordId } from '../protocol/validate.ts';
-import { fieldPathRule, MAX_PATCH_FIELDS, PATCH_FIELDS_MUST, patchFieldsFit } from '../protocol/wire-rules.ts';
+import { FIELDS_BUILT, fieldsMissing, type ReplicaFields } from './field-seam.ts';
 import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
 import type { LoggedChange } from './schema.ts';
 
-function invalid(message: string): SyncError {
+/** An `INVALID_PAYLOAD` error. */
+export function invalid(message: string): SyncError {
   return new SyncError(ErrorCode.INVALID_PAYLOAD, message);
 }
 
-function assertArray(value: unknown, field: string): asserts value is readonly unknown[] {
+/** Fails `INVALID_PAYLOAD` unless `value` is an array. */
+export function assertArray(value: unknown, field: string): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) throw invalid(`${field} must be an array`);
 }
 
@@ -34,27 +36,6 @@ export function toLoggedChanges(writes: readonly LocalWrite[], field = 'writes')
     assertJsonValue(write.value, `${at}.value`);
     return { collective: write.collective, id: write.id, op: 'put', value: write.value };
   });
-}
-
-/**
- * Validates a patch and copies it into change-log form; fails `INVALID_PAYLOAD` naming
- * the entry, as the server's schema would refuse it.
- */
-export function toLoggedPatch(collective: string, id: string, fields: readonly FieldPatch[]): LoggedChange {
-  assertCollective(collective);
-  assertRecordId(id);
-  assertArray(fields, 'fields');
-  if (fields.length === 0 || fields.length > MAX_PATCH_FIELDS) throw invalid(`fields must hold 1 to ${MAX_PATCH_FIELDS} entries, got ${fields.length}`);
-  const copied = fields.map((field, i): FieldPatch => {
-    const at = `fields[${i}]`;
-    if (typeof field !== 'object' || field === null) throw invalid(`${at} must be an object`);
-    if (!fieldPathRule.test(field.path)) throw invalid(`${at}.path ${fieldPathRule.must}`);
-    if (field.value === undefined) return { path: [...field.path] };
-    assertJsonValue(field.value, `${at}.value`);
-    return { path: [...field.path], value: field.value };
-  });
-  if (!patchFieldsFit(copied)) throw invalid(`fields ${PATCH_FIELDS_MUST}`);
-  return { collective, id, op: 'patch', fields: copied };
 }
 
 /** Validates records for `putMany` and turns them into puts. */
@@ -82,11 +63,14 @@ function assertCursor(value: unknown, field: string): void {
 export function checkRemoteApply(
   changes: readonly PulledChange[],
   options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
+  fields: ReplicaFields | undefined,
 ): void {
   assertArray(changes, 'changes');
   if (typeof options !== 'object' || options === null || !POLICIES.has(options.policy)) {
     throw invalid(`policy must be "last-write-wins", "server-wins" or "field-last-write-wins", got ${String(options?.policy)}`);
   }
+  // Field-level records are opt-in code (`ReplicaOptions.fields`).
+  if (FIELDS_BUILT && options.policy === 'field-last-write-wins' && fields === undefined) fieldsMissing(options.policy);
   if (options.cursor !== undefined) {
     const { peer, from, to } = options.cursor;
     if (typeof peer !== 'string' || peer.length === 0) throw invalid('cursor.peer must be a non-empty string');

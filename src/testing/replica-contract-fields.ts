@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../clock/hlc.ts';
 import type { FieldStamp, JsonValue, PulledChange } from '../protocol/types.ts';
+import { fieldStore } from '../store/field-seam.ts';
 import type { ChangeEvent } from '../store/types.ts';
 import { failureCode, OTHER_REPLICA, PEER, type FreshReplica } from './replica-contract-fixtures.ts';
 
@@ -24,9 +25,14 @@ function fieldRow(version: number, value: JsonValue, fields: FieldStamp[]): Pull
 
 /** Registers the tests of field-level records. */
 export function fieldTests(fresh: FreshReplica): void {
+  /** A fresh replica, with `patch` and `explain` (the contract asks `open` for field-level records). */
+  const freshFields = async () => {
+    const { replica, reopen } = await fresh();
+    return { replica: fieldStore(replica, 'the field-level contract'), reopen };
+  };
   describe('patches', () => {
     it('writes only the fields a patch names, and logs the patch as a patch', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       await replica.put('notes', 'a', { title: 'milk', done: false });
       await replica.patch('notes', 'a', [{ path: ['done'], value: true }]);
       expect((await replica.get('notes', 'a'))?.value).toEqual({ title: 'milk', done: true });
@@ -44,7 +50,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('makes a missing record of the patched fields, nested paths as objects, and deletes a field named without a value', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       await replica.patch('notes', 'n', [{ path: ['address', 'city'], value: 'Lyon' }, { path: ['tags'], value: ['a'] }]);
       expect((await replica.get('notes', 'n'))?.value).toEqual({ address: { city: 'Lyon' }, tags: ['a'] });
       await replica.patch('notes', 'n', [{ path: ['tags'] }, { path: ['address', 'zip'], value: '69001' }]);
@@ -52,7 +58,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('brings a deleted record back with only the patched fields', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       await replica.put('notes', 'd', { title: 'milk', done: false });
       await replica.delete('notes', 'd');
       await replica.patch('notes', 'd', [{ path: ['done'], value: true }]);
@@ -60,7 +66,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('tells subscribers the record as the patch left it, and keeps field stamps out of what get returns', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       await replica.put('notes', 'a', { title: 'milk' });
       const events: ChangeEvent[] = [];
       replica.subscribe((event) => events.push(event));
@@ -70,7 +76,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('refuses a malformed patch and writes nothing', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       const bad: unknown[] = [
         [],
         [{ path: ['a'], value: 1 }, { path: ['a', 'b'], value: 2 }],
@@ -87,7 +93,7 @@ export function fieldTests(fresh: FreshReplica): void {
 
   describe('applying server states under field-last-write-wins', () => {
     it('merges a pulled record with a pending patch: both edits stay, and the patch stays pending', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       await replica.patch('notes', 'a', [{ path: ['title'], value: 'oat milk' }]);
       const row = fieldRow(5, { title: 'milk', done: true }, [stamp([], 10_000), stamp(['done'], 5_000)]);
       const result = await replica.applyRemote([row], { policy: FIELDS, cursor: { peer: PEER, from: 0, to: 5 } });
@@ -98,7 +104,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('reads a pulled record written whole as one write of every field: older, the patch stays on top; newer, it replaces all', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       await replica.patch('notes', 'a', [{ path: ['done'], value: true }]);
       const whole: PulledChange = { collective: 'notes', id: 'a', op: 'put', value: { title: 'x' }, hlc: stamp([], 60_000).hlc, source: OTHER_REPLICA, version: 3 };
       await replica.applyRemote([whole], { policy: FIELDS, cursor: { peer: PEER, from: 0, to: 3 } });
@@ -124,7 +130,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('writes nothing, and tells nobody, when a server state adds nothing to the record', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       const row = fieldRow(5, { title: 'milk' }, [stamp([], 1_000)]);
       await replica.applyRemote([row], { policy: FIELDS, cursor: { peer: PEER, from: 0, to: 5 } });
       const events: ChangeEvent[] = [];
@@ -134,7 +140,7 @@ export function fieldTests(fresh: FreshReplica): void {
     });
 
     it('keeps a pulled delete as a tombstone with its stamp, and a later patch brings the record back', async () => {
-      const { replica } = await fresh();
+      const { replica } = await freshFields();
       const gone: PulledChange = { collective: 'notes', id: 'a', op: 'delete', hlc: stamp([], 5_000).hlc, source: OTHER_REPLICA, version: 2, fields: [stamp([], 5_000, { deleted: true })] };
       await replica.applyRemote([gone], { policy: FIELDS, cursor: { peer: PEER, from: 0, to: 2 } });
       expect(await replica.get('notes', 'a')).toBeUndefined();

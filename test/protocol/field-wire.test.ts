@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { MAX_JSON_DEPTH } from '../../src/protocol/json-value.ts';
+import { parseFieldStamps } from '../../src/protocol/stamp-parser.ts';
 import { parsePullResponse, parsePushRequest } from '../../src/protocol/validate.ts';
 import { MAX_FIELD_KEY_LENGTH, MAX_PATCH_FIELDS } from '../../src/protocol/wire-rules.ts';
 
@@ -79,12 +80,22 @@ describe('field stamps in a pull', () => {
     expect(parsePullResponse(pull(stamped)).changes[0]).toEqual(stamped);
   });
 
+  it('refuses stamps that are not a list of JSON values; what is in each is not its to check', () => {
+    expect(refusal(() => parsePullResponse(pull({ ...stamped, fields: {} })))).toContain('changes.0.fields: must be an array');
+    expect(refusal(() => parsePullResponse(pull({ ...stamped, fields: [Number.NaN] })))).toContain('changes.0.fields.0: must be a plain JSON value');
+    expect(parsePullResponse(pull({ ...stamped, fields: [{ extra: 1 }] })).changes[0]?.fields).toEqual([{ extra: 1 }]);
+  });
+
+  it('checks each stamp whole where field-level records are kept (stamp-parser.ts)', () => {
+    expect(parseFieldStamps(stamped.fields, ['pulled change', 'todos/t', 'fields'])).toEqual(stamped.fields);
+  });
+
   it.each([
-    ['an unknown key in a stamp', [{ path: ['a'], hlc, source, extra: 1 }], 'changes.0.fields.0.extra: is not a known field'],
-    ['deleted other than true', [{ path: ['a'], hlc, source, deleted: false }], 'changes.0.fields.0.deleted: must be true when present'],
-    ['a path that is not a list of keys', [{ path: 'a.b', hlc, source }], 'changes.0.fields.0.path'],
-    ['an overruled write without its writer', [{ path: ['a'], hlc, source, over: [{ hlc }] }], 'changes.0.fields.0.over.0.source: is missing'],
+    ['an unknown key in a stamp', [{ path: ['a'], hlc, source, extra: 1 }], 'fields.0.extra: is not a known field'],
+    ['deleted other than true', [{ path: ['a'], hlc, source, deleted: false }], 'fields.0.deleted: must be true when present'],
+    ['a path that is not a list of keys', [{ path: 'a.b', hlc, source }], 'fields.0.path'],
+    ['an overruled write without its writer', [{ path: ['a'], hlc, source, over: [{ hlc }] }], 'fields.0.over.0.source: is missing'],
   ])('refuses %s', (_name, fields, words) => {
-    expect(refusal(() => parsePullResponse(pull({ ...stamped, fields })))).toContain(words);
+    expect(refusal(() => parseFieldStamps(fields, ['pulled change', 'todos/t', 'fields']))).toContain(`Invalid pulled change: todos/t.${words}`);
   });
 });

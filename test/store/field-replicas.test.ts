@@ -17,6 +17,8 @@ import type { FieldPatch, JsonValue, PushedChange } from '../../src/protocol/typ
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
+import { fieldStore } from '../../src/store/field-seam.ts';
+import { replicaFields } from '../../src/store/replica-fields.ts';
 import { memoryDatabases, memoryReplica } from '../../src/store/memory-replica.ts';
 import type { LocalStore } from '../../src/store/types.ts';
 import { seededRandom, type SeededRandom } from '../../src/testing/seeded-random.ts';
@@ -67,7 +69,7 @@ async function pull(server: ReturnType<typeof createSyncServer>, replica: LocalS
 async function write(replica: LocalStore, id: string, change: RecordChange): Promise<void> {
   if (change.op === 'put') await replica.put('todos', id, change.value);
   else if (change.op === 'delete') await replica.delete('todos', id);
-  else await replica.patch('todos', id, change.fields as FieldPatch[]);
+  else await fieldStore(replica, 'patch').patch('todos', id, change.fields as FieldPatch[]);
 }
 
 describe('field-level replicas through the server', () => {
@@ -84,7 +86,7 @@ describe('field-level replicas through the server', () => {
     const factory = new IDBFactory();
     const replicas = [
       await memoryReplica({ name: 'a', databases, now: clock }),
-      await openReplica({ name: 'b', indexedDB: factory, IDBKeyRange, now: clock }),
+      await openReplica({ name: 'b', indexedDB: factory, IDBKeyRange, now: clock, fields: replicaFields }),
       await memoryReplica({ name: 'c', databases, now: clock }),
     ];
     const pushed = new Map<string, PushedChange>();
