@@ -10,7 +10,7 @@
  *
  * Environment:
  *   BENCH_ROUNDS=3          rounds per section (at least 3 for a range worth reading)
- *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, million
+ *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, million
  *   BENCH_MILLION=1         adds the 1,000,000-record initial sync (BENCH_MILLION_ROUNDS, default 1)
  *   BENCH_PROFILE=1         only a CPU profile of the worker during a 100k initial sync
  *   CHROMIUM_PATH           default /usr/bin/chromium
@@ -30,7 +30,9 @@ import { latencySection } from './sections/latency.ts';
 import { localWritesSection } from './sections/local-writes.ts';
 import { millionSection } from './sections/million.ts';
 import { profileSection } from './sections/profile.ts';
+import { queriesSection } from './sections/queries.ts';
 import { serverSection } from './sections/server.ts';
+import { serverTailSection } from './sections/server-tail.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = fileURLToPath(new URL('../.tmp/bench-result.json', import.meta.url));
@@ -48,12 +50,8 @@ const plan: Section[] = profileOnly
       initialSyncSection,
       latencySection,
       serverSection,
-      // ---- SERVER TAIL: reserved place ---------------------------------------------
-      // The "server tail" section (request latency tail under load) goes here: a
-      // `Section` in bench/sections/, measuring with runRounds (bench/lib/rounds.ts)
-      // and calling the load generator of bench/lib/server-load.ts (owned by the
-      // server-load branch), added to this list as `serverTailSection,`.
-      // -------------------------------------------------------------------------------
+      serverTailSection, // 5b: push p99 under 50 clients mixed and 200 pushing, SQLite and Postgres
+      queriesSection,
       ...(env['BENCH_MILLION'] === '1' ? [millionSection] : []),
     ].filter((s) => only === undefined || only.has(s.key));
 

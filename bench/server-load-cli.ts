@@ -10,15 +10,14 @@
  *   npx tsx bench/server-load-cli.ts --store sqlite --wire-bytes        # bytes per pulled record by encoding
  *   npx tsx bench/server-load-cli.ts --store sqlite --profile /tmp/prof # the server writes a .cpuprofile there
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { killChildren, spawnTracked, waitForLine } from '../tools/children.ts';
-import { startPostgres, type PgCluster } from '../tools/postgres.ts';
+import { startPostgres } from '../tools/postgres.ts';
 import { startServerProcess, type ServerProcess } from '../tools/server-process.ts';
-import { pullWireBytes, serverLoad, type LoadResult } from './lib/server-load.ts';
+import { postgresStorage, sqliteStorage, type LoadStorage } from './lib/load-storage.ts';
+import { childrenCpuMs, pullWireBytes, serverLoad, type LoadResult } from './lib/server-load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -67,27 +66,18 @@ async function startProfiled(args: readonly string[], profileDir: string): Promi
   return { url: (match[1] as string).replace(/\/$/, ''), token, stop };
 }
 
-async function startServer(store: string, cluster: PgCluster | undefined, dir: string): Promise<ServerProcess> {
-  let args = ['--db', join(dir, 'load.db')];
-  if (store === 'postgres') {
-    if (cluster === undefined) throw new Error('no Postgres cluster');
-    const admin = new pg.Client({ connectionString: cluster.connectionString });
-    await admin.connect();
-    const name = `load_${Date.now()}`;
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    args = ['--postgres', cluster.connectionString.replace(/\/postgres$/, `/${name}`)];
-  }
+async function startServer(storage: LoadStorage): Promise<ServerProcess> {
+  const args = await storage.fresh();
   return values.profile === undefined ? startServerProcess(root, args) : startProfiled(args, resolve(values.profile));
 }
 
 async function main(): Promise<void> {
   const store = values.store ?? 'sqlite';
   if (store !== 'sqlite' && store !== 'postgres') throw new Error('--store is sqlite or postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'pulsesync-load-'));
   const cluster = store === 'postgres' ? await startPostgres(log) : undefined;
   if (store === 'postgres' && cluster === undefined) throw new Error('Postgres could not start');
-  const server = await startServer(store, cluster, dir);
+  const storage = cluster === undefined ? sqliteStorage() : postgresStorage(cluster);
+  const server = await startServer(storage);
   try {
     const target = { url: server.url, token: server.token };
     if (values['wire-bytes']) {
@@ -109,14 +99,19 @@ async function main(): Promise<void> {
       bytes: Number(values.bytes),
       client: values.client === 'fetch' ? 'fetch' : 'node-http',
       acceptEncoding: values['accept-encoding'] ?? 'gzip, deflate',
+      serverCpuMs: childrenCpuMs,
     });
-    console.log(`${store} ${mode} ${clients} clients, ${round(result.ms)} ms`);
+    const rounds = result.push.requests + (result.pull?.requests ?? 0);
+    console.log(`${store} ${mode} ${clients} clients, ${round(result.ms)} ms; load average ${loadavg()[0]?.toFixed(1)}`);
+    console.log(
+      `  CPU: server ${round(result.serverCpuMs)} ms (${(result.serverCpuMs / rounds).toFixed(2)} ms a request), load generator ${round(result.generatorCpuMs)} ms (${round((100 * result.generatorCpuMs) / result.ms)}% of a core)`,
+    );
     console.log(`  ${line('push', result.push)}`);
     if (result.pull !== undefined) console.log(`  ${line('pull', result.pull)}`);
   } finally {
     await server.stop();
     cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    storage.dispose();
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * What the demo page needs from Node, as a Vite plugin on the dev server:
  * - `GET /demo-config.json`: where the sync server is and this run's dev token;
- * - `POST /demo/seed`: write archived notes to the sync server over the wire.
+ * - `POST /demo/seed`: write archived notes to the sync server over the wire;
+ * - `POST /demo/replace-server`: put back the server's data as it was when the demo
+ *   started (see `RunningDemo.replaceServerData`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
@@ -12,8 +14,8 @@ import { SEED_COLLECTIVE, seedServer } from './seed.ts';
 /** How many records the seed button writes. */
 export const SEED_COUNT = 20_000;
 
-/** The demo routes for a sync server at `serverUrl`. */
-export function demoRoutes(serverUrl: string, token: string): Plugin {
+/** The demo routes for a sync server at `serverUrl`, whose data `replaceServerData` replaces. */
+export function demoRoutes(serverUrl: string, token: string, replaceServerData: () => Promise<void>): Plugin {
   const config: DemoConfig = { serverUrl, token, seedCount: SEED_COUNT, seedCollective: SEED_COLLECTIVE };
   let seeding = false;
   return {
@@ -32,6 +34,13 @@ export function demoRoutes(serverUrl: string, token: string): Plugin {
           .finally(() => {
             seeding = false;
           });
+      });
+      server.middlewares.use('/demo/replace-server', (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method !== 'POST') return sendError(res, 405, 'NOT_FOUND', 'replace with POST /demo/replace-server');
+        const started = performance.now();
+        replaceServerData()
+          .then(() => sendJson(res, 200, { ms: Math.round(performance.now() - started) }))
+          .catch((error: unknown) => sendJson(res, 502, { error: SyncError.from(error).toJSON() }));
       });
     },
   };

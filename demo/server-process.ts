@@ -1,7 +1,8 @@
 /**
  * Runs the real `pulsesync-server` command (bin/pulsesync-server.js) as a child process
  * for the demo: SQLite in the demo's data directory, a dev token passed through the
- * environment (so it never shows in `ps`), a free port on 127.0.0.1.
+ * environment (so it never shows in `ps`), a free port on 127.0.0.1 (or the port it had,
+ * when the demo restarts it on a restored database).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +25,8 @@ export interface SyncServerOptions {
   readonly token: string;
   /** Print the server's output (the CLI does; tests do not). */
   readonly echo?: boolean;
+  /** The port to listen on; 0 (the default) takes a free one. */
+  readonly port?: number;
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -32,7 +35,7 @@ const STARTUP_TIMEOUT_MS = 30_000;
 export async function startSyncServer(options: SyncServerOptions): Promise<DemoSyncServer> {
   const bin = join(options.root, 'bin/pulsesync-server.js');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: the demo needs the pulsesync-server command`);
-  const child = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', '0', '--db', options.dbPath], {
+  const child = spawn(process.execPath, [bin, '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--db', options.dbPath], {
     cwd: options.root,
     env: { ...process.env, PULSESYNC_TOKEN: options.token },
     stdio: ['ignore', 'pipe', 'pipe'],

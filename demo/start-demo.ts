@@ -2,9 +2,14 @@
  * Starts the whole demo: the real pulsesync-server on SQLite (data in `dataDir`) with a
  * fresh dev token, and a Vite dev server for the page in `demo/`. `npm run demo` calls
  * it through run.ts; the browser test calls it directly with `port: 0`.
+ *
+ * It also backs the server's database up as it starts, so that the page can replace the
+ * server's data with that backup, as an operator restoring a lost disk would (see
+ * {@link RunningDemo.replaceServerData}).
  */
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
@@ -37,6 +42,13 @@ export interface RunningDemo {
   readonly serverUrl: string;
   /** The dev token of this run. */
   readonly token: string;
+  /**
+   * Stops the sync server, puts back the database as it was when the demo started (same
+   * server id, older data) and starts the server again on the same port. Every device
+   * that synced since then holds a pull cursor ahead of the server: its next pull is
+   * refused `CURSOR_AHEAD` and it runs a client reset.
+   */
+  replaceServerData(): Promise<void>;
   /** Stops the page server and the sync server. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -46,15 +58,25 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const dataDir = resolve(options.dataDir ?? join(REPO_ROOT, '.demo-data'));
   mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(18).toString('base64url');
-  const sync = await startSyncServer({
-    root: REPO_ROOT,
-    dbPath: join(dataDir, 'pulsesync.db'),
-    token,
-    echo: options.verbose === true,
-  });
+  const dbPath = join(dataDir, 'pulsesync.db');
+  const backupPath = join(dataDir, 'pulsesync-at-start.db');
+  const serverOptions = { root: REPO_ROOT, dbPath, token, echo: options.verbose === true };
+  let sync = await startSyncServer(serverOptions);
+  let replacing: Promise<void> | undefined;
+  const replaceServerData = (): Promise<void> =>
+    (replacing ??= (async () => {
+      const port = Number(new URL(sync.url).port);
+      await sync.stop();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+      copyFileSync(backupPath, dbPath);
+      sync = await startSyncServer({ ...serverOptions, port });
+    })().finally(() => {
+      replacing = undefined;
+    }));
   let vite: ViteDevServer;
   try {
-    vite = await createPageServer(sync.url, token, dataDir, options);
+    await backUp(dbPath, backupPath);
+    vite = await createPageServer(sync.url, token, dataDir, replaceServerData, options);
   } catch (error) {
     await sync.stop();
     throw error;
@@ -69,14 +91,31 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     url: `http://127.0.0.1:${address.port}/`,
     serverUrl: sync.url,
     token,
+    replaceServerData,
     close() {
-      closing ??= Promise.all([vite.close(), sync.stop()]).then(() => undefined);
+      closing ??= Promise.all([vite.close(), (replacing ?? Promise.resolve()).then(() => sync.stop(), () => sync.stop())]).then(() => undefined);
       return closing;
     },
   };
 }
 
-async function createPageServer(serverUrl: string, token: string, dataDir: string, options: StartDemoOptions): Promise<ViteDevServer> {
+/** A consistent copy of the live database at `from` (SQLite's online backup: the server keeps writing meanwhile). */
+async function backUp(from: string, to: string): Promise<void> {
+  const db = new Database(from, { readonly: true, fileMustExist: true });
+  try {
+    await db.backup(to);
+  } finally {
+    db.close();
+  }
+}
+
+async function createPageServer(
+  serverUrl: string,
+  token: string,
+  dataDir: string,
+  replaceServerData: () => Promise<void>,
+  options: StartDemoOptions,
+): Promise<ViteDevServer> {
   const port = options.port ?? 5173;
   const server = await createServer({
     root: DEMO_ROOT,
@@ -86,7 +125,7 @@ async function createPageServer(serverUrl: string, token: string, dataDir: strin
     // Pre-bundled dependencies live with the run's data: two demos never share a cache.
     cacheDir: join(dataDir, 'vite-cache'),
     logLevel: options.verbose === true ? 'info' : 'warn',
-    plugins: [demoRoutes(serverUrl, token)],
+    plugins: [demoRoutes(serverUrl, token, replaceServerData)],
     resolve: {
       // The page imports the SDK by its package name, as an app would.
       alias: [

@@ -41,10 +41,12 @@ export type {
   SyncState,
   SyncStatus,
 } from './protocol/types.ts';
-export type { ChangeEvent, RecordEntry, RecordInput } from './store/types.ts';
+export type { ChangeEvent, RecordEntry, RecordInput, SnapshotCause } from './store/types.ts';
 export type {
   ConflictInfo,
+  ClearedEvent,
   ResetEvent,
+  SnapshotResetEvent,
   RetryConfig,
   SyncConfigInput,
   SyncDirection,

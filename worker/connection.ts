@@ -66,25 +66,21 @@ function tokenSource(options: WorkerConnectOptions, getToken: WorkerTokenSource 
 
 /** One tab's open connection; see the file comment. */
 export class Connection {
-  readonly replica: LocalStore;
-  readonly transport: SyncTransport;
-  readonly channel: TabChannel;
+  // Declared, not defined: the constructor assigns them all at once from `fields`.
+  declare readonly replica: LocalStore;
+  declare readonly transport: SyncTransport;
+  declare readonly channel: TabChannel;
+  declare readonly config: SyncConfigInput;
+  /** The Web Lock whose holder leads the tabs of this replica. */
+  declare readonly lockName: string;
+  declare readonly tabId: string;
   /** This tab's count of the replica's pending changes: the `pending` of every status it shows. */
   readonly pending: PendingCount;
-  readonly config: SyncConfigInput;
-  /** The Web Lock whose holder leads the tabs of this replica. */
-  readonly lockName: string;
-  readonly tabId: string;
   readonly #sink: WorkerEventSink;
   readonly #cleanup: (() => void)[] = [];
 
   private constructor(fields: Pick<Connection, 'replica' | 'transport' | 'channel' | 'config' | 'lockName' | 'tabId'>, sink: WorkerEventSink) {
-    this.replica = fields.replica;
-    this.transport = fields.transport;
-    this.channel = fields.channel;
-    this.config = fields.config;
-    this.lockName = fields.lockName;
-    this.tabId = fields.tabId;
+    Object.assign(this, fields);
     this.pending = new PendingCount(fields.replica);
     this.#sink = sink;
   }

@@ -106,8 +106,8 @@ export function sessionRooms(host: SessionHost): SessionRooms {
 
   /**
    * A manager over the session's connection and pending count, whose progress, conflict,
-   * error and ack events go to every tab (its `change` events are the replica's, published
-   * already). The leader's status is this tab's; a manager made for one call reports its own.
+   * error, ack and reset events go to every tab (its `change` events are the replica's,
+   * published already). The leader's status is this tab's; a manager made for one call reports its own.
    */
   function newManager(session: Session, role: 'leader' | 'one-call', fence: Fence = (target) => target): SyncManager {
     const { connection, terms, status } = session;
@@ -116,7 +116,7 @@ export function sessionRooms(host: SessionHost): SessionRooms {
       pendingCount: connection.pending,
     });
     manager.setOnline(online.isOnline());
-    for (const type of ['progress', 'conflict', 'error', 'ack'] as const) {
+    for (const type of ['progress', 'conflict', 'error', 'ack', 'reset'] as const) {
       manager.on(type, (payload: SyncEventMap[typeof type]) => publish(session, { type, payload } as WorkerEvent));
     }
     manager.on('status', (payload) => {

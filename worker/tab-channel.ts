@@ -6,13 +6,14 @@
 import type { SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
 import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
+import { hexOf } from '../src/store/uuid-v7.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
 
 /** A random id: of a tab on the channel, of a forwarded call. */
 export function randomId(): string {
   const bytes = new Uint8Array(8);
   crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hexOf(bytes);
 }
 
 /** A call a follower forwards to the leader. */

@@ -5,7 +5,7 @@
  * through an injected probe, its longest task and its transactions.
  */
 import type { Page } from 'playwright-core';
-import { launchOnDisk, type DiskChromium } from './chromium-on-disk.ts';
+import { launchOnDisk, type DiskChromium } from '../../tools/chromium-on-disk.ts';
 import type { PulseBenchApi } from '../pages/main.ts';
 import type { ClientOptions } from '../pages/sdk-calls.ts';
 import { serveBenchPages, type BenchPages } from './pages.ts';

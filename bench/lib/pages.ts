@@ -25,7 +25,7 @@ export async function serveBenchPages(forProfile = false): Promise<BenchPages> {
     root: ROOT,
     configFile: false,
     logLevel: 'error',
-    build: { outDir, emptyOutDir: true, minify: !forProfile, sourcemap: forProfile, target: 'es2022', rollupOptions: { input: { index: `${ROOT}index.html` } } },
+    build: { outDir, emptyOutDir: true, minify: !forProfile, sourcemap: forProfile, target: 'es2022', rollupOptions: { input: { index: `${ROOT}index.html`, query: `${ROOT}query.html` } } },
     worker: { format: 'es' },
   });
   const server: PreviewServer = await preview({

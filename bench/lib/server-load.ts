@@ -18,6 +18,7 @@ import { brotliDecompress, unzip as zlibUnzip } from 'node:zlib';
 import { PROTOCOL_VERSION, type PullResponse, type PushResponse, type SyncChange } from '../../src/protocol/types.ts';
 import { benchId, benchValue } from '../../tools/records.ts';
 import { hlcAt, post, type ServerTarget, type WireAnswer } from '../../tools/wire-client.ts';
+import { treeTicks, TICKS_PER_SECOND } from './settle.ts';
 import { percentile } from './stats.ts';
 
 /** How the load generator's clients speak HTTP (see the file comment). */
@@ -248,6 +249,12 @@ export interface ServerLoadOptions {
   readonly client?: LoadClient;
   /** What `node-http` clients send as `Accept-Encoding`. Default `gzip, deflate`, as Node's fetch does over http. */
   readonly acceptEncoding?: string;
+  /**
+   * CPU milliseconds the server has used so far (e.g. {@link childrenCpuMs}), read
+   * before and after the clients run: the server's CPU per request is steadier than its
+   * latency on a machine shared with other work.
+   */
+  readonly serverCpuMs?: () => number;
 }
 
 /** Outcome of {@link serverLoad}: pushes and pulls counted apart. */
@@ -258,6 +265,22 @@ export interface ServerLoadResult {
   readonly push: LoadResult;
   /** Undefined for push-only. */
   readonly pull: LoadResult | undefined;
+  /**
+   * CPU this process (the load generator) used while the clients ran, in milliseconds
+   * (user and system): what it took from the machine the server shares.
+   */
+  readonly generatorCpuMs: number;
+  /** CPU the server used while the clients ran, in milliseconds; NaN unless `serverCpuMs` was given. */
+  readonly serverCpuMs: number;
+}
+
+/**
+ * CPU milliseconds used so far by every process this one started (and theirs), from
+ * /proc, at 10 ms resolution: the server's, when it is the only child (as in the bench's
+ * server sections, Chromium being idle by then). 0 where /proc is unreadable.
+ */
+export function childrenCpuMs(): number {
+  return (treeTicks(process.pid) * 1000) / TICKS_PER_SECOND;
 }
 
 /**
@@ -274,6 +297,8 @@ export async function serverLoad(target: ServerTarget, options: ServerLoadOption
   const bodies = pushBodies(ids, { ...options, collective });
   const pushes = { latencies: [] as number[], records: 0, errors: 0 };
   const pulls = { latencies: [] as number[], records: 0, errors: 0 };
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = options.serverCpuMs?.() ?? Number.NaN;
   const start = performance.now();
   const deadline = start + options.maxMs;
   await Promise.all(
@@ -296,9 +321,13 @@ export async function serverLoad(target: ServerTarget, options: ServerLoadOption
     }),
   );
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverCpuMs = (options.serverCpuMs?.() ?? Number.NaN) - serverBefore;
   wire.close();
   return {
     mode: options.mode,
+    generatorCpuMs: (cpu.user + cpu.system) / 1000,
+    serverCpuMs,
     clients: options.clients,
     ms,
     push: summarise(options.clients, pushes.latencies, pushes.records, ms, pushes.errors),

@@ -10,8 +10,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU time (clock ticks) of `pid` and its descendants; 0 where /proc is unreadable. */
-function treeTicks(root: number): number {
+/** CPU time (clock ticks) of the descendants of `root` (not `root` itself); 0 where /proc is unreadable. */
+export function treeTicks(root: number): number {
   let entries: string[];
   try {
     entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
@@ -45,7 +45,7 @@ function treeTicks(root: number): number {
 }
 
 /** Clock ticks per second of /proc times (USER_HZ; 100 on Linux). */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 const WINDOW_MS = 500;
 const QUIET_SHARE = 0.1;
 

@@ -1,6 +1,6 @@
 /**
- * The page's side of the demo server's routes (demo/demo-routes.ts): configuration
- * and the seed button.
+ * The page's side of the demo server's routes (demo/demo-routes.ts): configuration,
+ * the seed button and the button that replaces the server's data.
  */
 
 /** What `GET /demo-config.json` answers. */
@@ -41,4 +41,9 @@ export function loadDemoConfig(): Promise<DemoConfig> {
 /** Asks the demo server to push the seed records to the sync server. */
 export function seedServer(): Promise<SeedResult> {
   return call<SeedResult>('/demo/seed', { method: 'POST' });
+}
+
+/** Asks the demo server to put back the sync server's data as it was when the demo started. */
+export function replaceServerData(): Promise<{ readonly ms: number }> {
+  return call<{ readonly ms: number }>('/demo/replace-server', { method: 'POST' });
 }

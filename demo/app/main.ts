@@ -7,7 +7,7 @@ import { createSyncClient, isSyncError, type ChangeEvent, type ConflictPolicy, t
 import { ArchiveView } from './archive-view.ts';
 import { ARCHIVE, demoCollections } from './collections.ts';
 import { ConflictView } from './conflict-view.ts';
-import { loadDemoConfig, seedServer, type DemoConfig } from './demo-api.ts';
+import { loadDemoConfig, replaceServerData, seedServer, type DemoConfig } from './demo-api.ts';
 import { databaseName, deviceFromUrl, loadSettings, otherDeviceUrl, saveSettings, type DeviceSettings } from './device.ts';
 import { byId } from './dom.ts';
 import { ForgetDialog } from './forget-dialog.ts';
@@ -15,6 +15,7 @@ import { count, duration } from './format.ts';
 import { encodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 import { OutboxView } from './outbox-view.ts';
 import { ProgressView } from './progress-view.ts';
+import { ResetView } from './reset-view.ts';
 import { coalesced } from './schedule.ts';
 import { SyncSession, type ClientFactory, type DemoClient } from './session.ts';
 import { SyncView } from './sync-view.ts';
@@ -28,12 +29,14 @@ const syncView = new SyncView();
 const progressView = new ProgressView();
 const conflictView = new ConflictView();
 const outboxView = new OutboxView();
+const resetView = new ResetView();
 const forgetDialog = new ForgetDialog();
 const offlineBox = byId('offline', HTMLInputElement);
 const syncNowButton = byId('sync-now', HTMLButtonElement);
 const backgroundButton = byId('toggle-background', HTMLButtonElement);
 const seedButton = byId('seed', HTMLButtonElement);
 const forgetButton = byId('forget', HTMLButtonElement);
+const replaceButton = byId('replace-server', HTMLButtonElement);
 const directionSelect = byId('direction', HTMLSelectElement);
 const policyRadios = [...document.querySelectorAll<HTMLInputElement>('input[name="policy"]')];
 
@@ -156,10 +159,12 @@ async function main(config: DemoConfig): Promise<void> {
     error: (error) => syncView.showNotice(describeError(error), true),
     // The server dealt with writes: their marks and the outbox change.
     ack: () => refreshWaiting(),
-    // Local data cleared (here, or in another tab of this device): the live queries
-    // answer again from the empty replica by themselves; the marks and outbox are read anew.
-    reset: () => {
-      progressView.reset('Local data forgotten: this device starts again from the server.');
+    // Local data cleared (here, or in another tab of this device), or a client reset
+    // (the server refused this device's cursor): the live queries answer again by
+    // themselves; the marks and outbox are read anew.
+    reset: (event) => {
+      if (event.cause === 'local-data-cleared') progressView.reset('Local data forgotten: this device starts again from the server.');
+      else resetView.show(event);
       refreshWaiting();
     },
     ready: () => {
@@ -275,6 +280,17 @@ async function main(config: DemoConfig): Promise<void> {
       }
     }).finally(() => {
       forgetButton.disabled = false;
+    });
+  });
+
+  // The server's data replaced: every device finds out at its next pull (CURSOR_AHEAD).
+  replaceButton.addEventListener('click', () => {
+    replaceButton.disabled = true;
+    void act('Replacing the server’s data', async () => {
+      const { ms } = await replaceServerData();
+      syncView.showNotice(`The server restarted on its backup from the start of the demo (${duration(ms)}).`);
+    }).finally(() => {
+      replaceButton.disabled = false;
     });
   });
 

@@ -54,7 +54,7 @@ export interface SessionListeners {
   error(error: SyncErrorData): void;
   /** The server dealt with some writes (the outbox shrank). */
   ack(ack: AckEvent): void;
-  /** The local data were cleared (here or in another tab): everything shown is stale. */
+  /** The local data were cleared (here or in another tab), or a client reset moved on: what is shown may be stale. */
   reset(reset: ResetEvent): void;
   /** A new client is in place (after open or a settings change). */
   ready(): void;

@@ -97,8 +97,8 @@ export interface SyncClient extends SyncEngine, RecordCalls, ReplicaLifeCalls, F
   /**
    * Listens to `status`, `progress`, `change`, `conflict`, `error`, `ack` (the server
    * dealt with a range of this replica's writes: which were refused and why, in every
-   * tab) or `reset` (the replica was cleared, here or in another tab: read again);
-   * returns the unsubscribe.
+   * tab) or `reset` (the replica was cleared, here or in another tab, or a client reset
+   * pulled the server's data afresh: read again); returns the unsubscribe.
    *
    * `change` comes once per committed transaction, in every tab of the app: a local
    * write in any tab, or a pulled batch. It carries the written values, so its cost

@@ -118,21 +118,16 @@ export class HybridClock {
   /** A new timestamp for a local event, later than every earlier one (see below). */
   tick(): Hlc {
     const wall = this.#wall();
-    if (wall > this.#wallMs) {
-      this.#wallMs = wall;
-      this.#counter = 0;
-    } else {
-      this.#advanceCounter();
-    }
-    if (this.#wallMs > this.#limit(wall)) {
-      // Only when the wall clock was set back by more than the bound since the last
-      // stamp (or a million stamps in the bound's last millisecond). Carrying on would
-      // stamp writes that the server refuses until the wall clock catches up; starting
-      // again from the wall clock gives up ordering after those earlier stamps instead.
-      this.#wallMs = wall;
-      this.#counter = 0;
-    }
-    return this.#current();
+    if (wall > this.#wallMs) this.#set(wall, 0);
+    else if (this.#counter < MAX_COUNTER) this.#counter += 1;
+    // A million stamps in one millisecond: borrow the next millisecond.
+    else this.#set(this.#wallMs + 1, 0);
+    // Only when the wall clock was set back by more than the bound since the last
+    // stamp (or a million stamps in the bound's last millisecond). Carrying on would
+    // stamp writes that the server refuses until the wall clock catches up; starting
+    // again from the wall clock gives up ordering after those earlier stamps instead.
+    if (this.#wallMs > this.#limit(wall)) this.#set(wall, 0);
+    return this.last();
   }
 
   /**
@@ -143,40 +138,27 @@ export class HybridClock {
   observe(remote: Hlc): boolean {
     const parts = parseHlc(remote);
     if (parts === undefined || parts.wallMs > this.#limit(this.#wall())) return false;
-    if (parts.wallMs > this.#wallMs) {
-      this.#wallMs = parts.wallMs;
-      this.#counter = parts.counter;
-    } else if (parts.wallMs === this.#wallMs && parts.counter > this.#counter) {
-      this.#counter = parts.counter;
-    }
+    if (parts.wallMs > this.#wallMs || (parts.wallMs === this.#wallMs && parts.counter > this.#counter)) this.#set(parts.wallMs, parts.counter);
     return true;
   }
 
   /** The latest timestamp issued or seen (for persisting). */
   last(): Hlc {
-    return this.#current();
+    return formatHlc({ wallMs: this.#wallMs, counter: this.#counter, node: this.node });
   }
 
+  #set(wallMs: number, counter: number): void {
+    this.#wallMs = wallMs;
+    this.#counter = counter;
+  }
+
+  /** The wall clock, within the 15 digits of the format. */
   #wall(): number {
-    return Math.min(Math.floor(this.#now()), MAX_WALL);
+    return this.#limit(Math.floor(this.#now()), 0);
   }
 
   /** The latest wall time a stamp may carry: the bound, and the 15 digits of the format. */
-  #limit(wall: number): number {
-    return Math.min(wall + this.#maxDriftMs, MAX_WALL);
-  }
-
-  #advanceCounter(): void {
-    if (this.#counter < MAX_COUNTER) {
-      this.#counter += 1;
-    } else {
-      // A million stamps in one millisecond: borrow the next millisecond.
-      this.#wallMs += 1;
-      this.#counter = 0;
-    }
-  }
-
-  #current(): Hlc {
-    return formatHlc({ wallMs: this.#wallMs, counter: this.#counter, node: this.node });
+  #limit(wall: number, driftMs = this.#maxDriftMs): number {
+    return Math.min(wall + driftMs, MAX_WALL);
   }
 }

@@ -81,11 +81,6 @@ export class BackgroundLoops {
     this.#options = options;
   }
 
-  /** Still shaking hands (or waiting to retry)? */
-  get connecting(): boolean {
-    return this.#connect !== undefined;
-  }
-
   /** Starts the connect loop: its first cycle runs now, or on `resume()` when `paused`. */
   start(paused: boolean): void {
     this.#paused = paused;

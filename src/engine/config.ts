@@ -6,7 +6,7 @@ import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE, MAX_COLLECTIVE_LENGTH } from '../protocol/validate.ts';
 import type { ConflictPolicy } from '../protocol/types.ts';
-import type { ConflictResolver, RetryConfig, SyncConfig, SyncDirection } from './types.ts';
+import type { RetryConfig, SyncConfig, SyncDirection } from './types.ts';
 
 /** PulseDB's `RetryConfig::default()`: 500 ms, doubling, capped at 30 s, exhausted after 10. */
 export const DEFAULT_RETRY_CONFIG: RetryConfig = Object.freeze({
@@ -34,27 +34,6 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
  */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
-const DIRECTIONS: readonly SyncDirection[] = ['push-only', 'pull-only', 'bidirectional'];
-const POLICIES: readonly ConflictPolicy[] = ['last-write-wins', 'server-wins', 'field-last-write-wins'];
-
-/** The integer fields: the least and the greatest value each takes. */
-type Bounds = Readonly<Record<string, readonly [number, number]>>;
-const CONFIG_BOUNDS: Bounds = {
-  batchSize: [1, MAX_BATCH_SIZE],
-  pushIntervalMs: [1, MAX_TIMER_DELAY_MS],
-  pullIntervalMs: [1, MAX_TIMER_DELAY_MS],
-  livePullIntervalMs: [1, MAX_TIMER_DELAY_MS],
-  // At most the default: the replica's own writes are stamped by a clock the store
-  // bounds at the default (it knows no sync config), so a wider bound here would adopt
-  // clocks the next local write drops again. Tightening it is what makes sense anyway.
-  maxClockDriftMs: [1, DEFAULT_MAX_CLOCK_DRIFT_MS],
-};
-const RETRY_BOUNDS: Bounds = {
-  initialDelayMs: [1, MAX_TIMER_DELAY_MS],
-  maxDelayMs: [1, MAX_TIMER_DELAY_MS],
-  maxRetries: [0, Number.POSITIVE_INFINITY],
-};
-
 function invalid(message: string, field: string): SyncError {
   return new SyncError(ErrorCode.INVALID_CONFIG, message, { details: { field } });
 }
@@ -66,72 +45,110 @@ function show(value: unknown): string {
   return String(value);
 }
 
-/** `input` as an object of known keys only (the keys of `defaults`, and `extra`): a typo is refused, not ignored. */
-function knownKeys(input: unknown, defaults: object, field: string, extra: readonly string[] = []): Record<string, unknown> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid(`${field} must be an object, got ${show(input)}`, field);
-  const known = [...Object.keys(defaults), ...extra];
-  for (const key of Object.keys(input)) {
-    if (!known.includes(key)) throw invalid(`${field}.${key} is not a configuration option (known: ${known.join(', ')})`, `${field}.${key}`);
-  }
-  return input as Record<string, unknown>;
+/** Throws `INVALID_CONFIG` "`field` `must`, got `value`" unless `ok`. */
+function check(ok: boolean, field: string, must: string, value: unknown): void {
+  if (!ok) throw invalid(`${field} ${must}, got ${show(value)}`, field);
 }
 
-/** The integer fields of `bounds`, each given or its default, checked. */
-function integers(input: Record<string, unknown>, defaults: object, bounds: Bounds, prefix: string): Record<string, number> {
-  const checked: Record<string, number> = {};
-  for (const [key, [min, max]] of Object.entries(bounds)) {
-    const field = `${prefix}.${key}`;
-    const value = input[key] ?? (defaults as Record<string, unknown>)[key];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw invalid(`${field} must be a ${min > 0 ? 'positive' : 'non-negative'} integer, got ${show(value)}`, field);
+/** Checks the value of `field` (given or its default) and returns what the config keeps. */
+type FieldCheck = (value: unknown, field: string) => unknown;
+
+/** An integer from `min` to `max`. */
+function integer(min: number, max: number): FieldCheck {
+  return (value, field) => {
+    check(Number.isSafeInteger(value) && (value as number) >= min, field, `must be a ${min > 0 ? 'positive' : 'non-negative'} integer`, value);
+    check((value as number) <= max, field, `must be at most ${max}`, value);
+    return value;
+  };
+}
+
+/** One of `allowed`. */
+function oneOf<T extends string>(...allowed: T[]): FieldCheck {
+  return (value, field) => {
+    check(allowed.includes(value as T), field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
+    return value;
+  };
+}
+
+/**
+ * An object of the fields of `checks` only (a typo is refused, not ignored), each
+ * given or its default in `defaults`, checked in order; fields without a value are left out.
+ */
+function fields(checks: Readonly<Record<string, FieldCheck>>, defaults: object): FieldCheck {
+  return (input, field) => {
+    check(typeof input === 'object' && input !== null && !Array.isArray(input), field, 'must be an object', input);
+    const known = Object.keys(checks);
+    for (const key of Object.keys(input as object)) {
+      if (!known.includes(key)) throw invalid(`${field}.${key} is not a configuration option (known: ${known.join(', ')})`, `${field}.${key}`);
     }
-    if (value > max) throw invalid(`${field} must be at most ${max}, got ${value}`, field);
-    checked[key] = value;
-  }
-  return checked;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw invalid(`${field} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(value)}`, field);
-  }
-  return value as T;
-}
-
-function validateRetry(input: unknown): RetryConfig {
-  if (input === undefined) return DEFAULT_RETRY_CONFIG;
-  const given = knownKeys(input, DEFAULT_RETRY_CONFIG, 'config.retry');
-  const retry = integers(given, DEFAULT_RETRY_CONFIG, RETRY_BOUNDS, 'config.retry') as Omit<RetryConfig, 'multiplier'>;
-  const multiplier = given['multiplier'] ?? DEFAULT_RETRY_CONFIG.multiplier;
-  if (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1) {
-    throw invalid(`config.retry.multiplier must be a number >= 1, got ${show(multiplier)}`, 'config.retry.multiplier');
-  }
-  if (retry.maxDelayMs < retry.initialDelayMs) {
-    throw invalid(`config.retry.maxDelayMs (${retry.maxDelayMs}) must be >= initialDelayMs (${retry.initialDelayMs})`, 'config.retry.maxDelayMs');
-  }
-  return Object.freeze({ ...retry, multiplier });
-}
-
-function validateCollectives(input: unknown): readonly string[] | undefined {
-  if (input === undefined) return undefined;
-  if (!Array.isArray(input)) {
-    throw invalid(`config.collectives must be an array of collective names, got ${show(input)}`, 'config.collectives');
-  }
-  if (input.length === 0) {
-    // An empty filter would sync nothing at all; leaving the option out means "all".
-    throw invalid('config.collectives must not be empty (leave it out to sync all)', 'config.collectives');
-  }
-  const seen = new Set<string>();
-  input.forEach((name: unknown, i) => {
-    const field = `config.collectives[${i}]`;
-    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_COLLECTIVE_LENGTH) {
-      throw invalid(`${field} must be a non-empty string of at most ${MAX_COLLECTIVE_LENGTH} characters, got ${show(name)}`, field);
+    const checked: Record<string, unknown> = {};
+    for (const key of known) {
+      const given = (input as Record<string, unknown>)[key];
+      const fallback = (defaults as Record<string, unknown>)[key];
+      // null leaves a number or a string at its default, as if left out; an object
+      // (retry) or an option without default (resolver, collectives) is checked, so refused.
+      const value = given === undefined || (given === null && typeof fallback !== 'object' && fallback !== undefined) ? fallback : given;
+      if (value !== undefined) checked[key] = checks[key]!(value, `${field}.${key}`);
     }
-    if (seen.has(name)) throw invalid(`${field} repeats ${JSON.stringify(name)}`, field);
-    seen.add(name);
-  });
-  return Object.freeze([...seen].sort());
+    return Object.freeze(checked);
+  };
 }
+
+const timerDelay = /* @__PURE__ */ integer(1, MAX_TIMER_DELAY_MS);
+
+const retryFields = /* @__PURE__ */ fields(
+  {
+    initialDelayMs: timerDelay,
+    multiplier: (value, field) => {
+      check(Number.isFinite(value) && (value as number) >= 1, field, 'must be a number >= 1', value);
+      return value;
+    },
+    maxDelayMs: timerDelay,
+    maxRetries: /* @__PURE__ */ integer(0, Infinity),
+  },
+  DEFAULT_RETRY_CONFIG,
+);
+
+const configFields = /* @__PURE__ */ fields(
+  {
+    direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
+    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins', 'field-last-write-wins'),
+    batchSize: /* @__PURE__ */ integer(1, MAX_BATCH_SIZE),
+    pushIntervalMs: timerDelay,
+    pullIntervalMs: timerDelay,
+    livePullIntervalMs: timerDelay,
+    retry: (value, field) => {
+      const retry = retryFields(value, field) as RetryConfig;
+      if (retry.maxDelayMs < retry.initialDelayMs) {
+        throw invalid(`${field}.maxDelayMs (${retry.maxDelayMs}) must be >= initialDelayMs (${retry.initialDelayMs})`, `${field}.maxDelayMs`);
+      }
+      return retry;
+    },
+    // At most the default: the replica's own writes are stamped by a clock the store
+    // bounds at the default (it knows no sync config), so a wider bound here would adopt
+    // clocks the next local write drops again. Tightening it is what makes sense anyway.
+    maxClockDriftMs: /* @__PURE__ */ integer(1, DEFAULT_MAX_CLOCK_DRIFT_MS),
+    resolver: (value, field) => {
+      check(typeof value === 'function', field, 'must be a function', value);
+      return value;
+    },
+    collectives: (value, field) => {
+      check(Array.isArray(value), field, 'must be an array of collective names', value);
+      const names = value as unknown[];
+      // An empty filter would sync nothing at all; leaving the option out means "all".
+      if (names.length === 0) throw invalid(`${field} must not be empty (leave it out to sync all)`, field);
+      const seen = new Set<string>();
+      names.forEach((name, i) => {
+        const at = `${field}[${i}]`;
+        check(typeof name === 'string' && name.length > 0 && name.length <= MAX_COLLECTIVE_LENGTH, at, `must be a non-empty string of at most ${MAX_COLLECTIVE_LENGTH} characters`, name);
+        if (seen.has(name as string)) throw invalid(`${at} repeats ${JSON.stringify(name)}`, at);
+        seen.add(name as string);
+      });
+      return Object.freeze([...seen].sort());
+    },
+  },
+  DEFAULT_SYNC_CONFIG,
+);
 
 /**
  * Checks caller input and fills in defaults. Throws a SyncError `INVALID_CONFIG` whose
@@ -140,19 +157,5 @@ function validateCollectives(input: unknown): readonly string[] | undefined {
  * `collectives` comes back sorted and de-duplicated.
  */
 export function validateConfig(input: unknown = {}): SyncConfig {
-  const d = DEFAULT_SYNC_CONFIG;
-  const given = knownKeys(input ?? {}, d, 'config', ['resolver', 'collectives']);
-  const resolver = given['resolver'];
-  if (resolver !== undefined && typeof resolver !== 'function') {
-    throw invalid(`config.resolver must be a function, got ${show(resolver)}`, 'config.resolver');
-  }
-  const collectives = validateCollectives(given['collectives']);
-  return Object.freeze({
-    direction: oneOf(given['direction'] ?? d.direction, DIRECTIONS, 'config.direction'),
-    conflictResolution: oneOf(given['conflictResolution'] ?? d.conflictResolution, POLICIES, 'config.conflictResolution'),
-    ...(integers(given, d, CONFIG_BOUNDS, 'config') as Pick<SyncConfig, 'batchSize' | 'pushIntervalMs' | 'pullIntervalMs' | 'livePullIntervalMs' | 'maxClockDriftMs'>),
-    retry: validateRetry(given['retry']),
-    ...(resolver === undefined ? {} : { resolver: resolver as ConflictResolver }),
-    ...(collectives === undefined ? {} : { collectives }),
-  });
+  return configFields(input ?? {}, 'config') as SyncConfig;
 }

@@ -28,14 +28,6 @@ export type PullRule =
   | 'version-out-of-order'
   | 'collective-not-asked';
 
-function refuse(rule: PullRule, request: PullRequest, response: PullResponse, what: string): SyncError {
-  return new SyncError(
-    ErrorCode.INVALID_RESPONSE,
-    `The answer to a pull from ${request.cursor} ${what}; nothing applied, retrying (if it persists, the server or a proxy is broken)`,
-    { details: { rule, cursor: request.cursor, newCursor: response.newCursor } },
-  );
-}
-
 /**
  * Throws `INVALID_RESPONSE` (with `details.rule`) unless `response` is a plausible
  * answer to `request`:
@@ -51,34 +43,26 @@ function refuse(rule: PullRule, request: PullRequest, response: PullResponse, wh
 export function checkPullResponse(request: PullRequest, response: PullResponse): void {
   const from = request.cursor;
   const to = response.newCursor;
-  if (to < from) throw refuse('cursor-backwards', request, response, `moved the cursor back from ${from} to ${to}`);
-  if (to > MAX_PLAUSIBLE_CURSOR) {
-    throw refuse('cursor-implausible', request, response, `moved the cursor to ${to}, past ${MAX_PLAUSIBLE_CURSOR}`);
-  }
-  if (response.hasMore && to === from) {
-    throw refuse('cursor-stalled', request, response, 'says it has more but did not move the cursor');
-  }
+  const refuse = (rule: PullRule, what: string): SyncError =>
+    new SyncError(
+      ErrorCode.INVALID_RESPONSE,
+      `The answer to a pull from ${from} ${what}; nothing applied, retrying (if it persists, the server or a proxy is broken)`,
+      { details: { rule, cursor: from, newCursor: to } },
+    );
+  if (to < from) throw refuse('cursor-backwards', `moved the cursor back from ${from} to ${to}`);
+  if (to > MAX_PLAUSIBLE_CURSOR) throw refuse('cursor-implausible', `moved the cursor to ${to}, past ${MAX_PLAUSIBLE_CURSOR}`);
+  if (response.hasMore && to === from) throw refuse('cursor-stalled', 'says it has more but did not move the cursor');
   if (response.changes.length > request.batchSize) {
-    throw refuse('too-many-changes', request, response, `has ${response.changes.length} changes for ${request.batchSize} asked`);
+    throw refuse('too-many-changes', `has ${response.changes.length} changes for ${request.batchSize} asked`);
   }
   const asked = request.collectives === undefined ? undefined : new Set(request.collectives);
   let previous = from;
   for (const [i, change] of response.changes.entries()) {
     if (change.version <= previous || change.version > to) {
-      throw refuse(
-        'version-out-of-order',
-        request,
-        response,
-        `has changes[${i}] at version ${change.version}, not in (${previous}, ${to}]`,
-      );
+      throw refuse('version-out-of-order', `has changes[${i}] at version ${change.version}, not in (${previous}, ${to}]`);
     }
     if (asked !== undefined && !asked.has(change.collective)) {
-      throw refuse(
-        'collective-not-asked',
-        request,
-        response,
-        `has changes[${i}] in collective ${JSON.stringify(change.collective)}, which this client did not ask for`,
-      );
+      throw refuse('collective-not-asked', `has changes[${i}] in collective ${JSON.stringify(change.collective)}, which this client did not ask for`);
     }
     previous = change.version;
   }

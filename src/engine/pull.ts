@@ -11,6 +11,7 @@
  */
 import { ErrorCode, isSyncError } from '../protocol/errors.ts';
 import type { PullRequest, PullResponse, SyncCursor, SyncProgress } from '../protocol/types.ts';
+import { readAckState } from './acks.ts';
 import { settleLocalConflict } from './conflicts.ts';
 import { checkPullResponse } from './pull-response-check.ts';
 import type { SyncContext } from './sync-context.ts';
@@ -30,11 +31,13 @@ interface PullInFlight {
   readonly response: Promise<PullResponse>;
 }
 
-function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): PullInFlight {
+function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mark: SyncCursor | undefined): PullInFlight {
   const { config } = ctx;
   const request: PullRequest = {
     ...ctx.sender,
     cursor: from,
+    // Only a server announcing `cursor-expiry` sends a mark, so only such a server gets one.
+    ...(mark === undefined || from === 0 ? {} : { snapshotMark: mark }),
     batchSize: config.batchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
@@ -53,13 +56,25 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean): Pu
  */
 async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullResponse): Promise<PulledBatch | undefined> {
   let conflicts;
+  // A pull from 0 is a snapshot: writes the server refused stay (see store/pull-snapshot.ts),
+  // but for conflicts, which took the server's record.
+  const keep = from === 0 ? (await readAckState(ctx.store)).kept.refusals.filter((r) => r.reason !== 'CONFLICT') : undefined;
   try {
     const result = await ctx.store.applyRemote(response.changes, {
       policy: ctx.config.conflictResolution,
-      cursor: { peer: ctx.peer, from, to: response.newCursor },
+      cursor: {
+        peer: ctx.peer,
+        from,
+        to: response.newCursor,
+        last: !response.hasMore,
+        mark: from === 0 ? response.snapshotMark : undefined,
+        collectives: ctx.config.collectives,
+        keep,
+      },
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
     conflicts = result.conflicts;
+    if (result.reset !== undefined) ctx.onReset({ ...result.reset, phase: 'done', instanceId: ctx.sender.instanceId });
   } catch (error) {
     if (!isSyncError(error, ErrorCode.CONFLICT)) throw error;
     return undefined;
@@ -83,8 +98,10 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // Only requests still on the wire: a settled one is dropped at once, so a long
   // catch-up does not keep every batch it pulled alive until it ends.
   const asked = new Set<Promise<unknown>>();
+  // The snapshot mark sent with every pull after the first page of a pull from 0.
+  let mark = await ctx.store.snapshotMark(ctx.peer);
   const ask = (from: SyncCursor, total: boolean): PullInFlight => {
-    const request = requestPull(ctx, from, total);
+    const request = requestPull(ctx, from, total, mark);
     const settled = request.response.then(
       () => undefined,
       () => undefined,
@@ -104,12 +121,14 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
       // Before anything else, even asking for the next page: an answer that does not
       // fit its request is not applied, and its cursor is not followed.
       checkPullResponse(inFlight.request, response);
+      if (inFlight.request.cursor === 0) mark = response.snapshotMark;
       const next = response.hasMore ? ask(response.newCursor, false) : undefined;
       const batch = await applyPulled(ctx, inFlight.request.cursor, response);
       if (batch === undefined) {
         // Another tab moved the cursor: what was asked ahead starts from the wrong place.
         onBatch({ received: 0, hasMore: true });
         ctx.checkpoint();
+        mark = await ctx.store.snapshotMark(ctx.peer);
         inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
         continue;
       }

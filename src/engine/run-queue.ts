@@ -21,7 +21,7 @@ export interface RunQueueOptions extends Pick<SyncContext, 'store' | 'transport'
   readonly stopped: () => boolean;
   readonly shutdownError: (what: string) => SyncError;
   /** Where a run reports conflicts, failures that do not stop it, and acknowledgements. */
-  readonly report: Pick<SyncContext, 'onConflict' | 'onError' | 'onAck'>;
+  readonly report: Pick<SyncContext, 'onConflict' | 'onError' | 'onAck' | 'onReset'>;
 }
 
 /** How a run shows. */
@@ -112,20 +112,24 @@ export class RunQueue {
 
   /**
    * Shakes hands if needed and runs `body`; again, once per cause, after renewing a
-   * refused identity. Returns the result and the context it ran in.
+   * refused identity or resetting a refused pull. Returns the result and the context it ran in.
    */
   async #attempt<T>(body: (ctx: SyncContext) => Promise<T>): Promise<[T, SyncContext]> {
     const { store, transport, report } = this.#options;
-    for (;;) {
+    // One reset per run at most (see identity-renewal.ts).
+    for (let reset = false; ; ) {
+      let ctx: SyncContext | undefined;
       try {
         this.#session ??= await handshake(transport, store);
-        const ctx = this.#context(this.#session);
+        ctx = this.#context(this.#session);
         return [await body(ctx), ctx];
       } catch (error) {
         const failure = SyncError.from(error);
         const retired = this.#session?.sender.instanceId ?? store.instanceId;
-        if (!(await renewIdentity(store, retired, failure, this.#renewed, report.onError))) throw failure;
-        this.#session = undefined; // shake hands as the new id
+        const answer = await renewIdentity(store, retired, failure, this.#renewed, report, reset ? undefined : ctx?.peer);
+        if (answer === undefined) throw failure;
+        reset ||= answer === 'reset';
+        this.#session = undefined; // shake hands again (as the new id, after a renewal)
       }
     }
   }

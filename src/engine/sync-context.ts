@@ -7,7 +7,7 @@ import type { AckEvent } from './acks.ts';
 import type { LocalStore } from '../store/types.ts';
 import type { SyncTransport } from '../transport/types.ts';
 import type { Sender } from './handshake.ts';
-import type { ConflictInfo, SyncConfig } from './types.ts';
+import type { ConflictInfo, SnapshotResetEvent, SyncConfig } from './types.ts';
 
 /** Inputs of one push or pull run. */
 export interface SyncContext {
@@ -24,6 +24,8 @@ export interface SyncContext {
   readonly onConflict: (conflict: ConflictInfo) => void;
   /** A failure that does not stop the run (a refused change, a throwing resolver). */
   readonly onError: (error: SyncErrorData) => void;
+  /** A client reset moved on (see `ResetEvent`). */
+  readonly onReset: (event: SnapshotResetEvent) => void;
   /** The server dealt with a range of changes (their refusals kept already): the `ack` event. */
   readonly onAck: (ack: AckEvent) => void;
 }

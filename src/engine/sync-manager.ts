@@ -114,6 +114,7 @@ export class SyncManager implements SyncEngine {
       report: {
         onConflict: (conflict) => this.#events.emit('conflict', conflict),
         onError: (error) => this.#events.emit('error', error),
+        onReset: (event) => this.#events.emit('reset', event),
         onAck: (ack) => this.#events.emit('ack', ack),
       },
     });

@@ -132,12 +132,8 @@ export class SyncStatusBook {
     if (this.#inFlight > 0) return { state: 'syncing', ...base };
     const failure = [...this.#failures.values()].at(-1);
     if (failure === undefined) return { state: 'idle', ...base };
-    return {
-      state: DISCONNECTED_CODES.has(failure.error.code) ? 'disconnected' : 'error',
-      ...base,
-      error: failure.error,
-      ...(failure.retry === undefined ? {} : { retry: failure.retry }),
-    };
+    // A failure is kept as `{ error, retry? }`, as status shows it.
+    return { state: DISCONNECTED_CODES.has(failure.error.code) ? 'disconnected' : 'error', ...base, ...failure };
   }
 
   /** Emits the status if it changed since the last one emitted (see the file comment). */

@@ -6,7 +6,7 @@
 import type { ConflictPolicy, JsonValue, PulledChange, RecordState, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { FieldLoss } from '../store/field-seam.ts';
-import type { ChangeEvent } from '../store/types.ts';
+import type { ChangeEvent, SnapshotCause } from '../store/types.ts';
 import type { AckEvent } from './acks.ts';
 
 /** Which way changes flow. */
@@ -95,11 +95,30 @@ export type SyncConfigInput = Partial<Omit<SyncConfig, 'retry'>> & { readonly re
  * (`clearLocalData()`, in this tab or another). Whatever the app shows from it is gone;
  * read again. Writes made before it are `unknown` to `whenPushed`.
  */
-export interface ResetEvent {
+export interface ClearedEvent {
   readonly cause: 'local-data-cleared';
   /** The identity of the new, empty replica. */
   readonly instanceId: string;
 }
+
+/**
+ * A client reset moved on (see `identity-renewal.ts`): the server refused the pull
+ * cursor, `cursor-expired` (it swept tombstones after it) or `cursor-ahead` (a restored
+ * or replaced server), so the replica pulls a fresh snapshot under a new identity,
+ * pending writes kept and pushed again. `started`, then `done` when the snapshot's last
+ * page is in (`dropped`: local records it no longer held, now gone), or `failed` when
+ * the server refused again for the same cause (the run then fails with that code).
+ */
+export interface SnapshotResetEvent {
+  readonly cause: SnapshotCause;
+  readonly phase: 'started' | 'done' | 'failed';
+  /** The identity the replica syncs as. */
+  readonly instanceId: string;
+  readonly dropped?: number;
+}
+
+/** The replica was replaced or reset: what the app shows from it may be stale, so read again. */
+export type ResetEvent = ClearedEvent | SnapshotResetEvent;
 
 /** Events a sync engine emits. */
 export interface SyncEventMap {
@@ -110,7 +129,7 @@ export interface SyncEventMap {
   readonly error: SyncErrorData;
   /** The server has dealt with a range of this replica's changes (see `AckEvent`). */
   readonly ack: AckEvent;
-  /** The replica was replaced (see `ResetEvent`); the sync worker's, not the manager's. */
+  /** The replica was replaced (the sync worker's) or reset (the manager's); see `ResetEvent`. */
   readonly reset: ResetEvent;
 }
 

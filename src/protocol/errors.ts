@@ -5,75 +5,89 @@
  * and are rebuilt with {@link SyncError.from}.
  */
 
-/** Stable error codes. Add new ones at the end; never rename one. */
-export const ErrorCode = {
+/** The words of `S`, a list separated by single spaces. */
+type Words<S extends string> = S extends `${infer Word} ${infer Rest}` ? Word | Words<Rest> : S;
+
+/** `{ NAME: 'NAME', … }` of the space-separated `names`. */
+function codeObject<const S extends string>(names: S): { readonly [Name in Words<S>]: Name } {
+  return Object.fromEntries(names.split(' ').map((name) => [name, name])) as { readonly [Name in Words<S>]: Name };
+}
+
+/**
+ * Stable error codes. Add new ones at the end; never rename one. Each code is its own
+ * name; the object is built from one string of the names, which ships in fewer bytes
+ * than an object literal naming each twice. The type says what each code means, and
+ * tsc refuses the string if it lacks one of its names. (Double quotes in the type, as
+ * tsc prints the literal types of an `as const` object: the API reports are unchanged.)
+ */
+export const ErrorCode: {
   /** The server refused the handshake (see the message for its reason). */
-  HANDSHAKE_REJECTED: 'HANDSHAKE_REJECTED',
+  readonly HANDSHAKE_REJECTED: "HANDSHAKE_REJECTED";
   /** Client and server speak different protocol versions. */
-  PROTOCOL_VERSION: 'PROTOCOL_VERSION',
+  readonly PROTOCOL_VERSION: "PROTOCOL_VERSION";
   /** The network or the peer failed (connection refused, reset, bad gateway). */
-  TRANSPORT: 'TRANSPORT',
+  readonly TRANSPORT: "TRANSPORT";
   /** A request took longer than its time limit. */
-  TIMEOUT: 'TIMEOUT',
+  readonly TIMEOUT: "TIMEOUT";
   /** A message, argument or record failed validation. Nothing was changed. */
-  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  readonly INVALID_PAYLOAD: "INVALID_PAYLOAD";
   /** A configuration value is missing, of the wrong type or out of range. */
-  INVALID_CONFIG: 'INVALID_CONFIG',
+  readonly INVALID_CONFIG: "INVALID_CONFIG";
   /** No valid identity was presented. */
-  UNAUTHORIZED: 'UNAUTHORIZED',
+  readonly UNAUTHORIZED: "UNAUTHORIZED";
   /** The identity may not read or write this collective. */
-  FORBIDDEN: 'FORBIDDEN',
+  readonly FORBIDDEN: "FORBIDDEN";
   /** A body, value or batch is larger than the server accepts. */
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  readonly PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE";
   /** The server asks the client to slow down (HTTP 429/503). */
-  RATE_LIMITED: 'RATE_LIMITED',
+  readonly RATE_LIMITED: "RATE_LIMITED";
   /** A change was based on a server version that is no longer current. */
-  CONFLICT: 'CONFLICT',
+  readonly CONFLICT: "CONFLICT";
   /** The client's pull cursor is ahead of anything the server has written. */
-  CURSOR_AHEAD: 'CURSOR_AHEAD',
+  readonly CURSOR_AHEAD: "CURSOR_AHEAD";
   /** The browser refused to store more data. */
-  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  readonly QUOTA_EXCEEDED: "QUOTA_EXCEEDED";
   /** The local database was closed (by the browser, another tab or `close()`). */
-  DATABASE_CLOSED: 'DATABASE_CLOSED',
+  readonly DATABASE_CLOSED: "DATABASE_CLOSED";
   /** Opening the local database is blocked by another tab holding an older version. */
-  DATABASE_BLOCKED: 'DATABASE_BLOCKED',
+  readonly DATABASE_BLOCKED: "DATABASE_BLOCKED";
   /** Any other IndexedDB failure; `cause` holds the DOMException. */
-  STORAGE: 'STORAGE',
+  readonly STORAGE: "STORAGE";
   /** `start()` was called on a manager that is already running. */
-  ALREADY_STARTED: 'ALREADY_STARTED',
+  readonly ALREADY_STARTED: "ALREADY_STARTED";
   /** The operation was cut short because sync is stopping or stopped. */
-  SHUTDOWN: 'SHUTDOWN',
+  readonly SHUTDOWN: "SHUTDOWN";
   /** The main-thread bundle and the worker come from different builds. */
-  VERSION_MISMATCH: 'VERSION_MISMATCH',
+  readonly VERSION_MISMATCH: "VERSION_MISMATCH";
   /** Unknown route or resource. */
-  NOT_FOUND: 'NOT_FOUND',
+  readonly NOT_FOUND: "NOT_FOUND";
   /** A bug or an unexpected failure on the other side. */
-  INTERNAL: 'INTERNAL',
+  readonly INTERNAL: "INTERNAL";
   /**
    * The server's answer is well formed but breaks the protocol's rules (a cursor that
    * goes back or does not advance, rows the client did not ask for). Nothing of it was
    * applied; the client backs off and asks again.
    */
-  INVALID_RESPONSE: 'INVALID_RESPONSE',
+  readonly INVALID_RESPONSE: "INVALID_RESPONSE";
   /**
    * The instance id belongs to another identity, or to a replica holding its instance
    * key, which this one did not send. Nothing was stored. Start a fresh replica
    * identity (new instance id, new key), keeping pending writes.
    */
-  INSTANCE_FORBIDDEN: 'INSTANCE_FORBIDDEN',
+  readonly INSTANCE_FORBIDDEN: "INSTANCE_FORBIDDEN";
   /**
    * Another replica writes under this instance id (a copied profile, a restored
    * backup): their changes diverge. Nothing was stored. Start a fresh replica identity,
    * keeping pending writes, and pull from the start.
    */
-  INSTANCE_CLONED: 'INSTANCE_CLONED',
+  readonly INSTANCE_CLONED: "INSTANCE_CLONED";
   /**
    * A warning, not a failure: `persist: true` asked the browser to keep this origin's
    * storage and it could not (no `navigator.storage`, as in WebKit's automation and
    * older Safari) or would not; `details.reason` says which. Sync goes on, but the
    * browser may evict the replica under storage pressure.
    */
-  NOT_PERSISTED: 'NOT_PERSISTED',
+  readonly NOT_PERSISTED: "NOT_PERSISTED";
   /**
    * The pull cursor is older than the server's tombstone horizon: deletes written after
    * it have since been removed, so the feed from there would miss them. Nothing was
@@ -81,10 +95,12 @@ export const ErrorCode = {
    * it does not hold), keep the pending writes and push them again on top.
    * `details.floor` is the version the cursor must reach (see `PullRequest.snapshotMark`).
    */
-  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
+  readonly CURSOR_EXPIRED: "CURSOR_EXPIRED";
   /** Writes are still waiting to be pushed, and the call would lose them (`clearLocalData`). */
-  PENDING_WRITES: 'PENDING_WRITES',
-} as const;
+  readonly PENDING_WRITES: "PENDING_WRITES";
+} = /* @__PURE__ */ codeObject(
+  'HANDSHAKE_REJECTED PROTOCOL_VERSION TRANSPORT TIMEOUT INVALID_PAYLOAD INVALID_CONFIG UNAUTHORIZED FORBIDDEN PAYLOAD_TOO_LARGE RATE_LIMITED CONFLICT CURSOR_AHEAD QUOTA_EXCEEDED DATABASE_CLOSED DATABASE_BLOCKED STORAGE ALREADY_STARTED SHUTDOWN VERSION_MISMATCH NOT_FOUND INTERNAL INVALID_RESPONSE INSTANCE_FORBIDDEN INSTANCE_CLONED NOT_PERSISTED CURSOR_EXPIRED PENDING_WRITES',
+);
 
 /** One of the stable error codes. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -107,15 +123,16 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 /** The error every pulsesync API throws or reports. */
 export class SyncError extends Error {
   override readonly name = 'SyncError';
-  readonly code: ErrorCode;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
+  declare readonly code: ErrorCode;
+  declare readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
     options: { cause?: unknown; details?: Readonly<Record<string, unknown>> } = {},
   ) {
-    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    // Error takes `cause` from options that have one (and reads nothing else of them).
+    super(message, options);
     this.code = code;
     this.details = options.details;
   }

@@ -1,7 +1,7 @@
 /**
  * Runs a {@link QueryPlan} over the `records` store inside one read-only transaction.
- * Unfiltered forward pages are read with `getAll(range, count)` (in Chromium several
- * times faster than a cursor step per record); filtered or reverse ones walk a cursor.
+ * Forward reads are `getAll(range, count)` batches (in Chromium several times faster
+ * than a cursor step per record), filtered or not; reverse ones walk a cursor.
  * Counts without a filter are `index.count(range)`: nothing is read.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
@@ -60,10 +60,22 @@ function ranges(plan: QueryPlan, keys: RecordKeys, after: readonly unknown[] | u
   return plan.reverse ? out.reverse() : out;
 }
 
+/** The most one `getAll` of a batched walk reads: bounds memory on a long filtered read. */
+const MAX_BATCH = 1_000;
+
+/** The records of `range` past the key `after` (exclusive), as a range. */
+function rangeAfter(keys: RecordKeys, range: IDBKeyRange, after: readonly unknown[]): IDBKeyRange {
+  return keys.range.bound(after, range.upper, true, range.upperOpen);
+}
+
 /**
  * Feeds `take` the records of the plan past `after`, in order, until it says it has
- * enough (returns true). Unfiltered forward reads are one `getAll(range, count)` per
- * span (`count()` says how many are still wanted); the rest walk a cursor.
+ * enough (returns true). Forward reads are `getAll(range, n)` batches, each resuming
+ * after the last key read (index keys end with the id, so they are unique): `want()`
+ * says how many are still wanted (one batch does for a page whose records all pass);
+ * each next batch asks for at least twice the last, up to {@link MAX_BATCH}, while the
+ * filter leaves too few.
+ * Reverse reads walk a cursor (`getAll` reads forward only).
  */
 async function walk(
   records: IDBObjectStore,
@@ -71,26 +83,43 @@ async function walk(
   plan: QueryPlan,
   after: readonly unknown[] | undefined,
   take: (record: RecordRow) => boolean,
-  count: (() => number | undefined) | undefined,
+  want: () => number,
 ): Promise<void> {
   const index = records.index(plan.index.name);
-  for (const range of ranges(plan, keys, after)) {
-    if (count !== undefined) {
-      for (const record of (await requestResult(index.getAll(range, count()))) as RecordRow[]) if (take(record)) return;
+  for (const whole of ranges(plan, keys, after)) {
+    if (plan.reverse) {
+      if (await walkCursor(index, whole, take)) return;
       continue;
     }
-    const done = await new Promise<boolean>((resolve, reject) => {
-      const request = index.openCursor(range, plan.reverse ? 'prev' : 'next');
-      request.onsuccess = () => {
-        const cursor = request.result;
-        if (cursor === null) resolve(false);
-        else if (take(cursor.value as RecordRow)) resolve(true);
-        else cursor.continue();
-      };
-      request.onerror = () => reject(request.error);
-    });
-    if (done) return;
+    let range = whole;
+    let least = 0;
+    for (;;) {
+      const n = Math.min(MAX_BATCH, Math.max(want(), least));
+      const batch = (await requestResult(index.getAll(range, n))) as RecordRow[];
+      for (const record of batch) if (take(record)) return;
+      const last = batch[batch.length - 1];
+      if (batch.length < n || last === undefined) break;
+      const lastKey = keyOf(last, plan.index);
+      // No record key equals a span's upper bound (keys are longer); should one, the span is done.
+      if (keys.cmp(lastKey, range.upper) >= 0) break;
+      range = rangeAfter(keys, range, lastKey);
+      least = Math.min(MAX_BATCH, 2 * n);
+    }
   }
+}
+
+/** Walks `range` backwards with a cursor until `take` has enough; true when it has. */
+function walkCursor(index: IDBIndex, range: IDBKeyRange, take: (record: RecordRow) => boolean): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const request = index.openCursor(range, 'prev');
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (cursor === null) resolve(false);
+      else if (take(cursor.value as RecordRow)) resolve(true);
+      else cursor.continue();
+    };
+    request.onerror = () => reject(request.error);
+  });
 }
 
 /** A page of the plan's records. */
@@ -103,8 +132,7 @@ export async function readPage(records: IDBObjectStore, keys: RecordKeys, plan: 
     return out.length > limit;
   };
   // What is missing, and one more to know whether a next page exists.
-  const count = accept === undefined && !plan.reverse ? () => (limit === Infinity ? undefined : limit + 1 - out.length) : undefined;
-  await walk(records, keys, plan, options.after, take, count);
+  await walk(records, keys, plan, options.after, take, () => Math.min(MAX_BATCH, limit + 1 - out.length));
   if (out.length <= limit) return { records: out };
   out.length = limit;
   return { records: out, next: keyOf(out[limit - 1] as RecordRow, plan.index) };
@@ -123,6 +151,6 @@ export async function countRecords(records: IDBObjectStore, keys: RecordKeys, pl
     if (accept(record)) count++;
     return false;
   };
-  await walk(records, keys, plan, undefined, take, undefined);
+  await walk(records, keys, plan, undefined, take, () => MAX_BATCH);
   return count;
 }

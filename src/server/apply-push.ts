@@ -15,6 +15,7 @@ import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
 import { isStorableText } from './storable-text.ts';
 import { feedRowBytes, fieldsJsonBytes, utf8Bytes } from './stores/change-page.ts';
+import { readsAhead } from './stores/read-ahead.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
 
@@ -194,8 +195,15 @@ export async function applyPush(
   bounds: PushBounds,
   admit?: AdmitPush,
 ): Promise<PushResponse> {
-  const applied = await store.transaction((tx) => applyPushIn(tx, request, access, bounds, admit));
-  const latest = isFullAccess(access) ? await store.latestVersion() : 0;
+  const full = isFullAccess(access);
+  /** The latest version as the transaction ended, where the store says so without a read (see `stores/read-ahead.ts`). */
+  let latestAtCommit: number | undefined;
+  const applied = await store.transaction(async (tx) => {
+    const done = await applyPushIn(tx, request, access, bounds, admit);
+    if (full && readsAhead(tx)) latestAtCommit = await tx.latestVersion();
+    return done;
+  });
+  const latest = full ? (latestAtCommit ?? (await store.latestVersion())) : 0;
   return { ...applied.answer, newCursor: pushCursor(access, applied, latest) };
 }
 

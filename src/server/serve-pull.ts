@@ -3,6 +3,11 @@
  * the collectives it asked for and may read, without its own changes (echo
  * prevention) while its cursor still moves past them.
  *
+ * A snapshot's pages keep the caller's own changes: a pull from cursor 0, and the pulls
+ * after it while the cursor is below the answer's `snapshotMark`. A replica drops at a
+ * snapshot's end the records it held and the snapshot did not bring (deletes whose
+ * tombstones were swept), so its own rows must be there to be told apart from those.
+ *
  * What a restricted caller (any but full access) learns. Versions are one sequence for
  * the whole store, so the global latest version counts every user's writes. A
  * restricted caller's `newCursor` therefore moves only over rows of collectives it may
@@ -77,7 +82,7 @@ export async function servePull(
     after: request.cursor,
     limit: Math.min(request.batchSize, limits.maxPullBatchSize),
     maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES),
-    excludeSource: request.instanceId,
+    ...(request.cursor === 0 || request.cursor < (request.snapshotMark ?? 0) ? {} : { excludeSource: request.instanceId }),
     ...(collectives === undefined ? {} : { collectives }),
     ...(request.withTotal === true ? { withTotal: true } : {}),
   });

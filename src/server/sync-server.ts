@@ -22,6 +22,7 @@ import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { pushGroups } from './push-groups.ts';
 import { servePull } from './serve-pull.ts';
+import { utf8Bytes } from './stores/change-page.ts';
 import { globalTimers, type ServerTimers } from './timers.ts';
 import { resolveGcSettings, tombstoneCollector, type GarbageReport } from './tombstone-gc.ts';
 import type { ServerStore, StoreCommit } from './types.ts';
@@ -122,7 +123,6 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   const unsubscribes = new Set<() => void>();
   const closing = new AbortController();
   let closed = false;
-  const encoder = new TextEncoder();
   const instances = instanceGuard(store, { requireKeys: options.requireInstanceKeys ?? false });
   const gcSettings = resolveGcSettings({
     ...(options.tombstoneHorizonMs === undefined ? {} : { horizonMs: options.tombstoneHorizonMs }),
@@ -145,7 +145,7 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
     for (const change of request.changes) {
       if (change.op === 'delete') continue;
       // A patch is measured by its entries (paths and values): what it adds to the record.
-      const bytes = encoder.encode(JSON.stringify(change.op === 'patch' ? change.fields : change.value)).length;
+      const bytes = utf8Bytes(JSON.stringify(change.op === 'patch' ? change.fields : change.value));
       if (bytes > limits.maxValueBytes) {
         throw new SyncError(
           ErrorCode.PAYLOAD_TOO_LARGE,

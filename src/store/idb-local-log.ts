@@ -4,11 +4,12 @@
  * trims the log and moves the push cursor.
  */
 import type { InstanceId } from '../protocol/types.ts';
+import { ackedDeletes } from './acked-tombstones.ts';
 import { lastSeqOf, trimEntry } from './change-log.ts';
 import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
-import { cursorKey, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type WriteState } from './schema.ts';
+import { cursorKey, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type RecordRow, type WriteState } from './schema.ts';
 import { planLocalWrite, type LocalWritePlan } from './write-plans.ts';
 
 /**
@@ -43,29 +44,33 @@ export function writeLocal(
 
 /**
  * Drops every change up to `ackedSeq` from the log (splitting the entry that straddles
- * it) and moves the push cursor of `peer`, never backwards, in one transaction.
+ * it), with the tombstones of its deletes (see `acked-tombstones.ts`), and moves the
+ * push cursor of `peer`, never backwards, in one transaction.
  */
 export function acknowledgeLog(conn: IdbConnection, peer: string, ackedSeq: number): Promise<void> {
   // Relaxed: if power loss drops this commit the batch is simply pushed again and the
   // server, which keeps the highest seq it applied per source, recognises it.
-  return conn.run('acknowledge', [Stores.log, Stores.cursors], 'readwrite', async (tx) => {
+  return conn.run('acknowledge', [Stores.records, Stores.log, Stores.cursors], 'readwrite', async (tx) => {
     const log = tx.objectStore(Stores.log);
     const cursors = tx.objectStore(Stores.cursors);
+    const records = tx.objectStore(Stores.records);
     const upTo = conn.settings.keyRange.upperBound(ackedSeq);
-    const [previous, straddling] = await Promise.all([
+    const [previous, acked] = await Promise.all([
       requestResult(cursors.get(cursorKey.push(peer))) as Promise<number | undefined>,
-      lastEntryAtOrBelow(log, upTo),
+      requestResult(log.getAll(upTo)) as Promise<LogEntry[]>,
     ]);
     log.delete(upTo);
+    const straddling = acked[acked.length - 1];
     if (straddling !== undefined && lastSeqOf(straddling) > ackedSeq) {
       const rest = trimEntry(straddling, ackedSeq);
       if (rest !== undefined) log.put(rest);
     }
     if (ackedSeq > (previous ?? 0)) cursors.put(ackedSeq, cursorKey.push(peer));
+    await Promise.all(
+      ackedDeletes(acked, ackedSeq).map(async ({ collective, id, hlc }) => {
+        const row = (await requestResult(records.get([collective, id]))) as RecordRow | undefined;
+        if (row?.deleted === true && row.hlc === hlc) records.delete([collective, id]);
+      }),
+    );
   }, 'relaxed');
-}
-
-/** The log entry with the highest first seq inside `range` (the one an ack may split). */
-function lastEntryAtOrBelow(log: IDBObjectStore, range: IDBKeyRange): Promise<LogEntry | undefined> {
-  return requestResult(log.openCursor(range, 'prev')).then((cursor) => (cursor === null ? undefined : (cursor.value as LogEntry)));
 }

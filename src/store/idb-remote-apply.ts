@@ -7,17 +7,20 @@ import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
-import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type WriteState } from './schema.ts';
-import type { CursorAdvance } from './types.ts';
+import { snapshotCandidates, withoutOwnRowsOfPending, type PullSnapshot } from './pull-snapshot.ts';
+import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type ReplicaRecord, type WriteState } from './schema.ts';
+import type { ApplyResult, CursorAdvance, SnapshotCause } from './types.ts';
+import { uuidV7 } from './uuid-v7.ts';
 import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } from './write-plans.ts';
 
 /**
  * A feed batch and its cursor, in one transaction. Never touches the log (echo
  * prevention). No per-record reads: the server's row is newer than any acknowledged
  * local state, so only records with a pending local change need a decision, and those
- * come from one read of the (small) log. With field-level records their plan decides,
- * given what it meets: each record of the batch, read in the batch's transaction
- * (`field-seam.ts`).
+ * come from one read of the (small) log. A pull from 0 begins a snapshot and its last
+ * page ends it (see `pull-snapshot.ts`): both read every record, once per snapshot.
+ * With field-level records their plan decides, given what it meets: each record of the
+ * batch, read in the batch's transaction (`field-seam.ts`).
  */
 export function applyFeedBatch(
   conn: IdbConnection,
@@ -25,28 +28,56 @@ export function applyFeedBatch(
   policy: ConflictPolicy,
   cursor: CursorAdvance,
   clock: ClockBound,
-): Promise<RemotePlan> {
+): Promise<RemotePlan & Pick<ApplyResult, 'reset'> & { dropped: ReplicaRecord[] }> {
   // Relaxed: the batch and its cursor commit together, so power loss can only drop
   // both, and the next pull fetches the same batch again.
   return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta, Stores.cursors], 'readwrite', async (tx) => {
     const meta = tx.objectStore(Stores.meta);
     const cursors = tx.objectStore(Stores.cursors);
+    const records = tx.objectStore(Stores.records);
     const key = cursorKey.pull(cursor.peer);
-    const read = Promise.all([
+    const [stored, state, entries, kept] = await Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
+      requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
     ]);
+    const fed = withoutOwnRowsOfPending(changes, entries, conn.instanceId);
     const fields = fieldsIn(conn.settings);
-    const met = await fields?.meet(conn, tx, changes);
-    const [stored, state, entries] = await read;
-    const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes, policy, cursor, storedCursor: stored, state, entries, clock, ...met });
-    const records = tx.objectStore(Stores.records);
+    const met = await fields?.meet(conn, tx, fed);
+    const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes: fed, policy, cursor, storedCursor: stored, state, entries, clock, ...met });
+    const allRows = () => requestResult(records.getAll()) as Promise<RecordRow[]>;
+    let snapshot = kept;
+    if (cursor.from === 0 && cursor.mark !== undefined) {
+      const candidates = snapshotCandidates(await allRows(), entries, cursor);
+      // Stamped before the batch is written: a row the batch brings loses its stamp.
+      const gen = candidates.length === 0 ? undefined : uuidV7();
+      for (const row of candidates) records.put({ ...row, stale: gen });
+      const cause = kept?.cause;
+      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen };
+      if (snapshot === undefined) meta.delete(MetaKey.snapshot);
+      else meta.put(snapshot, MetaKey.snapshot);
+    }
     for (const change of plan.written) records.put(toRecordRow(change));
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
-    return plan;
+    if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
+    if (snapshot === undefined || cursor.last !== true) return { ...plan, dropped: [] };
+    const dropped = snapshot.gen === undefined ? [] : (await allRows()).filter((row) => row.stale === snapshot.gen).map(fromRecordRow);
+    for (const record of dropped) records.delete([record.collective, record.id]);
+    meta.delete(MetaKey.snapshot);
+    return { ...plan, dropped, reset: snapshot.cause && { cause: snapshot.cause, dropped: dropped.length } };
   }, 'relaxed');
+}
+
+/** See `LocalStore.resetPull`: the pull cursor and mark of `peer` forgotten, and the cause kept, together. */
+export function resetPull(conn: IdbConnection, peer: string, cause: SnapshotCause): Promise<void> {
+  return conn.run('resetPull', [Stores.cursors, Stores.meta], 'readwrite', async (tx) => {
+    const cursors = tx.objectStore(Stores.cursors);
+    cursors.delete(cursorKey.pull(peer));
+    cursors.delete(cursorKey.mark(peer));
+    tx.objectStore(Stores.meta).put({ cause } satisfies PullSnapshot, MetaKey.snapshot);
+  });
 }
 
 /**

@@ -17,7 +17,7 @@ import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettin
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
 import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
-import { applyFeedBatch, applyServerStates } from './idb-remote-apply.ts';
+import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
 import { fieldsIn, type ReplicaFields } from './field-seam.ts';
@@ -32,6 +32,7 @@ import type {
   RecordEntry,
   RecordInput,
   ReplicaIdentity,
+  SnapshotCause,
 } from './types.ts';
 import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import { clockBound, eventChange } from './write-plans.ts';
@@ -215,6 +216,14 @@ export class IdbReplica implements LocalStore {
     });
   }
 
+  snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    return this.#conn.guard('snapshotMark', async () => {
+      checkName(peer);
+      const mark = await readCursor(this.#conn, 'snapshotMark', cursorKey.mark(peer));
+      return mark === 0 ? undefined : mark;
+    });
+  }
+
   applyRemote(
     changes: readonly PulledChange[],
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
@@ -224,10 +233,12 @@ export class IdbReplica implements LocalStore {
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
       const result =
         options.cursor === undefined
-          ? await applyServerStates(this.#conn, changes, options.policy, clock)
+          ? { ...(await applyServerStates(this.#conn, changes, options.policy, clock)), dropped: [] }
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
-      if (result.written.length > 0) this.#listeners.emit({ source: 'remote', changes: result.written.map(eventChange) });
-      return { applied: result.written.length, conflicts: result.conflicts };
+      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
+      const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
+      if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
+      return { applied: result.written.length, conflicts: result.conflicts, reset: 'reset' in result ? result.reset : undefined };
     });
   }
 
@@ -263,6 +274,13 @@ export class IdbReplica implements LocalStore {
 
   startNewIdentity(retired: InstanceId): Promise<InstanceId> {
     return this.#conn.guard('startNewIdentity', async () => (this.#conn.instanceId = await renewIdentity(this.#conn, retired)));
+  }
+
+  resetPull(peer: string, cause: SnapshotCause): Promise<void> {
+    return this.#conn.guard('resetPull', () => {
+      checkName(peer);
+      return resetPull(this.#conn, peer, cause);
+    });
   }
 
   // ---- lifecycle ----

@@ -21,4 +21,5 @@ export type {
   RecordEntry,
   RecordInput,
   ReplicaIdentity,
+  SnapshotCause,
 } from './types.ts';

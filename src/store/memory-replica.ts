@@ -13,9 +13,11 @@ import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
 import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import { ackedDeletes } from './acked-tombstones.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
+import { snapshotCandidates, withoutOwnRowsOfPending } from './pull-snapshot.ts';
 import { identityOf, renumberLog } from './replica-identity.ts';
 import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type {
@@ -28,6 +30,7 @@ import type {
   RecordEntry,
   RecordInput,
   ReplicaIdentity,
+  SnapshotCause,
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
@@ -46,6 +49,11 @@ interface MemoryDatabase {
   writeState: WriteState | undefined;
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
+  /**
+   * A pull snapshot under way (see `pull-snapshot.ts`): a reset's cause, and its
+   * candidates as held when it began (a record object replaced since was written since).
+   */
+  snapshot?: { readonly cause?: SnapshotCause | undefined; readonly candidates: ReplicaRecord[] } | undefined;
   /** Notes by key (see `replica-notes.ts`). */
   readonly notes: Map<string, unknown>;
 }
@@ -201,6 +209,11 @@ class MemoryReplica implements LocalStore {
     checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
+    for (const { collective, id, hlc } of ackedDeletes(db.log, ackedSeq)) {
+      const key = recordKey(collective, id);
+      const held = db.records.get(key);
+      if (held?.op === 'delete' && held.hlc === hlc) db.records.delete(key);
+    }
     db.log = db.log.flatMap((entry) => trimEntry(entry, ackedSeq) ?? []);
     const key = cursorKey.push(peer);
     if (ackedSeq > (db.cursors.get(key) ?? 0)) db.cursors.set(key, ackedSeq);
@@ -218,6 +231,12 @@ class MemoryReplica implements LocalStore {
     return this.#db.cursors.get(cursorKey.pull(peer)) ?? 0;
   }
 
+  async snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    this.#open();
+    checkName(peer);
+    return this.#db.cursors.get(cursorKey.mark(peer));
+  }
+
   async applyRemote(
     changes: readonly PulledChange[],
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
@@ -228,18 +247,40 @@ class MemoryReplica implements LocalStore {
     const db = this.#db;
     const { policy, cursor } = options;
     const clock = clockBound(options.maxClockDriftMs, this.#now());
-    const held = structuredClone(incoming.map((c) => db.records.get(recordKey(c.collective, c.id))));
+    // Own rows of records with a pending change are left out of a feed batch (a snapshot serves them).
+    const fed = cursor === undefined ? incoming : withoutOwnRowsOfPending(incoming, db.log, db.instanceId);
+    const held = structuredClone(fed.map((c) => db.records.get(recordKey(c.collective, c.id))));
     const met = { held, state: db.writeState, clock, entries: db.log, instanceId: this.instanceId };
     const plan =
       cursor === undefined
-        ? fields.planServerStates({ changes: incoming, policy, ...met })
-        : fields.planFeedBatch({ changes: incoming, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), ...met });
+        ? fields.planServerStates({ changes: fed, policy, ...met })
+        : fields.planFeedBatch({ changes: fed, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), ...met });
+    if (cursor?.from === 0 && cursor.mark !== undefined) {
+      db.snapshot = { cause: db.snapshot?.cause, candidates: snapshotCandidates([...db.records.values()], db.log, cursor) };
+    }
     // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
     for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
     if (plan.state !== undefined) db.writeState = plan.state;
-    if (cursor !== undefined) db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
-    if (plan.written.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(plan.written.map(eventChange)) });
-    return structuredClone({ applied: plan.written.length, conflicts: plan.conflicts });
+    // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
+    const events = plan.written.filter((c) => c.source !== db.instanceId).map(eventChange);
+    let reset: ApplyResult['reset'];
+    if (cursor !== undefined) {
+      db.cursors.set(cursorKey.pull(cursor.peer), cursor.to);
+      if (cursor.mark !== undefined) db.cursors.set(cursorKey.mark(cursor.peer), cursor.mark);
+      const snapshot = db.snapshot;
+      if (snapshot !== undefined && cursor.last === true) {
+        const stale = snapshot.candidates.filter((record) => db.records.get(recordKey(record.collective, record.id)) === record);
+        for (const record of stale) {
+          db.records.delete(recordKey(record.collective, record.id));
+          if (record.op === 'put') events.push({ collective: record.collective, id: record.id, op: 'delete' });
+        }
+        db.snapshot = undefined;
+        if (snapshot.cause !== undefined) reset = { cause: snapshot.cause, dropped: stale.length };
+      }
+    }
+    if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: structuredClone(events) });
+    const result = { applied: plan.written.length, conflicts: structuredClone(plan.conflicts) };
+    return reset === undefined ? result : { ...result, reset };
   }
 
   // ---- notes ----
@@ -279,6 +320,15 @@ class MemoryReplica implements LocalStore {
     db.writeState = renewed.state;
     db.cursors.clear();
     return db.instanceId;
+  }
+
+  async resetPull(peer: string, cause: SnapshotCause): Promise<void> {
+    this.#open();
+    checkName(peer);
+    const db = this.#db;
+    db.cursors.delete(cursorKey.pull(peer));
+    db.cursors.delete(cursorKey.mark(peer));
+    db.snapshot = { cause, candidates: [] };
   }
 
   // ---- lifecycle ----

@@ -6,7 +6,7 @@
  *              transaction, so a write of N records costs N + 1 puts, not 2N)
  * - `meta`     `instanceId` → string, `writeState` → {@link WriteState},
  *              `instanceKey` → {@link StoredInstanceKey}
- * - `cursors`  `pull:<peer>` / `push:<peer>` → number
+ * - `cursors`  `pull:<peer>` / `push:<peer>` / `mark:<peer>` (snapshot mark) → number
  *
  * The `records` store may also hold the indexes of declared collections
  * (`record-indexes.ts`, made by `index-upgrade.ts` only when an app declares them).
@@ -38,6 +38,8 @@ export const MetaKey = {
   instanceId: 'instanceId',
   writeState: 'writeState',
   instanceKey: 'instanceKey',
+  /** A pull snapshot under way: a `PullSnapshot` (see `pull-snapshot.ts`). */
+  snapshot: 'snapshot',
 } as const;
 
 /**
@@ -89,6 +91,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
+  /** A candidate of the pull snapshot with this `gen`, untouched since it began (see `pull-snapshot.ts`). */
+  readonly stale?: string;
   /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
   /** A field-level record's stamps; absent on records written whole (and on every 0.1 row). */
@@ -108,9 +112,12 @@ export function toRecordRow(record: ReplicaRecord): RecordRow {
   return op === 'put' ? { ...kept, origin: source, value: value as JsonValue, deleted: false, live: 1 } : { ...kept, origin: source, deleted: true };
 }
 
-/** The record a row stores. */
+/**
+ * The record a row stores: the row less what only rows hold (`live`, `stale`: list a
+ * row-only property here, or records carry it back into rows and to the app).
+ */
 export function fromRecordRow(row: RecordRow): ReplicaRecord {
-  const { origin, deleted, value, live: _live, ...kept } = row;
+  const { origin, deleted, value, live: _live, stale: _stale, ...kept } = row;
   // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
   return deleted ? { ...kept, source: origin, op: 'delete' } : { ...kept, source: origin, op: 'put', value: value ?? null };
 }
@@ -152,6 +159,7 @@ export const INITIAL_WRITE_STATE: WriteState = { seq: 0, hlc: HLC_ZERO, basis: n
 export const cursorKey = {
   pull: (peer: string): string => `pull:${peer}`,
   push: (peer: string): string => `push:${peer}`,
+  mark: (peer: string): string => `mark:${peer}`,
 };
 
 /** Creates or migrates the object stores; runs inside the version-change transaction. */

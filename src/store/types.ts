@@ -95,7 +95,21 @@ export interface CursorAdvance {
    */
   readonly from: SyncCursor;
   readonly to: SyncCursor;
+  /**
+   * The answer's `snapshotMark` (a pull from 0): kept beside the cursor, sent with later
+   * pulls. A pull from 0 answered with a mark begins a snapshot (see `pull-snapshot.ts`).
+   */
+  readonly mark?: SyncCursor | undefined;
+  /** The feed's last page (`hasMore` false): a snapshot ends here. */
+  readonly last?: boolean;
+  /** The collectives the feed is limited to (undefined: all): a snapshot drops records of these only. */
+  readonly collectives?: readonly string[] | undefined;
+  /** With a pull from 0: records a snapshot keeps though it does not bring them (writes the server refused stay local). */
+  readonly keep?: readonly RecordKey[] | undefined;
 }
+
+/** Why a client reset pulls a snapshot: the server refused its pull cursor as too old or as ahead of it. */
+export type SnapshotCause = 'cursor-expired' | 'cursor-ahead';
 
 /** What `applyRemote` did. */
 export interface ApplyResult {
@@ -103,6 +117,8 @@ export interface ApplyResult {
   readonly applied: number;
   /** Changes that met a pending local change (last-write-wins; under `field-last-write-wins` none yet, they merge). */
   readonly conflicts: readonly LocalConflict[];
+  /** A reset's snapshot ended with this batch: its cause and how many local records it dropped (see `resetPull`). */
+  readonly reset?: { readonly cause: SnapshotCause; readonly dropped: number } | undefined;
 }
 
 /** Who the replica is to a server, as a handshake tells it. */
@@ -167,6 +183,8 @@ export interface LocalStore {
   pushCursor(peer: string): Promise<number>;
   /** The pull cursor for `peer`; 0 if none. */
   pullCursor(peer: string): Promise<SyncCursor>;
+  /** The `snapshotMark` kept beside the pull cursor of `peer` (see `CursorAdvance.mark`). */
+  snapshotMark(peer: string): Promise<SyncCursor | undefined>;
   /**
    * Applies changes from the server without logging them (echo prevention). With
    * `cursor`, they are a feed batch and the cursor is written in the same transaction;
@@ -203,6 +221,13 @@ export interface LocalStore {
    * renewed first), changes nothing and returns the current one.
    */
   startNewIdentity(retired: InstanceId): Promise<InstanceId>;
+  /**
+   * A client reset (the server refused the pull cursor of `peer` for `cause`): forgets
+   * that cursor and its mark, so the next pull starts from 0 and is a snapshot (see
+   * `pull-snapshot.ts`), whose last page reports `cause` in `ApplyResult.reset`. Pending
+   * changes stay as they are, receipts and all.
+   */
+  resetPull(peer: string, cause: SnapshotCause): Promise<void>;
 
   // ---- lifecycle ----
   /** Listens to changes committed through this store object. Returns an unsubscribe. */

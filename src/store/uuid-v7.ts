@@ -14,7 +14,15 @@ export interface UuidV7Sources {
   readonly random?: (bytes: Uint8Array) => void;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** `value` in `digits` lowercase hex digits. */
+function hex(value: number, digits: number): string {
+  return value.toString(16).padStart(digits, '0');
+}
+
+/** `bytes` as lowercase hex, two digits each. */
+export function hexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => hex(b, 2)).join('');
+}
 
 /** Returns a generator of UUID v7 strings, each greater than the one before. */
 export function uuidV7Generator(sources: UuidV7Sources = {}): () => string {
@@ -35,16 +43,12 @@ export function uuidV7Generator(sources: UuidV7Sources = {}): () => string {
       counter = 0;
     }
     lastMs = ms;
-    // 48-bit big-endian milliseconds (beyond 32 bits, so no bitwise operators on ms).
-    for (let i = 5, rest = ms; i >= 0; i--, rest = Math.floor(rest / 256)) bytes[i] = rest % 256;
-    bytes[6] = 0x70 | (counter >>> 28); // version 7, counter bits 31–28
-    bytes[7] = (counter >>> 20) & 0xff;
-    bytes[8] = 0x80 | ((counter >>> 14) & 0x3f); // variant 10, counter bits 19–14
-    bytes[9] = (counter >>> 6) & 0xff;
-    bytes[10] = ((counter & 0x3f) << 2) | (bytes[10] & 0x03); // counter bits 5–0, 2 random bits
-    let out = '';
-    for (let i = 0; i < 16; i++) out += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + HEX[bytes[i]];
-    return out;
+    // Written as hex fields rather than bytes: 48 bits of milliseconds (beyond 32 bits,
+    // so no bitwise operators on ms); version 7 and counter bits 31–20; variant 10 and
+    // counter bits 19–6; counter bits 5–0 above 2 random bits; 40 random bits.
+    const time = hex(ms, 12);
+    bytes[10] = ((counter & 0x3f) << 2) | (bytes[10] & 0x03);
+    return `${time.slice(0, 8)}-${time.slice(8)}-${hex(0x7000 | (counter >>> 20), 4)}-${hex(0x8000 | ((counter >>> 6) & 0x3fff), 4)}-${hexOf(bytes.subarray(10))}`;
   };
 }
 

@@ -14,6 +14,7 @@ import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
 import { noteTests } from './replica-contract-notes.ts';
 import { remoteApplyTests } from './replica-contract-remote.ts';
+import { snapshotTests } from './replica-contract-snapshot.ts';
 
 export { failureCode, pulled } from './replica-contract-fixtures.ts';
 
@@ -57,6 +58,7 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
     remoteApplyTests(() => fresh());
     noteTests(() => fresh());
     identityTests(() => fresh());
+    snapshotTests(() => fresh());
     fieldTests(() => fresh({ fields: true }));
   });
 }

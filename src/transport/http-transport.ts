@@ -2,7 +2,7 @@
  * The network transport: the sync protocol over `fetch` (in a Web Worker, a page or
  * Node), every response validated, every failure a SyncError the engine can act on.
  */
-import { ErrorCode, SyncError, isSyncErrorData, type SyncErrorData } from '../protocol/errors.ts';
+import { ErrorCode, SyncError, isSyncErrorData } from '../protocol/errors.ts';
 import {
   parseHandshakeResponse,
   parseHealthResponse,
@@ -61,28 +61,18 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The code for a failed status when the body names none of ours. */
-function codeOfStatus(status: number): SyncErrorData['code'] {
-  switch (status) {
-    case 400:
-    case 422:
-      return ErrorCode.INVALID_PAYLOAD;
-    case 401:
-      return ErrorCode.UNAUTHORIZED;
-    case 403:
-      return ErrorCode.FORBIDDEN;
-    case 404:
-    case 405:
-      return ErrorCode.NOT_FOUND;
-    case 408:
-    case 504:
-      return ErrorCode.TIMEOUT;
-    case 413:
-      return ErrorCode.PAYLOAD_TOO_LARGE;
-    default:
-      return ErrorCode.TRANSPORT; // 5xx from a proxy, a gateway page…
-  }
-}
+/** The code for a failed status when the body names none of ours; any other is `TRANSPORT` (5xx from a proxy, a gateway page…). */
+const CODE_OF_STATUS: Readonly<Partial<Record<number, ErrorCode>>> = {
+  400: ErrorCode.INVALID_PAYLOAD,
+  422: ErrorCode.INVALID_PAYLOAD,
+  401: ErrorCode.UNAUTHORIZED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.NOT_FOUND,
+  408: ErrorCode.TIMEOUT,
+  504: ErrorCode.TIMEOUT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+};
 
 /**
  * A {@link SyncTransport} over HTTP.
@@ -111,7 +101,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   function tokenFor(refused: TokenPromise | undefined): TokenPromise {
     const getToken = options.getToken;
     if (getToken === undefined) return Promise.resolve(undefined);
-    if (token === undefined || (refused !== undefined && token === refused)) {
+    if (token === undefined || token === refused) {
       const asked = Promise.resolve().then(getToken);
       token = asked;
       // A failed getToken is not kept: the next request asks again.
@@ -160,9 +150,9 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
       const text = await response.text();
       let json: unknown;
       try {
-        json = text === '' ? undefined : (JSON.parse(text) as unknown);
+        json = JSON.parse(text) as unknown;
       } catch {
-        json = undefined;
+        // Not JSON (an empty body, a proxy's page): json stays undefined.
       }
       if (response.ok && json === undefined) {
         throw new SyncError(ErrorCode.INVALID_PAYLOAD, `The ${route} answer is not JSON (is ${base} a pulsesync server?)`, {
@@ -195,7 +185,7 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
       });
     }
     // A server's own code, except from a bare proxy page; an auth failure stays UNAUTHORIZED.
-    const code = status === 401 ? ErrorCode.UNAUTHORIZED : (data?.code ?? codeOfStatus(status));
+    const code = status === 401 ? ErrorCode.UNAUTHORIZED : (data?.code ?? CODE_OF_STATUS[status] ?? ErrorCode.TRANSPORT);
     return new SyncError(code, message, { details: { status, ...data?.details } });
   }
 

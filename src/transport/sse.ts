@@ -14,51 +14,32 @@ import type { LiveHandlers } from './types.ts';
  * ids are not kept.
  */
 export function createSseParser(onEvent: (type: string) => void): { feed(text: string): void } {
+  /** The last line, not yet ended. */
   let buffer = '';
   let type = '';
   let hasData = false;
+  /** The last chunk ended with `\r`: a `\n` opening the next one is the rest of that `\r\n`. */
   let pendingCR = false;
-
-  function line(text: string): void {
-    if (text === '') {
-      if (hasData) onEvent(type === '' ? 'message' : type);
-      type = '';
-      hasData = false;
-      return;
-    }
-    const colon = text.indexOf(':');
-    const field = colon === -1 ? text : text.slice(0, colon);
-    if (field === 'data') hasData = true;
-    else if (field === 'event') type = colon === -1 ? '' : text.slice(colon + 1).replace(/^ /, '');
-    // Comments, `id`, `retry` and unknown fields: our client keeps its own reconnect schedule.
-  }
 
   return {
     feed(text) {
-      let start = 0;
-      for (let i = 0; i < text.length; i++) {
-        const ch = text.charCodeAt(i);
-        if (ch === 10 /* \n */) {
-          if (pendingCR && i === start && buffer === '') {
-            pendingCR = false; // the \n of a \r\n split across chunks
-            start = i + 1;
-            continue;
-          }
-          line(buffer + text.slice(start, i));
-          buffer = '';
-          start = i + 1;
-          pendingCR = false;
-        } else if (ch === 13 /* \r */) {
-          line(buffer + text.slice(start, i));
-          buffer = '';
-          if (text.charCodeAt(i + 1) === 10) i += 1;
-          else pendingCR = i + 1 === text.length;
-          start = i + 1;
+      if (text === '') return;
+      const lines = (buffer + (pendingCR && text.startsWith('\n') ? text.slice(1) : text)).split(/\r\n?|\n/);
+      pendingCR = text.endsWith('\r');
+      buffer = lines.pop() as string;
+      for (const line of lines) {
+        if (line === '') {
+          if (hasData) onEvent(type || 'message');
+          type = '';
+          hasData = false;
         } else {
-          pendingCR = false;
+          const colon = line.indexOf(':');
+          const field = colon === -1 ? line : line.slice(0, colon);
+          if (field === 'data') hasData = true;
+          else if (field === 'event') type = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          // Comments, `id`, `retry` and unknown fields: our client keeps its own reconnect schedule.
         }
       }
-      buffer += text.slice(start);
     },
   };
 }

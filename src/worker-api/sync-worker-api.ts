@@ -53,7 +53,7 @@ export type WorkerEvent =
   | { readonly type: 'conflict'; readonly payload: ConflictInfo }
   | { readonly type: 'error'; readonly payload: SyncErrorData }
   | { readonly type: 'ack'; readonly payload: AckEvent }
-  /** This tab's replica was replaced by an empty one (local data cleared, here or in another tab). */
+  /** The replica was replaced by an empty one (local data cleared, here or in another tab), or a client reset moved on. */
   | { readonly type: 'reset'; readonly payload: ResetEvent }
   /** A live query's result, to this tab's page only. */
   | { readonly type: 'watch'; readonly payload: WatchMessage };

@@ -50,6 +50,15 @@ export function raw(value: unknown): WireValue {
   return { type: 'RAW', value };
 }
 
+/** A thrown value: an Error goes as its name and message (as Comlink sends it), anything else as it is. */
+function thrown(value: unknown): WireValue {
+  return {
+    type: 'HANDLER',
+    name: 'throw',
+    value: value instanceof Error ? { isError: true, value: { name: value.name, message: value.message } } : { isError: false, value },
+  };
+}
+
 /** A function for the other side to call: served on a port of its own, which goes in `transfer`. */
 export function proxied(fn: (...args: never[]) => unknown, transfer: Transferable[]): WireValue {
   const { port1, port2 } = new MessageChannel();
@@ -106,20 +115,12 @@ export function serveWire(target: object, endpoint: WireEndpoint): void {
       const args = argumentList.map(fromWire);
       if (type !== 'APPLY') resolve(undefined);
       else resolve(name === undefined ? (target as (...args: unknown[]) => unknown)(...args) : (target as Record<string, (...args: unknown[]) => unknown>)[name]!(...args));
-    }).then(
-      (value): WireValue => ({ type: 'RAW', value }),
-      (value: unknown): WireValue => ({
-        type: 'HANDLER',
-        name: 'throw',
-        // An Error goes as its name and message (as Comlink sends it); anything else as it is.
-        value: value instanceof Error ? { isError: true, value: { name: value.name, message: value.message } } : { isError: false, value },
-      }),
-    );
+    }).then(raw, thrown);
     void answer.then((wire) => {
       try {
         endpoint.postMessage({ ...wire, id });
       } catch {
-        endpoint.postMessage({ id, type: 'HANDLER', name: 'throw', value: { isError: true, value: { name: 'TypeError', message: 'Unserializable return value' } } });
+        endpoint.postMessage({ ...thrown(new TypeError('Unserializable return value')), id });
       }
       if (type !== 'RELEASE') return;
       endpoint.removeEventListener('message', listener);

@@ -23,6 +23,7 @@ function api() {
     broken: () => {
       throw new TypeError('not like that');
     },
+    uncloneable: () => () => 'a function cannot be posted',
     release: () => releaseRemote(kept),
   };
 }
@@ -61,6 +62,16 @@ describe('the wire', () => {
     expect(await call('APPLY', ['ask'], [{ type: 'HANDLER', name: 'proxy', value: sent }], [sent])).toBe(21);
     await call('APPLY', ['release']);
     await closed;
+    port2.close();
+  });
+
+  it('answers a value it cannot post with a TypeError, as Comlink does', async () => {
+    const { port1, port2 } = new MessageChannel();
+    serveWire(api(), port1);
+    const call = wireCaller(port2);
+    await expect(call('APPLY', ['uncloneable'])).rejects.toMatchObject({ name: 'TypeError', message: 'Unserializable return value' });
+    const remote = Comlink.wrap<ReturnType<typeof api>>(port2);
+    await expect(remote.uncloneable()).rejects.toMatchObject({ name: 'TypeError', message: 'Unserializable return value' });
     port2.close();
   });
 });

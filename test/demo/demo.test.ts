@@ -5,7 +5,9 @@
  * back and syncs; both lists agree; a conflicting edit lands in the conflict log;
  * seeding 20,000 records fills the progress bar to 100%; Forget asks first while a
  * change waits, then clears the phone in both of its tabs, which catch up again without
- * a reload. Screenshots of both devices go to test-output/. No console errors allowed
+ * a reload; the server's data is replaced by its backup from the start, and every tab
+ * runs a client reset (its reset line says so), the laptop's offline change kept and
+ * delivered. Screenshots of both devices go to test-output/. No console errors allowed
  * (WebKit: from just after each load, the page's own catch, as its driver has no event
  * channel).
  */
@@ -283,6 +285,25 @@ describe.each(engines)('the demo page in %s', (engine: EngineName) => {
     expect(await dialogOpen(phone)).toBe(false);
     await converged([laptop, phone, phoneTab], ['Sent by hand', 'Made under server-wins', 'Buy oat milk', 'Not synced on the phone']);
     await waitFor('the seeded records counted again on the phone', () => text(phone, '#archive-count'), (c) => c.includes('20,000 seeded records'));
+
+    // The server's data replaced by its backup from the start (as after a restore): every
+    // device is ahead of it and runs a client reset, which drops what the server no longer
+    // holds; the laptop's offline change is kept and reaches the restored server.
+    await laptop.page.click('#offline');
+    await addTodo(laptop, 'Kept through the reset');
+    await laptop.page.click('#replace-server');
+    await waitFor('the server back on its backup', () => text(laptop, '#notice'), (n) => n.includes('restarted on its backup'), { timeoutMs: 30_000 });
+    await laptop.page.click('#offline');
+    for (const device of [laptop, phone, phoneTab]) {
+      await waitFor(`${device.name}: a reset after the cursor was ahead`, () => text(device, '#reset-line'), (l) => l.startsWith('Reset done (cursor-ahead)'), {
+        timeoutMs: 45_000,
+        everyMs: 250,
+      });
+    }
+    const afterReset = await converged([laptop, phone, phoneTab], ['Kept through the reset']);
+    expect(afterReset[0]?.map((i) => i.title)).toEqual(['Kept through the reset']);
+    await waitFor('the seeded records gone from the phone', () => text(phone, '#archive-count'), (c) => c === '');
+    await phone.page.screenshot(join(OUTPUT, `demo-phone-after-reset-${engine}.png`));
 
     mkdirSync(OUTPUT, { recursive: true });
     await laptop.page.screenshot(join(OUTPUT, `demo-laptop-${engine}.png`));

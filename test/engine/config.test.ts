@@ -39,6 +39,25 @@ describe('validateConfig', () => {
     expect(config.collectives).toEqual(['notes', 'notes2', 'todos']);
   });
 
+  it('takes null for a number or a string as left out, but refuses it for retry, resolver and collectives', () => {
+    expect(validateConfig({ batchSize: null, direction: null, retry: { multiplier: null } })).toEqual(DEFAULT_SYNC_CONFIG);
+    expect(rejection({ retry: null }).message).toBe('config.retry must be an object, got null');
+    expect(rejection({ resolver: null }).message).toBe('config.resolver must be a function, got null');
+    expect(rejection({ collectives: null }).message).toBe('config.collectives must be an array of collective names, got null');
+  });
+
+  it('names the field in details, and lists the known options when one is not', () => {
+    expect(rejection({ retry: { maxRetries: 1.5 } }).details).toEqual({ field: 'config.retry.maxRetries' });
+    expect(rejection({ retry: { maxDelayMs: 100 } }).details).toEqual({ field: 'config.retry.maxDelayMs' });
+    expect(rejection({ collectives: ['a', 'a'] }).details).toEqual({ field: 'config.collectives[1]' });
+    expect(rejection({ pullInterval: 1 }).message).toBe(
+      'config.pullInterval is not a configuration option (known: direction, conflictResolution, batchSize, pushIntervalMs, pullIntervalMs, livePullIntervalMs, retry, maxClockDriftMs, resolver, collectives)',
+    );
+    expect(rejection({ retry: { initialDelay: 1 } }).message).toBe(
+      'config.retry.initialDelay is not a configuration option (known: initialDelayMs, multiplier, maxDelayMs, maxRetries)',
+    );
+  });
+
   it.each([
     [{ batchSize: 0 }, 'config.batchSize must be a positive integer, got 0'],
     [{ batchSize: -5 }, 'config.batchSize must be a positive integer, got -5'],

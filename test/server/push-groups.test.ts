@@ -160,6 +160,30 @@ describe.each(storeKinds())('push groups ($kind)', (kind) => {
     expect((await readAll(g.store)).map((row) => row.id)).toEqual(['original', 'first', 'b1']);
   });
 
+  it("sees, in one group, what a replica's earlier push of the group applied: a re-sent batch is acknowledged once, the next goes on, a clone is refused", async () => {
+    const g = await setup();
+    const [first, a] = [randomUUID(), randomUUID()];
+    const batch = push(a, [change(a, 1, 'a1', 1), change(a, 2, 'a2', 2)]);
+    const before = g.transactions();
+    const [, applied, resent, next, cloned] = await sendGrouped(g, push(first, [change(first, 1, 'first', 0)]), [
+      batch,
+      batch, // its answer was lost: sent again
+      push(a, [change(a, 3, 'a3', 3)]),
+      push(a, [change(a, 3, 'other', 9)]), // seq 3 again with another change: a cloned replica
+    ]);
+    expect(g.transactions() - before).toBe(2); // the first, then one group
+    expect(applied).toMatchObject({ accepted: 2, ackedSeq: 2 });
+    expect(resent).toMatchObject({ accepted: 0, ackedSeq: 2 });
+    expect(next).toMatchObject({ accepted: 1, ackedSeq: 3 });
+    expect((cloned as SyncError).code).toBe('INSTANCE_CLONED');
+    expect((await readAll(g.store)).map((row) => [row.id, row.version])).toEqual([
+      ['first', 1],
+      ['a1', 2],
+      ['a2', 3],
+      ['a3', 4],
+    ]);
+  });
+
   it('rolls back a group when one push fails, then applies each alone: the others commit, the failing one stores nothing', async () => {
     const g = await setup();
     const [first, a, bad, c] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];

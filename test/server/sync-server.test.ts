@@ -216,8 +216,8 @@ describe('sync server: pull', () => {
 
   it("serves rows in version order without the puller's own, moving its cursor past them, with total when asked", async () => {
     const { server } = await seeded();
-    const first = await server.handlePull({ instanceId: SOURCE_A, cursor: 0, batchSize: 10, withTotal: true });
-    // The server's limit (2) bounds the batch; the puller's own a1, a2 are skipped.
+    const first = await server.handlePull({ instanceId: SOURCE_A, cursor: 1, batchSize: 10, withTotal: true });
+    // The server's limit (2) bounds the batch; the puller's own a2 is skipped.
     expect(first.changes.map((c) => c.id)).toEqual(['b1', 'b2']);
     expect(first).toMatchObject({ hasMore: true, total: 3 });
     const second = await server.handlePull({ instanceId: SOURCE_A, cursor: first.newCursor, batchSize: 10 });
@@ -226,9 +226,18 @@ describe('sync server: pull', () => {
     expect(second).toMatchObject({ hasMore: false, newCursor: 5 });
     expect(second).not.toHaveProperty('total');
     // B's pull: only A's rows, and its cursor still reaches the latest version.
-    const forB = await server.handlePull(pull(SOURCE_B));
-    expect(forB.changes.map((c) => c.id)).toEqual(['a1', 'a2']);
+    const forB = await server.handlePull(pull(SOURCE_B, 1));
+    expect(forB.changes.map((c) => c.id)).toEqual(['a2']);
     expect(forB.newCursor).toBe(5);
+  });
+
+  it("serves a snapshot's pages whole, the puller's own rows included: from 0, and below the snapshot's mark", async () => {
+    const { server } = await seeded();
+    const first = await server.handlePull({ ...pull(SOURCE_A, 0), withTotal: true });
+    expect(first.changes.map((c) => c.id)).toEqual(['a1', 'a2']);
+    expect(first).toMatchObject({ hasMore: true, total: 5, snapshotMark: 5 });
+    const next = await server.handlePull({ ...pull(SOURCE_B, 1), snapshotMark: 5 });
+    expect(next.changes.map((c) => c.id)).toEqual(['a2', 'b1']);
   });
 
   it('filters by the collectives asked for', async () => {
@@ -289,7 +298,7 @@ describe('sync server: pull', () => {
       latestReads++;
       return latestVersion();
     };
-    const page = await server.handlePull(pull(SOURCE_A, 0, { collectives: ['notes'] }));
+    const page = await server.handlePull(pull(SOURCE_A, 1, { collectives: ['notes'] }));
     expect(page.changes.map((c) => c.id)).toEqual(['b1', 'b3']);
     expect(page.newCursor).toBe(5);
     expect((await errorOf(server.handlePull(pull(SOURCE_A, 6)))).code).toBe('CURSOR_AHEAD');

@@ -140,7 +140,7 @@ describe('IndexedDB replica: durability', () => {
       { stores: 'records,log,meta', durability: 'strict' },
       { stores: 'records,log,meta,cursors', durability: 'relaxed' },
       { stores: 'records,log,meta', durability: 'strict' },
-      { stores: 'log,cursors', durability: 'relaxed' },
+      { stores: 'records,log,cursors', durability: 'relaxed' },
     ]);
   });
 });

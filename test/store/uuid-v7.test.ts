@@ -61,4 +61,15 @@ describe('uuidV7', () => {
     for (let seed = 1; seed <= 20; seed++) counters.add(uuidV7Generator({ now: () => 42, random: seededRandom(seed) })().slice(14, 23));
     expect(counters.size).toBeGreaterThan(1);
   });
+
+  it('lays out time, version, counter, variant and random bits exactly as RFC 9562 §5.7 places them', () => {
+    // The bits are pinned, not just the shape: all-zero and all-one random bytes seed the
+    // counter at its least and greatest, and the second id of each is that counter + 1.
+    const zeros = uuidV7Generator({ now: () => 1_700_000_000_000, random: (bytes) => bytes.fill(0) });
+    expect([zeros(), zeros()]).toEqual(['018bcfe5-6800-7000-8000-000000000000', '018bcfe5-6800-7000-8000-040000000000']);
+    const ones = uuidV7Generator({ now: () => 1_700_000_000_000, random: (bytes) => bytes.fill(0xff) });
+    expect([ones(), ones()]).toEqual(['018bcfe5-6800-77ff-bfff-ffffffffffff', '018bcfe5-6800-7800-8000-03ffffffffff']);
+    const seeded = uuidV7Generator({ now: () => 1_700_000_000_000, random: seededRandom(7) });
+    expect([seeded(), seeded()]).toEqual(['018bcfe5-6800-75d2-af5e-15e4a8fe4535', '018bcfe5-6800-75d2-af5e-1857faa13597']);
+  });
 });

@@ -1,4 +1,5 @@
 /** The SSE parser reads events however the bytes are cut into chunks. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSseParser } from '../../src/transport/sse.ts';
 
@@ -36,5 +37,22 @@ describe('createSseParser', () => {
 
   it('takes the event name after one optional space, and a bare data line as data', () => {
     expect(parseAll(['event:poke\ndata\n\nevent:  spaced\ndata: x\n\nevent\ndata: y\n\n'])).toEqual(['poke', ' spaced', 'message']);
+  });
+
+  it('gives the same events however a stream of any lines and line endings is cut into chunks', () => {
+    const seed = Number(process.env['SSE_SEED'] ?? Date.now() % 1_000_000);
+    console.log(`SSE chunking property: seed ${seed} (replay with SSE_SEED=${seed})`);
+    const line = fc.constantFrom('', 'event: poke', 'event:poke', 'event', 'data: {}', 'data', ': heartbeat', 'id: 7', 'retry: 10', 'event: other');
+    const ending = fc.constantFrom('\n', '\r', '\r\n');
+    const stream = fc.array(fc.tuple(line, ending), { maxLength: 30 }).map((lines) => lines.map(([text, end]) => text + end).join(''));
+    const cuts = fc.array(fc.nat(), { maxLength: 8 });
+    fc.assert(
+      fc.property(stream, cuts, (text, at) => {
+        const points = [...new Set(at.map((n) => n % (text.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((from, i) => text.slice(from, points[i] ?? text.length));
+        expect(parseAll(chunks)).toEqual(parseAll([text]));
+      }),
+      { seed, numRuns: 2000 },
+    );
   });
 });

@@ -175,6 +175,37 @@ describe('httpTransport', () => {
   });
 });
 
+describe('httpTransport failures by status', () => {
+  it.each([
+    [400, 'INVALID_PAYLOAD'],
+    [422, 'INVALID_PAYLOAD'],
+    [401, 'UNAUTHORIZED'],
+    [403, 'FORBIDDEN'],
+    [404, 'NOT_FOUND'],
+    [405, 'NOT_FOUND'],
+    [408, 'TIMEOUT'],
+    [504, 'TIMEOUT'],
+    [413, 'PAYLOAD_TOO_LARGE'],
+    [500, 'TRANSPORT'],
+    [502, 'TRANSPORT'],
+    [418, 'TRANSPORT'],
+    [429, 'RATE_LIMITED'],
+    [503, 'RATE_LIMITED'],
+  ])('gives HTTP %i without a code of ours in the body as %s', async (status, code) => {
+    const transport = httpTransport({ url: 'http://sync.invalid', fetch: async () => new Response('<html>proxy page</html>', { status }) });
+    const error = await failure(transport.health());
+    expect([error.code, error.message, error.details?.['status']]).toEqual([code, `health failed with HTTP ${status}`, status]);
+  });
+
+  it("keeps the server's own code and message, except that a 401 stays UNAUTHORIZED", async () => {
+    const answer = (status: number) => async () => json(status, { error: { code: 'INSTANCE_CLONED', message: 'cloned', details: { why: 1 } } });
+    const own = await failure(httpTransport({ url: 'http://sync.invalid', fetch: answer(409) }).health());
+    expect([own.code, own.message, own.details]).toEqual(['INSTANCE_CLONED', 'cloned', { status: 409, why: 1 }]);
+    const auth = await failure(httpTransport({ url: 'http://sync.invalid', fetch: answer(401) }).health());
+    expect([auth.code, auth.message]).toEqual(['UNAUTHORIZED', 'cloned']);
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates, and ignores junk', () => {
     expect(parseRetryAfter('2')).toBe(2000);

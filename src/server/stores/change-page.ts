@@ -23,8 +23,19 @@ import type { ChangePage, ChangeQuery, ServerRecord } from '../types.ts';
  */
 export const ROW_FRAME_BYTES = 96;
 
-/** UTF-8 length of `text`, without encoding it (a lone surrogate counts as U+FFFD would). */
+/** A text all of whose characters are ASCII: one byte each in UTF-8. */
+const ASCII = /^[\x00-\x7f]*$/;
+/** A text that `JSON.stringify` only quotes: printable ASCII without `"` or `\`. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * UTF-8 length of `text`, without encoding it (a lone surrogate counts as U+FFFD would).
+ * ASCII, the common case, is told by one native regular-expression test rather than a
+ * walk in JavaScript: a pull page measures every row it serves, and the walk was a
+ * third of a SQLite page's time.
+ */
 export function utf8Bytes(text: string): number {
+  if (ASCII.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
@@ -46,8 +57,12 @@ export function utf8Bytes(text: string): number {
  * clock and writer as JSON strings, and {@link ROW_FRAME_BYTES}.
  */
 export function feedRowBytes(row: Pick<ServerRecord, 'collective' | 'id' | 'hlc' | 'source'>, valueJsonBytes: number): number {
-  const texts = [row.collective, row.id, row.hlc, row.source].reduce((sum, text) => sum + utf8Bytes(JSON.stringify(text)), 0);
-  return ROW_FRAME_BYTES + texts + valueJsonBytes;
+  return ROW_FRAME_BYTES + jsonStringBytes(row.collective) + jsonStringBytes(row.id) + jsonStringBytes(row.hlc) + jsonStringBytes(row.source) + valueJsonBytes;
+}
+
+/** UTF-8 length of `JSON.stringify(text)`; a plain text (the common case) is not stringified to be measured. */
+function jsonStringBytes(text: string): number {
+  return PLAIN.test(text) ? text.length + 2 : utf8Bytes(JSON.stringify(text));
 }
 
 /** What `,"fields":` adds to a row that carries field stamps. */

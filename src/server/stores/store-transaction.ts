@@ -11,6 +11,7 @@
 import { ErrorCode, SyncError } from '../../protocol/errors.ts';
 import type { ServerStoreTransaction } from '../types.ts';
 import type { CommitListeners } from './commit-listeners.ts';
+import { readsAhead, type ReadAheadKeys } from './read-ahead.ts';
 
 /** How one store begins, commits and rolls back one write transaction. */
 export interface TransactionSteps {
@@ -54,6 +55,12 @@ export async function runTransaction<T>(
     },
     getInstance: async (instanceId) => (check(), tx.getInstance(instanceId)),
     putInstance: async (record) => (check(), tx.putInstance(record)),
+    ...(readsAhead(tx)
+      ? {
+          readAhead: async (keys: ReadAheadKeys) => (check(), tx.readAhead(keys)),
+          latestVersion: async () => (check(), tx.latestVersion()),
+        }
+      : {}),
   };
   let result: T;
   try {

@@ -39,8 +39,26 @@ const SHARED = storeSql({
   collectiveList: () => '(SELECT unnest($1::text[]) AS collective)',
 });
 
+/** See {@link PG_SQL.beginPush}. */
+const BEGIN_PUSH = `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`;
+
 /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
 const UPSERT_ROWS = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`;
+
+/** The statement of {@link PG_SQL.feedPage}; `more` adds columns to the page's one-row head. */
+function feedPageStatement(more: string): string {
+  const floorOfPage = `CASE WHEN $2::text[] IS NULL THEN f.floor
+        ELSE (SELECT COALESCE(MAX(g.floor), 0) FROM ${GC_FLOORS} g WHERE g.collective = ANY($2::text[])) END`;
+  return `SELECT head.*, page.* FROM (
+      SELECT l.latest, ${floorOfPage} AS floor${more} FROM (${SHARED.latestVersion}) l, (${SHARED.gcFloor}) f
+    ) head LEFT JOIN LATERAL (
+      SELECT ${RECORD_COLUMNS}, size FROM (
+        SELECT feed.*, SUM(size) OVER w AS running, ROW_NUMBER() OVER w AS n FROM (
+          SELECT ${RECORD_COLUMNS}, ${ROW_SIZE} AS size FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4
+        ) feed WINDOW w AS (ORDER BY version ROWS UNBOUNDED PRECEDING)
+      ) cut WHERE $5::bigint IS NULL OR n <= 2 OR running - size <= $5::bigint
+    ) page ON true ORDER BY page.version`;
+}
 
 /** Every statement the Postgres store runs. */
 export const PG_SQL = {
@@ -55,7 +73,25 @@ export const PG_SQL = {
    * READ COMMITTED whatever the database's default: each statement must see what
    * pushes before the lock committed (REPEATABLE READ would snapshot before the lock).
    */
-  beginPush: `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`,
+  beginPush: BEGIN_PUSH,
+  /**
+   * {@link beginPush}, then the latest version as the lock lets it be seen (column
+   * `latest`, as `latestVersion`): the first thing a writing push needs, in the same
+   * round trip.
+   */
+  beginPushReadingLatest: `${BEGIN_PUSH}; ${SHARED.latestVersion}`,
+  /**
+   * What a group of pushes will read (see `read-ahead.ts`), in one round trip: records
+   * ($1 collectives, $2 ids), applied seqs ($3 sources), instance records ($4 ids). One
+   * result of three kinds of row, told apart by `kind`, with the record's columns:
+   * `r` a record ({@link RECORD_COLUMNS}); `a` an applied seq (`collective` the source,
+   * `version` the seq); `i` an instance record (`collective` the id, `id` the owner, `op`
+   * the key id, `value` the recent fingerprints, `version` the seq). `fields` is the
+   * record's only, null in the others.
+   */
+  readAhead: `SELECT 'r' AS kind, ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+    UNION ALL SELECT 'a', source, NULL, NULL, NULL, NULL, NULL, seq, NULL FROM ${TABLES.applied} WHERE source = ANY($3::text[])
+    UNION ALL SELECT 'i', instance_id, owner, key_id, recent, NULL, NULL, seq, NULL FROM ${TABLES.instances} WHERE instance_id = ANY($4::text[])`,
   /** Parameters: collectives, ids (arrays of the same length). */
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
   /** Column `found`: the records table has its `fields` column. */
@@ -86,27 +122,22 @@ export const PG_SQL = {
         SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent RETURNING 1)
     SELECT pg_notify($16::text, $17::text) WHERE $16::text IS NOT NULL`,
   /**
+   * One page of the feed with what the page needs besides its rows, in one statement,
+   * so from one snapshot with no transaction around it (a statement's subqueries share
+   * its snapshot) and in one round trip where a transaction took four.
+   *
    * Parameters: after, collectives (null: all), excluded source (null: none), limit,
-   * byte cap (null: none). Column `size`: {@link ROW_SIZE}. Within the limit, only rows
-   * that start before the cap (and the first two) leave the database, so no row past
-   * the page but the one that shows more follow is read out (`change-page.ts` cuts the
-   * page); the running sum stops at the limit, and a value is not detoasted to be measured.
+   * byte cap (null: none). Columns: `latest` (as `latestVersion`), `floor` (the gc floor
+   * of those collectives), then the page's rows, {@link RECORD_COLUMNS} and `size`
+   * ({@link ROW_SIZE}), in version order; an empty page is one row whose record columns
+   * are null. Within the limit, only rows that start before the cap (and the first two)
+   * leave the database, so no row past the page but the one that shows more follow is
+   * read out (`change-page.ts` cuts the page); the running sum stops at the limit, and a
+   * value is not detoasted to be measured.
    */
-  feedPage: `SELECT ${RECORD_COLUMNS}, size FROM (
-      SELECT feed.*, SUM(size) OVER w AS running, ROW_NUMBER() OVER w AS n FROM (
-        SELECT ${RECORD_COLUMNS}, ${ROW_SIZE} AS size FROM ${RECORDS} WHERE ${FEED_WHERE} ORDER BY version LIMIT $4
-      ) feed WINDOW w AS (ORDER BY version ROWS UNBOUNDED PRECEDING)
-    ) page WHERE $5::bigint IS NULL OR n <= 2 OR running - size <= $5::bigint ORDER BY version`,
-  /** Parameters: as {@link feedPage}, without the limit. */
-  feedCount: `SELECT COUNT(*) AS total FROM ${RECORDS} WHERE ${FEED_WHERE}`,
-  /**
-   * Parameter: the page's collectives (null: all). Columns `latest` (as `latestVersion`)
-   * and `floor`, the gc floor of those collectives: one round trip for both in a page's
-   * snapshot.
-   */
-  latestAndFloor: `SELECT l.latest, CASE WHEN $1::text[] IS NULL THEN f.floor
-        ELSE (SELECT COALESCE(MAX(g.floor), 0) FROM ${GC_FLOORS} g WHERE g.collective = ANY($1::text[])) END AS floor
-      FROM (${SHARED.latestVersion}) l, (${SHARED.gcFloor}) f`,
+  feedPage: feedPageStatement(''),
+  /** {@link feedPage} with a column `total`: every matching row after `after`. */
+  feedPageWithTotal: feedPageStatement(`, (SELECT COUNT(*) FROM ${RECORDS} WHERE ${FEED_WHERE}) AS total`),
   /** Parameters: collectives, floors (arrays of the same length). */
   raiseGcFloors: SHARED.upsertGcFloors(`SELECT * FROM unnest($1::text[], $2::bigint[])`),
   listen: `LISTEN ${POSTGRES_CHANNEL}`,

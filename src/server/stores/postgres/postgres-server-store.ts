@@ -13,10 +13,14 @@
  * processes, are applied one at a time; the alternative (a commit-order watermark) adds
  * state to every read for little gain at the scale one Postgres serves. So the lock is
  * held as briefly as can be: each process applies the pushes waiting in it as one
- * transaction (`push-groups.ts`), which sends its writes in one statement before
- * COMMIT (`pending-writes.ts`), leaving each push three reads under the lock. The same
- * lock makes a batch re-sent to two processes at once apply once (the second sees the
- * first's applied seq).
+ * transaction (`push-groups.ts`) of four round trips whatever its size: BEGIN with the
+ * lock and the latest version, every read of the group in one statement
+ * (`read-ahead.ts`), its writes in one statement (`pending-writes.ts`), COMMIT. The
+ * same lock makes a batch re-sent to two processes at once apply once (the second sees
+ * the first's applied seq).
+ *
+ * A pull is one statement (`PG_SQL.feedPage`): the page, the latest version and the gc
+ * floor from the statement's one snapshot, with no transaction to open and close.
  *
  * Pokes across processes: a push that wrote rows sends `NOTIFY pulsesync_changes`
  * (delivered at commit) naming the collectives it touched (see `commit-note.ts`); each
@@ -48,6 +52,7 @@ import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
 import { MAX_PENDING_BYTES, pendingWrites } from './pending-writes.ts';
 import { PostgresListener } from './postgres-listener.ts';
 import { postgresSweepRunner } from './postgres-sweep.ts';
+import type { ReadAhead, ReadAheadTransaction } from '../read-ahead.ts';
 import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
@@ -67,6 +72,12 @@ export type PostgresServerStoreOptions = pg.PoolConfig & {
 export function postgresServerStore(options: string | PostgresServerStoreOptions): PostgresServerStore {
   return new PostgresServerStore(typeof options === 'string' ? { connectionString: options } : options);
 }
+
+/** A row of `PG_SQL.feedPage`: the page's head, then a record (all null when the page is empty). */
+type FeedPageRow = { readonly latest: string; readonly floor: string; readonly total?: string } & (
+  | (RecordRow & { readonly size: string | number })
+  | { readonly [column in keyof RecordRow | 'size']: null }
+);
 
 /** A bigint column as pg returns it (text), as a number. */
 function latestOf(result: pg.QueryResult<{ latest: string }>): SyncCursor {
@@ -161,7 +172,7 @@ export class PostgresServerStore implements ServerStore {
    */
   #steps(client: pg.PoolClient): TransactionSteps {
     const pending = pendingWrites();
-    /** The highest version so far: read once, under the push lock, which no other writer holds meanwhile. */
+    /** The highest version so far: read as the push lock is taken (no other writer holds it meanwhile), then counted on. */
     let latest: number | undefined;
     // What the commit's notification names: collectives written, and the versions.
     const collectives = new Set<string>();
@@ -171,7 +182,7 @@ export class PostgresServerStore implements ServerStore {
       if (pending.empty && note === null) return;
       await client.query(PG_SQL.flushWrites, [...pending.take(), note === null ? null : POSTGRES_CHANNEL, note]);
     };
-    const tx: ServerStoreTransaction = {
+    const tx: ReadAheadTransaction = {
       getRecords: async (keys) => {
         const found = new Map<string, ServerRecord>();
         if (keys.length === 0) return found;
@@ -201,9 +212,36 @@ export class PostgresServerStore implements ServerStore {
       putInstance: async (record) => {
         pending.instances.set(record.instanceId, record);
       },
+      readAhead: async (keys) => {
+        const { rows } = await client.query<RecordRow & { kind: 'r' | 'a' | 'i' }>(PG_SQL.readAhead, [
+          keys.records.map((k) => k.collective),
+          keys.records.map((k) => k.id),
+          keys.sources,
+          keys.instanceIds,
+        ]);
+        const found: ReadAhead = { records: new Map(), appliedSeqs: new Map(), instances: new Map() };
+        for (const row of rows) {
+          if (row.kind === 'r') found.records.set(recordKey(row.collective, row.id), recordFromRow(row));
+          else if (row.kind === 'a') found.appliedSeqs.set(row.collective, Number(row.version));
+          else found.instances.set(row.collective, instanceFromRow({ instance_id: row.collective, owner: row.id, key_id: row.op, seq: row.version, recent: row.value ?? '[]' }));
+        }
+        // What this transaction holds and has not sent yet is newer than the database.
+        for (const { collective, id } of keys.records) {
+          const held = pending.row(collective, id);
+          if (held !== undefined) found.records.set(recordKey(collective, id), held);
+        }
+        for (const [source, seq] of pending.applied) found.appliedSeqs.set(source, seq);
+        for (const [instanceId, record] of pending.instances) found.instances.set(instanceId, record);
+        return found;
+      },
+      latestVersion: async () => {
+        if (latest === undefined) throw new SyncError(ErrorCode.INTERNAL, 'A Postgres push transaction was read before it began');
+        return latest;
+      },
       writeRecords: async (writes) => {
         if (writes.length === 0) return [];
-        let version = (latest ??= latestOf(await client.query<{ latest: string }>(PG_SQL.latestVersion)));
+        if (latest === undefined) throw new SyncError(ErrorCode.INTERNAL, 'A Postgres push transaction wrote before it began');
+        let version = latest;
         after = Math.min(after, version);
         const written = writes.map((row): ServerRecord => ({ ...row, version: ++version }));
         latest = upTo = version;
@@ -216,7 +254,9 @@ export class PostgresServerStore implements ServerStore {
     return {
       tx,
       begin: async () => {
-        await client.query(PG_SQL.beginPush);
+        // A multi-statement query answers one result per statement: the latest version is the last.
+        const results = (await client.query(PG_SQL.beginPushReadingLatest)) as unknown as pg.QueryResult<{ latest: string }>[];
+        latest = latestOf(results[results.length - 1] as pg.QueryResult<{ latest: string }>);
       },
       commit: async (wrote) => {
         // The notification is delivered when the transaction commits.
@@ -231,24 +271,17 @@ export class PostgresServerStore implements ServerStore {
 
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
     await this.#init();
-    return this.#withClient(async (client) => {
-      // One snapshot for the page, the latest version and the count.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      try {
-        const params = [query.after, query.collectives ?? null, query.excludeSource ?? null];
-        const { rows } = await client.query<RecordRow & { size: number | string }>(PG_SQL.feedPage, [...params, query.limit + 1, query.maxBytes ?? null]);
-        const fill = feedFill(query);
-        for (const row of rows) if (!fill.add(Number(row.size), () => recordFromRow(row))) break;
-        const { rows: [both] } = await client.query<{ latest: string; floor: string }>(PG_SQL.latestAndFloor, [query.collectives ?? null]);
-        const latest = Number(both?.latest);
-        const total = query.withTotal === true ? Number((await client.query<{ total: string }>(PG_SQL.feedCount, params)).rows[0]?.total) : undefined;
-        await client.query('COMMIT');
-        return changePage(query, { fill, latest, total, gcFloor: Number(both?.floor) });
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    // One statement: its own snapshot for the page, the latest version, the floor and the count.
+    const params = [query.after, query.collectives ?? null, query.excludeSource ?? null, query.limit + 1, query.maxBytes ?? null];
+    const { rows } = await this.#pool.query<FeedPageRow>(query.withTotal === true ? PG_SQL.feedPageWithTotal : PG_SQL.feedPage, params);
+    const head = rows[0] as FeedPageRow;
+    const fill = feedFill(query);
+    for (const row of rows) {
+      if (row.version === null) break; // the empty page's one row
+      if (!fill.add(Number(row.size), () => recordFromRow(row as RecordRow))) break;
+    }
+    const total = query.withTotal === true ? Number(head.total) : undefined;
+    return changePage(query, { fill, latest: Number(head.latest), total, gcFloor: Number(head.floor) });
   }
 
   async sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {

@@ -6,14 +6,15 @@
  * in-memory quota). `launchPersistentContext` has a disk profile but no browser-level
  * CDP session, which the worker needs. So we start /usr/bin/chromium ourselves with a
  * fresh user-data dir and a DevTools port, and connect playwright-core over CDP: the
- * default context is the on-disk profile.
+ * default context is the on-disk profile. The bench measures with it; the crash test
+ * kills it (`crash()`, every process at once) and starts it again on the same profile.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession } from 'playwright-core';
-import { spawnTracked } from '../../tools/children.ts';
-import { CHROMIUM_PATH } from '../../tools/chromium.ts';
+import { spawnTracked } from './children.ts';
+import { CHROMIUM_PATH } from './chromium.ts';
 
 /** The flags of the bench's Chromium; the last three keep background work out of the figures. */
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -26,14 +27,30 @@ export interface DiskChromium {
   readonly userDataDir: string;
   /** A browser-level CDP session (for worker targets). */
   cdp(): Promise<CDPSession>;
-  /** Disconnects, ends the process and deletes the profile. */
+  /** Disconnects, ends the process and deletes the profile (unless it was given). */
   close(): Promise<void>;
+  /**
+   * Kills the browser and all its processes with SIGKILL, as a power cut or the OS's
+   * OOM killer would: no shutdown, no flush. The profile stays for a relaunch.
+   */
+  crash(): Promise<void>;
+}
+
+/** Options of {@link launchOnDisk}. */
+export interface OnDiskOptions {
+  /** The profile to run on (kept afterwards); default a fresh one, deleted by `close()`. */
+  readonly userDataDir?: string;
 }
 
 /** Starts Chromium on a fresh user-data dir and connects to it. */
-export async function launchOnDisk(): Promise<DiskChromium> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'pulsesync-bench-chromium-'));
-  const child = spawnTracked(CHROMIUM_PATH, [...FLAGS, `--user-data-dir=${userDataDir}`, '--remote-debugging-port=0', 'about:blank']);
+export async function launchOnDisk(options: OnDiskOptions = {}): Promise<DiskChromium> {
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'pulsesync-bench-chromium-'));
+  const ownProfile = options.userDataDir === undefined;
+  // A crashed run leaves its port file behind; the new run writes its own.
+  rmSync(join(userDataDir, 'DevToolsActivePort'), { force: true });
+  // Its own process group, so crash() reaches the renderers and utility processes too.
+  const child = spawnTracked(CHROMIUM_PATH, [...FLAGS, `--user-data-dir=${userDataDir}`, '--remote-debugging-port=0', 'about:blank'], { detached: true });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // Keep draining output so a chatty browser never blocks on a full pipe.
   child.stdout?.resume();
   child.stderr?.resume();
@@ -48,7 +65,7 @@ export async function launchOnDisk(): Promise<DiskChromium> {
         child.kill('SIGTERM');
       });
     }
-    rmSync(userDataDir, { recursive: true, force: true });
+    if (ownProfile) rmSync(userDataDir, { recursive: true, force: true });
   };
   try {
     // Chromium writes the port it chose, and the browser target's path, to DevToolsActivePort.
@@ -75,6 +92,12 @@ export async function launchOnDisk(): Promise<DiskChromium> {
       async close() {
         await browser.close().catch(() => undefined);
         await stop();
+      },
+      async crash() {
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
+        await exited;
+        // The group's other processes die with the signal too; give the kernel a moment to reap them.
+        await new Promise((r) => setTimeout(r, 200));
       },
     };
   } catch (error) {
