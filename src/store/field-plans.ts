@@ -76,7 +76,7 @@ export function lostWrites(before: FieldRecord, after: FieldRecord, instanceId: 
     losses.push({
       path: had.path,
       had: { hlc: had.hlc, source: had.source, ...(had.deleted === true ? {} : { value: had.value ?? null }) },
-      won: { hlc: won.hlc, source: won.source, ...wonValue, ...wonVersion },
+      won: { hlc: won.hlc, source: won.source, path: won.path, ...wonValue, ...wonVersion },
       pending,
     });
   }
@@ -92,8 +92,8 @@ function describeLoss({ path, had, won, pending }: FieldLoss): string {
 /** The conflict of a server state that overruled `fields` of this replica's writes in `held`. */
 function lostConflict(held: ReplicaRecord, remote: PulledChange, fields: readonly FieldLoss[]): LocalConflict {
   const local = recordState(held);
-  // The fields that did not lose stay beside those that won, unless the whole record lost.
-  const outcome = fields.some((loss) => loss.path.length === 0) ? 'remote' : 'merged';
+  // The fields that did not lose stay beside those that won, unless a write of the whole record won.
+  const outcome = fields.some((loss) => loss.won.path.length === 0) ? 'remote' : 'merged';
   const reason = `${fields.map(describeLoss).join('; ')}; ${RULE}`;
   const { collective, id } = remote;
   return { collective, id, local: { ...local, hlc: held.hlc }, remote, winner: 'remote', report: { collective, id, policy: 'field-last-write-wins', local, remote, outcome, reason, fields } };

@@ -30,8 +30,8 @@ export interface FieldLoss {
   readonly path: FieldPath;
   /** What this replica had written there (no `value`: it had deleted it). */
   readonly had: WriteStamp & { readonly value?: JsonValue };
-  /** The write that won (no `value`: it deleted the field). */
-  readonly won: WriteStamp & { readonly value?: JsonValue; readonly version?: number };
+  /** The write that won, at its path (`[]`: it wrote the whole record); no `value`: it deleted there. */
+  readonly won: WriteStamp & { readonly path: FieldPath; readonly value?: JsonValue; readonly version?: number };
   /**
    * True when this replica's write was still waiting to be pushed; false when it had
    * been pushed, and the server said the winner was written without seeing it.
@@ -116,7 +116,7 @@ export interface FieldConflict {
   readonly local: RecordState;
   /** The server's state that won. */
   readonly remote: PulledChange;
-  /** `merged`: the fields that did not lose stay beside those that won; `remote`: the whole record lost. */
+  /** `merged`: the fields that did not lose stay beside those that won; `remote`: a write of the whole record won. */
   readonly outcome: 'merged' | 'remote';
   readonly reason: string;
   readonly fields: readonly FieldLoss[];
