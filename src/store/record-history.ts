@@ -7,7 +7,8 @@
  * same transaction as the state it explains, read with it, and dropped with it.
  *
  * An entry is noted when a write first appears in the record: a local write, or a
- * server state (pulled, or in a push's answer) that brings writes the replica lacked.
+ * server state (pulled, or in a push's answer) that brings writes the replica lacked;
+ * and once more when the server tells what a write held already overruled.
  */
 import { asFieldRecord, EMPTY_FIELD_RECORD, stampKey, writesOfRecord, type FieldRecord } from '../protocol/field-merge.ts';
 import { readPath } from '../protocol/field-path.ts';
@@ -41,14 +42,17 @@ export function withHistory(
   losses: readonly FieldLoss[] = [],
 ): ReplicaRecord {
   const before = fieldsOf(held);
-  const known = new Set(before.fields.map(stampKey));
+  const known = new Map(before.fields.map((stamp) => [stampKey(stamp), stamp]));
   // What held writes held, to name the value of a write overruled.
   const heldValues = new Map(writesOfRecord(before).map((write) => [`${write.hlc}|${write.source}`, write.value]));
   const record = asFieldRecord(after);
   const value = record.op === 'put' ? record.value : undefined;
   const entries: HistoryEntry[] = [];
   for (const stamp of record.fields) {
-    if (known.has(stampKey(stamp))) continue;
+    // A write held already is noted once more only when the server now tells what it
+    // overruled (the winner of a concurrent edit learns it from the stamp it pulls).
+    const was = known.get(stampKey(stamp));
+    if (was !== undefined && (stamp.over === undefined || was.over !== undefined)) continue;
     const beaten = losses.filter((loss) => loss.won.hlc === stamp.hlc && loss.won.source === stamp.source).map((loss) => loss.had);
     const told = (stamp.over ?? []).filter((over) => !beaten.some((had) => had.hlc === over.hlc && had.source === over.source));
     const overruled = [...beaten, ...told].map((write) => ({

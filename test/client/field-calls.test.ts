@@ -92,3 +92,18 @@ describe('patch', () => {
     await laptop.close();
   });
 });
+
+describe('explain', () => {
+  it('answers from the worker with the record’s writes and history', async () => {
+    world = tabsWorld();
+    const client = world.open({ config: FIELDS });
+    await client.put('todos', 't', { title: 'milk' });
+    await client.patch('todos', 't', { done: true });
+    const explained = await client.explain('todos', 't');
+    expect(explained).toMatchObject({ exists: true, value: { title: 'milk', done: true } });
+    expect(explained.history.map((entry) => [entry.path, entry.via])).toEqual([
+      [[], 'local'],
+      [['done'], 'local'],
+    ]);
+  });
+});

@@ -7,41 +7,8 @@
  * it, and the loser learns it when it pulls). Real engines, fake IndexedDB replicas with
  * field-level records, the memory server.
  */
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { SyncManager } from '../../src/engine/sync-manager.ts';
-import type { ConflictInfo, SyncConfigInput } from '../../src/engine/types.ts';
-import { fieldStore, type FieldStore } from '../../src/store/field-seam.ts';
-import { openReplica } from '../../src/store/idb-replica.ts';
-import { replicaFields } from '../../src/store/replica-fields.ts';
-import { memoryTransport, newServer, type TestServer } from './fixtures.ts';
-
-const FIELDS: SyncConfigInput = { conflictResolution: 'field-last-write-wins' };
-
-/** A device: a replica with field-level records whose clock runs `skewMs` off, and what it heard. */
-async function device(server: TestServer, name: string, skewMs: number) {
-  const replica = fieldStore(await openReplica({ name, indexedDB: new IDBFactory(), IDBKeyRange, now: () => Date.now() + skewMs, fields: replicaFields }), 'test');
-  const heard: ConflictInfo[] = [];
-  const manager = (config: SyncConfigInput = FIELDS) => {
-    const sync = new SyncManager(replica, memoryTransport(server), config);
-    sync.on('conflict', (conflict) => heard.push(conflict));
-    return sync;
-  };
-  const sync = manager();
-  return { replica: replica as FieldStore, sync, manager, heard, id: replica.instanceId };
-}
-
-/** Two devices holding `todos/t`, synced. */
-async function twoDevices() {
-  const { server } = newServer();
-  // B's clock runs ahead: of two concurrent edits, B's is the later.
-  const a = await device(server, `a-${Math.random()}`, 0);
-  const b = await device(server, `b-${Math.random()}`, 50);
-  await a.replica.put('todos', 't', { title: 'milk', done: false });
-  await a.sync.syncOnce();
-  await b.sync.syncOnce();
-  return { a, b };
-}
+import { FIELDS, twoDevices } from './field-devices.ts';
 
 describe('conflict events under field-last-write-wins', () => {
   it('tells the device whose pushed edit a concurrent one overruled, when it pulls, and nobody else', async () => {
