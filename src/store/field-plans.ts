@@ -32,8 +32,8 @@ import {
 import { isPathPrefix, readPath } from '../protocol/field-path.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { recordState } from '../protocol/record-state.ts';
-import type { InstanceId, PatchState, PulledChange, RecordKey } from '../protocol/types.ts';
-import type { WriteStamp } from '../protocol/write-order.ts';
+import type { FieldStamp, InstanceId, PatchState, PulledChange, RecordKey } from '../protocol/types.ts';
+import { compareWrites, type WriteStamp } from '../protocol/write-order.ts';
 import type { FieldLoss, RemoteMeeting } from './field-seam.ts';
 import { fieldsOf, RULE, withHistory } from './record-history.ts';
 import type { LogEntry, ReplicaRecord } from './schema.ts';
@@ -66,9 +66,13 @@ export function lostWrites(before: FieldRecord, after: FieldRecord, instanceId: 
   const losses: FieldLoss[] = [];
   for (const had of writesOfRecord(before)) {
     if (had.source !== instanceId || kept.has(stampKey(had))) continue;
-    // The write that hid it lies at its path or above (only those hide a write).
-    const won = after.fields.find((stamp) => isPathPrefix(stamp.path, had.path) && stamp.source !== instanceId);
-    if (won === undefined) continue;
+    // What hides it now lies at its path or above and is later (only those hide a write):
+    // the latest of them won. A later write of this replica there is an edit, not a loss.
+    let won: FieldStamp | undefined;
+    for (const stamp of after.fields) {
+      if (isPathPrefix(stamp.path, had.path) && compareWrites(stamp, had) > 0 && (won === undefined || compareWrites(stamp, won) > 0)) won = stamp;
+    }
+    if (won === undefined || won.source === instanceId) continue;
     const pending = isPending(had.hlc);
     if (!pending && won.over?.some((over) => over.hlc === had.hlc && over.source === had.source) !== true) continue;
     const wonValue = won.deleted === true ? {} : { value: readPath(afterValue, won.path) ?? null };

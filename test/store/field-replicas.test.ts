@@ -4,11 +4,12 @@
  * few milliseconds apart, push their logs (taking in the server states a push answers
  * with conflicts), pull in small pages, in random order. With everything pushed and
  * pulled, every replica holds what the naive model (`test/protocol/field-lww-model.ts`)
- * says of all the changes pushed. The engine will drive these same calls once it knows
- * the policy; here the test drives them.
+ * says of all the changes pushed. Every write a replica is told it lost (a conflict's
+ * `fields`) was its own, and lost to a later write. The engine drives these same calls;
+ * here the test drives them, in orders the engine would not.
  *
- * - `FIELD_REPLICA_SEEDS=500 npx vitest run test/store/field-replicas.test.ts` runs more
- *   seeds (default 30);
+ * - `FIELD_REPLICA_SEEDS=10000 npx vitest run test/store/field-replicas.test.ts` runs
+ *   more seeds (default 200);
  * - `FIELD_REPLICA_SEED=123 …` replays one seed.
  */
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
@@ -20,7 +21,8 @@ import { openReplica } from '../../src/store/idb-replica.ts';
 import { fieldStore } from '../../src/store/field-seam.ts';
 import { replicaFields } from '../../src/store/replica-fields.ts';
 import { memoryDatabases, memoryReplica } from '../../src/store/memory-replica.ts';
-import type { LocalStore } from '../../src/store/types.ts';
+import type { ApplyResult, LocalStore } from '../../src/store/types.ts';
+import { compareWrites } from '../../src/protocol/write-order.ts';
 import { seededRandom, type SeededRandom } from '../../src/testing/seeded-random.ts';
 import { randomChange, type RecordChange } from '../protocol/field-changes.ts';
 import { modelRecord } from '../protocol/field-lww-model.ts';
@@ -33,10 +35,21 @@ const NOW = 1_700_000_000_000;
 function seedList(): number[] {
   const one = process.env['FIELD_REPLICA_SEED'];
   if (one !== undefined && one !== '') return [Number(one)];
-  return Array.from({ length: Number(process.env['FIELD_REPLICA_SEEDS'] ?? 30) }, (_, i) => i + 1);
+  return Array.from({ length: Number(process.env['FIELD_REPLICA_SEEDS'] ?? 200) }, (_, i) => i + 1);
 }
 
-const totals = { seeds: 0, writes: 0, pushes: 0, conflicts: 0, pulledPages: 0 };
+const totals = { seeds: 0, writes: 0, pushes: 0, conflicts: 0, pulledPages: 0, lostFields: 0 };
+
+/** Checks what a replica was told it lost: its own writes, each to a later one. */
+function checkLosses(replica: LocalStore, result: ApplyResult): void {
+  for (const conflict of result.conflicts) {
+    for (const loss of conflict.report?.fields ?? []) {
+      totals.lostFields++;
+      expect(loss.had.source, `${replica.name} was told it lost a write of another`).toBe(replica.instanceId);
+      expect(compareWrites(loss.won, loss.had), `${replica.name} lost ${JSON.stringify(loss.had)} to an earlier write`).toBeGreaterThan(0);
+    }
+  }
+}
 
 /** Pushes some of the replica's log as the engine would, and acknowledges what the server dealt with. */
 async function push(server: ReturnType<typeof createSyncServer>, replica: LocalStore, random: SeededRandom, pushed: Map<string, PushedChange>, all = false): Promise<void> {
@@ -49,7 +62,7 @@ async function push(server: ReturnType<typeof createSyncServer>, replica: LocalS
     // The record as the change found it: merged with what the replica holds (the change included).
     const states = answer.conflicts.flatMap((conflict) => (conflict.server === null ? [] : [conflict.server]));
     totals.conflicts += states.length;
-    if (states.length > 0) await replica.applyRemote(states, { policy: POLICY });
+    if (states.length > 0) checkLosses(replica, await replica.applyRemote(states, { policy: POLICY }));
     await replica.acknowledge(PEER, answer.ackedSeq);
     if (!all) return;
   }
@@ -59,7 +72,7 @@ async function pull(server: ReturnType<typeof createSyncServer>, replica: LocalS
   for (let page = 0; page < 1000; page++) {
     const from = await replica.pullCursor(PEER);
     const answer = await server.handlePull({ instanceId: replica.instanceId, cursor: from, batchSize: 2 });
-    await replica.applyRemote(answer.changes, { policy: POLICY, cursor: { peer: PEER, from, to: answer.newCursor } });
+    checkLosses(replica, await replica.applyRemote(answer.changes, { policy: POLICY, cursor: { peer: PEER, from, to: answer.newCursor } }));
     totals.pulledPages++;
     if (!answer.hasMore) return;
   }
