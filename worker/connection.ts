@@ -122,6 +122,11 @@ export class Connection {
   /** Delivers an event to this tab's page and to every other tab. */
   publish(event: WorkerEvent): void {
     this.deliver(event);
+    this.tellTabs(event);
+  }
+
+  /** Delivers an event to every other tab (not to this tab's page). */
+  tellTabs(event: WorkerEvent): void {
     this.post({ kind: 'event', from: this.tabId, event });
   }
 

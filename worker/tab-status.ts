@@ -67,7 +67,7 @@ export class TabStatus {
     const json = JSON.stringify(status);
     if (this.#view.leader() !== undefined && json !== this.#shown.tabs) {
       this.#shown.tabs = json;
-      this.#connection.post({ kind: 'event', from: this.#connection.tabId, event: { type: 'status', payload: status } });
+      this.#connection.tellTabs({ type: 'status', payload: status });
     }
     if (json === this.#shown.page) return;
     this.#shown.page = json;
@@ -77,7 +77,7 @@ export class TabStatus {
   /** A tab joined: a leader tells it where sync stands. */
   answerHello(): void {
     if (this.#view.leader() === undefined) return;
-    this.#connection.post({ kind: 'event', from: this.#connection.tabId, event: { type: 'status', payload: this.current() } });
+    this.#connection.tellTabs({ type: 'status', payload: this.current() });
   }
 
   /**

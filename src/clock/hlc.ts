@@ -93,7 +93,7 @@ export interface HybridClockOptions {
  * server refuses. Every stamp `tick()` returns is well formed and within the bound.
  */
 export class HybridClock {
-  readonly node: string;
+  declare readonly node: string;
   readonly #now: () => number;
   readonly #maxDriftMs: number;
   #wallMs = 0;

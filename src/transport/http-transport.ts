@@ -204,21 +204,17 @@ export function httpTransport(options: HttpTransportOptions): SyncTransport {
   };
   if (options.live !== false) {
     transport.live = (handlers: LiveHandlers) => {
-      let lastUsed: TokenPromise | undefined;
-      let refused: TokenPromise | undefined;
+      /** The token of the last attempt: after a 401, the refused one. */
+      let used: TokenPromise | undefined;
       return openSseChannel(
         {
           url: `${base}/sync/live`,
           fetch: fetchFn,
           timers,
-          headers: async () => {
-            const made = await headers(refused);
-            refused = undefined;
-            lastUsed = made.used;
+          headers: async (unauthorized) => {
+            const made = await headers(unauthorized ? used : undefined);
+            used = made.used;
             return made.headers;
-          },
-          onUnauthorized: () => {
-            refused = lastUsed;
           },
           ...options.liveOptions,
         },

@@ -49,10 +49,11 @@ export interface SseChannelOptions {
   /** The stream URL. */
   readonly url: string;
   readonly fetch: typeof fetch;
-  /** Headers for each connection attempt (the Authorization header, fresh each time). */
-  readonly headers: () => Promise<Record<string, string>>;
-  /** A 401 on connect: refresh the credentials before the next attempt. */
-  readonly onUnauthorized?: () => void;
+  /**
+   * Headers for each connection attempt (the Authorization header, fresh each time);
+   * `unauthorized`: the last attempt got a 401, so refresh the credentials.
+   */
+  readonly headers: (unauthorized: boolean) => Promise<Record<string, string>>;
   /** Reconnect delays: from `initialDelayMs` doubling up to `maxDelayMs`, jittered. Defaults 500 ms, 30 s. */
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -78,6 +79,7 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
   const timers = options.timers ?? globalTimers;
   let closed = false;
   let attempt = 0;
+  let unauthorized = false;
   let abort: AbortController | undefined;
   /** The pending reconnect, if any (boxed: a fake timer may return any handle, even undefined). */
   let retryTimer: { readonly handle: unknown } | undefined;
@@ -93,13 +95,15 @@ export function openSseChannel(options: SseChannelOptions, handlers: LiveHandler
     let connected = false;
     try {
       armIdle();
+      const headers = await options.headers(unauthorized);
+      unauthorized = false;
       const response = await options.fetch(options.url, {
         method: 'GET',
-        headers: { accept: 'text/event-stream', ...(await options.headers()) },
+        headers: { accept: 'text/event-stream', ...headers },
         signal: controller.signal,
         cache: 'no-store',
       });
-      if (response.status === 401) options.onUnauthorized?.();
+      unauthorized = response.status === 401;
       const type = response.headers.get('content-type') ?? '';
       if (!response.ok || response.body === null || !type.includes('text/event-stream')) {
         await response.body?.cancel().catch(() => undefined);

@@ -31,14 +31,15 @@ describe.each(engines)('collections and React hooks in %s', (engine) => {
     await other.evaluate((o) => window.pulse.open(o), { name, url: device.serverUrl, token: h.server.token });
     await other.evaluate((n) => window.pulse.put(n, 'todos', 't1', { title: 'from the other tab', done: false, createdAt: 20 }), name);
     await other.evaluate((n) => window.pulse.put(n, 'todos', 't0', { title: 'older', done: true, createdAt: 10 }), name);
-    const seen = await waitFor('the other tab’s writes', () => view(app), (v) => v.todos.length === 2 && v.open === '1');
+    const seen = await waitFor('the other tab’s writes', () => view(app), (v) => v.todos.length === 2 && v.open === '1' && v.first === 'from the other tab');
     expect(seen).toMatchObject({ todos: ['older', 'from the other tab'], open: '1', first: 'from the other tab' });
 
     // And its own writes, through the collection.
     await app.evaluate(() => window.reactApp.add('t2', 'newest', 30));
     await waitFor('its own write', () => view(app), (v) => v.todos.length === 3 && v.open === '2');
     await other.evaluate((n) => window.pulse.remove(n, 'todos', 't1'), name);
-    const after = await waitFor('the delete', () => view(app), (v) => v.todos.length === 2);
+    // The three hooks re-render on their own: wait until each has heard the delete.
+    const after = await waitFor('the delete', () => view(app), (v) => v.todos.length === 2 && v.open === '1' && v.first === '(none)');
     expect(after).toMatchObject({ todos: ['older', 'newest'], open: '1', first: '(none)' });
     expect(await h.pageErrors(app)).toEqual([]);
     await other.evaluate((n) => window.pulse.close(n), name);
