@@ -278,8 +278,8 @@ export interface RejectedChange {
  * Under `field-last-write-wins` a change is reported here when it met writes, on the
  * paths it wrote, that its writer had not seen (written after its `baseVersion` by
  * another replica), or when any part of it lost: whether it won or lost each path is
- * in the stamps. `server` is then the record as the change found it, before the
- * change was merged in: merged with the change, it gives the server's new state.
+ * in the stamps. `server` is then the record as the server holds it once the change
+ * is merged in (as the change found it, when nothing of the change was kept).
  */
 export interface ServerConflict {
   readonly seq: number;

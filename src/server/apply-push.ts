@@ -238,6 +238,15 @@ export async function applyPushIn(
   const instance = await admit?.(tx, applied);
   const { rejected, candidates } = screen(request, applied, access, bounds);
   const conflicts: ServerConflict[] = [];
+  /**
+   * The conflicts of field-level changes merged into their record, by record: their
+   * `server` is the record as this push wrote it (with its version), not as the change
+   * found it. A replica merges it whether or not it still holds the change itself:
+   * another tab's push of the same change may have been acknowledged first, and an
+   * acknowledged delete leaves no tombstone; the record as found would bring back what
+   * the change removed (chaos seed 41 of field-last-write-wins).
+   */
+  const mergedConflicts = new Map<string, number[]>();
   const writes = new Map<string, ServerRecordWrite>();
   let accepted = 0;
   let conflictBytes = 0;
@@ -266,7 +275,9 @@ export async function applyPushIn(
       writes.set(key, field?.write ?? toWrite(change as SyncChange));
       accepted++;
     } else if (verdict !== 'same') {
-      const server = current.get(key) as ServerRecord;
+      const found = current.get(key) as ServerRecord;
+      // A field-level change merged in: the answer bears the record as written (see below).
+      const server: ServerRecord = verdict === 'merged' && field?.write !== undefined ? { ...field.write, version: found.version } : found;
       // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
       const visible = access === undefined || access.canRead(change.collective);
       const bytes = visible ? answerBytes(server) : 0;
@@ -289,6 +300,7 @@ export async function applyPushIn(
         writes.delete(key);
         writes.set(key, field.write);
         accepted++;
+        if (visible) mergedConflicts.set(key, [...(mergedConflicts.get(key) ?? []), conflicts.length - 1]);
       }
     }
   }
@@ -297,6 +309,9 @@ export async function applyPushIn(
     if (i > 0) await budget.pause();
     const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
     highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
+    for (const row of written) {
+      for (const at of mergedConflicts.get(recordKey(row.collective, row.id)) ?? []) conflicts[at] = { ...(conflicts[at] as ServerConflict), server: toPulledChange(row) };
+    }
   }
   const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
   const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;

@@ -9,7 +9,7 @@
  * replica is a write the writer had not seen; where its path and one of the change's
  * overlap, the two are concurrent. The later of them wins that path as always, and:
  * - the loser's writer, when it is this change's, is told in the push answer's
- *   `conflicts` (with the record as the change found it);
+ *   `conflicts` (with the record as this push left it);
  * - when this change wins, its stamp names the write it overruled (`over`), so that
  *   writer is told when it pulls the record.
  * Writes to different fields are not concurrent in this sense: both stay, nobody lost.

@@ -122,8 +122,14 @@ export function mergedRemote(held: ReplicaRecord | undefined, incoming: PulledCh
  * `changes[i]`, read before); a record met twice merges twice. Returns the records to
  * write, each once, in the order first met, with their history, and a conflict for
  * each record where this replica lost writes.
+ *
+ * With `fed`, the states come from the feed, and a record the merge leaves as it is
+ * is written again too (its version raised to the state's): a snapshot's page must
+ * write every record it brings, or the snapshot's end drops it as not brought
+ * (`pull-snapshot.ts`). A record holds a feed state already when a push's answer brought
+ * it (chaos seed 28 of field-last-write-wins lost a record so).
  */
-export function mergeRemoteStates(meeting: RemoteMeeting): { written: PulledChange[]; conflicts: LocalConflict[] } {
+export function mergeRemoteStates(meeting: RemoteMeeting, fed = false): { written: PulledChange[]; conflicts: LocalConflict[] } {
   // Both replicas always say who they are (`meet`, the memory replica's own plans).
   const { changes, instanceId = '' } = meeting;
   const pending = pendingWrites(meeting.entries ?? []);
@@ -135,7 +141,10 @@ export function mergeRemoteStates(meeting: RemoteMeeting): { written: PulledChan
     if (!current.has(key)) current.set(key, meeting.held?.[i]);
     const held = current.get(key);
     const merged = mergedRemote(held, change);
-    if (merged === undefined) return;
+    if (merged === undefined) {
+      if (fed && held !== undefined && !written.has(key)) written.set(key, { ...held, version: Math.max(held.version ?? 0, change.version) } as PulledChange);
+      return;
+    }
     const { before, ...record } = merged;
     const fields = lostWrites(before, asFieldRecord(record), instanceId, (hlc) => pending.has(`${key}|${hlc}`));
     const noted = withHistory(held, record, 'server', instanceId, fields) as PulledChange;

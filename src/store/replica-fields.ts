@@ -84,7 +84,7 @@ export const replicaFields: ReplicaFields = {
     if (input.policy !== 'field-last-write-wins') return planFeedBatch(input);
     // The cursor check and the clock as last-write-wins with nothing pending has them;
     // the merge decides what is written, pending writes kept (they are in the records).
-    return { ...planFeedBatch({ ...input, policy: 'last-write-wins', entries: [] }), ...mergeRemoteStates(input) };
+    return { ...planFeedBatch({ ...input, policy: 'last-write-wins', entries: [] }), ...mergeRemoteStates(input, true) };
   },
   planServerStates: (unchecked) => {
     const input = checked(unchecked);
