@@ -10,7 +10,7 @@ import type { SyncConfigInput } from '../../src/engine/types.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import type { ChaosStats, ChaosTransport } from '../../src/testing/chaos-transport.ts';
 import type { SeededRandom } from '../../src/testing/seeded-random.ts';
-import { pickWeighted } from './chaos-ops.ts';
+import { pickWeighted, type ChaosWrite } from './chaos-ops.ts';
 import type { ReplicaShape } from './chaos-shape.ts';
 
 /** What happened in a scenario, summed over seeds to prove every feature ran. */
@@ -73,12 +73,12 @@ export interface ScenarioContext {
   manager(replica: ChaosReplica, store?: LocalStore, config?: SyncConfigInput): SyncManager;
   /** Runs one manager call; a fault is fine, anything else is noted. Stops the manager after. */
   faultsOnly(replica: ChaosReplica, sync: SyncManager, run: (sync: SyncManager) => Promise<unknown>): Promise<void>;
-  /** Writes through `write()`; a failure is a problem unless `mayFail` (a crash may catch it). */
-  write(replica: ChaosReplica, writes: readonly LocalWrite[], mayFail: boolean): Promise<void>;
+  /** Writes through `write()` (patches through `patch()`); a failure is a problem unless `mayFail` (a crash may catch it). */
+  write(replica: ChaosReplica, writes: readonly ChaosWrite[], mayFail: boolean): Promise<void>;
   /** Writes the puts of `writes` through `putMany()`. */
   putMany(replica: ChaosReplica, writes: readonly LocalWrite[]): Promise<void>;
   /** Draws 1–4 writes to the collectives the replica syncs. */
-  drawWrites(replica: ChaosReplica): LocalWrite[];
+  drawWrites(replica: ChaosReplica): ChaosWrite[];
 }
 
 /** One kind of step. */
@@ -100,7 +100,7 @@ const syncOnce = (s: ScenarioContext, replica: ChaosReplica, store?: LocalStore)
 /** Every action, weighted as the scenario has always drawn them. */
 export const CHAOS_ACTIONS: readonly ChaosAction[] = [
   { name: 'write', weight: 30, run: (s, replica) => s.write(replica, s.drawWrites(replica), false) },
-  { name: 'putMany', weight: 8, run: (s, replica) => s.putMany(replica, s.drawWrites(replica).filter((w) => w.op === 'put')) },
+  { name: 'putMany', weight: 8, run: (s, replica) => s.putMany(replica, s.drawWrites(replica).filter((w): w is LocalWrite => w.op === 'put')) },
   { name: 'syncOnce', weight: 17, run: (s, replica) => syncOnce(s, replica) },
   { name: 'initialSync', weight: 7, run: (s, replica) => s.faultsOnly(replica, s.manager(replica), (m) => m.initialSync()) },
   { name: 'push-only', weight: 5, run: (s, replica) => s.faultsOnly(replica, s.manager(replica, undefined, { direction: 'push-only' }), (m) => m.syncOnce()) },

@@ -70,13 +70,25 @@ function writesOf(changes: Iterable<RecordChange>): ModelWrite[] {
   return writes;
 }
 
+/** The writes no later write at their path or above hides. */
+function showingOf(writes: readonly ModelWrite[]): ModelWrite[] {
+  return writes.filter((write) => !writes.some((other) => startsWith(write.path, other.path) && later(other, write)));
+}
+
+/** The latest write that shows once every change of `changes` has been seen (the record's clock as a whole), if any. */
+export function modelLatest(changes: Iterable<RecordChange>): { readonly hlc: string; readonly source: string } | undefined {
+  const showing = showingOf(writesOf(changes));
+  const latest = showing.reduce<ModelWrite | undefined>((a, b) => (a === undefined || later(b, a) ? b : a), undefined);
+  return latest === undefined ? undefined : { hlc: latest.hlc, source: latest.source };
+}
+
 /** What a record is once every change of `changes` has been seen. */
 export function modelRecord(changes: Iterable<RecordChange>): ModelRecord {
   const writes = writesOf(changes);
   const replay = [...writes].sort((a, b) => (later(a, b) ? 1 : later(b, a) ? -1 : a.path.length - b.path.length));
   let value: JsonValue | undefined;
   for (const write of replay) value = put(value, write.path, write.value);
-  const showing = writes.filter((write) => !writes.some((other) => startsWith(write.path, other.path) && later(other, write)));
+  const showing = showingOf(writes);
   const exists = showing.some((write) => write.value !== undefined);
   const stamps = [...new Set(showing.map((w) => `${JSON.stringify(w.path)}|${w.hlc}|${w.source}|${w.value === undefined ? 'deleted' : 'set'}`))].sort();
   return { value: exists ? value : undefined, stamps };
