@@ -91,8 +91,8 @@ export class Connection {
     const config = checkedConfig(options, worker);
     // Field-level records (and record history) are opt-in code, and only for their policy:
     // a worker without them refuses it now, not at its first pull.
-    const seam = FIELDS_BUILT ? (worker.fields as FieldsSeam | undefined) : undefined;
-    const fields = config.conflictResolution === 'field-last-write-wins' ? (seam ?? fieldsMissing(config.conflictResolution)).replica : undefined;
+    // (A build without them at all, the prebuilt default worker, refused the policy in checkedConfig.)
+    const fields = FIELDS_BUILT && config.conflictResolution === 'field-last-write-wins' ? ((worker.fields as FieldsSeam | undefined) ?? fieldsMissing(config.conflictResolution)).replica : undefined;
     const replica = await openReplica({
       name: options.name,
       ...request.replica,

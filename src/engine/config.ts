@@ -6,6 +6,7 @@ import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE, MAX_COLLECTIVE_LENGTH } from '../protocol/validate.ts';
 import type { ConflictPolicy } from '../protocol/types.ts';
+import { FIELDS_BUILT } from '../store/field-seam.ts';
 import type { RetryConfig, SyncConfig, SyncDirection } from './types.ts';
 
 /** PulseDB's `RetryConfig::default()`: 500 ms, doubling, capped at 30 s, exhausted after 10. */
@@ -112,7 +113,8 @@ const retryFields = /* @__PURE__ */ fields(
 const configFields = /* @__PURE__ */ fields(
   {
     direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
-    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins', 'field-last-write-wins'),
+    // The prebuilt default worker has no field-level records: it refuses their policy here (see FIELDS_BUILT).
+    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins', ...(FIELDS_BUILT ? (['field-last-write-wins'] as const) : [])),
     batchSize: /* @__PURE__ */ integer(1, MAX_BATCH_SIZE),
     pushIntervalMs: timerDelay,
     pullIntervalMs: timerDelay,

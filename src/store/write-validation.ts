@@ -47,7 +47,7 @@ export function recordsToWrites(records: readonly RecordInput[]): LocalWrite[] {
   });
 }
 
-const POLICIES: ReadonlySet<unknown> = new Set<ConflictPolicy>(['last-write-wins', 'server-wins', 'field-last-write-wins']);
+const POLICIES: ReadonlySet<unknown> = new Set<ConflictPolicy>(['last-write-wins', 'server-wins', ...(FIELDS_BUILT ? (['field-last-write-wins'] as const) : [])]);
 
 function assertCursor(value: unknown, field: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
