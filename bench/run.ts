@@ -11,8 +11,10 @@
  * Environment:
  *   BENCH_ROUNDS=3          rounds per section (at least 3 for a range worth reading)
  *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, patch, million
+ *   BENCH_LOCAL=put         section 1 measures the awaited puts only; BENCH_LIMITS_ONLY=1 drops peers and parts (sections 1-3)
  *   BENCH_MILLION=1         adds the 1,000,000-record initial sync (BENCH_MILLION_ROUNDS, default 1)
  *   BENCH_PROFILE=1         only a CPU profile of the worker during a 100k initial sync
+ *   BENCH_PROFILE=put       only CPU profiles of the worker and the page during awaited client.put calls
  *   CHROMIUM_PATH           default /usr/bin/chromium
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { localWritesSection } from './sections/local-writes.ts';
 import { millionSection } from './sections/million.ts';
 import { profileSection } from './sections/profile.ts';
 import { patchBytesSection } from './sections/patch-bytes.ts';
+import { profilePutSection } from './sections/profile-put.ts';
 import { queriesSection } from './sections/queries.ts';
 import { serverSection } from './sections/server.ts';
 import { serverTailSection } from './sections/server-tail.ts';
@@ -41,10 +44,10 @@ const RESULT_FILE = fileURLToPath(new URL('../.tmp/bench-result.json', import.me
 const env = process.env;
 const rounds = Math.max(1, Math.floor(Number(env['BENCH_ROUNDS'] ?? 3)) || 3);
 const only = env['BENCH_ONLY'] === undefined ? undefined : new Set(env['BENCH_ONLY'].split(',').map((s) => s.trim()));
-const profileOnly = env['BENCH_PROFILE'] === '1';
+const profileOnly = env['BENCH_PROFILE'] === '1' || env['BENCH_PROFILE'] === 'put';
 
 const plan: Section[] = profileOnly
-  ? [profileSection]
+  ? [env['BENCH_PROFILE'] === 'put' ? profilePutSection : profileSection]
   : [
       footprintSection, // first: seconds, and it needs no browser or server
       localWritesSection,

@@ -5,7 +5,7 @@
  */
 export { createSyncClient } from './client/sync-client.ts';
 export { defineCollections } from './client/define-collections.ts';
-export type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './client/types.ts';
+export type { ClientEventMap, CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './client/types.ts';
 export type {
   Collection,
   CollectionOf,
@@ -21,7 +21,7 @@ export type {
   WatchErrorListener,
 } from './client/collection-types.ts';
 export type { Condition, IndexKey, IndexSpec, QueryCursor } from './query/types.ts';
-export type { ClearLocalDataOptions, FieldCalls, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { ClearLocalDataOptions, FieldCalls, PageChangeEvent, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
 export type { AckEvent, ChangeRefusal, PushOutcome, RefusalReason, WriteReceipt } from './engine/acks.ts';
 export type { PendingWrite, PendingWritesOptions } from './store/outbox-view.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';

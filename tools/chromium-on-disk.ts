@@ -65,7 +65,19 @@ export async function launchOnDisk(options: OnDiskOptions = {}): Promise<DiskChr
         child.kill('SIGTERM');
       });
     }
-    if (ownProfile) rmSync(userDataDir, { recursive: true, force: true });
+    if (!ownProfile) return;
+    // A helper process of Chromium (its own group) may still be writing the profile as
+    // the browser exits (ENOTEMPTY): end the group, retry, and never fail a finished run on it.
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+    try {
+      rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      console.error(`could not remove the Chromium profile ${userDataDir}: ${String(error)}`);
+    }
   };
   try {
     // Chromium writes the port it chose, and the browser target's path, to DevToolsActivePort.

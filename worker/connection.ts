@@ -12,11 +12,11 @@ import { FIELDS_BUILT, fieldsMissing } from '../src/store/field-seam.ts';
 import type { LocalStore } from '../src/store/types.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
-import type { WorkerConnectOptions, WorkerEvent, WorkerEventSink, WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
+import type { WorkerConnectOptions, WorkerEventSink, WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
 import type { FieldsSeam } from './fields-seam.ts';
 import { leaderLockName } from './leader-lock.ts';
-import { defaultBroadcastChannel, TabChannel, tabChannelName, type TabMessage } from './tab-channel.ts';
+import { defaultBroadcastChannel, TabChannel, tabChannelName, type TabEvent, type TabMessage } from './tab-channel.ts';
 import type { SyncWorkerOptions, TransportSettings } from './worker-options.ts';
 
 /** What the page sent to connect, with the worker's own options. */
@@ -120,21 +120,27 @@ export class Connection {
   }
 
   /** Delivers an event to this tab's page and to every other tab. */
-  publish(event: WorkerEvent): void {
+  publish(event: TabEvent): void {
     this.deliver(event);
     this.tellTabs(event);
   }
 
   /** Delivers an event to every other tab (not to this tab's page). */
-  tellTabs(event: WorkerEvent): void {
+  tellTabs(event: TabEvent): void {
     this.post({ kind: 'event', from: this.tabId, event });
   }
 
-  /** Delivers an event to this tab's page only. */
-  deliver(event: WorkerEvent): void {
+  /** Delivers an event to this tab's page only; a pulled batch's `change` without its values (see `PageChangeEvent`). */
+  deliver(event: TabEvent): void {
     try {
       // A call back to the page over the wire: returns a promise, rejected once the page is gone.
-      Promise.resolve(this.#sink(event)).catch(() => undefined);
+      Promise.resolve(
+        this.#sink(
+          event.type === 'change' && event.payload.source === 'remote'
+            ? { type: 'change', payload: { source: 'remote', changes: event.payload.changes.map(({ value, ...change }) => change) } }
+            : event,
+        ),
+      ).catch(() => undefined);
     } catch {
       // The page side is gone; nothing to tell.
     }

@@ -10,7 +10,7 @@ import type { Timers } from '../src/engine/timers.ts';
 import type { SyncEventMap } from '../src/engine/types.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
 import { OutboxIndex } from '../src/store/outbox-view.ts';
-import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
+import type { ChangeEvent } from '../src/store/types.ts';
 import type { Connection } from './connection.ts';
 import { ForwardedCalls, runOn } from './forwarded-calls.ts';
 import type { Fence } from './leader-fence.ts';
@@ -19,7 +19,7 @@ import { LeaderTerms } from './leader-term.ts';
 import type { OnlineSignal } from './online-signal.ts';
 import type { PushWaiters } from './push-waiters.ts';
 import type { Session } from './session.ts';
-import type { ForwardedMethod, TabMessageHandlers } from './tab-channel.ts';
+import type { ForwardedMethod, TabEvent, TabMessageHandlers } from './tab-channel.ts';
 import { TabStatus } from './tab-status.ts';
 import { DEFAULT_LEADER_ANSWER_TIMEOUT_MS, DEFAULT_LEADER_SILENCE_MS, type SyncWorkerOptions } from './worker-options.ts';
 
@@ -41,17 +41,31 @@ export interface SessionHost {
 export interface SessionRooms {
   /** The rooms of a session around `connection`, wired to each other and to the host. */
   sessionOf(connection: Connection): Session;
-  /** Tells every tab; this tab's outbox hears it first. */
-  publish(session: Session, event: WorkerEvent): void;
+  /** Tells every tab; this tab's outbox hears it first; a local change reaches the other tabs a little later, gathered. */
+  publish(session: Session, event: TabEvent): void;
 }
+
+/** How long the other tabs wait for a local write's change, gathering those of the writes after it. */
+const TELL_TABS_MS = 16;
 
 /** Builds sessions for `host`. */
 export function sessionRooms(host: SessionHost): SessionRooms {
   const { tabId, options, locks, online, timers, waiters, current, yieldToClear } = host;
+  /**
+   * Local changes not yet told to the other tabs, with the connection whose tabs they are
+   * for: a session closed and another opened within TELL_TABS_MS must not have its
+   * changes told on the first one's channel (its close tells them; a timer of a batch
+   * told already does nothing).
+   */
+  let untold: { readonly connection: Connection; readonly changes: ChangeEvent['changes'][] } | undefined;
   return { sessionOf, publish };
 
   /** The rooms of a session around `connection`, wired to each other and to `host`. */
   function sessionOf(connection: Connection): Session {
+    // A closing tab still tells the others of its last writes.
+    connection.keep(() => {
+      if (untold?.connection === connection) tellUntold();
+    });
     const terms: LeaderTerms = new LeaderTerms(locks, connection.lockName, {
       newManager: (fence) => newManager(session, 'leader', fence),
       beat: () => connection.post({ kind: 'beat', from: tabId }),
@@ -88,10 +102,29 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     return session;
   }
 
-  /** Tells every tab; this tab's outbox hears it first (`heard`). */
-  function publish(session: Session, event: WorkerEvent): void {
-    heard(session, event);
-    session.connection.publish(event);
+  /**
+   * Tells every tab; this tab's outbox hears it first (`heard`). A local write's change
+   * reaches the other tabs TELL_TABS_MS later, with the changes of the writes meanwhile:
+   * a post to the channel cost more than the rest of the worker's work on one awaited
+   * put (CPU profile, issue 15), and the answer to the page goes first.
+   */
+  function publish(session: Session, event: TabEvent): void {
+    const { connection } = session;
+    if (!heard(session, event)) return connection.publish(event);
+    connection.deliver(event);
+    if (untold?.connection !== connection) {
+      tellUntold();
+      const batch = (untold = { connection, changes: [] });
+      timers.setTimeout(() => {
+        if (untold === batch) tellUntold();
+      }, TELL_TABS_MS);
+    }
+    untold.changes.push((event.payload as ChangeEvent).changes);
+  }
+
+  function tellUntold(): void {
+    untold?.connection.tellTabs({ type: 'change', payload: { source: 'local', changes: untold.changes.flat() } });
+    untold = undefined;
   }
 
   /** Runs `method` on a manager made for this one call (this tab holds the lock). */
@@ -117,7 +150,7 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     });
     manager.setOnline(online.isOnline());
     for (const type of ['progress', 'conflict', 'error', 'ack', 'reset'] as const) {
-      manager.on(type, (payload: SyncEventMap[typeof type]) => publish(session, { type, payload } as WorkerEvent));
+      manager.on(type, (payload: SyncEventMap[typeof type]) => publish(session, { type, payload } as TabEvent));
     }
     manager.on('status', (payload) => {
       if (role === 'one-call') connection.publish({ type: 'status', payload });
@@ -127,10 +160,12 @@ export function sessionRooms(host: SessionHost): SessionRooms {
     return manager;
   }
 
-  /** An event of this tab or another: an ack or a local write changed the log. */
-  function heard(session: Session, event: WorkerEvent): void {
-    if (event.type === 'ack' || (event.type === 'change' && event.payload.source === 'local')) session.outbox.invalidate();
+  /** An event of this tab or another: an ack or a local write changed the log; says whether it is a local write's change. */
+  function heard(session: Session, event: TabEvent): boolean {
+    const local = event.type === 'change' && event.payload.source === 'local';
+    if (local || event.type === 'ack') session.outbox.invalidate();
     if (event.type === 'ack') void waiters.settle();
+    return local;
   }
 
   /** What this tab does with each kind of message from the other tabs. */

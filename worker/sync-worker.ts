@@ -55,6 +55,9 @@ interface ConnectArgs {
   readonly getToken: WorkerTokenSource | undefined;
 }
 
+/** How long a status whose only news is the pending count may wait, gathering the counts of later writes. */
+const PENDING_STATUS_MS = 50;
+
 function notConnected(what: string): SyncError {
   return new SyncError(ErrorCode.SHUTDOWN, `${what}: the worker is not connected (connect() first) or closed`);
 }
@@ -139,7 +142,17 @@ export class SyncWorker {
     this.#session = session;
     connection.keep(connection.replica.subscribe((change) => this.#rooms.publish(session, { type: 'change', payload: change })));
     connection.keep(this.#online.subscribe((online) => this.#onOnline(online)));
-    connection.keep(connection.pending.onChange(() => session.status.share()));
+    // The count moves with every local write: its status goes out at most once per
+    // PENDING_STATUS_MS, so a burst of puts sends a few statuses, not one per put
+    // (whatever else is shared meanwhile carries the count as it stands).
+    let soon: unknown;
+    connection.keep(connection.pending.onChange(() => {
+      soon ??= this.#timers.setTimeout(() => {
+        soon = undefined;
+        session.status.share();
+      }, PENDING_STATUS_MS);
+    }));
+    connection.keep(() => this.#timers.clearTimeout(soon));
     session.status.restore(await readSyncFacts(connection.replica));
     connection.post({ kind: 'hello', from: this.#tabId });
     if (wanted) session.terms.join().catch((error: unknown) => connection.deliver({ type: 'error', payload: SyncError.from(error).toJSON() }));

@@ -5,6 +5,7 @@
  */
 import type { SyncErrorData } from '../src/protocol/errors.ts';
 import type { SyncProgress } from '../src/protocol/types.ts';
+import type { ChangeEvent } from '../src/store/types.ts';
 import type { WorkerEvent } from '../src/worker-api/sync-worker-api.ts';
 import { hexOf } from '../src/store/uuid-v7.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
@@ -16,12 +17,15 @@ export function randomId(): string {
   return hexOf(bytes);
 }
 
+/** An event as tabs share it: a `change` with its values (other tabs' live queries test them), the rest as pages hear them. */
+export type TabEvent = Exclude<WorkerEvent, { readonly type: 'change' }> | { readonly type: 'change'; readonly payload: ChangeEvent };
+
 /** A call a follower forwards to the leader. */
 export type ForwardedMethod = 'syncOnce' | 'initialSync';
 
 /** A message between tab workers. `from` is the sender's tab id. */
 export type TabMessage =
-  | { readonly kind: 'event'; readonly from: string; readonly event: WorkerEvent }
+  | { readonly kind: 'event'; readonly from: string; readonly event: TabEvent }
   /** A tab joined: the leader answers with its status. */
   | { readonly kind: 'hello'; readonly from: string }
   /** `from` leads and is alive (see leader-heartbeat.ts). */

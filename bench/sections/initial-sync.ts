@@ -18,7 +18,7 @@ import { dropRound, limitRead, limitSync, observeSync, sdkRead, sdkSync, SYNC_SI
 /** Peers and parts beside the limits: Dexie and RxDB (kept for the read), and the pipeline's halves. */
 function peersAndParts(b: BenchBrowser, seeded: SeededServer, shape: SyncShape, round: SyncRound): Reference[] {
   const server = { url: seeded.url, token: seeded.token };
-  const requestBatch = DEFAULT_SYNC_CONFIG.batchSize;
+  const requestBatch = DEFAULT_SYNC_CONFIG.pullBatchSize;
   const feed = { count: seeded.count, bytes: seeded.bytes, collective: seeded.collective };
   return [
     {
@@ -100,8 +100,10 @@ async function initialSync(ctx: SectionContext): Promise<SectionReport[]> {
   const seeded = await ctx.seeded();
   const shape = await observeSync(b, seeded, ctx.log);
   const round: SyncRound = {};
-  const { sync, read } = syncComparisons(b, seeded, shape, round, peersAndParts(b, seeded, shape, round));
-  const readWithPeers: Comparison = {
+  // BENCH_LIMITS_ONLY=1: the SDK and its limits alone (quicker runs while working on these figures).
+  const limitsOnly = process.env['BENCH_LIMITS_ONLY'] === '1';
+  const { sync, read } = syncComparisons(b, seeded, shape, round, limitsOnly ? [] : peersAndParts(b, seeded, shape, round));
+  const readWithPeers: Comparison = limitsOnly ? read : {
     ...read,
     references: [
       ...(read.references ?? []),

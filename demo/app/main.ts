@@ -3,7 +3,7 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import { createSyncClient, isSyncError, type ChangeEvent, type ConflictPolicy, type RecordExplanation, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
+import { createSyncClient, isSyncError, type ConflictPolicy, type PageChangeEvent, type RecordExplanation, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
 import { ArchiveView } from './archive-view.ts';
 import { ARCHIVE, demoCollections } from './collections.ts';
 import { ConflictView } from './conflict-view.ts';
@@ -154,7 +154,7 @@ async function main(config: DemoConfig): Promise<void> {
   });
 
   /** Marks todos that arrived from another device (the next render flashes them); views update by live queries. */
-  function onChange(event: ChangeEvent): void {
+  function onChange(event: PageChangeEvent): void {
     for (const change of event.changes) {
       if (change.collective === TODOS && event.source === 'remote' && change.op === 'put') arrived.add(change.id);
     }

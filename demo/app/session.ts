@@ -6,7 +6,7 @@
  */
 import { SyncError, type ConflictInfo, type ConflictPolicy, type SyncDirection } from 'pulsesync';
 import type { SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
-import type { AckEvent, ChangeEvent, ClearLocalDataOptions, JsonValue, PatchInput, PendingWrite, PendingWritesOptions, RecordEntry, RecordExplanation, ResetEvent, SyncConfigInput, WriteReceipt } from 'pulsesync';
+import type { AckEvent, ClearLocalDataOptions, JsonValue, PageChangeEvent, PatchInput, PendingWrite, PendingWritesOptions, RecordEntry, RecordExplanation, ResetEvent, SyncConfigInput, WriteReceipt } from 'pulsesync';
 import type { DemoSyncClient } from './collections.ts';
 import type { DeviceSettings } from './device.ts';
 
@@ -33,7 +33,7 @@ export interface DemoClient {
   clearLocalData(options?: ClearLocalDataOptions): Promise<void>;
   on(event: 'status', listener: (status: SyncStatus) => void): () => void;
   on(event: 'progress', listener: (progress: SyncProgress) => void): () => void;
-  on(event: 'change', listener: (change: ChangeEvent) => void): () => void;
+  on(event: 'change', listener: (change: PageChangeEvent) => void): () => void;
   on(event: 'conflict', listener: (conflict: ConflictInfo) => void): () => void;
   on(event: 'error', listener: (error: SyncErrorData) => void): () => void;
   on(event: 'ack', listener: (ack: AckEvent) => void): () => void;
@@ -53,7 +53,7 @@ export type ClientFactory = (options: {
 export interface SessionListeners {
   status(status: SyncStatus): void;
   progress(progress: SyncProgress): void;
-  change(change: ChangeEvent): void;
+  change(change: PageChangeEvent): void;
   conflict(conflict: ConflictInfo): void;
   error(error: SyncErrorData): void;
   /** The server dealt with some writes (the outbox shrank). */

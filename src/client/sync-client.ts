@@ -5,7 +5,7 @@
  * failures back as SyncErrors with their `code`.
  */
 import { timersOf, type Timers } from '../engine/timers.ts';
-import type { SyncEventMap, SyncEventName } from '../engine/types.ts';
+import type { SyncEventName } from '../engine/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { ErrorCode, SyncError, type SyncErrorData } from '../protocol/errors.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
@@ -21,7 +21,7 @@ import { PASSED_CALLS, type PassedCall } from '../worker-api/passed-calls.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
 import { workerEndpoint } from './worker-endpoint.ts';
 import type { CollectionsOptions } from './collection-types.ts';
-import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
+import type { ClientEventMap, CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
 export type { SyncClient, SyncClientOptions } from './types.ts';
 
@@ -73,7 +73,7 @@ export class WorkerSyncClient implements SyncClient {
   readonly ready: Promise<void>;
   readonly #endpoint: WireEndpoint;
   readonly #remote: WireCall;
-  readonly #events = new EventEmitter<SyncEventMap>();
+  readonly #events = new EventEmitter<ClientEventMap>();
   readonly #timers: Timers;
   readonly #connected: Promise<{ instanceId: InstanceId }>;
   /** The replica's identity: from connect, then from each `reset`. */
@@ -192,7 +192,7 @@ export class WorkerSyncClient implements SyncClient {
     return this.#status;
   }
 
-  on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void {
+  on<K extends SyncEventName>(event: K, listener: (payload: ClientEventMap[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
 

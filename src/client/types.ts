@@ -6,9 +6,12 @@ import type { TimeSource } from '../engine/timers.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
-import type { FieldCalls, RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { FieldCalls, PageChangeEvent, RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
 import type { WireEndpoint } from '../worker-api/wire.ts';
 import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
+
+/** The events of a {@link SyncClient}: the engine's, with `change` as the page hears it ({@link PageChangeEvent}). */
+export type ClientEventMap = Omit<SyncEventMap, 'change'> & { readonly change: PageChangeEvent };
 
 /** Options of `createSyncClient`. */
 export interface SyncClientOptions {
@@ -58,7 +61,7 @@ export interface SyncClientOptions {
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient extends SyncEngine, RecordCalls, ReplicaLifeCalls, FieldCalls {
+export interface SyncClient extends Omit<SyncEngine, 'on'>, RecordCalls, ReplicaLifeCalls, FieldCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
   /** The replica's id, once {@link ready} (a new one after `clearLocalData`, told by `reset`). */
@@ -101,15 +104,16 @@ export interface SyncClient extends SyncEngine, RecordCalls, ReplicaLifeCalls, F
    * pulled the server's data afresh: read again); returns the unsubscribe.
    *
    * `change` comes once per committed transaction, in every tab of the app: a local
-   * write in any tab, or a pulled batch. It carries the written values, so its cost
-   * grows with the write: a `putMany` of 10,000 records of ~200 bytes is ONE event of
-   * 10,000 entries (~2.5 MB) to every open tab's page — measured in headless Chromium,
-   * ~20 ms to clone in the worker and ~25 ms from worker post to page receipt, per tab.
-   * That is small beside the write itself (IndexedDB takes ~0.5–1 s for it), but an app
-   * that writes in bulk may prefer to re-read what it shows rather than copy
-   * `event.changes` into its state record by record.
+   * write in any tab, or a pulled batch. A pulled batch's names the records it changed
+   * (`collective`, `id`, `op`), not their values: read what you show. A local write's
+   * carries the written values, so its cost grows with the write: a `putMany` of 10,000
+   * records of ~200 bytes is ONE event of 10,000 entries (~2.5 MB) to every open tab's
+   * page — measured in headless Chromium, ~20 ms to clone in the worker and ~25 ms from
+   * worker post to page receipt, per tab. That is small beside the write itself
+   * (IndexedDB takes ~0.5–1 s for it), but an app that writes in bulk may prefer to
+   * re-read what it shows rather than copy `event.changes` into its state record by record.
    */
-  on<K extends SyncEventName>(event: K, listener: (payload: SyncEventMap[K]) => void): () => void;
+  on<K extends SyncEventName>(event: K, listener: (payload: ClientEventMap[K]) => void): () => void;
   /** Stops the worker, releases its proxies and ends the client. Safe to call twice. */
   close(): Promise<void>;
 }

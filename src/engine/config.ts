@@ -22,6 +22,7 @@ export const DEFAULT_SYNC_CONFIG: SyncConfig = Object.freeze({
   direction: 'bidirectional',
   conflictResolution: 'last-write-wins',
   batchSize: 500,
+  pullBatchSize: 2000,
   pushIntervalMs: 1000,
   pullIntervalMs: 1000,
   livePullIntervalMs: 30_000,
@@ -96,6 +97,7 @@ function fields(checks: Readonly<Record<string, FieldCheck>>, defaults: object):
 }
 
 const timerDelay = /* @__PURE__ */ integer(1, MAX_TIMER_DELAY_MS);
+const batchSize = /* @__PURE__ */ integer(1, MAX_BATCH_SIZE);
 
 const retryFields = /* @__PURE__ */ fields(
   {
@@ -115,7 +117,8 @@ const configFields = /* @__PURE__ */ fields(
     direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
     // The prebuilt default worker has no field-level records: it refuses their policy here (see FIELDS_BUILT).
     conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins', ...(FIELDS_BUILT ? (['field-last-write-wins'] as const) : [])),
-    batchSize: /* @__PURE__ */ integer(1, MAX_BATCH_SIZE),
+    batchSize: batchSize,
+    pullBatchSize: batchSize,
     pushIntervalMs: timerDelay,
     pullIntervalMs: timerDelay,
     livePullIntervalMs: timerDelay,
@@ -159,5 +162,8 @@ const configFields = /* @__PURE__ */ fields(
  * `collectives` comes back sorted and de-duplicated.
  */
 export function validateConfig(input: unknown = {}): SyncConfig {
-  return configFields(input ?? {}, 'config') as SyncConfig;
+  const given = (input ?? {}) as { batchSize?: unknown; pullBatchSize?: unknown };
+  const config = configFields(given, 'config') as SyncConfig;
+  // An app that sets only batchSize keeps its pulls that size too, as before pullBatchSize.
+  return given.pullBatchSize == null && given.batchSize != null ? Object.freeze({ ...config, pullBatchSize: config.batchSize }) : config;
 }

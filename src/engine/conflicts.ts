@@ -15,6 +15,7 @@ import { recordState } from '../protocol/record-state.ts';
 import type { JsonValue, PulledChange, PushedChange, RecordState, ServerConflict, SyncChange } from '../protocol/types.ts';
 import { FIELDS_BUILT } from '../store/field-seam.ts';
 import type { LocalConflict, LocalWrite } from '../store/types.ts';
+import { IN_PREBUILT_WORKER } from './prebuilt-worker.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ConflictInfo, ConflictResolution } from './types.ts';
 
@@ -53,7 +54,8 @@ function askResolver(
   remote: PulledChange | null,
 ): { state: RecordState; outcome: ConflictInfo['outcome'] } | undefined {
   const resolver = ctx.config.resolver;
-  if (resolver === undefined) return undefined;
+  // A prebuilt worker is never given one: this function and what it leads to are left out of it.
+  if (resolver === undefined || IN_PREBUILT_WORKER) return undefined;
   let resolution: ConflictResolution;
   try {
     resolution = resolver({ collective, id, local, remote });

@@ -55,7 +55,8 @@ export async function handshake(transport: SyncTransport, store: LocalStore): Pr
       response.reason === undefined ? {} : { details: { reason: response.reason } },
     );
   }
-  const { instanceKey } = response;
-  if (instanceKey !== undefined && instanceKey !== sent.instanceKey) await store.saveInstanceKey(sent.instanceId, instanceKey);
+  let { instanceKey } = response;
+  // Another tab may have kept a key first: use that one, the one the first push binds.
+  if (instanceKey !== undefined && instanceKey !== sent.instanceKey) instanceKey = (await store.saveInstanceKey(sent.instanceId, instanceKey, sent.instanceKey)) ?? instanceKey;
   return { serverId: response.serverId, capabilities: response.capabilities, sender: instanceKey === undefined ? sent : { instanceId: sent.instanceId, instanceKey } };
 }

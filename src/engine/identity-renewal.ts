@@ -31,8 +31,8 @@ import type { LocalStore, SnapshotCause } from '../store/types.ts';
 import type { SyncContext } from './sync-context.ts';
 
 const RENEWING: ReadonlySet<string> = new Set([ErrorCode.INSTANCE_FORBIDDEN, ErrorCode.INSTANCE_CLONED]);
-/** The refusals of a pull cursor that start a reset, and the cause each names. */
-const RESET_CAUSES: Partial<Record<string, SnapshotCause>> = { [ErrorCode.CURSOR_EXPIRED]: 'cursor-expired', [ErrorCode.CURSOR_AHEAD]: 'cursor-ahead' };
+/** The refusals of a pull cursor that start a reset; each names its cause in lower case ('cursor-expired', 'cursor-ahead'). */
+const RESETTING: ReadonlySet<string> = new Set([ErrorCode.CURSOR_EXPIRED, ErrorCode.CURSOR_AHEAD]);
 
 /**
  * If `error` refuses the identity `retired`, or the pull cursor of `peer` (undefined:
@@ -51,21 +51,21 @@ export async function renewIdentity(
   peer: string | undefined,
 ): Promise<'renewed' | 'reset' | undefined> {
   const { code } = error;
-  const reset = RESET_CAUSES[code];
-  const cause = reset === undefined ? code : `${code}@${JSON.stringify(error.details)}`;
-  if (done.has(cause)) {
-    if (reset !== undefined) report.onReset({ cause: reset, phase: 'failed', instanceId: retired });
+  if (RESETTING.has(code)) {
+    const reset = code.toLowerCase().replace('_', '-') as SnapshotCause;
+    const cause = `${code}@${JSON.stringify(error.details)}`;
+    const tell = (phase: 'started' | 'failed'): void => report.onReset({ cause: reset, phase, instanceId: retired });
+    if (done.has(cause)) tell('failed');
+    else if (peer !== undefined) {
+      done.add(cause);
+      await store.resetPull(peer, reset);
+      tell('started');
+      return 'reset';
+    }
     return undefined;
   }
-  if (reset !== undefined) {
-    if (peer === undefined) return undefined;
-    done.add(cause);
-    await store.resetPull(peer, reset);
-    report.onReset({ cause: reset, phase: 'started', instanceId: retired });
-    return 'reset';
-  }
-  if (!RENEWING.has(code)) return undefined;
-  done.add(cause);
+  if (!RENEWING.has(code) || done.has(code)) return undefined;
+  done.add(code);
   const instanceId = await store.startNewIdentity(retired);
   report.onError(
     new SyncError(code, `Instance id ${retired} refused (${error.message}); now ${instanceId}, pending writes kept`, {

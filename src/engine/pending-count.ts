@@ -4,9 +4,11 @@
  * One count per store connection, with one owner. A manager made alone counts for
  * itself; the worker makes one per tab and lends it to each manager it runs, so a
  * local write is counted once, not once by the manager and again by the worker. The
- * count follows the store's own local writes by itself; whoever learns of other
- * changes (a push it ran, another tab's write to the shared database) calls
- * {@link PendingCount.refresh}. Counting reads two keys, no scan.
+ * count follows the store's own local writes by itself: each adds its changes, with no
+ * read (a read per write was a second transaction behind every write, and the next
+ * write waited for it). Whoever learns of other changes (a push it ran, another tab's
+ * write to the shared database) calls {@link PendingCount.refresh}. Counting reads two
+ * keys, no scan.
  */
 import type { LocalStore } from '../store/types.ts';
 
@@ -20,13 +22,22 @@ export class PendingCount {
   #tail: Promise<void> = Promise.resolve();
   /** A count asked for that has not started yet: later asks join it. */
   #queued: Promise<void> | undefined;
+  /** Counts asked for and not finished (running or queued). */
+  #asked = 0;
   #closed = false;
 
   /** Follows `store`'s local writes until {@link close}; call {@link refresh} for a first count. */
   constructor(store: LocalStore) {
     this.#store = store;
+    // A local write of this store adds its changes. Unless a count is under way: one
+    // running may have read before the write, so a count is asked for after it instead
+    // (as is the first count, if none was read yet). A count can thus run high, never
+    // low, until the next count (after each push, say), and a count too high costs at
+    // most a push run that finds nothing.
     this.#unsubscribe = store.subscribe((event) => {
-      if (event.source === 'local') void this.refresh();
+      if (event.source !== 'local') return;
+      if (this.#value === undefined || this.#asked) void this.refresh();
+      else this.#set(this.#value + event.changes.length);
     });
   }
 
@@ -50,6 +61,7 @@ export class PendingCount {
    */
   refresh(): Promise<void> {
     if (this.#queued !== undefined) return this.#queued;
+    this.#asked++;
     const queued = this.#tail.then(() => {
       this.#queued = undefined;
       return this.#countNow();
@@ -67,14 +79,18 @@ export class PendingCount {
   }
 
   async #countNow(): Promise<void> {
-    if (this.#closed) return;
     try {
-      const count = await this.#store.pendingCount();
-      if (count === this.#value) return;
-      this.#value = count;
-      for (const listener of [...this.#listeners]) listener(count);
+      if (!this.#closed) this.#set(await this.#store.pendingCount());
     } catch {
       // A closed replica: the status says so by other means.
+    } finally {
+      this.#asked--;
     }
+  }
+
+  #set(count: number): void {
+    if (count === this.#value) return;
+    this.#value = count;
+    for (const listener of [...this.#listeners]) listener(count);
   }
 }

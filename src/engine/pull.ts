@@ -36,9 +36,10 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
   const request: PullRequest = {
     ...ctx.sender,
     cursor: from,
-    // Only a server announcing `cursor-expiry` sends a mark, so only such a server gets one.
-    ...(mark === undefined || from === 0 ? {} : { snapshotMark: mark }),
-    batchSize: config.batchSize,
+    // Only a server announcing `cursor-expiry` sends a mark, so only such a server gets one
+    // (and reads it only with a cursor above 0).
+    ...(mark === undefined ? {} : { snapshotMark: mark }),
+    batchSize: config.pullBatchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
   };
@@ -54,7 +55,7 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
  * transaction: if another tab applied the batch first (the store answers `CONFLICT`),
  * nothing is written and `undefined` says to start again from the stored cursor.
  */
-async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullResponse): Promise<PulledBatch | undefined> {
+async function applyPulled(ctx: SyncContext, from: SyncCursor, acked: number, response: PullResponse): Promise<PulledBatch | undefined> {
   let conflicts;
   // A pull from 0 is a snapshot: writes the server refused stay (see store/pull-snapshot.ts),
   // but for conflicts, which took the server's record.
@@ -68,8 +69,10 @@ async function applyPulled(ctx: SyncContext, from: SyncCursor, response: PullRes
         to: response.newCursor,
         last: !response.hasMore,
         mark: from === 0 ? response.snapshotMark : undefined,
-        collectives: ctx.config.collectives,
+        // A restricted reader's snapshot says which collectives it covers (see PullResponse.collectives).
+        collectives: response.collectives ?? ctx.config.collectives,
         keep,
+        acked,
       },
       maxClockDriftMs: ctx.config.maxClockDriftMs,
     });
@@ -99,7 +102,7 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // catch-up does not keep every batch it pulled alive until it ends.
   const asked = new Set<Promise<unknown>>();
   // The snapshot mark sent with every pull after the first page of a pull from 0.
-  let mark = await ctx.store.snapshotMark(ctx.peer);
+  let mark: SyncCursor | undefined;
   const ask = (from: SyncCursor, total: boolean): PullInFlight => {
     const request = requestPull(ctx, from, total, mark);
     const settled = request.response.then(
@@ -113,8 +116,18 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
   // Ask for `total` until an answer has brought it (a first batch lost to another tab
   // did not, and the progress of an initial sync needs it).
   let needTotal = withTotal;
+  // The push cursor, read before the first request of a run and kept for each request
+  // asked after it: a batch is applied only if no push was acknowledged since (see
+  // `CursorAdvance.acked`); reading it before asking is what makes that safe.
+  let acked = 0;
+  /** Asks again from the stored cursor, with the stored mark. */
+  const resume = async (): Promise<PullInFlight> => {
+    let cursor;
+    [mark, acked, cursor] = await Promise.all([ctx.store.snapshotMark(ctx.peer), ctx.store.pushCursor(ctx.peer), ctx.store.pullCursor(ctx.peer)]);
+    return ask(cursor, needTotal);
+  };
   try {
-    let inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+    let inFlight = await resume();
     for (;;) {
       ctx.checkpoint();
       const response = await inFlight.response;
@@ -123,13 +136,13 @@ async function pullBatches(ctx: SyncContext, withTotal: boolean, onBatch: (batch
       checkPullResponse(inFlight.request, response);
       if (inFlight.request.cursor === 0) mark = response.snapshotMark;
       const next = response.hasMore ? ask(response.newCursor, false) : undefined;
-      const batch = await applyPulled(ctx, inFlight.request.cursor, response);
+      const batch = await applyPulled(ctx, inFlight.request.cursor, acked, response);
       if (batch === undefined) {
-        // Another tab moved the cursor: what was asked ahead starts from the wrong place.
+        // Another tab moved the cursor, or a push was acknowledged: what was asked ahead
+        // starts from the wrong place, or may be as stale.
         onBatch({ received: 0, hasMore: true });
         ctx.checkpoint();
-        mark = await ctx.store.snapshotMark(ctx.peer);
-        inFlight = ask(await ctx.store.pullCursor(ctx.peer), needTotal);
+        inFlight = await resume();
         continue;
       }
       if (batch.total !== undefined) needTotal = false;

@@ -97,7 +97,7 @@ export async function pushPending(ctx: SyncContext): Promise<number> {
  */
 async function acknowledge(ctx: SyncContext, from: number, upTo: number, refusals: readonly ChangeRefusal[]): Promise<void> {
   const ack = await keepAck(ctx.store, from, upTo, refusals);
-  await ctx.store.acknowledge(ctx.peer, upTo);
+  await ctx.store.acknowledge(ctx.peer, upTo, ctx.sender.instanceId);
   ctx.onAck(ack);
 }
 

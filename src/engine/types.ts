@@ -65,8 +65,16 @@ export interface SyncConfig {
   readonly conflictResolution: ConflictPolicy;
   /** Optional merge function; runs under either policy when a local change conflicts. */
   readonly resolver?: ConflictResolver;
-  /** Changes per push and per pull request. Default 500. */
+  /** Changes per push request, and per pull request unless `pullBatchSize` is given. Default 500. */
   readonly batchSize: number;
+  /**
+   * Changes per pull request (the server may send fewer: its `maxPullBatchSize` and
+   * byte cap). Default 2000, or `batchSize` when only that is given. Larger pulls mean
+   * fewer requests and transactions for a catch-up, and a larger batch held in the
+   * worker: measured in Chromium on a 100k initial sync, 2000 ran ~13% faster than 500
+   * with a peak worker heap of ~20 MB instead of ~9 MB.
+   */
+  readonly pullBatchSize: number;
   /** Background push interval. Default 1000 ms. */
   readonly pushIntervalMs: number;
   /** Background pull interval. Default 1000 ms. */
@@ -104,7 +112,7 @@ export interface ClearedEvent {
 /**
  * A client reset moved on (see `identity-renewal.ts`): the server refused the pull
  * cursor, `cursor-expired` (it swept tombstones after it) or `cursor-ahead` (a restored
- * or replaced server), so the replica pulls a fresh snapshot under a new identity,
+ * or replaced server), so the replica pulls a fresh snapshot (under the same identity),
  * pending writes kept and pushed again. `started`, then `done` when the snapshot's last
  * page is in (`dropped`: local records it no longer held, now gone), or `failed` when
  * the server refused again for the same cause (the run then fails with that code).

@@ -159,8 +159,8 @@ export const parseHandshakeResponse: (input: unknown) => HandshakeResponse = /* 
 /** Parses a pull answer; throws `INVALID_PAYLOAD` naming the first wrong field. */
 export const parsePullResponse: (input: unknown) => PullResponse = /* @__PURE__ */ answerParser<PullResponse>(
   'pull response',
-  { changes: list(pulledChange, MAX_BATCH_SIZE), hasMore: boolean, newCursor: count, total: count, snapshotMark: count },
-  ['total', 'snapshotMark'],
+  { changes: list(pulledChange, MAX_BATCH_SIZE), hasMore: boolean, newCursor: count, total: count, snapshotMark: count, collectives: list(collective, MAX_BATCH_SIZE) },
+  ['total', 'snapshotMark', 'collectives'],
 );
 
 /** Parses a push answer; throws `INVALID_PAYLOAD` naming the first wrong field. */

@@ -249,6 +249,13 @@ export interface PullResponse {
    * collectives it may read.
    */
   readonly snapshotMark?: SyncCursor;
+  /**
+   * In the answer to a restricted caller's pull from cursor 0: the collectives its
+   * snapshot covers (those asked for, or all, that it may read). A replica drops at the
+   * snapshot's end only records of these: one it may write but not read (an inbox)
+   * never sends it even its own rows, and their absence says nothing.
+   */
+  readonly collectives?: readonly string[];
 }
 
 export interface PushRequest {

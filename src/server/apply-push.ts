@@ -13,7 +13,9 @@ import { compareWrites } from '../protocol/write-order.ts';
 import { fieldVerdict, settleFieldChange } from './field-push.ts';
 import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
+import { rememberAnswers, replayAnswers, type KeptAnswer } from './instance-answers.ts';
 import { isStorableText } from './storable-text.ts';
+import { StoredPut } from './stored-json.ts';
 import { feedRowBytes, fieldsJsonBytes, utf8Bytes } from './stores/change-page.ts';
 import { readsAhead } from './stores/read-ahead.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
@@ -21,10 +23,17 @@ import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWri
 
 /**
  * The instance rules' part of a push (see `instance-binding.ts`): called in its
- * transaction before anything is written, it refuses the push by throwing, or returns
- * the instance record to keep with it.
+ * transaction before anything is written, it refuses the push by throwing, or admits it.
  */
-export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<InstanceRecord | undefined>;
+export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise<Admission>;
+
+/** What the instance rules give an admitted push. */
+export interface Admission {
+  /** The instance record to keep with the push, its answers added (undefined: nothing new to keep). */
+  readonly keep: InstanceRecord | undefined;
+  /** The answers kept from this instance's earlier pushes, told again to re-sent changes (`instance-answers.ts`). */
+  readonly answers: readonly KeptAnswer[] | undefined;
+}
 
 /**
  * A server row as the wire carries it. Picked field by field, not passed as it stands:
@@ -32,6 +41,8 @@ export type AdmitPush = (tx: ServerStoreTransaction, applied: number) => Promise
  * a pulled change with unknown ones.
  */
 export function toPulledChange(row: ServerRecord): PulledChange {
+  // A stored value stays text, to be spliced into the answer (see `stored-json.ts`); it has the fields of a change, no more.
+  if (row instanceof StoredPut) return row;
   const change: PulledChange = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
   return row.fields === undefined ? change : { ...change, fields: row.fields };
 }
@@ -164,8 +175,8 @@ function screen(request: PushRequest, applied: number, access: Access | undefine
 }
 
 /** The bytes a server record takes in an answer. */
-function answerBytes(row: ServerRecord): number {
-  return feedRowBytes(row, (row.value === undefined ? 0 : utf8Bytes(JSON.stringify(row.value))) + fieldsJsonBytes(row.fields));
+export function answerBytes(row: ServerRecord): number {
+  return feedRowBytes(row, (row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0) + fieldsJsonBytes(row.fields));
 }
 
 /** What a push did inside its transaction: its answer but for `newCursor`, and the highest version it wrote. */
@@ -235,9 +246,12 @@ export async function applyPushIn(
   // When the answer's bound stops the push early, the record still names the request's
   // last seq and fingerprints: harmless, since the changes after the stop are sent
   // again above the applied seq, where fingerprints are not compared.
-  const instance = await admit?.(tx, applied);
+  const admission = await admit?.(tx, applied);
   const { rejected, candidates } = screen(request, applied, access, bounds);
-  const conflicts: ServerConflict[] = [];
+  // A re-sent change is told again what it was told first.
+  const replayed = await replayAnswers(tx, request, applied, admission?.answers, access);
+  rejected.push(...replayed.rejected);
+  const conflicts: ServerConflict[] = replayed.conflicts;
   /**
    * The conflicts of field-level changes merged into their record, by record: their
    * `server` is the record as this push wrote it (with its version), not as the change
@@ -249,7 +263,7 @@ export async function applyPushIn(
   const mergedConflicts = new Map<string, number[]>();
   const writes = new Map<string, ServerRecordWrite>();
   let accepted = 0;
-  let conflictBytes = 0;
+  let conflictBytes = replayed.bytes;
   /** The first change not dealt with, when the answer's byte bound stopped the push. */
   let stoppedAt: number | undefined;
   let current = new Map<string, ServerRecord>();
@@ -316,9 +330,10 @@ export async function applyPushIn(
   const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
   const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;
   if (lastSeq > applied) await tx.setAppliedSeq(seqKey, lastSeq);
-  if (instance !== undefined) await tx.putInstance(instance);
   const answered = stoppedAt === undefined ? rejected : rejected.filter((change) => change.seq < stoppedAt);
   answered.sort((a, b) => a.seq - b.seq);
+  const keep = admission?.keep;
+  if (keep !== undefined) await tx.putInstance({ ...keep, answers: rememberAnswers(keep.answers, request, applied, answered, conflicts) });
   return { answer: { accepted, ackedSeq: Math.max(applied, lastSeq), rejected: answered, conflicts }, highestWritten };
 }
 

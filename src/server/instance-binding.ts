@@ -17,11 +17,13 @@
  * - The handshake issues the key (or confirms the valid one the client sent) and
  *   refuses, `INSTANCE_CLONED`, a replica whose `lastSeq` is behind what was applied.
  * - A push whose re-sent changes differ from what was applied is `INSTANCE_CLONED`
- *   (see `instance-fingerprints.ts`).
+ *   (see `instance-fingerprints.ts`); re-sent changes the same as those applied are told
+ *   again what the server first answered them (see `instance-answers.ts`).
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { HandshakeRequest, InstanceId, InstanceKey, PullRequest, PushRequest } from '../protocol/types.ts';
 import type { Access } from './access.ts';
+import type { Admission } from './apply-push.ts';
 import { assertSameChanges, withFingerprints } from './instance-fingerprints.ts';
 import { instanceKeys } from './instance-keys.ts';
 import type { InstanceRecord, ServerStore, ServerStoreTransaction } from './types.ts';
@@ -52,9 +54,10 @@ export interface InstanceGuard {
   claim(request: PushRequest, access: Access | undefined): Promise<InstanceClaim>;
   /**
    * Inside the push's transaction, before anything is written: refuses the push (throws)
-   * or returns the record to keep once it is applied (undefined: nothing to keep).
+   * or admits it, with the record to keep once it is applied and the answers kept for
+   * the instance's re-sent changes (see `instance-answers.ts`).
    */
-  admitPush(tx: ServerStoreTransaction, request: PushRequest, access: Access | undefined, claim: InstanceClaim, applied: number): Promise<InstanceRecord | undefined>;
+  admitPush(tx: ServerStoreTransaction, request: PushRequest, access: Access | undefined, claim: InstanceClaim, applied: number): Promise<Admission>;
 }
 
 function forbidden(instanceId: InstanceId, why: string): SyncError {
@@ -117,14 +120,17 @@ export function instanceGuard(store: ServerStore, options: InstanceGuardOptions)
       if (access !== undefined) assertMayUse(request.instanceId, record, access, claim.keyId, options.requireKeys);
       assertSameChanges(request.instanceId, record?.recent ?? [], request.changes, applied);
       const last = request.changes[request.changes.length - 1]?.seq ?? 0;
-      if (last <= applied) return undefined; // nothing new: nothing to bind or fingerprint
-      return {
+      const answers = record?.answers;
+      if (last <= applied) return { keep: undefined, answers }; // nothing new: nothing to bind, fingerprint or answer anew
+      const keep: InstanceRecord = {
         instanceId: request.instanceId,
         owner: record?.owner ?? access?.userId ?? null,
         keyId: record?.keyId ?? (access === undefined ? undefined : claim.keyId) ?? null,
         seq: Math.max(record?.seq ?? 0, last),
         recent: withFingerprints(record?.recent ?? [], request.changes, applied),
+        ...(answers === undefined ? {} : { answers }),
       };
+      return { keep, answers };
     },
   };
 }

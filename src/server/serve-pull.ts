@@ -81,7 +81,8 @@ export async function servePull(
   const page = await store.readChanges({
     after: request.cursor,
     limit: Math.min(request.batchSize, limits.maxPullBatchSize),
-    maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES),
+    // A restricted snapshot's answer also lists its collectives (see the end).
+    maxBytes: Math.max(0, limits.maxPullBytes - PULL_ENVELOPE_BYTES - (restricted && request.cursor === 0 ? JSON.stringify(collectives).length + 16 : 0)),
     ...(request.cursor === 0 || request.cursor < (request.snapshotMark ?? 0) ? {} : { excludeSource: request.instanceId }),
     ...(collectives === undefined ? {} : { collectives }),
     ...(request.withTotal === true ? { withTotal: true } : {}),
@@ -128,6 +129,7 @@ export async function servePull(
   const answer = page.total === undefined ? response : { ...response, total: page.total };
   if (request.cursor !== 0) return answer;
   // Where this snapshot starts: the latest version the caller may see, as a caught-up
-  // cursor would be (for a restricted caller, readable collectives only).
-  return { ...answer, snapshotMark: restricted ? Math.min(readableLatest, clampTo ?? readableLatest) : latest };
+  // cursor would be (for a restricted caller, readable collectives only, and which they
+  // are: the replica must not drop what it holds in others, see `PullResponse.collectives`).
+  return restricted ? { ...answer, snapshotMark: Math.min(readableLatest, clampTo ?? readableLatest), collectives: collectives as string[] } : { ...answer, snapshotMark: latest };
 }

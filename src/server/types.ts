@@ -6,6 +6,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { FieldStamp, InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { KeptAnswer } from './instance-answers.ts';
 import type { SweepResult, TombstoneSweep } from './stores/tombstone-sweep.ts';
 
 export type { SweepResult, TombstoneSweep } from './stores/tombstone-sweep.ts';
@@ -93,6 +94,13 @@ export interface InstanceRecord {
   readonly seq: number;
   /** `[seq, fingerprint]` of recent changes, in increasing seq order (bounded). */
   readonly recent: readonly (readonly [number, string])[];
+  /**
+   * The refusals and conflicts the server answered to recent changes, in increasing seq
+   * order (bounded; see `instance-answers.ts`), so that a change re-sent after a lost
+   * answer is told them again. Absent or empty when there are none; a store that does
+   * not keep it only loses that second telling.
+   */
+  readonly answers?: readonly KeptAnswer[];
 }
 
 /** What one committed transaction touched, as commit listeners hear it. */

@@ -7,7 +7,7 @@
 import type { InstanceId, InstanceKey } from '../protocol/types.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
-import { identityOf, renumberLog } from './replica-identity.ts';
+import { identityOf, keyToKeep, renumberLog } from './replica-identity.ts';
 import { MetaKey, Stores, type LogEntry, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type { ReplicaIdentity } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
@@ -29,11 +29,14 @@ export function readIdentity(conn: IdbConnection): Promise<ReplicaIdentity> {
   });
 }
 
-/** Keeps `key` for `instanceId`, unless the replica holds another id by now. */
-export function writeInstanceKey(conn: IdbConnection, instanceId: InstanceId, key: InstanceKey): Promise<void> {
+/** See `LocalStore.saveInstanceKey`: read and kept in one transaction, so of two tabs only the first keeps its key. */
+export function writeInstanceKey(conn: IdbConnection, instanceId: InstanceId, key: InstanceKey, sent: InstanceKey | undefined): Promise<InstanceKey | undefined> {
   return conn.run('saveInstanceKey', [Stores.meta], 'readwrite', async (tx) => {
     const meta = tx.objectStore(Stores.meta);
-    if ((await readMeta<InstanceId>(meta, MetaKey.instanceId)) === instanceId) meta.put({ instanceId, key } satisfies StoredInstanceKey, MetaKey.instanceKey);
+    const [current, stored] = await Promise.all([readMeta<InstanceId>(meta, MetaKey.instanceId), readMeta<StoredInstanceKey>(meta, MetaKey.instanceKey)]);
+    const kept = keyToKeep(instanceId, current, stored, key, sent);
+    if (kept === key) meta.put({ instanceId, key } satisfies StoredInstanceKey, MetaKey.instanceKey);
+    return kept;
   });
 }
 

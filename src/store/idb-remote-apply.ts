@@ -8,7 +8,7 @@ import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { snapshotCandidates, withoutOwnRowsOfPending, type PullSnapshot } from './pull-snapshot.ts';
-import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type ReplicaRecord, type WriteState } from './schema.ts';
+import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type WriteState } from './schema.ts';
 import type { ApplyResult, CursorAdvance, SnapshotCause } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } from './write-plans.ts';
@@ -28,7 +28,7 @@ export function applyFeedBatch(
   policy: ConflictPolicy,
   cursor: CursorAdvance,
   clock: ClockBound,
-): Promise<RemotePlan & Pick<ApplyResult, 'reset'> & { dropped: ReplicaRecord[] }> {
+): Promise<RemotePlan & Pick<ApplyResult, 'reset'> & { readonly dropped?: RecordRow[] }> {
   // Relaxed: the batch and its cursor commit together, so power loss can only drop
   // both, and the next pull fetches the same batch again.
   return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta, Stores.cursors], 'readwrite', async (tx) => {
@@ -36,37 +36,49 @@ export function applyFeedBatch(
     const cursors = tx.objectStore(Stores.cursors);
     const records = tx.objectStore(Stores.records);
     const key = cursorKey.pull(cursor.peer);
-    const [stored, state, entries, kept] = await Promise.all([
+    const [stored, storedAcked, state, entries, kept] = await Promise.all([
       requestResult(cursors.get(key)) as Promise<number | undefined>,
+      requestResult(cursors.get(cursorKey.push(cursor.peer))) as Promise<number | undefined>,
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
       requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
     ]);
     const fed = withoutOwnRowsOfPending(changes, entries, conn.instanceId);
     const fields = fieldsIn(conn.settings);
-    const met = await fields?.meet(conn, tx, fed);
-    const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes: fed, policy, cursor, storedCursor: stored, state, entries, clock, ...met });
+    const met = fields && (await fields.meet(conn, tx, fed));
+    const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes: fed, policy, cursor, storedCursor: stored, storedAcked, state, entries, clock, ...met });
     const allRows = () => requestResult(records.getAll()) as Promise<RecordRow[]>;
     let snapshot = kept;
     if (cursor.from === 0 && cursor.mark !== undefined) {
-      const candidates = snapshotCandidates(await allRows(), entries, cursor);
-      // Stamped before the batch is written: a row the batch brings loses its stamp.
-      const gen = candidates.length === 0 ? undefined : uuidV7();
-      for (const row of candidates) records.put({ ...row, stale: gen });
+      // What the snapshot spares is fixed now: pending writes (acknowledged later, they
+      // have no log entry at its end) and the refusals it keeps; and the collectives it covers.
+      const scope = { keep: [...(cursor.keep ?? []), ...entries.flatMap((e) => e.changes)], collectives: cursor.collectives };
+      // No write per held row: its pages' rows carry `gen`, local writes a later hlc than `since`.
+      const gen = snapshotCandidates(await allRows(), [], scope).length === 0 ? undefined : uuidV7();
       const cause = kept?.cause;
-      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen };
+      snapshot = cause === undefined && gen === undefined ? undefined : { cause, gen, since: state?.hlc, ...scope };
       if (snapshot === undefined) meta.delete(MetaKey.snapshot);
       else meta.put(snapshot, MetaKey.snapshot);
     }
-    for (const change of plan.written) records.put(toRecordRow(change));
+    const seen = snapshot?.gen;
+    for (const change of plan.written) records.put({ ...toRecordRow(change), seen });
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
-    if (snapshot === undefined || cursor.last !== true) return { ...plan, dropped: [] };
-    const dropped = snapshot.gen === undefined ? [] : (await allRows()).filter((row) => row.stale === snapshot.gen).map(fromRecordRow);
-    for (const record of dropped) records.delete([record.collective, record.id]);
+    if (snapshot === undefined || !cursor.last) return plan;
+    const { cause, gen, since } = snapshot;
+    // One read of every row, once per snapshot (as at its first page).
+    const rows = gen === undefined ? [] : await allRows();
+    const dropped = snapshotCandidates(rows, entries, snapshot).filter((row) => row.seen !== gen && row.hlc <= (since as string));
+    // When most rows go, the store is cleared and the rest written back: WebKit's in-memory
+    // IndexedDB (its automation, private browsing) did not finish 20,000 deletes in 45 s.
+    const gone = new Set(dropped);
+    if (dropped.length * 2 > rows.length) {
+      records.clear();
+      for (const row of rows) if (!gone.has(row)) records.put(row);
+    } else for (const row of dropped) records.delete([row.collective, row.id]);
     meta.delete(MetaKey.snapshot);
-    return { ...plan, dropped, reset: snapshot.cause && { cause: snapshot.cause, dropped: dropped.length } };
+    return { ...plan, dropped, reset: cause && { cause, dropped: dropped.length } };
   }, 'relaxed');
 }
 
@@ -98,14 +110,16 @@ export async function applyServerStates(
     const meta = tx.objectStore(Stores.meta);
     const read = Promise.all([
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
+      requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
       ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>),
     ]);
     const fields = fieldsIn(conn.settings);
-    const met = await fields?.meet(conn, tx, changes);
-    const [state, ...rows] = await read;
+    const met = fields && (await fields.meet(conn, tx, changes));
+    const [state, snapshot, ...rows] = await read;
     const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
     const plan = (fields?.planServerStates ?? planServerStates)({ changes, policy, held, state, clock, ...met });
-    for (const change of plan.written) records.put(toRecordRow(change));
+    // The server holds these: a snapshot under way keeps them (see pull-snapshot.ts).
+    for (const change of plan.written) records.put({ ...toRecordRow(change), seen: snapshot?.gen });
     if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);
     return plan;
   });

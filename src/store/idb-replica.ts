@@ -15,7 +15,7 @@ import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, 
 import { ChangeListeners } from './change-listeners.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
-import { acknowledgeLog, writeLocal } from './idb-local-log.ts';
+import { acknowledgeLog, writeLocal, type WriteStateGuess } from './idb-local-log.ts';
 import { readCollective, readCursor, readPendingChanges, readPendingCount, readRecord } from './idb-reads.ts';
 import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
@@ -122,6 +122,8 @@ export class IdbReplica implements LocalStore {
   readonly name: string;
   readonly #conn: IdbConnection;
   readonly #listeners = new ChangeListeners();
+  /** What this connection's last local write left (`writeLocal` plans the next from it, and checks). */
+  readonly #guess: WriteStateGuess = { state: undefined };
 
   constructor(settings: ReplicaSettings, db: IDBDatabase, instanceId: InstanceId) {
     this.name = settings.name;
@@ -140,21 +142,15 @@ export class IdbReplica implements LocalStore {
   // ---- data ----
 
   put(collective: string, id: string, value: JsonValue): Promise<void> {
-    return this.#conn.guard('put', async () => {
-      await this.writeLogged('put', toLoggedChanges([{ op: 'put', collective, id, value }], 'put'));
-    });
+    return this.#writeQuietly('put', () => [{ op: 'put', collective, id, value }]);
   }
 
   putMany(records: readonly RecordInput[]): Promise<void> {
-    return this.#conn.guard('putMany', async () => {
-      await this.writeLogged('putMany', toLoggedChanges(recordsToWrites(records), 'records'));
-    });
+    return this.#writeQuietly('putMany', () => recordsToWrites(records), 'records');
   }
 
   delete(collective: string, id: string): Promise<void> {
-    return this.#conn.guard('delete', async () => {
-      await this.writeLogged('delete', toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
-    });
+    return this.#writeQuietly('delete', () => [{ op: 'delete', collective, id }]);
   }
 
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
@@ -194,34 +190,25 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('pendingCount', () => readPendingCount(this.#conn));
   }
 
-  acknowledge(peer: string, ackedSeq: number): Promise<void> {
+  acknowledge(peer: string, ackedSeq: number, instanceId?: InstanceId): Promise<void> {
     return this.#conn.guard('acknowledge', () => {
       checkName(peer);
       checkCount(ackedSeq, 'ackedSeq');
-      return acknowledgeLog(this.#conn, peer, ackedSeq);
+      return acknowledgeLog(this.#conn, peer, ackedSeq, instanceId);
     });
   }
 
   pushCursor(peer: string): Promise<number> {
-    return this.#conn.guard('pushCursor', () => {
-      checkName(peer);
-      return readCursor(this.#conn, 'pushCursor', cursorKey.push(peer));
-    });
+    return this.#cursor('pushCursor', cursorKey.push(peer), peer);
   }
 
   pullCursor(peer: string): Promise<SyncCursor> {
-    return this.#conn.guard('pullCursor', () => {
-      checkName(peer);
-      return readCursor(this.#conn, 'pullCursor', cursorKey.pull(peer));
-    });
+    return this.#cursor('pullCursor', cursorKey.pull(peer), peer);
   }
 
-  snapshotMark(peer: string): Promise<SyncCursor | undefined> {
-    return this.#conn.guard('snapshotMark', async () => {
-      checkName(peer);
-      const mark = await readCursor(this.#conn, 'snapshotMark', cursorKey.mark(peer));
-      return mark === 0 ? undefined : mark;
-    });
+  async snapshotMark(peer: string): Promise<SyncCursor | undefined> {
+    // 0: no mark kept.
+    return (await this.#cursor('snapshotMark', cursorKey.mark(peer), peer)) || undefined;
   }
 
   applyRemote(
@@ -231,14 +218,18 @@ export class IdbReplica implements LocalStore {
     return this.#conn.guard('applyRemote', async () => {
       checkRemoteApply(changes, options, fieldsIn(this.#conn.settings));
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
-      const result =
+      const result: Awaited<ReturnType<typeof applyFeedBatch>> =
         options.cursor === undefined
-          ? { ...(await applyServerStates(this.#conn, changes, options.policy, clock)), dropped: [] }
+          ? await applyServerStates(this.#conn, changes, options.policy, clock)
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
-      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
-      const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...result.dropped.filter((r) => r.op === 'put').map((r) => ({ collective: r.collective, id: r.id, op: 'delete' as const }))];
+      // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts);
+      // a live row a snapshot dropped is a delete.
+      const events = [
+        ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
+        ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
+      ];
       if (events.length > 0) this.#listeners.emit({ source: 'remote', changes: events });
-      return { applied: result.written.length, conflicts: result.conflicts, reset: 'reset' in result ? result.reset : undefined };
+      return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });
   }
 
@@ -268,8 +259,8 @@ export class IdbReplica implements LocalStore {
     });
   }
 
-  saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void> {
-    return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key));
+  saveInstanceKey(instanceId: InstanceId, key: InstanceKey, sent: InstanceKey | undefined): Promise<InstanceKey | undefined> {
+    return this.#conn.guard('saveInstanceKey', () => writeInstanceKey(this.#conn, instanceId, key, sent));
   }
 
   startNewIdentity(retired: InstanceId): Promise<InstanceId> {
@@ -293,14 +284,27 @@ export class IdbReplica implements LocalStore {
     this.#conn.close();
   }
 
+  /** The cursor under `key`, of `peer` (checked first), read as `what`. */
+  #cursor(what: string, key: string, peer: string): Promise<number> {
+    return this.#conn.guard(what, () => {
+      checkName(peer);
+      return readCursor(this.#conn, what, key);
+    });
+  }
+
+  /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
+  async #writeQuietly(what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> {
+    await this.#conn.guard(what, () => this.writeLogged(what, toLoggedChanges(writes(), field)));
+  }
+
   /**
    * A local write of changes in change-log form, then its event once committed (the
-   * records' new states: a patch's is the merged record). For the calls of the
-   * subclass with field-level records (`idb-field-replica.ts`).
+   * records' new states: a patch's is the merged record). Public for the subclass with
+   * field-level records (`idb-field-replica.ts`).
    */
   async writeLogged(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<PushedChange[]> {
     if (changes.length === 0) return [];
-    const plan = await writeLocal(this.#conn, what, this.instanceId, changes, baseVersion);
+    const plan = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
     this.#listeners.emit({ source: 'local', changes: plan.records.map(eventChange) });
     return plan.logged;
   }

@@ -18,7 +18,7 @@ import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { ChangeListeners } from './change-listeners.ts';
 import { closedError } from './idb-errors.ts';
 import { snapshotCandidates, withoutOwnRowsOfPending } from './pull-snapshot.ts';
-import { identityOf, renumberLog } from './replica-identity.ts';
+import { identityOf, keyToKeep, renumberLog } from './replica-identity.ts';
 import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
 import type {
   ApplyResult,
@@ -204,11 +204,12 @@ class MemoryReplica implements LocalStore {
     return this.#db.log.reduce((count, entry) => count + entry.changes.length, 0);
   }
 
-  async acknowledge(peer: string, ackedSeq: number): Promise<void> {
+  async acknowledge(peer: string, ackedSeq: number, instanceId?: InstanceId): Promise<void> {
     this.#open();
     checkName(peer);
     checkCount(ackedSeq, 'ackedSeq');
     const db = this.#db;
+    if (instanceId !== undefined && db.instanceId !== instanceId) return; // a retired id's answer
     for (const { collective, id, hlc } of ackedDeletes(db.log, ackedSeq)) {
       const key = recordKey(collective, id);
       const held = db.records.get(key);
@@ -254,7 +255,7 @@ class MemoryReplica implements LocalStore {
     const plan =
       cursor === undefined
         ? fields.planServerStates({ changes: fed, policy, ...met })
-        : fields.planFeedBatch({ changes: fed, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), ...met });
+        : fields.planFeedBatch({ changes: fed, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), storedAcked: db.cursors.get(cursorKey.push(cursor.peer)), ...met });
     if (cursor?.from === 0 && cursor.mark !== undefined) {
       db.snapshot = { cause: db.snapshot?.cause, candidates: snapshotCandidates([...db.records.values()], db.log, cursor) };
     }
@@ -304,9 +305,11 @@ class MemoryReplica implements LocalStore {
     return identityOf(this.#db.instanceId, this.#db.instanceKey, this.#db.writeState);
   }
 
-  async saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void> {
+  async saveInstanceKey(instanceId: InstanceId, key: InstanceKey, sent: InstanceKey | undefined): Promise<InstanceKey | undefined> {
     this.#open();
-    if (this.#db.instanceId === instanceId) this.#db.instanceKey = { instanceId, key };
+    const kept = keyToKeep(instanceId, this.#db.instanceId, this.#db.instanceKey, key, sent);
+    if (kept === key) this.#db.instanceKey = { instanceId, key };
+    return kept;
   }
 
   async startNewIdentity(retired: InstanceId): Promise<InstanceId> {

@@ -91,8 +91,8 @@ export interface RecordRow {
   /** The writer; `source` everywhere else. */
   readonly origin: InstanceId;
   readonly version?: number;
-  /** A candidate of the pull snapshot with this `gen`, untouched since it began (see `pull-snapshot.ts`). */
-  readonly stale?: string;
+  /** Written by the pull snapshot with this `gen` while it ran (see `pull-snapshot.ts`). */
+  readonly seen?: string | undefined;
   /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
   /** A field-level record's stamps; absent on records written whole (and on every 0.1 row). */
@@ -113,11 +113,11 @@ export function toRecordRow(record: ReplicaRecord): RecordRow {
 }
 
 /**
- * The record a row stores: the row less what only rows hold (`live`, `stale`: list a
+ * The record a row stores: the row less what only rows hold (`live`, `seen`: list a
  * row-only property here, or records carry it back into rows and to the app).
  */
 export function fromRecordRow(row: RecordRow): ReplicaRecord {
-  const { origin, deleted, value, live: _live, stale: _stale, ...kept } = row;
+  const { origin, deleted, value, live: _live, seen: _seen, ...kept } = row;
   // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
   return deleted ? { ...kept, source: origin, op: 'delete' } : { ...kept, source: origin, op: 'put', value: value ?? null };
 }

@@ -106,6 +106,14 @@ export interface CursorAdvance {
   readonly collectives?: readonly string[] | undefined;
   /** With a pull from 0: records a snapshot keeps though it does not bring them (writes the server refused stay local). */
   readonly keep?: readonly RecordKey[] | undefined;
+  /**
+   * The push cursor of `peer` read before the pull was asked. If the stored one differs,
+   * a push was acknowledged since: the answer may predate it and carry a record's older
+   * state, and the acknowledgement took the log entry that would have kept the pushed
+   * write from it (echo prevention never brings that write back). Nothing is written and
+   * the call fails with `CONFLICT`; a pull asked now sees the push. Unchecked if absent.
+   */
+  readonly acked?: number | undefined;
 }
 
 /** Why a client reset pulls a snapshot: the server refused its pull cursor as too old or as ahead of it. */
@@ -176,9 +184,12 @@ export interface LocalStore {
   pendingCount(): Promise<number>;
   /**
    * The server has dealt with every change up to `ackedSeq`: drop them from the log and
-   * record the push cursor for `peer`, in one transaction. Never moves backwards.
+   * record the push cursor for `peer`, in one transaction. Never moves backwards. With
+   * `instanceId`, does nothing unless the replica still holds that id: an answer to a
+   * push made under an id since retired (`startNewIdentity`, perhaps in another tab)
+   * counts seqs the renumbered log no longer means.
    */
-  acknowledge(peer: string, ackedSeq: number): Promise<void>;
+  acknowledge(peer: string, ackedSeq: number, instanceId?: InstanceId): Promise<void>;
   /** The push cursor (highest acknowledged seq) for `peer`; 0 if none. */
   pushCursor(peer: string): Promise<number>;
   /** The pull cursor for `peer`; 0 if none. */
@@ -210,8 +221,13 @@ export interface LocalStore {
   // ---- identity (the engine's side; keys cross only between the engine and the server) ----
   /** The current identity, its key and write counter, read in one transaction. */
   identity(): Promise<ReplicaIdentity>;
-  /** Keeps `key` beside `instanceId`; does nothing if the replica has since taken another id. */
-  saveInstanceKey(instanceId: InstanceId, key: InstanceKey): Promise<void>;
+  /**
+   * Keeps `key` beside `instanceId` if the key kept for it is still `sent` (the one the
+   * handshake sent; undefined: none), and returns the key kept now: `key`, or the one
+   * another tab kept first (whose handshake raced this one), for this tab to use too.
+   * Does nothing and returns undefined if the replica has since taken another id.
+   */
+  saveInstanceKey(instanceId: InstanceId, key: InstanceKey, sent: InstanceKey | undefined): Promise<InstanceKey | undefined>;
   /**
    * The server refused `retired` (`INSTANCE_FORBIDDEN`, `INSTANCE_CLONED`): in one
    * transaction, take a new instance id with no key, renumber the pending changes from

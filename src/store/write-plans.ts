@@ -100,16 +100,25 @@ export function planFeedBatch(input: {
   readonly policy: ConflictPolicy;
   readonly cursor: CursorAdvance;
   readonly storedCursor: number | undefined;
+  /** The stored push cursor of `cursor.peer` (see `CursorAdvance.acked`). */
+  readonly storedAcked: number | undefined;
   readonly state: WriteState | undefined;
   readonly entries: readonly LogEntry[];
   readonly clock: ClockBound;
 }): RemotePlan & { readonly state: WriteState } {
   const { changes, policy, cursor, entries } = input;
   const current = input.storedCursor ?? 0;
-  if (current !== cursor.from) {
+  // A push acknowledged since the pull was asked: the answer may have left the server
+  // before the push arrived, so it can hold a record's state older than the pushed
+  // write, and nothing here says so any more (the acknowledgement dropped the write's
+  // log entry, the server-wins base and last-write-wins clock that would have kept it),
+  // and the server never sends the replica its own write back. An acknowledgement read
+  // before the pull was asked came after the push was stored, so that answer has it.
+  const acked = input.storedAcked ?? 0;
+  if (current !== cursor.from || (cursor.acked ?? acked) !== acked) {
     throw new SyncError(
       ErrorCode.CONFLICT,
-      `Pull cursor of "${cursor.peer}" is ${current}, not ${cursor.from}: batch applied already (another tab?); pull from ${current}`,
+      `Stale pull of "${cursor.peer}" from ${cursor.from}: the cursor is ${current} (another tab?) or a push was acked since; pull again`,
       { details: { peer: cursor.peer, stored: current, from: cursor.from } },
     );
   }

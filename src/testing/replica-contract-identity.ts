@@ -27,21 +27,45 @@ export function identityTests(fresh: FreshReplica): void {
 
     it('keeps the instance key a server issued, for every store object over the database', async () => {
       const { replica, reopen } = await fresh();
-      await replica.saveInstanceKey(replica.instanceId, KEY);
+      expect(await replica.saveInstanceKey(replica.instanceId, KEY, undefined)).toBe(KEY);
       const again = await reopen();
       expect(await again.identity()).toEqual({ instanceId: replica.instanceId, instanceKey: KEY, lastSeq: 0 });
     });
 
     it('ignores a key issued for an id the replica does not hold', async () => {
       const { replica } = await fresh();
-      await replica.saveInstanceKey('01900000-0000-7000-8000-0000000000bb', KEY);
+      expect(await replica.saveInstanceKey('01900000-0000-7000-8000-0000000000bb', KEY, undefined)).toBeUndefined();
       expect((await replica.identity()).instanceKey).toBeUndefined();
+    });
+
+    it('keeps the first of two keys issued to tabs that shook hands at once, and hands it to the second', async () => {
+      const { replica, reopen } = await fresh();
+      const tab = await reopen();
+      const other = `${KEY.slice(0, -1)}C`;
+      expect(await replica.saveInstanceKey(replica.instanceId, KEY, undefined)).toBe(KEY);
+      expect(await tab.saveInstanceKey(replica.instanceId, other, undefined)).toBe(KEY);
+      expect((await tab.identity()).instanceKey).toBe(KEY);
+      // A key sent and refused (the server lost its secret) is replaced by the one issued.
+      expect(await tab.saveInstanceKey(replica.instanceId, other, KEY)).toBe(other);
+      expect((await replica.identity()).instanceKey).toBe(other);
+    });
+
+    it('ignores an acknowledgement of a push made under an id it has since retired', async () => {
+      const { replica } = await fresh();
+      const retired = replica.instanceId;
+      await replica.put('c', 'a', 1);
+      await replica.put('c', 'b', 2);
+      await replica.startNewIdentity(retired);
+      await replica.acknowledge(PEER, 2, retired);
+      expect((await replica.pendingChanges(10)).map((c) => [c.id, c.seq])).toEqual([['a', 1], ['b', 2]]);
+      await replica.acknowledge(PEER, 1, replica.instanceId);
+      expect((await replica.pendingChanges(10)).map((c) => c.id)).toEqual(['b']);
     });
 
     it('starts a fresh identity with no key, its pending changes renumbered from seq 1 and kept, and every cursor back at 0', async () => {
       const { replica, reopen } = await fresh();
       const retired = replica.instanceId;
-      await replica.saveInstanceKey(retired, KEY);
+      await replica.saveInstanceKey(retired, KEY, undefined);
       await replica.applyRemote([pulled('c', 'r', 4)], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 9 } });
       await replica.put('c', 'a', 1);
       await replica.acknowledge(PEER, 1);

@@ -166,6 +166,51 @@ export function localWriteTests(fresh: FreshReplica): void {
       expect([...hlcs].sort()).toEqual(hlcs);
     });
 
+    it('numbers the writes of two tabs taking turns in one sequence, each clock after the last', async () => {
+      const { replica, reopen } = await fresh();
+      const otherTab = await reopen();
+      const turns: (() => Promise<unknown>)[] = [
+        () => replica.put('c', 'a', 1),
+        () => otherTab.put('c', 'b', 2),
+        () => replica.putMany([{ collective: 'c', id: 'c', value: 3 }, { collective: 'c', id: 'd', value: 4 }]),
+        () => otherTab.write([{ op: 'delete', collective: 'c', id: 'a' }]),
+        () => replica.put('c', 'e', 5),
+        () => replica.put('c', 'f', 6),
+        () => otherTab.put('c', 'g', 7),
+      ];
+      for (const turn of turns) await turn();
+      const changes = await replica.pendingChanges(20);
+      expect(changes.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(changes.map((c) => c.id)).toEqual(['a', 'b', 'c', 'd', 'a', 'e', 'f', 'g']);
+      const hlcs = [...new Set(changes.map((c) => c.hlc))];
+      expect(hlcs).toHaveLength(7);
+      expect([...hlcs].sort()).toEqual(hlcs);
+      expect(await replica.list('c')).toHaveLength(6);
+    });
+
+    it('takes the next seq after another tab wrote and had everything acknowledged', async () => {
+      const { replica, reopen } = await fresh();
+      const otherTab = await reopen();
+      await replica.put('c', 'a', 1);
+      await otherTab.put('c', 'b', 2);
+      await otherTab.acknowledge(PEER, 2);
+      const [change] = await replica.write([{ op: 'put', collective: 'c', id: 'c', value: 3 }]);
+      expect(change!.seq).toBe(3);
+      expect(await replica.pendingChanges(10)).toEqual([change]);
+    });
+
+    it('stamps a write after a pull applied by another tab, and bases it on that pull', async () => {
+      const { replica, reopen } = await fresh();
+      const otherTab = await reopen();
+      await replica.put('c', 'a', 1);
+      const incoming = pulled('c', 'x', 7, { wallMs: Date.now() + 4 * 60_000 });
+      await otherTab.applyRemote([incoming], { policy: 'last-write-wins', cursor: { peer: PEER, from: 0, to: 7 } });
+      const [change] = await replica.write([{ op: 'put', collective: 'c', id: 'b', value: 2 }]);
+      expect(change!.seq).toBe(2);
+      expect(change!.hlc > incoming.hlc).toBe(true);
+      expect(change!.baseVersion).toBe(7);
+    });
+
     it('keeps its instanceId across reopens, and two replicas differ', async () => {
       const { replica, reopen } = await fresh();
       const id = replica.instanceId;

@@ -57,6 +57,22 @@ export function remoteApplyTests(fresh: FreshReplica): void {
       expect(events).toEqual([]);
     });
 
+    it('refuses a batch asked before a push was acknowledged, and changes nothing', async () => {
+      const { replica } = await fresh();
+      await replica.put('c', 'a', 'mine');
+      const acked = await replica.pushCursor(PEER);
+      // The pull is asked here; the push is acknowledged before its answer is applied.
+      await replica.acknowledge(PEER, 1, replica.instanceId);
+      const late = { peer: PEER, from: 0, to: 4, acked };
+      expect(await failureCode(replica.applyRemote([pulled('c', 'a', 3, { value: 'older' })], { policy: 'server-wins', cursor: late }))).toBe('CONFLICT');
+      expect(await failureCode(replica.applyRemote([pulled('c', 'a', 3, { value: 'older' })], { policy: 'last-write-wins', cursor: late }))).toBe('CONFLICT');
+      expect((await replica.get('c', 'a'))?.value).toBe('mine');
+      expect(await replica.pullCursor(PEER)).toBe(0);
+      // Asked after the acknowledgement, the answer has seen the push: it applies.
+      await replica.applyRemote([pulled('c', 'b', 5)], { policy: 'server-wins', cursor: { ...late, to: 5, acked: await replica.pushCursor(PEER) } });
+      expect(await replica.pullCursor(PEER)).toBe(5);
+    });
+
     it('keeps pull cursors per peer', async () => {
       const { replica } = await fresh();
       await replica.applyRemote([], { policy: 'last-write-wins', cursor: { peer: 'a', from: 0, to: 10 } });

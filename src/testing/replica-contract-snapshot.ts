@@ -37,6 +37,21 @@ export function snapshotTests(fresh: FreshReplica): void {
       expect((await replica.applyRemote([], { ...LWW, cursor: { peer: PEER, from: 9, to: 9, last: true } })).reset).toBeUndefined();
     });
 
+    it('keeps what was pending at its first page or written during it, though acknowledged before its end, what it brought unchanged, and a push conflict\'s record', async () => {
+      const { replica } = await fresh();
+      const at = (id: string, version: number, wallMs: number) => pulled('c', id, version, { wallMs });
+      await replica.applyRemote([at('same', 1, 1000), at('gone', 2, 1000), at('told', 3, 1000)], { ...LWW, cursor: { peer: PEER, from: 0, to: 3 } });
+      await replica.put('c', 'pending', 1);
+      await replica.resetPull(PEER, 'cursor-expired');
+      await replica.applyRemote([at('same', 1, 1000)], { ...LWW, cursor: { peer: PEER, from: 0, to: 4, mark: 9 } });
+      await replica.put('c', 'during', 2);
+      await replica.acknowledge(PEER, 2); // both writes pushed and acknowledged before the snapshot's end
+      await replica.applyRemote([at('told', 5, 2000)], LWW); // a push's conflict: the server's state, older than the replica's clock
+      const last = await replica.applyRemote([], { ...LWW, cursor: { peer: PEER, from: 4, to: 9, last: true } });
+      expect(last.reset).toEqual({ cause: 'cursor-expired', dropped: 1 });
+      expect((await replica.list('c')).map((r) => r.id)).toEqual(['during', 'pending', 'same', 'told']);
+    });
+
     it('drops, at the end of a first pull, its own acknowledged records the snapshot did not bring (deleted and swept meanwhile)', async () => {
       const { replica } = await fresh();
       await replica.putMany([
@@ -115,6 +130,24 @@ export function snapshotTests(fresh: FreshReplica): void {
       const last = await replica.applyRemote([pulled('c', 'a', 1)], { ...LWW, cursor: { peer: PEER, from: 0, to: 1, mark: 1, last: true } });
       expect(last.reset).toEqual({ cause: 'cursor-ahead', dropped: 1 });
       expect((await replica.list('c')).map((r) => r.id)).toEqual(['a']);
+    });
+
+    it('reads a large replica in bounded pages: a snapshot keeps and drops the right ones among 1,201 records', async () => {
+      const { replica } = await fresh();
+      const ids = Array.from({ length: 1_201 }, (_, i) => `r${String(i).padStart(4, '0')}`);
+      await replica.applyRemote(
+        ids.map((id, i) => pulled('c', id, i + 1)),
+        { ...LWW, cursor: { peer: PEER, from: 0, to: ids.length } },
+      );
+      await replica.resetPull(PEER, 'cursor-ahead');
+      // The server still holds every third record; the others are gone from it.
+      const held = ids.filter((_, i) => i % 3 === 0);
+      const last = await replica.applyRemote(
+        held.map((id, i) => pulled('c', id, i + 1)),
+        { ...LWW, cursor: { peer: PEER, from: 0, to: held.length, mark: held.length, last: true } },
+      );
+      expect(last.reset).toEqual({ cause: 'cursor-ahead', dropped: ids.length - held.length });
+      expect((await replica.list('c')).map((r) => r.id)).toEqual(held);
     });
 
     it('drops its own tombstone once the server has dealt with the delete, and only that one', async () => {

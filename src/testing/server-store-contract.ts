@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordKey, type ServerStoreTransaction } from '../server/types.ts';
 import { runFieldStoreContract } from './server-store-contract-fields.ts';
+import { runAnswersStoreContract } from './server-store-contract-answers.ts';
 import { runInstanceStoreContract } from './server-store-contract-instances.ts';
 import { runTombstoneSweepContract } from './server-store-contract-gc.ts';
 import { runSharedStoreContract } from './server-store-contract-shared.ts';
@@ -247,6 +248,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
   });
   runInstanceStoreContract(name, open);
   runFieldStoreContract(name, open);
+  runAnswersStoreContract(name, open);
   runTombstoneSweepContract(name, open);
   runSharedStoreContract(name, open);
 }

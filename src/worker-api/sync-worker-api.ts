@@ -8,7 +8,7 @@
 import type { AckEvent, PushOutcome, WriteReceipt } from '../engine/acks.ts';
 import type { SyncConfigInput, ConflictInfo, ResetEvent } from '../engine/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
-import type { InstanceId, JsonValue, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { ChangeOp, InstanceId, JsonValue, RecordKey, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { PatchInput, RecordExplanation } from '../store/field-seam.ts';
 import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
@@ -45,11 +45,22 @@ export interface WorkerConnectResult {
   readonly status: SyncStatus;
 }
 
+/**
+ * A `change` as the page hears it. A local write's carries the values written; a pulled
+ * batch's names the records it changed and how, not their values: read what you show
+ * (`get`, `list`, a live query). Its values would be cloned into every tab's page, batch
+ * after batch, for listeners that mostly re-read anyway: in a 1,000,000-record initial
+ * sync that was all the page did, and its garbage collector held the page for 170–210 ms.
+ */
+export type PageChangeEvent =
+  | (ChangeEvent & { readonly source: 'local' })
+  | { readonly source: 'remote'; readonly changes: readonly (RecordKey & { readonly op: ChangeOp })[] };
+
 /** An event from the worker to the main thread; `change` from any tab, the rest from the leader (but `status.pending` is counted by each tab). */
 export type WorkerEvent =
   | { readonly type: 'status'; readonly payload: SyncStatus }
   | { readonly type: 'progress'; readonly payload: SyncProgress }
-  | { readonly type: 'change'; readonly payload: ChangeEvent }
+  | { readonly type: 'change'; readonly payload: PageChangeEvent }
   | { readonly type: 'conflict'; readonly payload: ConflictInfo }
   | { readonly type: 'error'; readonly payload: SyncErrorData }
   | { readonly type: 'ack'; readonly payload: AckEvent }

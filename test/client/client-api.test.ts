@@ -9,7 +9,7 @@ import { createSyncClient } from '../../src/client/sync-client.ts';
 import type { SyncWorkerApi } from '../../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../../src/worker-api/version.ts';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
-import type { ChangeEvent } from '../../src/store/types.ts';
+import type { PageChangeEvent as ChangeEvent } from '../../src/worker-api/sync-worker-api.ts';
 import type { SyncProgress, SyncStatus } from '../../src/protocol/types.ts';
 import { createSyncWorkerApi } from '../../worker/expose.ts';
 import { waitFor } from '../support/wait.ts';

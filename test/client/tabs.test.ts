@@ -5,7 +5,7 @@
  * events reach every tab; the lock hands over when the leader goes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChangeEvent } from '../../src/store/types.ts';
+import type { PageChangeEvent as ChangeEvent } from '../../src/worker-api/sync-worker-api.ts';
 import type { SyncProgress } from '../../src/protocol/types.ts';
 import { waitFor } from '../support/wait.ts';
 import { tabsWorld } from './tabs.ts';

@@ -40,9 +40,8 @@ export interface ScenarioStats extends ChaosStats {
    * feature, so it may be 0.
    */
   refusedHeld: number;
-  /** Known gaps met and allowed for (see `KNOWN_GAPS` in `chaos-checks.ts`): not features, bugs. */
-  knownLostAnswers: number;
-  knownKeyRaces: number;
+  /** Changes that reached the server more than once (a lost answer, a duplicate): each read as its first answer said. */
+  resentChanges: number;
 }
 
 /** Stats of nothing yet. */
@@ -51,7 +50,7 @@ export function emptyStats(): ScenarioStats {
     calls: 0, droppedRequests: 0, droppedResponses: 0, duplicated: 0, lateDuplicated: 0, delayed: 0,
     writes: 0, conflicts: 0, crashes: 0, secondTabs: 0, backgroundRuns: 0,
     httpSeeds: 0, filteredReplicas: 0, resolverSeeds: 0, resolverMerges: 0, restrictedReplicas: 0, readOnlyViews: 0, ownViews: 0, forbiddenWrites: 0, forbiddenReported: 0,
-    refusedHeld: 0, knownLostAnswers: 0, knownKeyRaces: 0,
+    refusedHeld: 0, resentChanges: 0,
   };
 }
 

@@ -16,9 +16,8 @@
  *    the resolver was asked only about real states: one its replica wrote, and a row the
  *    server committed.
  *
- * Known gaps (bugs found by this scenario and still open, each shown by an `it.fails`
- * in `chaos-findings.test.ts`) are allowed for and counted unless `strict`; see
- * {@link KNOWN_GAPS}.
+ * Nothing is allowed for: the gaps this scenario found (`chaos-findings.test.ts`) are
+ * fixed, and a change re-sent after a lost answer must read as its first answer said.
  */
 import { readPushOutcome } from '../../src/engine/acks.ts';
 import { jsonEqual } from '../../src/engine/conflicts.ts';
@@ -34,25 +33,8 @@ import type { ResolverAnswer } from './chaos-resolver.ts';
 import type { ChaosServer } from './chaos-server.ts';
 import { viewOf, type ReplicaShape } from './chaos-shape.ts';
 
-/**
- * Bugs still open that the checks allow for (unless run strict), counted in the stats.
- * - `lostAnswers`: a push whose answer was lost is sent again and acknowledged with no
- *   word of its refusals and conflicts, so a refused write reads accepted. Allowed only
- *   for a change that reached the server more than once.
- * - `instanceKeyRace`: two tabs shaking hands before the first push each get a key; the
- *   one whose key was not bound is refused INSTANCE_FORBIDDEN and takes a fresh
- *   identity, re-sending its pending writes under a new id, which the model of writes
- *   cannot follow: in such a seed only what each replica holds is checked. A tab still
- *   in a session under the old id then pushes the renumbered log under it and is
- *   refused INSTANCE_CLONED, allowed for too once the race has happened.
- * Set one to false once its bug is fixed.
- */
-export const KNOWN_GAPS = { lostAnswers: true, instanceKeyRace: true } as const;
-
 /** Everything the checks look at. */
 export interface EndState {
-  /** Allow for no known gap. */
-  readonly strict: boolean;
   readonly policy: ChaosPolicy;
   readonly model: WriteModel;
   readonly answers: readonly ResolverAnswer[];
@@ -73,18 +55,13 @@ const show = (held: readonly Held[]) => JSON.stringify(held.map(([id, value]) =>
 /** What the receipts say, by write. */
 export interface Readings {
   readonly byWrite: Map<ModelWrite, ReceiptReading>;
-  /** Writes whose receipt reads accepted but may have had a refusal lost with an answer (`KNOWN_GAPS.lostAnswers`). */
-  readonly doubtful: Set<ModelWrite>;
   /** Receipts that said `FORBIDDEN`. */
   forbiddenReported: number;
-  /** Refusals the known gap hid, allowed for. */
-  lostAnswers: number;
 }
 
 /** What each receipt reads, by write. */
 export async function readReceipts(state: EndState, problems: string[]): Promise<Readings> {
-  const readings: Readings = { byWrite: new Map(), doubtful: new Set(), forbiddenReported: 0, lostAnswers: 0 };
-  const resent = (w: ModelWrite) => (state.server.deliveries.get(`${w.source}#${w.seq}`) ?? 0) > 1;
+  const readings: Readings = { byWrite: new Map(), forbiddenReported: 0 };
   for (const { replica, receipt, writes } of state.model.receipts) {
     const store = (state.replicas[replica] as EndState['replicas'][number]).store;
     const outcome = await readPushOutcome(store, receipt);
@@ -96,12 +73,6 @@ export async function readReceipts(state: EndState, problems: string[]): Promise
       const refusal = outcome.status === 'refused' ? outcome.refusals.find((r) => r.seq === w.seq) : undefined;
       const reading: ReceiptReading = outcome.status === 'unknown' ? 'unknown' : (refusal?.reason ?? 'accepted');
       if (reading === 'FORBIDDEN') readings.forbiddenReported += 1;
-      if (reading === 'accepted' && resent(w) && KNOWN_GAPS.lostAnswers && !state.strict) {
-        // Its refusal may have been lost with an answer: judged as if it had no receipt.
-        readings.doubtful.add(w);
-        if (w.forbidden) readings.lostAnswers += 1;
-        continue;
-      }
       readings.byWrite.set(w, reading);
       const allowed = ['accepted', 'unknown', ...state.policy.refusals];
       if (w.forbidden ? reading !== 'FORBIDDEN' && reading !== 'unknown' : !allowed.includes(reading)) {
@@ -195,12 +166,8 @@ export function checkServer(state: EndState, serverRows: ReadonlyMap<string, Ser
     const rows = committedByKey.get(record) ?? [];
     for (const w of writes) {
       if (seen.has(writeKey(w, w.key))) continue;
-      const reading = readings.byWrite.get(w) ?? (readings.doubtful.has(w) ? 'accepted' : undefined);
+      const reading = readings.byWrite.get(w);
       if (policy.superseded(w, rows, reading)) continue;
-      if (readings.doubtful.has(w) && policy.superseded(w, rows, undefined)) {
-        readings.lostAnswers += 1;
-        continue;
-      }
       problems.push(`${record}: the write ${JSON.stringify(w.state)} (${identity(w)}, by ${w.by}, receipt ${reading ?? 'none'}) is lost`);
     }
     const expected = policy.expected(writes);

@@ -2,12 +2,12 @@
  * What the widened chaos scenario found, each as the smallest run that shows it. A test
  * marked `it.fails` is a bug still open: it proves the behaviour we want and fails
  * today; once the bug is fixed it passes, vitest reports the `it.fails` as failing, and
- * the mark comes off (and the chaos checks drop their allowance for it, see
- * `KNOWN_GAPS` in `chaos-checks.ts`).
+ * the mark comes off. The chaos checks allow for none of them: a seed that meets an
+ * open one fails, and is named here.
  */
 import { describe, expect, it } from 'vitest';
 import { readPushOutcome, type WriteReceipt } from '../../src/engine/acks.ts';
-import type { ConflictInfo } from '../../src/engine/types.ts';
+import type { ConflictInfo, ConflictResolution } from '../../src/engine/types.ts';
 import type { SyncErrorData } from '../../src/protocol/errors.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
 import { collectiveAccess, fullAccess } from '../../src/server/access.ts';
@@ -15,6 +15,7 @@ import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
+import type { SyncTransport } from '../../src/transport/types.ts';
 import { connect, memoryTransport, newReplica } from './fixtures.ts';
 
 async function write(replica: LocalStore, writes: readonly LocalWrite[]): Promise<WriteReceipt> {
@@ -33,14 +34,32 @@ function firstPushAnswerLost(server: ReturnType<typeof createSyncServer>, access
   };
 }
 
+/**
+ * `transport` with the answers of `method` held on their way back: `served` settles once
+ * the server has answered the first call, and the answers go on only after `release()`.
+ */
+function holdAnswers(transport: SyncTransport, method: 'push' | 'pull') {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let answered!: () => void;
+  const served = new Promise<void>((resolve) => (answered = resolve));
+  const call = transport[method].bind(transport) as (request: unknown) => Promise<unknown>;
+  const held = { ...transport, [method]: async (request: unknown) => {
+    const answer = await call(request);
+    answered();
+    await released;
+    return answer;
+  } } as SyncTransport;
+  return { transport: held, served, release };
+}
+
 describe('chaos findings', () => {
-  // Open: the server keeps, per instance, only the highest seq it applied. A push whose
-  // answer is lost is sent again and acknowledged as applied before, with no word of
-  // the refusals and conflicts the first answer carried; the replica then reads the
-  // refused write as accepted. Fixing it needs the server to remember its answers per
-  // instance (a bounded list of refused seqs with their reasons beside the
-  // fingerprints, in all three stores), which is more than a chaos test may change.
-  it.fails('a FORBIDDEN refusal still reaches the receipt when the push’s answer was lost', async () => {
+  // Fixed: the server kept, per instance, only the highest seq it applied. A push whose
+  // answer was lost was sent again and acknowledged as applied before, with no word of
+  // the refusals and conflicts the first answer carried; the replica then read the
+  // refused write as accepted. Now the server keeps its answers per instance
+  // (`src/server/instance-answers.ts`) and tells a re-sent change them again.
+  it('a FORBIDDEN refusal still reaches the receipt when the push’s answer was lost', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const access = collectiveAccess('me', { read: ['notes', 'tags'], write: ['notes'] });
     const { chaos, afterFirstPush } = firstPushAnswerLost(server, access);
@@ -53,12 +72,13 @@ describe('chaos findings', () => {
     afterFirstPush();
     await manager.syncOnce();
     expect(await readPushOutcome(replica, receipt)).toMatchObject({ status: 'refused', refusals: [{ reason: 'FORBIDDEN' }] });
+    expect(errors.filter((error) => error.code === 'FORBIDDEN')).toHaveLength(1);
   });
 
-  // Open, the same gap under server-wins: the stale change's refusal and its conflict
-  // are lost with the answer, so the receipt reads accepted, no conflict event fires
-  // and a resolver is never asked (its merge never happens).
-  it.fails('a stale server-wins change still gets its conflict when the push’s answer was lost', async () => {
+  // Fixed, the same gap under server-wins: the stale change's refusal and its conflict
+  // were lost with the answer, so the receipt read accepted, no conflict event fired and
+  // a resolver was never asked (its merge never happened).
+  it('a stale server-wins change still gets its conflict when the push’s answer was lost', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const other = await newReplica();
     await other.replica.put('notes', 'n', 'theirs');
@@ -76,11 +96,12 @@ describe('chaos findings', () => {
     expect(await readPushOutcome(replica, receipt)).toMatchObject({ status: 'refused', refusals: [{ reason: 'CONFLICT' }] });
   });
 
-  // Open: before its first push a replica has no key bound on the server. Two tabs of it
-  // that shake hands at once are each issued a key of their own; both save theirs, the
-  // first push binds the id to one, and the other tab's next request is refused
-  // INSTANCE_FORBIDDEN: the replica gives up its id and starts a fresh identity.
-  it.fails('two tabs of one replica shaking hands at once both sync under its id', async () => {
+  // Fixed: before its first push a replica has no key bound on the server. Two tabs of it
+  // that shook hands at once were each issued a key of their own; both saved theirs, the
+  // first push bound the id to one, and the other tab's next request was refused
+  // INSTANCE_FORBIDDEN: the replica gave up its id and started a fresh identity. Now a tab
+  // keeps its key only if none was kept since its handshake, and else adopts the kept one.
+  it('two tabs of one replica shaking hands at once both sync under its id', async () => {
     const server = createSyncServer({ store: memoryServerStore() });
     const transport = memoryTransport(server, { access: fullAccess('me') });
     const { replica, reopen } = await newReplica();
@@ -97,5 +118,70 @@ describe('chaos findings', () => {
     await managers[0]?.syncOnce();
     expect(errors.map((error) => error.code)).toEqual([]);
     expect((await replica.identity()).instanceId).toBe(id);
+  });
+
+  // Fixed (seed 7885 of the chaos run): after the key race a replica took a fresh
+  // identity, its log renumbered from 1, while a tab's push under the retired id was in
+  // flight; that push's answer then trimmed the renumbered log, and writes of the new id
+  // were dropped unsent. Now an acknowledgement names the id it answers, and the replica
+  // trims nothing for an id it no longer holds.
+  it('an answer to a push under a retired id leaves the renewed log alone', async () => {
+    const server = createSyncServer({ store: memoryServerStore() });
+    const plain = memoryTransport(server);
+    const held = holdAnswers(plain, 'push');
+    const { replica, reopen } = await newReplica();
+    const retired = replica.instanceId;
+    await replica.put('notes', 'a', 'one');
+    await replica.put('notes', 'b', 'two');
+    const tab = await reopen();
+    const syncing = connect(replica, held.transport, { direction: 'push-only' }).syncOnce().catch(() => undefined);
+    await held.served;
+    const renewed = await tab.startNewIdentity(retired);
+    held.release();
+    await syncing;
+    expect((await tab.pendingChanges(10)).map((c) => [c.id, c.seq, c.source])).toEqual([
+      ['a', 1, renewed],
+      ['b', 2, renewed],
+    ]);
+    await connect(tab, plain).syncOnce();
+    expect(await tab.pendingCount()).toBe(0);
+    const rows = (await server.store.readChanges({ after: 0, limit: 10 })).rows;
+    expect(rows.map((row) => [row.id, row.value, row.source])).toEqual([
+      ['a', 'one', renewed],
+      ['b', 'two', renewed],
+    ]);
+  });
+
+  // Seeds 1645 and 3919 of the server-wins chaos run (2 seeds in 4,000, both with users
+  // and a resolver), and seed 3601 of last-write-wins over HTTP with a resolver: a pull
+  // answer that left the server before this replica's resolution of a conflict was
+  // pushed was applied after that push was acknowledged. The acknowledgement had taken
+  // the resolution's log entry, so nothing said the answer was older, and the server
+  // never sends the replica its own write back. A batch is now refused (and pulled
+  // again) when a push was acknowledged since it was asked (`CursorAdvance.acked`).
+  it('a pull answer older than a pushed resolution does not overwrite it', async () => {
+    const server = createSyncServer({ store: memoryServerStore() });
+    const plain = memoryTransport(server);
+    const other = await newReplica();
+    await other.replica.put('notes', 'n', 'theirs');
+    await connect(other.replica, plain).syncOnce();
+    const { replica, reopen } = await newReplica();
+    await replica.put('notes', 'n', 'mine');
+    const slowPull = holdAnswers(plain, 'pull');
+    // One tab pulls, its answer (the record at v1, 'theirs') held on the way back...
+    const pulling = connect(await reopen(), slowPull.transport, { conflictResolution: 'server-wins', direction: 'pull-only' }).syncOnce();
+    await slowPull.served;
+    // ...while the other pushes: refused CONFLICT, the resolver keeps 'mine' (a write
+    // based on v1), which is pushed and accepted.
+    const config = { conflictResolution: 'server-wins', direction: 'push-only', resolver: (): ConflictResolution => 'local' } as const;
+    await connect(replica, plain, config).syncOnce();
+    await connect(replica, plain, config).syncOnce();
+    expect(await replica.pendingCount()).toBe(0);
+    slowPull.release();
+    await pulling;
+    await connect(replica, plain, { conflictResolution: 'server-wins' }).syncOnce();
+    const row = (await server.store.readChanges({ after: 0, limit: 10 })).rows.find((r) => r.id === 'n');
+    expect(row?.value).toBe('mine');
+    expect((await replica.get('notes', 'n'))?.value).toBe('mine');
   });
 });

@@ -25,7 +25,7 @@ import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { act, type ChaosReplica, type ScenarioContext, type ScenarioStats } from './chaos-actions.ts';
-import { checkAppliedSeqs, checkReplicas, checkResolverWrites, checkServer, KNOWN_GAPS, readReceipts, type EndState } from './chaos-checks.ts';
+import { checkAppliedSeqs, checkReplicas, checkResolverWrites, checkServer, readReceipts, type EndState } from './chaos-checks.ts';
 import { key, recordingEngineWrites, WriteModel } from './chaos-model.ts';
 import { COLLECTIVES, drawWrites } from './chaos-ops.ts';
 import type { ChaosPolicy } from './chaos-policies.ts';
@@ -85,8 +85,6 @@ function turnTimers(now: () => number) {
 export interface ScenarioOptions extends ShapeOverrides {
   /** The server's store; default a fresh memory store. */
   readonly makeServerStore?: () => ServerStore;
-  /** Allow for no known gap (see `KNOWN_GAPS`). */
-  readonly strict?: boolean;
 }
 
 /** What a scenario found: its broken promises (none when all is well) and the seed's shape. */
@@ -104,11 +102,8 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
   const model = new WriteModel((replica, collective) => mayWrite(shape.replicas[replica] as SeedShape['replicas'][number], collective));
   const answers: ResolverAnswer[] = [];
   const server = await startChaosServer(shape, (options.makeServerStore ?? memoryServerStore)());
-  const strict = options.strict ?? false;
   const now = scenarioClock();
   let writeCount = 0;
-  /** A replica took a fresh identity after the instance-key race (`KNOWN_GAPS.instanceKeyRace`). */
-  let renewed = false;
 
   const replicas: ChaosReplica[] = [];
   try {
@@ -133,14 +128,6 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     /** Is this error one the seed may cause? A refusal only where the replica's user may not write. */
     const expectedError = (replica: ChaosReplica, error: Pick<SyncErrorData, 'code' | 'details' | 'message'>): boolean => {
       if (EXPECTED_CODES.has(error.code)) return true;
-      if (KNOWN_GAPS.instanceKeyRace && !strict) {
-        if (error.code === ErrorCode.INSTANCE_FORBIDDEN && error.message.includes('bound to an instance key this request did not carry')) {
-          renewed = true;
-          return true;
-        }
-        // Then a tab still in a session under the old id pushes the renumbered log under it.
-        if (error.code === ErrorCode.INSTANCE_CLONED && renewed) return true;
-      }
       const collective = (error.details as { collective?: unknown } | undefined)?.collective;
       return error.code === ErrorCode.FORBIDDEN && typeof collective === 'string' && !mayWrite(replica.shape, collective);
     };
@@ -248,17 +235,12 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
 
     const page = await server.store.readChanges({ after: 0, limit: 1_000_000 });
     const serverRows = new Map<string, ServerRecord>(page.rows.map((row) => [key(row.collective, row.id), row]));
-    const state: EndState = { strict, policy, model, answers, server, replicas };
+    const state: EndState = { policy, model, answers, server, replicas };
     stats.refusedHeld += await checkReplicas(state, serverRows, problems);
-    if (renewed) {
-      // Writes were re-sent under a new id: the model of writes cannot follow them.
-      stats.knownKeyRaces += 1;
-      return { problems, shape };
-    }
     const readings = await readReceipts(state, problems);
     checkServer(state, serverRows, readings, problems);
     stats.forbiddenReported += readings.forbiddenReported;
-    stats.knownLostAnswers += readings.lostAnswers;
+    for (const count of server.deliveries.values()) if (count > 1) stats.resentChanges += 1;
     await checkAppliedSeqs(state, problems);
     checkResolverWrites(state, problems);
     return { problems, shape };

@@ -24,7 +24,7 @@ export interface ChaosServer {
   readonly committed: readonly ServerRecord[];
   /**
    * How many times each change reached the server in a push, by `instanceId#seq`: a
-   * change that came more than once may have had its answer lost (see `KNOWN_GAPS`).
+   * change that came more than once may have had its answer lost, and must still read as its first answer said.
    */
   readonly deliveries: ReadonlyMap<string, number>;
   /** The plain transport of a replica (chaos goes around it). */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SyncManager } from '../../src/engine/sync-manager.ts';
 import type { ResetEvent } from '../../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../../src/protocol/errors.ts';
+import { collectiveAccess, fullAccess } from '../../src/server/access.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryDatabases, memoryReplica } from '../../src/store/memory-replica.ts';
@@ -80,6 +81,37 @@ describe('client reset', () => {
     expect(floor).toBe(2);
     expect(events).toHaveLength(1);
     await manager.stop();
+  });
+
+  it('keeps its own writes in a collective its user may write but not read, and drops what a swept delete removed', async () => {
+    let now = Date.now();
+    const server = createSyncServer({ store: memoryServerStore(), now: () => now, tombstoneHorizonMs: 1_000, gcIntervalMs: 0 });
+    const databases = memoryDatabases();
+    const bob = await memoryReplica({ name: 'bob', databases, now: () => now });
+    const admin = await memoryReplica({ name: 'admin', databases, now: () => now });
+    const access = collectiveAccess('bob', { read: ['notes'], write: ['notes', 'inbox'] });
+    const [mine, theirs] = [new SyncManager(bob, memoryTransport(server, { access })), new SyncManager(admin, memoryTransport(server, { access: fullAccess('admin') }))];
+    await admin.put('notes', 'gone', 1);
+    await theirs.syncOnce();
+    await bob.put('inbox', 'letter', 'hi'); // the server never serves it back to bob
+    await bob.put('notes', 'mine', 2);
+    await mine.syncOnce();
+    expect((await bob.get('notes', 'gone'))?.value).toBe(1);
+    await admin.delete('notes', 'gone');
+    await admin.put('notes', 'later', 3);
+    await theirs.syncOnce();
+    await server.collectGarbage();
+    now += 2_000;
+    expect((await server.collectGarbage()).removed).toBe(1);
+    const events: ResetEvent[] = [];
+    mine.on('reset', (event) => events.push(event));
+    await mine.syncOnce(); // CURSOR_EXPIRED, then a snapshot of notes only
+    expect(events.map((e) => ('phase' in e ? e.phase : e.cause))).toEqual(['started', 'done']);
+    expect(await bob.get('notes', 'gone')).toBeUndefined();
+    expect((await bob.get('inbox', 'letter'))?.value).toBe('hi');
+    expect((await bob.get('notes', 'mine'))?.value).toBe(2);
+    expect((await bob.get('notes', 'later'))?.value).toBe(3);
+    await Promise.all([mine.stop(), theirs.stop()]);
   });
 
   /**

@@ -19,6 +19,7 @@ describe('validateConfig', () => {
       direction: 'bidirectional',
       conflictResolution: 'last-write-wins',
       batchSize: 500,
+      pullBatchSize: 2000,
       pushIntervalMs: 1000,
       pullIntervalMs: 1000,
       livePullIntervalMs: 30_000,
@@ -51,7 +52,7 @@ describe('validateConfig', () => {
     expect(rejection({ retry: { maxDelayMs: 100 } }).details).toEqual({ field: 'config.retry.maxDelayMs' });
     expect(rejection({ collectives: ['a', 'a'] }).details).toEqual({ field: 'config.collectives[1]' });
     expect(rejection({ pullInterval: 1 }).message).toBe(
-      'config.pullInterval is not a configuration option (known: direction, conflictResolution, batchSize, pushIntervalMs, pullIntervalMs, livePullIntervalMs, retry, maxClockDriftMs, resolver, collectives)',
+      'config.pullInterval is not a configuration option (known: direction, conflictResolution, batchSize, pullBatchSize, pushIntervalMs, pullIntervalMs, livePullIntervalMs, retry, maxClockDriftMs, resolver, collectives)',
     );
     expect(rejection({ retry: { initialDelay: 1 } }).message).toBe(
       'config.retry.initialDelay is not a configuration option (known: initialDelayMs, multiplier, maxDelayMs, maxRetries)',

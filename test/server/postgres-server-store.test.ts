@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
 import { postgresServerStore, type PostgresServerStore } from '../../src/server/postgres.ts';
+import { inlineStatement } from '../../src/server/stores/postgres/inline-statement.ts';
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import type { ServerStoreTransaction } from '../../src/server/types.ts';
 import { globalTimers, type ServerTimers } from '../../src/server/timers.ts';
@@ -52,6 +53,66 @@ function change(source: string, seq: number, id: string): SyncChange {
 }
 
 describe.skipIf(postgresSkipReason() !== undefined)('postgres server store across processes', () => {
+  it('applies a push alone in two round trips: begin with the lock, the latest version and its reads; its writes with commit', async () => {
+    const url = await freshPostgresDatabase('round-trips');
+    let queries: string[] = [];
+    /** Counts the statements sent on the store's pooled connections. */
+    class CountingClient extends pg.Client {
+      constructor(config?: pg.ClientConfig) {
+        super(config);
+        const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+        Object.assign(this, {
+          query: (...args: unknown[]) => {
+            queries.push(typeof args[0] === 'string' ? args[0] : 'query');
+            return query(...args);
+          },
+        });
+      }
+    }
+    const store = postgresServerStore({ connectionString: url, Client: CountingClient });
+    opened.push(store);
+    const server = createSyncServer({ store });
+    await server.handlePush({ instanceId: SOURCE_A, policy: 'last-write-wins', changes: [change(SOURCE_A, 1, 'warm')] }); // creates the tables
+    queries = [];
+    const answer = await server.handlePush({ instanceId: SOURCE_B, policy: 'last-write-wins', changes: [change(SOURCE_B, 1, 'x'), change(SOURCE_B, 2, 'y')] });
+    expect(answer).toMatchObject({ accepted: 2, ackedSeq: 2 });
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toMatch(/^BEGIN/);
+    expect(queries[1]).toMatch(/; COMMIT$/);
+    expect((await readAll(store)).map((row) => row.id)).toEqual(['warm', 'x', 'y']);
+  });
+
+  it('writes parameters into a statement so that Postgres reads back every text as it was, whatever it holds', async () => {
+    const url = await freshPostgresDatabase('inline');
+    const texts = [
+      "it's",
+      'back\\slash \\\' and \\n',
+      '$p0$ ends a quote $p1$',
+      '$$ and $1 and $tag$',
+      'E\'\\x41\'',
+      '"); DROP TABLE pulsesync_records; --',
+      'é 漢字 🎉',
+      '',
+    ];
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ t: string | null; n: string }>(
+        `BEGIN; ${inlineStatement('SELECT t, n FROM unnest($1::text[], $2::bigint[]) AS u(t, n) WHERE $3::text IS NULL OR true', [[...texts, null], texts.map((_, i) => i).concat(2 ** 53 - 1), null])}`,
+      ).then((results) => (results as unknown as pg.QueryResult<{ t: string | null; n: string }>[])[1] as pg.QueryResult<{ t: string | null; n: string }>);
+      expect(rows.map((row) => row.t)).toEqual([...texts, null]);
+      expect(rows.map((row) => Number(row.n))).toEqual([...texts.map((_, i) => i), 2 ** 53 - 1]);
+      await client.query('ROLLBACK');
+      // Texts on their own, ending in the start of a tag (an id may end in `$p0`).
+      const ends = ['id$p0', 'id$p', 'id$', '$p0'];
+      const own = await client.query<{ a: string; b: string; c: string; d: string }>(inlineStatement('SELECT $1::text AS a, $2::text AS b, $3::text AS c, $4::text AS d', ends));
+      expect(Object.values(own.rows[0] ?? {})).toEqual(ends);
+    } finally {
+      await client.end();
+    }
+    expect(() => inlineStatement('SELECT $1::bigint', [1.5])).toThrow(/whole number/);
+  });
+
   it("pokes a server's live listeners when another server commits", async () => {
     const url = await freshPostgresDatabase('pokes');
     const one = createSyncServer({ store: open(url) });

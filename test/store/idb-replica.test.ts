@@ -140,8 +140,56 @@ describe('IndexedDB replica: durability', () => {
       { stores: 'records,log,meta', durability: 'strict' },
       { stores: 'records,log,meta,cursors', durability: 'relaxed' },
       { stores: 'records,log,meta', durability: 'strict' },
-      { stores: 'records,log,cursors', durability: 'relaxed' },
+      { stores: 'records,log,cursors,meta', durability: 'relaxed' },
     ]);
+  });
+});
+
+describe('IndexedDB replica: a write resolves once committed', () => {
+  /** What happens, in order: each read-write transaction's end, and each write's resolution. */
+  function watchCommits(): string[] {
+    const seen: string[] = [];
+    const original = FakeIDBDatabase.prototype.transaction;
+    vi.spyOn(FakeIDBDatabase.prototype, 'transaction').mockImplementation(function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      const tx = original.apply(this, args);
+      if (args[1] === 'readwrite') {
+        tx.addEventListener('complete', () => seen.push('committed'));
+        tx.addEventListener('abort', () => seen.push('aborted'));
+      }
+      return tx;
+    });
+    return seen;
+  }
+
+  it('resolves a put only after its transaction committed, with the default durability', async () => {
+    const replica = await open();
+    await replica.put('c', 'a', 1);
+    const seen = watchCommits();
+    await replica.put('c', 'b', 2).then(() => seen.push('resolved'));
+    expect(seen).toEqual(['committed', 'resolved']);
+  });
+
+  it('resolves a put planned from a state another tab moved only after its second transaction committed, the first leaving nothing', async () => {
+    const replica = await open();
+    const otherTab = await open();
+    await replica.put('c', 'a', 1);
+    await otherTab.put('c', 'b', 2);
+    const seen = watchCommits();
+    const puts = countCalls('put');
+    await replica.put('c', 'c', 3).then(() => seen.push('resolved'));
+    expect(seen).toEqual(['aborted', 'committed', 'resolved']);
+    expect(puts).toEqual({ records: 2, log: 2, meta: 2 });
+    expect((await replica.pendingChanges(10)).map((c) => [c.seq, c.id])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+  });
+
+  it('plans the next write from its own last one: one transaction, one read of the state', async () => {
+    const replica = await open();
+    await replica.put('c', 'a', 1);
+    const seen = watchCommits();
+    const gets = countCalls('get');
+    await replica.put('c', 'b', 2);
+    expect(seen).toEqual(['committed']);
+    expect(gets).toEqual({ meta: 1 });
   });
 });
 

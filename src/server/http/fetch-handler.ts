@@ -11,11 +11,12 @@
  */
 import { ErrorCode, SyncError } from '../../protocol/errors.ts';
 import { errorResponse, jsonResponse } from './error-response.ts';
-import { jsonAnswer, type AnswerCompression } from './json-answer.ts';
+import { jsonAnswer, jsonTextAnswer, type AnswerCompression } from './json-answer.ts';
 import { readJsonBody } from './read-body.ts';
 import { DEFAULT_HEARTBEAT_MS, openLiveStream, type LiveStream } from './live-stream.ts';
 import type { Access, Authenticate } from '../access.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from '../limits.ts';
+import { pullAnswerJson } from '../stored-json.ts';
 import type { SyncServer } from '../sync-server.ts';
 import type { ServerTimers } from '../timers.ts';
 
@@ -145,7 +146,7 @@ export function createFetchHandler(server: SyncServerCore, options: FetchHandler
       case 'push':
         return jsonAnswer(request, await server.handlePush(await body(request), access), compression);
       case 'pull':
-        return jsonAnswer(request, await server.handlePull(await body(request), access), compression);
+        return jsonTextAnswer(request, pullAnswerJson(await server.handlePull(await body(request), access)), compression);
     }
   }
 

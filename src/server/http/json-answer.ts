@@ -88,8 +88,12 @@ const gzip = hostGzip();
  * `minBytes` long; plain otherwise. `Vary: Accept-Encoding` either way, since the
  * choice depends on it.
  */
-export async function jsonAnswer(request: Request, body: unknown, compression: AnswerCompression | false): Promise<Response> {
-  const text = JSON.stringify(body);
+export function jsonAnswer(request: Request, body: unknown, compression: AnswerCompression | false): Promise<Response> {
+  return jsonTextAnswer(request, JSON.stringify(body), compression);
+}
+
+/** {@link jsonAnswer} of a body already written as JSON `text` (a pull's: see `stored-json.ts`). */
+export async function jsonTextAnswer(request: Request, text: string, compression: AnswerCompression | false): Promise<Response> {
   const headers = new Headers({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', vary: 'Accept-Encoding' });
   const compress =
     gzip !== undefined &&

@@ -26,7 +26,7 @@ export const ROW_FRAME_BYTES = 96;
 /** A text all of whose characters are ASCII: one byte each in UTF-8. */
 const ASCII = /^[\x00-\x7f]*$/;
 /** A text that `JSON.stringify` only quotes: printable ASCII without `"` or `\`. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+export const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
  * UTF-8 length of `text`, without encoding it (a lone surrogate counts as U+FFFD would).

@@ -33,7 +33,11 @@ function copyRecord<T extends ServerRecordWrite>(record: T): T {
 }
 
 function copyInstance<T extends InstanceRecord | undefined>(record: T): T {
-  return (record === undefined ? undefined : { ...record, recent: record.recent.map(([seq, print]) => [seq, print] as const) }) as T;
+  if (record === undefined) return record;
+  // Kept answers as SQL stores give them back: absent when there are none.
+  const { answers, ...rest } = record as InstanceRecord;
+  const copy: InstanceRecord = { ...rest, recent: rest.recent.map(([seq, print]) => [seq, print] as const) };
+  return (answers === undefined || answers.length === 0 ? copy : { ...copy, answers: answers.map((answer) => [...answer] as const) }) as T;
 }
 
 class MemoryServerStore implements ServerStore {

@@ -71,7 +71,7 @@ export function pendingWrites(): PendingWrites {
         held.map(({ row }) => fieldsColumn(row)),
         [...applied.keys()],
         [...applied.values()],
-        ...[0, 1, 2, 3, 4].map((i) => instanceRows.map((row) => row[i])),
+        ...[0, 1, 2, 3, 4, 5].map((i) => instanceRows.map((row) => row[i])),
       ];
       rows = new Map();
       bytes = 0;

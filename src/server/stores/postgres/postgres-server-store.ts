@@ -31,29 +31,19 @@ import pg from 'pg';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
 import type { InstanceId, SyncCursor } from '../../../protocol/types.ts';
 import { globalTimers, type ServerTimers } from '../../timers.ts';
-import {
-  recordKey,
-  type ChangePage,
-  type ChangeQuery,
-  type InstanceRecord,
-  type ServerRecord,
-  type ServerStore,
-  type ServerStoreTransaction,
-  type StoreCommit,
-} from '../../types.ts';
+import type { ChangePage, ChangeQuery, InstanceRecord, ServerStore, ServerStoreTransaction, StoreCommit } from '../../types.ts';
 import { changePage, feedFill } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { instanceFromRow, type InstanceRow } from '../sql/instance-row.ts';
 import { recordFromRow, type RecordRow } from '../sql/record-row.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
-import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
+import { runTransaction } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
-import { decodeCommitNote, encodeCommitNote } from './commit-note.ts';
-import { MAX_PENDING_BYTES, pendingWrites } from './pending-writes.ts';
+import { decodeCommitNote } from './commit-note.ts';
 import { PostgresListener } from './postgres-listener.ts';
 import { postgresSweepRunner } from './postgres-sweep.ts';
-import type { ReadAhead, ReadAheadTransaction } from '../read-ahead.ts';
-import { createSchema, PG_SQL, POSTGRES_CHANNEL, type StoreIdentity } from './postgres-schema.ts';
+import { createSchema, PG_SQL, type StoreIdentity } from './postgres-schema.ts';
+import { latestOf, pushTransactionSteps } from './push-transaction.ts';
 
 /** Options of {@link postgresServerStore}: `pg` pool settings with a connection string. */
 export type PostgresServerStoreOptions = pg.PoolConfig & {
@@ -78,11 +68,6 @@ type FeedPageRow = { readonly latest: string; readonly floor: string; readonly t
   | (RecordRow & { readonly size: string | number })
   | { readonly [column in keyof RecordRow | 'size']: null }
 );
-
-/** A bigint column as pg returns it (text), as a number. */
-function latestOf(result: pg.QueryResult<{ latest: string }>): SyncCursor {
-  return Number((result.rows[0] as { latest: string }).latest);
-}
 
 /** A {@link ServerStore} over PostgreSQL. */
 export class PostgresServerStore implements ServerStore {
@@ -162,111 +147,7 @@ export class PostgresServerStore implements ServerStore {
 
   async transaction<T>(fn: (tx: ServerStoreTransaction) => Promise<T>): Promise<T> {
     await this.#init();
-    return this.#withClient((client) => runTransaction(this.#steps(client), this.#listeners, fn));
-  }
-
-  /**
-   * One transaction's steps, on a pooled connection. Writes are held in this process
-   * and sent in one statement before COMMIT (see `pending-writes.ts`); reads see them
-   * over what the database has.
-   */
-  #steps(client: pg.PoolClient): TransactionSteps {
-    const pending = pendingWrites();
-    /** The highest version so far: read as the push lock is taken (no other writer holds it meanwhile), then counted on. */
-    let latest: number | undefined;
-    // What the commit's notification names: collectives written, and the versions.
-    const collectives = new Set<string>();
-    let after = Number.POSITIVE_INFINITY;
-    let upTo = 0;
-    const flush = async (note: string | null): Promise<void> => {
-      if (pending.empty && note === null) return;
-      await client.query(PG_SQL.flushWrites, [...pending.take(), note === null ? null : POSTGRES_CHANNEL, note]);
-    };
-    const tx: ReadAheadTransaction = {
-      getRecords: async (keys) => {
-        const found = new Map<string, ServerRecord>();
-        if (keys.length === 0) return found;
-        const { rows } = await client.query<RecordRow>(PG_SQL.getRecords, [keys.map((k) => k.collective), keys.map((k) => k.id)]);
-        for (const row of rows) found.set(recordKey(row.collective, row.id), recordFromRow(row));
-        for (const { collective, id } of keys) {
-          const held = pending.row(collective, id);
-          if (held !== undefined) found.set(recordKey(collective, id), held);
-        }
-        return found;
-      },
-      getAppliedSeq: async (source) => {
-        const held = pending.applied.get(source);
-        if (held !== undefined) return held;
-        const { rows } = await client.query<{ seq: string }>(PG_SQL.getAppliedSeq, [source]);
-        return rows[0] === undefined ? 0 : Number(rows[0].seq);
-      },
-      setAppliedSeq: async (source, seq) => {
-        pending.applied.set(source, seq);
-      },
-      getInstance: async (instanceId) => {
-        const held = pending.instances.get(instanceId);
-        if (held !== undefined) return held;
-        const { rows } = await client.query<InstanceRow>(PG_SQL.getInstance, [instanceId]);
-        return rows[0] === undefined ? undefined : instanceFromRow(rows[0]);
-      },
-      putInstance: async (record) => {
-        pending.instances.set(record.instanceId, record);
-      },
-      readAhead: async (keys) => {
-        const { rows } = await client.query<RecordRow & { kind: 'r' | 'a' | 'i' }>(PG_SQL.readAhead, [
-          keys.records.map((k) => k.collective),
-          keys.records.map((k) => k.id),
-          keys.sources,
-          keys.instanceIds,
-        ]);
-        const found: ReadAhead = { records: new Map(), appliedSeqs: new Map(), instances: new Map() };
-        for (const row of rows) {
-          if (row.kind === 'r') found.records.set(recordKey(row.collective, row.id), recordFromRow(row));
-          else if (row.kind === 'a') found.appliedSeqs.set(row.collective, Number(row.version));
-          else found.instances.set(row.collective, instanceFromRow({ instance_id: row.collective, owner: row.id, key_id: row.op, seq: row.version, recent: row.value ?? '[]' }));
-        }
-        // What this transaction holds and has not sent yet is newer than the database.
-        for (const { collective, id } of keys.records) {
-          const held = pending.row(collective, id);
-          if (held !== undefined) found.records.set(recordKey(collective, id), held);
-        }
-        for (const [source, seq] of pending.applied) found.appliedSeqs.set(source, seq);
-        for (const [instanceId, record] of pending.instances) found.instances.set(instanceId, record);
-        return found;
-      },
-      latestVersion: async () => {
-        if (latest === undefined) throw new SyncError(ErrorCode.INTERNAL, 'A Postgres push transaction was read before it began');
-        return latest;
-      },
-      writeRecords: async (writes) => {
-        if (writes.length === 0) return [];
-        if (latest === undefined) throw new SyncError(ErrorCode.INTERNAL, 'A Postgres push transaction wrote before it began');
-        let version = latest;
-        after = Math.min(after, version);
-        const written = writes.map((row): ServerRecord => ({ ...row, version: ++version }));
-        latest = upTo = version;
-        for (const row of written) collectives.add(row.collective);
-        pending.addRows(written);
-        if (pending.bytes > MAX_PENDING_BYTES) await flush(null);
-        return written;
-      },
-    };
-    return {
-      tx,
-      begin: async () => {
-        // A multi-statement query answers one result per statement: the latest version is the last.
-        const results = (await client.query(PG_SQL.beginPushReadingLatest)) as unknown as pg.QueryResult<{ latest: string }>[];
-        latest = latestOf(results[results.length - 1] as pg.QueryResult<{ latest: string }>);
-      },
-      commit: async (wrote) => {
-        // The notification is delivered when the transaction commits.
-        await flush(wrote ? encodeCommitNote(this.#token, [...collectives], [after, upTo]) : null);
-        await client.query('COMMIT');
-      },
-      rollback: async () => {
-        await client.query('ROLLBACK').catch(() => undefined);
-      },
-    };
+    return this.#withClient((client) => runTransaction(pushTransactionSteps(client, this.#token), this.#listeners, fn));
   }
 
   async readChanges(query: ChangeQuery): Promise<ChangePage> {

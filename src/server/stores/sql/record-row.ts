@@ -4,6 +4,7 @@
  * field-level record's stamps as JSON text too (NULL for a record written whole).
  */
 import type { FieldStamp, JsonValue, RecordState } from '../../../protocol/types.ts';
+import { StoredPut } from '../../stored-json.ts';
 import type { ServerRecord, ServerRecordWrite } from '../../types.ts';
 
 /** A records row as a SQL driver returns it (`version` may come back as a string: bigint). */
@@ -21,11 +22,21 @@ export interface RecordRow {
 /** The columns of a records row, in table order (`fields` came last, added to older tables). */
 export const RECORD_COLUMNS = 'collective, id, op, value, hlc, source, version, fields';
 
-/** A stored row as a {@link ServerRecord}. */
+/**
+ * A stored row as a {@link ServerRecord}. A put's value stays the stored text until
+ * something reads it (see `stored-json.ts`): a pull serves it as it is.
+ */
 export function recordFromRow(row: RecordRow): ServerRecord {
-  const state: RecordState = row.op === 'put' ? { op: 'put', value: JSON.parse(row.value ?? 'null') as JsonValue } : { op: 'delete' };
-  const record: ServerRecord = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: Number(row.version), ...state };
-  return row.fields === null ? record : { ...record, fields: JSON.parse(row.fields) as FieldStamp[] };
+  const version = Number(row.version);
+  if (row.fields !== null) {
+    // A field-level record is read whole, stamps and value: the push merges into it, and
+    // its pulled change carries the stamps beside the value (full worker only, opt-in).
+    const state: RecordState = row.op === 'put' ? { op: 'put', value: JSON.parse(row.value ?? 'null') as JsonValue } : { op: 'delete' };
+    return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version, ...state, fields: JSON.parse(row.fields) as FieldStamp[] };
+  }
+  return row.op === 'put'
+    ? new StoredPut(row.collective, row.id, row.hlc, row.source, version, row.value ?? 'null')
+    : { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version, op: 'delete' };
 }
 
 /** The fields column of a record: its stamps as JSON text, NULL for a record written whole. */
@@ -33,7 +44,7 @@ export function fieldsColumn(record: ServerRecordWrite): string | null {
   return record.fields === undefined ? null : JSON.stringify(record.fields);
 }
 
-/** The value column of a record: NULL for a delete. */
+/** The value column of a record: NULL for a delete; a stored row's text as it is. */
 export function valueColumn(record: RecordState): string | null {
-  return record.op === 'put' ? JSON.stringify(record.value) : null;
+  return record.op === 'put' ? (StoredPut.textOf(record) ?? JSON.stringify(record.value)) : null;
 }

@@ -5,7 +5,7 @@
  * SQLite's WITHOUT ROWID — comes from a {@link SqlDialect}. What only one of them can
  * say (Postgres arrays, SQLite's json_each) stays in that store.
  */
-import { INSTANCE_COLUMNS } from './instance-row.ts';
+import { INSTANCE_ANSWERS_COLUMN, INSTANCE_COLUMNS } from './instance-row.ts';
 import { RECORD_COLUMNS } from './record-row.ts';
 
 /** What differs between the SQL stores. */
@@ -112,7 +112,8 @@ CREATE TABLE IF NOT EXISTS ${instances} (
   owner text,
   key_id text,
   seq bigint NOT NULL,
-  recent text NOT NULL
+  recent text NOT NULL,
+  ${INSTANCE_ANSWERS_COLUMN}
 )${options};
 CREATE TABLE IF NOT EXISTS ${gcFloors} (collective text PRIMARY KEY, floor bigint NOT NULL)${options};
 CREATE TABLE IF NOT EXISTS ${gcMarks} (made_at bigint PRIMARY KEY, version bigint NOT NULL)${options};
@@ -122,9 +123,9 @@ CREATE TABLE IF NOT EXISTS ${gcMarks} (made_at bigint PRIMARY KEY, version bigin
     insertSecret: `INSERT INTO ${meta} (key, value) VALUES ('secret', ${p(1)}) ON CONFLICT (key) DO NOTHING`,
     selectSecret: `SELECT value FROM ${meta} WHERE key = 'secret'`,
     getInstance: `SELECT ${INSTANCE_COLUMNS} FROM ${instances} WHERE instance_id = ${p(1)}`,
-    putInstance: `INSERT INTO ${instances} (${INSTANCE_COLUMNS}) VALUES (${[1, 2, 3, 4, 5].map(p).join(', ')})
+    putInstance: `INSERT INTO ${instances} (${INSTANCE_COLUMNS}) VALUES (${[1, 2, 3, 4, 5, 6].map(p).join(', ')})
        ON CONFLICT (instance_id) DO UPDATE
-         SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent`,
+         SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent, answers = excluded.answers`,
     // One backward index seek per collective on (collective, version), however many rows
     // each holds, and one key lookup of its floor; the larger of the two counts.
     latestVersionIn: `SELECT COALESCE(MAX(CASE WHEN COALESCE(rv, 0) > COALESCE(fv, 0) THEN rv ELSE fv END), 0) AS latest FROM (

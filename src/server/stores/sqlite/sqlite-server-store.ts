@@ -7,7 +7,12 @@
  * interleave with another's), and a reader for the change feed. A feed read on the
  * writer would see a push that is half-way and may still roll back; on its own
  * connection, WAL gives it the last committed snapshot.
+ *
+ * Durability: a commit is flushed to disk before it is answered, poked or read, as
+ * `synchronous = FULL` would, but by a flush off the event loop (see `wal-sync.ts`).
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
 import type { InstanceId, SyncCursor } from '../../../protocol/types.ts';
@@ -25,13 +30,14 @@ import { changePage, feedFill, feedRowBytes, FIELDS_FRAME_BYTES, utf8Bytes } fro
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
-import { instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
+import { INSTANCE_ANSWERS_COLUMN, instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
 import { fieldsColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
+import { walSync, whenFlushed, type WalSync } from './wal-sync.ts';
 
 /** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
 const SQL = storeSql({
@@ -64,6 +70,7 @@ function openDatabase(path: string): Database.Database {
     db.pragma('journal_mode = WAL');
     // FULL: a push is acknowledged only once it survives a power loss, because the
     // client then drops the change from its log (NORMAL could lose the last commits).
+    // The writer turns to NORMAL once a flush of its own takes FULL's place (wal-sync.ts).
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     return db;
@@ -72,20 +79,40 @@ function openDatabase(path: string): Database.Database {
   }
 }
 
+/**
+ * The flushes that take FULL's place on `writer` (see `wal-sync.ts`), which then runs
+ * NORMAL; undefined, and FULL kept, where there is no WAL file of ours to flush (an
+ * in-memory database, a journal mode other than WAL).
+ */
+function flushesOf(writer: Database.Database, path: string): WalSync | undefined {
+  if (writer.memory || writer.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
+  const walPath = `${resolve(path)}-wal`;
+  if (!existsSync(walPath)) return undefined;
+  writer.pragma('synchronous = NORMAL');
+  return walSync(walPath);
+}
+
 type Latest = { latest: number };
 type Floor = { floor: number };
 
 /**
  * Brings a file made by an older version up to this schema: the records table gets
- * its `fields` column (NULL in every old row: they were all written whole). SQLite has
- * no `ADD COLUMN IF NOT EXISTS`, so the columns are read first, in a write transaction
- * in case another process opens the file at the same moment.
+ * its `fields` column (NULL in every old row: they were all written whole), the
+ * instances table its `answers` (see `instance-answers.ts`). SQLite has no
+ * `ADD COLUMN IF NOT EXISTS`, so the columns are read first, in a write transaction in
+ * case another process opens the file at the same moment.
  */
 function migrate(db: Database.Database): void {
   db.transaction(() => {
-    const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('records')`).all();
-    if (!columns.some((column) => column.name === 'fields')) db.exec('ALTER TABLE records ADD COLUMN fields text');
+    addColumn(db, 'records', 'fields', 'fields text');
+    addColumn(db, 'instances', 'answers', INSTANCE_ANSWERS_COLUMN);
   }).immediate();
+}
+
+/** Adds `column` (its definition) to `table` unless the table has a column `name`. */
+function addColumn(db: Database.Database, table: string, name: string, column: string): void {
+  const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all();
+  if (!columns.some((found) => found.name === name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
 }
 
 class SqliteServerStore implements ServerStore {
@@ -96,6 +123,8 @@ class SqliteServerStore implements ServerStore {
   readonly #secret: string;
   readonly #listeners = commitListeners();
   readonly #queue = serialQueue();
+  /** Each commit's flush to disk, when not SQLite's own (see `wal-sync.ts`). */
+  readonly #wal: WalSync | undefined;
   #closed = false;
   readonly #sql;
   /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
@@ -112,6 +141,7 @@ class SqliteServerStore implements ServerStore {
     this.#writer.prepare(SQL.insertSecret).run(newStoreSecret());
     this.#secret = (this.#writer.prepare(SQL.selectSecret).get() as { value: string }).value;
     this.#reader = openDatabase(path);
+    this.#wal = flushesOf(this.#writer, path);
     const w = this.#writer;
     const r = this.#reader;
     this.#byCollective = collectiveFeed(r);
@@ -184,15 +214,31 @@ class SqliteServerStore implements ServerStore {
     return {
       tx,
       begin: () => {
+        this.#wal?.assertHealthy();
         writer.exec('BEGIN IMMEDIATE');
       },
-      commit: () => {
-        writer.exec('COMMIT');
-      },
+      // Every commit is flushed, not only those that wrote rows: an applied seq or an
+      // instance record alone is what a re-sent batch's acknowledgement stands on.
+      commit: () => this.#commit(),
       rollback: () => {
         if (writer.inTransaction) writer.exec('ROLLBACK');
       },
     };
+  }
+
+  /** COMMIT on the writer, then its flush to disk (see `wal-sync.ts`); the queue waits for both. */
+  async #commit(): Promise<void> {
+    this.#writer.exec('COMMIT');
+    await this.#wal?.flush();
+  }
+
+  /** `read` on the reader once what it would see is on disk (see `wal-sync.ts`). */
+  async #read<T>(read: () => T): Promise<T> {
+    this.#assertOpen();
+    return whenFlushed(this.#wal, () => {
+      this.#assertOpen(); // closed while it waited
+      return read();
+    });
   }
 
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
@@ -219,7 +265,7 @@ class SqliteServerStore implements ServerStore {
         gcFloor: ((params.collectives === null ? sql.floor.get() : sql.floorIn.get(params.collectives)) as Floor).floor,
       };
     });
-    return changePage(query, read());
+    return changePage(query, await this.#read(read));
   }
 
   sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
@@ -237,8 +283,11 @@ class SqliteServerStore implements ServerStore {
             return [];
           },
           // IMMEDIATE: the write lock from the start, as a push takes it.
-          begin: () => void writer.exec('BEGIN IMMEDIATE'),
-          commit: () => void writer.exec('COMMIT'),
+          begin: () => {
+            this.#wal?.assertHealthy();
+            writer.exec('BEGIN IMMEDIATE');
+          },
+          commit: () => this.#commit(),
           rollback: () => {
             if (writer.inTransaction) writer.exec('ROLLBACK');
           },
@@ -252,25 +301,23 @@ class SqliteServerStore implements ServerStore {
     });
   }
 
-  async latestVersion(): Promise<SyncCursor> {
-    this.#assertOpen();
-    return (this.#sql.latest.get() as Latest).latest;
+  latestVersion(): Promise<SyncCursor> {
+    return this.#read(() => (this.#sql.latest.get() as Latest).latest);
   }
 
-  async latestVersionIn(collectives: readonly string[]): Promise<SyncCursor> {
-    this.#assertOpen();
-    return (this.#sql.latestIn.get(JSON.stringify(collectives)) as Latest).latest;
+  latestVersionIn(collectives: readonly string[]): Promise<SyncCursor> {
+    return this.#read(() => (this.#sql.latestIn.get(JSON.stringify(collectives)) as Latest).latest);
   }
 
-  async listCollectives(): Promise<string[]> {
-    this.#assertOpen();
-    return this.#sql.collectives.all().map((row) => row.collective);
+  listCollectives(): Promise<string[]> {
+    return this.#read(() => this.#sql.collectives.all().map((row) => row.collective));
   }
 
-  async getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
-    this.#assertOpen();
-    const row = this.#sql.readInstance.get(instanceId);
-    return row === undefined ? undefined : instanceFromRow(row);
+  getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#sql.readInstance.get(instanceId);
+      return row === undefined ? undefined : instanceFromRow(row);
+    });
   }
 
   onCommit(listener: (commit: StoreCommit) => void): () => void {
@@ -284,9 +331,11 @@ class SqliteServerStore implements ServerStore {
     await this.#queue.idle(); // let a transaction in flight finish
     this.#reader.close();
     this.#writer.close();
+    await this.#wal?.close();
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new SyncError(ErrorCode.SHUTDOWN, 'The SQLite server store is closed');
   }
 }
+
