@@ -11,6 +11,7 @@
  * may add some), except in a pulled change, which is strict like the request's.
  */
 import { ErrorCode, SyncError } from './errors.ts';
+import { FIELDS_BUILT } from './fields-built.ts';
 import type { ChangeOp, FieldStamp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse, RejectReason } from './types.ts';
 import {
   collectiveRule,
@@ -108,9 +109,6 @@ export function object<T>(shape: Shape<T>, optional: readonly OptionalKey<T>[] =
   };
 }
 
-/** A JSON value: a pulled change's value, and each stamp of a field-level record's (see below). */
-const jsonValue = is(jsonValueRule);
-
 /** A pulled change before its op and value are known to agree (not yet the union). */
 type PulledChangeFields = Omit<PulledChange, 'op' | 'value'> & { readonly op: ChangeOp; readonly value?: JsonValue };
 
@@ -119,16 +117,17 @@ const pulledChangeFields = object<PulledChangeFields>(
       collective,
       id: recordId,
       op: is(opRule),
-      value: jsonValue,
+      value: is(jsonValueRule),
       hlc: is(hlcRule),
       source: is(uuidRule),
       version: positiveCount,
-      // As far as this parser looks, each stamp is a JSON value: the replicas that keep
-      // field-level records check each whole (`stamp-parser.ts`) before they merge with
-      // it; the others store stamps with the record, and never read them.
-      fields: list(jsonValue as Field<unknown> as Field<FieldStamp>, MAX_RECORD_FIELDS),
+      // Stamps come only to a replica that asks for them (`PullRequest.fields`, under
+      // field-last-write-wins). As far as this parser looks, each is a JSON value: those
+      // replicas check each whole (`stamp-parser.ts`) before they merge with it. The
+      // prebuilt default worker never asks, and parses none (see FIELDS_BUILT).
+      ...((FIELDS_BUILT && { fields: list(is(jsonValueRule) as Field<unknown> as Field<FieldStamp>, MAX_RECORD_FIELDS) }) as { fields: Field<readonly FieldStamp[] | undefined> }),
     },
-    ['value', 'fields'],
+    FIELDS_BUILT ? ['value', 'fields'] : ['value'],
     true,
   );
 

@@ -132,7 +132,10 @@ export type PulledChange = RecordKey &
     readonly version: number;
     /**
      * Under `field-last-write-wins`: a stamp per written path, in path order. Absent on
-     * records written whole (then the record is one write of every field).
+     * records written whole (then the record is one write of every field), and sent only
+     * to a replica that asks for them: a pull with {@link PullRequest.fields}, a push
+     * under `field-last-write-wins`. A replica on whole-record writes reads a field-level
+     * record as its value, as any other.
      */
     readonly fields?: readonly FieldStamp[];
   };
@@ -229,6 +232,12 @@ export interface PullRequest {
    * judged by. The refusal comes at the first pull, before any row is sent.
    */
   readonly snapshotMark?: SyncCursor;
+  /**
+   * Send field-level records' stamps ({@link PulledChange.fields}): a replica that keeps
+   * them asks (under `field-last-write-wins`); without it a field-level record comes as
+   * its value alone, as one written whole.
+   */
+  readonly fields?: boolean;
 }
 
 export interface PullResponse {

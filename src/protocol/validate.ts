@@ -129,6 +129,7 @@ export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
   withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
   snapshotMark: /* @__PURE__ */ v.exactOptional(count),
+  fields: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
 });
 
 export const PushRequestSchema = /* @__PURE__ */ v.pipe(

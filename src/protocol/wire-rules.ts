@@ -7,6 +7,7 @@
  */
 import { isHlc } from '../clock/hlc.ts';
 import { anyPathsOverlap, type FieldPath } from './field-path.ts';
+import { FIELDS_BUILT } from './fields-built.ts';
 import { isJsonValue, MAX_JSON_DEPTH } from './json-value.ts';
 import type { ChangeOp, ConflictPolicy, FieldPatch, JsonValue, PatchState, RecordState } from './types.ts';
 
@@ -86,7 +87,8 @@ export const opRule: WireRule<ChangeOp> = /* @__PURE__ */ oneOf('put', 'delete')
 /** What a pushed change does. */
 export const changeOpRule: WireRule<ChangeOp | 'patch'> = /* @__PURE__ */ oneOf('put', 'delete', 'patch');
 /** How the server settles a change that meets a newer one. */
-export const policyRule: WireRule<ConflictPolicy> = /* @__PURE__ */ oneOf('last-write-wins', 'server-wins', 'field-last-write-wins');
+// The prebuilt default worker never meets the field policy: it refuses it at connect (see FIELDS_BUILT).
+export const policyRule: WireRule<ConflictPolicy> = /* @__PURE__ */ oneOf('last-write-wins', 'server-wins', ...(FIELDS_BUILT ? (['field-last-write-wins'] as const) : []));
 
 /** A key of a field path: any string (dots included) up to {@link MAX_FIELD_KEY_LENGTH}. */
 export const fieldKeyRule: WireRule<string> = {

@@ -40,11 +40,12 @@ export interface Admission {
  * a store (perhaps not ours) may hand back rows with more fields, and clients refuse
  * a pulled change with unknown ones.
  */
-export function toPulledChange(row: ServerRecord): PulledChange {
+export function toPulledChange(row: ServerRecord, withFields: boolean): PulledChange {
   // A stored value stays text, to be spliced into the answer (see `stored-json.ts`); it has the fields of a change, no more.
   if (row instanceof StoredPut) return row;
   const change: PulledChange = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
-  return row.fields === undefined ? change : { ...change, fields: row.fields };
+  // Stamps only to a replica that keeps them (see `PulledChange.fields`).
+  return !withFields || row.fields === undefined ? change : { ...change, fields: row.fields };
 }
 
 /** The row a change writes: without its `seq` and `baseVersion`. */
@@ -261,6 +262,7 @@ export async function applyPushIn(
    * the change removed (chaos seed 41 of field-last-write-wins).
    */
   const mergedConflicts = new Map<string, number[]>();
+  const fieldLevel = request.policy === 'field-last-write-wins';
   const writes = new Map<string, ServerRecordWrite>();
   let accepted = 0;
   let conflictBytes = replayed.bytes;
@@ -275,7 +277,7 @@ export async function applyPushIn(
     }
     const key = recordKey(change.collective, change.id);
     // Field-level records merge instead (see field-push.ts), with what this batch wrote too.
-    const field = request.policy === 'field-last-write-wins' ? settleFieldChange(current.get(key), writes.get(key), change, bounds) : undefined;
+    const field = fieldLevel ? settleFieldChange(current.get(key), writes.get(key), change, bounds) : undefined;
     if (field?.refused !== undefined) {
       rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: field.refused });
       continue;
@@ -300,7 +302,7 @@ export async function applyPushIn(
         break;
       }
       conflictBytes += bytes;
-      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
+      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server, fieldLevel) : null });
       if (verdict === 'stale') {
         rejected.push({
           seq: change.seq,
@@ -324,7 +326,7 @@ export async function applyPushIn(
     const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
     highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
     for (const row of written) {
-      for (const at of mergedConflicts.get(recordKey(row.collective, row.id)) ?? []) conflicts[at] = { ...(conflicts[at] as ServerConflict), server: toPulledChange(row) };
+      for (const at of mergedConflicts.get(recordKey(row.collective, row.id)) ?? []) conflicts[at] = { ...(conflicts[at] as ServerConflict), server: toPulledChange(row, true) };
     }
   }
   const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);

@@ -7,6 +7,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
+import { FIELDS_BUILT } from '../protocol/fields-built.ts';
 import type { FieldPath } from '../protocol/field-path.ts';
 import type { ConflictPolicy, FieldPatch, InstanceId, JsonValue, PulledChange, RecordKey, RecordState } from '../protocol/types.ts';
 import type { WriteStamp } from '../protocol/write-order.ts';
@@ -80,14 +81,7 @@ export interface RecordExplanation {
   readonly history: readonly HistoryEntry[];
 }
 
-/**
- * Can this build have field-level records? False only in pulsesync's prebuilt default
- * worker, whose build defines `globalThis.PULSESYNC_FIELDS` as `false`
- * (scripts/build.ts): it never has them, and the code that would reach them goes. Every
- * other build (the full worker, an app's own worker, Node) keeps it and asks at run
- * time, by `fields` being given or not.
- */
-export const FIELDS_BUILT: boolean = (globalThis as { PULSESYNC_FIELDS?: boolean }).PULSESYNC_FIELDS !== false;
+export { FIELDS_BUILT };
 
 /** The field-level records of a replica's `settings`, where this build can have them (see {@link FIELDS_BUILT}). */
 export function fieldsIn(settings: { readonly fields?: ReplicaFields | undefined }): ReplicaFields | undefined {

@@ -64,7 +64,7 @@ async function pushSome(server: SyncServer, replica: Replica, random: SeededRand
 
 async function pullAll(server: SyncServer, replica: Replica): Promise<void> {
   for (let page = 0; page < 1000; page++) {
-    const answer = parsePullResponse(await server.handlePull({ instanceId: replica.source, cursor: replica.cursor, batchSize: 3 }));
+    const answer = parsePullResponse(await server.handlePull({ instanceId: replica.source, cursor: replica.cursor, batchSize: 3, fields: true }));
     for (const row of answer.changes) {
       totals.overMarks += row.fields?.filter((stamp) => stamp.over !== undefined).length ?? 0;
       mergeInto(replica, row.id, withVersions(asFieldRecord(row), row.version));
@@ -114,7 +114,7 @@ describe.each(storeKinds())('field-level records converge through the server ($k
       }
       for (const replica of replicas) await pushSome(server, replica, random, true);
       for (const replica of replicas) await pullAll(server, replica);
-      const served = parsePullResponse(await server.handlePull({ instanceId: '0190f5e1-0000-7000-8000-0000000000ff', cursor: 0, batchSize: 100 })).changes;
+      const served = parsePullResponse(await server.handlePull({ instanceId: '0190f5e1-0000-7000-8000-0000000000ff', cursor: 0, batchSize: 100, fields: true })).changes;
       for (const id of IDS) {
         const expected = modelRecord(made.get(id) ?? []);
         const row = served.find((change) => change.id === id);

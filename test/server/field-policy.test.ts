@@ -29,7 +29,7 @@ function replica(server: () => SyncServer, source: string) {
     patch: (id: string, fields: FieldPatch[], base: number | null = null) => send({ op: 'patch', fields }, id, base),
     delete: (id: string, base: number | null = null) => send({ op: 'delete' }, id, base),
     /** Everything this replica would pull (its own single-writer rows left out). */
-    pull: async (): Promise<readonly PulledChange[]> => parsePullResponse(await server().handlePull({ instanceId: source, cursor: 0, batchSize: 100 })).changes,
+    pull: async (): Promise<readonly PulledChange[]> => parsePullResponse(await server().handlePull({ instanceId: source, cursor: 0, batchSize: 100, fields: true })).changes,
   };
 }
 
@@ -121,11 +121,26 @@ describe.each(storeKinds())('field-last-write-wins ($kind store)', (kind) => {
     expect(await row(id)).toMatchObject({ value: { title: 'whole' }, source: SOURCE_B });
     // A last-write-wins put of the record writes it whole: its stamps go.
     await a.put(id, { title: 'lww' }, null, 'last-write-wins');
-    const raw = (await server.handlePull({ instanceId: SOURCE_B, cursor: 0, batchSize: 100 })).changes.find((change) => change.id === id);
+    const raw = (await server.handlePull({ instanceId: SOURCE_B, cursor: 0, batchSize: 100, fields: true })).changes.find((change) => change.id === id);
     // Byte for byte as a whole record always was: the same keys in the same order, no stamps.
     expect(JSON.stringify(raw)).toBe(
       JSON.stringify({ collective: 'todos', id, hlc: raw?.hlc, source: SOURCE_A, version: raw?.version, op: 'put', value: { title: 'lww' } }),
     );
+  });
+
+  it('sends stamps only to a replica that asks: a whole-record peer reads a field-level record as its value', async () => {
+    const id = fresh();
+    await a.patch(id, [{ path: ['title'], value: 'milk' }]);
+    const created = await b.patch(id, [{ path: ['done'], value: false }]);
+    const pulled = parsePullResponse(await server.handlePull({ instanceId: '0190f5e1-0000-7000-8000-00000000000e', cursor: 0, batchSize: 100 })).changes;
+    const held = pulled.find((change) => change.id === id);
+    expect(held).toMatchObject({ op: 'put', value: { title: 'milk', done: false } });
+    expect(held).not.toHaveProperty('fields');
+    expect((await row(id))?.fields?.length).toBe(2);
+    // A last-write-wins push that loses to it is answered with the record, no stamps.
+    const lost = await a.put(id, { title: 'old' }, created.newCursor - 1, 'server-wins');
+    expect(lost.conflicts[0]?.server).toMatchObject({ value: { title: 'milk', done: false } });
+    expect(lost.conflicts[0]?.server).not.toHaveProperty('fields');
   });
 
   it('merges several patches of one record in one push, in seq order', async () => {

@@ -71,7 +71,7 @@ async function push(server: ReturnType<typeof createSyncServer>, replica: LocalS
 async function pull(server: ReturnType<typeof createSyncServer>, replica: LocalStore): Promise<void> {
   for (let page = 0; page < 1000; page++) {
     const from = await replica.pullCursor(PEER);
-    const answer = await server.handlePull({ instanceId: replica.instanceId, cursor: from, batchSize: 2 });
+    const answer = await server.handlePull({ instanceId: replica.instanceId, cursor: from, batchSize: 2, fields: true });
     checkLosses(replica, await replica.applyRemote(answer.changes, { policy: POLICY, cursor: { peer: PEER, from, to: answer.newCursor } }));
     totals.pulledPages++;
     if (!answer.hasMore) return;
