@@ -89,17 +89,17 @@ export class Connection {
   static async open(request: ConnectRequest): Promise<Connection> {
     const { options, worker } = request;
     const config = checkedConfig(options, worker);
-    // Field-level records (and record history) are opt-in code, and only for their policy:
-    // a worker without them refuses it now, not at its first pull.
-    // (A build without them at all, the prebuilt default worker, refused the policy in checkedConfig.)
-    const fields = FIELDS_BUILT && config.conflictResolution === 'field-last-write-wins' ? ((worker.fields as FieldsSeam | undefined) ?? fieldsMissing(config.conflictResolution)).replica : undefined;
     const replica = await openReplica({
       name: options.name,
       ...request.replica,
       ...(worker.indexedDB === undefined ? {} : { indexedDB: worker.indexedDB }),
       ...(worker.IDBKeyRange === undefined ? {} : { IDBKeyRange: worker.IDBKeyRange }),
       ...(worker.durability === undefined ? {} : { durability: worker.durability }),
-      fields,
+      // Field-level records (and record history) are opt-in code, and only for their
+      // policy: a worker without them refuses it now, not at its first pull. (A build
+      // without them at all, the prebuilt default worker, refused the policy in checkedConfig.)
+      ...(FIELDS_BUILT &&
+        config.conflictResolution === 'field-last-write-wins' && { fields: ((worker.fields as FieldsSeam | undefined) ?? fieldsMissing(config.conflictResolution)).replica }),
     });
     let transport: SyncTransport;
     try {

@@ -9,11 +9,6 @@
 import { outcomeOf, readAckState, type PushOutcome, type WriteReceipt } from '../src/engine/acks.ts';
 import type { LocalStore } from '../src/store/types.ts';
 
-/** The receipt of a write to `replica` whose logged changes are `logged` (what `put`, `patch`… return). */
-export function receiptOf(replica: LocalStore, logged: readonly { readonly seq: number }[]): WriteReceipt {
-  return { instanceId: replica.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
-}
-
 interface Waiter {
   readonly receipt: WriteReceipt;
   readonly resolve: (outcome: PushOutcome) => void;

@@ -6,12 +6,27 @@
  * `explain`. A worker without it carries none of this code, refuses a page configured
  * for `field-last-write-wins` at connect, and whole-record policies lose nothing by it.
  */
-import { fieldStore } from '../src/store/field-seam.ts';
+import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
+import type { FieldStore } from '../src/store/field-seam.ts';
 import { replicaFields } from '../src/store/replica-fields.ts';
 import { plainErrors } from './expose.ts';
 import type { FieldsSeam } from './fields-seam.ts';
-import { receiptOf } from './push-waiters.ts';
+import type { SyncWorker } from './sync-worker.ts';
 import type { WorkerFields } from './worker-options.ts';
+
+/**
+ * The replica of `worker`'s tab, for `what`: it has field-level records only under their
+ * policy (connection.ts), and the call is refused under another. (The page passes
+ * `patch` and `explain` as they are, and a worker without field-level records at all,
+ * the default worker, has neither call: it refuses their policy at connect.)
+ */
+async function fieldReplica(worker: SyncWorker, what: 'patch' | 'explain'): Promise<FieldStore> {
+  const replica = await worker.replicaFor(what);
+  if (replica.patch === undefined || replica.explain === undefined) {
+    throw new SyncError(ErrorCode.INVALID_CONFIG, `${what}() needs config.conflictResolution 'field-last-write-wins'`, { details: { field: 'conflictResolution' } });
+  }
+  return replica as FieldStore;
+}
 
 /** What the sync worker reaches (fields-seam.ts). */
 const seam: FieldsSeam = {
@@ -20,11 +35,12 @@ const seam: FieldsSeam = {
   api: (worker) => ({
     patch: (collective, id, fields) =>
       plainErrors(async () => {
-        // Its replica has field-level records only under their policy (connection.ts).
-        const { replica } = await worker.connectionFor('patch');
-        return receiptOf(replica, await fieldStore(replica, 'patch()').patch(collective, id, fields));
+        const replica = await fieldReplica(worker, 'patch');
+        const logged = await replica.patch(collective, id, fields);
+        // The receipt of a write, as put's (sync-worker.ts).
+        return { instanceId: replica.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
       }),
-    explain: (collective, id) => plainErrors(async () => fieldStore((await worker.connectionFor('explain')).replica, 'explain()').explain(collective, id)),
+    explain: (collective, id) => plainErrors(async () => (await fieldReplica(worker, 'explain')).explain(collective, id)),
   }),
 };
 

@@ -40,13 +40,13 @@ function rebuild(error: unknown): SyncError {
 }
 
 /**
- * The calls of field-level records: only under their policy, which a worker refuses at
- * connect unless it has them (pulsesync's full worker, or one given `workerFields`).
+ * The calls of field-level records, passed as they are too: the worker that has them
+ * refuses them under another policy than theirs (`worker/worker-fields.ts`).
  */
-const FIELD_CALLS = ['patch', 'explain'] as const;
+type FieldCall = 'patch' | 'explain';
 
 // The class's static block defines them (one shape for fifteen methods).
-export interface WorkerSyncClient extends Pick<SyncClient, PassedCall | (typeof FIELD_CALLS)[number]> {}
+export interface WorkerSyncClient extends Pick<SyncClient, PassedCall | FieldCall> {}
 
 /**
  * The client; see the file comment. Collections extend it (`collections-client.ts`)
@@ -54,20 +54,11 @@ export interface WorkerSyncClient extends Pick<SyncClient, PassedCall | (typeof 
  */
 export class WorkerSyncClient implements SyncClient {
   static {
-    const methods = WorkerSyncClient.prototype as unknown as Record<string, unknown>;
-    for (const name of PASSED_CALLS) {
-      methods[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
+    for (const name of [...PASSED_CALLS, 'patch', 'explain'] as const) {
+      (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
         return this.call(name, args);
       };
     }
-    for (const name of FIELD_CALLS) {
-      methods[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
-        return this.#fieldLevel
-          ? this.call(name, args)
-          : Promise.reject(new SyncError(ErrorCode.INVALID_CONFIG, `${name}() needs config.conflictResolution 'field-last-write-wins'`));
-      };
-    }
-
   }
 
   readonly ready: Promise<void>;
@@ -81,14 +72,11 @@ export class WorkerSyncClient implements SyncClient {
   #status: SyncStatus = IDLE_STATUS;
   #closed: Promise<void> | undefined;
   #isConnected = false;
-  /** Field-level records (`patch`, `explain`) are their policy's. */
-  readonly #fieldLevel: boolean;
   /** Fails the connection before it is made (worker crashed or never answered). */
   #failConnect: (error: SyncError) => void = () => undefined;
 
   constructor(options: SyncClientOptions, connectWith?: Pick<WorkerConnectOptions, 'collections'>) {
     this.#timers = timersOf(options.time);
-    this.#fieldLevel = options.config?.conflictResolution === 'field-last-write-wins';
     this.#endpoint = workerEndpoint(options);
     this.#remote = wireCaller(this.#endpoint);
     this.#endpoint.addEventListener('message', this.#onMessage);

@@ -6,7 +6,6 @@
  */
 import type { CollectionsOptions } from './collection-types.ts';
 import { createSyncClient as createClientOn } from './sync-client.ts';
-import { startCollectionsWorker } from './with-collections-worker.ts';
 import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
 /**
@@ -22,9 +21,8 @@ function startDefaultWorker(): Worker {
 
 /**
  * Starts sync for one replica: a worker running the engine (pulsesync's prebuilt worker
- * unless `options.worker` or `options.workerUrl` names another; with `collections` or
- * `config.conflictResolution: 'field-last-write-wins'`, the full worker, which has
- * collections and field-level records), and a client on this thread to talk to it. Returns at
+ * unless `options.worker` or `options.workerUrl` names another; with `collections`, the
+ * prebuilt collections worker), and a client on this thread to talk to it. Returns at
  * once; calls wait for the worker to connect (see `ready`).
  *
  * @example
@@ -38,11 +36,8 @@ export function createSyncClient<const C extends CollectionsOptions>(
 export function createSyncClient(options: SyncClientOptions): SyncClient;
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   if (options?.worker !== undefined || options?.workerUrl !== undefined) return createClientOn(options);
-  // Collections from `pulsesync`'s defineCollections bring the worker that serves them;
-  // field-level records are served by the same (full) worker. Referring to it here
-  // emits its file in every app's build, but only an app that starts it downloads it.
-  const fields = options?.config?.conflictResolution === 'field-last-write-wins';
-  const worker = (options?.collections?.startWorker ?? (fields ? startCollectionsWorker : startDefaultWorker))();
+  // Collections from `pulsesync`'s defineCollections bring the worker that serves them.
+  const worker = (options?.collections?.startWorker ?? startDefaultWorker)();
   try {
     return createClientOn({ ...options, worker });
   } catch (error) {

@@ -145,7 +145,8 @@ function assertAboutLocal(conflict: ServerConflict, local: PushedChange): void {
 /**
  * A pushed change lost on the server: take the server's record (written only if newer
  * than what the replica holds; under server-wins, left to the next pull, see
- * `leaveToPull`), then let the resolver, if any, have the last word.
+ * `leaveToPull`), then let the resolver, if any, have the last word, and report the
+ * conflict (`ctx.onConflict`; under `field-last-write-wins`, each loss the merge names).
  *
  * With `supersededLocally` the replica has written the record again since this change
  * (a later change in the log): the replica keeps that later write, which the server
@@ -158,37 +159,39 @@ export async function settleServerConflict(
   local: PushedChange,
   conflict: ServerConflict,
   options: { readonly supersededLocally?: boolean } = {},
-): Promise<readonly ConflictInfo[]> {
+): Promise<void> {
+  // Only a field-level change is a patch, and it does not come here.
+  const localState = stateOf(local as SyncChange);
+  const report = (outcome: ConflictInfo['outcome'], reason: string): void =>
+    ctx.onConflict({
+      collective: conflict.collective,
+      id: conflict.id,
+      policy: conflict.policy,
+      local: localState,
+      remote: conflict.server,
+      outcome,
+      reason: `${describeServerConflict(conflict, local)}${reason}`,
+    });
   assertAboutLocal(conflict, local);
   if (FIELDS_BUILT && conflict.policy === 'field-last-write-wins') {
     // The merge decides field by field and keeps every write of this replica that did
     // not lose, later ones too: the store names what was lost, if anything (a change
     // that met a concurrent write and won lost nothing). A record this replica may not
     // read has nothing to merge with. No resolver: see the file comment.
-    if (conflict.server === null) return [];
+    if (conflict.server === null) return;
     const { conflicts } = await ctx.store.applyRemote([conflict.server], { policy: conflict.policy, maxClockDriftMs: ctx.config.maxClockDriftMs });
-    return conflicts.map((lost) => lost.report as ConflictInfo);
+    for (const lost of conflicts) ctx.onConflict(lost.report as ConflictInfo);
+    return;
   }
-  // Only a field-level change is a patch.
-  const localState = stateOf(local as SyncChange);
-  const info = (outcome: ConflictInfo['outcome'], reason: string): ConflictInfo => ({
-    collective: conflict.collective,
-    id: conflict.id,
-    policy: conflict.policy,
-    local: localState,
-    remote: conflict.server,
-    outcome,
-    reason: `${describeServerConflict(conflict, local)}${reason}`,
-  });
   if (options.supersededLocally === true) {
-    return [info('local', '; written again here since, that write settles when pushed')];
+    return report('local', '; written again here since, that write settles when pushed');
   }
   const byPull = leaveToPull(ctx, conflict);
   if (conflict.server !== null && !byPull) {
     await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution, maxClockDriftMs: ctx.config.maxClockDriftMs });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
-  if (resolved === undefined) return [info('remote', '')];
+  if (resolved === undefined) return report('remote', '');
   // Under server-wins the resolution is based on the server's record it was made
   // against (last-write-wins ignores the base).
   const basedOn = conflict.policy === 'server-wins' ? conflict.server : null;
@@ -200,7 +203,7 @@ export async function settleServerConflict(
     // pull does not overwrite it with that record (the store sees the base).
     await writeLocal(ctx, conflict.collective, conflict.id, resolved.state, basedOn);
   }
-  return [info(resolved.outcome, chose(resolved.outcome))];
+  report(resolved.outcome, chose(resolved.outcome));
 }
 
 /** What a conflict's reason adds when the resolver decided. */

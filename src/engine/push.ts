@@ -139,7 +139,7 @@ async function settleResponse(ctx: SyncContext, sent: readonly PushedChange[], r
     if (local === undefined) continue; // not ours to settle (a malformed response)
     conflictSeqs.add(conflict.seq);
     const supersededLocally = (latestLocal?.get(recordKey(local.collective, local.id)) ?? 0) > local.seq;
-    for (const info of await settleServerConflict(ctx, local, conflict, { supersededLocally })) ctx.onConflict(info);
+    await settleServerConflict(ctx, local, conflict, { supersededLocally });
   }
   for (const refusal of response.rejected) {
     if (refusal.reason === 'CONFLICT' && conflictSeqs.has(refusal.seq)) continue;

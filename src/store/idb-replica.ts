@@ -20,7 +20,7 @@ import { readCollective, readCursor, readPendingChanges, readPendingCount, readR
 import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
-import { fieldsIn, type ReplicaFields } from './field-seam.ts';
+import { FIELDS_BUILT, fieldsIn, fieldsMissing, type ReplicaFields } from './field-seam.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
@@ -104,7 +104,8 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     blockedTimeoutMs,
     now: options.now ?? Date.now,
     ...(options.durability === undefined ? {} : { durability: options.durability }),
-    fields: options.fields,
+    // Only where this build can have them (see FIELDS_BUILT).
+    ...(FIELDS_BUILT && { fields: options.fields }),
   };
   const db = await (options.open ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
@@ -154,11 +155,11 @@ export class IdbReplica implements LocalStore {
   }
 
   write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
-    return this.#conn.guard('write', async () => {
+    return this.#conn.guard('write', () => {
       const { baseVersion } = options;
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
       // Puts and deletes log whole-record changes.
-      return (await this.writeLogged('write', toLoggedChanges(writes, options.field), baseVersion)) as SyncChange[];
+      return this.writeLogged('write', toLoggedChanges(writes, options.field), baseVersion) as Promise<SyncChange[]>;
     });
   }
 
@@ -216,7 +217,9 @@ export class IdbReplica implements LocalStore {
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult> {
     return this.#conn.guard('applyRemote', async () => {
-      checkRemoteApply(changes, options, fieldsIn(this.#conn.settings));
+      checkRemoteApply(changes, options);
+      // Field-level records are opt-in code (`ReplicaOptions.fields`).
+      if (FIELDS_BUILT && options.policy === 'field-last-write-wins' && !fieldsIn(this.#conn.settings)) fieldsMissing(options.policy);
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
       const result: Awaited<ReturnType<typeof applyFeedBatch>> =
         options.cursor === undefined

@@ -243,7 +243,7 @@ class MemoryReplica implements LocalStore {
     options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance; readonly maxClockDriftMs?: number },
   ): Promise<ApplyResult> {
     this.#open();
-    checkRemoteApply(changes, options, fields);
+    checkRemoteApply(changes, options);
     const incoming = structuredClone(changes);
     const db = this.#db;
     const { policy, cursor } = options;

@@ -6,7 +6,7 @@ import { isHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
 import { assertCollective, assertJsonValue, assertRecordId } from '../protocol/validate.ts';
-import { FIELDS_BUILT, fieldsMissing, type ReplicaFields } from './field-seam.ts';
+import { FIELDS_BUILT } from './field-seam.ts';
 import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
 import type { LoggedChange } from './schema.ts';
 
@@ -63,14 +63,11 @@ function assertCursor(value: unknown, field: string): void {
 export function checkRemoteApply(
   changes: readonly PulledChange[],
   options: { readonly policy: ConflictPolicy; readonly cursor?: CursorAdvance },
-  fields: ReplicaFields | undefined,
 ): void {
   assertArray(changes, 'changes');
   if (typeof options !== 'object' || options === null || !POLICIES.has(options.policy)) {
-    throw invalid(`policy must be "last-write-wins", "server-wins" or "field-last-write-wins", got ${String(options?.policy)}`);
+    throw invalid(`policy must be "last-write-wins"${FIELDS_BUILT ? ', "server-wins" or "field-last-write-wins"' : ' or "server-wins"'}, got ${String(options?.policy)}`);
   }
-  // Field-level records are opt-in code (`ReplicaOptions.fields`).
-  if (FIELDS_BUILT && options.policy === 'field-last-write-wins' && fields === undefined) fieldsMissing(options.policy);
   if (options.cursor !== undefined) {
     const { peer, from, to } = options.cursor;
     if (typeof peer !== 'string' || peer.length === 0) throw invalid('cursor.peer must be a non-empty string');

@@ -1,7 +1,7 @@
 /**
  * Field-level records on two devices in Chromium (issue 14), against the real
- * `pulsesync-server`, through `createSyncClient`, which starts pulsesync's full worker
- * for `field-last-write-wins`: edits made offline to different fields of one todo both
+ * `pulsesync-server`, through `createSyncClient` given pulsesync's full worker
+ * (`startFullWorker`), which has field-level records: edits made offline to different fields of one todo both
  * survive on both devices and the server; an edit of the same field loses on one
  * device, which alone hears a `conflict` saying what it had and what won; and
  * `explain` on that device tells the story.
@@ -31,7 +31,7 @@ describe.runIf(engines.includes('chromium'))('field-level records on two devices
   it('offline edits of different fields both survive; the same field loses on one device, which hears it; explain tells the story', async () => {
     const laptop = await h.newDevice();
     const phone = await h.newDevice();
-    const options = (name: string, device: Device): PageClientOptions => ({ name, url: device.serverUrl, token: h.server.token, config: CONFIG });
+    const options = (name: string, device: Device): PageClientOptions => ({ name, url: device.serverUrl, token: h.server.token, config: CONFIG, fullWorker: true });
     await laptop.page.evaluate((o) => window.pulse.open(o), options('laptop', laptop));
     await phone.page.evaluate((o) => window.pulse.open(o), options('phone', phone));
 

@@ -2,7 +2,7 @@
  * Field-level records through the client and its worker (the wire over a
  * MessageChannel, fake IndexedDB): opt-in code, in pulsesync's full worker only, and
  * only for their policy. A worker without them refuses the policy at connect, saying
- * what to do; under another policy the client refuses `patch` and `explain` itself.
+ * what to do; under another policy the full worker refuses `patch` and `explain`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncClient } from '../../src/client/types.ts';
@@ -36,19 +36,28 @@ describe('field-level records are opt-in', () => {
     });
   });
 
-  it.each([
-    ['a worker without them', { fields: undefined }],
-    // pulsesync's full worker, started for collections say: it keeps them for their policy only.
-    ['a worker with them', { fields: workerFields }],
-  ])('under another policy the client refuses patch and explain itself, with %s', async (_name, workerOptions) => {
+  it('under another policy the full worker refuses patch and explain, naming the policy they need', async () => {
     world = tabsWorld();
-    const client: SyncClient = world.open({}, workerOptions);
+    // pulsesync's full worker, started for collections say: it keeps them for their policy only.
+    const client: SyncClient = world.open({}, { fields: workerFields });
     for (const [call, what] of [[client.patch('todos', 't', { done: true }), 'patch()'], [client.explain('todos', 't'), 'explain()']] as const) {
       expect(await rejection(call)).toMatchObject({
         code: 'INVALID_CONFIG',
         message: `${what} needs config.conflictResolution 'field-last-write-wins'`,
       });
     }
+  });
+
+  it('a worker without them does not serve patch and explain at all: they fail, and write nothing', async () => {
+    // The page passes both calls as they are (no bytes of theirs in the core client); the
+    // default worker has neither, and under their policy it would not have connected.
+    world = tabsWorld();
+    const client: SyncClient = world.open({}, { fields: undefined });
+    for (const call of [client.patch('todos', 't', { done: true }), client.explain('todos', 't')]) {
+      expect(await rejection(call)).toMatchObject({ code: 'INTERNAL', name: 'SyncError' });
+    }
+    expect(await client.get('todos', 't')).toBeUndefined();
+    expect(client.status().pending).toBe(0);
   });
 });
 

@@ -97,7 +97,7 @@ export function tabsWorld(
       locks: sharedLocks.client(`tab-${tab}`),
       transport: (settings) => countingTransport(tab, settings),
       ...(clientOptions.collections === undefined ? {} : { collections: workerCollections }),
-      // As createSyncClient starts pulsesync's full worker for this policy.
+      // As an app gives pulsesync's full worker (startFullWorker) for this policy.
       ...(clientOptions.config?.conflictResolution === 'field-last-write-wins' ? { fields: workerFields } : {}),
       ...options.workerOptions,
       ...workerOptions,

@@ -204,11 +204,9 @@ describe('pages built by each bundler, in Chromium, syncing through the pulsesyn
     }
   }
 
-  it('Vite: `vite build` with no configuration, two devices sync; the full worker is never fetched', async () => {
+  it('Vite: `vite build` with no configuration, two devices sync; no collections worker is built or fetched', async () => {
     const out = await buildWithVite(project.addFixture('device-app', 'vite-app'));
-    // The full (collections) worker is emitted too: createSyncClient starts it for
-    // field-last-write-wins, so it can reach it; an app that uses neither never fetches it.
-    expect(prebuiltWorkers(emittedScripts(out))).toEqual({ core: 1, collections: 1 });
+    expect(prebuiltWorkers(emittedScripts(out))).toEqual({ core: 1, collections: 0 });
     const pages = await expectTwoDevicesToSync(out, 'vite');
     for (const page of pages) expect(prebuiltWorkers(workerFetches.get(page) ?? [])).toEqual({ core: 1, collections: 0 });
   }, 90_000);

@@ -23,6 +23,8 @@ export interface PageClientOptions {
   readonly config?: Omit<SyncConfigInput, 'resolver'>;
   /** Make the worker in the page (pulsesync's own module), so `terminate` can kill it. */
   readonly ownWorker?: boolean;
+  /** Start pulsesync's full worker (`startFullWorker`: collections and field-level records). */
+  readonly fullWorker?: boolean;
   /** Use lost-connection-worker.ts (made in the page too), so `loseConnection` can close its database. */
   readonly losableWorker?: boolean;
   /** The client's `persist` option. */

@@ -3,6 +3,7 @@
  * one client per replica name, each recording its events for the Node test to read.
  */
 import { createSyncClient, type SyncClient } from '../../../src/client/index.ts';
+import { startFullWorker } from '../../../src/client/with-collections-worker.ts';
 import { SyncError } from '../../../src/protocol/errors.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
@@ -77,7 +78,9 @@ const api: PulsePageApi = {
         ? new Worker(new URL('./lost-connection-worker.ts', import.meta.url), { type: 'module' })
         : options.ownWorker === true
           ? new Worker(new URL('../../../worker/default-worker.ts', import.meta.url), { type: 'module' })
-          : undefined;
+          : options.fullWorker === true
+            ? startFullWorker()
+            : undefined;
     const client = createSyncClient({
       name: options.name,
       url: options.url,
