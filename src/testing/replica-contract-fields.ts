@@ -139,6 +139,21 @@ export function fieldTests(fresh: FreshReplica): void {
       expect(events).toEqual([]);
     });
 
+    it('keeps, at a reset snapshot\'s end, a record its page brought that the replica already held as merged (chaos seed 28)', async () => {
+      const { replica } = await freshFields();
+      const row = fieldRow(5, { title: 'milk' }, [stamp([], 3_000)]);
+      await replica.applyRemote([row, { ...row, id: 'b' }], { policy: FIELDS, cursor: { peer: PEER, from: 0, to: 6 } });
+      // A push's answer brought the newer state first; the snapshot's page brings it again.
+      const newer = fieldRow(7, { title: 'oat milk' }, [stamp([], 2_000)]);
+      await replica.applyRemote([newer], { policy: FIELDS });
+      await replica.resetPull(PEER, 'cursor-expired');
+      await replica.applyRemote([newer], { policy: FIELDS, cursor: { peer: PEER, from: 0, to: 7, mark: 7 } });
+      const last = await replica.applyRemote([], { policy: FIELDS, cursor: { peer: PEER, from: 7, to: 7, last: true } });
+      // b was not brought: dropped; a was, though the page changed nothing in it.
+      expect(last.reset).toEqual({ cause: 'cursor-expired', dropped: 1 });
+      expect((await replica.list('notes')).map((r) => [r.id, r.value])).toEqual([['a', { title: 'oat milk' }]]);
+    });
+
     it('keeps a pulled delete as a tombstone with its stamp, and a later patch brings the record back', async () => {
       const { replica } = await freshFields();
       const gone: PulledChange = { collective: 'notes', id: 'a', op: 'delete', hlc: stamp([], 5_000).hlc, source: OTHER_REPLICA, version: 2, fields: [stamp([], 5_000, { deleted: true })] };
