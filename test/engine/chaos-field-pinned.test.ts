@@ -1,8 +1,9 @@
 /**
- * Chaos seeds of field-last-write-wins kept by number (they replay exactly: in-process,
- * no users): the seeds that found a bug of the field code, and those that failed on a
- * gap outside it since closed, which must all keep converging. A seed failing for a gap
- * outside the field code is pinned here with `it.fails` and why, until the gap closes.
+ * Chaos seeds of field-last-write-wins kept by number: the seeds that found a bug of the
+ * field code, and those that failed on a gap outside it since closed, which must all
+ * keep converging (in-process, no users: they replay exactly). A seed failing for a gap
+ * outside the field code is pinned here with why: `it.fails` where it replays exactly,
+ * else a test that tolerates that one problem and fails on any other.
  */
 import { describe, expect, it } from 'vitest';
 import { emptyStats } from './chaos-actions.ts';
@@ -31,5 +32,26 @@ describe('chaos seeds of field-last-write-wins that met the client reset', () =>
   it.each([22, 57, 266])('seed %i converges', async (seed) => {
     const { problems } = await runChaosScenario(seed, policyNamed('field-last-write-wins'), emptyStats());
     expect(problems).toEqual([]);
+  });
+});
+
+describe('chaos seeds of field-last-write-wins that meet a known gap of the model', () => {
+  // The model's gap, not the sync's (the server and every synced replica converge): a
+  // replica that may read todos but not write them (read-only) keeps its own refused
+  // writes, merged with what it pulls. Replica 3 deleted todos/b (refused), then pulled
+  // the server's todos/b and patched its title (refused). The replica holds the server's
+  // fields and its title: its refused delete, acknowledged, left no tombstone, so it
+  // shadowed nothing it pulled later. The check's model (madeBy over the allowed writes
+  // and the replica's own) keeps that delete, whose clock (replica 3's runs ahead) is
+  // later than the server's puts, and expects the title alone. What a replica keeps of
+  // its own refused deletes depends on when each pull came against their acknowledgement,
+  // which a model of write sets cannot tell. Replay: CHAOS_POLICY=field-last-write-wins
+  // CHAOS_SEED=446 npx vitest run test/engine/chaos-convergence.test.ts
+  // This seed has users, whose instance keys are signed off the event loop: it does not
+  // replay exactly, and the gap shows in some runs only. So the pin tolerates the known
+  // problem and fails on any other (a plain test; drop the tolerance once the model knows).
+  it('seed 446: a read-only replica forgets its own refused delete, which the model keeps; nothing else goes wrong', async () => {
+    const { problems } = await runChaosScenario(446, policyNamed('field-last-write-wins'), emptyStats());
+    expect(problems.filter((problem) => !problem.startsWith('replica 3, todos (read-only): holds ["b",'))).toEqual([]);
   });
 });
