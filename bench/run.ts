@@ -10,7 +10,7 @@
  *
  * Environment:
  *   BENCH_ROUNDS=3          rounds per section (at least 3 for a range worth reading)
- *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, million
+ *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, patch, million
  *   BENCH_LOCAL=put         section 1 measures the awaited puts only; BENCH_LIMITS_ONLY=1 drops peers and parts (sections 1-3)
  *   BENCH_MILLION=1         adds the 1,000,000-record initial sync (BENCH_MILLION_ROUNDS, default 1)
  *   BENCH_PROFILE=1         only a CPU profile of the worker during a 100k initial sync
@@ -32,6 +32,7 @@ import { latencySection } from './sections/latency.ts';
 import { localWritesSection } from './sections/local-writes.ts';
 import { millionSection } from './sections/million.ts';
 import { profileSection } from './sections/profile.ts';
+import { patchBytesSection } from './sections/patch-bytes.ts';
 import { profilePutSection } from './sections/profile-put.ts';
 import { queriesSection } from './sections/queries.ts';
 import { serverSection } from './sections/server.ts';
@@ -55,6 +56,7 @@ const plan: Section[] = profileOnly
       serverSection,
       serverTailSection, // 5b: push p99 under 50 clients mixed and 200 pushing, SQLite and Postgres
       queriesSection,
+      patchBytesSection, // 10: seconds, no browser
       ...(env['BENCH_MILLION'] === '1' ? [millionSection] : []),
     ].filter((s) => only === undefined || only.has(s.key));
 

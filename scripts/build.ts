@@ -56,8 +56,8 @@ for (const entry of readdirSync(DIST, { recursive: true, withFileTypes: true }))
 // esbuild bundles (and minifies, so terser starts from a small input); terser then
 // squeezes what esbuild leaves (two passes): ~3.5% of the worker's brotli bytes,
 // which is what keeps client + worker inside the 25 KB budget (.size-limit.js).
-/** Bundles worker `entry` into `file`; `what` says what it is in the file's declaration; `collections`: whether it is given them. */
-async function buildWorker(entry: string, file: string, what: string, collections: boolean): Promise<void> {
+/** Bundles worker `entry` into `file`; `what` says what it is in the file's declaration; `collections`: whether it is given them; `define`: more build-time switches. */
+async function buildWorker(entry: string, file: string, what: string, collections: boolean, define: Record<string, string> = {}): Promise<void> {
   const name = basename(file);
   const bundled = await build({
     entryPoints: [join(ROOT, entry)],
@@ -75,8 +75,9 @@ async function buildWorker(entry: string, file: string, what: string, collection
     // Only the prebuilt workers: no conflict resolver can reach them, and the code that
     // asks one is left out (see src/engine/prebuilt-worker.ts).
     // PULSESYNC_WORKER_COLLECTIONS: whether the worker is given collections (the
-    // default worker is not: what reaches them is left out of it).
-    define: { PULSESYNC_PREBUILT_WORKER: 'true', PULSESYNC_WORKER_COLLECTIONS: String(collections) },
+    // default worker is not: what reaches them is left out of it). Field-level records
+    // are left out of the default worker likewise (see `FIELDS_BUILT`).
+    define: { PULSESYNC_PREBUILT_WORKER: 'true', PULSESYNC_WORKER_COLLECTIONS: String(collections), ...define },
     logLevel: 'warning',
     write: false,
   });
@@ -112,7 +113,9 @@ async function buildWorker(entry: string, file: string, what: string, collection
   );
 }
 
-await buildWorker('worker/default-worker.ts', WORKER_FILE, 'sync worker', false);
+// The default worker never has field-level records (opt-in, in the collections worker):
+// it is built without the code that would reach them (`FIELDS_BUILT` in field-seam.ts).
+await buildWorker('worker/default-worker.ts', WORKER_FILE, 'sync worker', false, { 'globalThis.PULSESYNC_FIELDS': 'false' });
 await buildWorker('worker/collections-worker.ts', COLLECTIONS_WORKER_FILE, 'sync worker with collections (declared indexes, queries, live queries)', true);
 
 console.log(`build: dist/ written in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -21,7 +21,7 @@ export type {
   WatchErrorListener,
 } from './client/collection-types.ts';
 export type { Condition, IndexKey, IndexSpec, QueryCursor } from './query/types.ts';
-export type { ClearLocalDataOptions, PageChangeEvent, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
+export type { ClearLocalDataOptions, FieldCalls, PageChangeEvent, WorkerSyncConfig } from './worker-api/sync-worker-api.ts';
 export type { AckEvent, ChangeRefusal, PushOutcome, RefusalReason, WriteReceipt } from './engine/acks.ts';
 export type { PendingWrite, PendingWritesOptions } from './store/outbox-view.ts';
 export { ErrorCode, SyncError, isSyncError } from './protocol/errors.ts';
@@ -29,6 +29,7 @@ export type { SyncErrorData } from './protocol/errors.ts';
 export type { Hlc } from './clock/hlc.ts';
 export type {
   ChangeOp,
+  FieldPatch,
   RecordKey,
   RecordState,
   ConflictPolicy,
@@ -42,6 +43,8 @@ export type {
   SyncStatus,
 } from './protocol/types.ts';
 export type { ChangeEvent, RecordEntry, RecordInput, SnapshotCause } from './store/types.ts';
+export type { FieldLoss, HistoryEntry, PatchInput, RecordExplanation } from './store/field-seam.ts';
+export type { FieldPath } from './protocol/field-path.ts';
 export type {
   ConflictInfo,
   ClearedEvent,

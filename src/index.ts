@@ -10,4 +10,4 @@
 // default workers (with and without collections).
 export * from './client-entry.ts';
 export { createSyncClient } from './client/with-default-worker.ts';
-export { defineCollections } from './client/with-collections-worker.ts';
+export { defineCollections, startFullWorker } from './client/with-collections-worker.ts';

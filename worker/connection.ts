@@ -9,11 +9,13 @@ import { PendingCount } from '../src/engine/pending-count.ts';
 import type { SyncConfigInput } from '../src/engine/types.ts';
 import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import { openReplica, type ReplicaOptions } from '../src/store/idb-replica.ts';
+import { FIELDS_BUILT, fieldsMissing } from '../src/store/field-seam.ts';
 import type { LocalStore } from '../src/store/types.ts';
 import { httpTransport } from '../src/transport/http-transport.ts';
 import type { SyncTransport } from '../src/transport/types.ts';
 import type { WorkerConnectOptions, WorkerEventSink, WorkerTokenSource } from '../src/worker-api/sync-worker-api.ts';
 import { SDK_VERSION } from '../src/worker-api/version.ts';
+import type { FieldsSeam } from './fields-seam.ts';
 import { leaderLockName } from './leader-lock.ts';
 import { defaultBroadcastChannel, TabChannel, tabChannelName, type TabEvent, type TabMessage } from './tab-channel.ts';
 import { injected, type SyncWorkerOptions, type TransportSettings } from './worker-options.ts';
@@ -95,6 +97,11 @@ export class Connection {
       ...(indexedDB === undefined ? {} : { indexedDB }),
       ...(IDBKeyRange === undefined ? {} : { IDBKeyRange }),
       ...(durability === undefined ? {} : { durability }),
+      // Field-level records (and record history) are opt-in code, and only for their
+      // policy: a worker without them refuses it now, not at its first pull. (A build
+      // without them at all, the prebuilt default worker, refused the policy in checkedConfig.)
+      ...(FIELDS_BUILT &&
+        config.conflictResolution === 'field-last-write-wins' && { fields: ((worker.fields as FieldsSeam | undefined) ?? fieldsMissing(config.conflictResolution)).replica }),
     });
     let transport: SyncTransport;
     try {

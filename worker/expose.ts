@@ -6,9 +6,11 @@
  */
 import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
 import { SyncError } from '../src/protocol/errors.ts';
+import { FIELDS_BUILT } from '../src/store/field-seam.ts';
 import {
   WORKER_EVENT_KEY,
   type CollectionCalls,
+  type FieldCalls,
   type SyncWorkerApi,
   type WorkerConnectOptions,
   type WorkerEvent,
@@ -18,6 +20,7 @@ import {
 import { PASSED_CALLS } from '../src/worker-api/passed-calls.ts';
 import { releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
 import type { CollectionsSeam } from './collections-seam.ts';
+import type { FieldsSeam } from './fields-seam.ts';
 import { SyncWorker } from './sync-worker.ts';
 import type { SyncWorkerOptions } from './worker-options.ts';
 
@@ -38,12 +41,12 @@ const PASSED = [...PASSED_CALLS, 'initialSync'] as const satisfies readonly (key
  * The API a worker exposes on `endpoint`: a {@link SyncWorker} whose every method
  * rejects with plain error data, whose events are posted on `endpoint`, and whose
  * `close()` also releases the page's token proxy. With `options.collections` it has
- * the collection calls too.
+ * the collection calls too, with `options.fields` the field calls.
  */
 export function createSyncWorkerApi(
   options: SyncWorkerOptions,
   endpoint: Pick<WireEndpoint, 'postMessage'>,
-): SyncWorkerApi & Partial<CollectionCalls> {
+): SyncWorkerApi & Partial<CollectionCalls & FieldCalls> {
   const worker = new SyncWorker(options);
   const proxies: unknown[] = [];
   const api: Partial<Record<keyof SyncWorkerApi, unknown>> = {
@@ -58,6 +61,8 @@ export function createSyncWorkerApi(
     // query, count, watch, unwatch: only in a worker given collections (workerCollections,
     // the only value of the opaque option).
     ...(WITH_COLLECTIONS ? (options.collections as CollectionsSeam | undefined) : undefined)?.api(worker),
+    // patch, explain: only in a worker given field-level records (workerFields).
+    ...(FIELDS_BUILT ? (options.fields as FieldsSeam | undefined)?.api(worker) : undefined),
     close: () =>
       plainErrors(async () => {
         try {
@@ -68,7 +73,7 @@ export function createSyncWorkerApi(
       }),
   };
   for (const name of PASSED) api[name] = (...args: unknown[]) => plainErrors(() => (worker[name] as (...args: unknown[]) => unknown).apply(worker, args));
-  return api as SyncWorkerApi & Partial<CollectionCalls>;
+  return api as SyncWorkerApi & Partial<CollectionCalls & FieldCalls>;
 }
 
 /**

@@ -65,6 +65,13 @@ export interface SyncWorkerOptions {
    * (`INVALID_CONFIG`), and the worker carries none of their code.
    */
   readonly collections?: WorkerCollections;
+  /**
+   * Field-level records (`conflictResolution: 'field-last-write-wins'`, `patch`) and
+   * record history (`explain`): `workerFields` from `pulsesync/worker` (pulsesync's full
+   * worker has it). Without it, a page configured for that policy is refused at connect
+   * (`INVALID_CONFIG`), and the worker carries none of their code.
+   */
+  readonly fields?: WorkerFields;
 }
 
 /**
@@ -78,12 +85,21 @@ export interface WorkerCollections {
 
 /**
  * The option `key` of `options`, as the worker reads it. pulsesync's prebuilt workers are
- * started with no option but `collections` (`default-worker.ts`, `collections-worker.ts`),
+ * started with no option but `collections` and `fields` (`default-worker.ts`, `collections-worker.ts`),
  * so there it is undefined, and the bundler leaves out the code that would use one
  * (see `prebuilt-worker.ts`); an app's own worker module reads what it was given.
  */
-export function injected<K extends Exclude<keyof SyncWorkerOptions, 'collections'>>(options: SyncWorkerOptions, key: K): SyncWorkerOptions[K] | undefined {
+export function injected<K extends Exclude<keyof SyncWorkerOptions, 'collections' | 'fields'>>(options: SyncWorkerOptions, key: K): SyncWorkerOptions[K] | undefined {
   return notInPrebuiltWorker(options, key);
+}
+
+/**
+ * Field-level records for a sync worker: `workerFields` from `pulsesync/worker`, opaque.
+ * How the sync worker reaches them is `fields-seam.ts`.
+ */
+export interface WorkerFields {
+  /** What this option holds (a tag: only `workerFields` is one). */
+  readonly kind: 'fields';
 }
 
 /** Default of {@link SyncWorkerOptions.leaderAnswerTimeoutMs}. */

@@ -1,11 +1,12 @@
 /**
  * The demo's own sync worker: pulsesync's worker (`exposeSyncWorker`) given an online
  * signal and a transport that obey the page's Offline switch (see offline-switch.ts),
- * and the worker side of the page's collections.
+ * the worker side of the page's collections, and field-level records (the "Field by
+ * field" policy: patches, and `explain` for the Conflicts card).
  * This is the SDK's documented way to customise what cannot be sent to a worker.
  */
 import { ErrorCode, SyncError, httpTransport, wrapTransport, type SyncTransport } from 'pulsesync/engine';
-import { exposeSyncWorker, workerCollections, type OnlineSignal } from 'pulsesync/worker';
+import { exposeSyncWorker, workerCollections, workerFields, type OnlineSignal } from 'pulsesync/worker';
 import { decodeWorkerName, offlineChannelName, type OfflineMessage } from './offline-switch.ts';
 
 const { device, offline: startOffline } = decodeWorkerName(self.name);
@@ -73,4 +74,5 @@ exposeSyncWorker({
   transport: (settings) => switchedTransport(httpTransport(settings)),
   // The page declares collections (collections.ts): this worker serves them.
   collections: workerCollections,
+  fields: workerFields,
 });

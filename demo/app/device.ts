@@ -48,7 +48,7 @@ export function loadSettings(device: string): DeviceSettings {
   try {
     const saved = JSON.parse(localStorage.getItem(settingsKey(device)) ?? '{}') as Partial<Record<keyof DeviceSettings, unknown>>;
     return {
-      policy: saved.policy === 'server-wins' ? 'server-wins' : DEFAULT_SETTINGS.policy,
+      policy: saved.policy === 'server-wins' || saved.policy === 'field-last-write-wins' ? saved.policy : DEFAULT_SETTINGS.policy,
       direction: saved.direction === 'push-only' || saved.direction === 'pull-only' ? saved.direction : DEFAULT_SETTINGS.direction,
       background: typeof saved.background === 'boolean' ? saved.background : DEFAULT_SETTINGS.background,
     };

@@ -3,7 +3,7 @@
  * watch and steer its sync. `?device=NAME` makes the page another device (its own
  * local database), so two windows can sync with each other through the server.
  */
-import { createSyncClient, isSyncError, type ConflictPolicy, type PageChangeEvent, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
+import { createSyncClient, isSyncError, type ConflictPolicy, type PageChangeEvent, type RecordExplanation, type SyncDirection, type SyncErrorData, type WriteReceipt } from 'pulsesync';
 import { ArchiveView } from './archive-view.ts';
 import { ARCHIVE, demoCollections } from './collections.ts';
 import { ConflictView } from './conflict-view.ts';
@@ -28,6 +28,8 @@ const dbName = databaseName(device);
 const syncView = new SyncView();
 const progressView = new ProgressView();
 const conflictView = new ConflictView();
+/** The current client's instance id: who "this device" is in the Conflicts card. */
+let me: string | undefined;
 const outboxView = new OutboxView();
 const resetView = new ResetView();
 const forgetDialog = new ForgetDialog();
@@ -82,13 +84,21 @@ async function main(config: DemoConfig): Promise<void> {
 
   // ---- todos ----
   const todoView = new TodoListView(byId('todo-list', HTMLUListElement), byId('todo-empty', HTMLElement), byId('todo-count', HTMLElement), {
-    toggle: (todo) => void act('Saving', () => saveTodo({ ...todo, done: !todo.done })),
-    rename: (todo, title) => void act('Saving', () => saveTodo({ ...todo, title })),
+    toggle: (todo) => void act('Saving', () => saveTodo({ ...todo, done: !todo.done }, { done: !todo.done })),
+    rename: (todo, title) => void act('Saving', () => saveTodo({ ...todo, title }, { title })),
     remove: (todo) => void act('Deleting', async () => (await session.current()).collection('todos').delete(todo.id)),
   });
 
-  async function saveTodo(todo: Todo): Promise<WriteReceipt> {
-    return (await session.current()).collection('todos').put(todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
+  /**
+   * Saves an edit: the whole todo, or, field by field, only the field edited (`patch`),
+   * so an edit of another field on another device stays beside it. (Not `updatedBy`:
+   * every edit writing it would make every two concurrent edits fight over it; the
+   * Conflicts card's "Why?" tells who wrote each field.)
+   */
+  async function saveTodo(todo: Todo, edited: Partial<Pick<Todo, 'title' | 'done'>>): Promise<WriteReceipt> {
+    const client = await session.current();
+    if (session.settings.policy === 'field-last-write-wins') return client.patch(TODOS, todo.id, edited);
+    return client.collection('todos').put(todo.id, todoValue({ ...todo, updatedBy: device, updatedAt: Date.now() }));
   }
 
   /** Todos that arrived from another device since the list last rendered (they flash). */
@@ -155,7 +165,7 @@ async function main(config: DemoConfig): Promise<void> {
     status: (status) => syncView.showStatus(status),
     progress: (progress) => progressView.show(progress),
     change: onChange,
-    conflict: (conflict) => conflictView.add(conflict),
+    conflict: (conflict) => conflictView.add(conflict, (collective, id) => explainOn(collective, id)),
     error: (error) => syncView.showNotice(describeError(error), true),
     // The server dealt with writes: their marks and the outbox change.
     ack: () => refreshWaiting(),
@@ -168,6 +178,7 @@ async function main(config: DemoConfig): Promise<void> {
       refreshWaiting();
     },
     ready: () => {
+      session.current().then(async (client) => (me = await client.instanceId()), () => undefined);
       stopViews();
       session.current().then((client) => {
         stopViews = watchViews(client);
@@ -175,6 +186,11 @@ async function main(config: DemoConfig): Promise<void> {
       refreshWaiting();
     },
   });
+
+  /** A record's explanation on the current client, with who this device is. */
+  async function explainOn(collective: string, id: string): Promise<{ explained: RecordExplanation; me: string | undefined }> {
+    return { explained: await (await session.current()).explain(collective, id), me };
+  }
 
   // ---- controls ----
   showSettings(session.settings);
@@ -224,7 +240,7 @@ async function main(config: DemoConfig): Promise<void> {
 
   for (const radio of policyRadios) {
     radio.addEventListener('change', () => {
-      if (radio.checked) void changeSettings(radio.value === 'server-wins' ? 'server-wins' : 'last-write-wins', session.settings.direction);
+      if (radio.checked) void changeSettings(policyOf(radio.value), session.settings.direction);
     });
   }
   directionSelect.addEventListener('change', () => {
@@ -302,6 +318,11 @@ async function main(config: DemoConfig): Promise<void> {
   // ---- go ----
   await act('Starting sync', () => session.open());
   document.body.dataset['ready'] = 'true';
+}
+
+/** The policy a radio's value names. */
+function policyOf(value: string): ConflictPolicy {
+  return value === 'server-wins' || value === 'field-last-write-wins' ? value : 'last-write-wins';
 }
 
 if (invalid !== undefined) syncView.showNotice(`“${invalid}” is not a device name (letters, digits, - and _): using ${device}.`, true);

@@ -6,7 +6,7 @@
  */
 import { SyncError, type ConflictInfo, type ConflictPolicy, type SyncDirection } from 'pulsesync';
 import type { SyncErrorData, SyncProgress, SyncStatus } from 'pulsesync';
-import type { AckEvent, ClearLocalDataOptions, JsonValue, PageChangeEvent, PendingWrite, PendingWritesOptions, RecordEntry, ResetEvent, SyncConfigInput, WriteReceipt } from 'pulsesync';
+import type { AckEvent, ClearLocalDataOptions, JsonValue, PageChangeEvent, PatchInput, PendingWrite, PendingWritesOptions, RecordEntry, RecordExplanation, ResetEvent, SyncConfigInput, WriteReceipt } from 'pulsesync';
 import type { DemoSyncClient } from './collections.ts';
 import type { DeviceSettings } from './device.ts';
 
@@ -18,6 +18,10 @@ export interface DemoClient {
   readonly ready: Promise<void>;
   put(collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;
   delete(collective: string, id: string): Promise<WriteReceipt>;
+  /** Field by field only: some fields of a record, and why a record holds its value. */
+  patch(collective: string, id: string, fields: PatchInput): Promise<WriteReceipt>;
+  explain(collective: string, id: string): Promise<RecordExplanation>;
+  instanceId(): Promise<string>;
   list(collective: string): Promise<RecordEntry[]>;
   start(): Promise<void>;
   stop(): Promise<void>;

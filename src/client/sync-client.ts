@@ -39,8 +39,14 @@ function rebuild(error: unknown): SyncError {
   return SyncError.from(error);
 }
 
-// The class's static block defines them (one shape for thirteen methods).
-export interface WorkerSyncClient extends Pick<SyncClient, PassedCall> {}
+/**
+ * The calls of field-level records, passed as they are too: the worker that has them
+ * refuses them under another policy than theirs (`worker/worker-fields.ts`).
+ */
+type FieldCall = 'patch' | 'explain';
+
+// The class's static block defines them (one shape for fifteen methods).
+export interface WorkerSyncClient extends Pick<SyncClient, PassedCall | FieldCall> {}
 
 /**
  * The client; see the file comment. Collections extend it (`collections-client.ts`)
@@ -48,7 +54,7 @@ export interface WorkerSyncClient extends Pick<SyncClient, PassedCall> {}
  */
 export class WorkerSyncClient implements SyncClient {
   static {
-    for (const name of PASSED_CALLS) {
+    for (const name of [...PASSED_CALLS, 'patch', 'explain'] as const) {
       (WorkerSyncClient.prototype as unknown as Record<string, unknown>)[name] = function (this: WorkerSyncClient, ...args: unknown[]) {
         return this.call(name, args);
       };

@@ -6,7 +6,7 @@ import type { TimeSource } from '../engine/timers.ts';
 import type { SyncEngine, SyncEventMap, SyncEventName } from '../engine/types.ts';
 import type { InstanceId, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { PushOutcome, WriteReceipt } from '../engine/acks.ts';
-import type { PageChangeEvent, RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
+import type { FieldCalls, PageChangeEvent, RecordCalls, ReplicaLifeCalls, WorkerSyncConfig } from '../worker-api/sync-worker-api.ts';
 import type { WireEndpoint } from '../worker-api/wire.ts';
 import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 
@@ -61,7 +61,7 @@ export interface SyncClientOptions {
  * the lifecycle of PulseDB's SyncManager, and events. Every method fails with a
  * SyncError.
  */
-export interface SyncClient extends Omit<SyncEngine, 'on'>, RecordCalls, ReplicaLifeCalls {
+export interface SyncClient extends Omit<SyncEngine, 'on'>, RecordCalls, ReplicaLifeCalls, FieldCalls {
   /** Resolves once the worker is connected; rejects with why it could not (`VERSION_MISMATCH`…). */
   readonly ready: Promise<void>;
   /** The replica's id, once {@link ready} (a new one after `clearLocalData`, told by `reset`). */

@@ -1,20 +1,29 @@
 /**
- * `defineCollections` with pulsesync's prebuilt collections worker as the default: the
- * only module that knows where that worker lives, so only apps that declare
- * collections have it in their build (bundlers emit every `new Worker(new URL(…))`
- * they can reach, whether it runs or not).
+ * `defineCollections` with pulsesync's prebuilt collections worker as the default, and
+ * `startFullWorker` for field-level records: the only module that knows where that
+ * worker lives, so only apps that declare collections or start it have it in their
+ * build (bundlers emit every `new Worker(new URL(…))` they can reach, whether it runs
+ * or not).
  */
 import type { CollectionsOptions } from './collection-types.ts';
 import { defineCollections as defineWithoutWorker } from './define-collections.ts';
 import type { DefinedCollections } from './types.ts';
 
 /**
- * Starts the collections worker: one self-contained ESM file in the published package
- * (the default worker with collections' indexes, queries and live queries), and in
- * this repository a one-line module importing its source. The pattern in one
+ * Starts pulsesync's full worker, the collections worker: one self-contained ESM file
+ * in the published package (the default worker with collections' indexes, queries and
+ * live queries, and field-level records: `field-last-write-wins`, `patch`, `explain`),
+ * and in this repository a one-line module importing its source. The pattern in one
  * expression is what Vite and webpack 5 recognise (see with-default-worker.ts).
+ *
+ * `createSyncClient` starts it for collections; for field-level records without
+ * collections, give it as `worker` (the default worker refuses their policy at connect).
+ *
+ * @example
+ * const client = createSyncClient({ name: 'todos', url, worker: startFullWorker(), config: { conflictResolution: 'field-last-write-wins' } });
+ * await client.patch('todos', id, { done: true });
  */
-function startCollectionsWorker(): Worker {
+export function startFullWorker(): Worker {
   return new Worker(new URL('./pulsesync-worker-collections.js', import.meta.url), { type: 'module', name: 'pulsesync-worker' });
 }
 
@@ -30,5 +39,5 @@ function startCollectionsWorker(): Worker {
  * const page = await client.collection('todos').query({ orderBy: 'createdAt', limit: 50 });
  */
 export function defineCollections<const C extends CollectionsOptions>(collections: C): DefinedCollections<C> {
-  return { ...defineWithoutWorker(collections), startWorker: startCollectionsWorker };
+  return { ...defineWithoutWorker(collections), startWorker: startFullWorker };
 }

@@ -7,6 +7,7 @@ import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE } from '../protocol/validate.ts';
 import { collectiveRule } from '../protocol/wire-rules.ts';
 import type { ConflictPolicy } from '../protocol/types.ts';
+import { FIELDS_BUILT } from '../store/field-seam.ts';
 import type { RetryConfig, SyncConfig, SyncDirection } from './types.ts';
 
 /** PulseDB's `RetryConfig::default()`: 500 ms, doubling, capped at 30 s, exhausted after 10. */
@@ -115,7 +116,8 @@ const retryFields = /* @__PURE__ */ fields(
 const configFields = /* @__PURE__ */ fields(
   {
     direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
-    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins'),
+    // The prebuilt default worker has no field-level records: it refuses their policy here (see FIELDS_BUILT).
+    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins', ...(FIELDS_BUILT ? (['field-last-write-wins'] as const) : [])),
     batchSize: batchSize,
     pullBatchSize: batchSize,
     pushIntervalMs: timerDelay,

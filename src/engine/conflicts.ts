@@ -4,10 +4,16 @@
  * `applyRemote`'s `conflicts`, last-write-wins). The policy decides by default; a
  * custom resolver may keep either side or merge, and whatever it picks is written as a
  * new local change when the replica does not already hold it, so it wins everywhere.
+ *
+ * Under `field-last-write-wins` the store's merge decides, field by field, and names
+ * the writes of this replica that lost (`field-plans.ts`): still pending, or pushed and
+ * overruled by a write that had not seen them. The resolver is not asked: no field is
+ * lost to a policy it could override, only to a later write, which every replica keeps.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordState } from '../protocol/record-state.ts';
-import type { JsonValue, PulledChange, RecordState, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { JsonValue, PulledChange, PushedChange, RecordState, ServerConflict, SyncChange } from '../protocol/types.ts';
+import { FIELDS_BUILT } from '../store/field-seam.ts';
 import type { LocalConflict, LocalWrite } from '../store/types.ts';
 import { IN_PREBUILT_WORKER } from './prebuilt-worker.ts';
 import type { SyncContext } from './sync-context.ts';
@@ -91,7 +97,7 @@ async function writeLocal(ctx: SyncContext, collective: string, id: string, want
   await ctx.store.write([write], basedOn === null ? {} : { baseVersion: basedOn.version });
 }
 
-function describeServerConflict(conflict: ServerConflict, local: SyncChange): string {
+function describeServerConflict(conflict: ServerConflict, local: PushedChange): string {
   const server = conflict.server;
   if (server === null) return `the server refused ${conflict.collective}/${conflict.id} and has no record of it`;
   if (conflict.policy === 'server-wins') {
@@ -126,7 +132,7 @@ function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
  * replica, of any collective (issue 11). Throws `INVALID_RESPONSE`; the push is then
  * not acknowledged, so the change stays pending and is sent again.
  */
-function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
+function assertAboutLocal(conflict: ServerConflict, local: PushedChange): void {
   const about = [conflict, ...(conflict.server === null ? [] : [conflict.server])];
   if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
   throw new SyncError(
@@ -139,7 +145,8 @@ function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
 /**
  * A pushed change lost on the server: take the server's record (written only if newer
  * than what the replica holds; under server-wins, left to the next pull, see
- * `leaveToPull`), then let the resolver, if any, have the last word.
+ * `leaveToPull`), then let the resolver, if any, have the last word, and report the
+ * conflict (`ctx.onConflict`; under `field-last-write-wins`, each loss the merge names).
  *
  * With `supersededLocally` the replica has written the record again since this change
  * (a later change in the log): the replica keeps that later write, which the server
@@ -149,30 +156,42 @@ function assertAboutLocal(conflict: ServerConflict, local: SyncChange): void {
  */
 export async function settleServerConflict(
   ctx: SyncContext,
-  local: SyncChange,
+  local: PushedChange,
   conflict: ServerConflict,
   options: { readonly supersededLocally?: boolean } = {},
-): Promise<ConflictInfo> {
-  const localState = stateOf(local);
-  const info = (outcome: ConflictInfo['outcome'], reason: string): ConflictInfo => ({
-    collective: conflict.collective,
-    id: conflict.id,
-    policy: conflict.policy,
-    local: localState,
-    remote: conflict.server,
-    outcome,
-    reason: `${describeServerConflict(conflict, local)}${reason}`,
-  });
+): Promise<void> {
+  // Only a field-level change is a patch, and it does not come here.
+  const localState = stateOf(local as SyncChange);
+  const report = (outcome: ConflictInfo['outcome'], reason: string): void =>
+    ctx.onConflict({
+      collective: conflict.collective,
+      id: conflict.id,
+      policy: conflict.policy,
+      local: localState,
+      remote: conflict.server,
+      outcome,
+      reason: `${describeServerConflict(conflict, local)}${reason}`,
+    });
   assertAboutLocal(conflict, local);
+  if (FIELDS_BUILT && conflict.policy === 'field-last-write-wins') {
+    // The merge decides field by field and keeps every write of this replica that did
+    // not lose, later ones too: the store names what was lost, if anything (a change
+    // that met a concurrent write and won lost nothing). A record this replica may not
+    // read has nothing to merge with. No resolver: see the file comment.
+    if (conflict.server === null) return;
+    const { conflicts } = await ctx.store.applyRemote([conflict.server], { policy: conflict.policy, maxClockDriftMs: ctx.config.maxClockDriftMs });
+    for (const lost of conflicts) ctx.onConflict(lost.report as ConflictInfo);
+    return;
+  }
   if (options.supersededLocally === true) {
-    return info('local', '; written again here since, that write settles when pushed');
+    return report('local', '; written again here since, that write settles when pushed');
   }
   const byPull = leaveToPull(ctx, conflict);
   if (conflict.server !== null && !byPull) {
     await ctx.store.applyRemote([conflict.server], { policy: ctx.config.conflictResolution, maxClockDriftMs: ctx.config.maxClockDriftMs });
   }
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.server);
-  if (resolved === undefined) return info('remote', '');
+  if (resolved === undefined) return report('remote', '');
   // Under server-wins the resolution is based on the server's record it was made
   // against (last-write-wins ignores the base).
   const basedOn = conflict.policy === 'server-wins' ? conflict.server : null;
@@ -184,7 +203,7 @@ export async function settleServerConflict(
     // pull does not overwrite it with that record (the store sees the base).
     await writeLocal(ctx, conflict.collective, conflict.id, resolved.state, basedOn);
   }
-  return info(resolved.outcome, chose(resolved.outcome));
+  report(resolved.outcome, chose(resolved.outcome));
 }
 
 /** What a conflict's reason adds when the resolver decided. */
@@ -192,8 +211,12 @@ function chose(outcome: ConflictInfo['outcome']): string {
   return `; the resolver chose ${outcome === 'merged' ? 'a merge' : `the ${outcome} side`}`;
 }
 
-/** A pulled change met a pending local change; the store already kept the later one. */
+/**
+ * A pulled change met a pending local change; the store already kept the later one.
+ * Under `field-last-write-wins` the store merged, and names the fields this replica lost.
+ */
 export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConflict): Promise<ConflictInfo> {
+  if (FIELDS_BUILT && conflict.report !== undefined) return conflict.report;
   const localState = stateOf(conflict.local);
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.remote);
   if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);

@@ -10,6 +10,7 @@
  * Batches are still applied strictly in feed order, each with its cursor.
  */
 import { ErrorCode, isSyncError } from '../protocol/errors.ts';
+import { FIELDS_BUILT } from '../protocol/fields-built.ts';
 import type { PullRequest, PullResponse, SyncCursor, SyncProgress } from '../protocol/types.ts';
 import { readAckState } from './acks.ts';
 import { settleLocalConflict } from './conflicts.ts';
@@ -42,6 +43,8 @@ function requestPull(ctx: SyncContext, from: SyncCursor, withTotal: boolean, mar
     batchSize: config.pullBatchSize,
     ...(config.collectives === undefined ? {} : { collectives: config.collectives }),
     ...(withTotal ? { withTotal: true } : {}),
+    // Field-level records merge by their stamps: only their replicas ask for them.
+    ...(FIELDS_BUILT && config.conflictResolution === 'field-last-write-wins' && { fields: true }),
   };
   const response = ctx.transport.pull(request);
   // A request asked ahead may be dropped (stop, a failed apply): that must not surface

@@ -2,7 +2,7 @@
  * Push: send the change log to the server, batch by batch, until it is drained.
  */
 import { ErrorCode, SyncError, isSyncError } from '../protocol/errors.ts';
-import type { PushResponse, SyncChange } from '../protocol/types.ts';
+import type { PushedChange, PushResponse, SyncChange } from '../protocol/types.ts';
 import { keepAck, REFUSAL_OF_REJECT, type ChangeRefusal } from './acks.ts';
 import { settleServerConflict } from './conflicts.ts';
 import { recordKey } from '../protocol/record-key.ts';
@@ -130,7 +130,7 @@ async function latestLocalSeqs(ctx: SyncContext): Promise<Map<string, number>> {
   return latest;
 }
 
-async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], response: PushResponse): Promise<void> {
+async function settleResponse(ctx: SyncContext, sent: readonly PushedChange[], response: PushResponse): Promise<void> {
   const bySeq = new Map(sent.map((change) => [change.seq, change]));
   const conflictSeqs = new Set<number>();
   const latestLocal = response.conflicts.length === 0 ? undefined : await latestLocalSeqs(ctx);
@@ -139,7 +139,7 @@ async function settleResponse(ctx: SyncContext, sent: readonly SyncChange[], res
     if (local === undefined) continue; // not ours to settle (a malformed response)
     conflictSeqs.add(conflict.seq);
     const supersededLocally = (latestLocal?.get(recordKey(local.collective, local.id)) ?? 0) > local.seq;
-    ctx.onConflict(await settleServerConflict(ctx, local, conflict, { supersededLocally }));
+    await settleServerConflict(ctx, local, conflict, { supersededLocally });
   }
   for (const refusal of response.rejected) {
     if (refusal.reason === 'CONFLICT' && conflictSeqs.has(refusal.seq)) continue;

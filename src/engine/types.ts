@@ -5,6 +5,7 @@
  */
 import type { ConflictPolicy, JsonValue, PulledChange, RecordState, SyncProgress, SyncStatus } from '../protocol/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
+import type { FieldLoss } from '../store/field-seam.ts';
 import type { ChangeEvent, SnapshotCause } from '../store/types.ts';
 import type { AckEvent } from './acks.ts';
 
@@ -28,14 +29,19 @@ export interface ConflictInfo {
   readonly collective: string;
   readonly id: string;
   readonly policy: ConflictPolicy;
-  /** The local change that lost or was merged. */
+  /** The local change that lost or was merged (field-level: the record this replica held). */
   readonly local: RecordState;
   /** The server's state (null: the server has none). */
   readonly remote: PulledChange | null;
-  /** What the replica holds now: `local`, `remote`, or `merged` by a custom resolver. */
+  /**
+   * What the replica holds now: `local`, `remote`, or `merged` (by a custom resolver, or,
+   * under `field-last-write-wins`, the fields that did not lose beside those that won).
+   */
   readonly outcome: 'local' | 'remote' | 'merged';
   /** A sentence for logs and UIs: which value won and why. */
   readonly reason: string;
+  /** Under `field-last-write-wins`: each field this replica lost, what it had and what won. */
+  readonly fields?: readonly FieldLoss[];
 }
 
 /** What a custom resolver returns: keep one side, or a merged value (or a delete). */

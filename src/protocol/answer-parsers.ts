@@ -11,7 +11,8 @@
  * may add some), except in a pulled change, which is strict like the request's.
  */
 import { ErrorCode, SyncError } from './errors.ts';
-import type { ChangeOp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse, RejectReason } from './types.ts';
+import { FIELDS_BUILT } from './fields-built.ts';
+import type { ChangeOp, FieldStamp, HandshakeResponse, HealthResponse, JsonValue, PulledChange, PullResponse, PushResponse, RejectReason } from './types.ts';
 import {
   collectiveRule,
   countRule,
@@ -20,6 +21,7 @@ import {
   jsonValueRule,
   MAX_BATCH_SIZE,
   MAX_CAPABILITIES,
+  MAX_RECORD_FIELDS,
   nonEmptyStringRule,
   oneOf,
   opRule,
@@ -33,15 +35,16 @@ import {
 } from './wire-rules.ts';
 
 /** Where a parser is: what is parsed, then the keys and indexes down to the value. */
-type Path = (string | number)[];
+export type Path = (string | number)[];
 /** Parses the value at `path` or throws; `path` is pushed to and popped back, never kept. */
-type Field<T> = (value: unknown, path: Path) => T;
+export type Field<T> = (value: unknown, path: Path) => T;
 /** Per key of `T`, the parser of its value. */
 type Shape<T> = { readonly [K in keyof T]-?: Field<T[K]> };
 /** The keys `T` may lack. */
 type OptionalKey<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 
-function refuse(path: Path, must: string): never {
+/** Throws `INVALID_PAYLOAD`: the value at `path` is not what it `must` be. */
+export function refuse(path: Path, must: string): never {
   const [what, ...keys] = path;
   const at = keys.length === 0 ? null : keys.join('.');
   throw new SyncError(ErrorCode.INVALID_PAYLOAD, `Invalid ${what}: ${at === null ? '' : `${at}: `}${must}`, {
@@ -63,18 +66,20 @@ function at<T>(field: Field<T>, value: unknown, path: Path, key: string | number
   return parsed;
 }
 
-function is<T>({ test, must }: WireRule<T>): Field<T> {
+/** The parser of values `rule` allows. */
+export function is<T>({ test, must }: WireRule<T>): Field<T> {
   return (value, path) => (test(value) ? value : refuse(path, must));
 }
 
 const string = is({ test: (value): value is string => typeof value === 'string', must: 'must be a string' });
 const boolean = is({ test: (value): value is boolean => typeof value === 'boolean', must: 'must be a boolean' });
 const count = is(countRule);
-const positiveCount = is(positiveCountRule);
+export const positiveCount = is(positiveCountRule);
 const collective = is(collectiveRule);
 const recordId = is(recordIdRule);
 
-function list<T>(item: Field<T>, max: number): Field<T[]> {
+/** The parser of a list of at most `max` items, each parsed by `item`. */
+export function list<T>(item: Field<T>, max: number): Field<T[]> {
   return (value, path) => {
     if (!Array.isArray(value)) return refuse(path, 'must be an array');
     // Before any item is looked at: refusing 7 million of them must not walk them (issue 11, finding 3).
@@ -91,7 +96,7 @@ function list<T>(item: Field<T>, max: number): Field<T[]> {
  * absent (but not `undefined`). `strict` refuses keys the shape does not name; without
  * it they are dropped.
  */
-function object<T>(shape: Shape<T>, optional: readonly OptionalKey<T>[] = [], strict = false): Field<T> {
+export function object<T>(shape: Shape<T>, optional: readonly OptionalKey<T>[] = [], strict = false): Field<T> {
   return (value, path) => {
     if (typeof value !== 'object' || value === null) return refuse(path, 'must be an object');
     const input = value as Record<string, unknown>;
@@ -117,8 +122,13 @@ const pulledChangeFields = object<PulledChangeFields>(
       hlc: is(hlcRule),
       source: is(uuidRule),
       version: positiveCount,
+      // Stamps come only to a replica that asks for them (`PullRequest.fields`, under
+      // field-last-write-wins). As far as this parser looks, each is a JSON value: those
+      // replicas check each whole (`stamp-parser.ts`) before they merge with it. The
+      // prebuilt default worker never asks, and parses none (see FIELDS_BUILT).
+      ...((FIELDS_BUILT && { fields: list(is(jsonValueRule) as Field<unknown> as Field<FieldStamp>, MAX_RECORD_FIELDS) }) as { fields: Field<readonly FieldStamp[] | undefined> }),
     },
-    ['value'],
+    FIELDS_BUILT ? ['value', 'fields'] : ['value'],
     true,
   );
 

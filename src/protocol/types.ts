@@ -4,6 +4,8 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { SyncErrorData } from './errors.ts';
+import type { FieldPath } from './field-path.ts';
+import type { WriteStamp } from './write-order.ts';
 
 /** Bumped on any incompatible change to a message below; checked at handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -38,8 +40,52 @@ export interface RecordKey {
   readonly id: string;
 }
 
-/** Conflict policies. */
-export type ConflictPolicy = 'last-write-wins' | 'server-wins';
+/**
+ * Conflict policies. `field-last-write-wins` settles each field on its own (see
+ * `field-merge.ts`): concurrent changes to different fields of one record both
+ * survive, and the same field goes by {@link WriteStamp} order as `last-write-wins` does.
+ */
+export type ConflictPolicy = 'last-write-wins' | 'server-wins' | 'field-last-write-wins';
+
+/**
+ * One entry of a patch: `value` written at `path`, or, without a value, the key at
+ * `path` deleted. `path` is never `[]` (a write of the whole record is a put).
+ */
+export interface FieldPatch {
+  readonly path: FieldPath;
+  readonly value?: JsonValue;
+}
+
+/**
+ * What a patch does: writes some fields of a record and leaves the others as they are.
+ * No entry's path is another's or lies inside another's.
+ */
+export interface PatchState {
+  readonly op: 'patch';
+  readonly fields: readonly FieldPatch[];
+  readonly value?: never;
+}
+
+/**
+ * When and by whom one path of a field-level record was written, as the server keeps
+ * it and feeds it beside the merged value (see `field-merge.ts`).
+ */
+export interface FieldStamp extends WriteStamp {
+  readonly path: FieldPath;
+  /** The write deleted the path (`[]`: deleted the record). Absent: it set a value. */
+  readonly deleted?: true;
+  /**
+   * The server version of the write that brought this stamp. Absent: the version of
+   * the record that carries it (on the wire and in the stores), or not yet known (a
+   * replica's own unpushed write).
+   */
+  readonly version?: number;
+  /**
+   * Writes this one overruled (wholly or in part) that its writer had not seen: their
+   * writers learn from it that they lost a conflict. Set by the server once.
+   */
+  readonly over?: readonly WriteStamp[];
+}
 
 /**
  * One change to one record, as a replica pushes it.
@@ -63,23 +109,45 @@ export type SyncChange = RecordKey &
     readonly baseVersion: number | null;
   };
 
+/**
+ * A patch as a replica pushes it: the fields of {@link SyncChange} with a
+ * {@link PatchState} for a state. Only under `field-last-write-wins`.
+ */
+export type PatchChange = RecordKey & PatchState & Omit<SyncChange, keyof RecordKey | 'op' | 'value'>;
+
+/** Any change a push carries: a whole record's ({@link SyncChange}) or a patch. */
+export type PushedChange = SyncChange | PatchChange;
+
 /** A change as the server feeds it: the record's latest state and its server version. */
 export type PulledChange = RecordKey &
   RecordState & {
+    /** When this state was written; for a field-level record, its latest stamp's clock. */
     readonly hlc: Hlc;
-    /** The replica that wrote this state. */
+    /**
+     * The replica that wrote this state. A field-level record written by several names
+     * the nil UUID (`SEVERAL_WRITERS` in `field-merge.ts`); its stamps name each writer.
+     */
     readonly source: InstanceId;
     /** Server sequence of the write; increases on every accepted write. */
     readonly version: number;
+    /**
+     * Under `field-last-write-wins`: a stamp per written path, in path order. Absent on
+     * records written whole (then the record is one write of every field), and sent only
+     * to a replica that asks for them: a pull with {@link PullRequest.fields}, a push
+     * under `field-last-write-wins`. A replica on whole-record writes reads a field-level
+     * record as its value, as any other.
+     */
+    readonly fields?: readonly FieldStamp[];
   };
 
 /**
  * Named optional features; both sides announce theirs at handshake. `instance-key`: the
  * server binds instance ids to their writers and issues {@link InstanceKey}s.
+ * `field-last-write-wins`: the server takes patches and keeps field-level records.
  * `cursor-expiry`: the server removes tombstones older than its horizon; see
  * {@link PullRequest.snapshotMark} for what a client does about it.
  */
-export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key' | 'cursor-expiry';
+export type Capability = 'live' | 'total' | 'server-wins' | 'instance-key' | 'field-last-write-wins' | 'cursor-expiry';
 
 /**
  * A secret the server issues for one instance id and one identity at handshake
@@ -164,6 +232,12 @@ export interface PullRequest {
    * judged by. The refusal comes at the first pull, before any row is sent.
    */
   readonly snapshotMark?: SyncCursor;
+  /**
+   * Send field-level records' stamps ({@link PulledChange.fields}): a replica that keeps
+   * them asks (under `field-last-write-wins`); without it a field-level record comes as
+   * its value alone, as one written whole.
+   */
+  readonly fields?: boolean;
 }
 
 export interface PullResponse {
@@ -199,8 +273,8 @@ export interface PushRequest {
   readonly instanceKey?: InstanceKey;
   /** How the server settles a change that meets a newer one. */
   readonly policy: ConflictPolicy;
-  /** In increasing `seq` order, every one with `source === instanceId`. */
-  readonly changes: readonly SyncChange[];
+  /** In increasing `seq` order, every one with `source === instanceId`; patches only under `field-last-write-wins`. */
+  readonly changes: readonly PushedChange[];
 }
 
 /** Why the server refused one change. */
@@ -214,14 +288,22 @@ export interface RejectedChange {
   readonly message: string;
 }
 
-/** A change that met a newer state on the server, and what the server kept. */
+/**
+ * A change that met a newer state on the server, and what the server kept.
+ *
+ * Under `field-last-write-wins` a change is reported here when it met writes, on the
+ * paths it wrote, that its writer had not seen (written after its `baseVersion` by
+ * another replica), or when any part of it lost: whether it won or lost each path is
+ * in the stamps. `server` is then the record as the server holds it once the change
+ * is merged in (as the change found it, when nothing of the change was kept).
+ */
 export interface ServerConflict {
   readonly seq: number;
   readonly collective: string;
   readonly id: string;
   /** Which rule settled it. */
   readonly policy: ConflictPolicy;
-  /** The server's state of the record that won; `null` if it has none. */
+  /** The server's state of the record that won (see above for field-level records); `null` if it has none. */
   readonly server: PulledChange | null;
 }
 

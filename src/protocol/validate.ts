@@ -9,20 +9,27 @@
 import * as v from 'valibot';
 import { isWithinDrift, parseHlc } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from './errors.ts';
-import type { HandshakeRequest, JsonValue, PullRequest, PushRequest, SyncChange } from './types.ts';
+import type { HandshakeRequest, JsonValue, PullRequest, PushedChange, PushRequest, SyncChange } from './types.ts';
 import {
+  changeOpRule,
   collectiveRule,
   countRule,
+  fieldPathRule,
   hlcRule,
   instanceKeyRule,
   jsonValueRule,
   MAX_BATCH_SIZE,
   MAX_CAPABILITIES,
+  MAX_PATCH_FIELDS,
   MAX_PULL_COLLECTIVES,
   opRule,
+  PATCH_FIELDS_MUST,
+  patchFieldsFit,
   policyRule,
   positiveCountRule,
   recordIdRule,
+  STATE_MATCHES_OP_MUST,
+  stateMatchesOp,
   uuidRule,
   VALUE_MATCHES_OP_MUST,
   valueMatchesOp,
@@ -33,8 +40,11 @@ export {
   MAX_BATCH_SIZE,
   MAX_CAPABILITIES,
   MAX_COLLECTIVE_LENGTH,
+  MAX_FIELD_KEY_LENGTH,
   MAX_INSTANCE_KEY_LENGTH,
+  MAX_PATCH_FIELDS,
   MAX_PULL_COLLECTIVES,
+  MAX_RECORD_FIELDS,
   MAX_RECORD_ID_LENGTH,
 } from './wire-rules.ts';
 export { parseHandshakeResponse, parseHealthResponse, parsePullResponse, parsePushResponse } from './answer-parsers.ts';
@@ -54,19 +64,42 @@ const instanceKey = /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ field(instan
 const jsonValue = /* @__PURE__ */ field(jsonValueRule);
 const op = /* @__PURE__ */ field(opRule);
 
-export const SyncChangeSchema = /* @__PURE__ */ v.pipe(
-  /* @__PURE__ */ v.strictObject({
-    seq: positiveCount,
-    source: instanceId,
-    collective,
-    id: recordId,
-    op,
-    value: /* @__PURE__ */ v.exactOptional(jsonValue),
-    hlc,
-    baseVersion: /* @__PURE__ */ v.nullable(count),
-  }),
-  /* @__PURE__ */ v.guard(valueMatchesOp, VALUE_MATCHES_OP_MUST),
-);
+/**
+ * What every pushed change carries besides its state. The schemas that spread it are
+ * built in functions: spread at top level, an object may run getters, so a bundler
+ * keeps the spread, and valibot with it, in the worker.
+ */
+function changeEntries() {
+  return { seq: positiveCount, source: instanceId, collective, id: recordId, hlc, baseVersion: v.nullable(count) };
+}
+
+function syncChangeSchema() {
+  return v.pipe(v.strictObject({ ...changeEntries(), op, value: v.exactOptional(jsonValue) }), v.guard(valueMatchesOp, VALUE_MATCHES_OP_MUST));
+}
+
+export const SyncChangeSchema = /* @__PURE__ */ syncChangeSchema();
+
+/**
+ * A patch's entries. The length is checked before an entry is looked at (see
+ * `assertListLength`): a pipe stops at its first failing step.
+ */
+function patchFields() {
+  return v.pipe(
+    v.custom<unknown[]>((value) => Array.isArray(value) && value.length > 0 && value.length <= MAX_PATCH_FIELDS, `must be a list of 1 to ${MAX_PATCH_FIELDS} entries`),
+    v.array(v.strictObject({ path: field(fieldPathRule), value: v.exactOptional(jsonValue) })),
+    v.check((fields) => patchFieldsFit(fields), PATCH_FIELDS_MUST),
+  );
+}
+
+function pushedChangeSchema() {
+  return v.pipe(
+    v.strictObject({ ...changeEntries(), op: field(changeOpRule), value: v.exactOptional(jsonValue), fields: v.exactOptional(patchFields()) }),
+    v.guard(stateMatchesOp, STATE_MATCHES_OP_MUST),
+  );
+}
+
+/** Any change a push may carry: a put, a delete or (under `field-last-write-wins`) a patch. */
+export const PushedChangeSchema = /* @__PURE__ */ pushedChangeSchema();
 
 export const HandshakeRequestSchema = /* @__PURE__ */ v.strictObject({
   instanceId,
@@ -96,6 +129,7 @@ export const PullRequestSchema = /* @__PURE__ */ v.strictObject({
   collectives: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.pipe(/* @__PURE__ */ v.array(collective), /* @__PURE__ */ v.maxLength(MAX_PULL_COLLECTIVES))),
   withTotal: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
   snapshotMark: /* @__PURE__ */ v.exactOptional(count),
+  fields: /* @__PURE__ */ v.exactOptional(/* @__PURE__ */ v.boolean()),
 });
 
 export const PushRequestSchema = /* @__PURE__ */ v.pipe(
@@ -103,14 +137,18 @@ export const PushRequestSchema = /* @__PURE__ */ v.pipe(
     instanceId,
     instanceKey,
     policy: /* @__PURE__ */ field(policyRule),
-    changes: /* @__PURE__ */ v.array(SyncChangeSchema),
+    changes: /* @__PURE__ */ v.array(PushedChangeSchema),
   }),
+  /* @__PURE__ */ v.check(
+    (req) => req.policy === 'field-last-write-wins' || req.changes.every((c) => c.op !== 'patch'),
+    'a patch needs policy "field-last-write-wins"',
+  ),
   /* @__PURE__ */ v.check(
     (req) => req.changes.every((c) => c.source === req.instanceId),
     'every change must have source equal to instanceId',
   ),
   /* @__PURE__ */ v.check(
-    (req) => req.changes.every((c, i) => i === 0 || c.seq > (req.changes[i - 1] as SyncChange).seq),
+    (req) => req.changes.every((c, i) => i === 0 || c.seq > (req.changes[i - 1] as PushedChange).seq),
     'changes must be in strictly increasing seq order',
   ),
 );

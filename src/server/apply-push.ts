@@ -4,17 +4,19 @@
  * is written whole or not at all, and the source's applied seq commits with its writes
  * (a batch re-sent after a lost response is acknowledged, not applied again).
  */
-import { compareHlc, DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, isSyncError, SyncError } from '../protocol/errors.ts';
 import { recordState } from '../protocol/record-state.ts';
 import { assertHlcWithinDrift } from '../protocol/validate.ts';
-import type { PulledChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { PulledChange, PushedChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import { compareWrites } from '../protocol/write-order.ts';
+import { fieldVerdict, settleFieldChange } from './field-push.ts';
 import { isFullAccess, type Access } from './access.ts';
 import type { ServerLimits } from './limits.ts';
 import { rememberAnswers, replayAnswers, type KeptAnswer } from './instance-answers.ts';
 import { isStorableText } from './storable-text.ts';
 import { StoredPut } from './stored-json.ts';
-import { feedRowBytes, utf8Bytes } from './stores/change-page.ts';
+import { feedRowBytes, fieldsJsonBytes, utf8Bytes } from './stores/change-page.ts';
 import { readsAhead } from './stores/read-ahead.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
@@ -38,10 +40,12 @@ export interface Admission {
  * a store (perhaps not ours) may hand back rows with more fields, and clients refuse
  * a pulled change with unknown ones.
  */
-export function toPulledChange(row: ServerRecord): PulledChange {
+export function toPulledChange(row: ServerRecord, withFields: boolean): PulledChange {
   // A stored value stays text, to be spliced into the answer (see `stored-json.ts`); it has the fields of a change, no more.
   if (row instanceof StoredPut) return row;
-  return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
+  const change: PulledChange = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
+  // Stamps only to a replica that keeps them (see `PulledChange.fields`).
+  return !withFields || row.fields === undefined ? change : { ...change, fields: row.fields };
 }
 
 /** The row a change writes: without its `seq` and `baseVersion`. */
@@ -50,9 +54,8 @@ function toWrite(change: SyncChange): ServerRecordWrite {
 }
 
 /** Last-write-wins order: the later HLC, ties broken by instance id. */
-function isLater(change: SyncChange, row: ServerRecord): boolean {
-  const order = compareHlc(change.hlc, row.hlc);
-  return order !== 0 ? order > 0 : change.source > row.source;
+function isLater(change: PushedChange, row: ServerRecord): boolean {
+  return compareWrites(change, row) > 0;
 }
 
 /**
@@ -60,7 +63,7 @@ function isLater(change: SyncChange, row: ServerRecord): boolean {
  * Refusing the change alone, not the push, keeps one bad write from blocking its
  * replica's log.
  */
-function unstorable(change: SyncChange): string | undefined {
+function unstorable(change: PushedChange): string | undefined {
   for (const field of ['collective', 'id', 'hlc'] as const) {
     if (!isStorableText(change[field])) return `${field} contains a NUL character or a lone UTF-16 surrogate`;
   }
@@ -75,10 +78,13 @@ function unstorable(change: SyncChange): string | undefined {
  */
 export const PUSH_STEP = 128;
 
-/** What the rules say about one change meeting the record's current row. */
-type Verdict = 'write' | 'stale' | 'lost' | 'same';
+/**
+ * What the rules say about one change meeting the record's current row. `merged`: a
+ * field-level change written, and told in the answer too (it met writes it had not seen).
+ */
+export type Verdict = 'write' | 'stale' | 'lost' | 'same' | 'merged';
 
-function judge(request: PushRequest, change: SyncChange, row: ServerRecord | undefined): Verdict {
+function judge(request: PushRequest, change: PushedChange, row: ServerRecord | undefined): Verdict {
   if (row === undefined) return 'write';
   if (request.policy === 'server-wins') {
     // Optimistic concurrency: somebody else wrote the record after the version this
@@ -102,6 +108,8 @@ export interface PushBounds {
   readonly maxAnswerBytes: number;
   /** The server's wall clock, in epoch milliseconds. */
   readonly now: () => number;
+  /** Largest value a record may hold, in bytes of its JSON (a patched record may grow to it, not past). */
+  readonly maxValueBytes: number;
   /**
    * How far ahead of {@link now} a pushed clock may run. A change stamped further ahead
    * is refused `INVALID`, so that no writer can plant a clock that the replicas pulling
@@ -118,18 +126,21 @@ export interface PushBounds {
  * (default `Date.now`). Throws INVALID_CONFIG for a bound that is not a whole number of
  * milliseconds, 0 or more.
  */
-export function pushBounds(limits: Pick<ServerLimits, 'maxPullBytes'>, options: { readonly maxClockDriftMs?: number; readonly now?: () => number }): PushBounds {
+export function pushBounds(
+  limits: Pick<ServerLimits, 'maxPullBytes' | 'maxValueBytes'>,
+  options: { readonly maxClockDriftMs?: number; readonly now?: () => number },
+): PushBounds {
   const maxClockDriftMs = options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS;
   if (!Number.isSafeInteger(maxClockDriftMs) || maxClockDriftMs < 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, `maxClockDriftMs must be a whole number of milliseconds, 0 or more, got ${String(maxClockDriftMs)}`, {
       details: { field: 'maxClockDriftMs' },
     });
   }
-  return { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs };
+  return { maxAnswerBytes: limits.maxPullBytes, now: options.now ?? (() => Date.now()), maxClockDriftMs, maxValueBytes: limits.maxValueBytes };
 }
 
 /** Why a change's clock runs too far ahead of the server's, or undefined. */
-function clockTooFarAhead(change: SyncChange, index: number, nowMs: number, bounds: PushBounds): string | undefined {
+function clockTooFarAhead(change: PushedChange, index: number, nowMs: number, bounds: PushBounds): string | undefined {
   try {
     assertHlcWithinDrift(change.hlc, nowMs, bounds.maxClockDriftMs, `changes[${index}].hlc`);
     return undefined;
@@ -140,9 +151,9 @@ function clockTooFarAhead(change: SyncChange, index: number, nowMs: number, boun
 }
 
 /** Changes the rules refused before looking at the store, and those left to judge. */
-function screen(request: PushRequest, applied: number, access: Access | undefined, bounds: PushBounds): { rejected: RejectedChange[]; candidates: SyncChange[] } {
+function screen(request: PushRequest, applied: number, access: Access | undefined, bounds: PushBounds): { rejected: RejectedChange[]; candidates: PushedChange[] } {
   const rejected: RejectedChange[] = [];
-  const candidates: SyncChange[] = [];
+  const candidates: PushedChange[] = [];
   const nowMs = bounds.now();
   for (const [index, change] of request.changes.entries()) {
     if (change.seq <= applied) continue; // applied before: a re-sent batch
@@ -166,7 +177,7 @@ function screen(request: PushRequest, applied: number, access: Access | undefine
 
 /** The bytes a server record takes in an answer. */
 export function answerBytes(row: ServerRecord): number {
-  return feedRowBytes(row, row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0);
+  return feedRowBytes(row, (row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0) + fieldsJsonBytes(row.fields));
 }
 
 /** What a push did inside its transaction: its answer but for `newCursor`, and the highest version it wrote. */
@@ -242,6 +253,16 @@ export async function applyPushIn(
   const replayed = await replayAnswers(tx, request, applied, admission?.answers, access);
   rejected.push(...replayed.rejected);
   const conflicts: ServerConflict[] = replayed.conflicts;
+  /**
+   * The conflicts of field-level changes merged into their record, by record: their
+   * `server` is the record as this push wrote it (with its version), not as the change
+   * found it. A replica merges it whether or not it still holds the change itself:
+   * another tab's push of the same change may have been acknowledged first, and an
+   * acknowledged delete leaves no tombstone; the record as found would bring back what
+   * the change removed (chaos seed 41 of field-last-write-wins).
+   */
+  const mergedConflicts = new Map<string, number[]>();
+  const fieldLevel = request.policy === 'field-last-write-wins';
   const writes = new Map<string, ServerRecordWrite>();
   let accepted = 0;
   let conflictBytes = replayed.bytes;
@@ -255,15 +276,24 @@ export async function applyPushIn(
       current = await tx.getRecords(step.map(({ collective, id }) => ({ collective, id })));
     }
     const key = recordKey(change.collective, change.id);
+    // Field-level records merge instead (see field-push.ts), with what this batch wrote too.
+    const field = fieldLevel ? settleFieldChange(current.get(key), writes.get(key), change, bounds) : undefined;
+    if (field?.refused !== undefined) {
+      rejected.push({ seq: change.seq, collective: change.collective, id: change.id, reason: 'INVALID', message: field.refused });
+      continue;
+    }
     // A record written earlier in this batch was written by this same source with a
-    // lower seq (and an earlier HLC): the later change replaces it.
-    const verdict = writes.has(key) ? 'write' : judge(request, change, current.get(key));
+    // lower seq (and an earlier HLC): the later change replaces it. (Patches come only
+    // with a field verdict, the schema sees to it: hence the cast.)
+    const verdict = field !== undefined ? fieldVerdict(field) : writes.has(key) ? 'write' : judge(request, change, current.get(key));
     if (verdict === 'write') {
       writes.delete(key);
-      writes.set(key, toWrite(change));
+      writes.set(key, field?.write ?? toWrite(change as SyncChange));
       accepted++;
     } else if (verdict !== 'same') {
-      const server = current.get(key) as ServerRecord;
+      const found = current.get(key) as ServerRecord;
+      // A field-level change merged in: the answer bears the record as written (see below).
+      const server: ServerRecord = verdict === 'merged' && field?.write !== undefined ? { ...field.write, version: found.version } : found;
       // A caller that may write a collective but not read it (an inbox) learns nothing of what it holds.
       const visible = access === undefined || access.canRead(change.collective);
       const bytes = visible ? answerBytes(server) : 0;
@@ -272,7 +302,7 @@ export async function applyPushIn(
         break;
       }
       conflictBytes += bytes;
-      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server) : null });
+      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server, fieldLevel) : null });
       if (verdict === 'stale') {
         rejected.push({
           seq: change.seq,
@@ -282,6 +312,12 @@ export async function applyPushIn(
           message: `the record is at ${visible ? `version ${server.version}` : 'a later version'}, written by another replica after the version this change was based on (${change.baseVersion ?? 'none'})`,
         });
       }
+      if (verdict === 'merged' && field?.write !== undefined) {
+        writes.delete(key);
+        writes.set(key, field.write);
+        accepted++;
+        if (visible) mergedConflicts.set(key, [...(mergedConflicts.get(key) ?? []), conflicts.length - 1]);
+      }
     }
   }
   const rows = [...writes.values()];
@@ -289,6 +325,9 @@ export async function applyPushIn(
     if (i > 0) await budget.pause();
     const written = await tx.writeRecords(rows.slice(i, i + PUSH_STEP));
     highestWritten = written.reduce((most, row) => Math.max(most, row.version), highestWritten);
+    for (const row of written) {
+      for (const at of mergedConflicts.get(recordKey(row.collective, row.id)) ?? []) conflicts[at] = { ...(conflicts[at] as ServerConflict), server: toPulledChange(row, true) };
+    }
   }
   const dealtWith = stoppedAt === undefined ? request.changes : request.changes.filter((change) => change.seq < stoppedAt);
   const lastSeq = dealtWith[dealtWith.length - 1]?.seq ?? 0;

@@ -15,7 +15,7 @@
  * catches a restored backup that is behind.
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
-import type { InstanceId, SyncChange } from '../protocol/types.ts';
+import type { InstanceId, PushedChange } from '../protocol/types.ts';
 
 /** How many `[seq, fingerprint]` pairs an instance keeps (the latest seqs). */
 export const RECENT_FINGERPRINTS = 48;
@@ -26,8 +26,10 @@ export const FINGERPRINTS_PER_PUSH = 15;
  * A 53-bit hash (cyrb53) of what a change does: not a defence against an attacker
  * (instance keys are), only a way to see that two replicas made different changes.
  */
-export function changeFingerprint(change: SyncChange): string {
-  const text = JSON.stringify([change.hlc, change.collective, change.id, change.op, change.value ?? null]);
+export function changeFingerprint(change: PushedChange): string {
+  // A whole-record change's text is as it always was, so fingerprints kept before patches existed still match.
+  const what = change.op === 'patch' ? change.fields : (change.value ?? null);
+  const text = JSON.stringify([change.hlc, change.collective, change.id, change.op, what]);
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
@@ -44,7 +46,7 @@ export function changeFingerprint(change: SyncChange): string {
  * Throws `INSTANCE_CLONED` when a change at or below `applied` (the seq the server has
  * applied from this instance) differs from the change it applied at that seq.
  */
-export function assertSameChanges(instanceId: InstanceId, recent: readonly (readonly [number, string])[], changes: readonly SyncChange[], applied: number): void {
+export function assertSameChanges(instanceId: InstanceId, recent: readonly (readonly [number, string])[], changes: readonly PushedChange[], applied: number): void {
   if (recent.length === 0) return;
   const known = new Map(recent);
   for (const change of changes) {
@@ -61,7 +63,7 @@ export function assertSameChanges(instanceId: InstanceId, recent: readonly (read
 }
 
 /** `recent` with the fingerprints of a push's changes above `applied` added, bounded. */
-export function withFingerprints(recent: readonly (readonly [number, string])[], changes: readonly SyncChange[], applied: number): [number, string][] {
+export function withFingerprints(recent: readonly (readonly [number, string])[], changes: readonly PushedChange[], applied: number): [number, string][] {
   const fresh = changes.filter((change) => change.seq > applied);
   const kept = [fresh[0], ...fresh.slice(-FINGERPRINTS_PER_PUSH)].filter((change) => change !== undefined);
   const bySeq = new Map<number, string>(recent.map(([seq, print]) => [seq, print]));

@@ -101,7 +101,7 @@ export interface SyncServer {
 }
 
 /** What this server can do, announced at handshake. */
-export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key', 'cursor-expiry'];
+export const SERVER_CAPABILITIES: readonly Capability[] = ['live', 'total', 'server-wins', 'instance-key', 'cursor-expiry', 'field-last-write-wins'];
 
 /** The protocol version a handshake body asks for, if it names one at all. */
 function requestedVersion(body: unknown): unknown {
@@ -144,7 +144,8 @@ export function createSyncServer(options: SyncServerOptions): SyncServer {
   function checkPushSize(request: PushRequest): void {
     for (const change of request.changes) {
       if (change.op === 'delete') continue;
-      const bytes = utf8Bytes(JSON.stringify(change.value));
+      // A patch is measured by its entries (paths and values): what it adds to the record.
+      const bytes = utf8Bytes(JSON.stringify(change.op === 'patch' ? change.fields : change.value));
       if (bytes > limits.maxValueBytes) {
         throw new SyncError(
           ErrorCode.PAYLOAD_TOO_LARGE,

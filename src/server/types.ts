@@ -5,7 +5,7 @@
  * conflicts, access) live in `createSyncServer`, once for all of them.
  */
 import type { Hlc } from '../clock/hlc.ts';
-import type { InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { FieldStamp, InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 import type { KeptAnswer } from './instance-answers.ts';
 import type { SweepResult, TombstoneSweep } from './stores/tombstone-sweep.ts';
 
@@ -21,8 +21,17 @@ export type ServerRecord = ServerRecordWrite & {
 export type ServerRecordWrite = RecordKey &
   RecordState & {
     readonly hlc: Hlc;
-    /** The replica that wrote this state. */
+    /**
+     * The replica that wrote this state; for a field-level record written by several,
+     * `SEVERAL_WRITERS` (`field-merge.ts`). The feed leaves a row out for this replica.
+     */
     readonly source: InstanceId;
+    /**
+     * A field-level record's stamps (`field-last-write-wins`), kept and served as they
+     * are; absent on a record written whole. A stamp without a version was written at
+     * the row's version.
+     */
+    readonly fields?: readonly FieldStamp[];
   };
 
 /** A query of the change feed. */

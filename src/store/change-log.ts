@@ -3,7 +3,7 @@
  * transaction, change i carrying seq `entry.seq + i`.
  */
 import type { Hlc } from '../clock/hlc.ts';
-import type { InstanceId, RecordState, SyncChange } from '../protocol/types.ts';
+import type { InstanceId, PushedChange, RecordState } from '../protocol/types.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { recordState } from '../protocol/record-state.ts';
 import type { LogEntry, LoggedChange } from './schema.ts';
@@ -17,7 +17,7 @@ export function lastSeqOf(entry: LogEntry): number {
  * Appends the changes of `entry` to `out` as wire changes until `out` holds `limit`;
  * an entry may be split across the limit (the rest comes with the next call).
  */
-export function appendSyncChanges(out: SyncChange[], entry: LogEntry, source: InstanceId, limit: number): void {
+export function appendSyncChanges(out: PushedChange[], entry: LogEntry, source: InstanceId, limit: number): void {
   for (let i = 0; i < entry.changes.length && out.length < limit; i++) {
     const change = entry.changes[i] as LoggedChange;
     // A logged change is a key and a state, nothing else (toLoggedChanges made it).
@@ -38,12 +38,16 @@ export function trimEntry(entry: LogEntry, ackedSeq: number): LogEntry | undefin
 /** The latest pending local state of a record, and when it was written. */
 export type PendingState = RecordState & { readonly hlc: Hlc };
 
-/** The latest pending state of every record with a change in `entries` (in seq order). */
+/**
+ * The latest pending state of every record with a change in `entries` (in seq order),
+ * for last-write-wins (patches, which name fields and not a state, are only written
+ * under `field-last-write-wins`, which merges instead: see `replica-fields.ts`).
+ */
 export function pendingByRecord(entries: readonly LogEntry[]): Map<string, PendingState> {
   const pending = new Map<string, PendingState>();
   for (const entry of entries) {
     for (const change of entry.changes) {
-      pending.set(recordKey(change.collective, change.id), { ...recordState(change), hlc: entry.hlc });
+      pending.set(recordKey(change.collective, change.id), { ...recordState(change as RecordState), hlc: entry.hlc });
     }
   }
   return pending;

@@ -8,6 +8,7 @@
 import { notInPrebuiltWorker } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
+import type { ReplicaFields } from './field-seam.ts';
 import { closedError, toSyncError } from './idb-errors.ts';
 import { requestResult, runTransaction } from './idb-transaction.ts';
 import { withOneReconnect } from './lost-connection.ts';
@@ -26,6 +27,8 @@ export interface ReplicaSettings {
   readonly blockedTimeoutMs: number;
   readonly now: () => number;
   readonly durability?: IDBTransactionDurability;
+  /** Field-level records and history (`ReplicaOptions.fields`). */
+  readonly fields?: ReplicaFields | undefined;
 }
 
 /**

@@ -3,13 +3,14 @@
  * log entry and the write state in one transaction) and the acknowledgement that
  * trims the log and moves the push cursor.
  */
-import type { InstanceId, SyncChange } from '../protocol/types.ts';
+import type { InstanceId } from '../protocol/types.ts';
 import { ackedDeletes } from './acked-tombstones.ts';
 import { lastSeqOf, trimEntry } from './change-log.ts';
+import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { cursorKey, INITIAL_WRITE_STATE, MetaKey, Stores, toRecordRow, type LogEntry, type LoggedChange, type RecordRow, type WriteState } from './schema.ts';
-import { planLocalWrite } from './write-plans.ts';
+import { planLocalWrite, type LocalWritePlan } from './write-plans.ts';
 
 /**
  * The write state a connection expects its next local write to find: what its last
@@ -41,7 +42,7 @@ export async function writeLocal(
   instanceId: InstanceId,
   changes: readonly LoggedChange[],
   baseVersion?: number,
-): Promise<SyncChange[]> {
+): Promise<LocalWritePlan> {
   for (let trusted = guess.state; ; trusted = undefined) {
     let missed = false;
     try {
@@ -50,7 +51,11 @@ export async function writeLocal(
         // The read first: its answer, and the commit it lets go, overlap with the puts.
         const stored = requestResult(meta.get(MetaKey.writeState)).then((state) => (state as WriteState | undefined) ?? INITIAL_WRITE_STATE);
         stored.catch(() => undefined); // awaited below, unless a put throws first (the transaction aborted under it)
-        const plan = planLocalWrite({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion });
+        // With field-level records their plan decides, given the records it meets (read
+        // first: a patch merges into what it finds; see `field-seam.ts`).
+        const fields = fieldsIn(conn.settings);
+        const met = fields && (await fields.meet(conn, tx, changes));
+        const plan = (fields?.planLocalWrite ?? planLocalWrite)({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion, ...met });
         // This connection's writes that start before this one commits plan from it
         // (read-write transactions over one store run in the order they were made).
         guess.state = plan.state;
@@ -66,7 +71,7 @@ export async function writeLocal(
           missed = true;
           throw new Error('the write state moved'); // runTransaction aborts the transaction
         }
-        return plan.logged;
+        return plan;
       });
     } catch (error) {
       guess.state = undefined; // nothing to plan from: the next write reads

@@ -3,7 +3,7 @@
  * the engine. Each is one read-only transaction; rows pass through the schema's one
  * row↔record mapping (`fromRecordRow`).
  */
-import type { InstanceId, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { InstanceId, PushedChange, SyncCursor } from '../protocol/types.ts';
 import { appendSyncChanges } from './change-log.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
@@ -31,13 +31,13 @@ export async function readCollective(conn: IdbConnection, collective: string): P
 }
 
 /** The oldest unacknowledged changes of `source`, in seq order, at most `limit` (> 0). */
-export function readPendingChanges(conn: IdbConnection, source: InstanceId, limit: number): Promise<SyncChange[]> {
+export function readPendingChanges(conn: IdbConnection, source: InstanceId, limit: number): Promise<PushedChange[]> {
   return conn.run('pendingChanges', [Stores.log], 'readonly', (tx) => {
     // A cursor rather than getAll: one entry may hold thousands of changes, so only
     // read entries until `limit` changes are in hand.
-    const out: SyncChange[] = [];
+    const out: PushedChange[] = [];
     const request = tx.objectStore(Stores.log).openCursor();
-    return new Promise<SyncChange[]>((resolve, reject) => {
+    return new Promise<PushedChange[]>((resolve, reject) => {
       request.onsuccess = () => {
         const cursor = request.result;
         if (cursor === null) return resolve(out);

@@ -4,6 +4,7 @@
  * one transaction; the decisions are the shared plans of `write-plans.ts`.
  */
 import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
+import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { snapshotCandidates, withoutOwnRowsOfPending, type PullSnapshot } from './pull-snapshot.ts';
@@ -18,6 +19,8 @@ import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } fro
  * local state, so only records with a pending local change need a decision, and those
  * come from one read of the (small) log. A pull from 0 begins a snapshot and its last
  * page ends it (see `pull-snapshot.ts`): both read every record, once per snapshot.
+ * With field-level records their plan decides, given what it meets: each record of the
+ * batch, read in the batch's transaction (`field-seam.ts`).
  */
 export function applyFeedBatch(
   conn: IdbConnection,
@@ -40,7 +43,10 @@ export function applyFeedBatch(
       requestResult(tx.objectStore(Stores.log).getAll()) as Promise<LogEntry[]>,
       requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
     ]);
-    const plan = planFeedBatch({ changes: withoutOwnRowsOfPending(changes, entries, conn.instanceId), policy, cursor, storedCursor: stored, storedAcked, state, entries, clock });
+    const fed = withoutOwnRowsOfPending(changes, entries, conn.instanceId);
+    const fields = fieldsIn(conn.settings);
+    const met = fields && (await fields.meet(conn, tx, fed));
+    const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes: fed, policy, cursor, storedCursor: stored, storedAcked, state, entries, clock, ...met });
     const allRows = () => requestResult(records.getAll()) as Promise<RecordRow[]>;
     let snapshot = kept;
     if (cursor.from === 0 && cursor.mark !== undefined) {
@@ -98,16 +104,20 @@ export async function applyServerStates(
   clock: ClockBound,
 ): Promise<RemotePlan> {
   if (changes.length === 0) return { written: [], conflicts: [], state: undefined };
-  return conn.run('applyRemote', [Stores.records, Stores.meta], 'readwrite', async (tx) => {
+  // The log too, for field-level records: its pending writes tell which writes of this replica a state overruled.
+  return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
     const records = tx.objectStore(Stores.records);
     const meta = tx.objectStore(Stores.meta);
-    const [state, snapshot, ...rows] = await Promise.all([
+    const read = Promise.all([
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
       ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>),
     ]);
+    const fields = fieldsIn(conn.settings);
+    const met = fields && (await fields.meet(conn, tx, changes));
+    const [state, snapshot, ...rows] = await read;
     const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
-    const plan = planServerStates({ changes, policy, held, state, clock });
+    const plan = (fields?.planServerStates ?? planServerStates)({ changes, policy, held, state, clock, ...met });
     // The server holds these: a snapshot under way keeps them (see pull-snapshot.ts).
     for (const change of plan.written) records.put({ ...toRecordRow(change), seen: snapshot?.gen });
     if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);

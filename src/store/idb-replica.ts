@@ -12,7 +12,7 @@
 import { IN_PREBUILT_WORKER, notInPrebuiltWorker, WITH_COLLECTIONS } from '../engine/prebuilt-worker.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { IdbConnection, loadInstanceId, type KeyRangeFactory, type ReplicaSettings } from './idb-connection.ts';
 import { readIdentity, renewIdentity, writeInstanceKey } from './idb-identity.ts';
@@ -21,6 +21,7 @@ import { readCollective, readCursor, readPendingChanges, readPendingCount, readR
 import { applyFeedBatch, applyServerStates, resetPull } from './idb-remote-apply.ts';
 import { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
 import { readNoteIn, updateNoteIn } from './replica-notes.ts';
+import { FIELDS_BUILT, fieldsIn, fieldsMissing, type ReplicaFields } from './field-seam.ts';
 import { cursorKey, Stores, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
@@ -64,6 +65,13 @@ export interface ReplicaOptions {
    * connection opens at the current version, indexes included.
    */
   readonly open?: (options: OpenDatabaseOptions) => Promise<IDBDatabase>;
+  /**
+   * Field-level records (`field-last-write-wins`, `patch`) and record history
+   * (`explain`): `replicaFields` from `pulsesync/engine` (pulsesync's full worker gives
+   * it). Opt-in code; without it the replica keeps whole records, has no `patch` and no
+   * `explain`, and refuses `field-last-write-wins` (`INVALID_CONFIG`).
+   */
+  readonly fields?: ReplicaFields | undefined;
 }
 
 /** Default of {@link ReplicaOptions.blockedTimeoutMs}. */
@@ -103,6 +111,8 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     blockedTimeoutMs,
     now: given('now') ?? Date.now,
     ...(durability === undefined ? {} : { durability }),
+    // Only where this build can have them (see FIELDS_BUILT).
+    ...(FIELDS_BUILT && { fields: options.fields }),
   };
   const db = await ((WITH_COLLECTIONS ? options.open : undefined) ?? openDatabase)({ factory, name: settings.name, blockedTimeoutMs, mustExist: false });
   let instanceId: InstanceId;
@@ -112,7 +122,7 @@ export async function openReplica(options: ReplicaOptions): Promise<LocalStore> 
     db.close();
     throw error;
   }
-  return new IdbReplica(settings, db, instanceId);
+  return new (fieldsIn(settings)?.IdbReplica ?? IdbReplica)(settings, db, instanceId);
 }
 
 // The class's static block defines put, putMany and delete.
@@ -126,7 +136,7 @@ export class IdbReplica implements LocalStore {
     if (!IN_PREBUILT_WORKER) {
       /** A local write answering nothing; `writes` is made inside the guard, so a bad argument fails as the call's SyncError. */
       const quietly = async (replica: IdbReplica, what: string, writes: () => readonly LocalWrite[], field = what): Promise<void> => {
-        await replica.#conn.guard(what, () => replica.#writeLocal(what, toLoggedChanges(writes(), field)));
+        await replica.#conn.guard(what, () => replica.writeLogged(what, toLoggedChanges(writes(), field)));
       };
       Object.assign(IdbReplica.prototype, {
         put(this: IdbReplica, collective: string, id: string, value: JsonValue): Promise<void> {
@@ -170,7 +180,8 @@ export class IdbReplica implements LocalStore {
       // Only a resolver's answer is written with a base, which no prebuilt worker asks (see prebuilt-worker.ts).
       const baseVersion = notInPrebuiltWorker(options, 'baseVersion');
       if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-      return this.#writeLocal('write', toLoggedChanges(writes, options.field), baseVersion);
+      // Puts and deletes log whole-record changes.
+      return this.writeLogged('write', toLoggedChanges(writes, options.field), baseVersion) as Promise<SyncChange[]>;
     });
   }
 
@@ -191,7 +202,7 @@ export class IdbReplica implements LocalStore {
 
   // ---- sync ----
 
-  pendingChanges(limit: number): Promise<SyncChange[]> {
+  pendingChanges(limit: number): Promise<PushedChange[]> {
     return this.#conn.guard('pendingChanges', async () => {
       checkCount(limit, 'limit');
       return limit === 0 ? [] : readPendingChanges(this.#conn, this.instanceId, limit);
@@ -229,6 +240,8 @@ export class IdbReplica implements LocalStore {
   ): Promise<ApplyResult> {
     return this.#conn.guard('applyRemote', async () => {
       checkRemoteApply(changes, options);
+      // Field-level records are opt-in code (`ReplicaOptions.fields`).
+      if (FIELDS_BUILT && options.policy === 'field-last-write-wins' && !fieldsIn(this.#conn.settings)) fieldsMissing(options.policy);
       const clock = clockBound(options.maxClockDriftMs, this.#conn.settings.now());
       const result: Awaited<ReturnType<typeof applyFeedBatch>> =
         options.cursor === undefined
@@ -304,11 +317,15 @@ export class IdbReplica implements LocalStore {
     });
   }
 
-  /** A local write, then its event once committed. */
-  async #writeLocal(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<SyncChange[]> {
+  /**
+   * A local write of changes in change-log form, then its event once committed (the
+   * records' new states: a patch's is the merged record). Public for the subclass with
+   * field-level records (`idb-field-replica.ts`).
+   */
+  async writeLogged(what: string, changes: readonly LoggedChange[], baseVersion?: number): Promise<PushedChange[]> {
     if (changes.length === 0) return [];
-    const logged = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
-    this.#listeners.emit('change', { source: 'local', changes: changes.map(eventChange) });
-    return logged;
+    const plan = await writeLocal(this.#conn, this.#guess, what, this.instanceId, changes, baseVersion);
+    this.#listeners.emit('change', { source: 'local', changes: plan.records.map(eventChange) });
+    return plan.logged;
   }
 }

@@ -12,7 +12,7 @@
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { assertCollective, assertRecordId } from '../protocol/validate.ts';
-import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, SyncChange, SyncCursor } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, InstanceKey, JsonValue, PulledChange, PushedChange, SyncChange, SyncCursor } from '../protocol/types.ts';
 import { ackedDeletes } from './acked-tombstones.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
@@ -34,7 +34,9 @@ import type {
 } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
-import { clockBound, eventChange, planFeedBatch, planLocalWrite, planServerStates, toRecordEntry } from './write-plans.ts';
+import type { PatchInput, RecordExplanation } from './field-seam.ts';
+import { replicaFields as fields } from './replica-fields.ts';
+import { clockBound, eventChange, toRecordEntry } from './write-plans.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
 interface MemoryDatabase {
@@ -145,11 +147,24 @@ class MemoryReplica implements LocalStore {
     this.#writeLocal(toLoggedChanges([{ op: 'delete', collective, id }], 'delete'));
   }
 
+  async patch(collective: string, id: string, patch: PatchInput): Promise<PushedChange[]> {
+    this.#open();
+    return structuredClone(this.#writeLocal([fields.loggedPatch(collective, id, patch)]));
+  }
+
+  async explain(collective: string, id: string): Promise<RecordExplanation> {
+    this.#open();
+    assertCollective(collective);
+    assertRecordId(id);
+    return structuredClone(fields.explain(collective, id, this.#db.records.get(recordKey(collective, id))));
+  }
+
   async write(writes: readonly LocalWrite[], options: LocalWriteOptions = {}): Promise<readonly SyncChange[]> {
     this.#open();
     const { baseVersion } = options;
     if (baseVersion !== undefined) checkCount(baseVersion, 'baseVersion');
-    return structuredClone(this.#writeLocal(toLoggedChanges(writes, options.field), baseVersion));
+    // Puts and deletes log whole-record changes.
+    return structuredClone(this.#writeLocal(toLoggedChanges(writes, options.field), baseVersion)) as SyncChange[];
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
@@ -174,10 +189,10 @@ class MemoryReplica implements LocalStore {
 
   // ---- sync ----
 
-  async pendingChanges(limit: number): Promise<SyncChange[]> {
+  async pendingChanges(limit: number): Promise<PushedChange[]> {
     this.#open();
     checkCount(limit, 'limit');
-    const out: SyncChange[] = [];
+    const out: PushedChange[] = [];
     for (const entry of this.#db.log) {
       if (out.length >= limit) break;
       appendSyncChanges(out, entry, this.instanceId, limit);
@@ -234,10 +249,14 @@ class MemoryReplica implements LocalStore {
     const db = this.#db;
     const { policy, cursor } = options;
     const clock = clockBound(options.maxClockDriftMs, this.#now());
+    // Own rows of records with a pending change are left out of a feed batch (a snapshot serves them).
+    const fed = cursor === undefined ? incoming : withoutOwnRowsOfPending(incoming, db.log, db.instanceId);
+    const held = structuredClone(fed.map((c) => db.records.get(recordKey(c.collective, c.id))));
+    const met = { held, state: db.writeState, clock, entries: db.log, instanceId: this.instanceId };
     const plan =
       cursor === undefined
-        ? planServerStates({ changes: incoming, policy, held: incoming.map((c) => db.records.get(recordKey(c.collective, c.id))), state: db.writeState, clock })
-        : planFeedBatch({ changes: withoutOwnRowsOfPending(incoming, db.log, db.instanceId), policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), storedAcked: db.cursors.get(cursorKey.push(cursor.peer)), state: db.writeState, entries: db.log, clock });
+        ? fields.planServerStates({ changes: fed, policy, ...met })
+        : fields.planFeedBatch({ changes: fed, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), storedAcked: db.cursors.get(cursorKey.push(cursor.peer)), ...met });
     if (cursor?.from === 0 && cursor.mark !== undefined) {
       db.snapshot = { cause: db.snapshot?.cause, candidates: snapshotCandidates([...db.records.values()], db.log, cursor) };
     }
@@ -333,15 +352,17 @@ class MemoryReplica implements LocalStore {
   }
 
   /** One local write: records, one log entry and the write state, all at once. */
-  #writeLocal(changes: readonly LoggedChange[], baseVersion?: number): SyncChange[] {
+  #writeLocal(changes: readonly LoggedChange[], baseVersion?: number): PushedChange[] {
     if (changes.length === 0) return [];
     const db = this.#db;
     const stored = structuredClone(changes);
-    const plan = planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion });
+    // The records written meet what they find (a copy: the plan's records are stored as they are).
+    const held = structuredClone(stored.map((c) => db.records.get(recordKey(c.collective, c.id))));
+    const plan = fields.planLocalWrite({ changes: stored, state: db.writeState, instanceId: this.instanceId, now: this.#now, baseVersion, held, entries: db.log });
     for (const record of plan.records) db.records.set(recordKey(record.collective, record.id), record);
     db.log.push(plan.entry);
     db.writeState = plan.state;
-    this.#listeners.emit('change', { source: 'local', changes: structuredClone(stored).map(eventChange) });
+    this.#listeners.emit('change', { source: 'local', changes: structuredClone(plan.records.map(eventChange)) });
     return plan.logged;
   }
 }

@@ -10,14 +10,15 @@
  * holds only what the server has not acknowledged).
  */
 import { parseHlc } from '../clock/hlc.ts';
-import type { ChangeOp, JsonValue, SyncChange } from '../protocol/types.ts';
+import type { JsonValue, PushedChange } from '../protocol/types.ts';
 import type { LocalStore } from './types.ts';
 
 /** One change waiting to be pushed. */
 export interface PendingWrite {
   readonly collective: string;
   readonly id: string;
-  readonly op: ChangeOp;
+  /** `patch`: some fields of a field-level record (`field-last-write-wins`). */
+  readonly op: PushedChange['op'];
   readonly seq: number;
   /** When it was written: epoch ms, from its hybrid logical clock. */
   readonly writtenAt: number;
@@ -35,7 +36,7 @@ export interface PendingWritesOptions {
   readonly limit?: number;
 }
 
-function asPendingWrite(change: SyncChange, now: number, values: boolean): PendingWrite {
+function asPendingWrite(change: PushedChange, now: number, values: boolean): PendingWrite {
   const writtenAt = parseHlc(change.hlc)?.wallMs ?? now;
   const write = { collective: change.collective, id: change.id, op: change.op, seq: change.seq, writtenAt, ageMs: Math.max(0, now - writtenAt) };
   return values && change.value !== undefined ? { ...write, value: change.value } : write;

@@ -15,7 +15,8 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import { HLC_ZERO } from '../clock/hlc.ts';
-import type { InstanceId, InstanceKey, JsonValue, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { HistoryEntry } from './field-seam.ts';
+import type { FieldStamp, InstanceId, InstanceKey, JsonValue, PatchState, PulledChange, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
 
 /**
  * The lowest database version of the current layout. Index changes only add versions
@@ -62,6 +63,14 @@ export type ReplicaRecord = RecordKey &
     readonly source: InstanceId;
     /** Server version, when this state came from the server. */
     readonly version?: number;
+    /**
+     * A field-level record's stamps (`field-last-write-wins`), each with its server
+     * version where known (none on this replica's own unpushed writes). Absent on a
+     * record written whole.
+     */
+    readonly fields?: readonly FieldStamp[];
+    /** The record's recent history (`record-history.ts`); kept only by replicas given `fields`. */
+    readonly history?: readonly HistoryEntry[];
   };
 
 /**
@@ -86,27 +95,38 @@ export interface RecordRow {
   readonly seen?: string | undefined;
   /** 1 on every row that is not a tombstone: the key of collections' `live` index. */
   readonly live?: 1;
+  /** A field-level record's stamps; absent on records written whole (and on every 0.1 row). */
+  readonly fields?: readonly FieldStamp[];
+  readonly history?: readonly HistoryEntry[];
 }
 
-/** The row that stores `record`. */
+/**
+ * The row that stores `record`. What the row does not rename (key, clock, version,
+ * field stamps, history) it keeps as it is, so a property added to records is stored
+ * without a change here.
+ */
 export function toRecordRow(record: ReplicaRecord): RecordRow {
-  const row = { collective: record.collective, id: record.id, hlc: record.hlc, origin: record.source };
+  const { source, op, value, ...kept } = record;
   // `live` on every put, whether or not this app declares collections: an index made
   // later (or by another version of the app) must find every live row.
-  const stated = record.op === 'put' ? { ...row, value: record.value, deleted: false, live: 1 as const } : { ...row, deleted: true };
-  return record.version === undefined ? stated : { ...stated, version: record.version };
+  return op === 'put' ? { ...kept, origin: source, value: value as JsonValue, deleted: false, live: 1 } : { ...kept, origin: source, deleted: true };
 }
 
-/** The record a row stores. */
+/**
+ * The record a row stores: the row less what only rows hold (`live`, `seen`: list a
+ * row-only property here, or records carry it back into rows and to the app).
+ */
 export function fromRecordRow(row: RecordRow): ReplicaRecord {
-  const record = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.origin };
+  const { origin, deleted, value, live: _live, seen: _seen, ...kept } = row;
   // A live 0.1 row always has a value (puts were checked); `?? null` only satisfies the type.
-  const stated: ReplicaRecord = row.deleted ? { ...record, op: 'delete' } : { ...record, op: 'put', value: row.value ?? null };
-  return row.version === undefined ? stated : { ...stated, version: row.version };
+  return deleted ? { ...kept, source: origin, op: 'delete' } : { ...kept, source: origin, op: 'put', value: value ?? null };
 }
 
-/** One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. */
-export type LoggedChange = RecordKey & RecordState;
+/**
+ * One change inside a {@link LogEntry}; its seq is the entry's `seq` plus its index. A
+ * patch is logged as the patch (its fields), and pushed as one.
+ */
+export type LoggedChange = RecordKey & (RecordState | PatchState);
 
 /** The change-log entry of one local write transaction. */
 export interface LogEntry {

@@ -4,12 +4,14 @@
  * the same contract suite (`src/testing/replica-contract.ts`).
  */
 import type { Hlc } from '../clock/hlc.ts';
+import type { FieldConflict, PatchInput, RecordExplanation } from './field-seam.ts';
 import type {
   ConflictPolicy,
   InstanceId,
   InstanceKey,
   JsonValue,
   PulledChange,
+  PushedChange,
   RecordKey,
   RecordState,
   SyncChange,
@@ -64,16 +66,22 @@ export interface ChangeEvent {
   readonly changes: readonly (RecordKey & RecordState)[];
 }
 
-/** A pulled change that met a local change not yet pushed (last-write-wins only). */
+/**
+ * A pulled change that met a local change not yet pushed (last-write-wins), or, under
+ * `field-last-write-wins`, a server state that overruled writes of this replica: still
+ * pending, or pushed and overruled by a write that had not seen them.
+ */
 export interface LocalConflict {
   readonly collective: string;
   readonly id: string;
-  /** The pending local state and its timestamp. */
+  /** The pending local state and its timestamp (field-level: the record held before the merge). */
   readonly local: RecordState & { readonly hlc: Hlc };
   /** The incoming server state. */
   readonly remote: PulledChange;
-  /** Which side the replica now holds. */
+  /** Which side the replica now holds (field-level: `remote`, in the fields lost; the others stay merged). */
   readonly winner: 'local' | 'remote';
+  /** Field-level: the conflict as the engine reports it, the fields lost named (see `FieldConflict`). */
+  readonly report?: FieldConflict;
 }
 
 /** Where a pulled batch moves the pull cursor; checked and written in the batch's transaction. */
@@ -115,7 +123,7 @@ export type SnapshotCause = 'cursor-expired' | 'cursor-ahead';
 export interface ApplyResult {
   /** Changes now in the replica. */
   readonly applied: number;
-  /** Changes that met a pending local change (last-write-wins). */
+  /** Changes that met a pending local change (last-write-wins; under `field-last-write-wins` none yet, they merge). */
   readonly conflicts: readonly LocalConflict[];
   /** A reset's snapshot ended with this batch: its cause and how many local records it dropped (see `resetPull`). */
   readonly reset?: { readonly cause: SnapshotCause; readonly dropped: number } | undefined;
@@ -147,6 +155,21 @@ export interface LocalStore {
   putMany(records: readonly RecordInput[]): Promise<void>;
   /** Deletes a record (keeps a tombstone for sync) and logs it, in one transaction. */
   delete(collective: string, id: string): Promise<void>;
+  /**
+   * Writes some fields of a record, leaving the others as they are, and logs the patch,
+   * in one transaction; returns the logged change. Each entry sets its value at its
+   * path, or, without a value (`undefined`), deletes the key there; no path may be
+   * another's or lie inside another's. A record missing or deleted is made of the
+   * patched fields alone (the field rules of `field-merge.ts`). Pushed as a patch, which
+   * only a server under `field-last-write-wins` takes. Only on a replica with field-level
+   * records (the memory replica, `openReplica({ fields: replicaFields })`).
+   */
+  patch?(collective: string, id: string, fields: PatchInput): Promise<readonly PushedChange[]>;
+  /**
+   * Why the record holds its value: its writes and recent history as this replica knows
+   * them (`record-history.ts`). Only on a replica with field-level records, as `patch`.
+   */
+  explain?(collective: string, id: string): Promise<RecordExplanation>;
   /** Puts and deletes together, in one transaction. Returns the logged changes. */
   write(writes: readonly LocalWrite[], options?: LocalWriteOptions): Promise<readonly SyncChange[]>;
   /** One live record, or undefined if absent or deleted. */
@@ -155,8 +178,8 @@ export interface LocalStore {
   list(collective: string): Promise<RecordEntry[]>;
 
   // ---- sync (the engine's side) ----
-  /** The oldest unacknowledged changes, in seq order, at most `limit`. */
-  pendingChanges(limit: number): Promise<SyncChange[]>;
+  /** The oldest unacknowledged changes, in seq order, at most `limit`; patches as patches. */
+  pendingChanges(limit: number): Promise<PushedChange[]>;
   /** How many changes wait in the change log. */
   pendingCount(): Promise<number>;
   /**
@@ -177,7 +200,8 @@ export interface LocalStore {
    * Applies changes from the server without logging them (echo prevention). With
    * `cursor`, they are a feed batch and the cursor is written in the same transaction;
    * without, they are server states learnt from a push's conflicts and each is written
-   * only if newer than what the replica holds. A change's clock more than
+   * only if newer than what the replica holds. Under `field-last-write-wins` each is
+   * merged with the record held instead (so pending writes stay). A change's clock more than
    * `maxClockDriftMs` (by default and at most `DEFAULT_MAX_CLOCK_DRIFT_MS`) ahead of the
    * wall clock is applied but not adopted: later local writes are not stamped after it.
    */

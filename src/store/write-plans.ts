@@ -9,7 +9,7 @@ import { DEFAULT_MAX_CLOCK_DRIFT_MS, HybridClock, isWithinDrift } from '../clock
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { recordKey } from '../protocol/record-key.ts';
 import { recordState } from '../protocol/record-state.ts';
-import type { ConflictPolicy, InstanceId, PulledChange, RecordKey, RecordState, SyncChange } from '../protocol/types.ts';
+import type { ConflictPolicy, InstanceId, PulledChange, PushedChange, RecordKey, RecordState } from '../protocol/types.ts';
 import { appendSyncChanges, basesAbove, pendingByRecord } from './change-log.ts';
 import { INITIAL_WRITE_STATE, type LogEntry, type LoggedChange, type ReplicaRecord, type WriteState } from './schema.ts';
 import type { ChangeEvent, CursorAdvance, LocalConflict, RecordEntry } from './types.ts';
@@ -17,7 +17,8 @@ import type { ChangeEvent, CursorAdvance, LocalConflict, RecordEntry } from './t
 /** A record as the app sees it; undefined for a tombstone or nothing. */
 export function toRecordEntry(record: ReplicaRecord | undefined): RecordEntry | undefined {
   if (record === undefined || record.op === 'delete') return undefined;
-  const { op, ...entry } = record;
+  // Field stamps and history stay in the replica: the app sees the value, its writer and clock.
+  const { op, fields, history, ...entry } = record;
   return entry;
 }
 
@@ -32,7 +33,7 @@ export interface LocalWritePlan {
   readonly entry: LogEntry;
   readonly state: WriteState;
   /** The entry's changes in wire form, as `write()` returns them. */
-  readonly logged: SyncChange[];
+  readonly logged: PushedChange[];
 }
 
 /**
@@ -51,9 +52,10 @@ export function planLocalWrite(input: {
   const state = input.state ?? INITIAL_WRITE_STATE;
   const hlc = new HybridClock({ node: instanceId, now: input.now, last: state.hlc }).tick();
   const firstSeq = state.seq + 1;
-  const records = changes.map((change): ReplicaRecord => ({ ...change, hlc, source: instanceId }));
+  // A patch is a change of `fields` only, which plan their own (replica-fields.ts).
+  const records = changes.map((change) => ({ ...change, hlc, source: instanceId }) as ReplicaRecord);
   const entry: LogEntry = { seq: firstSeq, hlc, baseVersion: input.baseVersion ?? state.basis, changes };
-  const logged: SyncChange[] = [];
+  const logged: PushedChange[] = [];
   appendSyncChanges(logged, entry, instanceId, changes.length);
   return { records, entry, state: { seq: firstSeq + changes.length - 1, hlc, basis: state.basis }, logged };
 }

@@ -9,11 +9,13 @@ import { hlcRule, nonEmptyStringRule, opRule, policyRule } from '../protocol/wir
 import type { CursorAdvance, LocalWrite, RecordInput } from './types.ts';
 import type { LoggedChange } from './schema.ts';
 
-function invalid(message: string): SyncError {
+/** An `INVALID_PAYLOAD` error. */
+export function invalid(message: string): SyncError {
   return new SyncError(ErrorCode.INVALID_PAYLOAD, message);
 }
 
-function assertArray(value: unknown, field: string): asserts value is readonly unknown[] {
+/** Fails `INVALID_PAYLOAD` unless `value` is an array. */
+export function assertArray(value: unknown, field: string): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) throw invalid(`${field} must be an array`);
 }
 

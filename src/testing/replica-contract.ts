@@ -8,6 +8,7 @@
  */
 import { afterEach, describe } from 'vitest';
 import type { LocalStore } from '../store/types.ts';
+import { fieldTests } from './replica-contract-fields.ts';
 import type { FreshReplica } from './replica-contract-fixtures.ts';
 import { identityTests } from './replica-contract-identity.ts';
 import { localWriteTests } from './replica-contract-local.ts';
@@ -17,8 +18,12 @@ import { snapshotTests } from './replica-contract-snapshot.ts';
 
 export { failureCode, pulled } from './replica-contract-fixtures.ts';
 
-/** Opens the replica `name`; a second call with the same name reopens the same data. */
-export type OpenReplica = (name: string) => Promise<LocalStore>;
+/**
+ * Opens the replica `name`; a second call with the same name reopens the same data.
+ * With `fields`, a replica that keeps field-level records and history (for the IndexedDB
+ * replica: `openReplica({ fields: replicaFields })`); the field-level part asks for it.
+ */
+export type OpenReplica = (name: string, options?: { readonly fields?: boolean }) => Promise<LocalStore>;
 
 /**
  * Registers the contract suite for one implementation, in a `describe` named after
@@ -35,24 +40,25 @@ export function runReplicaContract(open: OpenReplica, label = 'LocalStore'): voi
     let counter = 0;
 
     /** A fresh replica with its own name, and a way to reopen it. */
-    const fresh: FreshReplica = async () => {
+    const fresh = (options?: { readonly fields?: boolean }): ReturnType<FreshReplica> => {
       const name = `contract-${Date.now()}-${++counter}`;
       const reopen = async () => {
-        const replica = await open(name);
+        const replica = await open(name, options);
         opened.push(replica);
         return replica;
       };
-      return { replica: await reopen(), reopen };
+      return reopen().then((replica) => ({ replica, reopen }));
     };
 
     afterEach(() => {
       for (const replica of opened.splice(0)) replica.close();
     });
 
-    localWriteTests(fresh);
-    remoteApplyTests(fresh);
-    noteTests(fresh);
-    identityTests(fresh);
-    snapshotTests(fresh);
+    localWriteTests(() => fresh());
+    remoteApplyTests(() => fresh());
+    noteTests(() => fresh());
+    identityTests(() => fresh());
+    snapshotTests(() => fresh());
+    fieldTests(() => fresh({ fields: true }));
   });
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { recordKey, type ServerStoreTransaction } from '../server/types.ts';
+import { runFieldStoreContract } from './server-store-contract-fields.ts';
 import { runAnswersStoreContract } from './server-store-contract-answers.ts';
 import { runInstanceStoreContract } from './server-store-contract-instances.ts';
 import { runTombstoneSweepContract } from './server-store-contract-gc.ts';
@@ -246,6 +247,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
       }));
   });
   runInstanceStoreContract(name, open);
+  runFieldStoreContract(name, open);
   runAnswersStoreContract(name, open);
   runTombstoneSweepContract(name, open);
   runSharedStoreContract(name, open);

@@ -9,6 +9,7 @@ import type { AckEvent, PushOutcome, WriteReceipt } from '../engine/acks.ts';
 import type { SyncConfigInput, ConflictInfo, ResetEvent } from '../engine/types.ts';
 import type { SyncErrorData } from '../protocol/errors.ts';
 import type { ChangeOp, InstanceId, JsonValue, RecordKey, SyncProgress, SyncStatus } from '../protocol/types.ts';
+import type { PatchInput, RecordExplanation } from '../store/field-seam.ts';
 import type { PendingWrite, PendingWritesOptions } from '../store/outbox-view.ts';
 import type { ChangeEvent, RecordEntry, RecordInput } from '../store/types.ts';
 import type { CollectionDeclarations, QueryPage, QuerySpec, WatchMessage, WatchTarget, Where } from '../query/types.ts';
@@ -154,6 +155,28 @@ export interface CollectionCalls {
   watch(id: number, target: WatchTarget): Promise<void>;
   /** Ends live query `id`. */
   unwatch(id: number): Promise<void>;
+}
+
+/**
+ * The calls of field-level records (`field-last-write-wins`) and record history: only a
+ * worker given them (`exposeSyncWorker({ fields })`, pulsesync's full worker) has them.
+ */
+export interface FieldCalls {
+  /**
+   * Writes some fields of a record, leaving the others as they are: `{ 'address.city':
+   * 'Lyon', note: undefined }` sets `address.city` and deletes `note` (a list of
+   * `{ path, value }` names keys that hold dots). Logged and pushed as a field-level
+   * change; under `field-last-write-wins` concurrent edits of different fields both
+   * stay. Returns its receipt, as `put` does. Needs that policy: fails `INVALID_CONFIG`
+   * under another.
+   */
+  patch(collective: string, id: string, fields: PatchInput): Promise<WriteReceipt>;
+  /**
+   * Why the record holds its value: the write that holds each field now, and the
+   * record's recent history as this replica knows it (its writers, clocks, server
+   * versions, and the concurrent writes each overruled, with the rule).
+   */
+  explain(collective: string, id: string): Promise<RecordExplanation>;
 }
 
 /**

@@ -16,6 +16,7 @@ import { memoryTransport } from '../../src/transport/memory-transport.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
 import { exposeSyncWorker } from '../../worker/expose.ts';
 import { workerCollections } from '../../worker/worker-collections.ts';
+import { workerFields } from '../../worker/worker-fields.ts';
 import type { SyncWorkerOptions, TransportSettings } from '../../worker/worker-options.ts';
 import { stealableLocks } from '../worker/stealable-locks.ts';
 
@@ -78,8 +79,9 @@ export function tabsWorld(
   let tabs = 0;
   /**
    * Opens a tab: a worker API on one port, a client on the other; `workerOptions` for
-   * this tab alone. A page that declares collections gets a worker with them unless
-   * `workerOptions` says otherwise (`collections: undefined`).
+   * this tab alone. A page that declares collections gets a worker with them, and one
+   * configured for `field-last-write-wins` a worker with field-level records, unless
+   * `workerOptions` says otherwise (`collections: undefined`, `fields: undefined`).
    */
   function open<const C extends CollectionsOptions>(
     clientOptions: Partial<SyncClientOptions> & { readonly collections: DefinedCollections<C> },
@@ -95,6 +97,8 @@ export function tabsWorld(
       locks: sharedLocks.client(`tab-${tab}`),
       transport: (settings) => countingTransport(tab, settings),
       ...(clientOptions.collections === undefined ? {} : { collections: workerCollections }),
+      // As an app gives pulsesync's full worker (startFullWorker) for this policy.
+      ...(clientOptions.config?.conflictResolution === 'field-last-write-wins' ? { fields: workerFields } : {}),
       ...options.workerOptions,
       ...workerOptions,
     };

@@ -11,7 +11,7 @@ import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import type { ChaosStats, ChaosTransport } from '../../src/testing/chaos-transport.ts';
 import type { SeededRandom } from '../../src/testing/seeded-random.ts';
 import type { SyncTransport } from '../../src/transport/types.ts';
-import { pickWeighted } from './chaos-ops.ts';
+import { pickWeighted, type ChaosWrite } from './chaos-ops.ts';
 import { drawRace, runRace, type RaceKind, type RacePlan } from './chaos-race.ts';
 import type { ReplicaShape } from './chaos-shape.ts';
 
@@ -79,12 +79,12 @@ export interface ScenarioContext {
   manager(replica: ChaosReplica, store?: LocalStore, config?: SyncConfigInput, transport?: SyncTransport): SyncManager;
   /** Runs one manager call; a fault is fine, anything else is noted. Stops the manager after. */
   faultsOnly(replica: ChaosReplica, sync: SyncManager, run: (sync: SyncManager) => Promise<unknown>): Promise<void>;
-  /** Writes through `write()`; a failure is a problem unless `mayFail` (a crash may catch it). */
-  write(replica: ChaosReplica, writes: readonly LocalWrite[], mayFail: boolean): Promise<void>;
+  /** Writes through `write()` (patches through `patch()`); a failure is a problem unless `mayFail` (a crash may catch it). */
+  write(replica: ChaosReplica, writes: readonly ChaosWrite[], mayFail: boolean): Promise<void>;
   /** Writes the puts of `writes` through `putMany()`. */
   putMany(replica: ChaosReplica, writes: readonly LocalWrite[]): Promise<void>;
   /** Draws 1–4 writes to the collectives the replica syncs. */
-  drawWrites(replica: ChaosReplica): LocalWrite[];
+  drawWrites(replica: ChaosReplica): ChaosWrite[];
 }
 
 /** One kind of step. */
@@ -117,7 +117,7 @@ const raceAction = (kind: RaceKind, weight: number): ChaosAction => ({ name: `ra
 /** Every action, weighted (the races took 6 of the 17 of `syncOnce`, so a seed syncs about as often as before). */
 export const CHAOS_ACTIONS: readonly ChaosAction[] = [
   { name: 'write', weight: 30, run: (s, replica) => s.write(replica, s.drawWrites(replica), false) },
-  { name: 'putMany', weight: 8, run: (s, replica) => s.putMany(replica, s.drawWrites(replica).filter((w) => w.op === 'put')) },
+  { name: 'putMany', weight: 8, run: (s, replica) => s.putMany(replica, s.drawWrites(replica).filter((w): w is LocalWrite => w.op === 'put')) },
   { name: 'syncOnce', weight: 11, run: (s, replica) => syncOnce(s, replica) },
   // A replica's push and pull overlap (two managers of its database): see `chaos-race.ts`.
   raceAction('pull-held', 4),

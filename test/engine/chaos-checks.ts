@@ -22,7 +22,8 @@
 import { readPushOutcome } from '../../src/engine/acks.ts';
 import { jsonEqual } from '../../src/engine/conflicts.ts';
 import { peerKey } from '../../src/engine/peer-key.ts';
-import type { RecordState } from '../../src/protocol/types.ts';
+import { canonicalJson } from '../../src/protocol/field-path.ts';
+import type { JsonValue, PatchState, RecordState } from '../../src/protocol/types.ts';
 import type { ServerRecord } from '../../src/server/types.ts';
 import type { LocalStore, RecordEntry } from '../../src/store/types.ts';
 import { identity, key, writeKey, type ModelWrite, type WriteModel } from './chaos-model.ts';
@@ -45,7 +46,10 @@ export interface EndState {
 type Held = readonly [id: string, value: unknown, hlc: string];
 
 const heldOfEntry = (entry: RecordEntry): Held => [entry.id, entry.value, entry.hlc];
-const sameState = (a: RecordState, b: RecordState) => (a.op === 'delete' ? b.op === 'delete' : b.op === 'put' && jsonEqual(a.value, b.value));
+// A patch (the field policy's) is never the same state as another: its policy judges it (`ChaosPolicy.judge`).
+const sameState = (a: RecordState | PatchState, b: RecordState | PatchState) => (a.op === 'put' ? b.op === 'put' && jsonEqual(a.value, b.value) : a.op === 'delete' && b.op === 'delete');
+/** Held records alike, whatever order their values' keys were written in (a field-level merge orders them by its own rules). */
+const same = (a: Held | readonly Held[] | null, b: Held | readonly Held[] | null) => canonicalJson(a as JsonValue) === canonicalJson(b as JsonValue);
 const show = (held: readonly Held[]) => JSON.stringify(held.map(([id, value]) => [id, value]));
 
 /** What the receipts say, by write. */
@@ -85,6 +89,7 @@ export async function readReceipts(state: EndState, problems: string[]): Promise
  */
 export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<string, ServerRecord>, problems: string[]): Promise<number> {
   let refusedHeld = 0;
+  const allowed = state.model.allowedByKey();
   for (const replica of state.replicas) {
     const pending = await replica.store.pendingCount();
     if (pending !== 0) problems.push(`replica ${replica.index}: ${pending} changes never pushed`);
@@ -92,7 +97,12 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
     const ownHeld = (collective: string, id: string): Held | null | undefined => {
       const w = own.get(key(collective, id));
       if (w === undefined) return undefined;
-      return w.state.op === 'put' ? [id, w.state.value, w.hlc] : null;
+      const { madeBy } = state.policy;
+      if (madeBy === undefined) return w.state.op === 'put' ? [id, w.state.value, w.hlc] : null;
+      // Writes merge (field-level): its own writes make the record, beside what the server holds where it reads.
+      const mine = state.model.writes.filter((x) => x.replica === replica.index && x.key === w.key);
+      const made = madeBy(viewOf(replica.shape, collective) === 'read-only' ? [...(allowed.get(w.key) ?? []), ...mine] : mine);
+      return made === null ? null : [id, made.value, made.hlc];
     };
     for (const collective of COLLECTIVES) {
       const view = viewOf(replica.shape, collective);
@@ -103,11 +113,11 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
         .map((row) => [row.id, row.value, row.hlc]);
       const says = `replica ${replica.index}, ${collective} (${view})`;
       if (view === 'outside' && local.length > 0) problems.push(`${says}: holds ${show(local)} of a collective it does not sync`);
-      if (view === 'synced' && JSON.stringify(local) !== JSON.stringify(server)) problems.push(`${says}: holds ${show(local)}, the server ${show(server)}`);
+      if (view === 'synced' && !same(local, server)) problems.push(`${says}: holds ${show(local)}, the server ${show(server)}`);
       if (view === 'own') {
         const expected = [...own.values()].filter((w) => w.collective === collective).map((w) => ownHeld(collective, w.id));
         const wanted = expected.filter((h): h is Held => h !== null && h !== undefined).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-        if (JSON.stringify(local) !== JSON.stringify(wanted)) problems.push(`${says}: holds ${show(local)}, its own writes ${show(wanted)}`);
+        if (!same(local, wanted)) problems.push(`${says}: holds ${show(local)}, its own writes ${show(wanted)}`);
       }
       if (view === 'read-only') {
         // Per record: the server's state, or its own latest write (refused) where that still stands.
@@ -116,8 +126,8 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
           const mine = local.find(([i]) => i === id) ?? null;
           const theirs = server.find(([i]) => i === id) ?? null;
           const ownLatest = ownHeld(collective, id);
-          const asServer = JSON.stringify(mine) === JSON.stringify(theirs);
-          const asOwn = ownLatest !== undefined && JSON.stringify(mine) === JSON.stringify(ownLatest);
+          const asServer = same(mine, theirs);
+          const asOwn = ownLatest !== undefined && same(mine, ownLatest);
           if (!asServer && !asOwn) problems.push(`${says}: holds ${JSON.stringify(mine)} for ${id}, the server ${JSON.stringify(theirs)}, its own latest write ${JSON.stringify(ownLatest)}`);
           if (!asServer && asOwn) refusedHeld += 1;
         }
@@ -130,6 +140,7 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
 /** 2, 3. The server's commits against the model. */
 export function checkServer(state: EndState, serverRows: ReadonlyMap<string, ServerRecord>, readings: Readings, problems: string[]): void {
   const { model, policy } = state;
+  if (policy.checkServer !== undefined) return policy.checkServer(state, serverRows, problems);
   const made = new Map(model.writes.map((w) => [writeKey(w, w.key), w]));
   const seen = new Set<string>();
   const committedByKey = new Map<string, ServerRecord[]>();

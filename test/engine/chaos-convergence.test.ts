@@ -1,7 +1,8 @@
 /**
  * Seeded chaos convergence (see `chaos-scenario.ts` for what one scenario does and
  * checks). Seeds are dealt out over the policies of `chaos-policies.ts` in turn (seed 1
- * last-write-wins, seed 2 server-wins, …).
+ * last-write-wins, seed 2 server-wins, seed 3 field-last-write-wins, judged by the model
+ * of `chaos-field-policy.ts`, …).
  *
  * - `CHAOS_SEEDS=1000 npx vitest run test/engine/chaos-convergence.test.ts` runs more seeds
  *   (default 200), from `CHAOS_FIRST_SEED` (default 1);

@@ -6,7 +6,7 @@
  */
 import type { WriteReceipt } from '../../src/engine/acks.ts';
 import { recordState } from '../../src/protocol/record-state.ts';
-import type { RecordKey, RecordState, SyncChange } from '../../src/protocol/types.ts';
+import type { PatchState, RecordKey, RecordState, SyncChange } from '../../src/protocol/types.ts';
 import type { LocalStore, LocalWrite, LocalWriteOptions } from '../../src/store/types.ts';
 
 /** One logged change as the model remembers it; `source` + `hlc` identify it on the server. */
@@ -20,7 +20,8 @@ export interface ModelWrite {
   readonly source: string;
   readonly hlc: string;
   readonly seq: number;
-  readonly state: RecordState;
+  /** What it wrote: a whole record, or some fields (a patch, under the field policy). */
+  readonly state: RecordState | PatchState;
   /** The app, or the engine settling a conflict with the custom resolver. */
   readonly by: 'app' | 'resolver';
   /** Its writer may not write the collective: the server must refuse it `FORBIDDEN`. */
@@ -28,7 +29,7 @@ export interface ModelWrite {
 }
 
 /** A change as a replica logged it (its base aside). */
-type LoggedChange = RecordKey & RecordState & Pick<SyncChange, 'seq' | 'source' | 'hlc'>;
+type LoggedChange = RecordKey & (RecordState | PatchState) & Pick<SyncChange, 'seq' | 'source' | 'hlc'>;
 
 /** An app write and its receipt, to ask `whenPushed`'s question at the end. */
 export interface ModelReceipt {
@@ -67,7 +68,7 @@ export class WriteModel {
         source: change.source,
         hlc: change.hlc,
         seq: change.seq,
-        state: recordState(change),
+        state: change.op === 'patch' ? { op: 'patch', fields: change.fields } : recordState(change),
         by,
         forbidden: !this.mayWrite(replica, change.collective),
       }),

@@ -5,9 +5,13 @@
  * out over the table in turn.
  */
 import type { RefusalReason } from '../../src/engine/acks.ts';
-import type { ConflictPolicy, RecordState } from '../../src/protocol/types.ts';
+import type { ConflictPolicy, PatchState, RecordState } from '../../src/protocol/types.ts';
 import type { ServerRecord } from '../../src/server/types.ts';
+import type { ReplicaFields } from '../../src/store/field-seam.ts';
+import type { EndState } from './chaos-checks.ts';
+import { fieldLastWriteWins } from './chaos-field-policy.ts';
 import { later, type ModelWrite } from './chaos-model.ts';
+import type { WriteOp } from './chaos-ops.ts';
 
 /** What the server must hold for one record at the end. */
 export interface Expectation {
@@ -36,17 +40,39 @@ export interface ChaosPolicy {
    * no receipt, as a resolver's)?
    */
   superseded(write: ModelWrite, rows: readonly ServerRecord[], receipt: ReceiptReading | undefined): boolean;
+  /** The writes it draws (default `WRITE_OPS`: puts and deletes). */
+  readonly ops?: readonly WriteOp[];
+  /** Field-level records in every replica (`openReplica`'s `fields`), for a policy that merges. */
+  readonly fields?: ReplicaFields;
+  /**
+   * What a record holds once `writes` alone met (null: no record), for a policy whose
+   * writes merge: where a replica keeps its own refused writes, they make its record.
+   * Default: its latest write, whole.
+   */
+  readonly madeBy?: (writes: readonly ModelWrite[]) => { readonly value: unknown; readonly hlc: string } | null;
+  /**
+   * Its own check of the server's records (2 and 3 of `chaos-checks.ts`), for a policy
+   * whose rows are not each one write (a field-level row merges several); `expected`
+   * and `superseded` are then not asked.
+   */
+  readonly checkServer?: (state: EndState, serverRows: ReadonlyMap<string, ServerRecord>, problems: string[]) => void;
 }
 
 /** How a write's receipt reads once the server has dealt with it. */
 export type ReceiptReading = 'accepted' | 'unknown' | RefusalReason;
+
+/** The state of a write under a whole-record policy, which draws no patches. */
+function whole(state: RecordState | PatchState): RecordState {
+  if (state.op === 'patch') throw new Error('a patch under a whole-record policy: its ops must not draw patches');
+  return state;
+}
 
 const lastWriteWins: ChaosPolicy = {
   name: 'last-write-wins',
   conflictResolution: 'last-write-wins',
   expected(writes) {
     const latest = writes.reduce((a, b) => (later(b, a) ? b : a));
-    return { state: latest.state, writer: latest };
+    return { state: whole(latest.state), writer: latest };
   },
   refusals: [],
   // A change older than the server's record is dealt with, not refused: its receipt
@@ -71,7 +97,7 @@ const serverWins: ChaosPolicy = {
 };
 
 /** Every policy, in the order seeds are dealt out over them. */
-export const CHAOS_POLICIES: readonly ChaosPolicy[] = [lastWriteWins, serverWins];
+export const CHAOS_POLICIES: readonly ChaosPolicy[] = [lastWriteWins, serverWins, fieldLastWriteWins];
 
 /** The policy named `name`; throws naming the known ones. */
 export function policyNamed(name: string): ChaosPolicy {

@@ -23,6 +23,7 @@ import { ErrorCode, SyncError, type SyncErrorData } from '../../src/protocol/err
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
 import type { ServerRecord, ServerStore } from '../../src/server/types.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
+import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
 import { seededRandom } from '../../src/testing/seeded-random.ts';
 import { act, type ChaosReplica, type ScenarioContext, type ScenarioStats } from './chaos-actions.ts';
@@ -57,6 +58,12 @@ function scenarioClock(): () => number {
   const start = Date.now();
   let readings = 0;
   return () => start + ++readings;
+}
+
+/** The replica's `patch`, which only a replica with field-level records has (see `ChaosPolicy.fields`). */
+function patchOf(store: LocalStore): NonNullable<LocalStore['patch']> {
+  if (store.patch === undefined) throw new Error('the policy draws patches: its replicas need field-level records (ChaosPolicy.fields)');
+  return store.patch.bind(store);
 }
 
 /** Timers for background loops in turns: 0 ms is one turn, 50 ms one more turn, capped. */
@@ -105,7 +112,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     for (const [index, replicaShape] of shape.replicas.entries()) {
       const indexedDB = new IDBFactory();
       const skew = random.int(-3000, 3000); // device clocks disagree
-      const open = () => openReplica({ name: `chaos-${seed}-${index}`, indexedDB, IDBKeyRange, now: () => now() + skew });
+      const open = () => openReplica({ name: `chaos-${seed}-${index}`, indexedDB, IDBKeyRange, now: () => now() + skew, ...(policy.fields === undefined ? {} : { fields: policy.fields }) });
       const chaos = chaosTransport(traced(server.transportFor(replicaShape), index), {
         seed: random.int(0, 2 ** 31 - 1),
         dropRequestRate: 0.1,
@@ -166,20 +173,26 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
         }
       },
       async write(replica, writes, mayFail) {
-        try {
-          const logged = await replica.store.write(writes);
-          for (const c of logged) trace(key(c.collective, c.id), `R${replica.index} write seq ${c.seq} ${JSON.stringify(c.value)} base v${c.baseVersion}`);
-          const made = model.logged(replica.index, logged, 'app');
-          if (logged.length > 0) {
-            const receipt = { instanceId: replica.store.instanceId, firstSeq: (logged[0] as (typeof logged)[number]).seq, seq: (logged[logged.length - 1] as (typeof logged)[number]).seq };
-            model.receipts.push({ replica: replica.index, receipt, writes: made });
+        // Puts and deletes in one transaction; a patch (one record's) in one of its own.
+        const whole = writes.filter((w): w is LocalWrite => w.op !== 'patch');
+        const patches = writes.flatMap((w) => (w.op === 'patch' ? [w] : []));
+        const calls = patches.length === 0 ? [() => replica.store.write(whole)] : [...(whole.length === 0 ? [] : [() => replica.store.write(whole)]), ...patches.map((p) => () => patchOf(replica.store)(p.collective, p.id, p.fields))];
+        for (const call of calls) {
+          try {
+            const logged = await call();
+            for (const c of logged) trace(key(c.collective, c.id), `R${replica.index} write seq ${c.seq} ${JSON.stringify(c.op === 'patch' ? c.fields : c.value)} base v${c.baseVersion}`);
+            const made = model.logged(replica.index, logged, 'app');
+            if (logged.length > 0) {
+              const receipt = { instanceId: replica.store.instanceId, firstSeq: (logged[0] as (typeof logged)[number]).seq, seq: (logged[logged.length - 1] as (typeof logged)[number]).seq };
+              model.receipts.push({ replica: replica.index, receipt, writes: made });
+            }
+            countWrites(made, stats);
+          } catch (error) {
+            if (!mayFail || !(error instanceof SyncError) || error.code !== ErrorCode.DATABASE_CLOSED) {
+              problems.push(`replica ${replica.index}: a write threw ${String(error)}`);
+            }
+            for (const w of writes) if (w.op === 'put') model.failed.push(w);
           }
-          countWrites(made, stats);
-        } catch (error) {
-          if (!mayFail || !(error instanceof SyncError) || error.code !== ErrorCode.DATABASE_CLOSED) {
-            problems.push(`replica ${replica.index}: a write threw ${String(error)}`);
-          }
-          for (const w of writes) if (w.op === 'put') model.failed.push(w);
         }
       },
       async putMany(replica, writes) {
@@ -196,7 +209,7 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
         model.receipts.push({ replica: replica.index, receipt: { instanceId: source, firstSeq, seq: lastSeq }, writes: made });
         countWrites(made, stats);
       },
-      drawWrites: (replica) => drawWrites(random, collectivesOf(replica.shape), () => ({ w: `${replica.index}-${++writeCount}`, n: writeCount })),
+      drawWrites: (replica) => drawWrites(random, collectivesOf(replica.shape), () => ({ w: `${replica.index}-${++writeCount}`, n: writeCount }), policy.ops),
     };
 
     // Some replicas start offline: they write before they ever sync (their cursor at 0),

@@ -69,7 +69,7 @@ describe('validateConfig', () => {
     [{ pullIntervalMs: -1 }, 'config.pullIntervalMs must be a positive integer, got -1'],
     [{ pullIntervalMs: Number.NaN }, 'config.pullIntervalMs must be a positive integer, got NaN'],
     [{ direction: 'sideways' }, 'config.direction must be one of "push-only", "pull-only", "bidirectional", got "sideways"'],
-    [{ conflictResolution: 'client-wins' }, 'config.conflictResolution must be one of "last-write-wins", "server-wins", got "client-wins"'],
+    [{ conflictResolution: 'client-wins' }, 'config.conflictResolution must be one of "last-write-wins", "server-wins", "field-last-write-wins", got "client-wins"'],
     [{ pullInterval: 10 }, 'config.pullInterval is not a configuration option'],
     [{ retry: { initialDelay: 10 } }, 'config.retry.initialDelay is not a configuration option'],
     [{ retry: { initialDelayMs: 0 } }, 'config.retry.initialDelayMs must be a positive integer, got 0'],

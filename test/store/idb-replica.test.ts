@@ -10,6 +10,7 @@ import { formatHlc } from '../../src/clock/hlc.ts';
 import { openReplica } from '../../src/store/idb-replica.ts';
 import { openDatabase } from '../../src/store/open-database.ts';
 import type { LocalStore } from '../../src/store/types.ts';
+import { replicaFields } from '../../src/store/replica-fields.ts';
 import { failureCode, pulled, runReplicaContract } from '../../src/testing/replica-contract.ts';
 
 let factory = new IDBFactory();
@@ -17,7 +18,12 @@ beforeEach(() => {
   factory = new IDBFactory();
 });
 
-runReplicaContract((name) => openReplica({ name, indexedDB: factory, IDBKeyRange }), 'IndexedDB replica (fake-indexeddb)');
+runReplicaContract(
+  (name, options) => openReplica({ name, indexedDB: factory, IDBKeyRange, ...(options?.fields === true ? { fields: replicaFields } : {}) }),
+  'IndexedDB replica (fake-indexeddb)',
+);
+// The whole contract again on a replica with field-level records and history, as the full worker opens it.
+runReplicaContract((name) => openReplica({ name, indexedDB: factory, IDBKeyRange, fields: replicaFields }), 'IndexedDB replica with fields (fake-indexeddb)');
 
 const PEER = 'server-1';
 const opened: LocalStore[] = [];
@@ -133,7 +139,7 @@ describe('IndexedDB replica: durability', () => {
     expect(seen).toEqual([
       { stores: 'records,log,meta', durability: 'strict' },
       { stores: 'records,log,meta,cursors', durability: 'relaxed' },
-      { stores: 'records,meta', durability: 'strict' },
+      { stores: 'records,log,meta', durability: 'strict' },
       { stores: 'records,log,cursors,meta', durability: 'relaxed' },
     ]);
   });

@@ -65,6 +65,17 @@ function jsonStringBytes(text: string): number {
   return PLAIN.test(text) ? text.length + 2 : utf8Bytes(JSON.stringify(text));
 }
 
+/** What `,"fields":` adds to a row that carries field stamps. */
+export const FIELDS_FRAME_BYTES = 10;
+
+/**
+ * The bytes a field-level record's stamps add to a feed row: their JSON text (SQL
+ * stores keep that text as it is served) and {@link FIELDS_FRAME_BYTES}; 0 without.
+ */
+export function fieldsJsonBytes(fields: ServerRecord['fields']): number {
+  return fields === undefined ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(JSON.stringify(fields));
+}
+
 /** Collects one page's rows as a store reads them in version order. */
 export interface FeedFill {
   /**

@@ -5,9 +5,10 @@
  * type-checks without the page bundle.
  */
 import type { AckEvent, PushOutcome, WriteReceipt } from '../../../src/engine/acks.ts';
-import type { ResetEvent, SyncConfigInput } from '../../../src/engine/types.ts';
+import type { ConflictInfo, ResetEvent, SyncConfigInput } from '../../../src/engine/types.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
+import type { PatchInput, RecordExplanation } from '../../../src/store/field-seam.ts';
 import type { PendingWrite } from '../../../src/store/outbox-view.ts';
 import type { RecordEntry, RecordInput } from '../../../src/store/types.ts';
 import type { LoseConnectionHow } from './lost-connection-api.ts';
@@ -22,6 +23,8 @@ export interface PageClientOptions {
   readonly config?: Omit<SyncConfigInput, 'resolver'>;
   /** Make the worker in the page (pulsesync's own module), so `terminate` can kill it. */
   readonly ownWorker?: boolean;
+  /** Start pulsesync's full worker (`startFullWorker`: collections and field-level records). */
+  readonly fullWorker?: boolean;
   /** Use lost-connection-worker.ts (made in the page too), so `loseConnection` can close its database. */
   readonly losableWorker?: boolean;
   /** The client's `persist` option. */
@@ -41,6 +44,8 @@ export interface ClientEventLog {
   /** Records named by `change` events, local and remote. */
   readonly changedRecords: number;
   readonly conflicts: number;
+  /** The `conflict` events themselves, oldest first. */
+  readonly conflictEvents: readonly ConflictInfo[];
   readonly errors: readonly SyncErrorData[];
   readonly initialSync: InitialSyncOutcome | undefined;
   readonly acks: readonly AckEvent[];
@@ -71,6 +76,10 @@ export interface PulsePageApi {
   put(name: string, collective: string, id: string, value: JsonValue): Promise<WriteReceipt>;
   putMany(name: string, records: readonly RecordInput[]): Promise<WriteReceipt>;
   remove(name: string, collective: string, id: string): Promise<WriteReceipt>;
+  /** `client.patch` (field-last-write-wins). */
+  patch(name: string, collective: string, id: string, fields: PatchInput): Promise<WriteReceipt>;
+  /** `client.explain` (field-last-write-wins). */
+  explain(name: string, collective: string, id: string): Promise<RecordExplanation>;
   whenPushed(name: string, receipt: WriteReceipt): Promise<PushOutcome>;
   pending(name: string): Promise<PendingWrite[]>;
   pendingIds(name: string, collective: string): Promise<string[]>;

@@ -3,11 +3,12 @@
  * one client per replica name, each recording its events for the Node test to read.
  */
 import { createSyncClient, type SyncClient } from '../../../src/client/index.ts';
+import { startFullWorker } from '../../../src/client/with-collections-worker.ts';
 import { SyncError } from '../../../src/protocol/errors.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
 import type { AckEvent } from '../../../src/engine/acks.ts';
-import type { ResetEvent } from '../../../src/engine/types.ts';
+import type { ConflictInfo, ResetEvent } from '../../../src/engine/types.ts';
 import type { ClientEventLog, InitialSyncOutcome, LongTaskReport, PulsePageApi } from './client-api.ts';
 import { LOSE_CONNECTION_CHANNEL, type LoseConnectionAnswer, type LoseConnectionRequest } from './lost-connection-api.ts';
 import './page-api.ts';
@@ -17,6 +18,7 @@ interface Recorder {
   progress: SyncProgress[];
   changedRecords: number;
   conflicts: number;
+  conflictEvents: ConflictInfo[];
   errors: SyncErrorData[];
   initialSync: InitialSyncOutcome | undefined;
   acks: AckEvent[];
@@ -33,7 +35,7 @@ interface Opened {
 const clients = new Map<string, Opened>();
 
 function emptyLog(): Recorder {
-  return { status: [], progress: [], changedRecords: 0, conflicts: 0, errors: [], initialSync: undefined, acks: [], resets: [] };
+  return { status: [], progress: [], changedRecords: 0, conflicts: 0, conflictEvents: [], errors: [], initialSync: undefined, acks: [], resets: [] };
 }
 
 /**
@@ -76,7 +78,9 @@ const api: PulsePageApi = {
         ? new Worker(new URL('./lost-connection-worker.ts', import.meta.url), { type: 'module' })
         : options.ownWorker === true
           ? new Worker(new URL('../../../worker/default-worker.ts', import.meta.url), { type: 'module' })
-          : undefined;
+          : options.fullWorker === true
+            ? startFullWorker()
+            : undefined;
     const client = createSyncClient({
       name: options.name,
       url: options.url,
@@ -91,8 +95,9 @@ const api: PulsePageApi = {
     client.on('change', (change) => {
       entry.log.changedRecords += change.changes.length;
     });
-    client.on('conflict', () => {
+    client.on('conflict', (conflict) => {
       entry.log.conflicts++;
+      entry.log.conflictEvents.push(conflict);
     });
     client.on('error', (error) => entry.log.errors.push(error));
     client.on('ack', (ack) => entry.log.acks.push(ack));
@@ -103,6 +108,8 @@ const api: PulsePageApi = {
   put: (name, collective, id, value) => call(name, (c) => c.put(collective, id, value)),
   putMany: (name, records) => call(name, (c) => c.putMany(records)),
   remove: (name, collective, id) => call(name, (c) => c.delete(collective, id)),
+  patch: (name, collective, id, fields) => call(name, (c) => c.patch(collective, id, fields)),
+  explain: (name, collective, id) => call(name, (c) => c.explain(collective, id)),
   whenPushed: (name, receipt) => call(name, (c) => c.whenPushed(receipt)),
   pending: (name) => call(name, (c) => c.pending()),
   pendingIds: (name, collective) => call(name, (c) => c.pendingIds(collective)),

@@ -3,8 +3,9 @@
  * with the page's `indexedDB` and `IDBKeyRange`, nothing faked.
  */
 import { openReplica } from '../../../src/store/idb-replica.ts';
+import { replicaFields } from '../../../src/store/replica-fields.ts';
 import { runReplicaContract } from '../../../src/testing/replica-contract.ts';
 import { exposeContract } from './vitest-shim.ts';
 
-runReplicaContract((name) => openReplica({ name }), 'IndexedDB replica (real browser)');
+runReplicaContract((name, options) => openReplica({ name, ...(options?.fields === true ? { fields: replicaFields } : {}) }), 'IndexedDB replica (real browser)');
 exposeContract();

@@ -1,10 +1,11 @@
 /**
  * How SQL stores keep a {@link ServerRecord}: the value as JSON text (NULL for a
- * delete; JSON text keeps a value exactly as it was pushed, key order included).
+ * delete; JSON text keeps a value exactly as it was pushed, key order included), and a
+ * field-level record's stamps as JSON text too (NULL for a record written whole).
  */
-import type { RecordState } from '../../../protocol/types.ts';
+import type { FieldStamp, JsonValue, RecordState } from '../../../protocol/types.ts';
 import { StoredPut } from '../../stored-json.ts';
-import type { ServerRecord } from '../../types.ts';
+import type { ServerRecord, ServerRecordWrite } from '../../types.ts';
 
 /** A records row as a SQL driver returns it (`version` may come back as a string: bigint). */
 export interface RecordRow {
@@ -15,10 +16,11 @@ export interface RecordRow {
   readonly hlc: string;
   readonly source: string;
   readonly version: number | string;
+  readonly fields: string | null;
 }
 
-/** The columns of a records row, in table order. */
-export const RECORD_COLUMNS = 'collective, id, op, value, hlc, source, version';
+/** The columns of a records row, in table order (`fields` came last, added to older tables). */
+export const RECORD_COLUMNS = 'collective, id, op, value, hlc, source, version, fields';
 
 /**
  * A stored row as a {@link ServerRecord}. A put's value stays the stored text until
@@ -26,9 +28,20 @@ export const RECORD_COLUMNS = 'collective, id, op, value, hlc, source, version';
  */
 export function recordFromRow(row: RecordRow): ServerRecord {
   const version = Number(row.version);
+  if (row.fields !== null) {
+    // A field-level record is read whole, stamps and value: the push merges into it, and
+    // its pulled change carries the stamps beside the value (full worker only, opt-in).
+    const state: RecordState = row.op === 'put' ? { op: 'put', value: JSON.parse(row.value ?? 'null') as JsonValue } : { op: 'delete' };
+    return { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version, ...state, fields: JSON.parse(row.fields) as FieldStamp[] };
+  }
   return row.op === 'put'
     ? new StoredPut(row.collective, row.id, row.hlc, row.source, version, row.value ?? 'null')
     : { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version, op: 'delete' };
+}
+
+/** The fields column of a record: its stamps as JSON text, NULL for a record written whole. */
+export function fieldsColumn(record: ServerRecordWrite): string | null {
+  return record.fields === undefined ? null : JSON.stringify(record.fields);
 }
 
 /** The value column of a record: NULL for a delete; a stored row's text as it is. */

@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS ${records} (
   hlc text NOT NULL,
   source text NOT NULL,
   version bigint NOT NULL UNIQUE,
+  fields text,
   PRIMARY KEY (collective, id)
 )${options};
 CREATE INDEX IF NOT EXISTS ${records}_by_collective ON ${records} (collective, version);
@@ -141,7 +142,7 @@ CREATE TABLE IF NOT EXISTS ${gcMarks} (made_at bigint PRIMARY KEY, version bigin
     upsertRecords: (rows) =>
       `INSERT INTO ${records} (${RECORD_COLUMNS}) ${rows}
        ON CONFLICT (collective, id) DO UPDATE
-         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version`,
+         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version, fields = excluded.fields`,
     gcFloor: storeFloor,
     gcFloorIn: `SELECT COALESCE(MAX(g.floor), 0) AS floor FROM ${gcFloors} g WHERE g.collective IN (SELECT c.collective FROM ${dialect.collectiveList()} c)`,
     gcState: `SELECT key, value FROM ${meta} WHERE key IN ('${GC_META.floor}', '${GC_META.scanned}')`,

@@ -28,13 +28,13 @@ import {
   type ServerStoreTransaction,
   type StoreCommit,
 } from '../../types.ts';
-import { changePage, feedFill, feedRowBytes, utf8Bytes } from '../change-page.ts';
+import { changePage, feedFill, feedRowBytes, FIELDS_FRAME_BYTES, utf8Bytes } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
 import { INSTANCE_ANSWERS_COLUMN, instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
-import { RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { fieldsColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
@@ -100,6 +100,26 @@ function flushesOf(writer: Database.Database, path: string): WalSync | undefined
 type Latest = { latest: number };
 type Floor = { floor: number };
 
+/**
+ * Brings a file made by an older version up to this schema: the records table gets
+ * its `fields` column (NULL in every old row: they were all written whole), the
+ * instances table its `answers` (see `instance-answers.ts`). SQLite has no
+ * `ADD COLUMN IF NOT EXISTS`, so the columns are read first, in a write transaction in
+ * case another process opens the file at the same moment.
+ */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    addColumn(db, 'records', 'fields', 'fields text');
+    addColumn(db, 'instances', 'answers', INSTANCE_ANSWERS_COLUMN);
+  }).immediate();
+}
+
+/** Adds `column` (its definition) to `table` unless the table has a column `name`. */
+function addColumn(db: Database.Database, table: string, name: string, column: string): void {
+  const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all();
+  if (!columns.some((found) => found.name === name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+}
+
 class SqliteServerStore implements ServerStore {
   readonly kind = 'sqlite';
   readonly #writer: Database.Database;
@@ -122,7 +142,7 @@ class SqliteServerStore implements ServerStore {
   constructor(path: string) {
     this.#writer = openDatabase(path);
     this.#writer.exec(SQL.schema);
-    addAnswersColumn(this.#writer);
+    migrate(this.#writer);
     this.#writer.prepare(SQL.insertServerId).run(globalThis.crypto.randomUUID());
     this.#serverId = (this.#writer.prepare(SQL.selectServerId).get() as { value: string }).value;
     this.#writer.prepare(SQL.insertSecret).run(newStoreSecret());
@@ -138,7 +158,7 @@ class SqliteServerStore implements ServerStore {
       getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
       setApplied: w.prepare<[string, number]>(SQL.setAppliedSeq),
       writerLatest: w.prepare<[], Latest>(SQL.latestVersion),
-      upsert: w.prepare<[string, string, string, string | null, string, string, number]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?)')),
+      upsert: w.prepare<[string, string, string, string | null, string, string, number, string | null]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?, ?)')),
       page: r.prepare<[Record<string, unknown>], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
       count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
       latest: r.prepare<[], Latest>(SQL.latestVersion),
@@ -195,7 +215,7 @@ class SqliteServerStore implements ServerStore {
       writeRecords: async (rows) => {
         let version = (sql.writerLatest.get() as Latest).latest;
         const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
-        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version);
+        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version, fieldsColumn(r));
         this.#commits.wrote(written.length);
         return written;
       },
@@ -236,7 +256,8 @@ class SqliteServerStore implements ServerStore {
     const read = this.#reader.transaction(() => {
       const fill = feedFill(query);
       for (const row of this.#byCollective.page(query, params) ?? sql.page.iterate({ ...params, limit: query.limit + 1 })) {
-        if (!fill.add(feedRowBytes(row, row.value === null ? 0 : utf8Bytes(row.value)), () => recordFromRow(row))) break;
+        const stored = (row.value === null ? 0 : utf8Bytes(row.value)) + (row.fields === null ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(row.fields));
+        if (!fill.add(feedRowBytes(row, stored), () => recordFromRow(row))) break;
       }
       return {
         fill,
@@ -319,11 +340,3 @@ class SqliteServerStore implements ServerStore {
   }
 }
 
-/**
- * Adds the instances' `answers` column to a database made before it (SQLite has no
- * `ADD COLUMN IF NOT EXISTS`); a fresh schema has it already.
- */
-function addAnswersColumn(db: Database.Database): void {
-  const columns = db.prepare(`SELECT name FROM pragma_table_info('instances')`).all() as { name: string }[];
-  if (!columns.some((column) => column.name === 'answers')) db.exec(`ALTER TABLE instances ADD COLUMN ${INSTANCE_ANSWERS_COLUMN}`);
-}
