@@ -19,7 +19,7 @@ import {
 import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
 import { PASSED_CALLS, type PassedCall } from '../worker-api/passed-calls.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
-import { workerEndpoint } from './worker-endpoint.ts';
+import { requireWorker, workerEndpoint } from './worker-endpoint.ts';
 import type { CollectionsOptions } from './collection-types.ts';
 import type { ClientEventMap, CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
@@ -292,6 +292,15 @@ export function createSyncClient<const C extends CollectionsOptions>(
 ): CollectionsClient<C>;
 export function createSyncClient(options: SyncClientOptions): SyncClient;
 export function createSyncClient(options: SyncClientOptions): SyncClient {
+  return clientOn(options, requireWorker);
+}
+
+/**
+ * {@link createSyncClient} on the worker that `options` give; `check`: what else is
+ * checked of them once name and url are (`pulsesync/client`: that a worker is given,
+ * which the `pulsesync` entry always does, so its bundle leaves that check out).
+ */
+export function clientOn(options: SyncClientOptions, check?: (options: SyncClientOptions) => void): SyncClient {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: name must be a non-empty string (the local database name)', {
       details: { field: 'name' },
@@ -302,6 +311,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       details: { field: 'url' },
     });
   }
+  check?.(options);
   // The collections' client comes with their declarations: an app that has none bundles none of it.
   return options.collections?.createClient(options) ?? new WorkerSyncClient(options);
 }
