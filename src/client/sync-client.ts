@@ -248,7 +248,7 @@ export class WorkerSyncClient implements SyncClient {
     if (event.type === 'reset') this.#instanceId = event.payload.instanceId;
     // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic
     // cannot see it. (`watch` events come only to collections' clients, which take them first.)
-    (this.#events.emit as (type: WorkerEvent['type'], payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
+    (this.#events as { emit(type: WorkerEvent['type'], payload: WorkerEvent['payload']): void }).emit(event.type, event.payload);
   }
 }
 
