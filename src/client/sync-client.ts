@@ -34,11 +34,6 @@ const CLOSE_TIMEOUT_MS = 3000;
  */
 const CONNECT_TIMEOUT_MS = 20_000;
 
-
-function rebuild(error: unknown): SyncError {
-  return SyncError.from(error);
-}
-
 /**
  * The calls of field-level records, passed as they are too: the worker that has them
  * refuses them under another policy than theirs (`worker/worker-fields.ts`).
@@ -110,7 +105,7 @@ export class WorkerSyncClient implements SyncClient {
           return { instanceId: result.instanceId };
         },
         (error: unknown) => {
-          throw rebuild(error);
+          throw SyncError.from(error);
         },
       );
     const failed = new Promise<never>((_, reject) => {
@@ -130,7 +125,7 @@ export class WorkerSyncClient implements SyncClient {
     // awaiting it (or any call) still fails with the error.
     this.ready.catch(() => undefined);
     this.#connected.catch((error: unknown) => {
-      const failure = rebuild(error);
+      const failure = SyncError.from(error);
       this.#events.emit('error', failure.toJSON());
     });
     if (options.persist === true) {
@@ -221,7 +216,7 @@ export class WorkerSyncClient implements SyncClient {
     try {
       return await this.#remote('APPLY', [what], args.map(raw));
     } catch (error) {
-      throw rebuild(error);
+      throw SyncError.from(error);
     }
   }
 
