@@ -18,7 +18,7 @@ import {
   type WorkerTokenSource,
 } from '../src/worker-api/sync-worker-api.ts';
 import { PASSED_CALLS } from '../src/worker-api/passed-calls.ts';
-import { releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
+import { fromWire, releaseRemote, serveWire, type WireEndpoint } from '../src/worker-api/wire.ts';
 import type { CollectionsSeam } from './collections-seam.ts';
 import type { FieldsSeam } from './fields-seam.ts';
 import { SyncWorker } from './sync-worker.ts';
@@ -93,5 +93,5 @@ export function createSyncWorkerApi(
  * });
  */
 export function exposeSyncWorker(options: SyncWorkerOptions = {}, endpoint: WireEndpoint = globalThis as unknown as WireEndpoint): void {
-  serveWire(createSyncWorkerApi(options, endpoint), endpoint);
+  serveWire(createSyncWorkerApi(options, endpoint), endpoint, fromWire);
 }

@@ -78,7 +78,7 @@ export class SyncWorker {
   /** What connect() was given: a session replaced after a clear is opened with it again. */
   #request: ConnectArgs | undefined;
   #life: ReplicaLife | undefined;
-  readonly #waiters = new PushWaiters(() => this.replicaFor('whenPushed'));
+  readonly #waiters = new PushWaiters(() => this.#replica('whenPushed'));
   /** What the rooms of every session need of this worker (`session-rooms.ts`). */
   readonly #rooms: SessionRooms;
 
@@ -202,29 +202,34 @@ export class SyncWorker {
   }
 
   async get(collective: string, id: string): Promise<RecordEntry | undefined> {
-    return (await this.replicaFor('get')).get(collective, id);
+    return (await this.#replica('get')).get(collective, id);
   }
 
   async list(collective: string): Promise<RecordEntry[]> {
-    return (await this.replicaFor('list')).list(collective);
+    return (await this.#replica('list')).list(collective);
   }
 
   /** A write through `write()`, whose logged seqs make its receipt; its messages name `field`. */
   async #write(what: string, writes: () => LocalWrite[], field = what): Promise<WriteReceipt> {
-    const replica = await this.replicaFor(what);
+    const replica = await this.#replica(what);
     const logged = await replica.write(writes(), { field });
     return { instanceId: replica.instanceId, firstSeq: logged[0]?.seq ?? 0, seq: logged.at(-1)?.seq ?? 0 };
   }
 
-  /** The replica, once no clear is replacing it (what the calls of `workerFields` work on too). */
-  async replicaFor(what: string): Promise<LocalStore> {
+  /** The replica, once no clear is replacing it: what the calls of `workerFields` work on. */
+  replicaFor(what: string): Promise<LocalStore> {
+    return this.#replica(what);
+  }
+
+  /** The replica, once no clear is replacing it (a private name: it is mangled in the bundles). */
+  async #replica(what: string): Promise<LocalStore> {
     return (await this.#ready(what)).connection.replica;
   }
 
   // ---- the outbox and the replica's life (issue 12) ----
 
   async pending(options?: PendingWritesOptions): Promise<PendingWrite[]> {
-    return pendingWrites(await this.replicaFor('pending'), options, this.#timers.now());
+    return pendingWrites(await this.#replica('pending'), options, this.#timers.now());
   }
 
   async isPending(collective: string, id: string): Promise<boolean> {

@@ -7,6 +7,7 @@
 import type { CollectionsOptions } from './collection-types.ts';
 import { CollectionsSyncClient } from './collections-client.ts';
 import type { DefinedCollections } from './types.ts';
+import { requireWorker } from './worker-endpoint.ts';
 
 /**
  * Declares the app's collections, for `createSyncClient({ collections })`: by name
@@ -19,5 +20,11 @@ import type { DefinedCollections } from './types.ts';
  * const page = await client.collection('todos').query({ orderBy: 'createdAt', limit: 50 });
  */
 export function defineCollections<const C extends CollectionsOptions>(collections: C): DefinedCollections<C> {
-  return { declared: collections, createClient: (options) => new CollectionsSyncClient(options, collections) };
+  return {
+    declared: collections,
+    createClient: (options) => {
+      requireWorker(options); // as createSyncClient from 'pulsesync/client' does, for a call of its own
+      return new CollectionsSyncClient(options, collections);
+    },
+  };
 }

@@ -19,7 +19,7 @@ import {
 import { proxied, raw, wireCaller, type WireCall, type WireEndpoint } from '../worker-api/wire.ts';
 import { PASSED_CALLS, type PassedCall } from '../worker-api/passed-calls.ts';
 import { SDK_VERSION } from '../worker-api/version.ts';
-import { workerEndpoint } from './worker-endpoint.ts';
+import { requireWorker, workerEndpoint } from './worker-endpoint.ts';
 import type { CollectionsOptions } from './collection-types.ts';
 import type { ClientEventMap, CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
@@ -33,11 +33,6 @@ const CLOSE_TIMEOUT_MS = 3000;
  * replica (which itself gives up after 5 s blocked by another tab) and answering.
  */
 const CONNECT_TIMEOUT_MS = 20_000;
-
-
-function rebuild(error: unknown): SyncError {
-  return SyncError.from(error);
-}
 
 /**
  * The calls of field-level records, passed as they are too: the worker that has them
@@ -110,7 +105,7 @@ export class WorkerSyncClient implements SyncClient {
           return { instanceId: result.instanceId };
         },
         (error: unknown) => {
-          throw rebuild(error);
+          throw SyncError.from(error);
         },
       );
     const failed = new Promise<never>((_, reject) => {
@@ -130,7 +125,7 @@ export class WorkerSyncClient implements SyncClient {
     // awaiting it (or any call) still fails with the error.
     this.ready.catch(() => undefined);
     this.#connected.catch((error: unknown) => {
-      const failure = rebuild(error);
+      const failure = SyncError.from(error);
       this.#events.emit('error', failure.toJSON());
     });
     if (options.persist === true) {
@@ -221,7 +216,7 @@ export class WorkerSyncClient implements SyncClient {
     try {
       return await this.#remote('APPLY', [what], args.map(raw));
     } catch (error) {
-      throw rebuild(error);
+      throw SyncError.from(error);
     }
   }
 
@@ -248,7 +243,7 @@ export class WorkerSyncClient implements SyncClient {
     if (event.type === 'reset') this.#instanceId = event.payload.instanceId;
     // `type` and `payload` are paired by the WorkerEvent union; the emitter's generic
     // cannot see it. (`watch` events come only to collections' clients, which take them first.)
-    (this.#events.emit as (type: WorkerEvent['type'], payload: WorkerEvent['payload']) => void).call(this.#events, event.type, event.payload);
+    (this.#events as { emit(type: WorkerEvent['type'], payload: WorkerEvent['payload']): void }).emit(event.type, event.payload);
   }
 }
 
@@ -292,6 +287,15 @@ export function createSyncClient<const C extends CollectionsOptions>(
 ): CollectionsClient<C>;
 export function createSyncClient(options: SyncClientOptions): SyncClient;
 export function createSyncClient(options: SyncClientOptions): SyncClient {
+  return clientOn(options, requireWorker);
+}
+
+/**
+ * {@link createSyncClient} on the worker that `options` give; `check`: what else is
+ * checked of them once name and url are (`pulsesync/client`: that a worker is given,
+ * which the `pulsesync` entry always does, so its bundle leaves that check out).
+ */
+export function clientOn(options: SyncClientOptions, check?: (options: SyncClientOptions) => void): SyncClient {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'createSyncClient: name must be a non-empty string (the local database name)', {
       details: { field: 'name' },
@@ -302,6 +306,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       details: { field: 'url' },
     });
   }
+  check?.(options);
   // The collections' client comes with their declarations: an app that has none bundles none of it.
   return options.collections?.createClient(options) ?? new WorkerSyncClient(options);
 }

@@ -5,7 +5,7 @@
  * `new Worker(new URL(…))` they can reach, whether it runs or not.
  */
 import type { CollectionsOptions } from './collection-types.ts';
-import { createSyncClient as createClientOn } from './sync-client.ts';
+import { clientOn } from './sync-client.ts';
 import type { CollectionsClient, DefinedCollections, SyncClient, SyncClientOptions } from './types.ts';
 
 /**
@@ -35,11 +35,11 @@ export function createSyncClient<const C extends CollectionsOptions>(
 ): CollectionsClient<C>;
 export function createSyncClient(options: SyncClientOptions): SyncClient;
 export function createSyncClient(options: SyncClientOptions): SyncClient {
-  if (options?.worker !== undefined || options?.workerUrl !== undefined) return createClientOn(options);
+  if (options?.worker !== undefined || options?.workerUrl !== undefined) return clientOn(options);
   // Collections from `pulsesync`'s defineCollections bring the worker that serves them.
   const worker = (options?.collections?.startWorker ?? startDefaultWorker)();
   try {
-    return createClientOn({ ...options, worker });
+    return clientOn({ ...options, worker });
   } catch (error) {
     // Refused options (no name, no url, bad declarations): do not leave the worker running.
     worker.terminate();

@@ -12,13 +12,22 @@ export interface WorkerChoice {
   readonly workerUrl?: string | URL;
 }
 
-/** The endpoint to talk to; fails with `INVALID_CONFIG` when neither option is given. */
-export function workerEndpoint(choice: WorkerChoice): WireEndpoint {
-  if (choice.worker !== undefined) return choice.worker;
-  if (choice.workerUrl !== undefined) return new Worker(choice.workerUrl, { type: 'module', name: 'pulsesync-worker' });
+/**
+ * Fails with `INVALID_CONFIG` when neither option is given: `pulsesync/client`'s
+ * `createSyncClient` and its collections' `createClient` ask it, while the `pulsesync`
+ * entry always gives a worker (its prebuilt one by default), so the core client's bundle
+ * leaves this check and its words out.
+ */
+export function requireWorker(choice: WorkerChoice): void {
+  if (choice.worker !== undefined || choice.workerUrl !== undefined) return;
   throw new SyncError(
     ErrorCode.INVALID_CONFIG,
     "createSyncClient from 'pulsesync/client' needs options.worker or options.workerUrl; import createSyncClient from 'pulsesync' to get the prebuilt worker",
     { details: { field: 'worker' } },
   );
+}
+
+/** The endpoint to talk to, of a choice that names one ({@link requireWorker}). */
+export function workerEndpoint(choice: WorkerChoice): WireEndpoint {
+  return choice.worker ?? new Worker(choice.workerUrl as string | URL, { type: 'module', name: 'pulsesync-worker' });
 }

@@ -5,9 +5,7 @@
 import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../clock/hlc.ts';
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import { MAX_BATCH_SIZE } from '../protocol/validate.ts';
-import { collectiveRule } from '../protocol/wire-rules.ts';
-import type { ConflictPolicy } from '../protocol/types.ts';
-import { FIELDS_BUILT } from '../store/field-seam.ts';
+import { collectiveRule, oneOf, policyRule, type WireRule } from '../protocol/wire-rules.ts';
 import type { RetryConfig, SyncConfig, SyncDirection } from './types.ts';
 
 /** PulseDB's `RetryConfig::default()`: 500 ms, doubling, capped at 30 s, exhausted after 10. */
@@ -65,10 +63,10 @@ function integer(min: number, max: number): FieldCheck {
   };
 }
 
-/** One of `allowed`. */
-function oneOf<T extends string>(...allowed: T[]): FieldCheck {
+/** A value `rule` allows (its words are the wire's: the config and the wire never disagree on a policy). */
+function obeys(rule: WireRule<unknown>): FieldCheck {
   return (value, field) => {
-    check(allowed.includes(value as T), field, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
+    check(rule.test(value), field, rule.must, value);
     return value;
   };
 }
@@ -115,9 +113,9 @@ const retryFields = /* @__PURE__ */ fields(
 
 const configFields = /* @__PURE__ */ fields(
   {
-    direction: /* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional'),
-    // The prebuilt default worker has no field-level records: it refuses their policy here (see FIELDS_BUILT).
-    conflictResolution: /* @__PURE__ */ oneOf<ConflictPolicy>('last-write-wins', 'server-wins', ...(FIELDS_BUILT ? (['field-last-write-wins'] as const) : [])),
+    direction: /* @__PURE__ */ obeys(/* @__PURE__ */ oneOf<SyncDirection>('push-only', 'pull-only', 'bidirectional')),
+    // The prebuilt default worker has no field-level records: the rule refuses their policy there (see FIELDS_BUILT).
+    conflictResolution: /* @__PURE__ */ obeys(policyRule),
     batchSize: batchSize,
     pullBatchSize: batchSize,
     pushIntervalMs: timerDelay,

@@ -7,15 +7,10 @@ export class EventEmitter<Events extends object> {
 
   /** Subscribes; returns the unsubscribe function (safe to call twice). */
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {
-    let set = this.#listeners.get(event);
-    if (set === undefined) {
-      set = new Set();
-      this.#listeners.set(event, set);
-    }
-    const entry = listener as (payload: never) => void;
-    set.add(entry);
+    const set = this.#listeners.get(event) ?? new Set();
+    this.#listeners.set(event, set.add(listener));
     return () => {
-      set.delete(entry);
+      set.delete(listener);
     };
   }
 

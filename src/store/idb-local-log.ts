@@ -55,7 +55,7 @@ export async function writeLocal(
         // first: a patch merges into what it finds; see `field-seam.ts`).
         const fields = fieldsIn(conn.settings);
         const met = fields && (await fields.meet(conn, tx, changes));
-        const plan = (fields?.planLocalWrite ?? planLocalWrite)({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion, ...met });
+        const plan = (fields?.planLocalWrite ?? planLocalWrite)({ changes, state: trusted ?? (await stored), instanceId, now: conn.settings.now, baseVersion, ...(fields && met) });
         // This connection's writes that start before this one commits plan from it
         // (read-write transactions over one store run in the order they were made).
         guess.state = plan.state;

@@ -117,7 +117,7 @@ export async function applyServerStates(
     const met = fields && (await fields.meet(conn, tx, changes));
     const [state, snapshot, ...rows] = await read;
     const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
-    const plan = (fields?.planServerStates ?? planServerStates)({ changes, policy, held, state, clock, ...met });
+    const plan = (fields?.planServerStates ?? planServerStates)({ changes, policy, held, state, clock, ...(fields && met) });
     // The server holds these: a snapshot under way keeps them (see pull-snapshot.ts).
     for (const change of plan.written) records.put({ ...toRecordRow(change), seen: snapshot?.gen });
     if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);

@@ -62,13 +62,16 @@ function thrown(value: unknown): WireValue {
 /** A function for the other side to call: served on a port of its own, which goes in `transfer`. */
 export function proxied(fn: (...args: never[]) => unknown, transfer: Transferable[]): WireValue {
   const { port1, port2 } = new MessageChannel();
-  serveWire(fn, port1);
+  // Its arguments are taken as plain values: the other side calls it with plain ones
+  // only (fromWire's remote; the token source takes none), so the page, which serves
+  // nothing else, bundles no decoding of proxies.
+  serveWire(fn, port1, plainValue);
   transfer.push(port2);
   return { type: 'HANDLER', name: 'proxy', value: port2 };
 }
 
 /** A value as received: a proxy becomes a function that calls the other side (with plain arguments). */
-function fromWire({ name, value }: WireValue): unknown {
+export function fromWire({ name, value }: WireValue): unknown {
   if (name !== 'proxy') return value;
   const port = value as MessagePort;
   const call = wireCaller(port);
@@ -104,15 +107,24 @@ export function wireCaller(endpoint: WireEndpoint): WireCall {
     });
 }
 
-/** Answers the calls on `endpoint` with `target`'s methods (or `target` itself, a function). */
-export function serveWire(target: object, endpoint: WireEndpoint): void {
+/** A value as received, when no proxy can come (see `proxied`). */
+function plainValue({ value }: WireValue): unknown {
+  return value;
+}
+
+/**
+ * Answers the calls on `endpoint` with `target`'s methods (or `target` itself, a
+ * function), each argument taken by `received`: {@link fromWire} where a function may
+ * come (the worker's API), so that each side bundles only what it takes.
+ */
+export function serveWire(target: object, endpoint: WireEndpoint, received: (value: WireValue) => unknown): void {
   const listener = ({ data }: MessageEvent<WireMessage | undefined>): void => {
     const { id, type, path = [], argumentList = [] } = data ?? {};
     if (id === undefined || type === undefined) return;
     // Only calls are answered (`RELEASE` with nothing): no side reads or sets properties.
     const answer = new Promise((resolve) => {
       const [name] = path;
-      const args = argumentList.map(fromWire);
+      const args = argumentList.map(received);
       if (type !== 'APPLY') resolve(undefined);
       else resolve(name === undefined ? (target as (...args: unknown[]) => unknown)(...args) : (target as Record<string, (...args: unknown[]) => unknown>)[name]!(...args));
     }).then(raw, thrown);

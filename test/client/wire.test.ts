@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { proxied, raw, releaseRemote, serveWire, wireCaller } from '../../src/worker-api/wire.ts';
+import { fromWire, proxied, raw, releaseRemote, serveWire, wireCaller } from '../../src/worker-api/wire.ts';
 
 /** An API as the worker serves one: it calls back what it is given, and fails with plain data. */
 function api() {
@@ -31,7 +31,7 @@ function api() {
 describe('the wire', () => {
   it('answers a Comlink client, calling back its proxied function', async () => {
     const { port1, port2 } = new MessageChannel();
-    serveWire(api(), port1);
+    serveWire(api(), port1, fromWire);
     const remote = Comlink.wrap<ReturnType<typeof api>>(port2);
     expect(await remote.add(2, 3)).toBe(5);
     expect(await remote.ask(Comlink.proxy(async (x: number) => x * 2))).toBe(41);
@@ -54,10 +54,10 @@ describe('the wire', () => {
 
   it('lets go of a function received: its port closes on both sides', async () => {
     const { port1, port2 } = new MessageChannel();
-    serveWire(api(), port1);
+    serveWire(api(), port1, fromWire);
     const call = wireCaller(port2);
     const { port1: calledBack, port2: sent } = new MessageChannel();
-    serveWire(async (x: number) => x, calledBack);
+    serveWire(async (x: number) => x, calledBack, fromWire);
     const closed = new Promise((resolve) => calledBack.addEventListener('close', resolve));
     expect(await call('APPLY', ['ask'], [{ type: 'HANDLER', name: 'proxy', value: sent }], [sent])).toBe(21);
     await call('APPLY', ['release']);
@@ -67,7 +67,7 @@ describe('the wire', () => {
 
   it('answers a value it cannot post with a TypeError, as Comlink does', async () => {
     const { port1, port2 } = new MessageChannel();
-    serveWire(api(), port1);
+    serveWire(api(), port1, fromWire);
     const call = wireCaller(port2);
     await expect(call('APPLY', ['uncloneable'])).rejects.toMatchObject({ name: 'TypeError', message: 'Unserializable return value' });
     const remote = Comlink.wrap<ReturnType<typeof api>>(port2);
