@@ -5,7 +5,7 @@
  * `code`.
  */
 import { WITH_COLLECTIONS } from '../src/engine/prebuilt-worker.ts';
-import { SyncError } from '../src/protocol/errors.ts';
+import { ErrorCode, SyncError } from '../src/protocol/errors.ts';
 import { FIELDS_BUILT } from '../src/store/field-seam.ts';
 import {
   WORKER_EVENT_KEY,
@@ -34,6 +34,10 @@ export async function plainErrors<T>(call: () => T | Promise<T>): Promise<T> {
 }
 
 
+/** A field call (`patch`, `explain`) of a worker without field-level records: refused as INVALID_CONFIG (plain SyncErrorData, as plainErrors sends). */
+const withoutFields = (what: string) => () =>
+  Promise.reject({ code: ErrorCode.INVALID_CONFIG, message: `${what}() needs pulsesync's full worker: createSyncClient({ worker: startFullWorker(), … })` });
+
 /** The calls passed to the {@link SyncWorker} as they are, their failures made plain. */
 const PASSED = [...PASSED_CALLS, 'initialSync'] as const satisfies readonly (keyof SyncWorkerApi & keyof SyncWorker)[];
 
@@ -61,7 +65,10 @@ export function createSyncWorkerApi(
     // query, count, watch, unwatch: only in a worker given collections (workerCollections,
     // the only value of the opaque option).
     ...(WITH_COLLECTIONS ? (options.collections as CollectionsSeam | undefined) : undefined)?.api(worker),
-    // patch, explain: only in a worker given field-level records (workerFields).
+    // patch, explain: only in a worker given field-level records (workerFields); in any
+    // other, refused with a code and what to do (not a call the wire cannot find).
+    patch: withoutFields('patch'),
+    explain: withoutFields('explain'),
     ...(FIELDS_BUILT ? (options.fields as FieldsSeam | undefined)?.api(worker) : undefined),
     close: () =>
       plainErrors(async () => {

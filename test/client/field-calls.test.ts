@@ -48,13 +48,18 @@ describe('field-level records are opt-in', () => {
     }
   });
 
-  it('a worker without them does not serve patch and explain at all: they fail, and write nothing', async () => {
+  it('a worker without them refuses patch and explain with INVALID_CONFIG naming the full worker, and writes nothing', async () => {
     // The page passes both calls as they are (no bytes of theirs in the core client); the
-    // default worker has neither, and under their policy it would not have connected.
+    // default worker answers both with the way to the full worker, and under their policy
+    // it would not have connected.
     world = tabsWorld();
     const client: SyncClient = world.open({}, { fields: undefined });
-    for (const call of [client.patch('todos', 't', { done: true }), client.explain('todos', 't')]) {
-      expect(await rejection(call)).toMatchObject({ code: 'INTERNAL', name: 'SyncError' });
+    for (const [call, what] of [[client.patch('todos', 't', { done: true }), 'patch()'], [client.explain('todos', 't'), 'explain()']] as const) {
+      expect(await rejection(call)).toMatchObject({
+        code: 'INVALID_CONFIG',
+        name: 'SyncError',
+        message: `${what} needs pulsesync's full worker: createSyncClient({ worker: startFullWorker(), … })`,
+      });
     }
     expect(await client.get('todos', 't')).toBeUndefined();
     expect(client.status().pending).toBe(0);
