@@ -35,7 +35,8 @@
 import { ErrorCode, isSyncError, type SyncError } from '../protocol/errors.ts';
 import type { InstanceId, PushRequest, PushResponse, RecordKey } from '../protocol/types.ts';
 import { isFullAccess, type Access } from './access.ts';
-import { applyPush, applyPushIn, appliedSeqKey, pushCursor, type AdmitPush, type AppliedPush, type PushBounds } from './apply-push.ts';
+import { applyPush, applyPushIn, appliedSeqKey, pushCursor, type AdmitPush, type AppliedPush } from './apply-push.ts';
+import type { PushBounds } from './push-bounds.ts';
 import { nextTurn } from './next-turn.ts';
 import { pushGroupTrace } from './server-trace.ts';
 import { isStorableText } from './storable-text.ts';

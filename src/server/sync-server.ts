@@ -17,7 +17,7 @@ import {
 } from '../protocol/types.ts';
 import { assertListLength, parseHandshakeRequest, parsePullRequest, parsePushRequest } from '../protocol/validate.ts';
 import { isFullAccess, type Access, type Authenticate } from './access.ts';
-import { pushBounds } from './apply-push.ts';
+import { pushBounds } from './push-bounds.ts';
 import { instanceGuard } from './instance-binding.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { pushGroups } from './push-groups.ts';

@@ -19,7 +19,7 @@ import { EventEmitter } from '../events/event-emitter.ts';
 import { closedError } from './idb-errors.ts';
 import { snapshotCandidates, withoutOwnRowsOfPending } from './pull-snapshot.ts';
 import { identityOf, keyToKeep, renumberLog } from './replica-identity.ts';
-import { cursorKey, type LogEntry, type LoggedChange, type ReplicaRecord, type StoredInstanceKey, type WriteState } from './schema.ts';
+import { cursorKey, type LoggedChange } from './schema.ts';
 import type {
   ApplyResult,
   ChangeEvent,
@@ -32,54 +32,14 @@ import type {
   ReplicaIdentity,
   SnapshotCause,
 } from './types.ts';
+import { openMemoryDatabase, type MemoryDatabase, type MemoryDatabases } from './memory-databases.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { checkCount, checkName, checkRemoteApply, recordsToWrites, toLoggedChanges } from './write-validation.ts';
 import type { PatchInput, RecordExplanation } from './field-seam.ts';
 import { replicaFields as fields } from './replica-fields.ts';
 import { clockBound, eventChange, toRecordEntry } from './write-plans.ts';
 
-/** One database's content: what the IndexedDB replica keeps in its four object stores. */
-interface MemoryDatabase {
-  instanceId: InstanceId;
-  instanceKey: StoredInstanceKey | undefined;
-  /** By `recordKey(collective, id)`; deletes kept as tombstones, as in IndexedDB. */
-  readonly records: Map<string, ReplicaRecord>;
-  /** Entries in seq order (appended at the end, acknowledged from the front). */
-  log: LogEntry[];
-  writeState: WriteState | undefined;
-  /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
-  readonly cursors: Map<string, number>;
-  /**
-   * A pull snapshot under way (see `pull-snapshot.ts`): a reset's cause, and its
-   * candidates as held when it began (a record object replaced since was written since).
-   */
-  snapshot?: { readonly cause?: SnapshotCause | undefined; readonly candidates: ReplicaRecord[] } | undefined;
-  /** Notes by key (see `replica-notes.ts`). */
-  readonly notes: Map<string, unknown>;
-}
-
-/**
- * Where memory replicas keep their databases: replicas opened with the same name in
- * the same `MemoryDatabases` share one database, as tabs share one IndexedDB.
- */
-export interface MemoryDatabases {
-  /** Names of the databases held. */
-  names(): string[];
-}
-
-/** The content behind each handle (kept off the handle, so callers cannot reach it). */
-const contents = new WeakMap<MemoryDatabases, Map<string, MemoryDatabase>>();
-
-/** A new, empty place for memory databases. */
-export function memoryDatabases(): MemoryDatabases {
-  const map = new Map<string, MemoryDatabase>();
-  const handle: MemoryDatabases = { names: () => [...map.keys()] };
-  contents.set(handle, map);
-  return handle;
-}
-
-/** The databases of replicas opened without `databases`: one per JS realm (page, worker). */
-let realmDatabases: MemoryDatabases | undefined;
+export { memoryDatabases, type MemoryDatabases } from './memory-databases.ts';
 
 /** Options of {@link memoryReplica}. */
 export interface MemoryReplicaOptions {
@@ -100,15 +60,7 @@ export async function memoryReplica(options: MemoryReplicaOptions): Promise<Loca
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: name must be a non-empty string');
   }
-  const databases = options.databases ?? (realmDatabases ??= memoryDatabases());
-  const map = contents.get(databases);
-  if (map === undefined) throw new SyncError(ErrorCode.INVALID_CONFIG, 'memoryReplica: databases must come from memoryDatabases()');
-  let db = map.get(options.name);
-  if (db === undefined) {
-    db = { instanceId: uuidV7(), instanceKey: undefined, records: new Map(), log: [], writeState: undefined, cursors: new Map(), notes: new Map() };
-    map.set(options.name, db);
-  }
-  return new MemoryReplica(options.name, db, options.now ?? Date.now);
+  return new MemoryReplica(options.name, openMemoryDatabase(options.databases, options.name), options.now ?? Date.now);
 }
 
 class MemoryReplica implements LocalStore {
