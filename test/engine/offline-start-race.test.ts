@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSyncServer } from '../../src/server/sync-server.ts';
 import { memoryServerStore } from '../../src/server/stores/memory-server-store.ts';
+import { holdAnswers } from './chaos-race.ts';
 import { connect, memoryTransport, newReplica } from './fixtures.ts';
 
 /**
@@ -23,23 +24,19 @@ describe('offline start race', () => {
     await connect(other.replica, plain).syncOnce();
     const { replica, reopen } = await newReplica();
     await replica.put('notes', 'm', 'mine');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let answered!: () => void;
-    const pullAnswered = new Promise<void>((resolve) => (answered = resolve));
+    // Each pull's snapshot mark recorded, the first answer held on its way back.
     const marks: unknown[] = [];
-    const slowPull = { ...plain, pull: async (request: Parameters<typeof plain.pull>[0]) => {
+    const recording = { ...plain, pull: async (request: Parameters<typeof plain.pull>[0]) => {
       const answer = await plain.pull(request);
       marks.push(answer.snapshotMark);
-      answered();
-      await held;
       return answer;
     } };
-    const pulling = connect(await reopen(), slowPull, { direction: 'pull-only' }).syncOnce();
-    await pullAnswered;
+    const slowPull = holdAnswers(recording, 'pull');
+    const pulling = connect(await reopen(), slowPull.transport, { direction: 'pull-only' }).syncOnce();
+    await slowPull.served;
     await connect(replica, plain, { direction: 'push-only' }).syncOnce();
     expect(await replica.pendingCount()).toBe(0);
-    release();
+    slowPull.release();
     await pulling;
     // The first answer was a snapshot's first page (a mark), asked before the push; it was
     // refused and the snapshot asked again, now past the push.

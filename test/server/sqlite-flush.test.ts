@@ -25,6 +25,30 @@ import { sqliteServerStore } from '../../src/server/stores/sqlite/sqlite-server-
 import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { readAll } from '../../src/testing/server-store-fixture.ts';
 
+/**
+ * Holds the flushes (`FileHandle#datasync`, spied on its prototype, which a handle of
+ * `probe` shows) that `which` picks until `release()`; `started` settles at the first.
+ * Linux names each handle's file in /proc, which is how a caller picks one file.
+ */
+async function holdFlushes(probe: string, which: (handle: FileHandle) => boolean = () => true) {
+  const handle = await open(probe, 'r');
+  const prototype = Object.getPrototypeOf(handle) as FileHandle;
+  await handle.close();
+  const datasync = prototype.datasync;
+  let flushStarted!: () => void;
+  const started = new Promise<void>((resolve) => (flushStarted = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
+    if (which(this)) {
+      flushStarted();
+      await released;
+    }
+    return datasync.call(this);
+  });
+  return { started, release };
+}
+
 let dir: string | undefined;
 let server: SyncServer | undefined;
 afterEach(async () => {
@@ -72,20 +96,8 @@ describe('SQLite store: the flush of a commit', () => {
     const store = sqliteServerStore(path);
     server = createSyncServer({ store });
     await server.handlePush(push(randomUUID(), 'a'));
-    // The store's flushes, held until released: FileHandle's datasync, on its prototype.
-    const probe = await open(`${path}-wal`, 'r');
-    const prototype = Object.getPrototypeOf(probe) as FileHandle;
-    await probe.close();
-    const datasync = prototype.datasync;
-    let flushStarted!: () => void;
-    const started = new Promise<void>((resolve) => (flushStarted = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
-      flushStarted();
-      await released;
-      return datasync.call(this);
-    });
+    // The store's flushes (of the WAL: the only file flushed here), held until released.
+    const { started, release } = await holdFlushes(`${path}-wal`);
     let answered = false;
     const second = server.handlePush(push(randomUUID(), 'b')).then((answer) => ((answered = true), answer));
     await started;
@@ -130,22 +142,8 @@ describe('SQLite store: the flush of a commit', () => {
       return server!.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq })) });
     };
     for (let i = 1; i < CHECKPOINT_AFTER.commits; i++) await next();
-    // The database file's flushes held until released (Linux names each handle's file in /proc).
-    const probe = await open(path, 'r');
-    const prototype = Object.getPrototypeOf(probe) as FileHandle;
-    await probe.close();
-    const datasync = prototype.datasync;
-    let flushStarted!: () => void;
-    const started = new Promise<void>((resolve) => (flushStarted = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
-      if (readlinkSync(`/proc/self/fd/${this.fd}`) === path) {
-        flushStarted();
-        await released;
-      }
-      return datasync.call(this);
-    });
+    // The database file's flushes held until released; the WAL's go on.
+    const { started, release } = await holdFlushes(path, (handle) => readlinkSync(`/proc/self/fd/${handle.fd}`) === path);
     const answered: string[] = [];
     const due = next().then(() => answered.push('checkpointing push'));
     await started;
