@@ -4,9 +4,9 @@
  *
  * 1. Each replica holds what its view of each collective says (`chaos-shape.ts`):
  *    the server's records where it syncs and may write, nothing outside its
- *    collectives, its own writes where it may not read, where it reads but may not
- *    write the server's or its own (merged, `chaos-read-only.ts`, where writes merge),
- *    and nothing left to push.
+ *    collectives, its own writes where it may not read, the server's records or its
+ *    own refused writes where it reads but may not write (the two merged where writes
+ *    merge: `chaos-read-only.ts`), and nothing left to push.
  * 2. The server holds no write twice, none nobody made, none altered, none that failed,
  *    and none its writer may not write (`FORBIDDEN` writes are applied nowhere).
  * 3. Every write it may keep is there unless the policy says it was rightly beaten, and
@@ -31,8 +31,8 @@ import type { LocalStore, RecordEntry } from '../../src/store/types.ts';
 import { identity, key, writeKey, type ModelWrite, type WriteModel } from './chaos-model.ts';
 import { COLLECTIVES } from './chaos-ops.ts';
 import type { ChaosPolicy, ReceiptReading } from './chaos-policies.ts';
-import type { ResolverAnswer } from './chaos-resolver.ts';
 import { readOnlyOutcomes } from './chaos-read-only.ts';
+import type { ResolverAnswer } from './chaos-resolver.ts';
 import type { ChaosServer } from './chaos-server.ts';
 import { viewOf, type ReplicaShape } from './chaos-shape.ts';
 
