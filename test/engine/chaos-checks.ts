@@ -4,7 +4,9 @@
  *
  * 1. Each replica holds what its view of each collective says (`chaos-shape.ts`):
  *    the server's records where it syncs and may write, nothing outside its
- *    collectives, its own writes where it may not read, and nothing left to push.
+ *    collectives, its own writes where it may not read, the server's records or its
+ *    own refused writes where it reads but may not write (the two merged where writes
+ *    merge: `chaos-read-only.ts`), and nothing left to push.
  * 2. The server holds no write twice, none nobody made, none altered, none that failed,
  *    and none its writer may not write (`FORBIDDEN` writes are applied nowhere).
  * 3. Every write it may keep is there unless the policy says it was rightly beaten, and
@@ -29,6 +31,7 @@ import type { LocalStore, RecordEntry } from '../../src/store/types.ts';
 import { identity, key, writeKey, type ModelWrite, type WriteModel } from './chaos-model.ts';
 import { COLLECTIVES } from './chaos-ops.ts';
 import type { ChaosPolicy, ReceiptReading } from './chaos-policies.ts';
+import { readOnlyOutcomes } from './chaos-read-only.ts';
 import type { ResolverAnswer } from './chaos-resolver.ts';
 import type { ChaosServer } from './chaos-server.ts';
 import { viewOf, type ReplicaShape } from './chaos-shape.ts';
@@ -99,9 +102,8 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
       if (w === undefined) return undefined;
       const { madeBy } = state.policy;
       if (madeBy === undefined) return w.state.op === 'put' ? [id, w.state.value, w.hlc] : null;
-      // Writes merge (field-level): its own writes make the record, beside what the server holds where it reads.
-      const mine = state.model.writes.filter((x) => x.replica === replica.index && x.key === w.key);
-      const made = madeBy(viewOf(replica.shape, collective) === 'read-only' ? [...(allowed.get(w.key) ?? []), ...mine] : mine);
+      // Writes merge (field-level): its own writes make the record (where it reads, see `readOnlyOutcomes`).
+      const made = madeBy(state.model.writes.filter((x) => x.replica === replica.index && x.key === w.key));
       return made === null ? null : [id, made.value, made.hlc];
     };
     for (const collective of COLLECTIVES) {
@@ -120,13 +122,23 @@ export async function checkReplicas(state: EndState, serverRows: ReadonlyMap<str
         if (!same(local, wanted)) problems.push(`${says}: holds ${show(local)}, its own writes ${show(wanted)}`);
       }
       if (view === 'read-only') {
-        // Per record: the server's state, or its own latest write (refused) where that still stands.
         const ids = new Set([...local, ...server].map(([id]) => id));
         for (const id of ids) {
           const mine = local.find(([i]) => i === id) ?? null;
           const theirs = server.find(([i]) => i === id) ?? null;
-          const ownLatest = ownHeld(collective, id);
           const asServer = same(mine, theirs);
+          const { madeBy } = state.policy;
+          if (madeBy !== undefined) {
+            // Writes merge: its refused writes merge with the server's, as `readOnlyOutcomes` says.
+            const record = key(collective, id);
+            const outcomes = readOnlyOutcomes(madeBy, allowed.get(record) ?? [], state.model.writes.filter((w) => w.replica === replica.index && w.key === record));
+            const held = outcomes.map((o): Held | null => (o === null ? null : [id, o.value, o.hlc]));
+            if (!held.some((h) => same(mine, h))) problems.push(`${says}: holds ${JSON.stringify(mine)} for ${id}, the server ${JSON.stringify(theirs)}; with its own refused writes it may hold only ${JSON.stringify(held)}`);
+            else if (!asServer) refusedHeld += 1;
+            continue;
+          }
+          // Whole records: the server's state, or its own latest write (refused) where that still stands.
+          const ownLatest = ownHeld(collective, id);
           const asOwn = ownLatest !== undefined && same(mine, ownLatest);
           if (!asServer && !asOwn) problems.push(`${says}: holds ${JSON.stringify(mine)} for ${id}, the server ${JSON.stringify(theirs)}, its own latest write ${JSON.stringify(ownLatest)}`);
           if (!asServer && asOwn) refusedHeld += 1;

@@ -6,7 +6,7 @@
  * field stamps, is what the model makes of every write that may be kept; a replica that
  * syncs the record holds the same (checked as for every policy, against the server);
  * a replica that keeps its own refused writes holds what the model makes of them (with
- * the server's writes where it reads them).
+ * the server's writes where it reads them, as `chaos-read-only.ts` says).
  */
 import type { PatchState, FieldPatch, FieldStamp } from '../../src/protocol/types.ts';
 import { asFieldRecord } from '../../src/protocol/field-merge.ts';

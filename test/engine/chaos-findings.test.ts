@@ -17,7 +17,8 @@ import type { LocalStore, LocalWrite } from '../../src/store/types.ts';
 import { chaosTransport } from '../../src/testing/chaos-transport.ts';
 import { holdAnswers } from './chaos-race.ts';
 import { emptyTotals, runResetScenario } from './chaos-reset-scenario.ts';
-import { connect, memoryTransport, newReplica } from './fixtures.ts';
+import { connect, memoryTransport, newReplica, newServer } from './fixtures.ts';
+import { device, FIELDS } from './field-devices.ts';
 
 async function write(replica: LocalStore, writes: readonly LocalWrite[]): Promise<WriteReceipt> {
   const logged = await replica.write(writes);
@@ -232,5 +233,52 @@ describe('chaos findings', () => {
     expect(await replica.pendingCount()).toBe(0);
     expect((await server.store.readChanges({ after: 0, limit: 10 })).rows.filter((row) => row.id === 'x')).toEqual([]);
     expect(await replica.get('notes', 'x')).toBeUndefined();
+  });
+
+  // Not a bug, but a rule that depends on timing (field-last-write-wins chaos seeds 446,
+  // 500, 1267, 1504, 1575, 1660, 1861; `chaos-read-only.ts` is the check's rule): a
+  // replica that may read a collective but not write it keeps its refused writes, and
+  // pulled states merge with them field by field. A refused delete leaves no tombstone
+  // once acknowledged (as any delete), so it hides nothing of the server's that comes
+  // later; but if the replica wrote the record again before the acknowledgement, the
+  // delete's stamp stays in the record and hides every older field of the server's.
+  describe("a read-only replica's refused delete under field-last-write-wins", () => {
+    async function readerAndWriter() {
+      const { server } = newServer();
+      const writer = await device(server, `writer-${Math.random()}`, 0);
+      const reader = await device(server, `reader-${Math.random()}`, 0);
+      const readOnly = memoryTransport(server, { access: collectiveAccess('reader', { read: ['todos'], write: [] }) });
+      const sync = () => connect(reader.replica, readOnly, FIELDS).syncOnce();
+      await writer.replica.put('todos', 't', { title: 'milk', done: false });
+      await writer.sync.syncOnce();
+      await sync();
+      return { writer, reader, sync };
+    }
+
+    it("acknowledged before its next patch, it is forgotten: the server's fields come back with that patch", async () => {
+      const { writer, reader, sync } = await readerAndWriter();
+      await reader.replica.delete('todos', 't');
+      await sync(); // refused, acknowledged: the tombstone goes
+      expect(await reader.replica.get('todos', 't')).toBeUndefined();
+      await reader.replica.patch('todos', 't', { note: 'mine' });
+      await sync();
+      expect((await reader.replica.get('todos', 't'))?.value).toEqual({ note: 'mine' });
+      await writer.replica.patch('todos', 't', { done: true });
+      await writer.sync.syncOnce();
+      await sync();
+      expect((await reader.replica.get('todos', 't'))?.value).toEqual({ title: 'milk', done: true, note: 'mine' });
+    });
+
+    it('patched before the acknowledgement, it stays: the server fields older than it stay hidden there', async () => {
+      const { writer, reader, sync } = await readerAndWriter();
+      await reader.replica.delete('todos', 't');
+      await reader.replica.patch('todos', 't', { note: 'mine' });
+      await sync(); // both refused: the row is the patch's, not the tombstone, and keeps the delete's stamp
+      await writer.replica.patch('todos', 't', { done: true });
+      await writer.sync.syncOnce();
+      await sync();
+      expect((await reader.replica.get('todos', 't'))?.value).toEqual({ done: true, note: 'mine' });
+      expect((await writer.replica.get('todos', 't'))?.value).toEqual({ title: 'milk', done: true });
+    });
   });
 });

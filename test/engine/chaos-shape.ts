@@ -41,7 +41,8 @@ export interface SeedShape {
 /**
  * What a replica must hold of a collective at the end:
  * - `synced`: exactly the server's records;
- * - `read-only`: the server's records, except where its own latest write there (refused) still stands;
+ * - `read-only`: the server's records, except where its own latest write there (refused) still stands
+ *   (where writes merge, the two merged: `chaos-read-only.ts`);
  * - `own`: its own latest writes (all refused; it reads nothing there);
  * - `outside`: nothing (outside its `collectives`).
  */
