@@ -5,6 +5,7 @@
  * call is timed in the page with performance.now(), test data made before the clock
  * starts.
  */
+import { defineCollections } from '../../src/client/define-collections.ts';
 import { createSyncClient, type SyncClient } from '../../src/client/index.ts';
 import { benchRecords } from '../../tools/records.ts';
 import { longTaskWatch, longTaskWatchEnd } from './long-tasks.ts';
@@ -95,4 +96,33 @@ export async function sdkList(options: { name: string; collective: string }): Pr
   const ms = performance.now() - start;
   const tasks = await longTaskWatchEnd('sdk-list');
   return { ms, count: entries.length, longestTaskMs: tasks.maxMs, longTasks: tasks.count };
+}
+
+/**
+ * `list(collective)` of a client with collections, read on the page straight from
+ * IndexedDB (src/client/page-records.ts): ms, count, main-thread long tasks. The client
+ * is opened on the synced replica `name` and warmed by a one-record query (worker
+ * connected, the page's database connection open) before the clock starts, as the
+ * worker path's client is warm. Its collections come from define-collections.ts, so it
+ * runs the default worker, which ignores the declarations: no index upgrade of the
+ * synced database (the page read needs none).
+ */
+export async function sdkPageList(options: ClientOptions & { collective: string }): Promise<PageTiming> {
+  const client = createSyncClient({
+    name: options.name,
+    url: options.url,
+    token: options.token,
+    collections: defineCollections({ [options.collective]: {} }),
+  });
+  try {
+    await client.collection(options.collective).query({ limit: 1 });
+    longTaskWatch('sdk-page-list', 'start');
+    const start = performance.now();
+    const entries = await client.list(options.collective);
+    const ms = performance.now() - start;
+    const tasks = await longTaskWatchEnd('sdk-page-list');
+    return { ms, count: entries.length, longestTaskMs: tasks.maxMs, longTasks: tasks.count };
+  } finally {
+    await client.close();
+  }
 }

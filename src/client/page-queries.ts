@@ -8,7 +8,7 @@
  * worker's: its indexes and its error messages stay there.
  */
 import type { JsonValue } from '../protocol/types.ts';
-import { VERSION_KEY, type QueryCursor, type QueryPage, type QuerySpec } from '../query/types.ts';
+import { VERSION_KEY, type QueryCursor, type QueryPage, type QuerySpec, type StoredEntry } from '../query/types.ts';
 import { fromRecordRow, type RecordRow } from '../store/schema.ts';
 import type { RecordEntry } from '../store/types.ts';
 import { toRecordEntry } from '../store/write-plans.ts';
@@ -26,31 +26,25 @@ function pageStart(collection: string, query: QuerySpec): string | undefined | n
 }
 
 /** A page of `collection` read on the page, or undefined: ask the worker. Values newer than `version` are left out. */
-export async function pageQuery(records: PageRecords, collection: string, query: QuerySpec, version: number): Promise<QueryPage | undefined> {
+export async function pageQuery(pages: PageRecords, collection: string, query: QuerySpec, version: number): Promise<QueryPage | undefined> {
   const after = typeof query === 'object' && query !== null ? pageStart(collection, query) : null;
   if (after === null) return undefined;
   const { limit } = query;
-  const notNewer = (row: RecordRow): boolean => {
-    const value = row.value;
+  // Values of a newer app-data version are left out, as the worker leaves them out.
+  const take = (row: RecordRow): StoredEntry | undefined => {
+    const value = row.value as JsonValue;
     const written = typeof value === 'object' && value !== null ? (value as { readonly [VERSION_KEY]?: unknown })[VERSION_KEY] : undefined;
-    return typeof written !== 'number' || written <= version;
+    return typeof written !== 'number' || written <= version ? { id: row.id, value } : undefined;
   };
   // One more than the limit tells whether a next page exists.
-  const rows = await records.read(collection, limit === undefined ? Infinity : limit + 1, after, notNewer);
-  if (rows === undefined) return undefined;
-  if (limit !== undefined && rows.length > limit) rows.length = limit;
-  else return { records: rows.map(stored) };
-  return { records: rows.map(stored), next: [collection, 1, (rows[limit - 1] as RecordRow).id] as QueryCursor };
-}
-
-/** A row as a page carries it: id and stored value (a live row always has one). */
-function stored(row: RecordRow): { id: string; value: JsonValue } {
-  return { id: row.id, value: row.value as JsonValue };
+  const records = await pages.read(collection, limit === undefined ? Infinity : limit + 1, take, after);
+  if (records === undefined || limit === undefined || records.length <= limit) return records && { records };
+  records.length = limit;
+  return { records, next: [collection, 1, (records[limit - 1] as StoredEntry).id] as QueryCursor };
 }
 
 /** Every live record of `collective` read on the page, as `list` gives them; undefined: ask the worker. */
 export async function pageList(records: PageRecords, collective: string): Promise<RecordEntry[] | undefined> {
-  const rows = await records.read(collective, Infinity);
   // Through the schema's one row↔record mapping, as the worker's list does.
-  return rows?.map((row) => toRecordEntry(fromRecordRow(row)) as RecordEntry);
+  return records.read(collective, Infinity, (row) => toRecordEntry(fromRecordRow(row)));
 }

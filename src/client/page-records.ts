@@ -27,13 +27,13 @@ export interface PageIndexedDb {
 
 /**
  * Rows per `getAll`. Its answer is deserialised in one main-thread task, so this bounds
- * the task: ~1 MB of 250-byte rows, a few milliseconds. Larger chunks save round trips
+ * the task: ~500 KB of 250-byte rows, a few milliseconds. Larger chunks save round trips
  * to the browser's IndexedDB process; the next chunk is asked before this one is used.
  */
-const CHUNK = 4_000;
+const CHUNK = 2_000;
 
-/** What a read keeps of each live row; all of them by default. */
-export type RowFilter = (row: RecordRow) => boolean;
+/** What a read makes of each live row: what the caller keeps, or undefined to leave it out. */
+export type RowTaker<T> = (row: RecordRow) => T | undefined;
 
 /** The replica's records read on the page; see the file comment. */
 export class PageRecords {
@@ -49,10 +49,11 @@ export class PageRecords {
   }
 
   /**
-   * The live rows of `collective` with ids above `after` that `keep` keeps, in id order,
-   * at most `count`; undefined when the page cannot read (ask the worker).
+   * What `take` makes of the live rows of `collective` with ids above `after`, in id
+   * order, at most `count`; undefined when the page cannot read (ask the worker). Each
+   * chunk is taken as it arrives, so no pass over the whole result makes a long task.
    */
-  async read(collective: string, count: number, after?: string, keep?: RowFilter): Promise<RecordRow[] | undefined> {
+  async read<T>(collective: string, count: number, take: RowTaker<T>, after?: string): Promise<T[] | undefined> {
     const db = await this.#open();
     if (db === undefined) return undefined;
     let records: IDBObjectStore;
@@ -71,7 +72,7 @@ export class PageRecords {
         request.onsuccess = () => resolve(request.result as RecordRow[]);
         request.onerror = () => reject(request.error);
       });
-    const out: RecordRow[] = [];
+    const out: T[] = [];
     let asked = ask(after === undefined ? keys.bound([collective], upper) : keys.bound([collective, after], upper, true));
     for (;;) {
       const rows = await asked;
@@ -81,8 +82,8 @@ export class PageRecords {
       // transaction: asked from the microtask of the last answer, as run-query.ts does).
       if (more) (asked = ask(keys.bound([collective, last.id], upper, true))).catch(() => undefined);
       for (const row of rows) {
-        if (row.deleted || (keep !== undefined && !keep(row))) continue;
-        if (out.push(row) >= count) return out;
+        const taken = row.deleted ? undefined : take(row);
+        if (taken !== undefined && out.push(taken) >= count) return out;
       }
       if (!more) return out;
     }
