@@ -88,13 +88,17 @@ export async function sdkInitialSync(options: { name: string }): Promise<PageTim
 }
 
 /** `list(collective)`: the whole collective into the page; ms, count, main-thread long tasks. */
-export async function sdkList(options: { name: string; collective: string }): Promise<PageTiming> {
-  const client = clientOf(options.name);
-  longTaskWatch('sdk-list', 'start');
+export function sdkList(options: { name: string; collective: string }): Promise<PageTiming> {
+  return timedList(clientOf(options.name), options.collective, 'sdk-list');
+}
+
+/** `client.list(collective)` timed, with the main-thread long tasks meanwhile (watched as `watch`). */
+async function timedList(client: SyncClient, collective: string, watch: string): Promise<PageTiming> {
+  longTaskWatch(watch, 'start');
   const start = performance.now();
-  const entries = await client.list(options.collective);
+  const entries = await client.list(collective);
   const ms = performance.now() - start;
-  const tasks = await longTaskWatchEnd('sdk-list');
+  const tasks = await longTaskWatchEnd(watch);
   return { ms, count: entries.length, longestTaskMs: tasks.maxMs, longTasks: tasks.count };
 }
 
@@ -116,12 +120,7 @@ export async function sdkPageList(options: ClientOptions & { collective: string 
   });
   try {
     await client.collection(options.collective).query({ limit: 1 });
-    longTaskWatch('sdk-page-list', 'start');
-    const start = performance.now();
-    const entries = await client.list(options.collective);
-    const ms = performance.now() - start;
-    const tasks = await longTaskWatchEnd('sdk-page-list');
-    return { ms, count: entries.length, longestTaskMs: tasks.maxMs, longTasks: tasks.count };
+    return await timedList(client, options.collective, 'sdk-page-list');
   } finally {
     await client.close();
   }
