@@ -122,6 +122,33 @@ describe('whole-collection reads on the page', () => {
     expect(await elsewhere.databases()).toEqual([]);
   });
 
+  it('never hold up a version change: the page lets its connection go', async () => {
+    world = tabsWorld();
+    const client = world.open({ collections: collectionsReading(declared, countingIdb(world.indexedDB)) });
+    await client.collection('notes').put('n1', { title: 'x' });
+    expect((await client.collection('notes').query()).records).toHaveLength(1); // the page's connection is open now
+    const version = await new Promise<number>((resolve) => {
+      const request = world.indexedDB.open(world.name);
+      request.onsuccess = () => {
+        resolve(request.result.version);
+        request.result.close();
+      };
+    });
+    let blocked = false;
+    await new Promise<void>((resolve, reject) => {
+      const request = world.indexedDB.open(world.name, version + 1);
+      request.onblocked = () => {
+        blocked = true;
+      };
+      request.onsuccess = () => {
+        request.result.close();
+        resolve();
+      };
+      request.onerror = () => reject(request.error);
+    });
+    expect(blocked).toBe(false);
+  });
+
   it('fail SHUTDOWN once the client is closed', async () => {
     world = tabsWorld();
     const client = world.open({ collections: collectionsReading(declared, countingIdb(world.indexedDB)) });
