@@ -31,7 +31,7 @@ export const TOTAL_BUDGET_BYTES = 25_000;
 export const COLLECTIONS_WORKER_GUARD_BYTES = 29_200;
 /**
  * Client with collections + the full worker, brotli bytes (33,119 B when set; 29,894 B before
- * field-level records; +1,004 B for the client's whole-collection reads on the page).
+ * field-level records; +993 B for the client's whole-collection reads on the page).
  */
 export const COLLECTIONS_TOTAL_GUARD_BYTES = 34_600;
 
