@@ -11,11 +11,11 @@ import { limitDrop, limitPutBatches, limitPutOnePerTx, limitPutOneTx, limitReadA
 import { deviceArrival, deviceLongestTask, deviceStart, deviceStop, deviceWrite } from './latency-device.ts';
 import { replicaApply, replicaPutMany, replicaPutOne } from './replica-probe.ts';
 import { rxdbBulkInsert, rxdbDrop, rxdbInsertOne, rxdbReadAll, rxdbReplicate } from './rxdb-peer.ts';
-import { sdkClose, sdkInitialSync, sdkList, sdkOpen, sdkPutMany, sdkPutOne } from './sdk-calls.ts';
+import { sdkClose, sdkInitialSync, sdkList, sdkOpen, sdkPageList, sdkPutMany, sdkPutOne } from './sdk-calls.ts';
 import { wirePull } from './wire-probe.ts';
 
 const api = {
-  sdkOpen, sdkClose, sdkPutMany, sdkPutOne, sdkInitialSync, sdkList,
+  sdkOpen, sdkClose, sdkPutMany, sdkPutOne, sdkInitialSync, sdkList, sdkPageList,
   limitPutOneTx, limitPutOnePerTx, limitPutBatches, limitReadAll, limitDrop,
   dexieBulkPut, dexiePutOne, dexieBatches, dexieReadAll, dexieDrop,
   rxdbBulkInsert, rxdbInsertOne, rxdbReplicate, rxdbReadAll, rxdbDrop,

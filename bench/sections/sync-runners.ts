@@ -106,6 +106,23 @@ export function sdkRead(b: BenchBrowser, seeded: SeededServer, round: SyncRound,
   };
 }
 
+/**
+ * `list(collective)` of a client with collections on the round's synced replica, read on
+ * the page straight from IndexedDB in chunks (the read path of collections' `list` and
+ * `query({})`); the longest main-thread task is a side figure (target: none over 50 ms).
+ */
+export function sdkPageRead(b: BenchBrowser, seeded: SeededServer, round: SyncRound, label: string): Runner {
+  return {
+    label,
+    async run(): Promise<Sample> {
+      if (round.sdk === undefined) throw new Error('no synced client this round');
+      const r = await b.call('sdkPageList', { name: round.sdk.name, ...serverOf(seeded), collective: seeded.collective });
+      if (r.count !== seeded.count) throw new Error(`page list returned ${r.count} of ${seeded.count}`);
+      return { value: perSecond(r.count, r.ms), side: { mainTask: r.longestTaskMs } };
+    },
+  };
+}
+
 /** Plain `getAll` over the collective's key range, in the page, on the limit's database of this round. */
 export function limitRead(b: BenchBrowser, seeded: SeededServer, round: SyncRound, target?: number): Reference {
   return {

@@ -4,7 +4,7 @@
  * through the client (`CollectionHost`). A query's page crosses from the worker once.
  */
 import { SyncError } from '../protocol/errors.ts';
-import type { QueryPage, WatchMessage, WatchResult, WatchTarget } from '../query/types.ts';
+import type { QueryPage, QuerySpec, WatchMessage, WatchResult, WatchTarget } from '../query/types.ts';
 import type { RecordEntry } from '../store/types.ts';
 import type { WriteReceipt } from '../engine/acks.ts';
 import type { CollectionCalls, SyncWorkerApi } from '../worker-api/sync-worker-api.ts';
@@ -26,6 +26,8 @@ export type CollectionApi = SyncWorkerApi & CollectionCalls;
 export interface CollectionHost {
   /** Calls the worker's `what` with `args` once connected; failures come back as SyncErrors. */
   call<K extends keyof CollectionApi>(what: K, args: Parameters<CollectionApi[K]>): Promise<Awaited<ReturnType<CollectionApi[K]>>>;
+  /** A page of this collection's records: read on the page when it can, else by the worker. */
+  query(query: QuerySpec): Promise<QueryPage>;
   /** Starts a live query; `listener` hears its messages until the returned unsubscribe. */
   watch(target: WatchTarget, listener: (message: WatchMessage) => void): () => void;
 }
@@ -63,7 +65,7 @@ export class CollectionHandle<T, In> implements Collection<T, In> {
   }
 
   async query(query: CollectionQuery<T> = {}): Promise<CollectionPage<T>> {
-    return this.#page(await this.#host.call('query', [this.name, query]));
+    return this.#page(await this.#host.query(query));
   }
 
   count(where?: CollectionWhere<T>): Promise<number> {

@@ -8,10 +8,13 @@
  */
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { CollectionDeclarations, WatchMessage, WatchTarget } from '../query/types.ts';
+import type { RecordEntry } from '../store/types.ts';
 import type { WorkerEvent } from '../worker-api/sync-worker-api.ts';
 import { CollectionHandle, type CollectionApi } from './collection.ts';
 import type { CollectionOf, CollectionsOptions } from './collection-types.ts';
 import { checkDeclaration } from './collection-values.ts';
+import { pageList, pageQuery } from './page-queries.ts';
+import { PageRecords, type PageIndexedDb } from './page-records.ts';
 import { WorkerSyncClient } from './sync-client.ts';
 import type { CollectionsClient, SyncClientOptions } from './types.ts';
 
@@ -49,11 +52,22 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
   /** Each live query of this page: what it watches and who hears it. */
   readonly #watchers = new Map<number, { readonly target: WatchTarget; readonly listener: (message: WatchMessage) => void }>();
   #lastWatch = 0;
+  /** Whole-collection reads straight from IndexedDB (`page-records.ts`). */
+  readonly #records: PageRecords;
 
-  constructor(options: SyncClientOptions, declared: C) {
+  /** `idb`: the IndexedDB the page reads (its own by default; tests give a fake one). */
+  constructor(options: SyncClientOptions, declared: C, idb?: PageIndexedDb) {
     super(options, { collections: declarationsOf(declared) });
     this.#declared = declared;
+    this.#records = new PageRecords(options.name, ...(idb === undefined ? [] : [idb]));
   }
+
+  /** Read on the page when it can (one clone, no long task), else by the worker. */
+  override readonly list = (collective: string): Promise<RecordEntry[]> =>
+    this.#onPage(
+      (records) => (typeof collective === 'string' && collective !== '' ? pageList(records, collective) : undefined),
+      () => this.call('list', [collective]) as Promise<RecordEntry[]>,
+    );
 
   collection<K extends keyof C & string>(name: K): CollectionOf<C[K]> {
     let handle = this.#handles.get(name);
@@ -64,7 +78,12 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
           details: { field: 'collections' },
         });
       }
-      handle = new CollectionHandle(name, options, { call: (what, args) => this.#collectionCall(what, args), watch: (target, listener) => this.#watch(target, listener) });
+      const version = options.version ?? 1;
+      handle = new CollectionHandle(name, options, {
+        call: (what, args) => this.#collectionCall(what, args),
+        query: (query) => this.#onPage((records) => pageQuery(records, name, query, version), () => this.#collectionCall('query', [name, query])),
+        watch: (target, listener) => this.#watch(target, listener),
+      });
       this.#handles.set(name, handle);
     }
     return handle as unknown as CollectionOf<C[K]>;
@@ -72,6 +91,7 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
 
   override close(): Promise<void> {
     this.#watchers.clear();
+    this.#records.close();
     return super.close();
   }
 
@@ -84,6 +104,16 @@ export class CollectionsSyncClient<C extends CollectionsOptions> extends WorkerS
     // live queries went with the old one, so each is asked again (its first answer at once).
     if (event.type === 'reset') for (const [id, { target }] of this.#watchers) this.#startWatch(id, target);
     super.dispatch(event);
+  }
+
+  /**
+   * `read` on the page once the worker is connected (it has made the database and its
+   * stores by then); `worker()` when the page cannot or the read failed (the worker
+   * gives the error, if any, with its code).
+   */
+  async #onPage<T>(read: (records: PageRecords) => Promise<T | undefined> | undefined, worker: () => Promise<T>): Promise<T> {
+    const answer = await this.ready.then(() => read(this.#records)).catch(() => undefined);
+    return answer ?? worker();
   }
 
   async #collectionCall<K extends keyof CollectionApi>(what: K, args: Parameters<CollectionApi[K]>): Promise<Awaited<ReturnType<CollectionApi[K]>>> {

@@ -10,6 +10,7 @@ import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { JsonValue, SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
 import type { PatchInput, RecordExplanation } from '../../../src/store/field-seam.ts';
 import type { PendingWrite } from '../../../src/store/outbox-view.ts';
+import type { QueryCursor, QuerySpec } from '../../../src/query/types.ts';
 import type { RecordEntry, RecordInput } from '../../../src/store/types.ts';
 import type { LoseConnectionHow } from './lost-connection-api.ts';
 
@@ -29,6 +30,8 @@ export interface PageClientOptions {
   readonly losableWorker?: boolean;
   /** The client's `persist` option. */
   readonly persist?: boolean;
+  /** Declare these collections (no indexes): a client with collections and pulsesync's collections worker. */
+  readonly collections?: readonly string[];
 }
 
 /** How an initial sync started with `beginInitialSync` is doing. */
@@ -88,6 +91,12 @@ export interface PulsePageApi {
   /** The names of this origin's IndexedDB databases (`indexedDB.databases()`). */
   databases(): Promise<string[]>;
   list(name: string, collective: string): Promise<RecordEntry[]>;
+  /** `collection(collection).query(query)` of a client opened with `collections`: the ids of the page and its `next`. */
+  query(name: string, collection: string, query: QuerySpec): Promise<{ ids: string[]; next?: QueryCursor }>;
+  /** Starts counting this page's own `indexedDB.open` calls (the workers' are not the page's). */
+  countDatabaseOpens(): void;
+  /** This page's `indexedDB.open` calls since `countDatabaseOpens`. */
+  databaseOpens(): number;
   /** Counts `collective`; with `expected`, checks for ids `r0000000 … r{expected-1}`. */
   census(name: string, collective: string, expected?: number): Promise<Census>;
   start(name: string): Promise<void>;

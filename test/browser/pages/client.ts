@@ -3,7 +3,8 @@
  * one client per replica name, each recording its events for the Node test to read.
  */
 import { createSyncClient, type SyncClient } from '../../../src/client/index.ts';
-import { startFullWorker } from '../../../src/client/with-collections-worker.ts';
+import { defineCollections, startFullWorker } from '../../../src/client/with-collections-worker.ts';
+import type { CollectionsClient } from '../../../src/client/types.ts';
 import { SyncError } from '../../../src/protocol/errors.ts';
 import type { SyncErrorData } from '../../../src/protocol/errors.ts';
 import type { SyncProgress, SyncStatus } from '../../../src/protocol/types.ts';
@@ -66,6 +67,7 @@ function recordId(i: number): string {
   return `r${String(i).padStart(7, '0')}`;
 }
 
+let databaseOpens = 0;
 let longTaskObserver: PerformanceObserver | undefined;
 let longTaskEntries: PerformanceEntry[] = [];
 
@@ -88,6 +90,7 @@ const api: PulsePageApi = {
       ...(options.persist === undefined ? {} : { persist: options.persist }),
       ...(options.config === undefined ? {} : { config: options.config }),
       ...(worker === undefined ? {} : { worker }),
+      ...(options.collections === undefined ? {} : { collections: defineCollections(Object.fromEntries(options.collections.map((c) => [c, {}]))) }),
     });
     const entry: Opened = { client, worker, log: emptyLog() };
     client.on('status', (status) => entry.log.status.push(status));
@@ -117,6 +120,20 @@ const api: PulsePageApi = {
   instanceId: (name) => call(name, (c) => c.instanceId()),
   databases: async () => (await indexedDB.databases()).flatMap((d) => (d.name === undefined ? [] : [d.name])),
   list: (name, collective) => call(name, (c) => c.list(collective)),
+  async query(name, collection, query) {
+    const page = await call(name, (c) => (c as CollectionsClient).collection(collection).query(query));
+    const ids = page.records.map((r) => r.id);
+    return page.next === undefined ? { ids } : { ids, next: page.next };
+  },
+  countDatabaseOpens() {
+    const open = IDBFactory.prototype.open;
+    databaseOpens = 0;
+    IDBFactory.prototype.open = function (this: IDBFactory, ...args: Parameters<IDBFactory['open']>) {
+      databaseOpens++;
+      return open.apply(this, args);
+    };
+  },
+  databaseOpens: () => databaseOpens,
   async census(name, collective, expected) {
     const records = await call(name, (c) => c.list(collective));
     const ids = new Set(records.map((r) => r.id));
