@@ -249,10 +249,7 @@ export class IdbReplica implements LocalStore {
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
       // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts);
       // a live row a snapshot dropped is a delete.
-      const events = [
-        ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
-        ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
-      ];
+      const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...(result.dropped ?? [])];
       if (events.length > 0) this.#listeners.emit('change', { source: 'remote', changes: events });
       return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });
