@@ -67,7 +67,8 @@ export function applyFeedBatch(
       const stale = staleTest(begun);
       let gen: string | undefined;
       await walk(conn, records, (rows) => rows.some(stale) && (gen = uuidV7()));
-      snapshot = { ...begun, cause: kept?.cause, gen };
+      // A reset's cause stays; the rest is this snapshot's.
+      snapshot = { ...kept, ...begun, gen };
       meta.put(snapshot, MetaKey.snapshot);
     }
     const seen = snapshot?.gen;
@@ -75,7 +76,7 @@ export function applyFeedBatch(
     meta.put(plan.state, MetaKey.writeState);
     cursors.put(cursor.to, key);
     if (cursor.mark !== undefined) cursors.put(cursor.mark, cursorKey.mark(cursor.peer));
-    if (snapshot === undefined || !cursor.last) return plan;
+    if (!snapshot || !cursor.last) return plan;
     meta.delete(MetaKey.snapshot);
     const stale = staleTest(snapshot);
     // One walk tells what goes (its keys, not its rows), holding no more than a batch of
@@ -87,16 +88,14 @@ export function applyFeedBatch(
     const gone: [string, string][] = [];
     const dropped: ChangeEvent['changes'][number][] = [];
     // No `gen`: nothing it may drop.
-    if (seen !== undefined) {
+    if (seen) {
       await walk(conn, records, (rows) => {
         for (const row of rows) {
-          if (row.seen === seen || !stale(row)) {
-            if (held.length <= BATCH) held.push(row);
-            continue;
-          }
-          gone.push([row.collective, row.id]);
-          // A live row dropped is a delete to the app.
-          if (!row.deleted) dropped.push({ collective: row.collective, id: row.id, op: 'delete' });
+          if (row.seen !== seen && stale(row)) {
+            gone.push([row.collective, row.id]);
+            // A live row dropped is a delete to the app.
+            if (!row.deleted) dropped.push({ collective: row.collective, id: row.id, op: 'delete' });
+          } else if (held.length <= BATCH) held.push(row);
         }
       });
     }

@@ -83,7 +83,6 @@ export function staleTest(snapshot: PullSnapshot): (record: RecordKey & { readon
 
 /** `changes` without the rows of `self` for records with a pending change in `entries` (see the file comment). */
 export function withoutOwnRowsOfPending(changes: readonly PulledChange[], entries: readonly LogEntry[], self: InstanceId): readonly PulledChange[] {
-  if (!changes.some((c) => c.source === self)) return changes;
   const pending = pendingByRecord(entries);
   return changes.filter((c) => c.source !== self || !pending.has(recordKey(c.collective, c.id)));
 }
