@@ -82,29 +82,28 @@ export function applyFeedBatch(
     // One walk tells what goes (its keys, not its rows), holding no more than a batch of
     // the rows that stay: when no more stay, the store is cleared and they are written
     // back. WebKit's in-memory IndexedDB (its automation, private browsing) deletes a row
-    // in a time that grows with the store's indexes: 20,000 deletes did not finish in 45 s,
-    // nor are key ranges faster; a clear is.
+    // in a time that grows with the store's indexes: in a 20,000-row store with the
+    // demo's two, 20,000 deletes did not finish in 45 s, 2,000 in four key ranges took
+    // 47 s; this walk and clear took 0.2 s.
     const held: RecordRow[] = [];
-    const gone: [string, string][] = [];
     const dropped: ChangeEvent['changes'][number][] = [];
     // No `gen`: nothing it may drop.
     if (seen) {
       await walk(conn, records, (rows) => {
         for (const row of rows) {
-          if (row.seen !== seen && stale(row)) {
-            gone.push([row.collective, row.id]);
-            // A live row dropped is a delete to the app.
-            if (!row.deleted) dropped.push({ collective: row.collective, id: row.id, op: 'delete' });
-          } else if (held.length <= BATCH) held.push(row);
+          // A row dropped is a delete to the app (a tombstone too, as a pulled delete of one is).
+          if (row.seen !== seen && stale(row)) dropped.push({ collective: row.collective, id: row.id, op: 'delete' });
+          else if (held.length <= BATCH) held.push(row);
         }
       });
     }
-    if (held.length > BATCH) for (const key of gone) records.delete(key);
-    else if (gone.length > 0) {
+    if (held.length > BATCH) for (const key of dropped) records.delete([key.collective, key.id]);
+    else if (dropped[0]) {
+      // Some go, and few enough stay to hold.
       records.clear();
       for (const row of held) records.put(row);
     }
-    return { ...plan, dropped, reset: snapshot.cause && { cause: snapshot.cause, dropped: gone.length } };
+    return { ...plan, dropped, reset: snapshot.cause && { cause: snapshot.cause, dropped: dropped.length } };
   }, 'relaxed');
 }
 

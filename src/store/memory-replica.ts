@@ -238,7 +238,8 @@ class MemoryReplica implements LocalStore {
           if (!seen || seen.has(record) || !stale(record)) continue;
           db.records.delete(key);
           dropped++;
-          if (record.op === 'put') events.push({ collective: record.collective, id: record.id, op: 'delete' });
+          // A delete to the app, a tombstone too (as the IndexedDB replica tells it).
+          events.push({ collective: record.collective, id: record.id, op: 'delete' });
         }
         db.snapshot = undefined;
         if (snapshot.cause !== undefined) reset = { cause: snapshot.cause, dropped };
