@@ -51,16 +51,13 @@ import { pendingByRecord } from './change-log.ts';
 import type { LogEntry } from './schema.ts';
 import type { CursorAdvance, SnapshotCause } from './types.ts';
 
-/** A snapshot under way, kept in `meta`: why (a reset's cause), what its first page fixed, and how far its end went. */
+/** A snapshot under way, kept in `meta`: why (a reset's cause), and what its first page fixed. */
 export interface PullSnapshot extends Pick<CursorAdvance, 'keep' | 'collectives'> {
   readonly cause?: SnapshotCause | undefined;
   /** Set when the first page landed with a mark and found candidates to drop: the stamp of rows written since. */
   readonly gen?: string | undefined;
   /** The replica's clock at the first page: rows written locally since have a later hlc. */
   readonly since?: Hlc | undefined;
-  /** The IndexedDB replica's end under way: the key of the last row it judged, and how many it dropped. */
-  readonly after?: readonly [string, string] | undefined;
-  readonly dropped?: number | undefined;
 }
 
 /** The snapshot a pull from 0 with a mark begins, before its first page: what it spares (pending writes in `entries`, refusals it keeps), where, and `since`. */
