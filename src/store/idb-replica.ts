@@ -248,11 +248,8 @@ export class IdbReplica implements LocalStore {
           ? await applyServerStates(this.#conn, changes, options.policy, clock)
           : await applyFeedBatch(this.#conn, changes, options.policy, options.cursor, clock);
       // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts);
-      // a live row a snapshot dropped is a delete.
-      const events = [
-        ...result.written.filter((c) => c.source !== this.instanceId).map(eventChange),
-        ...(result.dropped ?? []).filter((row) => !row.deleted).map((row) => ({ collective: row.collective, id: row.id, op: 'delete' as const })),
-      ];
+      // a row a snapshot dropped is a delete.
+      const events = [...result.written.filter((c) => c.source !== this.instanceId).map(eventChange), ...(result.dropped ?? [])];
       if (events.length > 0) this.#listeners.emit('change', { source: 'remote', changes: events });
       return { applied: result.written.length, conflicts: result.conflicts, reset: result.reset };
     });

@@ -6,7 +6,7 @@
 import { ErrorCode, SyncError } from '../protocol/errors.ts';
 import type { InstanceId } from '../protocol/types.ts';
 import type { LogEntry, ReplicaRecord, StoredInstanceKey, WriteState } from './schema.ts';
-import type { SnapshotCause } from './types.ts';
+import type { PullSnapshot } from './pull-snapshot.ts';
 import { uuidV7 } from './uuid-v7.ts';
 
 /** One database's content: what the IndexedDB replica keeps in its four object stores. */
@@ -21,10 +21,10 @@ export interface MemoryDatabase {
   /** By `cursorKey.pull(peer)` / `cursorKey.push(peer)`. */
   readonly cursors: Map<string, number>;
   /**
-   * A pull snapshot under way (see `pull-snapshot.ts`): a reset's cause, and its
-   * candidates as held when it began (a record object replaced since was written since).
+   * A pull snapshot under way (see `pull-snapshot.ts`), with the record objects its
+   * pages wrote when it has candidates (weakly: one replaced since is no longer held).
    */
-  snapshot?: { readonly cause?: SnapshotCause | undefined; readonly candidates: ReplicaRecord[] } | undefined;
+  snapshot?: (PullSnapshot & { readonly seen?: WeakSet<ReplicaRecord> | undefined }) | undefined;
   /** Notes by key (see `replica-notes.ts`). */
   readonly notes: Map<string, unknown>;
 }

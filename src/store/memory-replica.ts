@@ -17,7 +17,7 @@ import { ackedDeletes } from './acked-tombstones.ts';
 import { appendSyncChanges, trimEntry } from './change-log.ts';
 import { EventEmitter } from '../events/event-emitter.ts';
 import { closedError } from './idb-errors.ts';
-import { snapshotCandidates, withoutOwnRowsOfPending } from './pull-snapshot.ts';
+import { beginSnapshot, staleTest, withoutOwnRowsOfPending } from './pull-snapshot.ts';
 import { identityOf, keyToKeep, renumberLog } from './replica-identity.ts';
 import { cursorKey, type LoggedChange } from './schema.ts';
 import type {
@@ -210,10 +210,18 @@ class MemoryReplica implements LocalStore {
         ? fields.planServerStates({ changes: fed, policy, ...met })
         : fields.planFeedBatch({ changes: fed, policy, cursor, storedCursor: db.cursors.get(cursorKey.pull(cursor.peer)), storedAcked: db.cursors.get(cursorKey.push(cursor.peer)), ...met });
     if (cursor?.from === 0 && cursor.mark !== undefined) {
-      db.snapshot = { cause: db.snapshot?.cause, candidates: snapshotCandidates([...db.records.values()], db.log, cursor) };
+      const begun = beginSnapshot(cursor, db.log, db.writeState?.hlc);
+      const stale = staleTest(begun);
+      // As the IndexedDB replica does: no list of what it held, only the records its pages write.
+      let some = false;
+      for (const record of db.records.values()) if ((some = stale(record))) break;
+      db.snapshot = { ...begun, cause: db.snapshot?.cause, seen: some ? new WeakSet() : undefined };
     }
     // A pulled change is a record as the replica holds it; `incoming` is this replica's own copy.
-    for (const change of plan.written) db.records.set(recordKey(change.collective, change.id), change);
+    for (const change of plan.written) {
+      db.records.set(recordKey(change.collective, change.id), change);
+      db.snapshot?.seen?.add(change);
+    }
     if (plan.state !== undefined) db.writeState = plan.state;
     // Rows of its own (in a snapshot's pages) are no news to the app (see pull-snapshot.ts).
     const events = plan.written.filter((c) => c.source !== db.instanceId).map(eventChange);
@@ -223,13 +231,18 @@ class MemoryReplica implements LocalStore {
       if (cursor.mark !== undefined) db.cursors.set(cursorKey.mark(cursor.peer), cursor.mark);
       const snapshot = db.snapshot;
       if (snapshot !== undefined && cursor.last === true) {
-        const stale = snapshot.candidates.filter((record) => db.records.get(recordKey(record.collective, record.id)) === record);
-        for (const record of stale) {
-          db.records.delete(recordKey(record.collective, record.id));
-          if (record.op === 'put') events.push({ collective: record.collective, id: record.id, op: 'delete' });
+        const { seen } = snapshot;
+        const stale = staleTest(snapshot);
+        let dropped = 0;
+        for (const [key, record] of db.records) {
+          if (!seen || seen.has(record) || !stale(record)) continue;
+          db.records.delete(key);
+          dropped++;
+          // A delete to the app, a tombstone too (as the IndexedDB replica tells it).
+          events.push({ collective: record.collective, id: record.id, op: 'delete' });
         }
         db.snapshot = undefined;
-        if (snapshot.cause !== undefined) reset = { cause: snapshot.cause, dropped: stale.length };
+        if (snapshot.cause !== undefined) reset = { cause: snapshot.cause, dropped };
       }
     }
     if (events.length > 0) this.#listeners.emit('change', { source: 'remote', changes: structuredClone(events) });
@@ -284,7 +297,7 @@ class MemoryReplica implements LocalStore {
     const db = this.#db;
     db.cursors.delete(cursorKey.pull(peer));
     db.cursors.delete(cursorKey.mark(peer));
-    db.snapshot = { cause, candidates: [] };
+    db.snapshot = { cause };
   }
 
   // ---- lifecycle ----

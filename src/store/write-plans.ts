@@ -114,6 +114,13 @@ export function planFeedBatch(input: {
   // log entry, the server-wins base and last-write-wins clock that would have kept it),
   // and the server never sends the replica its own write back. An acknowledgement read
   // before the pull was asked came after the push was stored, so that answer has it.
+  // The re-asks this makes (`pullBatches` in `engine/pull.ts`) have no count, and need
+  // none: one manager runs its pushes and pulls one at a time (its RunQueue), and
+  // re-reads both cursors before asking again, so each refusal means another manager on
+  // this database (a second leader, past its term) committed in between: an
+  // acknowledgement or a batch, progress of the replica either way, and at most one per
+  // request of that manager, which is bounded. The run ends once that manager stops
+  // committing between its read and its apply, or this one is stopped (`checkpoint`).
   const acked = input.storedAcked ?? 0;
   if (current !== cursor.from || (cursor.acked ?? acked) !== acked) {
     throw new SyncError(
