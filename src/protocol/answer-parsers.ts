@@ -122,13 +122,16 @@ const pulledChangeFields = object<PulledChangeFields>(
       hlc: is(hlcRule),
       source: is(uuidRule),
       version: positiveCount,
+      // The clock of this replica's own write the change overruled unseen: one clock,
+      // only ever sent to the replica it names (`PulledChange.over`).
+      over: is(hlcRule),
       // Stamps come only to a replica that asks for them (`PullRequest.fields`, under
       // field-last-write-wins). As far as this parser looks, each is a JSON value: those
       // replicas check each whole (`stamp-parser.ts`) before they merge with it. The
       // prebuilt default worker never asks, and parses none (see FIELDS_BUILT).
       ...((FIELDS_BUILT && { fields: list(is(jsonValueRule) as Field<unknown> as Field<FieldStamp>, MAX_RECORD_FIELDS) }) as { fields: Field<readonly FieldStamp[] | undefined> }),
     },
-    FIELDS_BUILT ? ['value', 'fields'] : ['value'],
+    FIELDS_BUILT ? ['value', 'over', 'fields'] : ['value', 'over'],
     true,
   );
 

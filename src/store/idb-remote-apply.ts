@@ -45,7 +45,18 @@ export function applyFeedBatch(
     ]);
     const fed = withoutOwnRowsOfPending(changes, entries, conn.instanceId);
     const fields = fieldsIn(conn.settings);
-    const met = fields && (await fields.meet(conn, tx, fed));
+    // The records a change marks as this replica's lost write (`over`, rare) are read to
+    // see whether it still holds that write; with field-level records, every one is.
+    const met = fields
+      ? await fields.meet(conn, tx, fed)
+      : {
+          held: await Promise.all(
+            fed.map(async (c) => {
+              const row = c.over && ((await requestResult(records.get([c.collective, c.id]))) as RecordRow | undefined);
+              return row ? fromRecordRow(row) : undefined;
+            }),
+          ),
+        };
     const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes: fed, policy, cursor, storedCursor: stored, storedAcked, state, entries, clock, ...met });
     const allRows = () => requestResult(records.getAll()) as Promise<RecordRow[]>;
     let snapshot = kept;

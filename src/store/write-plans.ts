@@ -105,6 +105,8 @@ export function planFeedBatch(input: {
   readonly state: WriteState | undefined;
   readonly entries: readonly LogEntry[];
   readonly clock: ClockBound;
+  /** The stored record of each change that carries an `over` mark (`held[i]` of `changes[i]`; others may be absent). */
+  readonly held?: readonly (ReplicaRecord | undefined)[] | undefined;
 }): RemotePlan & { readonly state: WriteState } {
   const { changes, policy, cursor, entries } = input;
   const current = input.storedCursor ?? 0;
@@ -131,17 +133,23 @@ export function planFeedBatch(input: {
   const conflicts: LocalConflict[] = [];
   const base = input.state ?? INITIAL_WRITE_STATE;
   let maxHlc = base.hlc;
-  for (const change of changes) {
+  changes.forEach((change, i) => {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
-    if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
+    if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) return;
     const local = pending?.get(recordKey(change.collective, change.id));
+    const held = input.held?.[i];
     if (local !== undefined) {
       const winner = local.hlc > change.hlc ? 'local' : 'remote';
       conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner });
-      if (winner === 'local') continue;
+      if (winner === 'local') return;
+    } else if (change.over === held?.hlc && held !== undefined) {
+      // A pushed write of this replica, still held, that the change overruled unseen (its
+      // mark names this replica's write: see `PulledChange.over`). Once: the change
+      // replaces it now, so the mark matches nothing on a later pull of the same row.
+      conflicts.push({ collective: change.collective, id: change.id, local: held, remote: change, winner: 'remote', pushed: true });
     }
     written.push(change);
-  }
+  });
   return { written, conflicts, state: { seq: base.seq, hlc: maxHlc, basis: cursor.to } };
 }
 
