@@ -134,8 +134,7 @@ function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
  * not acknowledged, so the change stays pending and is sent again.
  */
 function assertAboutLocal(conflict: ServerConflict, local: PushedChange): void {
-  const about = [conflict, ...(conflict.server === null ? [] : [conflict.server])];
-  if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
+  if ([conflict, conflict.server ?? conflict].every((c) => c.collective === local.collective && c.id === local.id)) return;
   throw new SyncError(
     ErrorCode.INVALID_RESPONSE,
     `The server's conflict for ${local.collective}/${local.id} (seq ${local.seq}) is about another record: ignored, the change is sent again`,
@@ -162,7 +161,7 @@ export async function settleServerConflict(
   options: { readonly supersededLocally?: boolean } = {},
 ): Promise<void> {
   // Only a field-level change is a patch, and it does not come here.
-  const localState = stateOf(local as SyncChange);
+  const localState = recordState(local as SyncChange);
   const report = (outcome: ConflictInfo['outcome'], reason: string): void =>
     ctx.onConflict({
       collective: conflict.collective,
@@ -220,12 +219,12 @@ function chose(outcome: ConflictInfo['outcome']): string {
  */
 export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConflict): Promise<ConflictInfo> {
   if (FIELDS_BUILT && conflict.report !== undefined) return conflict.report;
-  const localState = stateOf(conflict.local);
+  const localState = recordState(conflict.local);
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.remote);
   if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
   const policyReason =
     conflict.winner === 'remote'
-      ? `the server's change (${conflict.remote.hlc}) is later than the ${conflict.pushed ? 'pushed one it had not seen' : 'pending one'} (${conflict.local.hlc}); last-write-wins kept the server's`
+      ? `the server's change (${conflict.remote.hlc}) is later than the ${conflict.pushed ? 'pushed' : 'pending'} one (${conflict.local.hlc}); last-write-wins kept the server's`
       : `the pending change (${conflict.local.hlc}) is later than the server's (${conflict.remote.hlc}); last-write-wins kept it, to push`;
   return {
     collective: conflict.collective,
