@@ -146,6 +146,9 @@ export type PulledChange = RecordKey &
      * then takes no longer carries that clock. Sent only to the replica it names (in a
      * pull, and in a push's `conflicts`), so the default worker parses one clock, not a
      * list. The server keeps every such mark of the record (see `ServerRecordWrite.over`).
+     * (A client from before this field refuses a pulled change that carries one, as it
+     * refuses any unknown field of a pulled change: only a replica that lost such a
+     * conflict is ever sent one.)
      */
     readonly over?: Hlc;
   };
