@@ -172,7 +172,8 @@ export async function applyPush(
  *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
  * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
  * - last-write-wins: a change older than the server's record is reported in
- *   `conflicts` only (dealt with: the server's record stands).
+ *   `conflicts` only (dealt with: the server's record stands); one written over a
+ *   state its writer had not seen marks that state's write (`overruled-writes.ts`).
  * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
  *   with up to the change before, and acknowledged that far.
  * Nothing is written before `admit` returns, so a push it refuses leaves `tx` as it found it.
