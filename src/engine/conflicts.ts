@@ -1,7 +1,8 @@
 /**
  * Settling conflicts: a local change met a newer state on the server (told by a push's
- * `conflicts`), or a pulled change met a local change not yet pushed (told by
- * `applyRemote`'s `conflicts`, last-write-wins). The policy decides by default; a
+ * `conflicts`), or a pulled change met a local change not yet pushed, or overruled one
+ * pushed that its writer had not seen (told by `applyRemote`'s `conflicts`,
+ * last-write-wins). The policy decides by default; a
  * custom resolver may keep either side or merge, and whatever it picks is written as a
  * new local change when the replica does not already hold it, so it wins everywhere.
  *
@@ -133,8 +134,7 @@ function leaveToPull(ctx: SyncContext, conflict: ServerConflict): boolean {
  * not acknowledged, so the change stays pending and is sent again.
  */
 function assertAboutLocal(conflict: ServerConflict, local: PushedChange): void {
-  const about = [conflict, ...(conflict.server === null ? [] : [conflict.server])];
-  if (about.every((c) => c.collective === local.collective && c.id === local.id)) return;
+  if ([conflict, conflict.server ?? conflict].every((c) => c.collective === local.collective && c.id === local.id)) return;
   throw new SyncError(
     ErrorCode.INVALID_RESPONSE,
     `The server's conflict for ${local.collective}/${local.id} (seq ${local.seq}) is about another record: ignored, the change is sent again`,
@@ -161,7 +161,7 @@ export async function settleServerConflict(
   options: { readonly supersededLocally?: boolean } = {},
 ): Promise<void> {
   // Only a field-level change is a patch, and it does not come here.
-  const localState = stateOf(local as SyncChange);
+  const localState = recordState(local as SyncChange);
   const report = (outcome: ConflictInfo['outcome'], reason: string): void =>
     ctx.onConflict({
       collective: conflict.collective,
@@ -212,17 +212,19 @@ function chose(outcome: ConflictInfo['outcome']): string {
 }
 
 /**
- * A pulled change met a pending local change; the store already kept the later one.
- * Under `field-last-write-wins` the store merged, and names the fields this replica lost.
+ * A pulled change met a pending local change, or overruled a pushed one it had not seen
+ * (`pushed`: the server said so, see `PulledChange.over`); the store already kept the
+ * later one. Under `field-last-write-wins` the store merged, and names the fields this
+ * replica lost.
  */
 export async function settleLocalConflict(ctx: SyncContext, conflict: LocalConflict): Promise<ConflictInfo> {
   if (FIELDS_BUILT && conflict.report !== undefined) return conflict.report;
-  const localState = stateOf(conflict.local);
+  const localState = recordState(conflict.local);
   const resolved = askResolver(ctx, conflict.collective, conflict.id, localState, conflict.remote);
   if (resolved !== undefined) await writeIfDifferent(ctx, conflict.collective, conflict.id, resolved.state);
   const policyReason =
     conflict.winner === 'remote'
-      ? `the server's change (${conflict.remote.hlc}) is later than the pending one (${conflict.local.hlc}); last-write-wins kept the server's`
+      ? `the server's change (${conflict.remote.hlc}) is later than the ${conflict.pushed ? 'pushed' : 'pending'} one (${conflict.local.hlc}); last-write-wins kept the server's`
       : `the pending change (${conflict.local.hlc}) is later than the server's (${conflict.remote.hlc}); last-write-wins kept it, to push`;
   return {
     collective: conflict.collective,

@@ -77,6 +77,7 @@ const count = is(countRule);
 export const positiveCount = is(positiveCountRule);
 const collective = is(collectiveRule);
 const recordId = is(recordIdRule);
+const hlc = is(hlcRule);
 
 /** The parser of a list of at most `max` items, each parsed by `item`. */
 export function list<T>(item: Field<T>, max: number): Field<T[]> {
@@ -119,16 +120,19 @@ const pulledChangeFields = object<PulledChangeFields>(
       id: recordId,
       op: is(opRule),
       value: is(jsonValueRule),
-      hlc: is(hlcRule),
+      hlc,
       source: is(uuidRule),
       version: positiveCount,
+      // The clock of this replica's own write the change overruled unseen: one clock,
+      // only ever sent to the replica it names (`PulledChange.over`).
+      over: hlc,
       // Stamps come only to a replica that asks for them (`PullRequest.fields`, under
       // field-last-write-wins). As far as this parser looks, each is a JSON value: those
       // replicas check each whole (`stamp-parser.ts`) before they merge with it. The
       // prebuilt default worker never asks, and parses none (see FIELDS_BUILT).
       ...((FIELDS_BUILT && { fields: list(is(jsonValueRule) as Field<unknown> as Field<FieldStamp>, MAX_RECORD_FIELDS) }) as { fields: Field<readonly FieldStamp[] | undefined> }),
     },
-    FIELDS_BUILT ? ['value', 'fields'] : ['value'],
+    FIELDS_BUILT ? ['value', 'over', 'fields'] : ['value', 'over'],
     true,
   );
 

@@ -138,6 +138,19 @@ export type PulledChange = RecordKey &
      * record as its value, as any other.
      */
     readonly fields?: readonly FieldStamp[];
+    /**
+     * Under `last-write-wins`, on a record written whole: the clock of the puller's own
+     * pushed write that this state (or one before it) overruled without having seen it
+     * (its writer's base version was below that write's). The replica that still holds
+     * that write lost a conflict, and reports it once (`conflict` event): the state it
+     * then takes no longer carries that clock. Sent only to the replica it names (in a
+     * pull, and in a push's `conflicts`), so the default worker parses one clock, not a
+     * list. The server keeps every such mark of the record (see `ServerRecordWrite.over`).
+     * (A client from before this field refuses a pulled change that carries one, as it
+     * refuses any unknown field of a pulled change: only a replica that lost such a
+     * conflict is ever sent one.)
+     */
+    readonly over?: Hlc;
   };
 
 /**

@@ -5,15 +5,16 @@
  * (a batch re-sent after a lost response is acknowledged, not applied again).
  */
 import { recordState } from '../protocol/record-state.ts';
-import type { PulledChange, PushedChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
+import type { InstanceId, PulledChange, PushedChange, PushRequest, PushResponse, RejectedChange, ServerConflict, SyncChange } from '../protocol/types.ts';
 import { compareWrites } from '../protocol/write-order.ts';
 import { fieldVerdict, settleFieldChange } from './field-push.ts';
 import { isFullAccess, type Access } from './access.ts';
 import { rememberAnswers, replayAnswers, type KeptAnswer } from './instance-answers.ts';
+import { markFor, overruledBy, withMarks } from './overruled-writes.ts';
 import { clockTooFarAhead, type PushBounds } from './push-bounds.ts';
 import { isStorableText } from './storable-text.ts';
 import { StoredPut } from './stored-json.ts';
-import { feedRowBytes, fieldsJsonBytes, utf8Bytes } from './stores/change-page.ts';
+import { feedRowBytes, fieldsJsonBytes, overJsonBytes, utf8Bytes } from './stores/change-page.ts';
 import { readsAhead } from './stores/read-ahead.ts';
 import { turnBudget, type TurnBudget } from './turn-budget.ts';
 import { recordKey, type InstanceRecord, type ServerRecord, type ServerRecordWrite, type ServerStore, type ServerStoreTransaction } from './types.ts';
@@ -37,17 +38,18 @@ export interface Admission {
  * a store (perhaps not ours) may hand back rows with more fields, and clients refuse
  * a pulled change with unknown ones.
  */
-export function toPulledChange(row: ServerRecord, withFields: boolean): PulledChange {
+export function toPulledChange(row: ServerRecord, withFields: boolean, puller?: InstanceId): PulledChange {
   // A stored value stays text, to be spliced into the answer (see `stored-json.ts`); it has the fields of a change, no more.
   if (row instanceof StoredPut) return row;
-  const change: PulledChange = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row) };
+  const over = markFor(row, puller);
+  const change: PulledChange = { collective: row.collective, id: row.id, hlc: row.hlc, source: row.source, version: row.version, ...recordState(row), ...(over === undefined ? {} : { over }) };
   // Stamps only to a replica that keeps them (see `PulledChange.fields`).
   return !withFields || row.fields === undefined ? change : { ...change, fields: row.fields };
 }
 
-/** The row a change writes: without its `seq` and `baseVersion`. */
-function toWrite(change: SyncChange): ServerRecordWrite {
-  return { collective: change.collective, id: change.id, hlc: change.hlc, source: change.source, ...recordState(change) };
+/** The row a change writes over `replaced`: without its `seq` and `baseVersion`, with the writes it overruled unseen. */
+function toWrite(change: SyncChange, replaced: ServerRecord | undefined): ServerRecordWrite {
+  return withMarks({ collective: change.collective, id: change.id, hlc: change.hlc, source: change.source, ...recordState(change) }, overruledBy(change, replaced));
 }
 
 /** Last-write-wins order: the later HLC, ties broken by instance id. */
@@ -120,7 +122,7 @@ function screen(request: PushRequest, applied: number, access: Access | undefine
 
 /** The bytes a server record takes in an answer. */
 export function answerBytes(row: ServerRecord): number {
-  return feedRowBytes(row, (row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0) + fieldsJsonBytes(row.fields));
+  return feedRowBytes(row, (row.op === 'put' ? utf8Bytes(StoredPut.textOf(row) ?? JSON.stringify(row.value)) : 0) + fieldsJsonBytes(row.fields) + overJsonBytes(row.over));
 }
 
 /** What a push did inside its transaction: its answer but for `newCursor`, and the highest version it wrote. */
@@ -170,7 +172,8 @@ export async function applyPush(
  *   or whose clock runs too far ahead `INVALID`; nothing of them is stored.
  * - server-wins: a stale change is refused `CONFLICT`, the server's record in `conflicts`.
  * - last-write-wins: a change older than the server's record is reported in
- *   `conflicts` only (dealt with: the server's record stands).
+ *   `conflicts` only (dealt with: the server's record stands); one written over a
+ *   state its writer had not seen marks that state's write (`overruled-writes.ts`).
  * - When the conflicts' records would pass `bounds.maxAnswerBytes`, the push is dealt
  *   with up to the change before, and acknowledged that far.
  * Nothing is written before `admit` returns, so a push it refuses leaves `tx` as it found it.
@@ -231,7 +234,7 @@ export async function applyPushIn(
     const verdict = field !== undefined ? fieldVerdict(field) : writes.has(key) ? 'write' : judge(request, change, current.get(key));
     if (verdict === 'write') {
       writes.delete(key);
-      writes.set(key, field?.write ?? toWrite(change as SyncChange));
+      writes.set(key, field?.write ?? toWrite(change as SyncChange, current.get(key)));
       accepted++;
     } else if (verdict !== 'same') {
       const found = current.get(key) as ServerRecord;
@@ -245,7 +248,7 @@ export async function applyPushIn(
         break;
       }
       conflictBytes += bytes;
-      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server, fieldLevel) : null });
+      conflicts.push({ seq: change.seq, collective: change.collective, id: change.id, policy: request.policy, server: visible ? toPulledChange(server, fieldLevel, request.instanceId) : null });
       if (verdict === 'stale') {
         rejected.push({
           seq: change.seq,

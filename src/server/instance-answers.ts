@@ -77,7 +77,7 @@ export async function replayAnswers(
     // Even the replica's own later write (of the same push, say): what stands instead of the change.
     const server = access !== undefined && !access.canRead(collective) ? undefined : row;
     if (server !== undefined) replayed.bytes += answerBytes(server);
-    replayed.conflicts.push({ seq, collective, id, policy, server: server === undefined ? null : toPulledChange(server, policy === 'field-last-write-wins') });
+    replayed.conflicts.push({ seq, collective, id, policy, server: server === undefined ? null : toPulledChange(server, policy === 'field-last-write-wins', request.instanceId) });
   }
   return replayed;
 }

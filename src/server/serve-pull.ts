@@ -125,7 +125,7 @@ export async function servePull(
     const served = rows[rows.length - 1]?.version ?? request.cursor;
     newCursor = hasMore ? served : Math.max(request.cursor, served, Math.min(readableLatest, clampTo ?? readableLatest));
   }
-  const response: PullResponse = { changes: rows.map((row) => toPulledChange(row, request.fields === true)), hasMore, newCursor };
+  const response: PullResponse = { changes: rows.map((row) => toPulledChange(row, request.fields === true, request.instanceId)), hasMore, newCursor };
   const answer = page.total === undefined ? response : { ...response, total: page.total };
   if (request.cursor !== 0) return answer;
   // Where this snapshot starts: the latest version the caller may see, as a caught-up

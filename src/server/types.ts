@@ -6,6 +6,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { FieldStamp, InstanceId, RecordKey, RecordState, SyncCursor } from '../protocol/types.ts';
+import type { WriteStamp } from '../protocol/write-order.ts';
 import type { KeptAnswer } from './instance-answers.ts';
 import type { SweepResult, TombstoneSweep } from './stores/tombstone-sweep.ts';
 
@@ -32,6 +33,12 @@ export type ServerRecordWrite = RecordKey &
      * the row's version.
      */
     readonly fields?: readonly FieldStamp[];
+    /**
+     * The writes this state's line of whole-record writes overruled without having seen
+     * them, whose writers may not know yet (see `overruled-writes.ts`); absent when none.
+     * Served to each named writer as `PulledChange.over`.
+     */
+    readonly over?: readonly WriteStamp[];
   };
 
 /** A query of the change feed. */

@@ -3,12 +3,12 @@
  * feed batch with its pull cursor, or states learnt from a push's conflicts. Each is
  * one transaction; the decisions are the shared plans of `write-plans.ts`.
  */
-import type { ConflictPolicy, PulledChange } from '../protocol/types.ts';
+import type { ConflictPolicy, PulledChange, RecordKey } from '../protocol/types.ts';
 import { fieldsIn } from './field-seam.ts';
 import type { IdbConnection } from './idb-connection.ts';
 import { requestResult } from './idb-transaction.ts';
 import { beginSnapshot, staleTest, withoutOwnRowsOfPending, type PullSnapshot } from './pull-snapshot.ts';
-import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type WriteState } from './schema.ts';
+import { cursorKey, fromRecordRow, MetaKey, Stores, toRecordRow, type LogEntry, type RecordRow, type ReplicaRecord, type WriteState } from './schema.ts';
 import type { ApplyResult, ChangeEvent, CursorAdvance, SnapshotCause } from './types.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import { planFeedBatch, planServerStates, type ClockBound, type RemotePlan } from './write-plans.ts';
@@ -24,9 +24,15 @@ async function walk(conn: IdbConnection, records: IDBObjectStore, visit: (rows: 
   }
 }
 
+/** The record `records` (of a running transaction) holds for `key`, if any. */
+function heldRecord(records: IDBObjectStore, key: RecordKey): Promise<ReplicaRecord | undefined> {
+  return (requestResult(records.get([key.collective, key.id])) as Promise<RecordRow | undefined>).then((row) => row && fromRecordRow(row));
+}
+
 /**
  * A feed batch and its cursor, in one transaction. Never touches the log (echo
- * prevention). No per-record reads: the server's row is newer than any acknowledged
+ * prevention). No per-record reads but of records a change marks as this replica's lost
+ * write (`over`, rare): the server's row is newer than any acknowledged
  * local state, so only records with a pending local change need a decision, and those
  * come from one read of the (small) log. A pull from 0 begins a snapshot and a last
  * page ends one (see `pull-snapshot.ts`): each walks the records {@link BATCH} at a time,
@@ -57,7 +63,14 @@ export function applyFeedBatch(
     ]);
     const fed = withoutOwnRowsOfPending(changes, entries, conn.instanceId);
     const fields = fieldsIn(conn.settings);
-    const met = fields && (await fields.meet(conn, tx, fed));
+    // The records a change marks as this replica's lost write (`over`, rare) are read to
+    // see whether it still holds that write; with field-level records, every one is.
+    const met = fields
+      ? await fields.meet(conn, tx, fed)
+      : {
+          // No mark: '' or undefined, which the plan reads as no record.
+          held: (await Promise.all(fed.map((c) => c.over && heldRecord(records, c)))) as (ReplicaRecord | undefined)[],
+        };
     const plan = (fields?.planFeedBatch ?? planFeedBatch)({ changes: fed, policy, cursor, storedCursor: stored, storedAcked, state, entries, clock, ...met });
     let snapshot = kept;
     if (cursor.from === 0 && cursor.mark !== undefined) {
@@ -128,7 +141,6 @@ export async function applyServerStates(
   policy: ConflictPolicy,
   clock: ClockBound,
 ): Promise<RemotePlan> {
-  if (changes.length === 0) return { written: [], conflicts: [], state: undefined };
   // The log too, for field-level records: its pending writes tell which writes of this replica a state overruled.
   return conn.run('applyRemote', [Stores.records, Stores.log, Stores.meta], 'readwrite', async (tx) => {
     const records = tx.objectStore(Stores.records);
@@ -136,16 +148,16 @@ export async function applyServerStates(
     const read = Promise.all([
       requestResult(meta.get(MetaKey.writeState)) as Promise<WriteState | undefined>,
       requestResult(meta.get(MetaKey.snapshot)) as Promise<PullSnapshot | undefined>,
-      ...changes.map((c) => requestResult(records.get([c.collective, c.id])) as Promise<RecordRow | undefined>),
+      ...changes.map((c) => heldRecord(records, c)),
     ]);
     const fields = fieldsIn(conn.settings);
     const met = fields && (await fields.meet(conn, tx, changes));
-    const [state, snapshot, ...rows] = await read;
-    const held = rows.map((row) => (row === undefined ? undefined : fromRecordRow(row)));
+    const [state, snapshot, ...held] = await read;
     const plan = (fields?.planServerStates ?? planServerStates)({ changes, policy, held, state, clock, ...(fields && met) });
     // The server holds these: a snapshot under way keeps them (see pull-snapshot.ts).
     for (const change of plan.written) records.put({ ...toRecordRow(change), seen: snapshot?.gen });
-    if (plan.state !== undefined) meta.put(plan.state, MetaKey.writeState);
+    // Both plans give a state (the field-level one that of `planServerStates`).
+    meta.put(plan.state, MetaKey.writeState);
     return plan;
   });
 }

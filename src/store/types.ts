@@ -80,6 +80,8 @@ export interface LocalConflict {
   readonly remote: PulledChange;
   /** Which side the replica now holds (field-level: `remote`, in the fields lost; the others stay merged). */
   readonly winner: 'local' | 'remote';
+  /** The local state was a write pushed already, which the server says `remote` overruled unseen (`PulledChange.over`); else pending. */
+  readonly pushed?: boolean;
   /** Field-level: the conflict as the engine reports it, the fields lost named (see `FieldConflict`). */
   readonly report?: FieldConflict;
 }

@@ -105,6 +105,8 @@ export function planFeedBatch(input: {
   readonly state: WriteState | undefined;
   readonly entries: readonly LogEntry[];
   readonly clock: ClockBound;
+  /** The stored record of each change that carries an `over` mark (`held[i]` of `changes[i]`; others may be absent). */
+  readonly held?: readonly (ReplicaRecord | undefined)[] | undefined;
 }): RemotePlan & { readonly state: WriteState } {
   const { changes, policy, cursor, entries } = input;
   const current = input.storedCursor ?? 0;
@@ -125,30 +127,36 @@ export function planFeedBatch(input: {
   if (current !== cursor.from || (cursor.acked ?? acked) !== acked) {
     throw new SyncError(
       ErrorCode.CONFLICT,
+      // No details: the message names them, and the engine only retries (bytes of the default worker).
       `Stale pull of "${cursor.peer}" from ${cursor.from}: the cursor is ${current} (another tab?) or a push was acked since; pull again`,
-      { details: { peer: cursor.peer, stored: current, from: cursor.from } },
     );
   }
-  const pending = entries.length === 0 || policy !== 'last-write-wins' ? undefined : pendingByRecord(entries);
+  const pending = policy !== 'last-write-wins' ? undefined : pendingByRecord(entries);
   // server-wins: a pending write based on this change's version or later (a
   // conflict's resolution, made knowing the server's record) stands; the server
   // takes it unless the record moved past that version, which the feed would bring.
-  const based = entries.length === 0 || policy !== 'server-wins' ? undefined : basesAbove(entries, cursor.from);
+  const based = policy !== 'server-wins' ? undefined : basesAbove(entries, cursor.from);
   const written: PulledChange[] = [];
   const conflicts: LocalConflict[] = [];
   const base = input.state ?? INITIAL_WRITE_STATE;
   let maxHlc = base.hlc;
-  for (const change of changes) {
+  changes.forEach((change, i) => {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
-    if ((based?.get(recordKey(change.collective, change.id)) ?? -1) >= change.version) continue;
-    const local = pending?.get(recordKey(change.collective, change.id));
+    const key = recordKey(change.collective, change.id);
+    if ((based?.get(key) ?? -1) >= change.version) return;
+    const mine = pending?.get(key);
+    const held = input.held?.[i];
+    // Else a pushed write of this replica, still held, that the change overruled unseen
+    // (its mark names this replica's write: see `PulledChange.over`), and so is earlier.
+    // Told once: the change replaces it now, so the mark matches nothing on a later pull.
+    const local = mine ?? (held?.hlc === change.over ? held : undefined);
     if (local !== undefined) {
       const winner = local.hlc > change.hlc ? 'local' : 'remote';
-      conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner });
-      if (winner === 'local') continue;
+      conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner, pushed: !mine });
+      if (winner === 'local') return;
     }
     written.push(change);
-  }
+  });
   return { written, conflicts, state: { seq: base.seq, hlc: maxHlc, basis: cursor.to } };
 }
 
@@ -170,22 +178,21 @@ export function planServerStates(input: {
   readonly held: readonly (ReplicaRecord | undefined)[];
   readonly state: WriteState | undefined;
   readonly clock: ClockBound;
-}): RemotePlan {
+}): RemotePlan & { readonly state: WriteState } {
   const { changes, policy } = input;
   const current = new Map<string, ReplicaRecord | undefined>();
-  changes.forEach((c, i) => {
-    const key = recordKey(c.collective, c.id);
-    if (!current.has(key)) current.set(key, input.held[i]);
-  });
   const base = input.state ?? INITIAL_WRITE_STATE;
   let maxHlc = base.hlc;
   const written: PulledChange[] = [];
-  for (const change of changes) {
+  changes.forEach((change, i) => {
     maxHlc = adopt(maxHlc, change.hlc, input.clock);
     const key = recordKey(change.collective, change.id);
-    if (!isNewer(policy, change, current.get(key))) continue;
+    // A record met again is met as the earlier change left it.
+    if (!current.has(key)) current.set(key, input.held[i]);
+    if (!isNewer(policy, change, current.get(key))) return;
     current.set(key, change);
     written.push(change);
-  }
-  return { written, conflicts: [], state: maxHlc === base.hlc ? undefined : { ...base, hlc: maxHlc } };
+  });
+  // The state even when its clock did not move: written again as it is, it saves the default worker a test.
+  return { written, conflicts: [], state: { ...base, hlc: maxHlc } };
 }

@@ -8,6 +8,7 @@ import { recordKey, type ServerStoreTransaction } from '../server/types.ts';
 import { runFieldStoreContract } from './server-store-contract-fields.ts';
 import { runAnswersStoreContract } from './server-store-contract-answers.ts';
 import { runInstanceStoreContract } from './server-store-contract-instances.ts';
+import { runMarksStoreContract } from './server-store-contract-marks.ts';
 import { runTombstoneSweepContract } from './server-store-contract-gc.ts';
 import { runSharedStoreContract } from './server-store-contract-shared.ts';
 import { put, readAll, SOURCE_A, SOURCE_B, tick, eventually, tombstone, withFixture, write, type StoreFixture } from './server-store-fixture.ts';
@@ -248,6 +249,7 @@ export function runServerStoreContract(name: string, open: () => Promise<StoreFi
   });
   runInstanceStoreContract(name, open);
   runFieldStoreContract(name, open);
+  runMarksStoreContract(name, open);
   runAnswersStoreContract(name, open);
   runTombstoneSweepContract(name, open);
   runSharedStoreContract(name, open);

@@ -227,16 +227,20 @@ export async function runChaosScenario(seed: number, policy: ChaosPolicy, stats:
     }
 
     // Calm: no faults; late copies land; every replica syncs, round after round, until
-    // a round commits nothing (a resolver's merge is a new write that travels too).
+    // a round commits nothing and leaves nothing to push (a resolver's merge is a new
+    // write that travels too, and a pull can ask for one in a round that committed
+    // nothing: a write pushed the round before overruled one this replica had pushed).
     for (const replica of replicas) replica.chaos.setFaults(false);
     for (const replica of replicas) await replica.chaos.drain();
-    for (let round = 0, before = -1; round < CALM_ROUNDS || before !== server.committed.length; round++) {
+    const waiting = async () => (await Promise.all(replicas.map((replica) => replica.store.pendingCount()))).some((count) => count > 0);
+    for (let round = 0, before = -1, left = false; round < CALM_ROUNDS || before !== server.committed.length || left; round++) {
       if (round === MAX_CALM_ROUNDS) {
-        problems.push(`the server still changed after ${MAX_CALM_ROUNDS} calm rounds`);
+        problems.push(`the server still changed (or writes still waited) after ${MAX_CALM_ROUNDS} calm rounds`);
         break;
       }
       before = server.committed.length;
       for (const replica of replicas) await s.faultsOnly(replica, s.manager(replica, replica.store, { batchSize: 3 }), (m) => m.syncOnce());
+      left = await waiting();
     }
     for (const replica of replicas) {
       await replica.chaos.drain();

@@ -1,7 +1,8 @@
 /**
- * A database made before field-level records (no `fields` column) opens with this
- * version: its rows read as they were (written whole, no stamps), and field-level rows
- * can then be written beside them. SQLite and Postgres, each from the schema they had.
+ * A database made before field-level records (no `fields` column) and the marks of
+ * overruled writes (no `overruled` column) opens with this version: its rows read as
+ * they were (written whole, no stamps, no marks), and field-level and marked rows can
+ * then be written beside them. SQLite and Postgres, each from the schema they had.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,12 +36,18 @@ const FIELD_ROW: ServerRecordWrite = {
   fields: [{ path: ['title'], hlc: HLC, source: SOURCE_A }],
 };
 
-/** Reads the old row, writes a field-level one beside it, and reads both back. */
+/** A whole-record row that overruled a write unseen (`overruled-writes.ts`). */
+const MARKED_ROW: ServerRecordWrite = { collective: 'notes', id: 'm', op: 'put', value: 1, hlc: HLC, source: SOURCE_A, over: [{ hlc: HLC, source: SEVERAL_WRITERS }] };
+
+/** Reads the old row, writes a field-level one and a marked one beside it, and reads them back. */
 async function readOldThenWriteFields(store: ServerStore): Promise<void> {
   expect(await readAll(store)).toEqual([{ collective: 'notes', id: 'old', op: 'put', value: { n: 1 }, hlc: HLC, source: SOURCE_A, version: 1 }]);
-  await write(store, FIELD_ROW);
+  await write(store, FIELD_ROW, MARKED_ROW);
   const rows = await readAll(store);
-  expect(rows[1]).toEqual({ ...FIELD_ROW, version: 2 });
+  expect(rows.slice(1)).toEqual([
+    { ...FIELD_ROW, version: 2 },
+    { ...MARKED_ROW, version: 3 },
+  ]);
 }
 
 const closers: (() => Promise<void> | void)[] = [];

@@ -76,6 +76,18 @@ export function fieldsJsonBytes(fields: ServerRecord['fields']): number {
   return fields === undefined ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(JSON.stringify(fields));
 }
 
+/** What `,"over":` adds to a row that carries marks. */
+export const OVER_FRAME_BYTES = 8;
+
+/**
+ * The most a record's marks (`ServerRecordWrite.over`) add to a feed row: the JSON text
+ * of all of them and {@link OVER_FRAME_BYTES}, though a puller is sent one clock of it
+ * at most (an overestimate keeps the page within its cap); 0 without.
+ */
+export function overJsonBytes(over: ServerRecord['over']): number {
+  return over === undefined ? 0 : OVER_FRAME_BYTES + utf8Bytes(JSON.stringify(over));
+}
+
 /** Collects one page's rows as a store reads them in version order. */
 export interface FeedFill {
   /**

@@ -16,7 +16,7 @@ import {
   type ServerStoreTransaction,
   type StoreCommit,
 } from '../types.ts';
-import { changePage, feedFill, feedRowBytes, fieldsJsonBytes, utf8Bytes } from './change-page.ts';
+import { changePage, feedFill, feedRowBytes, fieldsJsonBytes, overJsonBytes, utf8Bytes } from './change-page.ts';
 import { commitListeners } from './commit-listeners.ts';
 import { serialQueue } from './serial-queue.ts';
 import { newStoreSecret } from './store-secret.ts';
@@ -140,7 +140,7 @@ class MemoryServerStore implements ServerStore {
       total++;
       if (filling) {
         const valueBytes = entry.value === undefined ? 0 : utf8Bytes(JSON.stringify(entry.value));
-        filling = fill.add(feedRowBytes(entry, valueBytes + fieldsJsonBytes(entry.fields)), () => copyRecord(entry));
+        filling = fill.add(feedRowBytes(entry, valueBytes + fieldsJsonBytes(entry.fields) + overJsonBytes(entry.over)), () => copyRecord(entry));
       } else if (query.withTotal !== true) break;
     }
     return changePage(query, { fill, latest: this.#latest, total, gcFloor: this.#floorOf(query.collectives) });

@@ -11,7 +11,7 @@
 import { recordKey, type InstanceRecord, type ServerRecord } from '../../types.ts';
 import { utf8Bytes } from '../change-page.ts';
 import { instanceParams } from '../sql/instance-row.ts';
-import { fieldsColumn, valueColumn } from '../sql/record-row.ts';
+import { fieldsColumn, overColumn, valueColumn } from '../sql/record-row.ts';
 
 /**
  * Rows held past this many bytes of values are sent at once (the rest still waits for
@@ -69,6 +69,7 @@ export function pendingWrites(): PendingWrites {
         column('source'),
         column('version'),
         held.map(({ row }) => fieldsColumn(row)),
+        held.map(({ row }) => overColumn(row)),
         [...applied.keys()],
         [...applied.values()],
         ...[0, 1, 2, 3, 4, 5].map((i) => instanceRows.map((row) => row[i])),

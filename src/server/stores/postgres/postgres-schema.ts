@@ -5,7 +5,7 @@
  * NOTIFY) is here.
  */
 import type pg from 'pg';
-import { FIELDS_FRAME_BYTES, ROW_FRAME_BYTES } from '../change-page.ts';
+import { FIELDS_FRAME_BYTES, OVER_FRAME_BYTES, ROW_FRAME_BYTES } from '../change-page.ts';
 import { INSTANCE_ANSWERS_COLUMN, INSTANCE_COLUMNS } from '../sql/instance-row.ts';
 import { RECORD_COLUMNS } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
@@ -30,7 +30,7 @@ const FEED_WHERE = `version > $1 AND ($2::text[] IS NULL OR collective = ANY($2:
 /** A row's `feedRowBytes` (see `change-page.ts`), in SQL: `to_json` quotes a text as `JSON.stringify` does. */
 const ROW_SIZE = `${ROW_FRAME_BYTES} + octet_length(to_json(collective)::text) + octet_length(to_json(id)::text)
   + octet_length(to_json(hlc)::text) + octet_length(to_json(source)::text) + COALESCE(octet_length(value), 0)
-  + COALESCE(${FIELDS_FRAME_BYTES} + octet_length(fields), 0)`;
+  + COALESCE(${FIELDS_FRAME_BYTES} + octet_length(fields), 0) + COALESCE(${OVER_FRAME_BYTES} + octet_length(overruled), 0)`;
 
 const SHARED = storeSql({
   tables: TABLES,
@@ -43,7 +43,7 @@ const SHARED = storeSql({
 const BEGIN_PUSH = `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(hashtext('pulsesync:push'))`;
 
 /** One column array per parameter, in {@link RECORD_COLUMNS} order. */
-const UPSERT_ROWS = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`;
+const UPSERT_ROWS = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[])`;
 
 /** The statement of {@link PG_SQL.feedPage}; `more` adds columns to the page's one-row head. */
 function feedPageStatement(more: string): string {
@@ -87,30 +87,30 @@ export const PG_SQL = {
    * `r` a record ({@link RECORD_COLUMNS}); `a` an applied seq (`collective` the source,
    * `version` the seq); `i` an instance record (`collective` the id, `id` the owner, `op`
    * the key id, `value` the recent fingerprints, `hlc` the kept answers, `version` the
-   * seq). `fields` is the record's only, null in the others.
+   * seq). `fields` and `overruled` are the record's only, null in the others.
    */
   readAhead: `SELECT 'r' AS kind, ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-    UNION ALL SELECT 'a', source, NULL, NULL, NULL, NULL, NULL, seq, NULL FROM ${TABLES.applied} WHERE source = ANY($3::text[])
-    UNION ALL SELECT 'i', instance_id, owner, key_id, recent, answers, NULL, seq, NULL FROM ${TABLES.instances} WHERE instance_id = ANY($4::text[])`,
+    UNION ALL SELECT 'a', source, NULL, NULL, NULL, NULL, NULL, seq, NULL, NULL FROM ${TABLES.applied} WHERE source = ANY($3::text[])
+    UNION ALL SELECT 'i', instance_id, owner, key_id, recent, answers, NULL, seq, NULL, NULL FROM ${TABLES.instances} WHERE instance_id = ANY($4::text[])`,
   /** Parameters: collectives, ids (arrays of the same length). */
   getRecords: `SELECT ${RECORD_COLUMNS} FROM ${RECORDS} WHERE (collective, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
   /**
    * What a push transaction held back (see `pending-writes.ts`), in one statement:
-   * record rows ($1–$8, one array per column in {@link RECORD_COLUMNS} order), applied
-   * seqs ($9 sources, $10 seqs), instance records ($11–$16, in `INSTANCE_COLUMNS`
-   * order), and the commit notification ($17 channel, $18 payload; a null channel
+   * record rows ($1–$9, one array per column in {@link RECORD_COLUMNS} order), applied
+   * seqs ($10 sources, $11 seqs), instance records ($12–$17, in `INSTANCE_COLUMNS`
+   * order), and the commit notification ($18 channel, $19 payload; a null channel
    * sends none). Empty arrays write nothing.
    */
   flushWrites: `WITH written AS (${SHARED.upsertRecords(UPSERT_ROWS)} RETURNING 1),
     applied AS (
-      INSERT INTO ${TABLES.applied} (source, seq) SELECT * FROM unnest($9::text[], $10::bigint[])
+      INSERT INTO ${TABLES.applied} (source, seq) SELECT * FROM unnest($10::text[], $11::bigint[])
       ON CONFLICT (source) DO UPDATE SET seq = excluded.seq RETURNING 1),
     instances AS (
       INSERT INTO ${TABLES.instances} (${INSTANCE_COLUMNS})
-        SELECT * FROM unnest($11::text[], $12::text[], $13::text[], $14::bigint[], $15::text[], $16::text[])
+        SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[], $17::text[])
       ON CONFLICT (instance_id) DO UPDATE
         SET owner = excluded.owner, key_id = excluded.key_id, seq = excluded.seq, recent = excluded.recent, answers = excluded.answers RETURNING 1)
-    SELECT pg_notify($17::text, $18::text) WHERE $17::text IS NOT NULL`,
+    SELECT pg_notify($18::text, $19::text) WHERE $18::text IS NOT NULL`,
   /**
    * One page of the feed with what the page needs besides its rows, in one statement,
    * so from one snapshot with no transaction around it (a statement's subqueries share
@@ -148,8 +148,9 @@ export async function createSchema(client: pg.ClientBase): Promise<StoreIdentity
   try {
     await client.query(PG_SQL.schemaLock);
     await client.query(PG_SQL.schema);
-    // Tables made before the records' field stamps and the instances' answers were kept.
+    // Tables made before the records' field stamps and marks and the instances' answers were kept.
     await addColumn(client, TABLES.records, 'fields', 'fields text');
+    await addColumn(client, TABLES.records, 'overruled', 'overruled text');
     await addColumn(client, TABLES.instances, 'answers', INSTANCE_ANSWERS_COLUMN);
     await client.query(PG_SQL.insertServerId, [globalThis.crypto.randomUUID()]);
     await client.query(PG_SQL.insertSecret, [newStoreSecret()]);

@@ -103,6 +103,7 @@ CREATE TABLE IF NOT EXISTS ${records} (
   source text NOT NULL,
   version bigint NOT NULL UNIQUE,
   fields text,
+  overruled text,
   PRIMARY KEY (collective, id)
 )${options};
 CREATE INDEX IF NOT EXISTS ${records}_by_collective ON ${records} (collective, version);
@@ -142,7 +143,7 @@ CREATE TABLE IF NOT EXISTS ${gcMarks} (made_at bigint PRIMARY KEY, version bigin
     upsertRecords: (rows) =>
       `INSERT INTO ${records} (${RECORD_COLUMNS}) ${rows}
        ON CONFLICT (collective, id) DO UPDATE
-         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version, fields = excluded.fields`,
+         SET op = excluded.op, value = excluded.value, hlc = excluded.hlc, source = excluded.source, version = excluded.version, fields = excluded.fields, overruled = excluded.overruled`,
     gcFloor: storeFloor,
     gcFloorIn: `SELECT COALESCE(MAX(g.floor), 0) AS floor FROM ${gcFloors} g WHERE g.collective IN (SELECT c.collective FROM ${dialect.collectiveList()} c)`,
     gcState: `SELECT key, value FROM ${meta} WHERE key IN ('${GC_META.floor}', '${GC_META.scanned}')`,

@@ -28,13 +28,13 @@ import {
   type ServerStoreTransaction,
   type StoreCommit,
 } from '../../types.ts';
-import { changePage, feedFill, feedRowBytes, FIELDS_FRAME_BYTES, utf8Bytes } from '../change-page.ts';
+import { changePage, feedFill, feedRowBytes, FIELDS_FRAME_BYTES, OVER_FRAME_BYTES, utf8Bytes } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
 import { INSTANCE_ANSWERS_COLUMN, instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
 import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
-import { fieldsColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
+import { fieldsColumn, overColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
 import { storeSql } from '../sql/store-sql.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
@@ -102,7 +102,8 @@ type Floor = { floor: number };
 
 /**
  * Brings a file made by an older version up to this schema: the records table gets
- * its `fields` column (NULL in every old row: they were all written whole), the
+ * its `fields` column (NULL in every old row: they were all written whole) and its
+ * `overruled` (NULL: no marks; see `overruled-writes.ts`), the
  * instances table its `answers` (see `instance-answers.ts`). SQLite has no
  * `ADD COLUMN IF NOT EXISTS`, so the columns are read first, in a write transaction in
  * case another process opens the file at the same moment.
@@ -110,6 +111,7 @@ type Floor = { floor: number };
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     addColumn(db, 'records', 'fields', 'fields text');
+    addColumn(db, 'records', 'overruled', 'overruled text');
     addColumn(db, 'instances', 'answers', INSTANCE_ANSWERS_COLUMN);
   }).immediate();
 }
@@ -158,7 +160,7 @@ class SqliteServerStore implements ServerStore {
       getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
       setApplied: w.prepare<[string, number]>(SQL.setAppliedSeq),
       writerLatest: w.prepare<[], Latest>(SQL.latestVersion),
-      upsert: w.prepare<[string, string, string, string | null, string, string, number, string | null]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?, ?)')),
+      upsert: w.prepare<[string, string, string, string | null, string, string, number, string | null, string | null]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')),
       page: r.prepare<[Record<string, unknown>], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
       count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
       latest: r.prepare<[], Latest>(SQL.latestVersion),
@@ -215,7 +217,7 @@ class SqliteServerStore implements ServerStore {
       writeRecords: async (rows) => {
         let version = (sql.writerLatest.get() as Latest).latest;
         const written = rows.map((row): ServerRecord => ({ ...row, version: ++version }));
-        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version, fieldsColumn(r));
+        for (const r of written) sql.upsert.run(r.collective, r.id, r.op, valueColumn(r), r.hlc, r.source, r.version, fieldsColumn(r), overColumn(r));
         this.#commits.wrote(written.length);
         return written;
       },
@@ -256,7 +258,7 @@ class SqliteServerStore implements ServerStore {
     const read = this.#reader.transaction(() => {
       const fill = feedFill(query);
       for (const row of this.#byCollective.page(query, params) ?? sql.page.iterate({ ...params, limit: query.limit + 1 })) {
-        const stored = (row.value === null ? 0 : utf8Bytes(row.value)) + (row.fields === null ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(row.fields));
+        const stored = (row.value === null ? 0 : utf8Bytes(row.value)) + (row.fields === null ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(row.fields)) + (row.overruled === null ? 0 : OVER_FRAME_BYTES + utf8Bytes(row.overruled));
         if (!fill.add(feedRowBytes(row, stored), () => recordFromRow(row))) break;
       }
       return {
