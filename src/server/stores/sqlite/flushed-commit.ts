@@ -20,8 +20,12 @@
  * flushed after it on the thread pool. The caller's queue waits for that flush, so no
  * transaction writes over the WAL before what it held is on disk in the database (until
  * then, a crash leaves the WAL whole, and SQLite copies it back again).
+ *
+ * Each COMMIT is counted as started before it is made and as flushed after its flush
+ * (`commit-marks.ts`): the read workers' connections fix their snapshots by those counts.
  */
 import type Database from 'better-sqlite3';
+import type { CommitMarks } from './commit-marks.ts';
 import type { WalSync } from './wal-sync.ts';
 
 /**
@@ -41,10 +45,11 @@ export interface FlushedCommits {
 
 /**
  * The commits of `writer` flushed by `wal` (which made the writer give up its automatic
- * checkpoints), `reader` serving reads meanwhile; or, without `wal` (SQLite flushes
- * inside COMMIT), plain COMMITs.
+ * checkpoints), `reader` serving reads meanwhile, and counted in `marks` for the read
+ * workers (see `commit-marks.ts`); or, without `wal` (SQLite flushes inside COMMIT),
+ * plain COMMITs.
  */
-export function flushedCommits(writer: Database.Database, reader: Database.Database, wal: WalSync | undefined): FlushedCommits {
+export function flushedCommits(writer: Database.Database, reader: Database.Database, wal: WalSync | undefined, marks: CommitMarks): FlushedCommits {
   const since = { records: 0, commits: 0 };
   // Any read fixes the snapshot of a read transaction.
   const snapshot = reader.prepare('SELECT 1 FROM sqlite_master LIMIT 1').pluck();
@@ -59,20 +64,44 @@ export function flushedCommits(writer: Database.Database, reader: Database.Datab
     } finally {
       writer.pragma('synchronous = NORMAL');
     }
-    await flushes.flushDatabase();
+    await flushed(flushes.flushDatabase());
+  }
+
+  /** COMMIT on the writer, counted as started first (see `commit-marks.ts`). */
+  function commitOnWriter(): void {
+    marks.starting();
+    try {
+      writer.exec('COMMIT');
+    } catch (error) {
+      // A COMMIT that fails made nothing a snapshot could hold: no worker waits for it.
+      marks.flushed();
+      throw error;
+    }
+  }
+
+  /** `flush`, after which the store answers nothing more if it failed (the workers told too). */
+  async function flushed(flush: Promise<void>): Promise<void> {
+    try {
+      await flush;
+    } catch (error) {
+      marks.end('broken');
+      throw error;
+    }
   }
 
   return {
     async commit() {
       if (wal === undefined) {
-        writer.exec('COMMIT');
+        commitOnWriter();
+        marks.flushed();
         return;
       }
       reader.exec('BEGIN');
       try {
         snapshot.get();
-        writer.exec('COMMIT');
-        await wal.flush();
+        commitOnWriter();
+        await flushed(wal.flush());
+        marks.flushed();
       } finally {
         reader.exec('COMMIT');
       }
