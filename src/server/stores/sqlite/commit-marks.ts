@@ -11,13 +11,19 @@
  * commit was in flight holds exactly the commits flushed so far, and stays the freshest
  * durable one until the next flush ends: reads are served from it meanwhile, as the
  * store's reader serves them from the snapshot before a commit.
+ *
+ * While the writer checkpoints, workers hold no snapshot and take none: a snapshot in
+ * the WAL would keep the checkpoint from copying the WAL back whole, or the next commit
+ * from starting it over, and the WAL would grow while pulls keep coming.
  */
 
 const STARTED = 0;
 const FLUSHED = 1;
 const STATE = 2;
-/** Bumped at every flush and at a failure or close: what a waiting worker sleeps on (no wake-up is lost between its check and its sleep). */
+/** Bumped at every flush, checkpoint's end, failure or close: what a waiting worker sleeps on (no wake-up is lost between its check and its sleep). */
 const WAKE = 3;
+/** 1 while the writer checkpoints: a worker takes no snapshot meanwhile (see `flushed-commit.ts`). */
+const CHECKPOINTING = 4;
 
 /** What {@link CommitMarks.awaitFlushed} can find. */
 export type FlushWait = 'flushed' | 'broken' | 'closed';
@@ -33,6 +39,12 @@ export interface CommitMarks {
   flushed(): void;
   /** Writer: a flush failed (the store answers nothing more) or the store closed. */
   end(state: 'broken' | 'closed'): void;
+  /** Writer: a checkpoint begins (true) or has ended (false). */
+  checkpointing(on: boolean): void;
+  /** Whether the writer is checkpointing. */
+  isCheckpointing(): boolean;
+  /** Worker: blocks its thread while the writer checkpoints. */
+  awaitCheckpointed(): void;
   /** Commits started so far. */
   started(): number;
   /** Commits flushed so far. */
@@ -42,7 +54,7 @@ export interface CommitMarks {
 }
 
 /** Counters over `buffer` (a worker's), or new ones (the writer's). */
-export function commitMarks(buffer = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)): CommitMarks {
+export function commitMarks(buffer = new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT)): CommitMarks {
   const marks = new Int32Array(buffer);
   const wake = () => {
     Atomics.add(marks, WAKE, 1);
@@ -58,6 +70,18 @@ export function commitMarks(buffer = new SharedArrayBuffer(4 * Int32Array.BYTES_
     end(state) {
       Atomics.store(marks, STATE, STATES.indexOf(state));
       wake();
+    },
+    checkpointing(on) {
+      Atomics.store(marks, CHECKPOINTING, on ? 1 : 0);
+      wake();
+    },
+    isCheckpointing: () => Atomics.load(marks, CHECKPOINTING) === 1,
+    awaitCheckpointed() {
+      for (;;) {
+        const woken = Atomics.load(marks, WAKE);
+        if (Atomics.load(marks, CHECKPOINTING) === 0 || Atomics.load(marks, STATE) !== 0) return;
+        Atomics.wait(marks, WAKE, woken);
+      }
     },
     started: () => Atomics.load(marks, STARTED),
     flushedCount: () => Atomics.load(marks, FLUSHED),

@@ -43,13 +43,21 @@ export interface FlushedCommits {
   wrote(records: number): void;
 }
 
+/** The read workers, as the commits see them. */
+export interface CommitReaders {
+  /** Where the commits are counted for them (see `commit-marks.ts`). */
+  readonly marks: CommitMarks;
+  /** Settles once no worker holds a snapshot (they take none while `marks` says a checkpoint runs). */
+  letGo(): Promise<void>;
+}
+
 /**
  * The commits of `writer` flushed by `wal` (which made the writer give up its automatic
- * checkpoints), `reader` serving reads meanwhile, and counted in `marks` for the read
- * workers (see `commit-marks.ts`); or, without `wal` (SQLite flushes inside COMMIT),
- * plain COMMITs.
+ * checkpoints), `reader` serving reads meanwhile, and counted for the read workers
+ * `readers`; or, without `wal` (SQLite flushes inside COMMIT), plain COMMITs.
  */
-export function flushedCommits(writer: Database.Database, reader: Database.Database, wal: WalSync | undefined, marks: CommitMarks): FlushedCommits {
+export function flushedCommits(writer: Database.Database, reader: Database.Database, wal: WalSync | undefined, readers: CommitReaders): FlushedCommits {
+  const { marks } = readers;
   const since = { records: 0, commits: 0 };
   // Any read fixes the snapshot of a read transaction.
   const snapshot = reader.prepare('SELECT 1 FROM sqlite_master LIMIT 1').pluck();
@@ -58,11 +66,20 @@ export function flushedCommits(writer: Database.Database, reader: Database.Datab
     if (since.records < CHECKPOINT_AFTER.records && since.commits < CHECKPOINT_AFTER.commits) return;
     since.records = 0;
     since.commits = 0;
-    writer.pragma('synchronous = OFF');
+    // No worker's snapshot in the WAL, so that the checkpoint copies it back whole and the
+    // next commit starts it over (see `commit-marks.ts`); a worker's next snapshot then
+    // reads the database file.
+    marks.checkpointing(true);
     try {
-      writer.pragma('wal_checkpoint(PASSIVE)');
+      await readers.letGo();
+      writer.pragma('synchronous = OFF');
+      try {
+        writer.pragma('wal_checkpoint(PASSIVE)');
+      } finally {
+        writer.pragma('synchronous = NORMAL');
+      }
     } finally {
-      writer.pragma('synchronous = NORMAL');
+      marks.checkpointing(false);
     }
     await flushed(flushes.flushDatabase());
   }

@@ -39,6 +39,12 @@ export interface PageRequest {
 /** A worker's answer: the page's JSON and its fields besides the changes, or the error it failed with. */
 export type PageReply = { readonly text: string; readonly envelope: Omit<PullResponse, 'changes'> } | { readonly error: SyncErrorData };
 
+/** What a worker posts: whether it holds a snapshot now, with the page it served (none: it let go of its snapshot). */
+export interface WorkerReply {
+  readonly pinned: boolean;
+  readonly page?: PageReply;
+}
+
 /** How many read workers, and how many pages may wait for them. */
 export interface ReadPoolOptions {
   /** Worker threads. Default {@link defaultReadWorkers}. */
@@ -56,6 +62,8 @@ export function defaultReadWorkers(): number {
 export interface ReadPool {
   /** The page for `request` in `scope`, served by a worker. */
   serve(request: PullRequest, scope: PullScope, limits: PullLimits): Promise<PullResponse>;
+  /** Settles once no worker holds a snapshot; call it with the marks saying a checkpoint runs (see `commit-marks.ts`). */
+  letGo(): Promise<void>;
   /** Refuses waiting pages `SHUTDOWN` and ends the workers. */
   close(): Promise<void>;
 }
@@ -69,6 +77,10 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   job?: Job | undefined;
+  /** May hold a snapshot: serving a page, or kept after one. */
+  pinned: boolean;
+  /** Asked to let go of it. */
+  asked: boolean;
 }
 
 /**
@@ -102,23 +114,45 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let closed = false;
+  const lettingGo: (() => void)[] = [];
+
+  /** Settles {@link ReadPool.letGo} once no worker holds a snapshot; asks the idle ones that do to let go. */
+  function letGoWhenDue(): void {
+    if (lettingGo.length === 0) return;
+    for (const slot of slots) {
+      if (!slot.pinned || slot.job !== undefined || slot.asked) continue;
+      slot.asked = true;
+      slot.worker.postMessage('let go');
+    }
+    if (slots.some((slot) => slot.pinned)) return;
+    for (const settle of lettingGo.splice(0)) settle();
+  }
 
   function start(): Slot {
-    const slot: Slot = { worker: startWorker({ path, marks: marks.buffer }) };
+    const slot: Slot = { worker: startWorker({ path, marks: marks.buffer }), pinned: false, asked: false };
     const lost = (error: unknown) => {
       // A worker that failed is replaced at the next page; its page fails alone.
       const at = slots.indexOf(slot);
       if (at >= 0) slots.splice(at, 1);
       slot.job?.reject(closed ? shutdown() : new SyncError(ErrorCode.INTERNAL, `A read worker of the SQLite store stopped: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       slot.job = undefined;
+      letGoWhenDue();
       if (!closed) dispatch();
     };
-    slot.worker.on('message', (reply: PageReply) => {
+    slot.worker.on('message', ({ pinned, page }: WorkerReply) => {
+      slot.pinned = pinned;
+      if (page === undefined) {
+        // It let go of its snapshot, asked to or waiting for a checkpoint to end.
+        slot.asked = false;
+        slot.pinned = false;
+        return letGoWhenDue();
+      }
       const job = slot.job;
       slot.job = undefined;
-      if ('error' in reply) job?.reject(SyncError.from(reply.error));
-      else job?.resolve(answerOfText(reply.envelope, reply.text, changesOf));
+      if ('error' in page) job?.reject(SyncError.from(page.error));
+      else job?.resolve(answerOfText(page.envelope, page.text, changesOf));
       dispatch();
+      letGoWhenDue();
     });
     slot.worker.on('error', lost);
     slot.worker.on('exit', (code) => lost(`exit code ${code}`));
@@ -132,6 +166,7 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
       if (slot === undefined) return;
       const job = queue.shift() as Job;
       slot.job = job;
+      slot.pinned = true;
       slot.worker.ref();
       slot.worker.postMessage({ ...job.message, keep: queue.length > 0 } satisfies PageRequest);
     }
@@ -152,10 +187,17 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
         dispatch();
       });
     },
+    letGo() {
+      return new Promise<void>((resolve) => {
+        lettingGo.push(resolve);
+        letGoWhenDue();
+      });
+    },
     async close() {
       closed = true;
       for (const job of queue.splice(0)) job.reject(shutdown());
       await Promise.all(slots.map((slot) => slot.worker.terminate()));
+      for (const settle of lettingGo.splice(0)) settle();
     },
   };
 }

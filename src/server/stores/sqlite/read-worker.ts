@@ -19,11 +19,11 @@ import { servePage, type PageReads } from '../../serve-pull.ts';
 import { pullAnswerJson } from '../../stored-json.ts';
 import { commitMarks } from './commit-marks.ts';
 import { feedReads } from './feed-reads.ts';
-import type { PageReply, PageRequest, ReadWorkerData } from './read-pool.ts';
+import type { PageReply, PageRequest, ReadWorkerData, WorkerReply } from './read-pool.ts';
 import { openDatabase } from './sqlite-database.ts';
 
+if (parentPort === null) throw new Error('read-worker.ts runs in a worker thread (read-pool.ts starts it)');
 const port = parentPort;
-if (port === null) throw new Error('read-worker.ts runs in a worker thread (read-pool.ts starts it)');
 const { path, marks: buffer } = workerData as ReadWorkerData;
 const db = openDatabase(path);
 const marks = commitMarks(buffer);
@@ -37,8 +37,13 @@ let pinnedAt: number | undefined;
 /** Opens a snapshot of flushed commits, or keeps the open one while it is the freshest such (see the file comment). */
 function pin(): void {
   const flushed = marks.flushedCount();
-  if (pinnedAt === flushed) return;
+  if (pinnedAt === flushed && !marks.isCheckpointing()) return;
   release();
+  if (marks.isCheckpointing()) {
+    // The pool hears that this worker holds no snapshot, and the checkpoint can run.
+    port.postMessage({ pinned: false } satisfies WorkerReply);
+    marks.awaitCheckpointed();
+  }
   db.exec('BEGIN');
   fix.get();
   // Every commit in the snapshot was started by now.
@@ -70,12 +75,20 @@ async function serve({ request, scope, limits, keep }: PageRequest): Promise<Pag
     reply = { error: SyncError.from(error).toJSON() };
   }
   try {
-    if (!keep || pinnedAt === undefined) release();
+    if (!keep || pinnedAt === undefined || marks.isCheckpointing()) release();
   } catch (error) {
     reply = { error: SyncError.from(error).toJSON() };
   }
   return reply;
 }
 
-// The pool sends a worker one page at a time.
-port.on('message', (message: PageRequest) => void serve(message).then((reply) => port.postMessage(reply)));
+// The pool sends a worker one page at a time, or asks it to let go of its snapshot.
+port.on('message', (message: PageRequest | 'let go') => {
+  if (message !== 'let go') return void serve(message).then((page) => port.postMessage({ pinned: db.inTransaction, page } satisfies WorkerReply));
+  try {
+    release();
+  } finally {
+    // Said either way: a checkpoint does not wait for ever on a snapshot that would not end.
+    port.postMessage({ pinned: false } satisfies WorkerReply);
+  }
+});

@@ -140,9 +140,10 @@ class SqliteServerStore implements ServerStore, PullPageServer {
     this.#secret = (this.#writer.prepare(SQL.selectSecret).get() as { value: string }).value;
     this.#reader = openDatabase(path);
     this.#wal = flushesOf(this.#writer, path);
-    this.#commits = flushedCommits(this.#writer, this.#reader, this.#wal, this.#marks);
     // A worker's connection sees the same file only when it is one with a WAL of ours.
     this.#pool = this.#wal === undefined || options.readWorkers?.workers === 0 ? undefined : readPool(resolve(path), this.#marks, options.readWorkers);
+    const pool = this.#pool;
+    this.#commits = flushedCommits(this.#writer, this.#reader, this.#wal, { marks: this.#marks, letGo: async () => pool?.letGo() });
     const w = this.#writer;
     const r = this.#reader;
     this.#reads = feedReads(r);
