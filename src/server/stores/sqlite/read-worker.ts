@@ -4,22 +4,19 @@
  * the answer's JSON, so none of that runs in the server's thread, where pushes wait
  * for it.
  *
- * Its snapshots hold flushed commits only (see `commit-marks.ts`). The worker keeps a
- * snapshot while its pool has more pages for it, and serves from it as long as no flush
- * has ended since: that is the snapshot before a commit being flushed, as the store's
- * own reader serves (`flushed-commit.ts`). Otherwise it takes a fresh one, and if a
- * commit was in flight when it did, waits for that commit's flush before reading (its
- * thread waits, not the server's). It lets go of its snapshot once the pool has nothing
- * more for it, so the store's checkpoints can restart the WAL.
+ * Its snapshots hold flushed commits only (`snapshot-pin.ts`). It keeps one while its
+ * pool has more pages for it, and lets go of it once the pool has nothing more for it or
+ * the store checkpoints, so that the WAL is copied back and starts over.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
+import { SyncError } from '../../../protocol/errors.ts';
 import type { PullResponse } from '../../../protocol/types.ts';
 import { servePage, type PageReads } from '../../serve-pull.ts';
 import { pullAnswerJson } from '../../stored-json.ts';
 import { commitMarks } from './commit-marks.ts';
 import { feedReads } from './feed-reads.ts';
 import type { PageReply, PageRequest, ReadWorkerData, WorkerReply } from './read-pool.ts';
+import { snapshotPin } from './snapshot-pin.ts';
 import { openDatabase } from './sqlite-database.ts';
 
 if (parentPort === null) throw new Error('read-worker.ts runs in a worker thread (read-pool.ts starts it)');
@@ -28,44 +25,15 @@ const { path, marks: buffer } = workerData as ReadWorkerData;
 const db = openDatabase(path);
 const marks = commitMarks(buffer);
 const reads = feedReads(db);
-// Any read fixes the snapshot of a read transaction.
-const fix = db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').pluck();
 const pageReads: PageReads = { readChanges: async (query) => reads.page(query), latestVersionIn: async (collectives) => reads.latestIn(collectives) };
-/** The flushed count the open snapshot holds exactly (undefined: none open, or one to use once). */
-let pinnedAt: number | undefined;
-
-/** Opens a snapshot of flushed commits, or keeps the open one while it is the freshest such (see the file comment). */
-function pin(): void {
-  const flushed = marks.flushedCount();
-  if (pinnedAt === flushed && !marks.isCheckpointing()) return;
-  release();
-  if (marks.isCheckpointing()) {
-    // The pool hears that this worker holds no snapshot, and the checkpoint can run.
-    port.postMessage({ pinned: false } satisfies WorkerReply);
-    marks.awaitCheckpointed();
-  }
-  db.exec('BEGIN');
-  fix.get();
-  // Every commit in the snapshot was started by now.
-  const started = marks.started();
-  const wait = marks.awaitFlushed(started);
-  if (wait === 'closed') throw new SyncError(ErrorCode.SHUTDOWN, 'The SQLite server store is closed');
-  // The store's thread rethrows its own failure (wal-sync.ts), which says what to do.
-  if (wait === 'broken') throw new SyncError(ErrorCode.INTERNAL, 'The SQLite store could not flush its commits to disk');
-  // No commit in flight while it was fixed: exactly the commits flushed.
-  pinnedAt = started === flushed ? flushed : undefined;
-}
-
-function release(): void {
-  if (db.inTransaction) db.exec('COMMIT');
-  pinnedAt = undefined;
-}
+// The pool hears that this worker holds no snapshot, and the checkpoint can run.
+const snapshot = snapshotPin(db, marks, () => port.postMessage({ pinned: false } satisfies WorkerReply));
 
 /** The reply to one page; never rejects. */
 async function serve({ request, scope, limits, keep }: PageRequest): Promise<PageReply> {
   let reply: PageReply;
   try {
-    pin();
+    snapshot.pin();
     const answer = await servePage(pageReads, request, scope, limits);
     // The fields besides the changes, in their order, to rebuild the answer in the server's thread.
     const envelope: Record<string, unknown> = { ...answer };
@@ -75,7 +43,7 @@ async function serve({ request, scope, limits, keep }: PageRequest): Promise<Pag
     reply = { error: SyncError.from(error).toJSON() };
   }
   try {
-    if (!keep || pinnedAt === undefined || marks.isCheckpointing()) release();
+    if (!keep || !snapshot.kept) snapshot.release();
   } catch (error) {
     reply = { error: SyncError.from(error).toJSON() };
   }
@@ -86,7 +54,7 @@ async function serve({ request, scope, limits, keep }: PageRequest): Promise<Pag
 port.on('message', (message: PageRequest | 'let go') => {
   if (message !== 'let go') return void serve(message).then((page) => port.postMessage({ pinned: db.inTransaction, page } satisfies WorkerReply));
   try {
-    release();
+    snapshot.release();
   } finally {
     // Said either way: a checkpoint does not wait for ever on a snapshot that would not end.
     port.postMessage({ pinned: false } satisfies WorkerReply);
