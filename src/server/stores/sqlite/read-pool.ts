@@ -100,11 +100,14 @@ const shutdown = () => new SyncError(ErrorCode.SHUTDOWN, 'The SQLite server stor
  * TypeScript source (tests, the bench), a bootstrap that loads it through tsx.
  */
 function startWorker(workerData: ReadWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url), { workerData });
+  // None of the process's flags: a worker needs none, and some would break it (a loader
+  // given with --import runs again in every worker).
+  const options = { workerData, execArgv: [] };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url), options);
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
   const script = new URL('./read-worker.ts', import.meta.url).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(script)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
 }
 
 /** The read workers of the store at `path`, whose writer counts its commits in `marks`. */
