@@ -6,8 +6,8 @@
  * snapshots for the store's checkpoints, so the WAL stops growing while pulls keep coming.
  */
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { statSync, unlinkSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import type { PullRequest, PushRequest, SyncChange } from '../../src/protocol/types.ts';
 import { collectiveAccess, type Access } from '../../src/server/access.ts';
@@ -108,6 +108,21 @@ describe('SQLite read workers', () => {
     fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     expect(await broken).toBe('INTERNAL');
     expect(await pull).toMatch(/^INTERNAL: .*restart the server/);
+  });
+
+  it('that cannot start leave the pages to the server thread, the first one included', async () => {
+    const path = fixture.file('moved.db');
+    const server = fixture.server({ store: sqliteServerStore(path) });
+    await server.handlePush(push(randomUUID(), 'notes', ['a', 'b']));
+    // The store's connections keep the file open; a worker would find no file there.
+    unlinkSync(path);
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    for (const _ of [1, 2]) {
+      const answer = await server.handlePull({ instanceId: randomUUID(), cursor: 0, batchSize: 10 });
+      expect(answer.changes.map((change) => change.id)).toEqual(['a', 'b']);
+      expect(answerText(answer)).toBeUndefined();
+    }
+    expect(logged).toHaveBeenCalledOnce();
   });
 
   it('let go of their snapshots for the checkpoints, so the WAL stops growing while pulls keep coming', async () => {

@@ -62,6 +62,12 @@ export function defaultReadWorkers(): number {
 export interface ReadPool {
   /** The page for `request` in `scope`, served by a worker. */
   serve(request: PullRequest, scope: PullScope, limits: PullLimits): Promise<PullResponse>;
+  /**
+   * False once a worker failed before it served anything (it could not start: a driver
+   * that does not load in a worker thread, a file it cannot open): the store then serves
+   * pages in its own thread, as without workers, rather than fail every pull.
+   */
+  readonly available: boolean;
   /** Settles once no worker holds a snapshot; call it with the marks saying a checkpoint runs (see `commit-marks.ts`). */
   letGo(): Promise<void>;
   /** Refuses waiting pages `SHUTDOWN` and ends the workers. */
@@ -81,6 +87,8 @@ interface Slot {
   pinned: boolean;
   /** Asked to let go of it. */
   asked: boolean;
+  /** Has posted anything: it started. */
+  started: boolean;
 }
 
 /**
@@ -117,6 +125,7 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let closed = false;
+  let available = true;
   const lettingGo: (() => void)[] = [];
 
   /** Settles {@link ReadPool.letGo} once no worker holds a snapshot; asks the idle ones that do to let go. */
@@ -132,17 +141,24 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
   }
 
   function start(): Slot {
-    const slot: Slot = { worker: startWorker({ path, marks: marks.buffer }), pinned: false, asked: false };
+    const slot: Slot = { worker: startWorker({ path, marks: marks.buffer }), pinned: false, asked: false, started: false };
     const lost = (error: unknown) => {
       // A worker that failed is replaced at the next page; its page fails alone.
       const at = slots.indexOf(slot);
       if (at >= 0) slots.splice(at, 1);
-      slot.job?.reject(closed ? shutdown() : new SyncError(ErrorCode.INTERNAL, `A read worker of the SQLite store stopped: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      const failure = closed ? shutdown() : new SyncError(ErrorCode.INTERNAL, `A read worker of the SQLite store stopped: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      slot.job?.reject(failure);
       slot.job = undefined;
+      if (!slot.started && !closed && available) {
+        available = false;
+        console.error('pulsesync: the SQLite store could not start a read worker; it serves pull pages in the server thread from now on:', error);
+        for (const job of queue.splice(0)) job.reject(failure);
+      }
       letGoWhenDue();
       if (!closed) dispatch();
     };
     slot.worker.on('message', ({ pinned, page }: WorkerReply) => {
+      slot.started = true;
       slot.pinned = pinned;
       if (page === undefined) {
         // It let go of its snapshot, asked to or waiting for a checkpoint to end.
@@ -164,7 +180,7 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
   }
 
   function dispatch(): void {
-    while (queue.length > 0) {
+    while (queue.length > 0 && available) {
       const slot = slots.find((candidate) => candidate.job === undefined) ?? (slots.length < size ? start() : undefined);
       if (slot === undefined) return;
       const job = queue.shift() as Job;
@@ -178,6 +194,9 @@ export function readPool(path: string, marks: CommitMarks, options: ReadPoolOpti
   }
 
   return {
+    get available() {
+      return available;
+    },
     serve(request, scope, limits) {
       if (closed) return Promise.reject(shutdown());
       if (queue.length >= maxQueued) {

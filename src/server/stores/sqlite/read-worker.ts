@@ -22,7 +22,8 @@ import { openDatabase } from './sqlite-database.ts';
 if (parentPort === null) throw new Error('read-worker.ts runs in a worker thread (read-pool.ts starts it)');
 const port = parentPort;
 const { path, marks: buffer } = workerData as ReadWorkerData;
-const db = openDatabase(path);
+// The store's file, never a new one where it was (moved or deleted under the server).
+const db = openDatabase(path, { fileMustExist: true });
 const marks = commitMarks(buffer);
 const reads = feedReads(db);
 const pageReads: PageReads = { readChanges: async (query) => reads.page(query), latestVersionIn: async (collectives) => reads.latestIn(collectives) };

@@ -15,10 +15,10 @@ export const SQL = storeSql({
   collectiveList: () => '(SELECT value AS collective FROM json_each(?))',
 });
 
-/** Opens a connection to the store's file at `path`, in WAL mode. */
-export function openDatabase(path: string): Database.Database {
+/** Opens a connection to the store's file at `path`, in WAL mode (`options` as better-sqlite3 takes them). */
+export function openDatabase(path: string, options: Database.Options = {}): Database.Database {
   try {
-    const db = new Database(path);
+    const db = new Database(path, options);
     db.pragma('journal_mode = WAL');
     // FULL: a push is acknowledged only once it survives a power loss, because the
     // client then drops the change from its log (NORMAL could lose the last commits).

@@ -23,7 +23,7 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
 import type { InstanceId, PullRequest, PullResponse, SyncCursor } from '../../../protocol/types.ts';
-import type { PullLimits, PullPageServer, PullScope } from '../../serve-pull.ts';
+import { servePage, type PullLimits, type PullPageServer, type PullScope } from '../../serve-pull.ts';
 import {
   recordKey,
   type ChangePage,
@@ -237,19 +237,22 @@ class SqliteServerStore implements ServerStore, PullPageServer {
 
   servePullPage(request: PullRequest, scope: PullScope, limits: PullLimits): Promise<PullResponse> | undefined {
     // A scope listed from the store is clamped to what this thread read (serve-pull.ts).
-    if (this.#pool === undefined || scope.clampTo !== undefined) return undefined;
+    if (this.#pool?.available !== true || scope.clampTo !== undefined) return undefined;
     return (async () => {
       this.#assertOpen();
       this.#wal?.assertHealthy();
+      const pool = this.#pool as ReadPool;
       try {
-        return await this.#pool?.serve(request, scope, limits);
+        return await pool.serve(request, scope, limits);
       } catch (error) {
         // A worker that found the store broken or closed: this thread's error says what to do.
         this.#assertOpen();
         this.#wal?.assertHealthy();
+        // A worker that could not start: served here, as the pages after it.
+        if (!pool.available) return servePage(this, request, scope, limits);
         throw error;
       }
-    })() as Promise<PullResponse>;
+    })();
   }
 
   sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
