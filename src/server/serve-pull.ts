@@ -56,29 +56,61 @@ async function readableCollectives(store: ServerStore, request: PullRequest, acc
 }
 
 /**
+ * Which collectives a pull reads, worked out before its page (see {@link servePage}):
+ * whether the caller is restricted, the collectives (undefined: all), and `clampTo`
+ * when they had to be listed from the store (see `readableCollectives`).
+ */
+export interface PullScope {
+  readonly restricted: boolean;
+  readonly collectives?: string[] | undefined;
+  readonly clampTo?: number | undefined;
+}
+
+/** The {@link PullScope} of `request` for `access` (undefined: full access). */
+export async function pullScope(store: ServerStore, request: PullRequest, access: Access | undefined): Promise<PullScope> {
+  if (isFullAccess(access)) return { restricted: false, collectives: request.collectives === undefined ? undefined : [...new Set(request.collectives)].filter(isStorableText) };
+  return { restricted: true, ...(await readableCollectives(store, request, access as Access)) };
+}
+
+/** The reads a pull's page takes from a store. */
+export type PageReads = Pick<ServerStore, 'readChanges' | 'latestVersionIn'>;
+
+/**
+ * A store that may serve a pull's page elsewhere than in this thread (the SQLite store,
+ * in its read workers), with the same answer {@link servePage} gives; undefined where
+ * it does not (the page is then served here).
+ */
+export interface PullPageServer {
+  servePullPage(request: PullRequest, scope: PullScope, limits: PullLimits): Promise<PullResponse> | undefined;
+}
+
+/** The limits a pull's page keeps. */
+export type PullLimits = Pick<ServerLimits, 'maxPullBatchSize' | 'maxPullBytes'>;
+
+const isPageServer = (store: ServerStore): store is ServerStore & PullPageServer => typeof (store as Partial<PullPageServer>).servePullPage === 'function';
+
+/**
  * Serves a validated pull request for `access` (undefined: full access), at most
  * `maxPullBatchSize` changes and `maxPullBytes` of JSON (but always one change when one
  * follows the cursor). Fails `CURSOR_AHEAD` when the cursor is past anything this
  * server has written (the client synced with another data set under this server id),
  * and `CURSOR_EXPIRED` when tombstones after it have been swept (see the file comment).
  */
-export async function servePull(
-  store: ServerStore,
-  request: PullRequest,
-  access: Access | undefined,
-  limits: Pick<ServerLimits, 'maxPullBatchSize' | 'maxPullBytes'>,
-): Promise<PullResponse> {
-  const restricted = !isFullAccess(access);
-  let collectives = request.collectives === undefined ? undefined : [...new Set(request.collectives)].filter(isStorableText);
-  let clampTo: number | undefined;
+export async function servePull(store: ServerStore, request: PullRequest, access: Access | undefined, limits: PullLimits): Promise<PullResponse> {
+  const scope = await pullScope(store, request, access);
+  return (isPageServer(store) ? store.servePullPage(request, scope, limits) : undefined) ?? servePage(store, request, scope, limits);
+}
+
+/** The page {@link servePull} answers for `request` in `scope`, read through `reads`. */
+export async function servePage(reads: PageReads, request: PullRequest, scope: PullScope, limits: PullLimits): Promise<PullResponse> {
+  const { restricted, collectives, clampTo } = scope;
   let readableLatest = 0;
   if (restricted) {
-    ({ collectives, clampTo } = await readableCollectives(store, request, access as Access));
     // Read before the page: a readable row committed in between is then in the page,
     // never skipped by a cursor taken from this figure.
-    readableLatest = await store.latestVersionIn(collectives);
+    readableLatest = await reads.latestVersionIn(collectives as string[]);
   }
-  const page = await store.readChanges({
+  const page = await reads.readChanges({
     after: request.cursor,
     limit: Math.min(request.batchSize, limits.maxPullBatchSize),
     // A restricted snapshot's answer also lists its collectives (see the end).

@@ -11,6 +11,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { InstanceId, JsonValue, PullResponse } from '../protocol/types.ts';
+import { answerText } from './pull-answer-text.ts';
 import { PLAIN } from './stores/change-page.ts';
 
 /** Defines `value` on each {@link StoredPut}: one accessor for all, so they share one shape. */
@@ -72,6 +73,8 @@ function quoted(text: string): string {
  * text spliced in instead of parsed and written again.
  */
 export function pullAnswerJson(answer: PullResponse): string {
+  const written = answerText(answer);
+  if (written !== undefined) return written;
   const { changes, ...rest } = answer;
   let json = '{"changes":[';
   for (const [i, change] of changes.entries()) {

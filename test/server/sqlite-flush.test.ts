@@ -12,52 +12,17 @@
  * writing to its own open handle), so the store's flush cannot open it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readlinkSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readlinkSync, statSync, unlinkSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { formatHlc } from '../../src/clock/hlc.ts';
 import { SyncError } from '../../src/protocol/errors.ts';
 import type { SyncChange } from '../../src/protocol/types.ts';
 import { CHECKPOINT_AFTER } from '../../src/server/stores/sqlite/flushed-commit.ts';
 import { sqliteServerStore } from '../../src/server/stores/sqlite/sqlite-server-store.ts';
-import { createSyncServer, type SyncServer } from '../../src/server/sync-server.ts';
 import { readAll } from '../../src/testing/server-store-fixture.ts';
+import { holdFlushes, sqliteFixture } from './sqlite-fixture.ts';
 
-/**
- * Holds the flushes (`FileHandle#datasync`, spied on its prototype, which a handle of
- * `probe` shows) that `which` picks until `release()`; `started` settles at the first.
- * Linux names each handle's file in /proc, which is how a caller picks one file.
- */
-async function holdFlushes(probe: string, which: (handle: FileHandle) => boolean = () => true) {
-  const handle = await open(probe, 'r');
-  const prototype = Object.getPrototypeOf(handle) as FileHandle;
-  await handle.close();
-  const datasync = prototype.datasync;
-  let flushStarted!: () => void;
-  const started = new Promise<void>((resolve) => (flushStarted = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: FileHandle) {
-    if (which(this)) {
-      flushStarted();
-      await released;
-    }
-    return datasync.call(this);
-  });
-  return { started, release };
-}
-
-let dir: string | undefined;
-let server: SyncServer | undefined;
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await server?.close().catch(() => undefined);
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-  dir = undefined;
-});
+const fixture = sqliteFixture('pulsesync-flush-');
 
 function push(source: string, id: string) {
   const change: SyncChange = { seq: 1, source, collective: 'notes', id, op: 'put', value: { id }, hlc: formatHlc({ wallMs: Date.now(), counter: 0, node: source }), baseVersion: null };
@@ -68,22 +33,20 @@ const failure = (error: unknown) => (error instanceof SyncError ? error.code : S
 
 describe('SQLite store: the flush of a commit', () => {
   it('answers a push once its commit is flushed, and what it wrote is read back', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
-    const store = sqliteServerStore(join(dir, 'ok.db'));
-    server = createSyncServer({ store });
-    const answers = await Promise.all(['a', 'b', 'c'].map((id) => server!.handlePush(push(randomUUID(), id))));
+    const store = sqliteServerStore(fixture.file('ok.db'));
+    const server = fixture.server({ store });
+    const answers = await Promise.all(['a', 'b', 'c'].map((id) => server.handlePush(push(randomUUID(), id))));
     expect(answers.map((answer) => answer.ackedSeq)).toEqual([1, 1, 1]);
     expect((await readAll(store)).map((row) => row.id).sort()).toEqual(['a', 'b', 'c']);
   });
 
   it('that fails acknowledges no push of its group nor after it, and serves no read', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
-    const path = join(dir, 'broken.db');
+    const path = fixture.file('broken.db');
     const store = sqliteServerStore(path);
-    server = createSyncServer({ store });
+    const server = fixture.server({ store });
     unlinkSync(`${path}-wal`);
     // Sent in one turn: applied as one group, whose commit's flush fails.
-    const group = await Promise.all(['a', 'b', 'c'].map((id) => server!.handlePush(push(randomUUID(), id)).then(() => 'acknowledged', failure)));
+    const group = await Promise.all(['a', 'b', 'c'].map((id) => server.handlePush(push(randomUUID(), id)).then(() => 'acknowledged', failure)));
     expect(group).toEqual(['INTERNAL', 'INTERNAL', 'INTERNAL']);
     await expect(server.handlePush(push(randomUUID(), 'd'))).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/restart the server/) });
     await expect(store.readChanges({ after: 0, limit: 10 })).rejects.toMatchObject({ code: 'INTERNAL' });
@@ -91,10 +54,9 @@ describe('SQLite store: the flush of a commit', () => {
   });
 
   it('serves reads while a commit is flushed, from the snapshot before it, and the commit once it is flushed', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
-    const path = join(dir, 'snapshot.db');
+    const path = fixture.file('snapshot.db');
     const store = sqliteServerStore(path);
-    server = createSyncServer({ store });
+    const server = fixture.server({ store });
     await server.handlePush(push(randomUUID(), 'a'));
     // The store's flushes (of the WAL: the only file flushed here), held until released.
     const { started, release } = await holdFlushes(`${path}-wal`);
@@ -112,15 +74,14 @@ describe('SQLite store: the flush of a commit', () => {
   });
 
   it('checkpoints on its own, so that the WAL stops growing while commits keep coming', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
-    const path = join(dir, 'checkpoints.db');
-    server = createSyncServer({ store: sqliteServerStore(path) });
+    const path = fixture.file('checkpoints.db');
+    const server = fixture.server({ store: sqliteServerStore(path) });
     const source = randomUUID();
     let seq = 0;
     const commits = async (count: number): Promise<void> => {
       for (let i = 0; i < count; i++) {
         const request = push(source, `r${seq}`);
-        await server!.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq: ++seq })) });
+        await server.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq: ++seq })) });
       }
     };
     // Each push is one commit; every CHECKPOINT_AFTER.commits the WAL is copied back and
@@ -132,14 +93,13 @@ describe('SQLite store: the flush of a commit', () => {
   });
 
   it('flushes the database after a checkpoint, and writes nothing over the WAL before that flush has ended', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulsesync-flush-'));
-    const path = join(dir, 'database-flush.db');
-    server = createSyncServer({ store: sqliteServerStore(path) });
+    const path = fixture.file('database-flush.db');
+    const server = fixture.server({ store: sqliteServerStore(path) });
     const source = randomUUID();
     let seq = 0;
     const next = () => {
       const request = push(source, `r${++seq}`);
-      return server!.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq })) });
+      return server.handlePush({ ...request, changes: request.changes.map((change) => ({ ...change, seq })) });
     };
     for (let i = 1; i < CHECKPOINT_AFTER.commits; i++) await next();
     // The database file's flushes held until released; the WAL's go on.

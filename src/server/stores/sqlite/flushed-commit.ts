@@ -20,8 +20,12 @@
  * flushed after it on the thread pool. The caller's queue waits for that flush, so no
  * transaction writes over the WAL before what it held is on disk in the database (until
  * then, a crash leaves the WAL whole, and SQLite copies it back again).
+ *
+ * Each COMMIT is counted as started before it is made and as flushed after its flush
+ * (`commit-marks.ts`): the read workers' connections fix their snapshots by those counts.
  */
 import type Database from 'better-sqlite3';
+import type { CommitMarks } from './commit-marks.ts';
 import type { WalSync } from './wal-sync.ts';
 
 /**
@@ -39,12 +43,21 @@ export interface FlushedCommits {
   wrote(records: number): void;
 }
 
+/** The read workers, as the commits see them. */
+export interface CommitReaders {
+  /** Where the commits are counted for them (see `commit-marks.ts`). */
+  readonly marks: CommitMarks;
+  /** Settles once no worker holds a snapshot (they take none while `marks` says a checkpoint runs). */
+  letGo(): Promise<void>;
+}
+
 /**
  * The commits of `writer` flushed by `wal` (which made the writer give up its automatic
- * checkpoints), `reader` serving reads meanwhile; or, without `wal` (SQLite flushes
- * inside COMMIT), plain COMMITs.
+ * checkpoints), `reader` serving reads meanwhile, and counted for the read workers
+ * `readers`; or, without `wal` (SQLite flushes inside COMMIT), plain COMMITs.
  */
-export function flushedCommits(writer: Database.Database, reader: Database.Database, wal: WalSync | undefined): FlushedCommits {
+export function flushedCommits(writer: Database.Database, reader: Database.Database, wal: WalSync | undefined, readers: CommitReaders): FlushedCommits {
+  const { marks } = readers;
   const since = { records: 0, commits: 0 };
   // Any read fixes the snapshot of a read transaction.
   const snapshot = reader.prepare('SELECT 1 FROM sqlite_master LIMIT 1').pluck();
@@ -53,26 +66,59 @@ export function flushedCommits(writer: Database.Database, reader: Database.Datab
     if (since.records < CHECKPOINT_AFTER.records && since.commits < CHECKPOINT_AFTER.commits) return;
     since.records = 0;
     since.commits = 0;
-    writer.pragma('synchronous = OFF');
+    // No worker's snapshot in the WAL, so that the checkpoint copies it back whole and the
+    // next commit starts it over (see `commit-marks.ts`); a worker's next snapshot then
+    // reads the database file.
+    marks.checkpointing(true);
     try {
-      writer.pragma('wal_checkpoint(PASSIVE)');
+      await readers.letGo();
+      writer.pragma('synchronous = OFF');
+      try {
+        writer.pragma('wal_checkpoint(PASSIVE)');
+      } finally {
+        writer.pragma('synchronous = NORMAL');
+      }
     } finally {
-      writer.pragma('synchronous = NORMAL');
+      marks.checkpointing(false);
     }
-    await flushes.flushDatabase();
+    await flushed(flushes.flushDatabase());
+  }
+
+  /** COMMIT on the writer, counted as started first (see `commit-marks.ts`). */
+  function commitOnWriter(): void {
+    marks.starting();
+    try {
+      writer.exec('COMMIT');
+    } catch (error) {
+      // A COMMIT that fails made nothing a snapshot could hold: no worker waits for it.
+      marks.flushed();
+      throw error;
+    }
+  }
+
+  /** `flush`, after which the store answers nothing more if it failed (the workers told too). */
+  async function flushed(flush: Promise<void>): Promise<void> {
+    try {
+      await flush;
+    } catch (error) {
+      marks.end('broken');
+      throw error;
+    }
   }
 
   return {
     async commit() {
       if (wal === undefined) {
-        writer.exec('COMMIT');
+        commitOnWriter();
+        marks.flushed();
         return;
       }
       reader.exec('BEGIN');
       try {
         snapshot.get();
-        writer.exec('COMMIT');
-        await wal.flush();
+        commitOnWriter();
+        await flushed(wal.flush());
+        marks.flushed();
       } finally {
         reader.exec('COMMIT');
       }

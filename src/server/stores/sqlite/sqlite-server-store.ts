@@ -12,12 +12,18 @@
  * `synchronous = FULL` would, but by a flush off the event loop (see `wal-sync.ts`).
  * Reads do not wait for that flush: the reader serves the snapshot from before a commit
  * until it is flushed, and the store makes its own checkpoints (`flushed-commit.ts`).
+ *
+ * Pull pages are served by read workers (`read-pool.ts`): worker threads with a read
+ * connection each, whose snapshots likewise hold flushed commits only
+ * (`commit-marks.ts`), so the rows, their JSON and the page's measure stay off the event
+ * loop that pushes run on.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { ErrorCode, SyncError } from '../../../protocol/errors.ts';
-import type { InstanceId, SyncCursor } from '../../../protocol/types.ts';
+import type { InstanceId, PullRequest, PullResponse, SyncCursor } from '../../../protocol/types.ts';
+import { servePage, type PullLimits, type PullPageServer, type PullScope } from '../../serve-pull.ts';
 import {
   recordKey,
   type ChangePage,
@@ -28,33 +34,30 @@ import {
   type ServerStoreTransaction,
   type StoreCommit,
 } from '../../types.ts';
-import { changePage, feedFill, feedRowBytes, FIELDS_FRAME_BYTES, OVER_FRAME_BYTES, utf8Bytes } from '../change-page.ts';
 import { commitListeners } from '../commit-listeners.ts';
 import { serialQueue } from '../serial-queue.ts';
 import { newStoreSecret } from '../store-secret.ts';
 import { INSTANCE_ANSWERS_COLUMN, instanceFromRow, instanceParams, type InstanceRow } from '../sql/instance-row.ts';
-import { collectiveFeed, type CollectiveFeed } from './collective-feed.ts';
 import { fieldsColumn, overColumn, RECORD_COLUMNS, recordFromRow, valueColumn, type RecordRow } from '../sql/record-row.ts';
-import { storeSql } from '../sql/store-sql.ts';
 import { sqlSweepSteps } from '../sql/sweep-steps.ts';
 import { runTransaction, type TransactionSteps } from '../store-transaction.ts';
 import { runSweep, type SweepResult, type TombstoneSweep } from '../tombstone-sweep.ts';
+import { commitMarks } from './commit-marks.ts';
+import { feedReads, type FeedReads } from './feed-reads.ts';
 import { flushedCommits, type FlushedCommits } from './flushed-commit.ts';
+import { readPool, type ReadPool, type ReadPoolOptions } from './read-pool.ts';
+import { openDatabase, SQL } from './sqlite-database.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 
-/** The SQL shared with Postgres; the tables are the file's alone, so unprefixed. */
-const SQL = storeSql({
-  tables: { meta: 'meta', records: 'records', applied: 'applied', instances: 'instances', gcFloors: 'gc_floors', gcMarks: 'gc_marks' },
-  tableOptions: ' WITHOUT ROWID',
-  param: () => '?',
-  // The list comes as JSON text: SQLite binds no arrays.
-  collectiveList: () => '(SELECT value AS collective FROM json_each(?))',
-});
-
-/** The feed filter; `@collectives` is a JSON array or null for all, `@exclude` an instance id or null. */
-const FEED_WHERE = `version > @after
-  AND (@collectives IS NULL OR collective IN (SELECT value FROM json_each(@collectives)))
-  AND (@exclude IS NULL OR source <> @exclude)`;
+/** Options of {@link sqliteServerStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * Worker threads that serve pull pages off the event loop (see `read-pool.ts`), and how
+   * many pages may wait for them; `workers: 0` serves them on the event loop. A store in
+   * memory (`:memory:`) or not in WAL mode always serves them there.
+   */
+  readonly readWorkers?: ReadPoolOptions;
+}
 
 /**
  * Opens (or creates) the SQLite store at `path`. The server id is made on first open
@@ -63,23 +66,8 @@ const FEED_WHERE = `version > @after
  * @example
  * const server = createSyncServer({ store: sqliteServerStore('./pulsesync.db') });
  */
-export function sqliteServerStore(path: string): ServerStore {
-  return new SqliteServerStore(path);
-}
-
-function openDatabase(path: string): Database.Database {
-  try {
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // FULL: a push is acknowledged only once it survives a power loss, because the
-    // client then drops the change from its log (NORMAL could lose the last commits).
-    // The writer turns to NORMAL once a flush of its own takes FULL's place (wal-sync.ts).
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    return db;
-  } catch (error) {
-    throw new SyncError(ErrorCode.INTERNAL, `Could not open the SQLite database ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
+export function sqliteServerStore(path: string, options: SqliteStoreOptions = {}): ServerStore {
+  return new SqliteServerStore(path, options);
 }
 
 /**
@@ -98,7 +86,6 @@ function flushesOf(writer: Database.Database, path: string): WalSync | undefined
 }
 
 type Latest = { latest: number };
-type Floor = { floor: number };
 
 /**
  * Brings a file made by an older version up to this schema: the records table gets
@@ -122,7 +109,7 @@ function addColumn(db: Database.Database, table: string, name: string, column: s
   if (!columns.some((found) => found.name === name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
 }
 
-class SqliteServerStore implements ServerStore {
+class SqliteServerStore implements ServerStore, PullPageServer {
   readonly kind = 'sqlite';
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
@@ -134,14 +121,18 @@ class SqliteServerStore implements ServerStore {
   readonly #wal: WalSync | undefined;
   #closed = false;
   readonly #sql;
-  /** Pages of a few named collectives, read by collective (see collective-feed.ts). */
-  readonly #byCollective: CollectiveFeed;
+  /** The feed reads on the reader. */
+  readonly #reads: FeedReads;
   /** COMMITs with their flushes, the reader's snapshots and checkpoints. */
   readonly #commits: FlushedCommits;
+  /** Commits started and flushed, shared with the read workers. */
+  readonly #marks = commitMarks();
+  /** The read workers that serve pull pages; undefined: pages are served here. */
+  readonly #pool: ReadPool | undefined;
   /** The sweep's statements on the writer, prepared on first use. */
   readonly #sweepStatements = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
+  constructor(path: string, options: SqliteStoreOptions) {
     this.#writer = openDatabase(path);
     this.#writer.exec(SQL.schema);
     migrate(this.#writer);
@@ -151,26 +142,22 @@ class SqliteServerStore implements ServerStore {
     this.#secret = (this.#writer.prepare(SQL.selectSecret).get() as { value: string }).value;
     this.#reader = openDatabase(path);
     this.#wal = flushesOf(this.#writer, path);
-    this.#commits = flushedCommits(this.#writer, this.#reader, this.#wal);
+    // A worker's connection sees the same file only when it is one with a WAL of ours.
+    this.#pool = this.#wal === undefined || options.readWorkers?.workers === 0 ? undefined : readPool(resolve(path), this.#marks, options.readWorkers);
+    const pool = this.#pool;
+    this.#commits = flushedCommits(this.#writer, this.#reader, this.#wal, { marks: this.#marks, letGo: async () => pool?.letGo() });
     const w = this.#writer;
     const r = this.#reader;
-    this.#byCollective = collectiveFeed(r);
+    this.#reads = feedReads(r);
     this.#sql = {
       getRecord: w.prepare<[string, string], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE collective = ? AND id = ?`),
       getApplied: w.prepare<[string], { seq: number }>(SQL.getAppliedSeq),
       setApplied: w.prepare<[string, number]>(SQL.setAppliedSeq),
       writerLatest: w.prepare<[], Latest>(SQL.latestVersion),
       upsert: w.prepare<[string, string, string, string | null, string, string, number, string | null, string | null]>(SQL.upsertRecords('VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')),
-      page: r.prepare<[Record<string, unknown>], RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${FEED_WHERE} ORDER BY version LIMIT @limit`),
-      count: r.prepare<[Record<string, unknown>], { total: number }>(`SELECT COUNT(*) AS total FROM records WHERE ${FEED_WHERE}`),
-      latest: r.prepare<[], Latest>(SQL.latestVersion),
-      collectives: r.prepare<[], { collective: string }>(SQL.listCollectives),
-      latestIn: r.prepare<[string], Latest>(SQL.latestVersionIn),
       getInstance: w.prepare<[string], InstanceRow>(SQL.getInstance),
       putInstance: w.prepare<ReturnType<typeof instanceParams>>(SQL.putInstance),
       readInstance: r.prepare<[string], InstanceRow>(SQL.getInstance),
-      floor: r.prepare<[], Floor>(SQL.gcFloor),
-      floorIn: r.prepare<[string], Floor>(SQL.gcFloorIn),
       raiseFloor: w.prepare<[string, number]>(SQL.upsertGcFloors('VALUES (?, ?)')),
     };
   }
@@ -246,29 +233,28 @@ class SqliteServerStore implements ServerStore {
 
   async readChanges(query: ChangeQuery): Promise<ChangePage> {
     this.#assertOpen();
-    const params = {
-      after: query.after,
-      collectives: query.collectives === undefined ? null : JSON.stringify(query.collectives),
-      exclude: query.excludeSource ?? null,
-    };
-    const sql = this.#sql;
-    // One read transaction: page, latest version and count from one snapshot. Rows are
-    // stepped through one at a time and the statement is reset once the page is full,
-    // so no row past the byte cap is loaded.
-    const read = this.#reader.transaction(() => {
-      const fill = feedFill(query);
-      for (const row of this.#byCollective.page(query, params) ?? sql.page.iterate({ ...params, limit: query.limit + 1 })) {
-        const stored = (row.value === null ? 0 : utf8Bytes(row.value)) + (row.fields === null ? 0 : FIELDS_FRAME_BYTES + utf8Bytes(row.fields)) + (row.overruled === null ? 0 : OVER_FRAME_BYTES + utf8Bytes(row.overruled));
-        if (!fill.add(feedRowBytes(row, stored), () => recordFromRow(row))) break;
+    // One read transaction: page, latest version and count from one snapshot.
+    return this.#read(this.#reader.transaction(() => this.#reads.page(query)));
+  }
+
+  servePullPage(request: PullRequest, scope: PullScope, limits: PullLimits): Promise<PullResponse> | undefined {
+    // A scope listed from the store is clamped to what this thread read (serve-pull.ts).
+    if (this.#pool?.available !== true || scope.clampTo !== undefined) return undefined;
+    return (async () => {
+      this.#assertOpen();
+      this.#wal?.assertHealthy();
+      const pool = this.#pool as ReadPool;
+      try {
+        return await pool.serve(request, scope, limits);
+      } catch (error) {
+        // A worker that found the store broken or closed: this thread's error says what to do.
+        this.#assertOpen();
+        this.#wal?.assertHealthy();
+        // A worker that could not start: served here, as the pages after it.
+        if (!pool.available) return servePage(this, request, scope, limits);
+        throw error;
       }
-      return {
-        fill,
-        latest: (sql.latest.get() as Latest).latest,
-        total: query.withTotal === true ? (this.#byCollective.count(query, params) ?? (sql.count.get(params) as { total: number }).total) : undefined,
-        gcFloor: ((params.collectives === null ? sql.floor.get() : sql.floorIn.get(params.collectives)) as Floor).floor,
-      };
-    });
-    return changePage(query, await this.#read(read));
+    })();
   }
 
   sweepTombstones(sweep: TombstoneSweep): Promise<SweepResult> {
@@ -305,15 +291,15 @@ class SqliteServerStore implements ServerStore {
   }
 
   latestVersion(): Promise<SyncCursor> {
-    return this.#read(() => (this.#sql.latest.get() as Latest).latest);
+    return this.#read(() => this.#reads.latest());
   }
 
   latestVersionIn(collectives: readonly string[]): Promise<SyncCursor> {
-    return this.#read(() => (this.#sql.latestIn.get(JSON.stringify(collectives)) as Latest).latest);
+    return this.#read(() => this.#reads.latestIn(collectives));
   }
 
   listCollectives(): Promise<string[]> {
-    return this.#read(() => this.#sql.collectives.all().map((row) => row.collective));
+    return this.#read(() => this.#reads.collectives());
   }
 
   getInstance(instanceId: InstanceId): Promise<InstanceRecord | undefined> {
@@ -331,6 +317,8 @@ class SqliteServerStore implements ServerStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#marks.end('closed');
+    await this.#pool?.close();
     await this.#queue.idle(); // let a transaction in flight finish
     this.#reader.close();
     this.#writer.close();
