@@ -93,11 +93,11 @@ interface Slot {
 
 /**
  * The changes of an answer's JSON `text`, as the server's thread would have served them:
- * a put without field stamps keeps its value as text (see `stored-json.ts`).
+ * a put without field stamps or a mark (`over`) keeps its value as text (see `stored-json.ts`).
  */
 function changesOf(text: string): PullResponse['changes'] {
   return (JSON.parse(text) as PullResponse).changes.map((change) =>
-    change.op === 'put' && !('fields' in change) ? new StoredPut(change.collective, change.id, change.hlc, change.source, change.version, JSON.stringify(change.value)) : change,
+    change.op === 'put' && !('fields' in change) && !('over' in change) ? new StoredPut(change.collective, change.id, change.hlc, change.source, change.version, JSON.stringify(change.value)) : change,
   );
 }
 
