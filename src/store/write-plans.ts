@@ -149,7 +149,9 @@ export function planFeedBatch(input: {
     // Else a pushed write of this replica, still held, that the change overruled unseen
     // (its mark names this replica's write: see `PulledChange.over`), and so is earlier.
     // Told once: the change replaces it now, so the mark matches nothing on a later pull.
-    const local = mine ?? (held?.hlc === change.over ? held : undefined);
+    // Only under last-write-wins (`pending` is its map): under server-wins the server's
+    // row stands whatever the clocks, so the change is written (chaos seeds 3391, 4168).
+    const local = mine ?? (pending !== undefined && held?.hlc === change.over ? held : undefined);
     if (local !== undefined) {
       const winner = local.hlc > change.hlc ? 'local' : 'remote';
       conflicts.push({ collective: change.collective, id: change.id, local, remote: change, winner, pushed: !mine });
