@@ -4,8 +4,7 @@
  */
 import type { Hlc } from '../clock/hlc.ts';
 import type { SyncErrorData } from './errors.ts';
-import type { FieldPath } from './field-path.ts';
-import type { WriteStamp } from './write-order.ts';
+import type { FieldStamp, PatchState } from './field-types.ts';
 
 /** Bumped on any incompatible change to a message below; checked at handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -46,46 +45,6 @@ export interface RecordKey {
  * survive, and the same field goes by {@link WriteStamp} order as `last-write-wins` does.
  */
 export type ConflictPolicy = 'last-write-wins' | 'server-wins' | 'field-last-write-wins';
-
-/**
- * One entry of a patch: `value` written at `path`, or, without a value, the key at
- * `path` deleted. `path` is never `[]` (a write of the whole record is a put).
- */
-export interface FieldPatch {
-  readonly path: FieldPath;
-  readonly value?: JsonValue;
-}
-
-/**
- * What a patch does: writes some fields of a record and leaves the others as they are.
- * No entry's path is another's or lies inside another's.
- */
-export interface PatchState {
-  readonly op: 'patch';
-  readonly fields: readonly FieldPatch[];
-  readonly value?: never;
-}
-
-/**
- * When and by whom one path of a field-level record was written, as the server keeps
- * it and feeds it beside the merged value (see `field-merge.ts`).
- */
-export interface FieldStamp extends WriteStamp {
-  readonly path: FieldPath;
-  /** The write deleted the path (`[]`: deleted the record). Absent: it set a value. */
-  readonly deleted?: true;
-  /**
-   * The server version of the write that brought this stamp. Absent: the version of
-   * the record that carries it (on the wire and in the stores), or not yet known (a
-   * replica's own unpushed write).
-   */
-  readonly version?: number;
-  /**
-   * Writes this one overruled (wholly or in part) that its writer had not seen: their
-   * writers learn from it that they lost a conflict. Set by the server once.
-   */
-  readonly over?: readonly WriteStamp[];
-}
 
 /**
  * One change to one record, as a replica pushes it.
@@ -351,3 +310,4 @@ export interface ErrorResponse {
 
 // What a sync engine reports about itself is not a message: status-types.ts.
 export type { SyncCursors, SyncProgress, SyncState, SyncStatus } from './status-types.ts';
+export type { FieldPatch, FieldStamp, PatchState } from './field-types.ts';
