@@ -27,8 +27,14 @@ export interface PausedWorker {
  * Web Locks `clientId`, so `navigator.locks.query()` in any page of the origin names
  * the worker holding a lock. Resolves once the worker is paused: it must run some
  * script to stop in (a timer, an answer, a message), which a syncing worker does soon.
+ * `wake`, called once the pause is asked for, can give it one (release a held answer).
+ *
+ * Where it stops matters: a worker paused in an IndexedDB request's callback keeps its
+ * transaction open, and every other connection's transaction on those stores waits
+ * for as long as it is paused (a real browser does not freeze such a page). So a test
+ * pauses a worker that waits on the network, and wakes it with the answer.
  */
-export async function pauseWorker(browser: Browser, targetId: string, timeoutMs = 10_000): Promise<PausedWorker> {
+export async function pauseWorker(browser: Browser, targetId: string, wake: () => void = () => undefined, timeoutMs = 10_000): Promise<PausedWorker> {
   const session: CDPSession = await browser.newBrowserCDPSession();
   const { sessionId } = await session.send('Target.attachToTarget', { targetId, flatten: false });
   let nextId = 0;
@@ -51,6 +57,7 @@ export async function pauseWorker(browser: Browser, targetId: string, timeoutMs 
     });
   await send('Debugger.enable');
   await send('Debugger.pause');
+  wake();
   let timer: NodeJS.Timeout | undefined;
   const pausedAt = await Promise.race([
     paused,

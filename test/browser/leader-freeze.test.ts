@@ -79,14 +79,18 @@ describe.runIf(engines.includes('chromium'))('a leader frozen in chromium (pausi
     const follower = await device.openPage();
     await leader.evaluate((o) => window.pulse.open(o), { name, url: leaderProxy.url, token: h.server.token, config: CONFIG });
     await follower.evaluate((o) => window.pulse.open(o), { name, url: followerProxy.url, token: h.server.token, config: CONFIG });
+    const thirdPull = leaderProxy.holdNext('pull', 2);
     await leader.evaluate((n) => window.pulse.start(n), name);
     await follower.evaluate((n) => window.pulse.start(n), name);
     const { holder: leaderWorker } = await lockState(follower, lockName);
     expect(leaderWorker).toBeDefined();
 
-    // Mid-catch-up, the leader's worker freezes.
-    await waitFor('the leader’s catch-up under way', () => leaderProxy.count('pull'), (n) => n >= 3, { everyMs: 5 });
-    const paused = await pauseWorker(playwrightPageOf(leader).context().browser()!, leaderWorker!);
+    // Mid-catch-up, the leader's worker freezes: while it waits for its third page, once
+    // the second is applied, so that no transaction of it is open (`pauseWorker` says why).
+    await waitFor('the leader’s third pull held', () => leaderProxy.count('pull'), (n) => n >= 3, { timeoutMs: 60_000, everyMs: 20 });
+    await thirdPull.arrived; // counted as it arrives, held in the same turn
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a page of 100 applies in milliseconds
+    const paused = await pauseWorker(playwrightPageOf(leader).context().browser()!, leaderWorker!, thirdPull.release);
     const pullsAtPause = leaderProxy.count('pull');
     expect(pullsAtPause).toBeLessThan(RECORDS / CONFIG.batchSize); // not done: frozen mid-sync
 

@@ -33,7 +33,20 @@ export interface CountingProxy {
   cut(): void;
   restore(): void;
   readonly isCut: boolean;
+  /**
+   * Holds a coming request of `route` (the next after `skip` more) before it reaches
+   * the server, until `release`: its client waits on that fetch meanwhile.
+   */
+  holdNext(route: Route, skip?: number): HeldRequest;
   close(): Promise<void>;
+}
+
+/** A request the proxy keeps back (see {@link CountingProxy.holdNext}). */
+export interface HeldRequest {
+  /** Resolves once the request has arrived (and is held). */
+  readonly arrived: Promise<void>;
+  /** Forwards it to the server, as if it had just arrived. */
+  release(): void;
 }
 
 /** `/sync/push` → `push`; anything else is kept as its path. */
@@ -48,14 +61,27 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   let isCut = false;
+  let hold: { route: Route; skip: number; arrived: () => void; released: Promise<void> } | undefined;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = new URL(req.url ?? '/', 'http://proxy').pathname;
-    seen.push({ method: req.method ?? 'GET', route: routeOf(path), at: Date.now() });
+    const route = routeOf(new URL(req.url ?? '/', 'http://proxy').pathname);
+    seen.push({ method: req.method ?? 'GET', route, at: Date.now() });
     if (isCut) {
       req.socket.destroy();
       return;
     }
+    if (hold?.route === route && req.method !== 'OPTIONS' && hold.skip-- === 0) {
+      const { arrived, released } = hold;
+      hold = undefined;
+      req.pause(); // its body waits too; the pipe resumes it
+      arrived();
+      void released.then(() => send(req, res));
+      return;
+    }
+    send(req, res);
+  };
+
+  const send = (req: IncomingMessage, res: ServerResponse): void => {
     const outgoing = forward(
       {
         host: upstream.hostname,
@@ -105,6 +131,14 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     },
     get isCut() {
       return isCut;
+    },
+    holdNext(route, skip = 0) {
+      let arrived = (): void => undefined;
+      let release = (): void => undefined;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { route, skip, arrived, released };
+      return { arrived: arrival, release };
     },
     close: () =>
       new Promise<void>((resolve) => {
