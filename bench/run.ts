@@ -10,7 +10,7 @@
  *
  * Environment:
  *   BENCH_ROUNDS=3          rounds per section (at least 3 for a range worth reading)
- *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, patch, million
+ *   BENCH_ONLY=local,sync   sections to run: footprint, local, sync, latency, server, tail, queries, patch, wire, million
  *   BENCH_LOCAL=put         section 1 measures the awaited puts only; BENCH_LIMITS_ONLY=1 drops peers and parts (sections 1-3)
  *   BENCH_MILLION=1         adds the 1,000,000-record initial sync (BENCH_MILLION_ROUNDS, default 1)
  *   BENCH_PROFILE=1         only a CPU profile of the worker during a 100k initial sync
@@ -31,6 +31,7 @@ import { initialSyncSection } from './sections/initial-sync.ts';
 import { latencySection } from './sections/latency.ts';
 import { localWritesSection } from './sections/local-writes.ts';
 import { millionSection } from './sections/million.ts';
+import { wireBytesSection } from './sections/wire-bytes.ts';
 import { profileSection } from './sections/profile.ts';
 import { patchBytesSection } from './sections/patch-bytes.ts';
 import { profilePutSection } from './sections/profile-put.ts';
@@ -57,6 +58,7 @@ const plan: Section[] = profileOnly
       serverTailSection, // 5b: push p99 under 50 clients mixed and 200 pushing, SQLite and Postgres
       queriesSection,
       patchBytesSection, // 10: seconds, no browser
+      wireBytesSection, // 11: seconds, no browser
       ...(env['BENCH_MILLION'] === '1' ? [millionSection] : []),
     ].filter((s) => only === undefined || only.has(s.key));
 
