@@ -19,14 +19,22 @@ const describe = (chunks: readonly ChunkSize[]): string =>
 const isWorkerChunk = (c: ChunkSize): boolean => /worker/i.test(c.fileName);
 
 /**
- * What an app's main thread imports: `createSyncClient` from the package entry (or from
- * src/client until the entry exports it), tree-shaken as an app build would. Written as
- * a one-line module under bench-output/ so only that export is kept.
+ * What an app's main thread imports: `createSyncClient` from the package as it ships
+ * (dist/, after `npm run build`: the client with the prebuilt worker it starts), else
+ * from the source entry, tree-shaken as an app build would. Written as a one-line
+ * module under bench-output/ so only that export is kept.
  */
 function appEntry(root: string): { file: string; from: string } | undefined {
+  const shipped = join(root, 'dist/src/index.js');
   const index = join(root, 'src/index.ts');
   const client = join(root, 'src/client/index.ts');
-  const from = existsSync(index) && /createSyncClient|client\/index/.test(readFileSync(index, 'utf8')) ? index : existsSync(client) ? client : undefined;
+  const from = existsSync(shipped)
+    ? shipped
+    : existsSync(index) && /createSyncClient|client\/index/.test(readFileSync(index, 'utf8'))
+      ? index
+      : existsSync(client)
+        ? client
+        : undefined;
   if (from === undefined) return undefined;
   const dir = join(root, 'bench-output');
   mkdirSync(dir, { recursive: true });
