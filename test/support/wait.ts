@@ -31,5 +31,16 @@ export async function waitFor<T>(
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  throw new Error(`waited ${timeoutMs} ms for ${what}; last seen: ${JSON.stringify(last)?.slice(0, 600)}`);
+  throw new Error(`waited ${timeoutMs} ms for ${what}; last seen: ${shown(last)}`);
+}
+
+/** The last value as JSON; a Map or Set as its size and entries (JSON would print `{}`). */
+function shown(value: unknown): string {
+  const text =
+    value instanceof Map
+      ? `Map(${value.size}) ${JSON.stringify([...value.keys()])}`
+      : value instanceof Set
+        ? `Set(${value.size}) ${JSON.stringify([...value])}`
+        : JSON.stringify(value);
+  return text?.slice(0, 600) ?? String(value);
 }
