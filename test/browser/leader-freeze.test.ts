@@ -89,7 +89,8 @@ describe.runIf(engines.includes('chromium'))('a leader frozen in chromium (pausi
     // the second is applied, so that no transaction of it is open (`pauseWorker` says why).
     await waitFor('the leader’s third pull held', () => leaderProxy.count('pull'), (n) => n >= 3, { timeoutMs: 60_000, everyMs: 20 });
     await thirdPull.arrived; // counted as it arrives, held in the same turn
-    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a page of 100 applies in milliseconds
+    // Its second page committed (its rows readable), its worker waits on the held pull.
+    await waitFor('the leader’s second page applied', () => leader.evaluate((n) => window.pulse.list(n, 'notes'), name), (records) => records.length === 2 * CONFIG.batchSize);
     const paused = await pauseWorker(playwrightPageOf(leader).context().browser()!, leaderWorker!, thirdPull.release);
     const pullsAtPause = leaderProxy.count('pull');
     expect(pullsAtPause).toBeLessThan(RECORDS / CONFIG.batchSize); // not done: frozen mid-sync
